@@ -1,0 +1,250 @@
+"""The command layer: one grammar for every platform (DESIGN.md §3).
+
+Adapters build an ``Invocation`` (who, where, what text) or an ``Action`` (a button click or a form
+submission) and hand it to ``CommandRouter``; they get a ``Reply`` back. Handlers register themselves
+with ``@command(...)`` / ``@action(...)`` in ``core/handlers/``. The router never raises: a
+``ParvisError`` becomes a localised message, anything else a logged apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from core import directory
+from core.context import Context, Services
+from core.errors import ParvisError, UsageError
+from core.i18n import Translator
+from core.messages import Reply
+from core.ports import ConversationRef, SentMessage
+from core.text import MAX_COMMAND_LENGTH, clean, tokenize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an inbound request, as the platform describes them."""
+
+    platform: str
+    tenant: str
+    user_id: str
+    email: str | None = None
+    display_name: str | None = None
+    timezone: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A command typed by a member: ``text`` is what follows ``/parvis`` (or the bot mention)."""
+
+    actor: Actor
+    text: str
+    channel: ConversationRef | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button click or form submission; ``values`` holds the form inputs by name."""
+
+    actor: Actor
+    action_id: str
+    value: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    channel: ConversationRef | None = None
+    message: SentMessage | None = None
+
+
+@dataclass(frozen=True)
+class Args:
+    """The arguments after the command words: ``tokens`` (quote-aware) and ``text`` (verbatim)."""
+
+    tokens: tuple[str, ...]
+    text: str
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+
+CommandHandler = Callable[[Context, Args], Awaitable[Reply]]
+ActionHandler = Callable[[Context, Action], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One entry of the grammar; ``usage`` and ``summary`` are catalog keys."""
+
+    path: tuple[str, ...]
+    handler: CommandHandler
+    min_args: int = 0
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    @property
+    def usage(self) -> str:
+        return "usage." + ".".join(self.path)
+
+    @property
+    def summary(self) -> str:
+        return "summary." + ".".join(self.path)
+
+
+COMMANDS: dict[tuple[str, ...], Command] = {}
+ACTIONS: dict[str, ActionHandler] = {}
+
+
+def command(*path: str, min_args: int = 0) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a handler for the command words ``path`` (``"group", "create"``)."""
+
+    def register(handler: CommandHandler) -> CommandHandler:
+        COMMANDS[path] = Command(path, handler, min_args)
+        return handler
+
+    return register
+
+
+def action(prefix: str) -> Callable[[ActionHandler], ActionHandler]:
+    """Register a handler for action ids ``prefix`` or ``prefix:…``."""
+
+    def register(handler: ActionHandler) -> ActionHandler:
+        ACTIONS[prefix] = handler
+        return handler
+
+    return register
+
+
+def areas() -> list[str]:
+    return sorted({path[0] for path in COMMANDS})
+
+
+def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
+    """The valid word nearest to a mistyped one, for "did you mean …"."""
+    found = process.extractOne(word, choices, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    return found[0] if found else None
+
+
+def _strip_prefix(text: str) -> str:
+    """Accept ``/parvis group list``, ``parvis group list`` and ``/group list`` alike."""
+    text = text.lstrip()
+    if text.startswith("/"):
+        text = text[1:]
+    head, _, rest = text.partition(" ")
+    return rest.lstrip() if head.lower() == "parvis" else text
+
+
+def _split_words(text: str, count: int) -> tuple[list[str], str]:
+    """The first ``count`` white-space separated words, and the verbatim rest."""
+    words: list[str] = []
+    rest = text
+    for _ in range(count):
+        parts = rest.lstrip().split(None, 1)
+        if not parts:
+            break
+        words.append(parts[0])
+        rest = parts[1] if len(parts) > 1 else ""
+    return words, rest.strip()
+
+
+def match(text: str) -> tuple[Command, Args]:
+    """Find the command that ``text`` names, or raise ``UsageError`` with a suggestion."""
+    text = _strip_prefix(clean(text))
+    if len(text) > MAX_COMMAND_LENGTH:
+        raise UsageError("errors.too_long", length=len(text), limit=MAX_COMMAND_LENGTH)
+    words, _ = _split_words(text, 2)
+    if not words:
+        raise UsageError("errors.empty", usage="usage.help")
+    area = words[0].lower()
+    if not any(path[0] == area for path in COMMANDS):
+        suggestion = closest(area, areas())
+        raise UsageError("errors.unknown_command", usage="usage.help", word=words[0],
+                         suggestion=suggestion or "help")
+    single = COMMANDS.get((area,))
+    sub = words[1].lower() if len(words) > 1 else None
+    found = COMMANDS.get((area, sub)) if sub else None
+    if found is None and single is not None:
+        found, consumed = single, 1
+    elif found is None:
+        subs = sorted(path[1] for path in COMMANDS if path[0] == area and len(path) > 1)
+        if sub is None:
+            raise UsageError("errors.missing_subcommand", usage=f"usage_area.{area}", area=area,
+                             choices=", ".join(subs))
+        raise UsageError("errors.unknown_subcommand", usage=f"usage_area.{area}", area=area, word=words[1],
+                         suggestion=closest(sub, subs) or subs[0])
+    else:
+        consumed = 2
+    _, rest = _split_words(text, consumed)
+    args = Args(tuple(tokenize(rest)), rest)
+    if len(args.tokens) < found.min_args:
+        raise UsageError("errors.missing_argument", usage=found.usage, command=found.name)
+    return found, args
+
+
+def error_reply(t: Translator, error: ParvisError) -> Reply:
+    """A domain error in the member's words, with the right usage when the grammar was wrong."""
+    text = t(error.key, **error.params)
+    usage = error.usage if isinstance(error, UsageError) else None
+    if usage:
+        text = f"{text}\n{t('errors.usage_prefix')} {t(usage)}"
+    return Reply(text=text, error=True)
+
+
+class CommandRouter:
+    """Runs invocations and actions: resolves the member, opens a transaction, calls the handler,
+    commits, then performs the queued side effects."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def handle(self, invocation: Invocation) -> Reply:
+        return await self._run(invocation.actor, invocation.channel, "command", invocation.text, None)
+
+    async def act(self, act: Action) -> Reply:
+        return await self._run(act.actor, act.channel, "action", act.action_id, act)
+
+    async def _run(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
+                   act: Action | None) -> Reply:
+        t = Translator(actor.locale or self.services.settings.default_locale)
+        try:
+            member, roles = await directory.resolve_actor(self.services, actor)
+            t = Translator(member.locale)
+            async with self.services.db.uow() as uow:
+                ctx = Context(self.services, uow, member, roles, actor, channel, t)
+                reply, name = await self._dispatch(ctx, text, act)
+                await directory.record_activity(ctx, kind, name)
+                await uow.commit()
+        except ParvisError as error:
+            return error_reply(t, error)
+        except Exception:
+            log.exception("%s failed for %s:%s", kind, actor.platform, actor.user_id)
+            return Reply(text=t("errors.internal"), error=True)
+        await self._run_effects(ctx)
+        return reply
+
+    async def _dispatch(self, ctx: Context, text: str, act: Action | None) -> tuple[Reply, str]:
+        if act is None:
+            found, args = match(text)
+            return await found.handler(ctx, args), found.name
+        prefix = act.action_id.split(":", 1)[0]
+        handler = ACTIONS.get(prefix)
+        if handler is None:
+            raise UsageError("errors.unknown_action")
+        return await handler(ctx, act), prefix
+
+    async def _run_effects(self, ctx: Context) -> None:
+        for effect in ctx.effects:
+            try:
+                await effect()
+            except Exception:
+                log.exception("side effect failed after commit")
+
+
+
+
+# Registering the handlers last: they import the decorators defined above.
+import core.handlers  # noqa: E402, F401, I001

@@ -1,0 +1,8 @@
+"""Command and action handlers, one module per area; importing this package registers them all."""
+
+# `later` comes last: it only fills the grammar paths no feature module has registered.
+from core.handlers import (  # noqa: F401
+    general,
+    groups,
+    later,  # noqa: F401, I001
+)

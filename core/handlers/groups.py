@@ -1,0 +1,1 @@
+"""Group commands: list, create, info, join, leave, members, link, announce, archive."""

@@ -1,0 +1,94 @@
+"""Platform-neutral replies: what the core says, before any adapter renders it.
+
+Adapters turn a ``Reply`` into Block Kit (Slack), an Adaptive Card (Teams) or plain text (console).
+Every string here is already localised; adapters add no words of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Visibility = Literal["private", "public"]
+InputKind = Literal["text", "multiline", "choice", "scale"]
+ButtonStyle = Literal["primary", "danger"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A clickable choice; a click comes back as ``core.commands.Action(action_id, value)``."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    style: ButtonStyle | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """A short label/value pair, shown side by side where the platform can."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block of text with optional fields and buttons attached to it."""
+
+    text: str = ""
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a ``choice`` or ``scale`` input."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """One input of a form (Slack modal, Teams ``Input.*``, console prompt)."""
+
+    name: str
+    label: str
+    kind: InputKind = "text"
+    options: tuple[Option, ...] = ()
+    required: bool = True
+    placeholder: str = ""
+    initial: str = ""
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form whose submission comes back as an ``Action`` with ``action_id`` and the input values."""
+
+    title: str
+    action_id: str
+    submit_label: str
+    inputs: tuple[FormInput, ...]
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers to an invocation or an action, or sends proactively.
+
+    ``text`` is always set: it is the whole message on plain-text platforms and the notification
+    fallback elsewhere. ``visibility`` says whether the channel may see it (announcements) or only the
+    member who asked (the default).
+    """
+
+    text: str
+    title: str | None = None
+    sections: tuple[Section, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    form: Form | None = None
+    context: str | None = None
+    visibility: Visibility = "private"
+    error: bool = False
+    extra: dict[str, str] = field(default_factory=dict)

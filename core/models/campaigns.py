@@ -1,0 +1,112 @@
+"""Discussion campaigns, their rounds, the delivery outbox and the answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.base import json_column, utcnow, when
+
+CAMPAIGN_STATUSES: tuple[str, ...] = ("draft", "scheduled", "running", "paused", "closed")
+DELIVERY_STATUSES: tuple[str, ...] = ("pending", "sending", "sent", "failed", "skipped")
+PROMPT_KINDS: tuple[str, ...] = ("text", "choice", "scale")
+
+
+class Campaign(SQLModel, table=True):
+    """A series of prompts an animator schedules to groups or channels.
+
+    ``audience`` holds ``{"groups": [ids], "channels": [refs], "mode": "direct"|"channel"}``;
+    ``timezone`` empty means each recipient's own local time.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    template: str | None = Field(default=None, max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    audience: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    starts_at: datetime | None = Field(default=None, sa_column=when())
+    recurrence: str = Field(default="", max_length=500)
+    ends_at: datetime | None = Field(default=None, sa_column=when())
+    count: int | None = None
+    timezone: str = Field(default="", max_length=64)
+    local_time: str = Field(default="09:30", max_length=5)
+    skip_weekends: bool = True
+    skip_holidays: bool = False
+    reminders: int = 1
+    reminder_after_minutes: int | None = 1440
+    close_after_minutes: int = 4320
+    anonymous: bool = False
+    status: str = Field(default="draft", max_length=10, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class CampaignPrompt(SQLModel, table=True):
+    """One question of a campaign, in order."""
+
+    __tablename__ = "campaign_prompt"
+    __table_args__ = (UniqueConstraint("campaign_id", "position", name="uq_prompt_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    position: int
+    kind: str = Field(default="text", max_length=8)
+    text: str = Field(max_length=2000)
+    options: list[str] = Field(default_factory=list, sa_column=json_column())
+
+
+class Round(SQLModel, table=True):
+    """One occurrence of a campaign."""
+
+    __tablename__ = "round"
+    __table_args__ = (UniqueConstraint("campaign_id", "index", name="uq_round_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    index: int
+    due_at: datetime = Field(sa_column=when(nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=when())
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per (round, target), claimed and sent by the dispatcher."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "target_kind", "target_id", name="uq_delivery_target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    target_kind: str = Field(max_length=8)
+    target_id: str = Field(max_length=255)
+    status: str = Field(default="pending", max_length=8, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=when(index=True))
+    last_error: str | None = Field(default=None, max_length=500)
+    message_ref: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    sent_at: datetime | None = Field(default=None, sa_column=when())
+
+
+class Response(SQLModel, table=True):
+    """An answer to a prompt; answering again edits it.
+
+    ``respondent`` is the member id, or for anonymous campaigns a keyed hash that lets the member edit
+    their answer but lets no report link it back to them; ``member_id`` is then empty.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "prompt_id", "respondent", name="uq_response_respondent"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    prompt_id: int = Field(foreign_key="campaign_prompt.id", ondelete="CASCADE")
+    respondent: str = Field(max_length=128)
+    member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    text: str | None = Field(default=None, max_length=4000)
+    choice: str | None = Field(default=None, max_length=200)
+    scale: int | None = None
+    answered_at: datetime = Field(sa_column=when(nullable=False))

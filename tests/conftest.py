@@ -1,0 +1,110 @@
+"""Shared fixtures: a real database (SQLite per test, or PostgreSQL from PARVIS_TEST_DATABASE_URL),
+a fake clock, a recording messenger, and a router that runs commands as a member would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import core.models  # noqa: F401  (registers every table)
+from core.commands import Action, Actor, CommandRouter, Invocation
+from core.context import CoreSettings, Services
+from core.db import Database
+from core.messages import Reply
+from core.ports import FakeClock, FakeMessenger
+
+PG_URL = os.environ.get("PARVIS_TEST_DATABASE_URL", "")
+
+
+async def _reset_schema(url: str) -> None:
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        await conn.run_sync(SQLModel.metadata.create_all)
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """The PostgreSQL URL, its tables dropped and created afresh once per run."""
+    if PG_URL:
+        asyncio.run(_reset_schema(PG_URL))
+    yield PG_URL
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, pg_url: str) -> str:
+    """The URL of the test's database: a fresh SQLite file, or the shared PostgreSQL database."""
+    return pg_url or f"sqlite+aiosqlite:///{tmp_path / 'parvis.db'}"
+
+
+@pytest.fixture
+async def db(database_url: str, pg_url: str) -> AsyncIterator[Database]:
+    """A database with every table, empty."""
+    database = Database(database_url)
+    async with database.engine.begin() as conn:
+        if pg_url:
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            await conn.run_sync(SQLModel.metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def messenger() -> FakeMessenger:
+    return FakeMessenger(platform="console")
+
+
+@pytest.fixture
+def services(db: Database, clock: FakeClock, messenger: FakeMessenger) -> Services:
+    return Services(db=db, clock=clock, messengers={"console": messenger}, settings=CoreSettings())
+
+
+@pytest.fixture
+def router(services: Services) -> CommandRouter:
+    return CommandRouter(services)
+
+
+def actor(email: str, locale: str | None = None, platform: str = "console") -> Actor:
+    """A console-like actor identified by e-mail."""
+    return Actor(platform=platform, tenant="local", user_id=email, email=email,
+                 display_name=email.split("@")[0].title(), locale=locale)
+
+
+class Chat:
+    """Drives the router as one member typing commands (errbot's push_message/pop_message idea)."""
+
+    def __init__(self, router: CommandRouter, email: str, locale: str | None = None) -> None:
+        self.router = router
+        self.actor = actor(email, locale)
+
+    async def say(self, text: str) -> Reply:
+        return await self.router.handle(Invocation(actor=self.actor, text=text))
+
+    async def click(self, action_id: str, value: str = "", **values: str) -> Reply:
+        return await self.router.act(Action(actor=self.actor, action_id=action_id, value=value,
+                                            values=values))
+
+
+@pytest.fixture
+def chat(router: CommandRouter):  # type: ignore[no-untyped-def]
+    """``chat("ana@example.com")`` returns a Chat for that member."""
+
+    def make(email: str, locale: str | None = None) -> Chat:
+        return Chat(router, email, locale)
+
+    return make

@@ -1,0 +1,59 @@
+"""The grammar: matching, tolerance, suggestions, and the router's error boundary."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.commands import match
+from core.errors import UsageError
+
+
+def test_match_finds_two_word_commands_and_keeps_the_rest_verbatim() -> None:
+    found, args = match("group create Data Science -- All about data")
+    assert found.path == ("group", "create")
+    assert args.text == "Data Science -- All about data"
+    assert args.tokens == ("Data", "Science", "--", "All", "about", "data")
+
+
+@pytest.mark.parametrize("text", ["/parvis help", "parvis help", "/help", "HELP", "  help  "])
+def test_prefixes_and_case_are_tolerated(text: str) -> None:
+    assert match(text)[0].path == ("help",)
+
+
+def test_unknown_area_suggests_the_closest() -> None:
+    with pytest.raises(UsageError) as caught:
+        match("grop list")
+    assert caught.value.params["suggestion"] == "group"
+
+
+def test_unknown_subcommand_suggests_the_closest() -> None:
+    with pytest.raises(UsageError) as caught:
+        match("group jion data")
+    assert caught.value.params["suggestion"] == "join"
+
+
+def test_too_long_text_is_refused_with_its_length() -> None:
+    with pytest.raises(UsageError) as caught:
+        match("ask " + "x" * 10_000)
+    assert caught.value.key == "errors.too_long"
+    assert caught.value.params["length"] == 10_004
+
+
+async def test_router_answers_help_in_the_members_language(chat) -> None:  # type: ignore[no-untyped-def]
+    reply = await chat("ana@example.com", locale="fr-FR").say("help")
+    assert "Commandes" in reply.text
+    assert not reply.error
+
+
+async def test_lang_switch_is_remembered(chat) -> None:  # type: ignore[no-untyped-def]
+    ana = chat("ana@example.com", locale="en-US")
+    assert "français" in (await ana.say("lang fr")).text
+    assert "Tapez une commande" in (await ana.say("")).text
+    assert (await ana.say("lang de")).error
+
+
+async def test_empty_and_control_characters_never_raise(chat) -> None:  # type: ignore[no-untyped-def]
+    ana = chat("ana@example.com")
+    for text in ["", "   ", "\x00\x01", "group \x07list", '"unbalanced', "«", "help \u202e"]:
+        reply = await ana.say(text)
+        assert reply.text
