@@ -10,6 +10,7 @@ from sqlmodel import col, func, select
 from core.errors import NotFound
 from core.i18n import normalise_locale
 from core.models import ActivityEvent, Identity, Member, MemberRole
+from core.ports import MemberAddress
 from core.text import parse_member_mention
 
 if TYPE_CHECKING:
@@ -120,3 +121,22 @@ async def record_activity(ctx: Context, kind: str, name: str) -> None:
     """
     ctx.uow.session.add(ActivityEvent(member_id=ctx.member_id, kind=kind, platform=ctx.actor.platform,
                                       at=ctx.services.clock.now(), detail={"name": name}))
+
+
+async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:
+    """Where to reach a member directly: their most recently created identity.
+
+    A person on both Slack and Teams is messaged on the platform they joined from last; ``None``
+    when the member has no identity (imported but never seen) or was erased.
+    """
+    statement = (
+        select(Identity)
+        .join(Member, col(Member.id) == col(Identity.member_id))
+        .where(Identity.member_id == member_id, col(Member.erased_at).is_(None))
+        .order_by(col(Identity.created_at).desc(), col(Identity.id).desc())
+        .limit(1)
+    )
+    identity = (await uow.session.exec(statement)).first()
+    if identity is None:
+        return None
+    return MemberAddress(platform=identity.platform, tenant=identity.tenant, user_id=identity.user_id)
