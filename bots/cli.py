@@ -14,6 +14,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bots.config import ConfigError
+
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bots.cli_server",  # serve, worker
     "bots.cli_db",  # db upgrade
@@ -51,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help(sys.stderr)
         return 2
-    status: int = args.func(args)
+    try:
+        status: int = args.func(args)
+    except ConfigError as exc:
+        print(f"parvis: configuration error:\n{exc}", file=sys.stderr)
+        return 2
     return status
 
 

@@ -1,0 +1,269 @@
+"""Configuration: the TOML file and environment variables of DESIGN.md §4, typed and validated.
+
+Where it comes from, in order: ``--config FILE``, else ``parvis.toml`` in the working directory, else
+the defaults below. Secrets may come from the environment under the names the platforms' own tools use
+(``SLACK_BOT_TOKEN``, ``MICROSOFT_APP_PASSWORD``, …) and win over the file, so a file can be committed
+without them. A wrong key or type stops the start with a ``ConfigError`` naming the file, the dotted
+key and what was expected — a typo must not silently fall back to a default.
+
+One class per section; features add their keys to their own section.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from core.db import DEFAULT_URL
+
+DEFAULT_FILE = "parvis.toml"
+
+#: Environment variable → (section, key). Environment values win over the file.
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "PARVIS_DATABASE_URL": ("database", "url"),
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "MICROSOFT_APP_ID": ("teams", "app_id"),
+    "MICROSOFT_APP_PASSWORD": ("teams", "app_password"),
+    "MICROSOFT_APP_TENANT_ID": ("teams", "tenant_id"),
+    "MICROSOFT_APP_TYPE": ("teams", "app_type"),
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where, which key and what was expected."""
+
+
+class Section(BaseModel):
+    """Unknown keys and loose types are refused: ``port = "80"`` is an error, not a coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ServerConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+
+
+class DatabaseConfig(Section):
+    url: str = DEFAULT_URL
+
+    @field_validator("url")
+    @classmethod
+    def _async_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("a database URL such as sqlite+aiosqlite:///parvis.db") from exc
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError("a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        return value
+
+
+class SlackConfig(Section):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    socket_mode: bool = False
+    api_base_url: str = "https://slack.com/api/"
+    command: str = "/parvis"
+    aliases: list[str] = Field(default_factory=list)
+    join_group_on_channel_join: bool = False
+
+    @field_validator("command", "aliases")
+    @classmethod
+    def _slash(cls, value: str | list[str]) -> str | list[str]:
+        for name in [value] if isinstance(value, str) else value:
+            if not re.fullmatch(r"/[a-z0-9_\-]{1,31}", name):
+                raise ValueError("a slash command such as /parvis (lower case, at most 32 characters)")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        """Slack is on when the bot has a token."""
+        return self.bot_token is not None
+
+
+class TeamsConfig(Section):
+    app_id: str = ""
+    app_password: SecretStr | None = None
+    tenant_id: str = ""
+    app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    openid_metadata_url: str | None = None
+    token_issuer: str | None = None
+    login_url: str | None = None
+    oauth_scope: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Teams is on when the bot has an app id."""
+        return bool(self.app_id)
+
+
+class SchedulerConfig(Section):
+    enabled: bool = True
+    dispatch_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+    dispatch_concurrency: int = Field(default=4, ge=1, le=64)
+    slack_per_minute: int = Field(default=50, ge=1)
+    teams_per_second: int = Field(default=7, ge=1)
+
+
+class ExpertsConfig(Section):
+    answer_timeout_minutes: int = Field(default=240, ge=1)
+    max_hops: int = Field(default=3, ge=1, le=10)
+    working_hours: str | None = None
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_working_hours(value)
+        return value
+
+    @property
+    def working_hours_range(self) -> tuple[time, time] | None:
+        """``(start, end)`` in each expert's own time zone, or ``None`` for any time."""
+        return parse_working_hours(self.working_hours) if self.working_hours else None
+
+
+class I18nConfig(Section):
+    default_locale: Literal["en", "fr"] = "en"
+
+
+class RolesConfig(Section):
+    admins: list[str] = Field(default_factory=list)
+    animators: list[str] = Field(default_factory=list)
+    referents: list[str] = Field(default_factory=list)
+
+    @field_validator("admins", "animators", "referents")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        cleaned = [email.strip().lower() for email in value]
+        for email in cleaned:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                raise ValueError(f"e-mail addresses, and {email!r} is not one")
+        return cleaned
+
+    def grants(self) -> list[tuple[str, str]]:
+        """``(email, role)`` pairs to hold at start."""
+        by_role = {"admin": self.admins, "animator": self.animators, "referent": self.referents}
+        return [(email, role) for role, emails in by_role.items() for email in emails]
+
+
+class Config(Section):
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    slack: SlackConfig = Field(default_factory=SlackConfig)
+    teams: TeamsConfig = Field(default_factory=TeamsConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    experts: ExpertsConfig = Field(default_factory=ExpertsConfig)
+    i18n: I18nConfig = Field(default_factory=I18nConfig)
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+
+
+def parse_working_hours(value: str) -> tuple[time, time]:
+    """``"09:00-18:00"`` → ``(09:00, 18:00)``; the start must come before the end."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+    try:
+        assert match is not None
+        start = time(int(match[1]), int(match[2]))
+        end = time(int(match[3]), int(match[4]))
+    except (AssertionError, ValueError) as exc:
+        raise ValueError('a range of hours such as "09:00-18:00"') from exc
+    if start >= end:
+        raise ValueError('a range of hours whose start comes before its end, such as "09:00-18:00"')
+    return start, end
+
+
+def find_config_file(path: str | os.PathLike[str] | None, cwd: Path | None = None) -> Path | None:
+    """``path`` when given (it must exist), else ``parvis.toml`` in ``cwd`` if there, else ``None``."""
+    if path is not None:
+        given = Path(path)
+        if not given.is_file():
+            raise ConfigError(f"{given}: configuration file not found")
+        return given
+    default = (cwd or Path.cwd()) / DEFAULT_FILE
+    return default if default.is_file() else None
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """The validated configuration; raises ``ConfigError`` with the file, the key and the expectation."""
+    source = find_config_file(path, cwd)
+    data = _read_toml(source) if source else {}
+    origins = _apply_environment(data, os.environ if env is None else env)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        where = str(source) if source else "configuration"
+        raise ConfigError("\n".join(_describe(where, error, origins) for error in exc.errors())) from None
+
+
+def _read_toml(source: Path) -> dict[str, Any]:
+    try:
+        with source.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from None
+
+
+def _apply_environment(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """Copy secrets from the environment into ``data``; returns dotted key → variable name."""
+    origins: dict[str, str] = {}
+    for variable, (section, key) in ENVIRONMENT.items():
+        value = env.get(variable)
+        if value:
+            table = data.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = value
+                origins[f"{section}.{key}"] = variable
+    return origins
+
+
+def _describe(where: str, error: Mapping[str, Any], origins: Mapping[str, str]) -> str:
+    """One line: ``parvis.toml: server.port: expected …, got 'abc'``."""
+    dotted = ".".join(str(part) for part in error["loc"])
+    if dotted in origins:
+        where = f"environment variable {origins[dotted]}"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: {dotted}: unknown key; expected one of: {_known_keys(error['loc'])}"
+    expected = str(error["msg"]).replace("Value error, ", "expected ", 1)
+    expected = expected.replace("Input should be ", "expected ", 1)
+    shown = "(hidden)" if _is_secret(error["loc"]) else repr(error.get("input"))
+    return f"{where}: {dotted}: {expected}, got {shown}"
+
+
+def _section_model(loc: tuple[Any, ...]) -> type[BaseModel]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return model
+
+
+def _known_keys(loc: tuple[Any, ...]) -> str:
+    return ", ".join(_section_model(loc[:-1]).model_fields)
+
+
+def _is_secret(loc: tuple[Any, ...]) -> bool:
+    field = _section_model(loc[:-1]).model_fields.get(str(loc[-1])) if loc else None
+    return field is not None and "SecretStr" in str(field.annotation)
