@@ -66,10 +66,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed and detaches the objects without expiring
+        # them, so rows read inside the block stay readable after it (rollback() would expire them).
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -1,0 +1,55 @@
+"""The database layer: SQLite tuning, aware datetimes, and concurrent writers that never see
+"database is locked"."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from core.commands import CommandRouter, Invocation
+from core.db import Database
+from core.models import ActivityEvent, Member
+from tests.conftest import actor
+
+
+async def test_sqlite_runs_in_wal_with_normal_sync(db: Database) -> None:
+    if db.dialect != "sqlite":
+        return
+    async with db.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() >= 5000
+
+
+async def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
+    moment = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    async with db.uow() as uow:
+        uow.session.add(Member(email="tz@example.com", charter_accepted_at=moment))
+        await uow.commit()
+    async with db.uow() as uow:
+        member = (await uow.session.exec(select(Member).where(Member.email == "tz@example.com"))).one()
+    assert member.charter_accepted_at == moment
+    assert member.charter_accepted_at.tzinfo is not None
+
+
+async def test_a_failed_unit_of_work_leaves_nothing(db: Database) -> None:
+    async with db.uow() as uow:
+        uow.session.add(Member(email="ghost@example.com"))
+        await uow.session.flush()
+        # no commit: leaving the block rolls back
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(Member))).all() == []
+
+
+async def test_concurrent_commands_never_fail(router: CommandRouter, db: Database) -> None:
+    """Forty members typing at once: each command reads, then writes (member, identity, activity)."""
+    people = [actor(f"p{i}@example.com") for i in range(40)]
+    replies = await asyncio.gather(*(router.handle(Invocation(actor=who, text="help")) for who in people))
+    assert all(not reply.error for reply in replies)
+    replies = await asyncio.gather(*(router.handle(Invocation(actor=who, text="lang fr")) for who in people))
+    assert all(not reply.error for reply in replies), [r.text for r in replies if r.error][:1]
+    async with db.uow() as uow:
+        assert len((await uow.session.exec(select(ActivityEvent))).all()) == 80
