@@ -1,0 +1,64 @@
+"""Developer commands for the migration scripts (not needed to run Parvis).
+
+    python -m bots.migrations regenerate          # rewrite the initial revision from the models
+    python -m bots.migrations revision "message"  # add a new revision for what the models changed
+
+Both compare the models with a throw-away SQLite database (batch mode, so the generated operations
+also run on PostgreSQL). Review the generated file before committing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from alembic.script import ScriptDirectory
+
+from bots.migrations import INITIAL_REVISION, MIGRATIONS_DIR, _run, alembic_config, upgrade
+
+
+def _generate(message: str, *, rev_id: str | None, upgrade_first: bool) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'empty.db'}"
+
+        async def generate() -> None:
+            if upgrade_first:
+                await upgrade(url)
+            await _run(url, lambda config: command.revision(config, message, autogenerate=True,
+                                                            rev_id=rev_id))
+
+        asyncio.run(generate())
+    script = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    revision = ScriptDirectory.from_config(alembic_config()).get_revision(script)
+    assert revision is not None and revision.path is not None
+    return Path(revision.path)
+
+
+def regenerate() -> Path:
+    """Replace the single initial revision with one generated from the current models."""
+    versions = sorted((MIGRATIONS_DIR / "versions").glob("*.py"))
+    others = [path for path in versions if not path.name.startswith(f"{INITIAL_REVISION}_")]
+    if others:
+        names = ", ".join(path.name for path in others)
+        raise SystemExit(f"refusing to regenerate: later revisions exist ({names}); add a revision instead")
+    for path in versions:
+        path.unlink()
+    return _generate("initial schema", rev_id=INITIAL_REVISION, upgrade_first=False)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["regenerate"] and len(argv) == 1:
+        print(f"wrote {regenerate()}")
+        return 0
+    if argv[:1] == ["revision"] and len(argv) == 2:
+        print(f"wrote {_generate(argv[1], rev_id=None, upgrade_first=True)}")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
