@@ -16,7 +16,7 @@ LATER: tuple[tuple[str, ...], ...] = (
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
     ("campaign", "optout"), ("campaign", "optin"),
-    ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
+    ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
     ("stats",), ("charter",), ("privacy", "export"), ("privacy", "delete"),
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
 )
