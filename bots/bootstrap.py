@@ -1,0 +1,218 @@
+"""The composition root: configuration → database → services → messengers → worker → app.
+
+Everything a process needs is built here, once, and passed down; no module holds a global adapter or
+bot. Platform adapters plug in through ``ADAPTERS``: when the configuration turns a platform on, its
+module's ``build_platform(config, services) -> Platform`` is imported and called, and what it returns
+(a messenger, routes, a lifetime) is wired in. The worker (scheduler + delivery dispatcher) plugs in
+through ``worker()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from types import ModuleType
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bots.config import Config, ConfigError, RolesConfig
+from bots.migrations import current_heads, database_revisions, upgrade
+from bots.server import CleanupContext, RouteInstaller, create_app
+from core.context import CoreSettings, Services
+from core.db import Database, is_sqlite, make_engine
+from core.directory import find_by_email
+from core.models import AuditEntry, Member, MemberRole
+from core.ports import Clock, Messenger, SystemClock
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_MODULE = "core.scheduler"
+
+
+@dataclass
+class Platform:
+    """What one adapter contributes to the process."""
+
+    name: str
+    messenger: Messenger
+    routes: RouteInstaller | None = None
+    lifetime: CleanupContext | None = None
+
+
+#: platform → (adapter module exposing ``build_platform(config, services) -> Platform``, whether the
+#: configuration turns it on). Adapters are imported only when turned on.
+ADAPTERS: dict[str, tuple[str, Callable[[Config], bool]]] = {
+    "slack": ("adapters.slack.app", lambda config: config.slack.configured),
+    "teams": ("adapters.teams.app", lambda config: config.teams.configured),
+}
+
+
+class DatabaseNotReady(Exception):
+    """The database cannot be used yet; the message tells the admin what to do."""
+
+
+class WorkerUnavailable(Exception):
+    """This installation has no scheduler to run."""
+
+
+def core_settings(config: Config) -> CoreSettings:
+    return CoreSettings(
+        default_locale=config.i18n.default_locale,
+        answer_timeout_minutes=config.experts.answer_timeout_minutes,
+        max_hops=config.experts.max_hops,
+    )
+
+
+def build_services(
+    config: Config, *, clock: Clock | None = None, messengers: dict[str, Messenger] | None = None
+) -> Services:
+    """The process-wide services; ``messengers`` lets the console chat bring its own."""
+    return Services(db=Database(config.database.url), clock=clock or SystemClock(),
+                    messengers=dict(messengers or {}), settings=core_settings(config))
+
+
+def build_platforms(config: Config, services: Services) -> list[Platform]:
+    """The adapters the configuration turns on, each registered as the messenger of its platform."""
+    platforms = []
+    for name, (module_name, enabled) in ADAPTERS.items():
+        if not enabled(config):
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module_name.startswith(exc.name):
+                raise
+            raise ConfigError(f"[{name}] is configured, but this installation has no {name} adapter "
+                              f"({module_name})") from None
+        platform: Platform = module.build_platform(config, services)
+        services.messengers[platform.name] = platform.messenger
+        platforms.append(platform)
+    return platforms
+
+
+def build_app(config: Config, services: Services | None = None) -> web.Application:
+    """The HTTP app with every configured adapter and, unless disabled or absent, the worker."""
+    services = services or build_services(config)
+    platforms = build_platforms(config, services)
+    contexts = [platform.lifetime for platform in platforms if platform.lifetime]
+    worker = worker_lifetime(config, services)
+    if worker is not None:
+        contexts.append(worker)
+    return create_app(config, services, contexts=contexts,
+                      route_installers=[platform.routes for platform in platforms if platform.routes])
+
+
+def scheduler_module() -> ModuleType | None:
+    """``core.scheduler`` when this installation has it."""
+    try:
+        return importlib.import_module(SCHEDULER_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != SCHEDULER_MODULE:
+            raise
+        return None
+
+
+@asynccontextmanager
+async def worker(config: Config, services: Services) -> AsyncIterator[None]:
+    """Runs the scheduler and the delivery dispatcher for as long as the block lasts.
+
+    Hook for ``core/scheduler.py``: it provides ``running(services, settings)``, an async context
+    manager that starts the periodic jobs of ``core.jobs`` and stops them on exit (``settings`` is
+    ``config.scheduler``).
+    """
+    scheduler = scheduler_module()
+    if scheduler is None:
+        raise WorkerUnavailable("this installation has no scheduler yet (core/scheduler.py is missing): "
+                                "campaigns, reminders and deliveries do not run")
+    async with scheduler.running(services, config.scheduler):
+        log.info("worker started")
+        yield
+    log.info("worker stopped")
+
+
+def worker_lifetime(config: Config, services: Services) -> CleanupContext | None:
+    """The worker as a ``cleanup_ctx`` of the app, or ``None`` (with the reason logged)."""
+    if not config.scheduler.enabled:
+        log.info("worker off: [scheduler] enabled = false")
+        return None
+    if scheduler_module() is None:
+        log.warning("worker off: this installation has no scheduler yet (core/scheduler.py is missing)")
+        return None
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        async with worker(config, services):
+            yield
+
+    return lifetime
+
+
+def safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def prepare_database(config: Config) -> None:
+    """Before serving: migrate SQLite (PostgreSQL must be migrated by ``parvis db upgrade``), then
+    grant the roles of ``[roles]``. Raises ``DatabaseNotReady`` with what to do."""
+    url = config.database.url
+    try:
+        if is_sqlite(url):
+            await upgrade(url)
+        else:
+            await _require_current(url)
+        database = Database(url)
+        try:
+            await apply_roles(database, config.roles, default_locale=config.i18n.default_locale)
+        finally:
+            await database.dispose()
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseNotReady(f"cannot use the database at {safe_url(url)}: {exc}") from exc
+
+
+async def _require_current(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        found = await database_revisions(engine)
+    finally:
+        await engine.dispose()
+    if found != current_heads():
+        at = ", ".join(sorted(found)) or "no migration"
+        raise DatabaseNotReady(f"the database at {safe_url(url)} is at {at}, not at the latest migration "
+                               f"({', '.join(sorted(current_heads()))}): run `parvis db upgrade` first")
+
+
+async def apply_roles(db: Database, roles: RolesConfig, *, default_locale: str = "en",
+                      clock: Clock | None = None) -> int:
+    """Grant the configured roles, creating members known only by e-mail; idempotent, and safe when
+    two processes start at once (the loser of a race retries and finds the rows). Returns how many
+    roles were newly granted."""
+    try:
+        return await _apply_roles_once(db, roles, default_locale, clock or SystemClock())
+    except IntegrityError:
+        return await _apply_roles_once(db, roles, default_locale, clock or SystemClock())
+
+
+async def _apply_roles_once(db: Database, roles: RolesConfig, default_locale: str, clock: Clock) -> int:
+    granted = 0
+    async with db.uow() as uow:
+        for email, role in roles.grants():
+            member = await find_by_email(uow, email)
+            if member is None:
+                member = Member(email=email, locale=default_locale, created_at=clock.now())
+                uow.session.add(member)
+                await uow.session.flush()
+            assert member.id is not None
+            if await uow.session.get(MemberRole, (member.id, role)) is None:
+                uow.session.add(MemberRole(member_id=member.id, role=role, granted_at=clock.now()))
+                uow.session.add(AuditEntry(action="role.grant", target=email, at=clock.now(),
+                                           detail={"role": role, "source": "configuration"}))
+                granted += 1
+        await uow.commit()
+    if granted:
+        log.info("granted %d role(s) from [roles]", granted)
+    return granted

@@ -1,0 +1,87 @@
+"""``parvis serve`` (HTTP server + worker in one process) and ``parvis worker`` (worker only)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from bots import bootstrap
+from bots.cli import config_option
+from bots.config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and the worker")
+    config_option(serve)
+    serve.add_argument("--host", help="address to listen on (default: [server] host)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: [server] port)")
+    serve.set_defaults(func=run_serve)
+    worker = subparsers.add_parser("worker", help="run only the scheduler and the delivery dispatcher")
+    config_option(worker)
+    worker.set_defaults(func=run_worker)
+
+
+def _server_config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
+    if overrides:
+        server = config.server.model_validate({**config.server.model_dump(), **overrides})
+        config = config.model_copy(update={"server": server})
+    return config
+
+
+def _prepare(config: Config, command: str) -> bool:
+    try:
+        asyncio.run(bootstrap.prepare_database(config))
+    except bootstrap.DatabaseNotReady as exc:
+        print(f"parvis {command}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    config = _server_config(args)
+    if not _prepare(config, "serve"):
+        return 1
+
+    async def app() -> web.Application:
+        return bootstrap.build_app(config)
+
+    server = config.server
+    web.run_app(app(), host=server.host, port=server.port, shutdown_timeout=server.shutdown_grace_seconds,
+                print=lambda message: log.info("%s", message))
+    log.info("server stopped")
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if bootstrap.scheduler_module() is None:
+        print("parvis worker: this installation has no scheduler yet (core/scheduler.py is missing)",
+              file=sys.stderr)
+        return 1
+    if not _prepare(config, "worker"):
+        return 1
+    asyncio.run(_work(config))
+    return 0
+
+
+async def _work(config: Config) -> None:
+    """Run the worker until SIGTERM or SIGINT, then stop it and close the database."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    services = bootstrap.build_services(config)
+    try:
+        async with bootstrap.worker(config, services):
+            await stop.wait()
+    finally:
+        await services.db.dispose()

@@ -1,0 +1,90 @@
+"""The aiohttp app (DESIGN.md §4): health, readiness and metrics, plus the routes adapters install.
+
+``create_app`` only assembles what ``bots/bootstrap.py`` built; state lives under typed ``AppKey``s,
+and everything with a lifetime (the database, the worker, a Socket Mode client) is a ``cleanup_ctx``
+entry, so a SIGTERM stops them in reverse order after the requests in flight have finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from aiohttp import web
+
+from bots.config import Config
+from bots.metrics import Metrics
+from bots.migrations import is_current
+from core.context import Services
+
+log = logging.getLogger(__name__)
+
+#: Adds an adapter's routes to the app (``app.router.add_post("/slack/events", …)``).
+RouteInstaller = Callable[[web.Application], None]
+#: A ``cleanup_ctx`` entry: the code before ``yield`` runs at start, the code after it at shutdown.
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+CONFIG = web.AppKey("config", Config)
+SERVICES = web.AppKey("services", Services)
+METRICS = web.AppKey("metrics", Metrics)
+
+READY_TIMEOUT_SECONDS = 3.0
+
+
+def create_app(
+    config: Config,
+    services: Services,
+    *,
+    route_installers: Iterable[RouteInstaller] = (),
+    contexts: Iterable[CleanupContext] = (),
+) -> web.Application:
+    """The app: built-in routes, the adapters' routes, then the lifetimes (database first, so it is
+    closed last)."""
+    metrics = Metrics()
+    app = web.Application(middlewares=[metrics.middleware()])
+    app[CONFIG] = config
+    app[SERVICES] = services
+    app[METRICS] = metrics
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    for install in route_installers:
+        install(app)
+    app.cleanup_ctx.append(database_lifetime)
+    app.cleanup_ctx.extend(contexts)
+    return app
+
+
+async def database_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """Connections open lazily; at shutdown the pool is closed."""
+    yield
+    await app[SERVICES].db.dispose()
+    log.info("database closed")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is up and serving HTTP."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the database answers and its schema is at the latest migration."""
+    engine = request.app[SERVICES].db.engine
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            current = await is_current(engine)
+    except Exception:  # the probe reports any failure, whatever the driver raises
+        log.warning("readiness: database unreachable", exc_info=True)
+        return _not_ready("database unreachable")
+    if not current:
+        return _not_ready("database schema is not at the latest migration: run `parvis db upgrade`")
+    return web.json_response({"status": "ready"})
+
+
+def _not_ready(reason: str) -> web.Response:
+    return web.json_response({"status": "unavailable", "reason": reason}, status=503)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    return request.app[METRICS].render(request.headers.get("Accept"))
