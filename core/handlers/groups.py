@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 LIST_LIMIT = 20
 MEMBERS_LIMIT = 50
 MAX_ANNOUNCEMENT = 3000
+MINE = {"owner": "group.mine_owner", "member": "group.mine_member"}
+YOU = {"owner": "group.you_owner", "member": "group.you_member"}
+VISIBILITY = {"public": "group.visibility_public", "private": "group.visibility_private"}
 
 
 def _viewer(ctx: Context) -> Viewer:
@@ -44,7 +47,7 @@ def _list_section(ctx: Context, item: GroupSummary) -> Section:
     if group.visibility == "private":
         marks.append(ctx.t("group.mark_private"))
     if item.my_role is not None:
-        marks.append(ctx.t("group.mark_" + item.my_role))
+        marks.append(ctx.t(MINE[item.my_role]))
     text = ctx.t("group.list_line", name=group.name, slug=group.slug, marks=" · ".join(marks))
     if group.description:
         text += "\n" + shorten(group.description, 140)
@@ -81,16 +84,17 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
     members = await groups.members_of(ctx.uow, group)
     owners = [member.display_name for member, role in members if role == "owner"]
     channels = await groups.channels_of(ctx.uow, group)
-    lines = [
-        f"{ctx.t('group.field_slug')}: `{group.slug}`",
-        f"{ctx.t('group.field_visibility')}: {ctx.t('group.visibility_' + group.visibility)}",
-        f"{ctx.t('group.field_members')}: {len(members)}",
-        f"{ctx.t('group.field_owners')}: {', '.join(owners) or '—'}",
-        f"{ctx.t('group.field_channels')}: {len(channels)}",
-        f"{ctx.t('group.field_created')}: {group.created_at:%Y-%m-%d}",
+    fields = [
+        ("group.field_slug", f"`{group.slug}`"),
+        ("group.field_visibility", ctx.t(VISIBILITY[group.visibility])),
+        ("group.field_members", str(len(members))),
+        ("group.field_owners", ", ".join(owners) or "—"),
+        ("group.field_channels", str(len(channels))),
+        ("group.field_created", f"{group.created_at:%Y-%m-%d}"),
     ]
     if group.tags:
-        lines.append(f"{ctx.t('group.field_tags')}: {', '.join('#' + tag for tag in group.tags)}")
+        fields.append(("group.field_tags", ", ".join("#" + tag for tag in group.tags)))
+    lines = [ctx.t("group.field_line", label=ctx.t(key), value=value) for key, value in fields]
     if group.archived_at is not None:
         lines.append(ctx.t("group.status_archived", date=f"{group.archived_at:%Y-%m-%d}"))
     return lines
@@ -104,7 +108,7 @@ async def info(ctx: Context, args: Args) -> Reply:
     lines = [group.description or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
     buttons: tuple[Button, ...] = ()
     if mine is not None:
-        lines.append(ctx.t("group.you_" + mine.role))
+        lines.append(ctx.t(YOU[mine.role]))
         buttons = (Button(ctx.t("group.button_leave"), "group.leave", group.slug),)
     elif group.archived_at is None:
         lines.append(ctx.t("group.you_not_member", slug=group.slug))
