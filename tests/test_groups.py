@@ -13,6 +13,7 @@ from core.context import Services
 from core.db import Database
 from core.directory import find_by_email
 from core.errors import Conflict, DeliveryError
+from core.group_lookup import Viewer
 from core.messages import Reply
 from core.models import AuditEntry, Group, GroupChannel, GroupMember, MemberRole
 from core.ports import ConversationRef, FakeMessenger, SentMessage
@@ -154,7 +155,7 @@ async def test_create_race_becomes_a_conflict(db: Database, services: Services, 
     async with db.uow() as first, db.uow() as second:
         ana, bob = await find_by_email(first, ANA), await find_by_email(second, BOB)
         assert ana and ana.id and bob and bob.id
-        await groups.create(first, groups.Viewer(ana.id), new, now)
+        await groups.create(first, Viewer(ana.id), new, now)
 
         async def commit_soon() -> None:
             await asyncio.sleep(0.2)
@@ -162,7 +163,7 @@ async def test_create_race_becomes_a_conflict(db: Database, services: Services, 
 
         committing = asyncio.create_task(commit_soon())
         with pytest.raises(Conflict) as caught:
-            await groups.create(second, groups.Viewer(bob.id), new, now)
+            await groups.create(second, Viewer(bob.id), new, now)
         await committing
     assert caught.value.key == "group.taken"
     assert await count(db, Group) == 1

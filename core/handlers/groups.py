@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 
 from core import directory, groups
+from core import group_lookup as lookup
 from core.commands import Action, Args, action, command
 from core.context import Context, Services
 from core.errors import Conflict, DeliveryError, Forbidden, InvalidInput, UsageError
-from core.groups import GroupSummary, Viewer
+from core.group_lookup import GroupSummary, Viewer
 from core.messages import Button, Reply, Section
 from core.models import AuditEntry, Group
 from core.ports import ConversationRef
@@ -58,10 +59,10 @@ def _list_section(ctx: Context, item: GroupSummary) -> Section:
 @command("group", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
     """``group list [query]``: every visible live group, or the best fuzzy matches of the query."""
-    found = await groups.summaries(ctx.uow, _viewer(ctx))
+    found = await lookup.summaries(ctx.uow, _viewer(ctx))
     query = " ".join(args.tokens)
     if query:
-        found = groups.search(found, query)
+        found = lookup.search(found, query)
     if not found:
         return Reply(text=ctx.t("group.list_no_match", query=query) if query else ctx.t("group.list_empty"))
     sections = tuple(_list_section(ctx, item) for item in found[:LIST_LIMIT])
@@ -103,8 +104,8 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
 @command("group", "info", min_args=1)
 async def info(ctx: Context, args: Args) -> Reply:
     """``group info <group>``: description, owners, counts, and a Join or Leave button."""
-    group = await groups.resolve(ctx.uow, _viewer(ctx), args.text)
-    mine = await groups.membership(ctx.uow, group, ctx.member_id)
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
+    mine = await lookup.membership(ctx.uow, group, ctx.member_id)
     lines = [group.description or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
     buttons: tuple[Button, ...] = ()
     if mine is not None:
@@ -117,7 +118,7 @@ async def info(ctx: Context, args: Args) -> Reply:
 
 
 async def _join(ctx: Context, reference: str) -> Reply:
-    group = await groups.resolve(ctx.uow, _viewer(ctx), reference)
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
     row = await groups.add(ctx.uow, group, ctx.member_id, ctx.services.clock.now())
     if row is None:
         raise Conflict("group.already_member", name=group.name)
@@ -126,7 +127,7 @@ async def _join(ctx: Context, reference: str) -> Reply:
 
 
 async def _leave(ctx: Context, reference: str) -> Reply:
-    group = await groups.resolve(ctx.uow, _viewer(ctx), reference)
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
     heir = await groups.leave(ctx.uow, group, ctx.member_id)
     if heir is not None:
         return Reply(text=ctx.t("group.left_handover", name=group.name, heir=heir.display_name))
@@ -158,7 +159,7 @@ async def leave_clicked(ctx: Context, act: Action) -> Reply:
 @command("group", "members", min_args=1)
 async def members(ctx: Context, args: Args) -> Reply:
     """``group members <group>``: names and titles, owners marked."""
-    group = await groups.resolve(ctx.uow, _viewer(ctx), args.text)
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
     rows = await groups.members_of(ctx.uow, group)
     if not rows:
         return Reply(text=ctx.t("group.members_empty", name=group.name))
@@ -173,7 +174,7 @@ async def members(ctx: Context, args: Args) -> Reply:
 
 async def _managed(ctx: Context, reference: str, forbidden: str) -> Group:
     """The group ``reference`` names, if the member may manage it (owner, animator, admin)."""
-    group = await groups.resolve(ctx.uow, _viewer(ctx), reference)
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
     if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
         raise Forbidden(forbidden, name=group.name)
     return group
@@ -193,7 +194,7 @@ async def archive(ctx: Context, args: Args) -> Reply:
 @command("group", "add", min_args=2)
 async def add(ctx: Context, args: Args) -> Reply:
     """``group add <group> <member>``: how owners bring people into a private group."""
-    group, who = await groups.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
+    group, who = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
     if not who:
         raise UsageError("group.add_missing_member", usage="usage.group.add")
     if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
@@ -237,7 +238,7 @@ async def deliver(services: Services, channels: list[ConversationRef], announcem
 @command("group", "announce", min_args=2)
 async def announce(ctx: Context, args: Args) -> Reply:
     """``group announce <group> <text>``: a public post in every linked channel, after commit."""
-    group, text = await groups.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
+    group, text = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
     if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
         raise Forbidden("group.announce_forbidden", name=group.name)
     if group.archived_at is not None:
