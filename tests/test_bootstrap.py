@@ -1,0 +1,131 @@
+"""The composition root: roles from the configuration, start-up database checks, and the plug-in hooks
+for adapters and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import types
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from bots import bootstrap
+from bots.cli import main
+from bots.config import Config, ConfigError, RolesConfig
+from bots.migrations import is_current
+from core.db import Database
+from core.models import AuditEntry, Member, MemberRole
+from core.ports import FakeMessenger
+from tests.databases import KINDS, fresh_database
+
+
+async def roles_by_email(db: Database) -> dict[str, set[str]]:
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Member.email, MemberRole.role).join(
+            MemberRole, MemberRole.member_id == Member.id))).all()
+    found: dict[str, set[str]] = {}
+    for email, role in rows:
+        found.setdefault(str(email), set()).add(role)
+    return found
+
+
+async def test_configured_roles_are_granted_once(db: Database) -> None:
+    async with db.uow() as uow:
+        uow.session.add(Member(email="bea@example.com", display_name="Béa", locale="fr"))
+        await uow.commit()
+    roles = RolesConfig(admins=["Ana@Example.com"], animators=["bea@example.com", "ana@example.com"],
+                        referents=["bea@example.com"])
+    assert await bootstrap.apply_roles(db, roles, default_locale="fr") == 4
+    assert await bootstrap.apply_roles(db, roles) == 0
+    assert await roles_by_email(db) == {"ana@example.com": {"admin", "animator"},
+                                        "bea@example.com": {"animator", "referent"}}
+    async with db.uow() as uow:
+        members = (await uow.session.exec(select(Member))).all()
+        audit = (await uow.session.exec(select(AuditEntry))).all()
+    assert len(members) == 2 and {m.locale for m in members} == {"fr"}
+    assert {m.display_name for m in members} == {"", "Béa"}
+    assert sorted((a.target, a.detail["role"]) for a in audit) == [
+        ("ana@example.com", "admin"), ("ana@example.com", "animator"),
+        ("bea@example.com", "animator"), ("bea@example.com", "referent")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_prepare_migrates_sqlite_but_only_checks_postgresql(kind: str, tmp_path: Path) -> None:
+    async with fresh_database(kind, tmp_path) as url:
+        config = Config.model_validate({"database": {"url": url}, "roles": {"admins": ["a@b.org"]}})
+        if kind == "postgresql":
+            with pytest.raises(bootstrap.DatabaseNotReady, match="run `parvis db upgrade` first"):
+                await bootstrap.prepare_database(config)
+            upgrade = ["db", "upgrade", "--config", str(_write(tmp_path, url))]
+            assert await asyncio.to_thread(main, upgrade) == 0
+        await bootstrap.prepare_database(config)
+        assert await is_current(url)
+        db = Database(url)
+        try:
+            assert await roles_by_email(db) == {"a@b.org": {"admin"}}
+        finally:
+            await db.dispose()
+
+
+def _write(directory: Path, url: str) -> Path:
+    path = directory / "parvis.toml"
+    path.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    return path
+
+
+async def test_prepare_explains_an_unreachable_database() -> None:
+    config = Config.model_validate({"database": {"url": "postgresql+asyncpg://u:secret@127.0.0.1:1/x"}})
+    with pytest.raises(bootstrap.DatabaseNotReady, match=r"cannot use the database at .*u:\*\*\*@") as caught:
+        await bootstrap.prepare_database(config)
+    assert "secret" not in str(caught.value)
+
+
+def test_a_configured_platform_without_its_adapter_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(bootstrap.ADAPTERS, "slack", ("adapters.no_such_adapter.app", lambda c: True))
+    with pytest.raises(ConfigError, match=r"\[slack\] is configured, but this installation has no slack"):
+        bootstrap.build_platforms(Config(), bootstrap.build_services(Config()))
+
+
+async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    events: list[Any] = []
+    messenger = FakeMessenger(platform="chat")
+
+    def build_platform(config: Config, services: Any) -> bootstrap.Platform:
+        async def lifetime(app: Any) -> AsyncIterator[None]:
+            events.append("adapter up")
+            yield
+            events.append("adapter down")
+
+        return bootstrap.Platform("chat", messenger, routes=lambda app: events.append("routes"),
+                                  lifetime=lifetime)
+
+    @asynccontextmanager
+    async def running(services: Any, settings: Any) -> AsyncIterator[None]:
+        events.append(("worker up", settings.dispatch_concurrency, services.messengers["chat"]))
+        yield
+        events.append("worker down")
+
+    adapter = types.SimpleNamespace(build_platform=build_platform)
+    monkeypatch.setitem(sys.modules, "tests_fake_adapter", adapter)
+    monkeypatch.setitem(sys.modules, "tests_fake_scheduler", types.SimpleNamespace(running=running))
+    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
+    monkeypatch.setattr(bootstrap, "SCHEDULER_MODULE", "tests_fake_scheduler")
+    config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"}})
+    client = TestClient(TestServer(bootstrap.build_app(config)))
+    await client.start_server()
+    await client.close()
+    assert events == ["routes", "adapter up", ("worker up", 4, messenger), "worker down", "adapter down"]
+
+
+def test_worker_says_when_there_is_no_scheduler(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(bootstrap, "SCHEDULER_MODULE", "core.no_such_scheduler")
+    assert bootstrap.worker_lifetime(Config(), bootstrap.build_services(Config())) is None
+    assert main(["worker"]) == 1
+    assert "no scheduler yet" in capsys.readouterr().err
