@@ -180,10 +180,11 @@ async def _require_current(url: str) -> None:
         found = await database_revisions(engine)
     finally:
         await engine.dispose()
+    latest = ", ".join(sorted(current_heads()))
     if found != current_heads():
-        at = ", ".join(sorted(found)) or "no migration"
-        raise DatabaseNotReady(f"the database at {safe_url(url)} is at {at}, not at the latest migration "
-                               f"({', '.join(sorted(current_heads()))}): run `parvis db upgrade` first")
+        state = f"is at revision {', '.join(sorted(found))}" if found else "has never been migrated"
+        raise DatabaseNotReady(f"the database at {safe_url(url)} {state}, not at the latest ({latest}): "
+                               "run `parvis db upgrade` first")
 
 
 async def apply_roles(db: Database, roles: RolesConfig, *, default_locale: str = "en",
