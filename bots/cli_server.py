@@ -9,10 +9,11 @@ import signal
 import sys
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from bots import bootstrap
 from bots.cli import config_option
-from bots.config import Config, load_config
+from bots.config import Config, ConfigError, load_config
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,11 @@ def _server_config(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     overrides = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
     if overrides:
-        server = config.server.model_validate({**config.server.model_dump(), **overrides})
+        try:
+            server = config.server.model_validate({**config.server.model_dump(), **overrides})
+        except ValidationError as exc:
+            raise ConfigError("\n".join(f"command line: --{error['loc'][0]}: {error['msg']}"
+                                        for error in exc.errors())) from None
         config = config.model_copy(update={"server": server})
     return config
 

@@ -15,11 +15,13 @@ import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bots.bootstrap import build_app, build_services
+from bots.cli import main
 from bots.config import Config
 from bots.migrations import upgrade
 from bots.server import SERVICES, create_app
@@ -204,6 +206,11 @@ async def test_parvis_serve_starts_migrates_and_stops_cleanly_on_sigterm(tmp_pat
     finally:
         await db.dispose()
     assert roles == ["admin"]
+
+
+def test_a_port_out_of_range_on_the_command_line_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "command line: --port: Input should be less than or equal to 65535" in capsys.readouterr().err
 
 
 def test_parvis_serve_refuses_a_bad_configuration(tmp_path: Path) -> None:

@@ -41,7 +41,9 @@ def current_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-async def _run(url: str, operation: Callable[[Config], Any]) -> None:
+async def run_alembic(url: str, operation: Callable[[Config], Any]) -> None:
+    """Run an Alembic command in one transaction on the database at ``url`` (``env.py`` uses the
+    connection handed over here, so this works inside a running event loop)."""
     engine = make_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.begin() as connection:
@@ -52,12 +54,12 @@ async def _run(url: str, operation: Callable[[Config], Any]) -> None:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` up to ``revision``."""
-    await _run(url, lambda config: command.upgrade(config, revision))
+    await run_alembic(url, lambda config: command.upgrade(config, revision))
 
 
 async def downgrade(url: str, revision: str = "base") -> None:
     """Migrate the database at ``url`` down to ``revision`` (``base``: no tables left)."""
-    await _run(url, lambda config: command.downgrade(config, revision))
+    await run_alembic(url, lambda config: command.downgrade(config, revision))
 
 
 def _recorded(connection: Connection) -> frozenset[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from bots.migrations import INITIAL_REVISION, MIGRATIONS_DIR, _run, alembic_config, upgrade
+from bots.migrations import INITIAL_REVISION, MIGRATIONS_DIR, alembic_config, run_alembic, upgrade
 
 
 def _generate(message: str, *, rev_id: str | None, upgrade_first: bool) -> Path:
@@ -27,7 +27,7 @@ def _generate(message: str, *, rev_id: str | None, upgrade_first: bool) -> Path:
         async def generate() -> None:
             if upgrade_first:
                 await upgrade(url)
-            await _run(url, lambda config: command.revision(config, message, autogenerate=True,
+            await run_alembic(url, lambda config: command.revision(config, message, autogenerate=True,
                                                             rev_id=rev_id))
 
         asyncio.run(generate())
