@@ -1,0 +1,271 @@
+"""The dispatcher: claims due outbox rows, renders them, sends them through the ``Messenger`` port.
+
+Exactly-once, as far as a platform without idempotency keys allows (Slack's ``chat.postMessage`` has
+none):
+
+1. **Claim** in a short transaction of its own: due rows (``pending`` with ``next_attempt_at <= now``)
+   become ``sending`` with ``attempts + 1``, ``claimed_at`` and ``claimed_by``, and the transaction
+   commits *before* the platform is called. On PostgreSQL the candidate rows are selected ``FOR UPDATE
+   SKIP LOCKED``, so several processes claim disjoint rows without waiting on each other; on SQLite
+   the single ``UPDATE … RETURNING`` runs under the database's one write lock, which is as atomic.
+2. **Send**: the row is rendered (at send time, so late opt-outs count), a token is taken from the
+   rate limiter, and the messenger is called. The dispatcher, not the HTTP client, decides retries.
+3. **Record** in another short transaction: ``sent`` with the platform's message reference, or
+   ``skipped``, or ``failed`` (permanent), or back to ``pending`` at a later ``next_attempt_at``.
+
+A crash (kill -9) between 1 and 3 leaves rows in ``sending``; once their lease has expired they are
+handed out again. That is the only duplicate window: at most the sends in flight at the crash, i.e.
+``concurrency``. The lease must exceed the longest send (HTTP timeouts are well under a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlmodel import col
+
+from core.errors import DeliveryError
+from core.jobs import periodic
+from core.models import Delivery
+from core.outbox import RENDERERS, Outgoing
+from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from core.context import Services
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=5)
+ERROR_LENGTH = 500
+
+
+def process_name() -> str:
+    """A claimant name unique to this process run: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dispatcher:
+    """Sends due deliveries with at most ``concurrency`` sends in flight.
+
+    ``limiter`` paces sends per platform and workspace; ``lease`` is how long a ``sending`` row may
+    stay claimed before it is presumed orphaned by a crash; failures other than permanent ones and
+    rate limits are retried with exponential backoff and jitter (``base_backoff`` doubling up to
+    ``max_backoff``), at most ``max_attempts`` attempts in all.
+    """
+
+    def __init__(self, services: Services, *, concurrency: int = 4, limiter: RateLimiter | None = None,
+                 lease: timedelta = DEFAULT_LEASE, max_attempts: int = 6,
+                 base_backoff: timedelta = timedelta(seconds=30), max_backoff: timedelta = timedelta(hours=1),
+                 max_rate_limited: int = 50, name: str | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.services = services
+        self.concurrency = max(1, concurrency)
+        self.limiter = limiter or RateLimiter.unlimited()
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.max_rate_limited = max_rate_limited
+        self.name = name or process_name()
+        self.rng = rng or random.Random()
+        self.in_flight = 0
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Claim nothing more; rows already claimed are still sent and recorded (graceful stop)."""
+        self._stopping = True
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    async def run_once(self) -> int:
+        """Send every delivery that is due now; returns how many rows were settled (sent, skipped,
+        failed or rescheduled). Rows that fall due while it runs are picked up too."""
+        await self.recover()
+        queue: asyncio.Queue[Delivery | None] = asyncio.Queue(maxsize=self.concurrency)
+        settled = 0
+
+        async def produce() -> None:
+            try:
+                while not self._stopping and (rows := await self.claim(self.concurrency)):
+                    for row in rows:
+                        await queue.put(row)
+            finally:
+                for _ in range(self.concurrency):
+                    await queue.put(None)
+
+        async def consume() -> None:
+            nonlocal settled
+            while (row := await queue.get()) is not None:
+                await self.deliver(row)
+                settled += 1
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(produce())
+            for _ in range(self.concurrency):
+                group.create_task(consume())
+        return settled
+
+    async def recover(self) -> int:
+        """Rows left ``sending`` longer than the lease (their dispatcher crashed) become due again."""
+        now = self._now()
+        statement = (
+            update(Delivery)
+            .where(col(Delivery.status) == "sending", col(Delivery.claimed_at) < now - self.lease)
+            .values(status="pending", next_attempt_at=now,
+                    last_error="recovered: claim expired without a result (dispatcher stopped)")
+            .execution_options(synchronize_session=False)
+        )
+        async with self.services.db.uow() as uow:
+            result = await uow.session.exec(statement)
+            await uow.commit()
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            log.warning("recovered %d deliveries stuck in 'sending' (a dispatcher stopped mid-send)", count)
+        return count
+
+    async def claim(self, limit: int) -> list[Delivery]:
+        """Mark up to ``limit`` due rows ``sending`` for this process and commit, before any send.
+
+        On PostgreSQL the ids are locked first with ``FOR UPDATE SKIP LOCKED`` in a statement of their
+        own: inside ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` the planner may
+        evaluate the sub-select more than once and claim more than ``n`` rows.
+        """
+        now = self._now()
+        due = (
+            select(col(Delivery.id))
+            .where(col(Delivery.status) == "pending",
+                   or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
+            .order_by(col(Delivery.next_attempt_at).nulls_first(), col(Delivery.id))
+            .limit(limit)
+        )
+        async with self.services.db.uow() as uow:
+            if self.services.db.dialect == "postgresql":
+                ids: Any = list((await uow.session.exec(due.with_for_update(skip_locked=True))).scalars())
+                if not ids:
+                    return []
+            else:
+                ids = due.scalar_subquery()
+            statement = (
+                update(Delivery)
+                .where(col(Delivery.id).in_(ids), col(Delivery.status) == "pending")
+                .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now,
+                        claimed_by=self.name)
+                .returning(Delivery)
+                .execution_options(synchronize_session=False)
+            )
+            rows = list((await uow.session.exec(statement)).scalars().all())
+            await uow.commit()
+        return sorted(rows, key=lambda row: row.id or 0)
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """Render, pace, send and record one claimed row; returns its new status."""
+        self.in_flight += 1
+        try:
+            try:
+                outgoing = await self._render(delivery)
+            except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
+                log.exception("delivery %s: the %r renderer failed", delivery.id, delivery.purpose)
+                return await self._retry(delivery, f"render failed: {type(error).__name__}")
+            if isinstance(outgoing, str):
+                return await self._fail(delivery, outgoing)
+            if outgoing is None:
+                return await self._settle(delivery, status="skipped", last_error=None)
+            return await self._send(delivery, outgoing)
+        finally:
+            self.in_flight -= 1
+
+    async def _render(self, delivery: Delivery) -> Outgoing | None | str:
+        """The rendered message, ``None`` to skip, or the reason it cannot ever be rendered."""
+        render = RENDERERS.get(delivery.purpose)
+        if render is None:
+            return f"no renderer registered for purpose {delivery.purpose!r}"
+        async with self.services.db.uow() as uow:
+            return await render(uow, delivery)
+
+    async def _send(self, delivery: Delivery, outgoing: Outgoing) -> str:
+        address = outgoing.address
+        messenger = self.services.messenger(address.platform)
+        if messenger is None:
+            return await self._fail(delivery, f"no messenger for platform {address.platform!r}")
+        channel = address.channel if isinstance(address, ConversationRef) else None
+        await self.limiter.acquire(address.platform, address.tenant, channel)
+        try:
+            if isinstance(address, MemberAddress):
+                sent = await messenger.send_direct(address, outgoing.reply)
+            else:
+                sent = await messenger.post(address, outgoing.reply)
+        except DeliveryError as error:
+            return await self._failed_send(delivery, address, error)
+        except Exception as error:  # noqa: BLE001 — an adapter bug must not stop the other sends
+            log.exception("delivery %s: unexpected error from the %s messenger",
+                          delivery.id, address.platform)
+            return await self._retry(delivery, f"{type(error).__name__}: {error}")
+        return await self._sent(delivery, sent)
+
+    async def _failed_send(self, delivery: Delivery, address: MemberAddress | ConversationRef,
+                           error: DeliveryError) -> str:
+        if error.permanent:
+            return await self._fail(delivery, error.reason)
+        if error.retry_after is not None:
+            channel = address.channel if isinstance(address, ConversationRef) else None
+            self.limiter.pause(address.platform, address.tenant, error.retry_after, channel)
+            if delivery.attempts >= self.max_rate_limited:
+                return await self._fail(delivery, f"still rate limited after {delivery.attempts} attempts")
+            return await self._reschedule(delivery, timedelta(seconds=error.retry_after),
+                                          f"rate limited: {error.reason}")
+        return await self._retry(delivery, error.reason)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential backoff with jitter: half to all of ``base * 2**(attempts-1)``, capped."""
+        ceiling = min(self.max_backoff, self.base_backoff * (2 ** max(0, attempts - 1)))
+        return ceiling * self.rng.uniform(0.5, 1.0)
+
+    async def _retry(self, delivery: Delivery, reason: str) -> str:
+        if delivery.attempts >= self.max_attempts:
+            return await self._fail(delivery, f"gave up after {delivery.attempts} attempts: {reason}")
+        return await self._reschedule(delivery, self.backoff(delivery.attempts), reason)
+
+    async def _reschedule(self, delivery: Delivery, delay: timedelta, reason: str) -> str:
+        return await self._settle(delivery, status="pending", last_error=reason,
+                                  next_attempt_at=self._now() + delay)
+
+    async def _fail(self, delivery: Delivery, reason: str) -> str:
+        log.warning("delivery %s failed for good: %s", delivery.id, reason)
+        return await self._settle(delivery, status="failed", last_error=reason)
+
+    async def _sent(self, delivery: Delivery, sent: SentMessage) -> str:
+        return await self._settle(delivery, status="sent", last_error=None, message_ref=asdict(sent),
+                                  sent_at=self._now())
+
+    async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None, **values: Any) -> str:
+        """Record the outcome of a claimed row in its own short transaction."""
+        if last_error is not None:
+            last_error = last_error[:ERROR_LENGTH]
+        statement = (
+            update(Delivery)
+            .where(col(Delivery.id) == delivery.id)
+            .values(status=status, last_error=last_error, claimed_at=None, claimed_by=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.services.db.uow() as uow:
+            await uow.session.exec(statement)
+            await uow.commit()
+        return status
+
+
+@periodic("outbox.dispatch", seconds=5.0)
+async def dispatch_due(services: Services) -> int:
+    """Send what is due with default settings; the ``Worker`` runs its own configured ``Dispatcher``
+    under this job's name instead."""
+    return await Dispatcher(services).run_once()

@@ -1,0 +1,140 @@
+"""The outbox: what must be sent, written in the same transaction as the decision to send it.
+
+A campaign round *materialises* one ``Delivery`` row per (purpose, target) with ``enqueue``; the
+dispatcher (``core/dispatcher.py``) later claims due rows and sends them. Writing rows instead of
+sending directly is what makes delivery exactly-once across restarts, crashes and several processes:
+
+- ``enqueue`` is idempotent (``INSERT … ON CONFLICT DO NOTHING`` on the unique constraint), so a
+  round materialised twice — by a retry, or by two processes racing — yields one row per target;
+- the message is *rendered at send time* by the renderer registered for the row's ``purpose``, so a
+  member who opted out, was erased or left the group in the meantime is skipped (renderer returns
+  ``None``), and the message is in the member's current language.
+
+Renderers are registered by feature modules::
+
+    @renderer("prompt")
+    async def render_prompt(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
+from core.messages import Reply
+from core.models import Delivery
+from core.ports import ConversationRef, MemberAddress
+
+if TYPE_CHECKING:
+    from core.db import UnitOfWork
+
+TargetKind = Literal["member", "channel"]
+#: rows per INSERT statement: keeps each statement well under SQLite's bound-parameter limit
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who a delivery goes to: a member (``id`` is the member id as text) or a channel (an opaque key
+    the feature's renderer understands, e.g. a ``GroupChannel`` id)."""
+
+    kind: TargetKind
+    id: str
+
+    @classmethod
+    def member(cls, member_id: int) -> Target:
+        return cls("member", str(member_id))
+
+    @classmethod
+    def channel(cls, key: str | int) -> Target:
+        return cls("channel", str(key))
+
+    @property
+    def member_id(self) -> int | None:
+        """The member id of a member target, else ``None``."""
+        return int(self.id) if self.kind == "member" else None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered delivery: where to send (a member's direct conversation or a channel) and what."""
+
+    address: MemberAddress | ConversationRef
+    reply: Reply
+
+
+Renderer = Callable[["UnitOfWork", Delivery], Awaitable[Outgoing | None]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(purpose: str) -> Callable[[Renderer], Renderer]:
+    """Register the function that renders deliveries of ``purpose`` at send time.
+
+    It gets a read-only unit of work and the claimed ``Delivery`` (``round_id``, ``target_kind``,
+    ``target_id``, ``payload``) and returns an ``Outgoing``, or ``None`` to skip the row for good
+    (member opted out, erased, left the audience, round closed…). It must not write: the dispatcher
+    does not commit its unit of work.
+    """
+
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[purpose] = function
+        return function
+
+    return register
+
+
+def target_of(delivery: Delivery) -> Target:
+    """The ``Target`` a delivery row names."""
+    kind: TargetKind = "member" if delivery.target_kind == "member" else "channel"
+    return Target(kind, delivery.target_id)
+
+
+def _rows(round_id: int, purpose: str, targets: Iterable[Target],
+          due_at: datetime | Mapping[Target, datetime], payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[Target] = set()
+    for target in targets:
+        if target in seen:
+            continue
+        seen.add(target)
+        due = due_at[target] if isinstance(due_at, Mapping) else due_at
+        rows.append({"round_id": round_id, "purpose": purpose, "target_kind": target.kind,
+                     "target_id": target.id, "status": "pending", "attempts": 0,
+                     "next_attempt_at": due, "payload": dict(payload), "message_ref": {}})
+    return rows
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    round_id: int,
+    purpose: str,
+    targets: Iterable[Target],
+    due_at: datetime | Mapping[Target, datetime],
+    *,
+    payload: Mapping[str, Any] | None = None,
+) -> int:
+    """Materialise one pending delivery per target, due at ``due_at`` (one time, or one per target —
+    each recipient's local 09:30). Returns how many rows were created: rows that already exist for
+    (round, purpose, target) are left untouched, so calling this again is harmless.
+
+    Runs in the caller's transaction: the rows appear only if the caller commits.
+    """
+    rows = _rows(round_id, purpose, targets, due_at, payload or {})
+    dialect = uow.session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    created = 0
+    for start in range(0, len(rows), BATCH_SIZE):
+        statement = (
+            insert(Delivery)
+            .values(rows[start:start + BATCH_SIZE])
+            .on_conflict_do_nothing(index_elements=["round_id", "purpose", "target_kind", "target_id"])
+            .returning(col(Delivery.id))
+        )
+        result = await uow.session.exec(statement)
+        created += len(result.all())
+    return created

@@ -1,0 +1,141 @@
+"""Client-side pacing: token buckets per platform and workspace/tenant (and optionally per channel).
+
+Slack allows ``chat.postMessage`` about one message per second per channel within a workspace-wide
+limit of a few hundred per minute; Teams about 50 (older docs: 30) requests per second per app and
+tenant, 7 per second per conversation. Sending as fast as possible and backing off on HTTP 429 would
+make 429s the pacing mechanism — the platforms penalise that, and every 429 costs a round trip and
+a delay. So the dispatcher takes a token before each send; the bucket refills at the configured rate
+and allows a short burst. When the platform still answers "retry after N s", ``pause`` stops the
+whole bucket for N s, so the other sends queued behind it wait too instead of each earning its own 429.
+
+Time comes from injectable ``now``/``sleep`` (monotonic seconds), so tests need not wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+Now = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``per_second`` sustained, up to ``burst`` at once after a quiet period."""
+
+    per_second: float
+    burst: float = 1.0
+
+    @classmethod
+    def per_minute(cls, count: float, burst: float | None = None) -> Rate:
+        return cls(count / 60.0, burst if burst is not None else max(1.0, count / 60.0))
+
+
+#: Defaults from the platforms' documentation (PLATFORM_FACTS.md §4 and the Teams rate-limit page).
+DEFAULT_RATES: dict[str, Rate] = {
+    "slack": Rate.per_minute(300, burst=5),
+    "teams": Rate(30.0, burst=10),
+}
+#: Per conversation: Slack's "one message per second per channel", Teams' 7 sends/s per thread.
+DEFAULT_CHANNEL_RATES: dict[str, Rate] = {
+    "slack": Rate(1.0, burst=1),
+    "teams": Rate(7.0, burst=7),
+}
+
+
+@dataclass
+class TokenBucket:
+    """An async token bucket; waiters are served in arrival order (one lock, FIFO)."""
+
+    rate: Rate
+    now: Now = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    tokens: float = field(init=False)
+    updated: float = field(init=False)
+    paused_until: float = field(init=False, default=0.0)
+    lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.rate.burst
+        self.updated = self.now()
+
+    def _refill(self, now: float) -> None:
+        start = max(self.updated, self.paused_until)
+        if now > start:
+            self.tokens = min(self.rate.burst, self.tokens + (now - start) * self.rate.per_second)
+        self.updated = max(now, self.updated)
+
+    def _wait_time(self) -> float:
+        now = self.now()
+        if now < self.paused_until:
+            return self.paused_until - now
+        self._refill(now)
+        if self.tokens >= 1.0:
+            return 0.0
+        return (1.0 - self.tokens) / self.rate.per_second
+
+    async def acquire(self) -> float:
+        """Take one token, waiting as long as needed; returns the seconds waited."""
+        waited = 0.0
+        async with self.lock:
+            while (delay := self._wait_time()) > 0:
+                waited += delay
+                await self.sleep(delay)
+            self.tokens -= 1.0
+        return waited
+
+    def pause(self, seconds: float) -> None:
+        """The platform said "retry after ``seconds``": no token until then, and no burst after."""
+        now = self.now()
+        self._refill(now)
+        self.tokens = 0.0
+        self.paused_until = max(self.paused_until, now + seconds)
+
+
+class RateLimiter:
+    """Buckets per (platform, tenant), and per (platform, tenant, channel) where a channel rate is set.
+
+    A platform without a configured rate is not paced (the console, test fakes).
+    """
+
+    def __init__(self, rates: Mapping[str, Rate] | None = None, *,
+                 channel_rates: Mapping[str, Rate] | None = None,
+                 now: Now = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self.rates = dict(DEFAULT_RATES if rates is None else rates)
+        self.channel_rates = dict(DEFAULT_CHANNEL_RATES if channel_rates is None else channel_rates)
+        self._now = now
+        self._sleep = sleep
+        self._buckets: dict[tuple[str, ...], TokenBucket] = {}
+
+    @classmethod
+    def unlimited(cls) -> RateLimiter:
+        return cls({}, channel_rates={})
+
+    def _bucket(self, key: tuple[str, ...], rate: Rate | None) -> TokenBucket | None:
+        if rate is None:
+            return None
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(rate, now=self._now, sleep=self._sleep)
+        return bucket
+
+    def _buckets_for(self, platform: str, tenant: str, channel: str | None) -> list[TokenBucket]:
+        buckets = [self._bucket((platform, tenant), self.rates.get(platform))]
+        if channel is not None:
+            buckets.append(self._bucket((platform, tenant, channel), self.channel_rates.get(platform)))
+        return [bucket for bucket in buckets if bucket is not None]
+
+    async def acquire(self, platform: str, tenant: str, channel: str | None = None) -> float:
+        """Wait for a send slot in the workspace (and the channel, for channel posts)."""
+        waited = 0.0
+        for bucket in reversed(self._buckets_for(platform, tenant, channel)):
+            waited += await bucket.acquire()
+        return waited
+
+    def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
+        """Honour a server ``Retry-After`` for the whole workspace (and the channel)."""
+        for bucket in self._buckets_for(platform, tenant, channel):
+            bucket.pause(seconds)

@@ -1,0 +1,219 @@
+"""The dispatcher: claims due rows, sends, records; retries, backs off, recovers crashed claims."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select, update
+
+from core.context import Services
+from core.db import Database
+from core.dispatcher import Dispatcher
+from core.errors import DeliveryError
+from core.messages import Reply
+from core.models import Delivery, Member
+from core.outbox import Target, enqueue
+from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
+from tests.delivery_support import PURPOSE, make_round
+
+
+@dataclass
+class ScriptedMessenger(FakeMessenger):
+    """Fails the first sends with the given errors, then accepts."""
+
+    errors: list[DeliveryError | Exception] = field(default_factory=list)
+    calls: int = 0
+
+    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return await super().send_direct(to, reply)
+
+
+async def rows(db: Database) -> list[Delivery]:
+    async with db.uow() as uow:
+        return list((await uow.session.exec(select(Delivery).order_by(Delivery.id))).all())
+
+
+async def materialise(services: Services, members: int, **kwargs: object) -> list[Target]:
+    round_id, targets = await make_round(services.db, members, services.clock.now(), **kwargs)  # type: ignore[arg-type]
+    async with services.db.uow() as uow:
+        await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+        await uow.commit()
+    return targets
+
+
+async def test_sends_each_due_row_once_and_records_the_reference(
+        services: Services, messenger: FakeMessenger) -> None:
+    targets = await materialise(services, 5)
+    async with services.db.uow() as uow:
+        round_id = (await rows(services.db))[0].round_id
+        await enqueue(uow, round_id, PURPOSE, [Target.channel("C9")], services.clock.now())
+        later = services.clock.now() + timedelta(hours=1)
+        await enqueue(uow, round_id, "later", [Target.channel("C9")], later)
+        await uow.commit()
+    dispatcher = Dispatcher(services, concurrency=3)
+    assert await dispatcher.run_once() == 6
+    assert await dispatcher.run_once() == 0
+    sent = {(kind, getattr(to, "user_id", getattr(to, "channel", None))) for kind, to, _ in messenger.sent}
+    assert sent == {("direct", f"U{t.id}") for t in targets} | {("post", "C9")}
+    assert len(messenger.sent) == 6
+    done = await rows(services.db)
+    assert [r.status for r in done] == ["sent"] * 6 + ["pending"]
+    assert all(r.attempts == 1 and r.sent_at == services.clock.now() and r.claimed_by is None
+               for r in done[:6])
+    assert done[0].message_ref["platform"] == "console" and done[0].message_ref["message_id"]
+
+
+async def test_renderer_none_skips_and_a_late_opt_out_is_honoured(
+        services: Services, messenger: FakeMessenger) -> None:
+    targets = await materialise(services, 2)
+    async with services.db.uow() as uow:
+        member = await uow.session.get(Member, targets[0].member_id)
+        assert member is not None
+        member.erased_at = services.clock.now()
+        await uow.commit()
+    await Dispatcher(services).run_once()
+    assert [r.status for r in await rows(services.db)] == ["skipped", "sent"]
+    assert len(messenger.sent) == 1
+
+
+async def test_permanent_failure_is_not_retried(services: Services, clock: FakeClock) -> None:
+    scripted = ScriptedMessenger(platform="console", errors=[DeliveryError("user_not_found", permanent=True)])
+    services.messengers["console"] = scripted
+    await materialise(services, 1)
+    dispatcher = Dispatcher(services)
+    await dispatcher.run_once()
+    clock.advance(timedelta(days=1))
+    await dispatcher.run_once()
+    [row] = await rows(services.db)
+    assert (row.status, row.last_error, row.attempts, scripted.calls) == ("failed", "user_not_found", 1, 1)
+
+
+async def test_retry_after_is_honoured_and_pauses_the_limiter(services: Services, clock: FakeClock) -> None:
+    scripted = ScriptedMessenger(platform="console", errors=[DeliveryError("ratelimited", retry_after=30)])
+    services.messengers["console"] = scripted
+    await materialise(services, 1)
+    paused: list[tuple[str, str, float]] = []
+
+    class Limiter:
+        async def acquire(self, platform: str, tenant: str, channel: str | None = None) -> float:
+            return 0.0
+
+        def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
+            paused.append((platform, tenant, seconds))
+
+    dispatcher = Dispatcher(services, limiter=Limiter())  # type: ignore[arg-type]
+    await dispatcher.run_once()
+    [row] = await rows(services.db)
+    assert (row.status, row.next_attempt_at) == ("pending", clock.now() + timedelta(seconds=30))
+    assert paused == [("console", "local", 30)]
+    clock.advance(timedelta(seconds=29))
+    assert await dispatcher.run_once() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await dispatcher.run_once() == 1
+    [row] = await rows(services.db)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+async def test_transient_errors_back_off_exponentially_then_give_up(
+        services: Services, clock: FakeClock) -> None:
+    errors: list[DeliveryError | Exception] = [DeliveryError("timeout")] * 2
+    errors += [RuntimeError("adapter bug")] * 5
+    scripted = ScriptedMessenger(platform="console", errors=errors)
+    services.messengers["console"] = scripted
+    await materialise(services, 1)
+    dispatcher = Dispatcher(services, max_attempts=4, base_backoff=timedelta(seconds=10),
+                            rng=random.Random(1))
+    delays = []
+    for _ in range(4):
+        before = clock.now()
+        assert await dispatcher.run_once() == 1
+        [row] = await rows(services.db)
+        if row.status == "pending":
+            assert row.next_attempt_at is not None
+            delays.append((row.next_attempt_at - before).total_seconds())
+            clock.current = row.next_attempt_at
+    assert [5 <= delays[0] <= 10, 10 <= delays[1] <= 20, 20 <= delays[2] <= 40] == [True] * 3
+    assert (row.status, row.attempts, scripted.calls) == ("failed", 4, 4)
+    assert row.last_error is not None and row.last_error.startswith("gave up after 4 attempts: RuntimeError")
+
+
+async def test_a_platform_without_messenger_fails_clearly(services: Services) -> None:
+    await materialise(services, 1, platform="teams")
+    await Dispatcher(services).run_once()
+    [row] = await rows(services.db)
+    assert (row.status, row.last_error) == ("failed", "no messenger for platform 'teams'")
+
+
+async def test_stuck_sending_rows_are_recovered_after_the_lease(
+        services: Services, clock: FakeClock, messenger: FakeMessenger) -> None:
+    await materialise(services, 3)
+    crashed = Dispatcher(services, name="crashed")
+    claimed = await crashed.claim(2)  # claimed, then the process "died" before sending
+    assert [r.status for r in await rows(services.db)] == ["sending", "sending", "pending"]
+    dispatcher = Dispatcher(services, lease=timedelta(minutes=5))
+    assert await dispatcher.run_once() == 1
+    clock.advance(timedelta(minutes=4))
+    assert await dispatcher.run_once() == 0
+    clock.advance(timedelta(minutes=2))
+    assert await dispatcher.run_once() == 2
+    done = await rows(services.db)
+    assert [r.status for r in done] == ["sent"] * 3
+    assert [r.attempts for r in done] == [2, 2, 1] and len(claimed) == 2
+    assert len(messenger.sent) == 3
+
+
+async def test_claims_are_disjoint(services: Services) -> None:
+    await materialise(services, 10)
+    first = await Dispatcher(services, name="a").claim(4)
+    second = await Dispatcher(services, name="b").claim(10)
+    assert len(first) == 4 and len(second) == 6
+    assert not {r.id for r in first} & {r.id for r in second}
+
+
+async def test_an_unknown_purpose_fails_without_sending(services: Services, messenger: FakeMessenger) -> None:
+    round_id, _ = await make_round(services.db, 0, services.clock.now())
+    async with services.db.uow() as uow:
+        await enqueue(uow, round_id, "nobody.renders.this", [Target.channel("C1")], services.clock.now())
+        await uow.commit()
+    await Dispatcher(services).run_once()
+    [row] = await rows(services.db)
+    assert row.status == "failed"
+    assert row.last_error == "no renderer registered for purpose 'nobody.renders.this'"
+    assert messenger.sent == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_concurrency_bounds_sends_in_flight(services: Services, concurrency: int) -> None:
+    import asyncio
+
+    peak = 0
+    current = 0
+
+    class Slow(FakeMessenger):
+        async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+            nonlocal peak, current
+            current += 1
+            peak = max(peak, current)
+            await asyncio.sleep(0.005)
+            current -= 1
+            return await super().send_direct(to, reply)
+
+    services.messengers["console"] = Slow(platform="console")
+    await materialise(services, 30)
+    assert await Dispatcher(services, concurrency=concurrency).run_once() == 30
+    # never more than ``concurrency`` in flight; with several workers, sends do overlap
+    assert peak == 1 if concurrency == 1 else 1 < peak <= concurrency
+
+
+async def test_sending_rows_are_not_claimed_again(services: Services) -> None:
+    await materialise(services, 1)
+    async with services.db.uow() as uow:
+        await uow.session.exec(update(Delivery).values(status="sending", claimed_at=services.clock.now()))
+        await uow.commit()
+    assert await Dispatcher(services).claim(5) == []

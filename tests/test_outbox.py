@@ -1,0 +1,57 @@
+"""The outbox: materialising a round is idempotent, per purpose and target."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from core.db import Database
+from core.models import Delivery
+from core.outbox import Target, enqueue, target_of
+from core.ports import FakeClock
+from tests.delivery_support import PURPOSE, make_round
+
+
+async def test_enqueue_is_idempotent_per_round_purpose_and_target(db: Database, clock: FakeClock) -> None:
+    round_id, targets = await make_round(db, 3, clock.now())
+    async with db.uow() as uow:
+        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == 3
+        await uow.commit()
+    async with db.uow() as uow:
+        again = [*targets, Target.channel("C1")]
+        assert await enqueue(uow, round_id, PURPOSE, again + again, clock.now()) == 1
+        assert await enqueue(uow, round_id, "reminder", targets[:2], clock.now(), payload={"n": 1}) == 2
+        await uow.commit()
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
+    assert [(r.purpose, target_of(r)) for r in rows] == [
+        *[(PURPOSE, t) for t in targets], (PURPOSE, Target("channel", "C1")),
+        ("reminder", targets[0]), ("reminder", targets[1])]
+    assert all(r.status == "pending" and r.attempts == 0 for r in rows)
+    assert rows[-1].payload == {"n": 1}
+
+
+async def test_enqueue_takes_a_due_time_per_target_and_rolls_back_with_the_caller(
+        db: Database, clock: FakeClock) -> None:
+    round_id, targets = await make_round(db, 2, clock.now())
+    due = {targets[0]: clock.now() + timedelta(hours=1), targets[1]: clock.now() + timedelta(hours=7)}
+    async with db.uow() as uow:
+        assert await enqueue(uow, round_id, PURPOSE, targets, due) == 2
+        # not committed: nothing must remain
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(Delivery))).all() == []
+        await enqueue(uow, round_id, PURPOSE, targets, due)
+        await uow.commit()
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
+    assert [r.next_attempt_at for r in rows] == [due[targets[0]], due[targets[1]]]
+
+
+async def test_enqueue_in_batches(db: Database, clock: FakeClock) -> None:
+    round_id, _ = await make_round(db, 0, clock.now())
+    targets = [Target.channel(f"C{i}") for i in range(1234)]
+    async with db.uow() as uow:
+        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == 1234
+        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == 0
+        await uow.commit()
