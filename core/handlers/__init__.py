@@ -5,5 +5,6 @@ from core.handlers import (  # noqa: F401, I001
     general,
     groups,
     roles,
+    campaigns,
     later,  # noqa: F401, I001
 )
