@@ -19,7 +19,8 @@ class Campaign(SQLModel, table=True):
     """A series of prompts an animator schedules to groups or channels.
 
     ``audience`` holds ``{"groups": [ids], "channels": [refs], "mode": "direct"|"channel"}``;
-    ``timezone`` empty means each recipient's own local time.
+    ``timezone`` empty means each recipient's own local time. ``anonymity_salt`` keys the hash that
+    stands for the respondent of an anonymous campaign (``core.answers``).
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,6 +41,8 @@ class Campaign(SQLModel, table=True):
     reminder_after_minutes: int | None = 1440
     close_after_minutes: int = 4320
     anonymous: bool = False
+    summary_to_channels: bool = False
+    anonymity_salt: str = Field(default="", max_length=64)
     status: str = Field(default="draft", max_length=10, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
 
@@ -59,7 +62,8 @@ class CampaignPrompt(SQLModel, table=True):
 
 
 class Round(SQLModel, table=True):
-    """One occurrence of a campaign."""
+    """One occurrence of a campaign: ``wall`` is its wall-clock time (``2026-03-09T09:30``), ``due_at``
+    when its first recipient gets it, ``closes_at`` when answers stop being accepted."""
 
     __tablename__ = "round"
     __table_args__ = (UniqueConstraint("campaign_id", "index", name="uq_round_index"),)
@@ -68,6 +72,8 @@ class Round(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
     index: int
     due_at: datetime = Field(sa_column=when(nullable=False))
+    wall: str = Field(default="", max_length=16)
+    closes_at: datetime | None = Field(default=None, sa_column=when(index=True))
     closed_at: datetime | None = Field(default=None, sa_column=when())
 
 
