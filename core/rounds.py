@@ -79,7 +79,7 @@ async def _insert_round(uow: UnitOfWork, values: dict[str, object]) -> int | Non
     insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
     statement = (insert(Round).values(**values)
                  .on_conflict_do_nothing(index_elements=["campaign_id", "index"]).returning(col(Round.id)))
-    return (await uow.session.execute(statement)).scalar_one_or_none()
+    return (await uow.session.exec(statement)).scalar_one_or_none()
 
 
 async def create_round(uow: UnitOfWork, campaign: Campaign, index: int, wall: datetime) -> int | None:
@@ -186,7 +186,7 @@ async def close_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: d
     """Close a round once (a concurrent close finds it closed) and enqueue its summary."""
     statement = (update(Round).where(col(Round.id) == round_.id, col(Round.closed_at).is_(None))
                  .values(closed_at=now).execution_options(synchronize_session=False))
-    if not getattr(await uow.session.execute(statement), "rowcount", 0):
+    if not getattr(await uow.session.exec(statement), "rowcount", 0):
         return False
     round_.closed_at = now
     assert round_.id is not None
