@@ -21,7 +21,7 @@ async def count(db, model: type) -> int:  # type: ignore[no-untyped-def]
         return (await uow.session.exec(select(func.count()).select_from(model))).one()
 
 
-async def test_weekly_campaign_reaches_each_member_at_their_local_0930(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+async def test_weekly_campaign_reaches_everyone_at_local_0930(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
     """The Done-when scenario: Paris and New York each get Monday's prompt at their own 09:30, the one
     who did not answer gets a reminder, and the animator gets a summary at close."""
     await demo_group(chat, db)
@@ -97,7 +97,7 @@ async def test_materialising_twice_or_late_neither_doubles_nor_loses(chat, db, c
     assert indexes == [1, 3]
 
 
-async def test_opted_out_erased_and_departed_members_get_nothing(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+async def test_opted_out_erased_and_departed_get_nothing(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
     await demo_group(chat, db, (BOB, CARL, DEE))
     await create(chat, recurrence="once", start="2026-03-09")
     await ok(chat(ANA), "campaign start 1")
@@ -148,7 +148,8 @@ async def test_french_animator_gets_a_french_form_and_messages(chat, db) -> None
     reply = await ok(chat(ANA), "campaign new retour d'expérience projet")
     assert reply.form is not None and "Retour d'expérience projet" in reply.form.title
     prompts = next(field for field in reply.form.inputs if field.name == "prompts")
-    assert "Qu'est-ce qui a bien marché" in prompts.initial and ":: Oui | Avec des changements | Non" in prompts.initial
+    assert "Qu'est-ce qui a bien marché" in prompts.initial
+    assert ":: Oui | Avec des changements | Non" in prompts.initial
 
 
 @pytest.mark.parametrize(("overrides", "expected"), [

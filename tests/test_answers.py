@@ -1,0 +1,117 @@
+"""Answers: buttons and text, editing, anonymity (never a name, text hidden under three answers),
+refusals; and who is left out at materialisation or send time (holidays, away)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from core.answers import respondent_key
+from core.models import Campaign, Delivery, ExpertStatus, Response
+from tests.campaign_support import ANA, BOB, CARL, DEE, create, demo_group, inbox, member, ok, tick
+
+RETRO = "project-retrospective"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def _prompted(chat, db, clock, messenger, services, template: str = RETRO, people=(BOB, CARL, DEE),  # type: ignore[no-untyped-def]
+                    **overrides: str):
+    await demo_group(chat, db, people)
+    values = {"start": "2026-03-10", "timezone": "Europe/Paris", "recurrence": "once", **overrides}
+    created = await create(chat, template, **values)
+    assert not created.error, created.text
+    await ok(chat(ANA), "campaign start 1")
+    clock.current = at("2026-03-10T09:00")
+    await tick(services)
+    return inbox(messenger, BOB)[0]
+
+
+async def _write(chat, email: str, prompt, section: int, text: str):  # type: ignore[no-untyped-def]
+    button = prompt.sections[section].buttons[0]
+    opened = await chat(email).click(button.action_id, button.value)
+    assert opened.form is not None, opened.text
+    return await chat(email).click(opened.form.action_id, opened.form.value, answer=text)
+
+
+async def test_anonymous_answers_keep_no_link_to_the_member(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    prompt = await _prompted(chat, db, clock, messenger, services)
+    assert prompt.context is not None and "anonymous" in prompt.context
+    scale = prompt.sections[1].buttons[3]
+    assert scale.label == "4"
+    assert "saved" in (await chat(BOB).click(scale.action_id, scale.value)).text
+    five = prompt.sections[1].buttons[4]
+    assert "updated" in (await chat(BOB).click(five.action_id, five.value)).text   # answering again edits
+    assert not (await _write(chat, BOB, prompt, 2, "Pairing on the hard parts")).error
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Response))).all()
+        campaign = await uow.session.get(Campaign, 1)
+    bob = await member(db, BOB)
+    assert len(rows) == 2 and all(row.member_id is None for row in rows)
+    assert {row.respondent for row in rows} == {respondent_key(campaign, bob.id)}  # type: ignore[arg-type]
+    assert rows[0].respondent.startswith("anon:") and len(rows[0].respondent) == 69
+    assert {row.scale for row in rows} == {5, None}
+    report = await ok(chat(ANA), "campaign report 1")
+    assert "Bob" not in report.text and "Pairing" not in report.text
+    assert "fewer than 3" in report.text and "Average: 5.0" in report.text
+
+
+async def test_anonymous_texts_are_shown_from_three_answers(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    prompt = await _prompted(chat, db, clock, messenger, services)
+    for email, text in ((BOB, "Daily demos"), (CARL, "Clear owner"), (DEE, "Good docs")):
+        assert not (await _write(chat, email, prompt, 2, text)).error
+    report = await ok(chat(ANA), "campaign report 1")
+    assert "Daily demos" in report.text and "Good docs" in report.text
+    assert not any(name in report.text for name in ("Bob", "Carl", "Dee"))
+    assert "Participation: 3 of 4 (75 %)" in report.text
+
+
+async def test_bad_and_unauthorised_answers_are_refused(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    prompt = await _prompted(chat, db, clock, messenger, services, "weekly-learning", (BOB,))
+    choice = prompt.sections[2].buttons[0]
+    round_id, prompt_id, _ = choice.value.split(":")
+    assert (await chat(BOB).click("campaign.answer", f"{round_id}:{prompt_id}:9")).error
+    assert (await chat(BOB).click("campaign.answer", "x:y:z")).error
+    assert "empty" in (await _write(chat, BOB, prompt, 1, "   ")).text
+    assert "too long" in (await _write(chat, BOB, prompt, 1, "x" * 4001)).text
+    stranger = await chat(CARL).click(choice.action_id, choice.value)
+    assert stranger.error and "not sent to you" in stranger.text
+    async with db.uow() as uow:
+        assert not (await uow.session.exec(select(Response))).all()
+
+
+async def test_closed_round_refuses_politely_and_the_form_too(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    prompt = await _prompted(chat, db, clock, messenger, services, "weekly-learning", (BOB,))
+    await ok(chat(ANA), "campaign close 1")
+    choice = prompt.sections[2].buttons[0]
+    late = await chat(BOB).click(choice.action_id, choice.value)
+    assert late.error and "no longer accepted" in late.text
+    write = prompt.sections[1].buttons[0]
+    assert "no longer accepted" in (await chat(BOB).click(write.action_id, write.value)).text
+    late_fr = await chat(BOB, "fr").click(choice.action_id, choice.value)
+    assert late_fr.error
+
+
+async def test_public_holidays_and_away_members_are_skipped(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    await demo_group(chat, db, (BOB, CARL))
+    bob = await member(db, BOB)
+    async with db.uow() as uow:                    # Bob is away; Carl (New York) works on 14 July
+        uow.session.add(ExpertStatus(member_id=bob.id, away=True))
+        await uow.commit()
+    await create(chat, start="2026-07-13", recurrence="daily", count="2", skip_holidays="yes")
+    await ok(chat(ANA), "campaign start 1")
+    clock.current = at("2026-07-14T18:00")        # Monday 13th and Tuesday 14th (Bastille Day) are due
+    await tick(services)
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery.round_id, Delivery.target_id, Delivery.status)
+                                       .where(Delivery.purpose == "prompt"))).all()
+    ana, carl = await member(db, ANA), await member(db, CARL)
+    names = {str(ana.id): "ana", str(bob.id): "bob", str(carl.id): "carl"}
+    assert sorted((r, names[t], s) for r, t, s in rows) == [
+        (1, "ana", "sent"), (1, "bob", "skipped"), (1, "carl", "sent"),   # Bob is away
+        (2, "carl", "sent"),                                               # a holiday in France only
+    ]
+    assert len(inbox(messenger, CARL)) == 2 and not inbox(messenger, BOB)
