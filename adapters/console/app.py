@@ -1,0 +1,147 @@
+"""The console chat: one person types commands, Parvis answers in plain text.
+
+Lines come from stdin, typed at a prompt when it is a terminal or piped (``printf '…' | parvis demo``;
+each piped line is echoed so the transcript reads like a conversation). ``quit``, ``exit`` or the end of
+input stops. Every line goes through the same ``CommandRouter`` as Slack and Teams, so the console is
+an honest way to try Parvis; nothing typed can stop the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from adapters.console import inbound
+from adapters.console.messenger import ConsoleMessenger
+from adapters.console.outbound import Screen
+from core.commands import Actor, CommandRouter
+from core.context import Services
+from core.directory import find_by_email
+from core.messages import Reply
+from core.ports import ConversationRef
+
+log = logging.getLogger(__name__)
+
+QUIT = frozenset({"quit", "exit", "/quit", "/exit"})
+PROMPT = "parvis› "
+MORE = "… "
+ECHO = "› "
+
+Reader = Callable[[str], "str | None"]
+
+
+def stream_reader(stream: TextIO) -> Reader:
+    """Reads piped lines; ``None`` at the end of input."""
+
+    def read(_prompt: str) -> str | None:
+        line = stream.readline()
+        return line.rstrip("\r\n") if line else None
+
+    return read
+
+
+def terminal_reader() -> Reader:
+    """Reads at an interactive prompt, with line editing and history where ``readline`` exists."""
+    try:
+        import readline  # noqa: F401  (enables editing and history for input())
+    except ImportError:
+        pass
+
+    def read(prompt: str) -> str | None:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+
+    return read
+
+
+@dataclass
+class ConsoleChat:
+    """One member's chat session over a router."""
+
+    router: CommandRouter
+    actor: Actor
+    screen: Screen
+    read: Reader
+    echo: bool = False
+    channel: ConversationRef | None = None
+
+    async def run(self) -> None:
+        """Until ``quit`` or the end of input."""
+        while True:
+            line = self.read(PROMPT)
+            if line is None or line.strip().lower() in QUIT:
+                return
+            if not line.strip():
+                continue
+            if self.echo:
+                self.screen.write(ECHO + line.strip())
+            await self.turn(line)
+
+    async def turn(self, line: str) -> None:
+        """One line: a numbered choice or a command; never raises."""
+        try:
+            button = inbound.chosen(line, self.screen.choices)
+            if button is not None:
+                reply = await self.router.act(inbound.click(self.actor, button, self.channel))
+            else:
+                reply = await self.router.handle(inbound.command(self.actor, line, self.channel))
+            await self.show(reply)
+            if self.screen.form is not None:
+                await self.fill_form()
+        except Exception:
+            log.exception("console turn failed")
+            self.screen.write(self.screen.t("errors.internal") + "\n")
+
+    async def show(self, reply: Reply) -> None:
+        """Print a reply in the member's current language (``lang fr`` changes it mid-session)."""
+        async with self.router.services.db.uow() as uow:
+            member = await find_by_email(uow, self.actor.email or self.actor.user_id)
+        if member is not None:
+            self.screen.t.locale = member.locale
+        self.screen.show(reply)
+
+    async def fill_form(self) -> None:
+        """Ask the form's inputs, then submit; a form may answer with another form."""
+        while self.screen.form is not None:
+            session = inbound.FormSession(self.screen.form, self.screen.t)
+            self.screen.form = None
+            if not await self._ask(session):
+                self.screen.write(self.screen.t("console.form_cancelled") + "\n")
+                return
+            await self.show(await self.router.act(session.action(self.actor, self.channel)))
+
+    async def _ask(self, session: inbound.FormSession) -> bool:
+        """Whether every input got an answer (not cancelled, input not over)."""
+        asked = None
+        while not session.done:
+            if not session.collecting and asked is not session.current:
+                self.screen.write(session.prompt())
+                asked = session.current
+            line = self.read(MORE if session.collecting else PROMPT)
+            if line is None:
+                return False
+            if self.echo:
+                self.screen.write(ECHO + line)
+            problem = session.answer(line)
+            if problem is not None:
+                self.screen.write(problem)
+                asked = None
+        return not session.cancelled
+
+
+def open_chat(services: Services, email: str, screen: Screen, read: Reader, *, echo: bool = False,
+              channel: str | None = None) -> ConsoleChat:
+    """A chat for ``email`` over ``services`` (whose ``console`` messenger should print to ``screen``)."""
+    return ConsoleChat(CommandRouter(services), inbound.console_actor(email), screen, read, echo,
+                       inbound.channel_ref(channel))
+
+
+def attach_messenger(services: Services, screen: Screen, email: str) -> ConsoleMessenger:
+    """Register the console messenger, so what Parvis sends to anyone on the console is printed."""
+    messenger = ConsoleMessenger(screen, email.strip().lower(), services.db)
+    services.messengers[messenger.platform] = messenger
+    return messenger

@@ -1,0 +1,63 @@
+"""The console's ``Messenger``: what Parvis sends to other people and channels appears in the chat.
+
+In a terminal there is only one reader, so a message to someone else (an expert asked a question, a
+campaign prompt, an announcement in a channel) is printed under a banner saying where it went; it is
+how the demo shows the whole flow. A message to the reader themselves is printed like a reply, and its
+buttons become the numbered choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import count
+
+from adapters.console.inbound import PLATFORM
+from adapters.console.outbound import Screen
+from core.db import Database
+from core.directory import find_by_email
+from core.messages import Reply
+from core.ports import ConversationRef, MemberAddress, SentMessage
+
+
+@dataclass
+class ConsoleMessenger:
+    """Prints what is sent; ``reader`` is the e-mail of the person at the keyboard."""
+
+    screen: Screen
+    reader: str
+    db: Database | None = None
+    platform: str = PLATFORM
+    sent: dict[str, tuple[str, Reply]] = field(default_factory=dict)
+    _ids: count[int] = field(default_factory=lambda: count(1))
+
+    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        mine = to.user_id.lower() == self.reader.lower()
+        heading = self.screen.t("console.message_to_you") if mine else await self._to_someone(to.user_id)
+        self.screen.show(reply, heading, for_reader=mine)
+        return self._keep(to.user_id, heading, reply)
+
+    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+        heading = self.screen.t("console.post_in", channel=channel.channel)
+        self.screen.show(reply, heading, for_reader=False)
+        return self._keep(channel.channel, heading, reply)
+
+    async def update(self, sent: SentMessage, reply: Reply) -> None:
+        where = self.sent.get(sent.message_id, ("", reply))[0] or sent.conversation
+        mine = sent.conversation.lower() == self.reader.lower()
+        self.screen.show(reply, self.screen.t("console.updated", where=where), for_reader=mine)
+        self.sent[sent.message_id] = (where, reply)
+
+    async def _to_someone(self, email: str) -> str:
+        name = None
+        if self.db is not None:
+            async with self.db.uow() as uow:
+                member = await find_by_email(uow, email)
+                name = member.display_name if member is not None else None
+        if name:
+            return self.screen.t("console.message_to", name=name, email=email)
+        return self.screen.t("console.message_to_address", email=email)
+
+    def _keep(self, conversation: str, heading: str, reply: Reply) -> SentMessage:
+        message_id = str(next(self._ids))
+        self.sent[message_id] = (heading, reply)
+        return SentMessage(self.platform, conversation, message_id)

@@ -1,0 +1,118 @@
+"""``Reply`` → readable plain text for a terminal.
+
+Buttons become numbered choices (``[1] Join  [2] Leave``) that the member picks by typing the number;
+fields become ``label: value`` lines; a form is announced here and then asked one input at a time
+(``adapters/console/inbound.py``). The renderer adds no words of its own beyond the catalog's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from core.i18n import Translator
+from core.messages import Button, Field, Form, Reply, Section
+
+RULE = "─"
+TITLE_RULE_MAX = 60
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The text to print and the buttons its numbers stand for (``choices[0]`` is ``[1]``)."""
+
+    text: str
+    choices: tuple[Button, ...]
+
+
+def banner(label: str) -> str:
+    """``── message to Ana Martin ──``: marks what Parvis sends to someone other than the reader."""
+    return f"{RULE * 2} {label} {RULE * 2}"
+
+
+def _buttons(buttons: tuple[Button, ...], first: int | None) -> str:
+    """``[1] Join  [2] Leave``, or ``[Join]  [Leave]`` when the reader cannot pick them."""
+    if first is None:
+        return "  ".join(f"[{button.label}]" for button in buttons)
+    return "  ".join(f"[{first + i}] {button.label}" for i, button in enumerate(buttons))
+
+
+def _fields(fields: tuple[Field, ...]) -> list[str]:
+    return [f"{field.label}: {field.value}" for field in fields]
+
+
+def _body(reply: Reply) -> tuple[str, str]:
+    """What to print before and after the sections.
+
+    ``Reply.text`` is the whole message for plain-text readers, and usually already holds the
+    sections' text; print the part around it once, rather than everything twice.
+    """
+    texts = [section.text for section in reply.sections if section.text]
+    if not texts:
+        return reply.text, ""
+    first = reply.text.find(texts[0])
+    last = reply.text.rfind(texts[-1])
+    if first < 0 or last < first:
+        return reply.text, ""
+    return reply.text[:first].strip(), reply.text[last + len(texts[-1]):].strip()
+
+
+def _section(section: Section, first: int | None) -> list[str]:
+    lines = [section.text] if section.text else []
+    lines += _fields(section.fields)
+    if section.buttons:
+        lines.append(_buttons(section.buttons, first))
+    return lines
+
+
+def render(reply: Reply, t: Translator, numbered: bool = True) -> Rendered:
+    """The reply as text, with every button (sections' first, then the reply's) numbered from 1;
+    ``numbered=False`` for messages the reader only sees (sent to someone else)."""
+    blocks: list[str] = []
+    if reply.title:
+        blocks.append(f"{reply.title}\n{RULE * min(max(len(reply.title), 3), TITLE_RULE_MAX)}")
+    head, tail = _body(reply)
+    if head:
+        blocks.append(("⚠ " if reply.error else "") + head)
+    choices: list[Button] = []
+    for section in reply.sections:
+        lines = _section(section, len(choices) + 1 if numbered else None)
+        choices += section.buttons
+        if lines:
+            blocks.append("\n".join(lines))
+    if tail:
+        blocks.append(tail)
+    if reply.buttons:
+        blocks.append(_buttons(reply.buttons, len(choices) + 1 if numbered else None))
+        choices += reply.buttons
+    if reply.form is not None and numbered:
+        blocks.append(t("console.form_intro", title=reply.form.title))
+    if reply.context and reply.context != tail:
+        blocks.append(reply.context)
+    if choices and numbered:
+        blocks.append(t("console.choose_hint", last=len(choices)))
+    return Rendered("\n\n".join(blocks), tuple(choices) if numbered else ())
+
+
+class Screen:
+    """The terminal: prints replies and remembers what the reader may answer with a number (the
+    buttons of the last thing addressed to them) or by filling in a form."""
+
+    def __init__(self, out: TextIO, locale: str = "en") -> None:
+        self.out = out
+        self.t = Translator(locale)
+        self.choices: tuple[Button, ...] = ()
+        self.form: Form | None = None
+
+    def write(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True) -> None:
+        """Print ``reply`` (under a ``heading`` banner when it was sent, not answered); a reply for
+        the reader replaces the numbered choices and may open a form."""
+        rendered = render(reply, self.t, numbered=for_reader)
+        self.write((banner(heading) + "\n" if heading else "") + rendered.text + "\n")
+        if for_reader:
+            self.choices = rendered.choices
+            self.form = reply.form

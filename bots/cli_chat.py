@@ -1,0 +1,147 @@
+"""``parvis chat --as EMAIL`` and ``parvis demo``: Parvis in a terminal, without Slack or Teams.
+
+``chat`` talks to the configured database as a member of its directory (an unknown e-mail is refused:
+the chat does not invent people). ``demo`` builds a throw-away SQLite database holding the demo
+organisation (``bots/demo.py``) and opens the chat as one of its people; ``--keep FILE`` keeps (or
+reopens) that database. Both read commands from stdin, typed or piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from adapters.console.app import attach_messenger, open_chat, stream_reader, terminal_reader
+from adapters.console.outbound import Screen
+from bots import bootstrap, demo
+from bots.cli import config_option
+from bots.config import Config, DatabaseConfig, load_config
+from core.context import Services
+from core.db import Database
+from core.directory import find_by_email
+from core.i18n import Translator
+from core.messages import Reply
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = subparsers.add_parser("chat", help="chat with Parvis in the terminal as a member of the directory")
+    chat.add_argument("--as", dest="email", required=True, metavar="EMAIL",
+                      help="e-mail of a member (import people with `parvis directory import`)")
+    _common(chat)
+    chat.set_defaults(func=run_chat)
+    trial = subparsers.add_parser("demo", help="try Parvis: a made-up organisation in a throw-away database")
+    trial.add_argument("--as", dest="email", default=demo.DEMO_PERSON, metavar="EMAIL",
+                       help=f"which demo person you are (default: {demo.DEMO_PERSON})")
+    trial.add_argument("--keep", metavar="FILE",
+                       help="keep the demo database in FILE (reopened if it exists)")
+    _common(trial)
+    trial.set_defaults(func=run_demo)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--channel", metavar="NAME",
+                        help="type as if in channel NAME (so `group link` and announcements work)")
+    config_option(parser)
+
+
+def _quiet() -> None:
+    """The terminal is the conversation: only warnings and errors go to the log."""
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    _quiet()
+    config = load_config(args.config)
+    return _open(config, args.email, args.channel, greeting=None)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    _quiet()
+    config = load_config(args.config)
+    if args.keep:
+        return _demo(config, Path(args.keep), args)
+    with tempfile.TemporaryDirectory(prefix="parvis-demo-") as directory:
+        return _demo(config, Path(directory) / "demo.db", args)
+
+
+def _demo(config: Config, path: Path, args: argparse.Namespace) -> int:
+    config = config.model_copy(update={"database": DatabaseConfig(url=f"sqlite+aiosqlite:///{path}")})
+    if not _prepare(config, "demo"):
+        return 2
+    asyncio.run(_seed(config))
+    return _open(config, args.email, args.channel, greeting=str(path) if args.keep else "")
+
+
+async def _seed(config: Config) -> None:
+    database = Database(config.database.url)
+    try:
+        await demo.seed(database)
+    finally:
+        await database.dispose()
+
+
+def _prepare(config: Config, command: str) -> bool:
+    try:
+        asyncio.run(bootstrap.prepare_database(config))
+    except bootstrap.DatabaseNotReady as exc:
+        print(f"parvis {command}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _open(config: Config, email: str, channel: str | None, greeting: str | None) -> int:
+    """Run the chat; ``greeting`` is ``None`` for ``chat``, else the kept path ("" when throw-away)."""
+    if greeting is None and not _prepare(config, "chat"):
+        return 2
+    try:
+        return asyncio.run(_session(config, email, channel, greeting))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _session(config: Config, email: str, channel: str | None, greeting: str | None) -> int:
+    services = bootstrap.build_services(config)
+    try:
+        screen = Screen(sys.stdout, config.i18n.default_locale)
+        if not await _admitted(services, email, screen, demo_mode=greeting is not None):
+            return 1
+        attach_messenger(services, screen, email)
+        if greeting is not None:
+            await _welcome(services, email, screen, greeting or None)
+        interactive = sys.stdin.isatty()
+        reader = terminal_reader() if interactive else stream_reader(sys.stdin)
+        await open_chat(services, email, screen, reader, echo=not interactive, channel=channel).run()
+        if interactive:
+            screen.write(screen.t("console.bye"))
+        return 0
+    finally:
+        await services.db.dispose()
+
+
+async def _admitted(services: Services, email: str, screen: Screen, *, demo_mode: bool) -> bool:
+    """Whether ``email`` is a member who may chat; if not, says why on stderr."""
+    async with services.db.uow() as uow:
+        member = await find_by_email(uow, email)
+    t: Translator = screen.t
+    if member is None:
+        message = (t("demo.unknown_person", email=email, examples=", ".join(demo.OTHER_EXAMPLES))
+                   if demo_mode else t("console.unknown_member", email=email))
+        print(f"parvis: {message}", file=sys.stderr)
+        return False
+    if member.erased_at is not None:
+        print("parvis: " + t("console.erased", email=email), file=sys.stderr)
+        return False
+    screen.t = Translator(member.locale)
+    return True
+
+
+async def _welcome(services: Services, email: str, screen: Screen, kept: str | None) -> None:
+    async with services.db.uow() as uow:
+        member = await find_by_email(uow, email)
+    assert member is not None
+    reply: Reply = demo.welcome(member, await demo.head_count(services.db), kept)
+    screen.show(reply)
