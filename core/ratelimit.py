@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+EPSILON = 1e-9
 Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -73,7 +74,7 @@ class TokenBucket:
         if now < self.paused_until:
             return self.paused_until - now
         self._refill(now)
-        if self.tokens >= 1.0:
+        if self.tokens >= 1.0 - EPSILON:  # float sums of refills land a hair below 1.0
             return 0.0
         return (1.0 - self.tokens) / self.rate.per_second
 
@@ -84,14 +85,15 @@ class TokenBucket:
             while (delay := self._wait_time()) > 0:
                 waited += delay
                 await self.sleep(delay)
-            self.tokens -= 1.0
+            self.tokens = max(0.0, self.tokens - 1.0)
         return waited
 
     def pause(self, seconds: float) -> None:
-        """The platform said "retry after ``seconds``": no token until then, and no burst after."""
+        """The platform said "retry after ``seconds``": no send until then, one send at that time, and
+        then the steady rate again (no burst that would earn the next 429)."""
         now = self.now()
         self._refill(now)
-        self.tokens = 0.0
+        self.tokens = 1.0
         self.paused_until = max(self.paused_until, now + seconds)
 
 

@@ -71,6 +71,8 @@ class Worker:
 
     def __init__(self, services: Services, *, dispatch: bool = True, schedules: bool = True,
                  dispatcher: Dispatcher | None = None, intervals: Mapping[str, float] | None = None,
+                 jobs: Mapping[str, PeriodicJob] | None = None,
+                 hooks: Mapping[str, StartHook] | None = None,
                  misfire_grace_seconds: int = 300, election_seconds: float = 15.0,
                  resync_seconds: float = 60.0, stop_timeout: float = 30.0,
                  lock_key: int = LEADER_LOCK_KEY) -> None:
@@ -79,6 +81,8 @@ class Worker:
         self.schedules = schedules
         self.dispatcher = dispatcher or Dispatcher(services)
         self.intervals = dict(intervals or {})
+        self.jobs = PERIODIC_JOBS if jobs is None else jobs
+        self.hooks = START_HOOKS if hooks is None else hooks
         self.misfire_grace_seconds = misfire_grace_seconds
         self.election_seconds = election_seconds
         self.resync_seconds = resync_seconds
@@ -94,7 +98,7 @@ class Worker:
     async def start(self) -> None:
         """Build the jobs afresh and start; if this process leads, run the ``@on_start`` hooks."""
         self._scheduler = AsyncIOScheduler(timezone=UTC)
-        for job in PERIODIC_JOBS.values():
+        for job in self.jobs.values():
             if job.name == DISPATCH_JOB and not self.dispatch:
                 continue
             if job.leader_only and not self.schedules:
@@ -204,7 +208,7 @@ class Worker:
             await self._run_hooks()
 
     async def _run_hooks(self) -> None:
-        for name, hook in list(START_HOOKS.items()):
+        for name, hook in list(self.hooks.items()):
             await self._tracked(name, hook, self)
 
     # -- leader election -----------------------------------------------------------------------------

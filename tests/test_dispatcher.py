@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +18,7 @@ from core.messages import Reply
 from core.models import Delivery, Member
 from core.outbox import Target, enqueue
 from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
+from core.ratelimit import Rate, RateLimiter, TokenBucket
 from tests.delivery_support import PURPOSE, make_round
 
 
@@ -190,8 +192,6 @@ async def test_an_unknown_purpose_fails_without_sending(services: Services, mess
 
 @pytest.mark.parametrize("concurrency", [1, 8])
 async def test_concurrency_bounds_sends_in_flight(services: Services, concurrency: int) -> None:
-    import asyncio
-
     peak = 0
     current = 0
 
@@ -217,3 +217,68 @@ async def test_sending_rows_are_not_claimed_again(services: Services) -> None:
         await uow.session.exec(update(Delivery).values(status="sending", claimed_at=services.clock.now()))
         await uow.commit()
     assert await Dispatcher(services).claim(5) == []
+
+
+class VirtualTime:
+    """Monotonic seconds that move only when someone sleeps: pacing tests without waiting."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += seconds
+        await asyncio.sleep(0)
+
+
+def test_token_bucket_paces_after_its_burst_and_pauses_on_retry_after() -> None:
+    time = VirtualTime()
+
+    async def scenario() -> list[float]:
+        bucket = TokenBucket(Rate(5.0, burst=2), now=time.now, sleep=time.sleep)
+        stamps = []
+        for _ in range(6):
+            await bucket.acquire()
+            stamps.append(round(time.t, 6))
+        bucket.pause(3.0)
+        await bucket.acquire()
+        stamps.append(round(time.t, 6))
+        return stamps
+
+    assert asyncio.run(scenario()) == [0.0, 0.0, 0.2, 0.4, 0.6, 0.8, 3.8]
+
+
+async def test_limiter_keys_by_workspace_and_channel() -> None:
+    time = VirtualTime()
+    limiter = RateLimiter({"slack": Rate(10.0, burst=1)}, channel_rates={"slack": Rate(1.0, burst=1)},
+                          now=time.now, sleep=time.sleep)
+    await limiter.acquire("slack", "T1", "C1")
+    await limiter.acquire("slack", "T2", "C1")  # another workspace: its own buckets
+    assert time.t == 0.0
+    await limiter.acquire("slack", "T1", "C2")  # same workspace: 1/10 s
+    assert time.t == pytest.approx(0.1)
+    await limiter.acquire("slack", "T1", "C1")  # same channel: 1 s after its first post
+    assert time.t == pytest.approx(1.0)
+    await limiter.acquire("console", "local")  # not paced
+    limiter.pause("slack", "T1", 5.0)
+    await limiter.acquire("slack", "T1")
+    assert time.t == pytest.approx(6.0)
+
+
+async def test_dispatcher_sends_at_the_limiter_pace(services: Services) -> None:
+    time = VirtualTime()
+    stamps: list[float] = []
+
+    class Stamping(FakeMessenger):
+        async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+            stamps.append(time.t)
+            return await super().send_direct(to, reply)
+
+    services.messengers["console"] = Stamping(platform="console")
+    await materialise(services, 12)
+    limiter = RateLimiter({"console": Rate(4.0, burst=2)}, now=time.now, sleep=time.sleep)
+    assert await Dispatcher(services, concurrency=4, limiter=limiter).run_once() == 12
+    assert len(stamps) == 12
+    assert sorted(stamps) == pytest.approx([0.0, 0.0] + [0.25 * i for i in range(1, 11)])

@@ -1,0 +1,147 @@
+"""The scheduler runtime: periodic jobs, campaign jobs, hooks, leader election, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from core.context import Services
+from core.db import Database
+from core.dispatcher import Dispatcher
+from core.jobs import PeriodicJob
+from core.outbox import enqueue
+from core.ports import FakeMessenger
+from core.scheduler import Worker, running, worker_of
+from tests.delivery_support import PURPOSE, make_round
+
+
+async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+def recorder(calls: list[str], name: str):  # type: ignore[no-untyped-def]
+    async def job(*args: object) -> None:
+        calls.append(name)
+
+    return job
+
+
+async def test_periodic_jobs_run_at_start_and_repeat(services: Services) -> None:
+    calls: list[str] = []
+    jobs = {"a": PeriodicJob("a", 0.05, recorder(calls, "a")),
+            "b": PeriodicJob("b", 0.05, recorder(calls, "b"), leader_only=True)}
+    worker = Worker(services, jobs=jobs, hooks={})
+    await worker.start()
+    try:
+        assert worker.is_leader  # SQLite: the one process leads
+        await eventually(lambda: calls.count("a") >= 3 and calls.count("b") >= 3)
+        assert worker_of(services) is worker
+    finally:
+        await worker.stop()
+    assert worker_of(services) is None
+
+
+async def test_a_worker_without_schedules_runs_no_leader_jobs(services: Services) -> None:
+    calls: list[str] = []
+    jobs = {"a": PeriodicJob("a", 0.05, recorder(calls, "a")),
+            "b": PeriodicJob("b", 0.05, recorder(calls, "b"), leader_only=True)}
+    hooks = {"h": recorder(calls, "hook")}
+    worker = Worker(services, jobs=jobs, hooks=hooks, schedules=False)
+    await worker.start()
+    await eventually(lambda: calls.count("a") >= 2)
+    await worker.stop()
+    assert "b" not in calls and "hook" not in calls and not worker.is_leader
+
+
+async def test_hooks_create_campaign_jobs_once(services: Services) -> None:
+    calls: list[str] = []
+    fired = recorder(calls, "campaign")
+
+    async def hook(worker: Worker) -> None:
+        worker.schedule("campaign:7", IntervalTrigger(hours=1), fired, 7)
+
+    worker = Worker(services, jobs={}, hooks={"h": hook})
+    await worker.start()
+    try:
+        assert "campaign:7" in worker.job_ids()
+        first = worker.next_run("campaign:7")
+        assert worker.schedule("campaign:7", IntervalTrigger(hours=1), fired, 7) is False
+        assert worker.next_run("campaign:7") == first
+        soon = datetime.now(UTC) + timedelta(milliseconds=50)
+        assert worker.schedule("campaign:7", DateTrigger(soon), fired, 7) is True
+        await eventually(lambda: calls == ["campaign"])
+        assert worker.unschedule("campaign:7") is False  # a date job is gone once it ran
+        worker.schedule("campaign:8", IntervalTrigger(hours=1), fired, 8)
+        assert worker.unschedule("campaign:8") is True
+    finally:
+        await worker.stop()
+
+
+async def test_the_dispatch_job_sends_due_deliveries(services: Services, messenger: FakeMessenger) -> None:
+    round_id, targets = await make_round(services.db, 4, services.clock.now())
+    async with services.db.uow() as uow:
+        await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+        await uow.commit()
+    settings = type("Settings", (), {"dispatch_interval_seconds": 0.05, "dispatch_concurrency": 2})()
+    async with running(services, settings) as worker:
+        assert worker.dispatcher.concurrency == 2
+        await eventually(lambda: len(messenger.sent) == 4)
+
+
+async def test_stop_lets_a_running_job_finish(services: Services) -> None:
+    finished: list[bool] = []
+
+    async def slow(_: Services) -> None:
+        await asyncio.sleep(0.2)
+        finished.append(True)
+
+    worker = Worker(services, jobs={"slow": PeriodicJob("slow", 60, slow)}, hooks={})
+    await worker.start()
+    await asyncio.sleep(0.05)
+    await worker.stop()
+    assert finished == [True]
+
+
+async def test_a_failing_job_is_logged_and_the_others_go_on(
+        services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[str] = []
+
+    async def broken(_: Services) -> None:
+        raise RuntimeError("boom")
+
+    jobs = {"broken": PeriodicJob("broken", 0.05, broken),
+            "ok": PeriodicJob("ok", 0.05, recorder(calls, "ok"))}
+    worker = Worker(services, jobs=jobs, hooks={})
+    await worker.start()
+    await eventually(lambda: calls.count("ok") >= 2)
+    await worker.stop()
+    assert "scheduled job broken failed" in caplog.text
+
+
+async def test_only_one_process_leads_on_postgresql(db: Database, services: Services) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("leader election uses pg_try_advisory_lock; on SQLite the single process leads")
+    calls: list[str] = []
+    hooks = {"h": recorder(calls, "hook")}
+    jobs = {"lead": PeriodicJob("lead", 0.05, recorder(calls, "lead"), leader_only=True)}
+    other = Services(db=db, clock=services.clock, messengers=services.messengers)
+    first = Worker(services, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(services), election_seconds=0.1)
+    second = Worker(other, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(other), election_seconds=0.1)
+    await first.start()
+    await second.start()
+    try:
+        assert first.is_leader and not second.is_leader
+        assert calls.count("hook") == 1
+        await first.stop()  # the leader goes away: the other takes over and rebuilds its jobs
+        await eventually(lambda: second.is_leader)
+        assert calls.count("hook") == 2
+    finally:
+        await first.stop()
+        await second.stop()
