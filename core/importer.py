@@ -28,7 +28,7 @@ from core.errors import InvalidInput
 from core.i18n import LOCALES, Translator
 from core.models import ROLES, AuditEntry, Member, MemberRole
 from core.ports import Clock, SystemClock
-from core.skills import MAX_SKILL_NAME, add_expert_skills
+from core.skills import MAX_SKILL_NAME, add_expert_skills_many
 from core.text import is_email
 
 COLUMNS: tuple[str, ...] = ("email", "name", "title", "department", "location", "timezone", "locale",
@@ -222,18 +222,10 @@ async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock |
     """
     report = ImportReport()
     clock = clock or SystemClock()
-    rows = read_rows(lines, report)
     try:
-        for batch in _batches(rows, batch_size):
+        for batch in _batches(read_rows(lines, report), batch_size):
             async with db.uow() as uow:
-                existing = await _members(uow, [row.email for row in batch])
-                for row in batch:
-                    member = existing.get(row.email)
-                    if member is not None and member.erased_at is not None:
-                        report.errors.append(RowError(row.line, "importer.row_erased"))
-                        continue
-                    outcome = await _upsert(uow, member, row, clock.now(), default_locale)
-                    setattr(report, outcome, getattr(report, outcome) + 1)
+                await _write_batch(uow, batch, report, clock.now(), default_locale)
                 await uow.commit()
     except UnicodeDecodeError:
         raise InvalidInput("importer.not_utf8", done=report.created + report.updated
@@ -241,27 +233,31 @@ async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock |
     return report
 
 
-async def _members(uow: UnitOfWork, emails: list[str]) -> dict[str, Member]:
-    found = await uow.session.exec(select(Member).where(col(Member.email).in_(emails)))
-    return {member.email: member for member in found.all() if member.email}
-
-
-async def _upsert(uow: UnitOfWork, member: Member | None, row: PersonRow, now: datetime,
-                  default_locale: str) -> str:
-    """Write one row; returns which counter of the report it adds to."""
-    created = member is None
-    if member is None:
-        member = Member(email=row.email, timezone=row.timezone or "UTC",
-                        locale=row.locale or default_locale, created_at=now)
-        uow.session.add(member)
-    changed = _apply(member, row)
+async def _write_batch(uow: UnitOfWork, batch: list[PersonRow], report: ImportReport, now: datetime,
+                       default_locale: str) -> None:
+    """Members first (one flush gives the new ones their ids), then roles and skills for the batch."""
+    found = await uow.session.exec(select(Member).where(col(Member.email).in_([row.email for row in batch])))
+    existing = {member.email: member for member in found.all()}
+    written: list[tuple[PersonRow, Member, bool, int]] = []
+    for row in batch:
+        member = existing.get(row.email)
+        if member is not None and member.erased_at is not None:
+            report.errors.append(RowError(row.line, "importer.row_erased"))
+            continue
+        created = member is None
+        if member is None:
+            member = Member(email=row.email, timezone=row.timezone or "UTC",
+                            locale=row.locale or default_locale, created_at=now)
+            uow.session.add(member)
+        written.append((row, member, created, _apply(member, row)))
     await uow.session.flush()
-    assert member.id is not None
-    changed += await _grant(uow, member.id, row, now)
-    changed += await add_expert_skills(uow, member.id, row.skills, now=now)
-    if created:
-        return "created"
-    return "updated" if changed else "unchanged"
+    ids = {row.email: member.id for row, member, _, _ in written if member.id is not None}
+    granted = await _grant(uow, [(ids[row.email], row) for row, *_ in written], now)
+    learned = await add_expert_skills_many(uow, {ids[row.email]: row.skills for row, *_ in written}, now=now)
+    for row, _member, created, changed in written:
+        changes = changed + granted.get(ids[row.email], 0) + learned.get(ids[row.email], 0)
+        outcome = "created" if created else "updated" if changes else "unchanged"
+        setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 def _apply(member: Member, row: PersonRow) -> int:
@@ -281,17 +277,16 @@ def _apply(member: Member, row: PersonRow) -> int:
     return changed
 
 
-async def _grant(uow: UnitOfWork, member_id: int, row: PersonRow, now: datetime) -> int:
-    """Add the row's roles the member does not hold yet, each with an audit entry."""
-    if not row.roles:
-        return 0
-    held = set((await uow.session.exec(
-        select(MemberRole.role).where(MemberRole.member_id == member_id))).all())
-    granted = 0
-    for role in row.roles:
-        if role not in held:
-            uow.session.add(MemberRole(member_id=member_id, role=role, granted_at=now))
-            uow.session.add(AuditEntry(action="role.grant", target=row.email, at=now,
-                                       detail={"role": role, "source": "directory import"}))
-            granted += 1
+async def _grant(uow: UnitOfWork, rows: list[tuple[int, PersonRow]], now: datetime) -> dict[int, int]:
+    """Add the roles members do not hold yet, each with an audit entry; member id → roles granted."""
+    held = set((await uow.session.exec(select(MemberRole.member_id, MemberRole.role).where(
+        col(MemberRole.member_id).in_([member_id for member_id, row in rows if row.roles])))).all())
+    granted: dict[int, int] = {}
+    for member_id, row in rows:
+        for role in row.roles:
+            if (member_id, role) not in held:
+                uow.session.add(MemberRole(member_id=member_id, role=role, granted_at=now))
+                uow.session.add(AuditEntry(action="role.grant", target=row.email, at=now,
+                                           detail={"role": role, "source": "directory import"}))
+                granted[member_id] = granted.get(member_id, 0) + 1
     return granted

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, func, select
 
+from bots.cli import main
 from core.db import Database
 from core.errors import InvalidInput
 from core.i18n import Translator
@@ -171,3 +173,39 @@ async def test_the_demo_organisation_imports_cleanly(db: Database) -> None:
     assert "kubernetes" in await skills_of(db, "lucas.bernard@aurora.example")
     assert "apprentissage automatique" in await skills_of(db, "chloe.petit@aurora.example")
     assert await roles_of(db, "camille.durand@aurora.example") == {"admin"}
+
+
+def write_config(directory: Path) -> Path:
+    config = directory / "parvis.toml"
+    url = f"sqlite+aiosqlite:///{directory / 'parvis.db'}"
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    return config
+
+
+def test_the_cli_reports_rejected_rows_on_stderr_and_exits_1(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    people = tmp_path / "people.csv"
+    people.write_bytes((GOOD + "zed@example.com,Zed,,,,,xx,,\n").encode("utf-8-sig"))
+    config = write_config(tmp_path)
+    assert main(["directory", "import", str(people), "--config", str(config)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "Directory import: 3 created, 0 updated, 0 unchanged, 1 rejected.\n"
+    assert f"{people}: line 5: “xx” is not a supported language (choose one of: en, fr)" in err
+    people.write_text(GOOD, encoding="utf-8")
+    assert main(["directory", "import", str(people), "--config", str(config)]) == 0
+    assert capsys.readouterr().out == "Directory import: 0 created, 0 updated, 3 unchanged, 0 rejected.\n"
+
+
+def test_the_cli_refuses_a_file_it_cannot_use_with_exit_2(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path)
+    assert main(["directory", "import", str(tmp_path / "missing.csv"), "--config", str(config)]) == 2
+    assert "Cannot read" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,name\nx@example.com,X\n", encoding="utf-8")
+    assert main(["directory", "import", str(bad), "--config", str(config)]) == 2
+    assert "Missing: title, department, location, timezone, locale, skills, roles." in capsys.readouterr().err
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes((HEADER + "eve@example.com,Ève Noël,,,,,,,\n").encode("latin-1"))
+    assert main(["directory", "import", str(latin), "--config", str(config)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from core.context import Services
 from core.directory import find_by_email
 from core.messages import Reply
 from core.ports import ConversationRef
+from core.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class ConsoleChat:
             if not line.strip():
                 continue
             if self.echo:
-                self.screen.write(ECHO + line.strip())
+                self.screen.write(ECHO + clean(line))
             await self.turn(line)
 
     async def turn(self, line: str) -> None:
@@ -125,7 +126,7 @@ class ConsoleChat:
             if line is None:
                 return False
             if self.echo:
-                self.screen.write(ECHO + line)
+                self.screen.write(ECHO + clean(line))
             problem = session.answer(line)
             if problem is not None:
                 self.screen.write(problem)

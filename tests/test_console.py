@@ -1,0 +1,184 @@
+"""The console adapter: rendering, numbered choices, forms, messages to others, and the chat loop over a
+real router and database."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.console.app import ConsoleChat, attach_messenger, open_chat, stream_reader
+from adapters.console.inbound import FormSession, chosen, console_actor
+from adapters.console.outbound import Screen, render
+from core.commands import ACTIONS, Action, action
+from core.context import Context, Services
+from core.i18n import Translator
+from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
+from core.models import Member
+from core.ports import ConversationRef, MemberAddress
+
+EN = Translator("en")
+JOIN = Button("Join", "group.join", "data")
+LEAVE = Button("Leave", "group.leave", "data")
+
+
+def test_buttons_are_numbered_across_sections_then_the_reply() -> None:
+    reply = Reply(text="Groups:\n\nData\n\nOps\n\n2 more", title="Groups",
+                  sections=(Section("Data", fields=(Field("Members", "3"),), buttons=(JOIN,)),
+                            Section("Ops", buttons=(JOIN, LEAVE))),
+                  buttons=(Button("More", "group.more"),), context="Page 1")
+    rendered = render(reply, EN)
+    assert rendered.choices == (JOIN, JOIN, LEAVE, Button("More", "group.more"))
+    assert rendered.text == ("Groups\n──────\n\nGroups:\n\nData\nMembers: 3\n[1] Join\n\nOps\n"
+                             "[2] Join  [3] Leave\n\n2 more\n\n[4] More\n\nPage 1\n\n"
+                             "Type a number from 1 to 4 to choose.")
+
+
+def test_plain_text_error_and_unclickable_buttons() -> None:
+    assert render(Reply(text="Nope", error=True), EN).text == "⚠ Nope"
+    seen = render(Reply(text="A question for you", buttons=(JOIN, LEAVE)), EN, numbered=False)
+    assert (seen.text, seen.choices) == ("A question for you\n\n[Join]  [Leave]", ())
+
+
+def test_a_number_picks_a_choice_only_when_one_is_offered() -> None:
+    assert chosen(" 2 ", (JOIN, LEAVE)) is LEAVE
+    assert chosen("3", (JOIN, LEAVE)) is None
+    assert chosen("0", (JOIN,)) is None
+    assert chosen("1", ()) is None
+    assert chosen("group list", (JOIN,)) is None
+
+
+FORM = Form("New thing", "thing.create", "Create", (
+    FormInput("title", "Title", max_length=10),
+    FormInput("kind", "Kind", "choice", options=(Option("Public", "public"), Option("Private", "private"))),
+    FormInput("mood", "Mood", "scale"),
+    FormInput("lines", "Prompts", "multiline", initial="What did you learn?"),
+    FormInput("note", "Note", required=False),
+), value="ctx-1")
+
+
+def answer_all(session: FormSession, lines: list[str]) -> list[str]:
+    problems = []
+    for line in lines:
+        problem = session.answer(line)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def test_a_form_is_asked_input_by_input_and_becomes_an_action() -> None:
+    session = FormSession(FORM, EN)
+    assert session.prompt() == "Title"
+    problems = answer_all(session, ["", "much too long a title", "Retro", "3", "private", "7", "4",
+                                    "First?", "Second?", "", ""])
+    assert problems == ["This answer is required. Type it, or type cancel to stop.",
+                        "That answer is too long (at most 10 characters). Try a shorter one.",
+                        "Type one of the numbers from 1 to 2.", "Type one of the numbers from 1 to 5."]
+    assert session.done and not session.cancelled
+    submitted = session.action(console_actor("Ana@Example.com"))
+    assert (submitted.action_id, submitted.value, submitted.actor.user_id) == ("thing.create", "ctx-1",
+                                                                               "ana@example.com")
+    assert submitted.values == {"title": "Retro", "kind": "private", "mood": "4",
+                                "lines": "First?\nSecond?", "note": ""}
+
+
+def test_form_prompts_show_options_defaults_and_cancel() -> None:
+    session = FormSession(FORM, Translator("fr"))
+    session.answer("Retro")
+    assert session.prompt() == "Kind\n  1) Public\n  2) Private"
+    session.answer("public")
+    session.answer("5")
+    assert session.prompt() == ("Prompts\nEntrée pour garder : What did you learn?\n"
+                                "(une ou plusieurs lignes ; une ligne vide termine la réponse)")
+    session.answer("")  # keeps the prefilled value
+    assert session.values["lines"] == "What did you learn?"
+    assert session.prompt() == "Note (facultatif, Entrée pour passer)"
+    session.answer("annuler")
+    assert session.done and session.cancelled
+
+
+def chat_over(services: Services, email: str, text: str, out: io.StringIO) -> ConsoleChat:
+    screen = Screen(out)
+    attach_messenger(services, screen, email)
+    return open_chat(services, email, screen, stream_reader(io.StringIO(text)), echo=True)
+
+
+async def add_member(services: Services, email: str, name: str) -> None:
+    async with services.db.uow() as uow:
+        uow.session.add(Member(email=email, display_name=name))
+        await uow.commit()
+
+
+async def test_the_chat_runs_commands_and_a_number_clicks_a_button(services: Services) -> None:
+    await chat_over(services, "ben@example.com", "group create Data Science -- All about data\n",
+                    io.StringIO()).run()
+    out = io.StringIO()
+    await chat_over(services, "ana@example.com",
+                    "group list\n1\n\n   \ngroup members data science\n9\n\x00\x07\nquit\nhelp\n", out).run()
+    text = out.getvalue()
+    assert "› group list\nGroups\n──────\n\n*Data Science* (`data-science`) — 1 member\nAll about data\n" \
+           "[1] Join\n\nType a number from 1 to 1 to choose." in text
+    assert "› 1\nWelcome to *Data Science*!" in text
+    assert "Members of Data Science (2)" in text and "• ana@example.com\n" in text
+    assert "I don't know the command “9”" in text  # no choice offered any more: a number is a command
+    assert "› help" not in text  # nothing after quit
+
+
+async def test_messages_to_others_and_channel_posts_are_printed_under_a_banner(services: Services) -> None:
+    await add_member(services, "cy@example.com", "Cy Rano")
+    out = io.StringIO()
+    chat = chat_over(services, "ana@example.com", "", out)
+    messenger = services.messengers["console"]
+    sent = await messenger.send_direct(MemberAddress("console", "local", "cy@example.com"),
+                                       Reply(text="Can you help?", buttons=(JOIN,)))
+    await messenger.post(ConversationRef("console", "local", "data-science"), Reply(text="Hello all"))
+    await messenger.update(sent, Reply(text="Answered by Ana"))
+    await messenger.send_direct(MemberAddress("console", "local", "ana@example.com"),
+                                Reply(text="Your turn", buttons=(LEAVE,)))
+    assert out.getvalue() == (
+        "── message to Cy Rano (cy@example.com) ──\nCan you help?\n\n[Join]\n\n"
+        "── post in #data-science ──\nHello all\n\n"
+        "── message updated — message to Cy Rano (cy@example.com) ──\nAnswered by Ana\n\n"
+        "── message to you ──\nYour turn\n\n[1] Leave\n\nType a number from 1 to 1 to choose.\n\n")
+    assert chat.screen.choices == (LEAVE,)
+    assert (sent.platform, sent.conversation) == ("console", "cy@example.com")
+
+
+@pytest.fixture
+def form_actions() -> Iterator[None]:
+    """Two throw-away actions: a button that opens ``FORM`` and its submission, which echoes."""
+
+    @action("testform")
+    async def opened(ctx: Context, act: Action) -> Reply:
+        return Reply(text="Fill this in", form=FORM)
+
+    @action("thing.create")
+    async def submitted(ctx: Context, act: Action) -> Reply:
+        return Reply(text=f"Got {sorted(act.values.items())} for {act.value}")
+
+    yield
+    ACTIONS.pop("testform")
+    ACTIONS.pop("thing.create")
+
+
+async def test_a_button_opening_a_form_asks_it_then_submits(services: Services, form_actions: None) -> None:
+    out = io.StringIO()
+    chat = chat_over(services, "ana@example.com", "Retro\n2\n5\n\nskip it\n", out)
+    chat.screen.choices = (Button("Open", "testform:go"),)
+    await chat.turn("1")
+    await chat.run()
+    text = out.getvalue()
+    assert "Fill this in\n\nNew thing: answer each question below (type cancel to stop)." in text
+    assert ("Got [('kind', 'private'), ('lines', 'What did you learn?'), ('mood', '5'), "
+            "('note', 'skip it'), ('title', 'Retro')] for ctx-1") in text
+
+
+async def test_a_form_cut_short_by_the_end_of_input_sends_nothing(services: Services,
+                                                                  form_actions: None) -> None:
+    out = io.StringIO()
+    chat = chat_over(services, "ana@example.com", "Retro\n", out)
+    chat.screen.choices = (Button("Open", "testform:go"),)
+    await chat.turn("1")
+    assert out.getvalue().endswith("Cancelled; nothing was sent.\n\n")
+    assert "Got" not in out.getvalue()
