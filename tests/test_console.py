@@ -4,13 +4,18 @@ real router and database."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from adapters.console.app import ConsoleChat, attach_messenger, open_chat, stream_reader
 from adapters.console.inbound import FormSession, chosen, console_actor
 from adapters.console.outbound import Screen, render
+from bots.cli import main
 from core.commands import ACTIONS, Action, action
 from core.context import Context, Services
 from core.i18n import Translator
@@ -182,3 +187,73 @@ async def test_a_form_cut_short_by_the_end_of_input_sends_nothing(services: Serv
     await chat.turn("1")
     assert out.getvalue().endswith("Cancelled; nothing was sent.\n\n")
     assert "Got" not in out.getvalue()
+
+
+PARVIS = str(Path(sys.executable).parent / "parvis")
+SCENARIO = ("group create Data Science -- All about data\ngroup join data-science\n"
+            "group members data science\n")
+
+
+def parvis(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``parvis`` script as a user would, input piped."""
+    return subprocess.run([PARVIS, *args], input=stdin, capture_output=True, text=True, cwd=cwd,
+                          timeout=60, env={**os.environ, "PARVIS_DATABASE_URL": ""})
+
+
+def test_parvis_demo_creates_joins_and_lists_a_group(tmp_path: Path) -> None:
+    done = parvis("demo", stdin=SCENARIO, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Welcome to the Parvis demo, Ana Martin!" in out
+    assert ("› group create Data Science -- All about data\n"
+            "Group *Data Science* created (`data-science`)") in out
+    assert "› group join data-science\n" in out
+    assert "Members of Data Science (1)" in out and "• Ana Martin — Data Science Lead (owner)" in out
+    assert list(tmp_path.iterdir()) == []  # the throw-away database went with its temporary directory
+
+
+def chat_in_process(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The same command line, run in this process (no start-up cost) with ``stdin`` piped."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    status = main(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_parvis_demo_keeps_its_database_and_speaks_french_to_french_people(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    done = parvis("demo", "--as", "chloe.petit@aurora.example", "--keep", "demo.db",
+                  stdin="group create Veille IA\nlang en\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Bienvenue dans la démo de Parvis, Chloé Petit !" in done.stdout
+    assert "parvis demo --keep demo.db" in done.stdout and (tmp_path / "demo.db").is_file()
+    monkeypatch.chdir(tmp_path)
+    status, out, err = chat_in_process(["demo", "--as", "CHLOE.PETIT@aurora.example", "--keep", "demo.db"],
+                                       "group list\n1\n", monkeypatch, capsys)
+    assert status == 0, err
+    assert "Welcome to the Parvis demo" in out  # she chose English last time
+    assert "*Veille IA* (`veille-ia`) — 1 member · you own it" in out
+    assert "› 1\n⚠ I don't know the command “1”" in out  # no button was offered: a number is a command
+    status, out, err = chat_in_process(["demo", "--as", "nobody@aurora.example", "--keep", "demo.db"], "",
+                                       monkeypatch, capsys)
+    assert status != 0 and out == "" and "nobody@aurora.example is not one of the demo people" in err
+
+
+def test_parvis_chat_needs_an_imported_member(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "parvis.toml").write_text('[database]\nurl = "sqlite+aiosqlite:///parvis.db"\n')
+    (tmp_path / "people.csv").write_text(
+        "email,name,title,department,location,timezone,locale,skills,roles\n"
+        "ada@example.com,Ada Lovelace,Analyst,Research,London,Europe/London,en,mathematics,animator\n",
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = chat_in_process(["chat", "--as", "ada@example.com"], SCENARIO, monkeypatch, capsys)
+    assert status != 0 and out == ""
+    assert "No one with the e-mail ada@example.com is in the directory" in err
+    assert "`parvis directory import people.csv`" in err and "`parvis demo`" in err
+    assert main(["directory", "import", "people.csv"]) == 0
+    chat = parvis("chat", "--as", "Ada@Example.com", stdin=SCENARIO, cwd=tmp_path)
+    assert chat.returncode == 0, chat.stderr
+    assert "Group *Data Science* created" in chat.stdout
+    assert "Members of Data Science (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
