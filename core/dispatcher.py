@@ -90,31 +90,51 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Send every delivery that is due now; returns how many rows were settled (sent, skipped,
-        failed or rescheduled). Rows that fall due while it runs are picked up too."""
+        failed or rescheduled). Rows that fall due while it runs are picked up too.
+
+        Rows are claimed only for idle send slots, so every ``sending`` row of this process is a send
+        in flight: at most ``concurrency`` of them, which bounds both a crash's duplicates and how long
+        a claimed row can wait behind the rate limiter.
+        """
         await self.recover()
-        queue: asyncio.Queue[Delivery | None] = asyncio.Queue(maxsize=self.concurrency)
+        slots = asyncio.Semaphore(self.concurrency)
         settled = 0
 
-        async def produce() -> None:
-            try:
-                while not self._stopping and (rows := await self.claim(self.concurrency)):
-                    for row in rows:
-                        await queue.put(row)
-            finally:
-                for _ in range(self.concurrency):
-                    await queue.put(None)
-
-        async def consume() -> None:
+        async def send(row: Delivery) -> None:
             nonlocal settled
-            while (row := await queue.get()) is not None:
+            try:
                 await self.deliver(row)
                 settled += 1
+            finally:
+                slots.release()
 
         async with asyncio.TaskGroup() as group:
-            group.create_task(produce())
-            for _ in range(self.concurrency):
-                group.create_task(consume())
+            while not self._stopping:
+                free = await self._free_slots(slots)
+                rows = await self._claim_or_release(slots, free)
+                if not rows:
+                    break
+                for row in rows:
+                    group.create_task(send(row))
         return settled
+
+    async def _free_slots(self, slots: asyncio.Semaphore) -> int:
+        """Wait for one idle send slot, then take every other idle one."""
+        await slots.acquire()
+        free = 1
+        while not slots.locked():
+            await slots.acquire()
+            free += 1
+        return free
+
+    async def _claim_or_release(self, slots: asyncio.Semaphore, free: int) -> list[Delivery]:
+        rows: list[Delivery] = []
+        try:
+            rows = await self.claim(free)
+        finally:
+            for _ in range(free - len(rows)):
+                slots.release()
+        return rows
 
     async def recover(self) -> int:
         """Rows left ``sending`` longer than the lease (their dispatcher crashed) become due again."""
