@@ -127,6 +127,13 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
     return row, edited
 
 
+async def current(uow: UnitOfWork, found: Target, member_id: int, secret: str = "") -> Response | None:
+    """The member's own answer to a prompt, to prefill the form when they edit it."""
+    assert found.round.id is not None and found.prompt.id is not None
+    respondent = respondent_key(found.campaign, member_id, secret)
+    return await _existing(uow, found.round.id, found.prompt.id, respondent)
+
+
 async def answered(uow: UnitOfWork, round_id: int) -> set[str]:
     """The respondents who answered at least one prompt of a round."""
     statement = select(Response.respondent).where(Response.round_id == round_id).distinct()

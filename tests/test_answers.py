@@ -46,6 +46,9 @@ async def test_anonymous_answers_keep_no_link_to_the_member(chat, db, clock, mes
     five = prompt.sections[1].buttons[4]
     assert "updated" in (await chat(BOB).click(five.action_id, five.value)).text   # answering again edits
     assert not (await _write(chat, BOB, prompt, 2, "Pairing on the hard parts")).error
+    write = prompt.sections[2].buttons[0]
+    reopened = await chat(BOB).click(write.action_id, write.value)
+    assert reopened.form is not None and reopened.form.inputs[0].initial == "Pairing on the hard parts"
     async with db.uow() as uow:
         rows = (await uow.session.exec(select(Response))).all()
         campaign = await uow.session.get(Campaign, 1)

@@ -13,7 +13,7 @@ from core import (
     rounds,
     summaries,
 )
-from core.answers import answer, is_open, server_secret, target
+from core.answers import answer, current, is_open, server_secret, target
 from core.commands import Action, Args, action, command
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
@@ -214,8 +214,9 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     found = await target(ctx.uow, int(round_id), int(prompt_id))
     if not is_open(found.round, ctx.services.clock.now()):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
+    mine = await current(ctx.uow, found, ctx.member_id, server_secret(ctx.services.settings))
     field = FormInput("answer", found.prompt.text, "multiline", max_length=4000,
-                      placeholder=ctx.t("campaign.answer_hint"))
+                      placeholder=ctx.t("campaign.answer_hint"), initial=mine.text or "" if mine else "")
     form = Form(found.campaign.title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)
     return Reply(text=found.prompt.text, title=found.campaign.title, form=form)
 
