@@ -21,7 +21,7 @@ from core.context import Context, Services
 from core.i18n import Translator
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
 from core.models import Member
-from core.ports import ConversationRef, MemberAddress
+from core.ports import ConversationRef, MemberAddress, Messenger
 
 EN = Translator("en")
 JOIN = Button("Join", "group.join", "data")
@@ -257,3 +257,18 @@ def test_parvis_chat_needs_an_imported_member(tmp_path: Path, monkeypatch: pytes
     assert chat.returncode == 0, chat.stderr
     assert "Group *Data Science* created" in chat.stdout
     assert "Members of Data Science (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
+
+
+async def test_in_a_channel_links_and_announcements_reach_the_console(services: Services) -> None:
+    out = io.StringIO()
+    screen = Screen(out)
+    messenger = attach_messenger(services, screen, "ana@example.com")
+    assert isinstance(messenger, Messenger)
+    chat = open_chat(services, "ana@example.com", screen,
+                     stream_reader(io.StringIO("group create Guild\ngroup link guild\n"
+                                               "group announce guild Meetup on Friday!\n")),
+                     channel="#guild-talk")
+    await chat.run()
+    assert ("── post in #guild-talk ──\nAnnouncement — Guild\n────────────────────\n\nMeetup on Friday!\n\n"
+            "Posted by ana@example.com\n\nAnnouncement for *Guild* sent to the linked channels: 1.\n"
+            ) in out.getvalue()
