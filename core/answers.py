@@ -4,7 +4,8 @@ A ``Response`` is unique per (round, prompt, respondent), so answering again edi
 the member id, or for an anonymous campaign an HMAC of the member id keyed by the campaign's random
 salt (and the server's secret when configured): the member can still edit their answer and reminders
 can still tell who has answered, but ``member_id`` stays empty and no report, export or log can name
-them. Nothing here logs who answered.
+them. Nothing here logs who answered, and an anonymous answer is stamped with its round's time rather
+than the moment of the click, which could otherwise be matched against activity records.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
         raise Forbidden("campaign.not_recipient")
     columns = _value(found.prompt, value)
     respondent = respondent_key(found.campaign, member_id, secret)
+    if found.campaign.anonymous:  # no exact time either: it could be matched against activity logs
+        now = found.round.due_at
     row = await _existing(uow, found.round.id, found.prompt.id, respondent)
     edited = row is not None
     if row is None:

@@ -42,6 +42,7 @@ async def test_anonymous_answers_keep_no_link_to_the_member(chat, db, clock, mes
     assert prompt.context is not None and "anonymous" in prompt.context
     scale = prompt.sections[1].buttons[3]
     assert scale.label == "4"
+    clock.current = at("2026-03-10T11:17")
     assert "saved" in (await chat(BOB).click(scale.action_id, scale.value)).text
     five = prompt.sections[1].buttons[4]
     assert "updated" in (await chat(BOB).click(five.action_id, five.value)).text   # answering again edits
@@ -57,6 +58,7 @@ async def test_anonymous_answers_keep_no_link_to_the_member(chat, db, clock, mes
     assert {row.respondent for row in rows} == {respondent_key(campaign, bob.id)}  # type: ignore[arg-type]
     assert rows[0].respondent.startswith("anon:") and len(rows[0].respondent) == 69
     assert {row.scale for row in rows} == {5, None}
+    assert {row.answered_at for row in rows} == {at("2026-03-10T09:00")}   # the round's time, not the click's
     report = await ok(chat(ANA), "campaign report 1")
     assert "Bob" not in report.text and "Pairing" not in report.text
     assert "fewer than 3" in report.text and "Average: 5.0" in report.text
