@@ -9,7 +9,19 @@ from sqlmodel import func, select
 
 from core.models import Campaign, CampaignPrompt, Delivery, Round
 from core.rounds import materialise_due
-from tests.campaign_support import ANA, BOB, CARL, DEE, create, demo_group, inbox, ok, set_member, tick
+from tests.campaign_support import (
+    ANA,
+    BOB,
+    CARL,
+    DEE,
+    create,
+    demo_group,
+    inbox,
+    member,
+    ok,
+    set_member,
+    tick,
+)
 
 
 def at(text: str) -> datetime:
@@ -211,3 +223,37 @@ async def test_channel_mode_posts_in_linked_channels(chat, db, clock, messenger,
     await tick(services)
     posts = [reply.text for kind, to, reply in messenger.sent if kind == "post"]
     assert len(posts) == 3 and sum("Respondents: 1" in text for text in posts) == 1
+
+
+async def test_daily_prompts_across_march_dst_through_the_outbox(chat, db, clock, services) -> None:  # type: ignore[no-untyped-def]
+    """Ticking every hour over the last Sunday of March: one prompt a day each, at local 09:30."""
+    from core.schedules import zone
+
+    await demo_group(chat, db, (BOB, CARL))
+    await create(chat, recurrence="FREQ=DAILY", start="2026-03-27", count="4", skip_weekends="no",
+                 close_after="20", reminders="0")
+    await ok(chat(ANA), "campaign start 1")
+    clock.current = at("2026-03-26T12:30")
+    while clock.current < at("2026-03-31T00:00"):
+        await tick(services)
+        clock.current += timedelta(hours=1)
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery.target_id, Delivery.sent_at)
+                                       .where(Delivery.purpose == "prompt", Delivery.status == "sent"))).all()
+    bob, carl = (await member(db, BOB)), (await member(db, CARL))
+    for person, tz in ((bob, "Europe/Paris"), (carl, "America/New_York")):
+        local = sorted(sent.astimezone(zone(tz)) for target, sent in rows if target == str(person.id))
+        assert [moment.day for moment in local] == [27, 28, 29, 30]
+        assert all(moment.strftime("%H:%M") == "09:30" for moment in local)
+
+
+async def test_cron_recurrence_from_the_form(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    await demo_group(chat, db, (BOB,))
+    await create(chat, recurrence="15 10 * * 1", start="2026-03-09", count="1")
+    await ok(chat(ANA), "campaign start 1")
+    clock.current = at("2026-03-09T09:14")        # 10:14 in Paris
+    await tick(services)
+    assert not inbox(messenger, BOB)
+    clock.current = at("2026-03-09T09:15")
+    await tick(services)
+    assert len(inbox(messenger, BOB)) == 1
