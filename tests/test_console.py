@@ -59,7 +59,7 @@ FORM = Form("New thing", "thing.create", "Create", (
     FormInput("kind", "Kind", "choice", options=(Option("Public", "public"), Option("Private", "private"))),
     FormInput("mood", "Mood", "scale"),
     FormInput("lines", "Prompts", "multiline", initial="What did you learn?"),
-    FormInput("note", "Note", required=False),
+    FormInput("note", "Note", required=False, placeholder="Anything else?"),
 ), value="ctx-1")
 
 
@@ -98,7 +98,7 @@ def test_form_prompts_show_options_defaults_and_cancel() -> None:
                                 "(une ou plusieurs lignes ; une ligne vide termine la réponse)")
     session.answer("")  # keeps the prefilled value
     assert session.values["lines"] == "What did you learn?"
-    assert session.prompt() == "Note (facultatif, Entrée pour passer)"
+    assert session.prompt() == "Note (facultatif, Entrée pour passer)\n(Anything else?)"
     session.answer("annuler")
     assert session.done and session.cancelled
 

@@ -76,6 +76,8 @@ class FormSession:
         field = self.current
         assert field is not None
         lines = [field.label + ("" if field.required else " " + self.t("console.optional"))]
+        if field.placeholder:
+            lines.append(f"({field.placeholder})")
         lines += [f"  {n}) {option.label}" for n, option in enumerate(field.options, start=1)]
         if field.kind == "scale" and not field.options:
             lines.append("  " + " · ".join(SCALE))
