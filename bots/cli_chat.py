@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import sys
 import tempfile
@@ -112,6 +113,7 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         attach_messenger(services, screen, email)
         if greeting is not None:
             await _welcome(services, email, screen, greeting or None)
+        _tolerant_streams()
         interactive = sys.stdin.isatty()
         reader = terminal_reader() if interactive else stream_reader(sys.stdin)
         await open_chat(services, email, screen, reader, echo=not interactive, channel=channel).run()
@@ -120,6 +122,14 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         return 0
     finally:
         await services.db.dispose()
+
+
+def _tolerant_streams() -> None:
+    """Bytes that are not valid text in, or characters the terminal cannot show out, are replaced
+    rather than ending the chat."""
+    for stream in (sys.stdin, sys.stdout):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
 
 
 async def _admitted(services: Services, email: str, screen: Screen, *, demo_mode: bool) -> bool:

@@ -21,7 +21,7 @@ from core.context import Services
 from core.directory import find_by_email
 from core.messages import Reply
 from core.ports import ConversationRef
-from core.text import clean
+from core.text import clean, shorten
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ QUIT = frozenset({"quit", "exit", "/quit", "/exit"})
 PROMPT = "parvis› "
 MORE = "… "
 ECHO = "› "
+ECHO_LIMIT = 200
 
 Reader = Callable[[str], "str | None"]
 
@@ -79,7 +80,7 @@ class ConsoleChat:
             if not line.strip():
                 continue
             if self.echo:
-                self.screen.write(ECHO + clean(line))
+                self.screen.write(ECHO + shorten(clean(line), ECHO_LIMIT))
             await self.turn(line)
 
     async def turn(self, line: str) -> None:
@@ -126,7 +127,7 @@ class ConsoleChat:
             if line is None:
                 return False
             if self.echo:
-                self.screen.write(ECHO + clean(line))
+                self.screen.write(ECHO + shorten(clean(line), ECHO_LIMIT))
             problem = session.answer(line)
             if problem is not None:
                 self.screen.write(problem)
