@@ -10,6 +10,7 @@ Prompts are one per line: ``What did you learn?`` (text), ``Where? :: Project | 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from core.templates import Template
 from core.text import fold
 
 ACTION = "campaign.create"
+_INLINE = re.compile(r"""(\w+)=(?:"([^"]*)"|“([^”]*)”|(\S+))""")
 SEPARATOR = "::"
 SCALES = frozenset({"1-5", "1–5", "scale", "echelle"})
 LOCAL = frozenset({"", "local", "locale", "each", "chacun"})
@@ -72,6 +74,22 @@ def parse_prompts(text: str) -> tuple[NewPrompt, ...]:
     if len(prompts) > MAX_PROMPTS:
         raise InvalidInput("campaign.too_many_prompts", count=len(prompts), limit=MAX_PROMPTS)
     return tuple(prompts)
+
+
+def split_inline(text: str) -> tuple[str, dict[str, str]]:
+    """``weekly-learning groups="Data Science" start=2026-03-09`` → template reference and values.
+
+    The inline form answers the same questions as the form, for scripts and quick creation.
+    """
+    values = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
+              for m in _INLINE.finditer(text)}
+    first = _INLINE.search(text)
+    return (text[: first.start()] if first else text).strip(), values
+
+
+def defaults(form: Form) -> dict[str, str]:
+    """What submitting the form untouched would send."""
+    return {field.name: field.initial for field in form.inputs}
 
 
 def _yes_no(t: Translator) -> tuple[Option, ...]:

@@ -119,13 +119,22 @@ async def materialise_campaign(uow: UnitOfWork, campaign: Campaign, now: datetim
     return created
 
 
-def schedule_over(campaign: Campaign, now: datetime) -> bool:
-    """Whether no round of the campaign remains to come."""
+def next_wall(campaign: Campaign, now: datetime) -> datetime | None:
+    """The wall-clock time of the next round still to come, if any (within the scan limit)."""
     zone = campaign.timezone or None
     for scanned, (_index, wall) in enumerate(occurrences(schedule_of(campaign))):
         if earliest(wall, zone) > now:
-            return False
+            return wall
         if scanned >= MAX_SCAN:
+            return None
+    return None
+
+
+def schedule_over(campaign: Campaign, now: datetime) -> bool:
+    """Whether no round of the campaign remains to come (a schedule too long to scan is not over)."""
+    zone = campaign.timezone or None
+    for scanned, (_index, wall) in enumerate(occurrences(schedule_of(campaign))):
+        if earliest(wall, zone) > now or scanned >= MAX_SCAN:
             return False
     return True
 

@@ -134,6 +134,7 @@ async def test_lifecycle_list_show_pause_resume_close_report(chat, db, clock, me
     assert "#1 Quarterly pulse — draft" in (await ok(ana, "campaign list")).text
     shown = await ok(ana, "campaign show 1")
     assert "Data Science" in shown.text and "1–5" in shown.text and "anonymous" in shown.text
+    assert "Next round: 2026-06-01 09:30" in shown.text
     assert "Quarterly pulse" in (await ok(chat(BOB), "campaign list")).text
     assert "cannot be resumed" in (await ana.say("campaign resume 1")).text
     await ok(ana, "campaign start 1")
@@ -257,3 +258,17 @@ async def test_cron_recurrence_from_the_form(chat, db, clock, messenger, service
     clock.current = at("2026-03-09T09:15")
     await tick(services)
     assert len(inbox(messenger, BOB)) == 1
+
+
+async def test_inline_form_creates_at_once_and_names_unknown_fields(chat, db) -> None:  # type: ignore[no-untyped-def]
+    await demo_group(chat, db)
+    ana = chat(ANA)
+    made = await ok(ana, 'campaign new ice-breakers groups="Data Science" start=2026-03-10 anonymous=yes')
+    assert "#1" in made.text and made.form is None
+    async with db.uow() as uow:
+        campaign = await uow.session.get(Campaign, 1)
+    assert campaign is not None and campaign.anonymous and campaign.template == "ice-breakers"
+    assert campaign.recurrence == "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6"
+    wrong = await ana.say("campaign new weekly-learning group=data-science")
+    assert wrong.error and "group" in wrong.text and "groups" in wrong.text
+    assert await count(db, Campaign) == 1

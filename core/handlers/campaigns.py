@@ -20,6 +20,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.group_lookup import Viewer
 from core.messages import Button, Form, FormInput, Reply
 from core.models import Campaign, Group
+from core.ports import ConversationRef
 from core.schedules import wall_of
 from core.templates import find, templates
 
@@ -38,10 +39,18 @@ def _line(ctx: Context, campaign: Campaign) -> str:
 
 @command("campaign", "new")
 async def new(ctx: Context, args: Args) -> Reply:
-    """``campaign new [<template>]``: the creation form, prefilled from the template if one is named."""
+    """``campaign new [<template>] [name=value …]``: the creation form, prefilled from the template if
+    one is named; with ``name=value`` pairs (the form's field names) the campaign is created at once."""
     _manager(ctx)
-    template = find(args.text) if args else None
+    reference, inline = campaign_form.split_inline(args.text)
+    template = find(reference) if reference else None
     form = campaign_form.build(ctx.t, template, ctx.services.clock.now(), ctx.member.timezone)
+    if inline:
+        values = campaign_form.defaults(form)
+        if unknown := sorted(set(inline) - set(values)):
+            raise InvalidInput("campaign.unknown_fields", names=", ".join(unknown), choices=", ".join(values))
+        values.update(inline)
+        return await _create(ctx, values, form.value, ctx.channel)
     names = ", ".join(f"`{key}`" for key in templates())
     text = ctx.t("campaign.new_intro", templates=names)
     return Reply(text=text, title=form.title, form=form)
@@ -51,9 +60,14 @@ async def new(ctx: Context, args: Args) -> Reply:
 async def create(ctx: Context, act: Action) -> Reply:
     """The submitted form: every value checked, then a draft campaign with a Start button."""
     _manager(ctx)
+    return await _create(ctx, act.values, act.value, act.channel or ctx.channel)
+
+
+async def _create(ctx: Context, values: dict[str, str], template: str,
+                  channel: ConversationRef | None) -> Reply:
     viewer = Viewer(ctx.member_id, admin="admin" in ctx.roles)
-    where = (act.channel or ctx.channel, ctx.actor.platform, ctx.actor.tenant)
-    new_campaign = await campaign_form.read(ctx.uow, viewer, act.values, act.value or None, where)
+    where = (channel, ctx.actor.platform, ctx.actor.tenant)
+    new_campaign = await campaign_form.read(ctx.uow, viewer, values, template or None, where)
     campaign = await campaigns.create(ctx.uow, ctx.member, new_campaign, ctx.services.clock.now())
     return Reply(text=ctx.t("campaign.created", id=campaign.id, title=campaign.title),
                  buttons=(Button(ctx.t("campaign.button_start"), "campaign.start", str(campaign.id),
@@ -94,6 +108,9 @@ async def _details(ctx: Context, campaign: Campaign) -> list[str]:
               reminder=(campaign.reminder_after_minutes or 0) // 60,
               close=campaign.close_after_minutes // 60),
     ]
+    upcoming = rounds.next_wall(campaign, ctx.services.clock.now()) if campaign.status != "closed" else None
+    if upcoming is not None:
+        lines.append(ctx.t("campaign.field_next", when=f"{upcoming:%Y-%m-%d %H:%M}", zone=zone))
     if campaign.anonymous:
         lines.append(ctx.t("campaign.prompt_anonymous"))
     for prompt in await campaigns.prompts_of(ctx.uow, campaign.id):
