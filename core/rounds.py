@@ -16,6 +16,7 @@ Who is actually messaged is decided again at send time by the renderers (``core.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,8 @@ from core.schedules import country_of, earliest, instant, is_holiday, latest, oc
 
 if TYPE_CHECKING:
     from core.context import Services
+
+log = logging.getLogger(__name__)
 
 ACTIVE = ("scheduled", "running")
 #: occurrences examined per campaign and run: more than three years of a daily campaign
@@ -58,7 +61,8 @@ async def _creator_zone(uow: UnitOfWork, campaign: Campaign) -> str:
 
 
 async def recipients(uow: UnitOfWork, campaign: Campaign, wall: datetime) -> dict[Target, datetime]:
-    """Each target of a round and when it is due; members on a public holiday are left out."""
+    """Each target of a round and when it is due; members on a public holiday in their own country
+    (from their time zone, else the campaign's) are left out."""
     if campaign.audience.get("mode") == "channel":
         zone = campaign.timezone or await _creator_zone(uow, campaign)
         if campaign.skip_holidays and is_holiday(wall.date(), country_of(zone)):
@@ -67,7 +71,8 @@ async def recipients(uow: UnitOfWork, campaign: Campaign, wall: datetime) -> dic
     due: dict[Target, datetime] = {}
     for member in await reachable_members(uow, campaign.audience.get("groups", [])):
         zone = campaign.timezone or member.timezone
-        if campaign.skip_holidays and is_holiday(wall.date(), country_of(zone)):
+        country = country_of(member.timezone) or country_of(campaign.timezone)  # where they live
+        if campaign.skip_holidays and is_holiday(wall.date(), country):
             continue
         assert member.id is not None
         due[Target.member(member.id)] = instant(wall, zone)
@@ -151,11 +156,14 @@ async def materialise_due(services: Services) -> int:
     async with services.db.uow() as uow:
         ids = [campaign.id for campaign in await _active_campaigns(uow)]
     for campaign_id in ids:
-        async with services.db.uow() as uow:
-            campaign = await uow.session.get(Campaign, campaign_id)
-            if campaign is not None and campaign.status in ACTIVE:
-                created += await materialise_campaign(uow, campaign, now)
-                await uow.commit()
+        try:
+            async with services.db.uow() as uow:
+                campaign = await uow.session.get(Campaign, campaign_id)
+                if campaign is not None and campaign.status in ACTIVE:
+                    created += await materialise_campaign(uow, campaign, now)
+                    await uow.commit()
+        except Exception:  # one broken campaign must not hold back the others
+            log.exception("materialising campaign %s failed", campaign_id)
     return created
 
 
