@@ -36,7 +36,7 @@ from sqlmodel import col
 from core.errors import DeliveryError
 from core.jobs import periodic
 from core.models import Delivery
-from core.outbox import RENDERERS, Outgoing
+from core.outbox import RENDERERS, Outcome, OutcomeWriter, Outgoing
 from core.ports import ConversationRef, MemberAddress, SentMessage
 from core.ratelimit import RateLimiter
 
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
+#: what rendering a row gave: a message, ``None`` (skip), why it can never render, or a render error
+Rendered = Outgoing | None | str | Exception
 ERROR_LENGTH = 500
 
 
@@ -80,6 +82,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.in_flight = 0
         self._stopping = False
+        self._writer: OutcomeWriter | None = None
 
     def stop(self) -> None:
         """Claim nothing more; rows already claimed are still sent and recorded (graceful stop)."""
@@ -98,24 +101,33 @@ class Dispatcher:
         """
         await self.recover()
         slots = asyncio.Semaphore(self.concurrency)
+        self._writer = writer = OutcomeWriter(self.services.db)
         settled = 0
 
-        async def send(row: Delivery) -> None:
+        async def send(row: Delivery, rendered: Rendered) -> None:
             nonlocal settled
             try:
-                await self.deliver(row)
+                await self.deliver(row, rendered)
                 settled += 1
             finally:
                 slots.release()
 
-        async with asyncio.TaskGroup() as group:
-            while not self._stopping:
-                free = await self._free_slots(slots)
-                rows = await self._claim_or_release(slots, free)
-                if not rows:
-                    break
-                for row in rows:
-                    group.create_task(send(row))
+        try:
+            async with asyncio.TaskGroup() as outer:
+                outer.create_task(writer.run())
+                try:
+                    async with asyncio.TaskGroup() as sends:
+                        while not self._stopping:
+                            free = await self._free_slots(slots)
+                            rows = await self._claim_or_release(slots, free)
+                            if not rows:
+                                break
+                            for row, rendered in zip(rows, await self.render(rows), strict=True):
+                                sends.create_task(send(row, rendered))
+                finally:
+                    writer.close()
+        finally:
+            self._writer = None
         return settled
 
     async def _free_slots(self, slots: asyncio.Semaphore) -> int:
@@ -188,30 +200,41 @@ class Dispatcher:
             await uow.commit()
         return sorted(rows, key=lambda row: row.id or 0)
 
-    async def deliver(self, delivery: Delivery) -> str:
-        """Render, pace, send and record one claimed row; returns its new status."""
+    async def render(self, rows: list[Delivery]) -> list[Rendered]:
+        """Render claimed rows in one read-only unit of work, right before they are sent.
+
+        Per row: an ``Outgoing``, ``None`` (skip), the reason no renderer exists, or the exception a
+        renderer raised — after a database error the unit of work is rolled back and the next row
+        goes on in a clean transaction.
+        """
+        results: list[Rendered] = []
+        async with self.services.db.uow() as uow:
+            for row in rows:
+                render = RENDERERS.get(row.purpose)
+                if render is None:
+                    results.append(f"no renderer registered for purpose {row.purpose!r}")
+                    continue
+                try:
+                    results.append(await render(uow, row))
+                except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
+                    log.exception("delivery %s: the %r renderer failed", row.id, row.purpose)
+                    results.append(error)
+                    await uow.rollback()
+        return results
+
+    async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
+        """Pace, send and record one claimed, rendered row; returns its new status."""
         self.in_flight += 1
         try:
-            try:
-                outgoing = await self._render(delivery)
-            except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
-                log.exception("delivery %s: the %r renderer failed", delivery.id, delivery.purpose)
-                return await self._retry(delivery, f"render failed: {type(error).__name__}")
-            if isinstance(outgoing, str):
-                return await self._fail(delivery, outgoing)
-            if outgoing is None:
+            if isinstance(rendered, BaseException):
+                return await self._retry(delivery, f"render failed: {type(rendered).__name__}")
+            if isinstance(rendered, str):
+                return await self._fail(delivery, rendered)
+            if rendered is None:
                 return await self._settle(delivery, status="skipped", last_error=None)
-            return await self._send(delivery, outgoing)
+            return await self._send(delivery, rendered)
         finally:
             self.in_flight -= 1
-
-    async def _render(self, delivery: Delivery) -> Outgoing | None | str:
-        """The rendered message, ``None`` to skip, or the reason it cannot ever be rendered."""
-        render = RENDERERS.get(delivery.purpose)
-        if render is None:
-            return f"no renderer registered for purpose {delivery.purpose!r}"
-        async with self.services.db.uow() as uow:
-            return await render(uow, delivery)
 
     async def _send(self, delivery: Delivery, outgoing: Outgoing) -> str:
         address = outgoing.address
@@ -268,19 +291,16 @@ class Dispatcher:
         return await self._settle(delivery, status="sent", last_error=None, message_ref=asdict(sent),
                                   sent_at=self._now())
 
-    async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None, **values: Any) -> str:
-        """Record the outcome of a claimed row in its own short transaction."""
-        if last_error is not None:
-            last_error = last_error[:ERROR_LENGTH]
-        statement = (
-            update(Delivery)
-            .where(col(Delivery.id) == delivery.id)
-            .values(status=status, last_error=last_error, claimed_at=None, claimed_by=None, **values)
-            .execution_options(synchronize_session=False)
-        )
-        async with self.services.db.uow() as uow:
-            await uow.session.exec(statement)
-            await uow.commit()
+    async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None,
+                      **values: Any) -> str:
+        """Record the outcome of a claimed row: batched with others while a round is under way."""
+        assert delivery.id is not None
+        outcome = Outcome(delivery.id, status, last_error[:ERROR_LENGTH] if last_error else None, **values)
+        if self._writer is not None:
+            await self._writer.record(outcome)
+        else:
+            writer = OutcomeWriter(self.services.db)
+            await writer.write_now(outcome)
         return status
 
 

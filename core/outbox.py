@@ -18,20 +18,23 @@ Renderers are registered by feature modules::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlalchemy import JSON, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from core.messages import Reply
 from core.models import Delivery
+from core.models.base import UTCDateTime
 from core.ports import ConversationRef, MemberAddress
 
 if TYPE_CHECKING:
-    from core.db import UnitOfWork
+    from core.db import Database, UnitOfWork
 
 TargetKind = Literal["member", "channel"]
 #: rows per INSERT statement: keeps each statement well under SQLite's bound-parameter limit
@@ -138,3 +141,86 @@ async def enqueue(
         result = await uow.session.exec(statement)
         created += len(result.all())
     return created
+
+
+_outcome = (
+    update(Delivery.__table__)  # type: ignore[arg-type]
+    .where(Delivery.__table__.c.id == bindparam("b_id"))  # type: ignore[attr-defined]
+    .values(status=bindparam("b_status"), last_error=bindparam("b_error"),
+            next_attempt_at=func.coalesce(bindparam("b_next", type_=UTCDateTime()),
+                                          Delivery.__table__.c.next_attempt_at),  # type: ignore[attr-defined]
+            message_ref=bindparam("b_ref", type_=JSON()), sent_at=bindparam("b_sent", type_=UTCDateTime()),
+            claimed_at=None, claimed_by=None)
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row (``next_attempt_at`` only when it goes back to ``pending``)."""
+
+    delivery_id: int
+    status: str
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    message_ref: Mapping[str, Any] = field(default_factory=dict)
+    sent_at: datetime | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"b_id": self.delivery_id, "b_status": self.status, "b_error": self.last_error,
+                "b_next": self.next_attempt_at, "b_ref": dict(self.message_ref), "b_sent": self.sent_at}
+
+
+class OutcomeWriter:
+    """Records outcomes of sends in as few transactions as the database allows.
+
+    ``record`` returns once the outcome is committed. Outcomes that arrive while a write is under way
+    are written together by the next one (one ``executemany``), so a busy dispatcher commits a few
+    times per second instead of once per message, and an idle one without delay. The caller keeps its
+    send slot until ``record`` returns, so rows sent but not yet recorded stay within the in-flight
+    bound.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    async def record(self, outcome: Outcome) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((outcome, future))
+        self._wake.set()
+        await future
+
+    def close(self) -> None:
+        """Write what is queued, then let ``run`` return."""
+        self._closed = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                await self._write(batch)
+            if self._closed and not self._queue:
+                return
+
+    async def write_now(self, *outcomes: Outcome) -> None:
+        """Record outcomes at once, in one transaction (outside a dispatch run)."""
+        async with self.db.uow() as uow:
+            await uow.session.exec(_outcome, params=[outcome.params() for outcome in outcomes])
+            await uow.commit()
+
+    async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None]]]) -> None:
+        try:
+            await self.write_now(*(outcome for outcome, _ in batch))
+        except Exception as error:  # noqa: BLE001 — handed to every waiter; rows stay 'sending'
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
