@@ -7,6 +7,7 @@ checked against it by a test.
 from core.models.activity import ActivityEvent, AuditEntry
 from core.models.campaigns import Campaign, CampaignPrompt, Delivery, Response, Round
 from core.models.directory import ROLES, Identity, Member, MemberRole
+from core.models.events import ProcessedEvent
 from core.models.experts import Answer, ExpertSkill, ExpertStatus, Question, QuestionRoute, Skill, SkillAlias
 from core.models.groups import Group, GroupChannel, GroupMember
 
@@ -26,6 +27,7 @@ __all__ = [
     "Identity",
     "Member",
     "MemberRole",
+    "ProcessedEvent",
     "Question",
     "QuestionRoute",
     "Response",

@@ -1,0 +1,276 @@
+"""Wiring: the Bolt ``AsyncApp``, its listeners, the ``/slack/events`` route and Socket Mode.
+
+Acknowledging fast: Bolt runs with ``process_before_response=True``, so the HTTP answer leaves as soon
+as the listener returns, without the 10 ms ack polling of the default mode. Each listener starts the
+core's work as a task and waits for it at most ``QUICK_SECONDS``: a quick command is answered in the
+acknowledgement itself (ephemeral), a slow one is acknowledged with "working on it" and answered later
+through ``respond``. The work is never cancelled, so nothing is lost when it is slow.
+
+``bots/bootstrap.py`` calls ``build_platform(config, services)`` when ``[slack]`` has a bot token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import inbound, outbound
+from adapters.slack.dedup import EventLedger
+from adapters.slack.events import Events
+from adapters.slack.identity import Profiles
+from adapters.slack.messenger import SlackMessenger
+from core.commands import CommandRouter
+from core.context import Services
+from core.i18n import Translator
+from core.messages import Reply
+
+if TYPE_CHECKING:
+    from bots.bootstrap import Platform
+    from bots.config import Config, SlackConfig
+
+log = logging.getLogger(__name__)
+
+QUICK_SECONDS = 2.0
+EVENTS_PATH = "/slack/events"
+BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
+ANY = re.compile(".+")
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def web_client(config: SlackConfig, *, interactive: bool) -> AsyncWebClient:
+    """A client on ``api_base_url``; interactive ones also wait out one 429, outbox ones never do
+    (the dispatcher owns their retries)."""
+    handlers: list[Any] = [AsyncConnectionErrorRetryHandler()]
+    if interactive:
+        handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    return AsyncWebClient(token=_secret(config.bot_token), base_url=config.api_base_url,
+                          retry_handlers=handlers)
+
+
+class SlackAdapter:
+    """The Bolt app and everything it needs; one per process."""
+
+    def __init__(self, config: SlackConfig, services: Services, router: CommandRouter | None = None) -> None:
+        self.config = config
+        self.services = services
+        self.router = router or CommandRouter(services)
+        self.client = web_client(config, interactive=True)
+        self.messenger = SlackMessenger(web_client(config, interactive=False))
+        self.profiles = Profiles(self.client)
+        self.ledger = EventLedger(services.db, services.clock)
+        self.tasks: set[asyncio.Task[Any]] = set()
+        signing = _secret(config.signing_secret)
+        self.app = AsyncApp(client=self.client, signing_secret=signing or "",
+                            request_verification_enabled=signing is not None, process_before_response=True,
+                            name="parvis")
+        self.events = Events(self)
+        self.socket: Any = None
+        self._listen()
+
+    # ----------------------------------------------------------------- wiring
+    def _listen(self) -> None:
+        for name in [self.config.command, *self.config.aliases]:
+            self.app.command(name)(self.on_command)
+        self.app.action(ANY)(self.on_action)
+        self.app.view_submission(ANY)(self.on_submit)
+        self.events.listen(self.app)
+
+    def install(self, app: web.Application) -> None:
+        """Mount ``POST /slack/events`` (commands, interactivity and events on one URL)."""
+        app.router.add_post(EVENTS_PATH, self.handle_http)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """Bolt verifies the signature; a body that is neither form nor JSON is refused with 4xx."""
+        if request.content_type not in BODY_TYPES:
+            return web.json_response({"error": "expected a form or JSON body"}, status=415)
+        raw = await request.read()
+        try:
+            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+        except (UnicodeDecodeError, ValueError):
+            return web.json_response({"error": "malformed body"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def start(self) -> None:
+        """Connect to Socket Mode when configured (the app token opens the WebSocket)."""
+        if not (self.config.socket_mode and self.config.app_token):
+            return
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        self.socket = AsyncSocketModeHandler(self.app, _secret(self.config.app_token), web_client=self.client)
+        await self.socket.connect_async()
+        log.info("slack: connected in Socket Mode")
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close_async()
+            self.socket = None
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=10)
+
+    async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
+        await self.start()
+        yield
+        await self.stop()
+
+    # ----------------------------------------------------------- helpers
+    def later(self, work: Awaitable[Any]) -> None:
+        """Run ``work`` after the acknowledgement, keeping a reference until it ends."""
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: background work failed", exc_info=task.exception())
+
+    def t(self, locale: str | None) -> Translator:
+        return Translator(locale or self.services.settings.default_locale)
+
+    async def quick(self, work: Callable[[], Awaitable[Reply]]) -> asyncio.Task[Reply] | Reply:
+        """The reply if ``work`` ends within ``QUICK_SECONDS``, else the still running task."""
+        task = asyncio.ensure_future(work())
+        done, _ = await asyncio.wait({task}, timeout=QUICK_SECONDS)
+        return task.result() if done else task
+
+    # ------------------------------------------------------------ commands
+    async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        team = inbound.team_of(body)
+
+        async def run() -> Reply:
+            actor = await self.profiles.actor(team, body.get("user_id", ""))
+            return await self.router.handle(inbound.invocation(actor, body, self.config.command))
+
+        outcome = await self.quick(run)
+        if isinstance(outcome, asyncio.Task):
+            cached = self.profiles.cached(team, body.get("user_id", ""))
+            working = self.t(cached.locale if cached else None)("slack.working")
+            await ack(text=working, response_type="ephemeral")
+            self.later(self._respond_when_done(outcome, respond))
+            return
+        if await self._open_form(body.get("trigger_id"), outcome, body.get("channel_id")):
+            await ack()
+            return
+        pages = outbound.render_pages(outcome)
+        kind = "in_channel" if outcome.visibility == "public" else "ephemeral"
+        await ack(response_type=kind, **pages[0])
+        if len(pages) > 1:
+            self.later(self._respond_pages(respond, pages[1:], kind))
+
+    async def _respond_when_done(self, task: asyncio.Task[Reply], respond: Any) -> None:
+        reply = await task
+        kind = "in_channel" if reply.visibility == "public" else "ephemeral"
+        await self._respond_pages(respond, outbound.render_pages(reply), kind)
+
+    async def _respond_pages(self, respond: Any, pages: list[dict[str, Any]], kind: str) -> None:
+        for page in pages:
+            await respond(response_type=kind, replace_original=False, **page)
+
+    async def _open_form(self, trigger_id: str | None, reply: Reply, channel: str | None) -> bool:
+        """Open the reply's form as a modal; ``False`` when Slack refuses (expired trigger…)."""
+        if not trigger_id or reply.form is None:
+            return False
+        intro = reply.text if reply.text != reply.form.title else ""
+        try:
+            view = outbound.modal(reply.form, channel, intro)
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except Exception as exc:  # any refusal: the reply is shown as text instead
+            log.warning("slack: views.open failed (%s); showing the form's text instead", exc)
+            return False
+        return True
+
+    # ------------------------------------------------------- interactivity
+    async def on_action(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """A button click: acknowledged at once (Slack shows nothing for it), the reply follows."""
+        team = inbound.team_of(body)
+
+        async def run() -> Reply:
+            actor = await self.profiles.actor(team, (body.get("user") or {}).get("id", ""))
+            return await self.router.act(inbound.click(actor, body))
+
+        outcome = await self.quick(run)
+        if not isinstance(outcome, asyncio.Task) and outcome.form is not None:
+            channel = (body.get("channel") or {}).get("id")
+            if await self._open_form(body.get("trigger_id"), outcome, channel):
+                await ack()
+                return
+        await ack()
+        self.later(self._answer_click(outcome, body, respond))
+
+    async def _answer_click(self, outcome: asyncio.Task[Reply] | Reply, body: dict[str, Any],
+                            respond: Any) -> None:
+        reply = await outcome if isinstance(outcome, asyncio.Task) else outcome
+        if body.get("response_url"):
+            kind = "in_channel" if reply.visibility == "public" else "ephemeral"
+            await self._respond_pages(respond, outbound.render_pages(reply), kind)
+            return
+        await self._tell(body, reply, None)
+
+    async def _tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
+        """Show ``reply`` to the user: ephemeral in ``channel``, else in their direct messages."""
+        user = (body.get("user") or {}).get("id", "")
+        page = outbound.render(reply)
+        if channel and not channel.startswith("D"):
+            await self.client.chat_postEphemeral(channel=channel, user=user, **page)
+        else:
+            await self.client.chat_postMessage(channel=user, **page)
+
+    async def on_submit(self, ack: Any, body: dict[str, Any]) -> None:
+        """A modal submitted: errors stay in the modal, a next form replaces it, else it closes and the
+        reply is shown where the form was opened."""
+        team = inbound.team_of(body)
+        view = body.get("view") or {}
+        channel = inbound.metadata(view).get("c")
+
+        async def run() -> Reply:
+            actor = await self.profiles.actor(team, (body.get("user") or {}).get("id", ""))
+            return await self.router.act(inbound.submission(actor, body))
+
+        outcome = await self.quick(run)
+        if isinstance(outcome, asyncio.Task):
+            await ack()
+            self.later(self._tell_when_done(outcome, body, channel))
+            return
+        block = inbound.first_input(view)
+        if outcome.error and block:
+            await ack(response_action="errors", errors={block: outbound.cut(outcome.text, 2000)})
+        elif outcome.form is not None:
+            await ack(response_action="update", view=outbound.modal(outcome.form, channel, outcome.text))
+        else:
+            await ack()
+            self.later(self._tell(body, outcome, channel))
+
+    async def _tell_when_done(self, task: asyncio.Task[Reply], body: dict[str, Any],
+                              channel: str | None) -> None:
+        await self._tell(body, await task, channel)
+
+
+def build_slack(config: SlackConfig, services: Services, router: CommandRouter | None = None) -> SlackAdapter:
+    """The adapter for ``[slack]``; ``install`` mounts the route, ``lifetime`` runs Socket Mode."""
+    return SlackAdapter(config, services, router)
+
+
+def build_platform(config: Config, services: Services) -> Platform:
+    """The hook ``bots/bootstrap.py`` calls when Slack is configured."""
+    from bots.bootstrap import Platform
+
+    adapter = build_slack(config.slack, services)
+    routes = adapter.install if config.slack.signing_secret is not None else None
+    return Platform(name="slack", messenger=adapter.messenger, routes=routes, lifetime=adapter.lifetime)

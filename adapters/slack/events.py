@@ -1,0 +1,82 @@
+"""Events API listeners: App Home and channel joins, each handled once per ``event_id``.
+
+The work runs before the acknowledgement (events are quick), inside ``EventLedger.once``: a retry of
+an event already handled is acknowledged and dropped; if the work fails, the claim is released and
+Bolt answers 500, so Slack's next retry does it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.app.async_app import AsyncApp
+from sqlmodel import select
+
+from adapters.slack import inbound
+from adapters.slack.home import home_view
+from core.commands import Action
+from core.models import Group, GroupChannel
+
+if TYPE_CHECKING:
+    from adapters.slack.app import SlackAdapter
+
+log = logging.getLogger(__name__)
+
+
+def event_key(body: dict[str, Any]) -> str:
+    """The durable key of a delivery: Slack's ``event_id`` (stable across its retries)."""
+    event = body.get("event") or {}
+    return "slack:" + (body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}")
+
+
+class Events:
+    def __init__(self, adapter: SlackAdapter) -> None:
+        self.adapter = adapter
+
+    def listen(self, app: AsyncApp) -> None:
+        app.event("app_home_opened")(self.on_home_opened)
+        app.event("member_joined_channel")(self.on_member_joined)
+
+    async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+
+        async def work() -> None:
+            actor = await self.adapter.profiles.actor(inbound.team_of(body), event["user"])
+            view = await home_view(self.adapter.services, actor, self.adapter.config.command)
+            await self.adapter.client.views_publish(user_id=event["user"], view=view)
+
+        await self.adapter.ledger.once(event_key(body), work)
+
+    async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        """Someone joined a channel linked to groups: with ``join_group_on_channel_join`` they join
+        those groups, as if they had clicked Join."""
+        enabled = self.adapter.config.join_group_on_channel_join
+        if not enabled or event.get("user") == context.get("bot_user_id"):
+            return
+
+        async def work() -> None:
+            team = event.get("team") or inbound.team_of(body)
+            for slug in await self._linked_groups(team, event.get("channel", "")):
+                await self._join(team, event, slug)
+
+        await self.adapter.ledger.once(event_key(body), work)
+
+    async def _linked_groups(self, team: str, channel: str) -> list[str]:
+        statement = (select(Group.slug).join(GroupChannel, GroupChannel.group_id == Group.id)  # type: ignore[arg-type]
+                     .where(GroupChannel.platform == "slack", GroupChannel.tenant == team,
+                            GroupChannel.channel_id == channel, Group.archived_at == None))  # noqa: E711
+        async with self.adapter.services.db.uow() as uow:
+            return list((await uow.session.exec(statement)).all())
+
+    async def _join(self, team: str, event: dict[str, Any], slug: str) -> None:
+        actor = await self.adapter.profiles.actor(team, event["user"])
+        where = inbound.channel_ref(team, event.get("channel"))
+        join = Action(actor=actor, action_id="group.join", value=slug, channel=where)
+        reply = await self.adapter.router.act(join)
+        if reply.error:
+            log.info("slack: %s joined channel %s; not joining group %s: %s", event["user"],
+                     event.get("channel"), slug, reply.text)
+            return
+        await self.adapter._tell({"user": {"id": event["user"]}}, reply, event.get("channel"))

@@ -1,0 +1,105 @@
+"""Slack payloads → ``Invocation`` / ``Action``.
+
+Pure functions over the JSON Slack sends (slash command form, ``block_actions``, ``view_submission``);
+the actor is built elsewhere (``identity.py``) because it may need an API call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from core.commands import Action, Actor, Invocation
+from core.ports import ConversationRef, SentMessage
+
+PLATFORM = "slack"
+#: Slack wants action ids unique within a block; duplicates get ``#<n>`` appended (outbound.py).
+_SUFFIX = re.compile(r"#\d+$")
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace of any payload shape (slash command, interaction, event)."""
+    team = body.get("team_id") or body.get("team") or (body.get("user") or {}).get("team_id") or ""
+    return team.get("id", "") if isinstance(team, dict) else str(team)
+
+
+def channel_ref(team: str, channel_id: str | None, thread: str | None = None) -> ConversationRef | None:
+    """A channel the member typed in; a direct message with the bot (``D…``) is no channel."""
+    if not channel_id or channel_id.startswith("D"):
+        return None
+    return ConversationRef(PLATFORM, team, channel_id, thread)
+
+
+def command_text(command: str, text: str, main: str) -> str:
+    """What the grammar sees: ``/parvis group list`` → ``group list``; an alias names its area, so
+    ``/group list`` → ``group list`` and ``/ask how…`` → ``ask how…``."""
+    text = (text or "").strip()
+    if command == main:
+        return text
+    area = command.lstrip("/")
+    return f"{area} {text}".strip()
+
+
+def invocation(actor: Actor, body: dict[str, Any], main: str) -> Invocation:
+    """A slash command."""
+    text = command_text(body.get("command", main), body.get("text", ""), main)
+    return Invocation(actor=actor, text=text, channel=channel_ref(actor.tenant, body.get("channel_id")))
+
+
+def action_id_of(slack_action_id: str) -> str:
+    return _SUFFIX.sub("", slack_action_id)
+
+
+def click(actor: Actor, body: dict[str, Any]) -> Action:
+    """A ``block_actions`` payload (button or select) → an Action; the message it came from is kept so
+    the core can update it."""
+    pressed = (body.get("actions") or [{}])[0]
+    value = pressed.get("value") or (pressed.get("selected_option") or {}).get("value") or ""
+    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+    message = SentMessage(PLATFORM, channel_id, ts) if channel_id and ts else None
+    return Action(actor=actor, action_id=action_id_of(pressed.get("action_id", "")), value=value,
+                  channel=channel_ref(actor.tenant, channel_id), message=message)
+
+
+def _input_value(element: dict[str, Any]) -> str:
+    if element.get("selected_option"):
+        return str(element["selected_option"].get("value", ""))
+    if element.get("selected_options") is not None:
+        return ",".join(option.get("value", "") for option in element["selected_options"])
+    return str(element.get("value") or "")
+
+
+def form_values(state: dict[str, Any]) -> dict[str, str]:
+    """``view.state.values`` → ``{input name: value}`` (each input's block id is its name)."""
+    values: dict[str, str] = {}
+    for block_id, elements in (state.get("values") or {}).items():
+        for element in elements.values():
+            values[block_id] = _input_value(element)
+    return values
+
+
+def metadata(view: dict[str, Any]) -> dict[str, str]:
+    """What ``outbound.modal`` stored in ``private_metadata``: the form value and the channel."""
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return {str(key): str(value) for key, value in found.items()} if isinstance(found, dict) else {}
+
+
+def submission(actor: Actor, body: dict[str, Any]) -> Action:
+    """A ``view_submission`` → an Action with the form's values."""
+    view = body.get("view") or {}
+    meta = metadata(view)
+    return Action(actor=actor, action_id=view.get("callback_id", ""), value=meta.get("v", ""),
+                  values=form_values(view.get("state") or {}),
+                  channel=channel_ref(actor.tenant, meta.get("c")))
+
+
+def first_input(view: dict[str, Any]) -> str | None:
+    """The block id of a modal's first input, where a validation error is shown."""
+    blocks: Iterable[dict[str, Any]] = view.get("blocks") or []
+    return next((block.get("block_id") for block in blocks if block.get("type") == "input"), None)

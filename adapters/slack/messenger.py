@@ -1,0 +1,115 @@
+"""The ``Messenger`` port for Slack: direct messages, channel posts and updates through ``chat.*``.
+
+Outbox sends are retried by the delivery dispatcher, so this client has no rate-limit retry handler
+of its own: a 429 becomes ``DeliveryError(retry_after=…)`` and the dispatcher waits. Errors that no
+retry can fix (the user left, the bot is not in the channel) are permanent, with a log line saying
+what the admin can do.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.outbound import render, render_pages
+from core.errors import DeliveryError
+from core.messages import Reply
+from core.ports import ConversationRef, MemberAddress, SentMessage
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DEFAULT_RETRY_AFTER = 30.0
+
+#: Slack error codes that no retry can fix, and what to tell the admin.
+PERMANENT: dict[str, str] = {
+    "not_in_channel": "the Parvis bot is not a member of the channel: invite it with /invite @parvis",
+    "channel_not_found": "the channel does not exist or the bot cannot see it",
+    "is_archived": "the channel is archived",
+    "user_not_found": "the Slack user does not exist in this workspace",
+    "account_inactive": "the Slack account is deactivated",
+    "user_disabled": "the Slack account is disabled",
+    "cannot_dm_bot": "the address is a bot",
+    "message_not_found": "the message to update no longer exists",
+    "cant_update_message": "the message was not sent by Parvis",
+    "invalid_blocks": "Slack refused the message layout",
+    "msg_too_long": "the message is too long",
+    "no_text": "the message is empty",
+    "restricted_action": "a workspace setting forbids the bot to post there",
+    "not_authed": "the bot token is missing",
+    "invalid_auth": "the bot token is invalid",
+    "token_revoked": "the bot token was revoked",
+    "account_inactive_bot": "the bot was removed from the workspace",
+}
+
+
+def delivery_error(exc: Exception, what: str) -> DeliveryError:
+    """A Slack failure → a ``DeliveryError`` the dispatcher understands."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        code = str(exc.response.get("error", "") or "")
+        if status == 429 or code == "ratelimited":
+            retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+            return DeliveryError(f"slack rate limit on {what}", retry_after=_seconds(retry))
+        if code in PERMANENT:
+            log.warning("slack %s failed for good: %s (%s)", what, code, PERMANENT[code])
+            return DeliveryError(f"slack {code}: {PERMANENT[code]}", permanent=True)
+        return DeliveryError(f"slack {code or status} on {what}")
+    return DeliveryError(f"slack unreachable on {what}: {type(exc).__name__}")
+
+
+def _seconds(value: Any) -> float:
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+
+
+class SlackMessenger:
+    """Sends as the bot; ``client`` must point at the configured ``api_base_url``."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def _post(self, channel: str, reply: Reply, thread: str | None = None) -> SentMessage:
+        first: SentMessage | None = None
+        try:
+            for page in render_pages(reply):
+                extra = {"thread_ts": thread} if thread else {}
+                response = await self.client.chat_postMessage(channel=channel, **page, **extra)
+                first = first or SentMessage(PLATFORM, response["channel"], response["ts"])
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc, "chat.postMessage") from exc
+        assert first is not None
+        return first
+
+    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        """``chat.postMessage`` to the user id opens (or reuses) the bot's direct conversation."""
+        return await self._post(to.user_id, reply)
+
+    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+        return await self._post(channel.channel, reply, channel.thread)
+
+    async def update(self, sent: SentMessage, reply: Reply) -> None:
+        try:
+            await self.client.chat_update(channel=sent.conversation, ts=sent.message_id, **render(reply))
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc, "chat.update") from exc
+
+    async def invite(self, channel: ConversationRef, user_ids: list[str]) -> None:
+        """Bring group members into a linked channel (``conversations.invite``, at most 1000 ids)."""
+        if not user_ids:
+            return
+        try:
+            await self.client.conversations_invite(channel=channel.channel, users=user_ids[:1000])
+        except SlackApiError as exc:
+            if exc.response.get("error") == "already_in_channel":
+                return
+            raise delivery_error(exc, "conversations.invite") from exc
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc, "conversations.invite") from exc
