@@ -1,0 +1,149 @@
+"""Bot Framework authentication for the Teams endpoint, built from ``[teams]`` (DESIGN.md §4).
+
+botbuilder 4.17.1 validates inbound tokens itself (issuer, audience = app id, signature from the OpenID
+metadata's keys, expiry, endorsement of the channel, service URL claim); this module only feeds it the
+configuration, and works around what the archived SDK gets wrong:
+
+- its signing keys are fetched with blocking ``requests``: ``warm_keys`` fetches them in a thread at
+  start, so the first real request does not stall the event loop;
+- the outbound token is fetched with MSAL, also blocking: ``ThreadedCredentialFactory`` gets the first
+  token in a thread so the SDK later finds it in MSAL's cache;
+- with no app id, botbuilder accepts unsigned requests (Bot Framework Emulator): ``check_emulator_mode``
+  allows that on a loopback address only, loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    MicrosoftAppCredentials,
+    ServiceClientCredentialsFactory,
+)
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+from msrest.authentication import Authentication
+
+log = logging.getLogger(__name__)
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+class EmulatorModeRefused(Exception):
+    """No app id on a non-loopback address: anyone could talk to the bot unauthenticated."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """The attributes ``ConfigurationBotFrameworkAuthentication`` reads (``APP_ID``…), from ``[teams]``.
+
+    An override left ``None`` is omitted, so botbuilder keeps its public-cloud default; setting any
+    of them switches botbuilder to its parameterised authentication (sovereign clouds, tests).
+    """
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
+
+    @classmethod
+    def from_config(cls, teams: Any) -> BotSettings:
+        password = teams.app_password.get_secret_value() if teams.app_password is not None else ""
+        return cls(APP_ID=teams.app_id, APP_PASSWORD=password, APP_TYPE=teams.app_type,
+                   APP_TENANTID=teams.tenant_id,
+                   TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=teams.openid_metadata_url,
+                   TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=teams.token_issuer,
+                   TO_CHANNEL_FROM_BOT_LOGIN_URL=teams.login_url,
+                   TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=teams.oauth_scope)
+
+    @property
+    def metadata_url(self) -> str:
+        return (self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+                or AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL)
+
+    def without_unset(self) -> Any:
+        """An object exposing only the attributes that are set (botbuilder tests ``getattr``)."""
+        values = {name: value for name, value in self.__dict__.items() if value is not None}
+        return type("BotConfiguration", (), values)()
+
+
+class ThreadedCredentialFactory(ServiceClientCredentialsFactory):
+    """Wraps botbuilder's factory so the first MSAL token request runs in a thread, not on the loop."""
+
+    def __init__(self, inner: ServiceClientCredentialsFactory) -> None:
+        self.inner = inner
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return await self.inner.is_valid_app_id(app_id)
+
+    async def is_authentication_disabled(self) -> bool:
+        return await self.inner.is_authentication_disabled()
+
+    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str,
+                                 validate_authority: bool) -> Authentication:
+        credentials = await self.inner.create_credentials(app_id, oauth_scope, login_endpoint,
+                                                          validate_authority)
+        if isinstance(credentials, MicrosoftAppCredentials) and credentials.microsoft_app_id:
+            await asyncio.to_thread(credentials.get_access_token)
+        return credentials
+
+
+def build_authentication(settings: BotSettings,
+                         credentials_factory: ServiceClientCredentialsFactory | None = None
+                         ) -> ConfigurationBotFrameworkAuthentication:
+    """botbuilder's authentication from ``[teams]``; tests inject ``credentials_factory``."""
+    configuration = settings.without_unset()
+    factory = credentials_factory or ThreadedCredentialFactory(
+        ConfigurationServiceClientCredentialFactory(configuration))
+    return ConfigurationBotFrameworkAuthentication(configuration, credentials_factory=factory)
+
+
+async def warm_keys(settings: BotSettings) -> bool:
+    """Fetch the inbound signing keys in a thread (botbuilder would block the loop on first use).
+
+    A failure is logged, not fatal: botbuilder retries on the first request.
+    """
+    if not settings.APP_ID:
+        return False
+    metadata = JwtTokenExtractor.get_open_id_metadata(settings.metadata_url)
+    try:
+        await asyncio.to_thread(lambda: asyncio.run(metadata._refresh()))
+    except Exception as exc:  # requests/JSON errors of any kind: the first request retries
+        log.warning("teams: could not fetch the signing keys from %s yet: %s", settings.metadata_url, exc)
+        return False
+    log.info("teams: %d signing key(s) loaded from %s", len(metadata.keys), settings.metadata_url)
+    return True
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_emulator_mode(settings: BotSettings, host: str) -> None:
+    """With no app id, serve the Emulator on loopback only, and say so loudly."""
+    if settings.APP_ID:
+        return
+    if not is_loopback(host):
+        raise EmulatorModeRefused(
+            f"[teams] app_id is empty: /api/messages would accept unauthenticated requests, which is only "
+            f"allowed on a loopback address (the Bot Framework Emulator), not on {host}. Set [teams] "
+            "app_id and app_password (or MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD).")
+    log.warning("teams: NO APP ID — /api/messages accepts UNAUTHENTICATED requests (Bot Framework "
+                "Emulator mode, loopback %s only). Never expose this.", host)

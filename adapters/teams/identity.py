@@ -1,0 +1,160 @@
+"""Who a Teams user is, and where to reach them later.
+
+``Identity.conversation`` (a JSON column) keeps, per Teams user: the service URL of their tenant, the
+tenant id, their Bot Framework id (``29:…``) and, once they have a personal chat with the bot, its
+serialised ``ConversationReference`` — with the tenant id put back, since botbuilder 4.17.1 drops
+``conversation.tenantId`` when it (de)serialises a reference. That is what lets the messenger
+message someone after a restart (``continue_conversation``) or open a chat with someone the bot never
+talked to (``create_conversation``, which needs the tenant and the service URL).
+
+``MemberCache`` remembers what ``TeamsInfo.get_member`` said (e-mail, name) for a while, so a busy
+chat does not ask the connector on every message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ConversationReference
+from sqlmodel import col, select
+
+from core.commands import Actor
+from core.context import Services
+from core.directory import resolve_actor
+from core.models import Identity, Member
+
+PLATFORM = "teams"
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    email: str | None
+    name: str | None
+
+
+class MemberCache:
+    """A small LRU with expiry: ``(tenant, user id)`` → ``MemberInfo``."""
+
+    def __init__(self, size: int = 10_000, ttl_seconds: float = 3600.0) -> None:
+        self.size, self.ttl = size, ttl_seconds
+        self._items: OrderedDict[tuple[str, str], tuple[float, MemberInfo]] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> MemberInfo | None:
+        found = self._items.get(key)
+        if found is None or found[0] < time.monotonic():
+            self._items.pop(key, None)
+            return None
+        self._items.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[str, str], info: MemberInfo) -> None:
+        self._items[key] = (time.monotonic() + self.ttl, info)
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+def reference_of(activity: Activity, tenant: str) -> dict[str, Any]:
+    """The activity's conversation reference as JSON, with the tenant id botbuilder would lose."""
+    reference = TurnContext.get_conversation_reference(activity).serialize()
+    conversation = dict(reference.get("conversation") or {})
+    conversation["tenantId"] = tenant
+    reference["conversation"] = conversation
+    return reference
+
+
+def restore(data: dict[str, Any]) -> ConversationReference:
+    """A stored reference back as botbuilder's object (``tenant_id`` restored by hand)."""
+    reference = ConversationReference().deserialize(data)
+    tenant = (data.get("conversation") or {}).get("tenantId")
+    if reference.conversation is not None and tenant:
+        reference.conversation.tenant_id = tenant
+    return reference
+
+
+def contact_of(activity: Activity, tenant: str) -> dict[str, Any]:
+    """What to keep about the sender of ``activity`` (personal reference only from a personal chat)."""
+    sender = activity.from_property
+    contact: dict[str, Any] = {"service_url": activity.service_url, "tenant_id": tenant,
+                               "channel_id": activity.channel_id,
+                               "user": {"id": sender.id if sender else None,
+                                        "name": sender.name if sender else None}}
+    if activity.recipient is not None:
+        contact["bot"] = {"id": activity.recipient.id, "name": activity.recipient.name}
+    conversation = activity.conversation
+    if conversation is not None and conversation.conversation_type in (None, "personal"):
+        contact["personal"] = reference_of(activity, tenant)
+    return contact
+
+
+async def remember(services: Services, actor: Actor, contact: dict[str, Any]) -> None:
+    """Store ``contact`` on the actor's identity (creating member and identity if new); writes only
+    when something changed, so an ordinary message costs one read."""
+    identity = await _identity(services, actor)
+    if identity is None:
+        await resolve_actor(services, actor)
+    async with services.db.uow() as uow:
+        row = (await uow.session.exec(_by_account(actor.tenant, actor.user_id))).first()
+        if row is None:
+            return
+        merged = {**(row.conversation or {}), **{k: v for k, v in contact.items() if v is not None}}
+        if merged != row.conversation:
+            row.conversation = merged
+            uow.session.add(row)
+            await uow.commit()
+
+
+async def _identity(services: Services, actor: Actor) -> Identity | None:
+    async with services.db.uow() as uow:
+        return (await uow.session.exec(_by_account(actor.tenant, actor.user_id))).first()
+
+
+def _by_account(tenant: str, user_id: str) -> Any:
+    return select(Identity).where(Identity.platform == PLATFORM, Identity.tenant == tenant,
+                                  Identity.user_id == user_id)
+
+
+async def contact(services: Services, tenant: str, user_id: str) -> dict[str, Any] | None:
+    """The stored contact of one Teams user, if any."""
+    async with services.db.uow() as uow:
+        row = (await uow.session.exec(_by_account(tenant, user_id))).first()
+        return dict(row.conversation) if row is not None and row.conversation else None
+
+
+async def service_url_of(services: Services, tenant: str) -> str | None:
+    """A service URL for ``tenant``, from the most recent Teams user of that tenant we heard from."""
+    async with services.db.uow() as uow:
+        rows = (await uow.session.exec(
+            select(Identity).where(Identity.platform == PLATFORM, Identity.tenant == tenant)
+            .order_by(col(Identity.id).desc()).limit(50))).all()
+    for row in rows:
+        url = (row.conversation or {}).get("service_url")
+        if url:
+            return str(url)
+    return None
+
+
+async def remember_personal(services: Services, to: Any, personal: dict[str, Any], service_url: str) -> None:
+    """Keep the personal chat ``create_conversation`` just opened, so the next message continues it."""
+    async with services.db.uow() as uow:
+        row = (await uow.session.exec(_by_account(to.tenant, to.user_id))).first()
+        if row is None:
+            return
+        row.conversation = {**(row.conversation or {}), "personal": personal, "service_url": service_url,
+                            "tenant_id": to.tenant}
+        uow.session.add(row)
+        await uow.commit()
+
+
+async def locale_of(services: Services, to: Any) -> str | None:
+    """The language of the member behind a Teams address (for the words a card adds)."""
+    async with services.db.uow() as uow:
+        row = (await uow.session.exec(
+            select(Member.locale).join(Identity, col(Identity.member_id) == col(Member.id))
+            .where(Identity.platform == PLATFORM, Identity.tenant == to.tenant,
+                   Identity.user_id == to.user_id))).first()
+    return row

@@ -1,0 +1,172 @@
+"""The Teams ``Messenger``: proactive direct messages, channel posts and card updates.
+
+Direct messages continue the personal conversation stored on the member's identity
+(``adapters/teams/identity.py``); with none yet, ``create_conversation`` opens one (it needs the tenant
+and a service URL, both kept from the member's — or their tenant's — earlier activities).
+
+botbuilder never retries: a failure raises after one attempt and becomes ``DeliveryError`` here, for
+the dispatcher to retry — 429 with the connector's ``Retry-After``, 412/5xx and network errors as
+transient, 401/403/404 (bot removed, user gone, conversation deleted) and 413 as permanent.
+
+``SentMessage.conversation`` holds ``<service URL>|<conversation id>`` so an update works after a
+restart without looking anything up; the core treats it as opaque.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.teams import identity, outbound
+from adapters.teams.inbound import PLATFORM
+from core.context import Services
+from core.errors import DeliveryError
+from core.i18n import Translator
+from core.messages import Reply
+from core.ports import ConversationRef, MemberAddress, SentMessage
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ID = "msteams"
+PERMANENT = frozenset({400, 401, 403, 404, 413})
+SEPARATOR = "|"
+
+
+def encode(service_url: str, conversation_id: str) -> str:
+    return f"{service_url}{SEPARATOR}{conversation_id}"
+
+
+def decode(conversation: str) -> tuple[str, str]:
+    service_url, _, conversation_id = conversation.partition(SEPARATOR)
+    return service_url, conversation_id
+
+
+def delivery_error(exc: Exception) -> DeliveryError:
+    """A connector failure as the dispatcher understands it."""
+    if isinstance(exc, HttpOperationError) and exc.response is not None:
+        status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", 0)
+        retry = _seconds((getattr(exc.response, "headers", None) or {}).get("Retry-After"))
+        return DeliveryError(f"teams connector answered {status}", permanent=status in PERMANENT,
+                             retry_after=retry if status == 429 else None)
+    if isinstance(exc, ClientRequestError | aiohttp.ClientError | TimeoutError | OSError):
+        return DeliveryError(f"teams connector unreachable: {type(exc).__name__}")
+    return DeliveryError(f"teams send failed: {type(exc).__name__}")
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class TeamsMessenger:
+    """Sends on Teams through the ``CloudAdapter``; raises ``DeliveryError`` on any failure."""
+
+    platform = PLATFORM
+
+    def __init__(self, adapter: CloudAdapter, app_id: str, services: Services) -> None:
+        self.adapter, self.app_id, self.services = adapter, app_id, services
+        self.service_urls: dict[str, str] = {}
+
+    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        contact = await identity.contact(self.services, to.tenant, to.user_id)
+        t = await self._translator(to)
+        if contact and contact.get("personal"):
+            reference = identity.restore(contact["personal"])
+            return await self._send(reference, reply, t)
+        return await self._create(to, contact or {}, reply, t)
+
+    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+        service_url = await self._service_url(channel.tenant)
+        conversation_id = channel.channel + (f";messageid={channel.thread}" if channel.thread else "")
+        reference = ConversationReference(
+            channel_id=CHANNEL_ID, service_url=service_url, bot=ChannelAccount(id=self.app_id),
+            conversation=ConversationAccount(id=conversation_id, is_group=True,
+                                             conversation_type="channel", tenant_id=channel.tenant))
+        return await self._send(reference, reply, Translator(self.services.settings.default_locale))
+
+    async def update(self, sent: SentMessage, reply: Reply) -> None:
+        service_url, conversation_id = decode(sent.conversation)
+        reference = ConversationReference(channel_id=CHANNEL_ID, service_url=service_url,
+                                          bot=ChannelAccount(id=self.app_id),
+                                          conversation=ConversationAccount(id=conversation_id))
+        t = Translator(self.services.settings.default_locale)
+        activity = outbound.activities(reply, t)[0]
+        activity.id = sent.message_id
+
+        async def change(context: TurnContext) -> None:
+            activity.conversation = context.activity.conversation
+            await context.update_activity(activity)
+
+        await self._continue(reference, change)
+
+    def learn(self, tenant: str, service_url: str | None) -> None:
+        """Inbound activities tell which service URL serves a tenant (for channel posts)."""
+        if tenant and service_url:
+            self.service_urls[tenant] = service_url
+
+    async def _send(self, reference: ConversationReference, reply: Reply, t: Translator) -> SentMessage:
+        ids: list[str] = []
+
+        async def send(context: TurnContext) -> None:
+            for activity in outbound.activities(reply, t):
+                response = await context.send_activity(activity)
+                ids.append(response.id if response and response.id else "")
+
+        await self._continue(reference, send)
+        return SentMessage(PLATFORM, encode(reference.service_url, reference.conversation.id), ids[0])
+
+    async def _continue(self, reference: ConversationReference,
+                        logic: Callable[[TurnContext], Awaitable[None]]) -> None:
+        try:
+            await self.adapter.continue_conversation(reference, logic, bot_app_id=self.app_id)
+        except Exception as exc:  # every connector failure becomes a DeliveryError, typed below
+            raise delivery_error(exc) from exc
+
+    async def _create(self, to: MemberAddress, contact: dict[str, Any], reply: Reply,
+                      t: Translator) -> SentMessage:
+        service_url = contact.get("service_url") or await self._service_url(to.tenant)
+        user_id = (contact.get("user") or {}).get("id") or to.user_id
+        parameters = ConversationParameters(
+            is_group=False, bot=ChannelAccount(id=self.app_id), members=[ChannelAccount(id=user_id)],
+            tenant_id=to.tenant, channel_data={"tenant": {"id": to.tenant}})
+        result: list[SentMessage] = []
+
+        async def opened(context: TurnContext) -> None:
+            personal = identity.reference_of(context.activity, to.tenant)
+            await identity.remember_personal(self.services, to, personal, service_url)
+            ids = [await context.send_activity(activity) for activity in outbound.activities(reply, t)]
+            conversation = encode(service_url, context.activity.conversation.id)
+            result.append(SentMessage(PLATFORM, conversation, ids[0].id if ids[0] else ""))
+
+        try:
+            await self.adapter.create_conversation(self.app_id, opened, parameters, CHANNEL_ID, service_url)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # connector failures, typed like sends
+            raise delivery_error(exc) from exc
+        return result[0]
+
+    async def _service_url(self, tenant: str) -> str:
+        url = self.service_urls.get(tenant) or await identity.service_url_of(self.services, tenant)
+        if not url:
+            raise DeliveryError(f"no Teams service URL known for tenant {tenant!r} yet: nobody there has "
+                                "talked to the bot", permanent=True)
+        return url
+
+    async def _translator(self, to: MemberAddress) -> Translator:
+        return Translator(await identity.locale_of(self.services, to) or
+                          self.services.settings.default_locale)

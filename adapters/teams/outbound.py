@@ -1,0 +1,178 @@
+"""``Reply`` → Teams activities: an Adaptive Card (schema 1.5, what Teams supports) with a text fallback.
+
+A reply that is only text goes out as a markdown text message. Anything with structure becomes a
+card: ``TextBlock``s for text, a ``FactSet`` for fields, ``Action.Submit`` buttons whose data is
+``{"action_id": …, "value": …}`` (read back by ``adapters/teams/inbound.py``), ``Input.*`` for a
+form (inputs named ``in.<name>``). Teams refuses messages over about 100 KB (HTTP 413), so a card is
+kept under ``CARD_BUDGET`` bytes: long replies are split over several cards, section by section.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity
+
+from adapters.teams.inbound import INPUT_PREFIX
+from core.i18n import Translator
+from core.messages import Button, Form, FormInput, Reply, Section
+from core.text import shorten
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+CARD_BUDGET = 60_000
+TEXT_CHUNK = 8_000
+MAX_ACTIONS = 6
+SCALE = tuple(str(n) for n in range(1, 6))
+Element = dict[str, Any]
+
+
+def is_plain(reply: Reply) -> bool:
+    return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context)
+
+
+def activities(reply: Reply, t: Translator) -> list[Activity]:
+    """What to send for ``reply``: one text message, or one or more cards."""
+    if is_plain(reply):
+        return [text_message(chunk) for chunk in _chunks(reply.text, CARD_BUDGET // 2)]
+    return [card_message(card, reply.text) for card in cards(reply, t)]
+
+
+def text_message(text: str) -> Activity:
+    activity = MessageFactory.text(text)
+    activity.text_format = "markdown"
+    return activity
+
+
+def card_message(card: Element, fallback: str) -> Activity:
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    activity.summary = shorten(fallback, 200)
+    return activity
+
+
+def cards(reply: Reply, t: Translator) -> list[Element]:
+    """The reply as cards, each under ``CARD_BUDGET`` bytes once serialised."""
+    head = _title(reply) + [_text(chunk, reply.error) for chunk in _chunks(_intro(reply), TEXT_CHUNK)]
+    blocks = [head] + [_section(section) for section in reply.sections]
+    blocks.append(_form(reply.form, t) if reply.form else [])
+    blocks.append([_subtle(reply.context)] if reply.context else [])
+    pages: list[list[Element]] = [[]]
+    for block in blocks:
+        if pages[-1] and _size(pages[-1] + block) > CARD_BUDGET:
+            pages.append([])
+        pages[-1].extend(block)
+    actions = [_submit(button) for button in reply.buttons[:MAX_ACTIONS]]
+    if reply.form:
+        actions.insert(0, _form_submit(reply.form))
+    return [_card(body, actions if n == len(pages) - 1 else [], reply.text)
+            for n, body in enumerate(pages)]
+
+
+def _card(body: list[Element], actions: list[Element], fallback: str) -> Element:
+    card: Element = {"$schema": SCHEMA, "type": "AdaptiveCard", "version": VERSION, "body": body,
+                     "fallbackText": shorten(fallback, 2000), "msteams": {"width": "Full"}}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _intro(reply: Reply) -> str:
+    """The reply's text, minus the sections' text it usually repeats for plain-text readers."""
+    texts = [section.text for section in reply.sections if section.text]
+    if not texts:
+        return reply.text
+    first, last = reply.text.find(texts[0]), reply.text.rfind(texts[-1])
+    if first < 0 or last < first:
+        return reply.text if not reply.sections else ""
+    return (reply.text[:first] + "\n\n" + reply.text[last + len(texts[-1]):]).strip()
+
+
+def _title(reply: Reply) -> list[Element]:
+    if not reply.title:
+        return []
+    return [{"type": "TextBlock", "text": reply.title, "size": "Medium", "weight": "Bolder", "wrap": True}]
+
+
+def _text(text: str, error: bool = False) -> Element:
+    block: Element = {"type": "TextBlock", "text": text, "wrap": True}
+    if error:
+        block["color"] = "Attention"
+    return block
+
+
+def _subtle(text: str) -> Element:
+    return {"type": "TextBlock", "text": text, "wrap": True, "isSubtle": True, "size": "Small"}
+
+
+def _section(section: Section) -> list[Element]:
+    block: list[Element] = [_text(chunk) for chunk in _chunks(section.text, TEXT_CHUNK)]
+    if section.fields:
+        block.append({"type": "FactSet", "facts": [{"title": f.label, "value": f.value}
+                                                   for f in section.fields]})
+    if section.buttons:
+        block.append({"type": "ActionSet",
+                      "actions": [_submit(button) for button in section.buttons[:MAX_ACTIONS]]})
+    if block:
+        block[0] = {**block[0], "separator": True, "spacing": "Medium"}
+    return block
+
+
+def _submit(button: Button) -> Element:
+    action: Element = {"type": "Action.Submit", "title": button.label,
+                       "data": {"action_id": button.action_id, "value": button.value}}
+    if button.style:
+        action["style"] = "positive" if button.style == "primary" else "destructive"
+    return action
+
+
+def _form_submit(form: Form) -> Element:
+    return {"type": "Action.Submit", "title": form.submit_label, "style": "positive",
+            "data": {"action_id": form.action_id, "value": form.value}}
+
+
+def _form(form: Form, t: Translator) -> list[Element]:
+    title = {"type": "TextBlock", "text": form.title, "weight": "Bolder", "wrap": True, "separator": True}
+    return [title] + [_input(item, t) for item in form.inputs]
+
+
+def _input(item: FormInput, t: Translator) -> Element:
+    base: Element = {"id": INPUT_PREFIX + item.name, "label": item.label, "isRequired": item.required}
+    if item.required:
+        base["errorMessage"] = t("teams.input_required")
+    if item.kind in ("choice", "scale"):
+        options = item.options or ()
+        choices = [{"title": o.label, "value": o.value} for o in options] or \
+                  [{"title": n, "value": n} for n in SCALE]
+        style = "expanded" if item.kind == "scale" else "compact"
+        return {**base, "type": "Input.ChoiceSet", "style": style, "choices": choices,
+                "value": item.initial}
+    text: Element = {**base, "type": "Input.Text", "isMultiline": item.kind == "multiline",
+                     "placeholder": item.placeholder, "value": item.initial}
+    if item.max_length:
+        text["maxLength"] = item.max_length
+    return text
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, cut at line ends where possible."""
+    if not text:
+        return []
+    pieces: list[str] = []
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > size // 2 else size
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return pieces + ([text] if text else [])
+
+
+def _size(body: list[Element]) -> int:
+    return len(json.dumps(body, ensure_ascii=False).encode())
+
+
+def card_of(reply: Reply, t: Translator) -> Element:
+    """One card for ``reply`` (an ``adaptiveCard/action`` invoke answers with a single card)."""
+    return cards(reply, t)[0] if not is_plain(reply) else _card(
+        [_text(chunk, reply.error) for chunk in _chunks(reply.text, TEXT_CHUNK)][:6], [], reply.text)

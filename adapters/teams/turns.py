@@ -1,0 +1,170 @@
+"""One inbound Teams turn: what the bot does with each kind of activity.
+
+- ``message`` with text → a command through ``CommandRouter`` (same grammar as everywhere);
+- ``message`` with a ``value`` (``Action.Submit``) → an ``Action``; after a successful answer the card
+  that was clicked is updated in place (``update_activity``) so its buttons cannot be clicked twice;
+- ``invoke`` ``adaptiveCard/action`` (``Action.Execute``) → an ``Action`` answered with the new card;
+  any other invoke gets an empty 200, as Teams expects;
+- ``conversationUpdate`` / ``installationUpdate`` → the conversation reference is stored, so the
+  person can be messaged proactively later;
+- anything else is ignored (a silent 200).
+
+Every turn stores the sender's contact (service URL, tenant, personal reference). Nothing here raises:
+a failure is logged and the member gets the catalog's apology, never the exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import Activity, InvokeResponse
+
+from adapters.teams import identity, inbound, outbound
+from adapters.teams.identity import MemberCache, MemberInfo
+from adapters.teams.messenger import TeamsMessenger, encode
+from core.commands import Actor, CommandRouter, Invocation
+from core.context import Services
+from core.i18n import Translator, normalise_locale
+from core.messages import Reply
+from core.ports import SentMessage
+
+log = logging.getLogger(__name__)
+
+CARD_ACTION = "adaptiveCard/action"
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+ERROR_TYPE = "application/vnd.microsoft.error"
+CONTACT_EVENTS = frozenset({"conversationUpdate", "installationUpdate"})
+
+
+class TurnHandler:
+    def __init__(self, router: CommandRouter, services: Services, messenger: TeamsMessenger) -> None:
+        self.router, self.services, self.messenger = router, services, messenger
+        self.members = MemberCache()
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        try:
+            if activity.type == "message":
+                await self._message(context)
+            elif activity.type == "invoke":
+                await self._invoke(context)
+            elif activity.type in CONTACT_EVENTS and activity.from_property is not None:
+                await self._contact(context)
+        except Exception:
+            log.exception("teams: %s turn failed", activity.type)
+            await self._apologise(context)
+
+    async def _message(self, context: TurnContext) -> None:
+        activity = context.activity
+        actor = await self._contact(context)
+        if activity.value is not None:
+            return await self._submitted(context, actor)
+        replacements = await self._mentions(context)
+        text = inbound.command_text(activity, replacements)
+        reply = await self.router.handle(Invocation(actor, text, inbound.channel_of(activity)))
+        await self._send(context, reply)
+
+    async def _submitted(self, context: TurnContext, actor: Actor) -> None:
+        activity = context.activity
+        data = inbound.submission(activity)
+        message = self._clicked(activity)
+        action = inbound.action_of(actor, data, channel=inbound.channel_of(activity),
+                                   message=message) if data is not None else None
+        if action is None:
+            return await self._send(context, Reply(text=self._t(activity)("teams.bad_submission"),
+                                                   error=True))
+        reply = await self.router.act(action)
+        if message is not None and not reply.error and await self._update(context, message, reply):
+            return
+        await self._send(context, reply)
+
+    async def _invoke(self, context: TurnContext) -> None:
+        activity = context.activity
+        if activity.name != CARD_ACTION:
+            return await self._answer(context, 200, None)
+        actor = await self._contact(context)
+        data = inbound.submission(activity)
+        action = inbound.action_of(actor, data, channel=inbound.channel_of(activity),
+                                   message=self._clicked(activity)) if data is not None else None
+        t = self._t(activity)
+        if action is None:
+            return await self._answer(context, 200, {"statusCode": 400, "type": ERROR_TYPE, "value": {
+                "code": "BadRequest", "message": t("teams.bad_submission")}})
+        reply = await self.router.act(action)
+        await self._answer(context, 200, {"statusCode": 200, "type": CARD_TYPE,
+                                          "value": outbound.card_of(reply, t)})
+
+    async def _contact(self, context: TurnContext) -> Actor:
+        """The sender as an ``Actor``, with their contact stored for proactive messages."""
+        activity = context.activity
+        tenant = inbound.tenant_of(activity)
+        self.messenger.learn(tenant, activity.service_url)
+        sender = activity.from_property
+        info = await self._member(context, sender.id) if sender and sender.id else MemberInfo(None, None)
+        actor = inbound.actor_of(activity, email=info.email, name=info.name)
+        await identity.remember(self.services, actor, identity.contact_of(activity, tenant))
+        return actor
+
+    async def _member(self, context: TurnContext, member_id: str) -> MemberInfo:
+        """E-mail and name from ``TeamsInfo.get_member``, cached; nothing when Teams will not say."""
+        key = (inbound.tenant_of(context.activity), member_id)
+        info = self.members.get(key)
+        if info is None:
+            try:
+                member = await TeamsInfo.get_member(context, member_id)
+                info = MemberInfo(member.email or member.user_principal_name, member.name)
+            except Exception as exc:  # the connector may refuse (emulator, guest, bot removed)
+                log.info("teams: no member details for %s: %s", member_id, type(exc).__name__)
+                info = MemberInfo(None, None)
+            self.members.put(key, info)
+        return info
+
+    async def _mentions(self, context: TurnContext) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for member_id, text in inbound.mentioned(context.activity)[:10]:
+            info = await self._member(context, member_id)
+            if info.email:
+                found[text] = info.email
+        return found
+
+    def _clicked(self, activity: Activity) -> SentMessage | None:
+        if not activity.reply_to_id or activity.conversation is None:
+            return None
+        return SentMessage(inbound.PLATFORM, encode(activity.service_url, activity.conversation.id),
+                           activity.reply_to_id)
+
+    async def _update(self, context: TurnContext, message: SentMessage, reply: Reply) -> bool:
+        """Replace the clicked card with the answer; ``False`` when Teams would not (then send)."""
+        update = outbound.activities(reply, self._t(context.activity))[0]
+        update.id = message.message_id
+        try:
+            await context.update_activity(update)
+        except Exception as exc:  # an old or foreign message: answer with a new one instead
+            log.info("teams: could not update %s: %s", message.message_id, type(exc).__name__)
+            return False
+        return True
+
+    async def _send(self, context: TurnContext, reply: Reply) -> None:
+        for activity in outbound.activities(reply, self._t(context.activity)):
+            await context.send_activity(activity)
+
+    async def _answer(self, context: TurnContext, status: int, body: Any) -> None:
+        await context.send_activity(Activity(type="invokeResponse",
+                                             value=InvokeResponse(status=status, body=body)))
+
+    async def _apologise(self, context: TurnContext) -> None:
+        try:
+            if context.activity.type == "invoke":
+                await self._answer(context, 200, None)
+            else:
+                apology = self._t(context.activity)("errors.internal")
+                await context.send_activity(outbound.text_message(apology))
+        except Exception:
+            log.exception("teams: could not even apologise")
+
+    def _t(self, activity: Activity) -> Translator:
+        default = self.services.settings.default_locale
+        return Translator(normalise_locale(activity.locale, default))
