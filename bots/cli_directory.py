@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bots import bootstrap
 from bots.cli import config_option
 from bots.config import Config, load_config
@@ -53,6 +55,10 @@ def run_import(args: argparse.Namespace) -> int:
             return 2
         except InvalidInput as error:
             print(f"parvis directory import: {path}: {t(error.key, **error.params)}", file=sys.stderr)
+            return 2
+        except SQLAlchemyError as exc:  # rows of earlier batches are saved; importing again is safe
+            print(f"parvis directory import: cannot write to the database at "
+                  f"{bootstrap.safe_url(config.database.url)}: {exc}", file=sys.stderr)
             return 2
     summary, problems = describe(report, t)
     for line in problems:

@@ -18,8 +18,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from sqlmodel import col, select
 
@@ -29,7 +30,7 @@ from core.i18n import LOCALES, Translator
 from core.models import ROLES, AuditEntry, Member, MemberRole
 from core.ports import Clock, SystemClock
 from core.skills import MAX_SKILL_NAME, add_expert_skills_many
-from core.text import is_email
+from core.text import clean, is_email, shorten
 
 COLUMNS: tuple[str, ...] = ("email", "name", "title", "department", "location", "timezone", "locale",
                             "skills", "roles")
@@ -110,14 +111,20 @@ def _check_text(values: dict[str, str]) -> None:
             raise InvalidInput("importer.row_too_long", column=column, limit=limit)
 
 
+@cache
+def _zones() -> dict[str, str]:
+    """Lower-cased IANA zone name → its proper spelling (``europe/paris`` → ``Europe/Paris``)."""
+    return {name.lower(): name for name in available_timezones() if name != "localtime"}
+
+
 def _timezone(value: str) -> str | None:
+    """An IANA zone from the time-zone database; any other text (``localtime``, a path) is refused."""
     if not value:
         return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("importer.row_bad_timezone", value=value) from None
-    return value
+    zone = _zones().get(value.lower())
+    if zone is None:
+        raise InvalidInput("importer.row_bad_timezone", value=shorten(value, 60))
+    return zone
 
 
 def _locale(value: str) -> str | None:
@@ -125,7 +132,7 @@ def _locale(value: str) -> str | None:
         return None
     short = value.lower().replace("_", "-").split("-", 1)[0]
     if short not in LOCALES:
-        raise InvalidInput("importer.row_bad_locale", value=value, choices=", ".join(LOCALES))
+        raise InvalidInput("importer.row_bad_locale", value=shorten(value, 60), choices=", ".join(LOCALES))
     return short
 
 
@@ -133,7 +140,8 @@ def _roles(value: str) -> tuple[str, ...]:
     roles = tuple(role.lower() for role in _split(value))
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
-        raise InvalidInput("importer.row_bad_role", value=", ".join(unknown), choices=", ".join(ROLES))
+        raise InvalidInput("importer.row_bad_role", value=shorten(", ".join(unknown), 60),
+                           choices=", ".join(ROLES))
     return tuple(role for role in roles if role != "member")  # "member" is implicit, never stored
 
 
@@ -149,10 +157,10 @@ def parse_row(line: int, header: list[str], cells: list[str]) -> PersonRow:
     """A valid ``PersonRow``, or ``InvalidInput`` naming what is wrong with the row."""
     if len(cells) != len(header):
         raise InvalidInput("importer.row_field_count", found=len(cells), expected=len(header))
-    values = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+    values = {name: clean(cell) for name, cell in zip(header, cells, strict=True)}
     email = values["email"].lower()
     if not is_email(email) or len(email) > MAX_EMAIL:
-        raise InvalidInput("importer.row_bad_email", value=values["email"])
+        raise InvalidInput("importer.row_bad_email", value=shorten(values["email"], 60))
     _check_text(values)
     return PersonRow(line=line, email=email, name=values["name"], title=values["title"],
                      department=values["department"], location=values["location"],

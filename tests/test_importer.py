@@ -7,13 +7,15 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import col, func, select
 
 from bots.cli import main
 from core.db import Database
 from core.errors import InvalidInput
 from core.i18n import Translator
-from core.importer import ImportReport, describe, import_directory
+from core.importer import COLUMNS, ImportReport, describe, import_directory, parse_row, read_rows
 from core.models import AuditEntry, ExpertSkill, Member, MemberRole, Skill, SkillAlias
 from core.ports import FakeClock
 
@@ -95,9 +97,10 @@ async def test_bad_rows_are_reported_by_line_and_the_others_imported(db: Databas
         "short@example.com,Short\n"                  # line 11
         "OK1@example.com,Twice,,,,,,,\n"             # line 12
         "ok2@example.com,Ok Two,,,,America/New_York,fr-CA,,member\n"  # line 13
+        "nul@example.com,Nu\x00l \x07Bell,,,,,,,\n"  # line 14: control characters are dropped
     )
     report = await run(db, text)
-    assert report.created == 3
+    assert report.created == 4
     found = {error.line: error.key for error in report.errors}
     assert found == {2: "importer.row_bad_email", 4: "importer.row_bad_timezone",
                      8: "importer.row_bad_locale", 9: "importer.row_bad_role", 10: "importer.row_no_name",
@@ -105,8 +108,10 @@ async def test_bad_rows_are_reported_by_line_and_the_others_imported(db: Databas
     ok2 = await member(db, "ok2@example.com")
     assert ok2 is not None and (ok2.timezone, ok2.locale) == ("America/New_York", "fr")
     assert await roles_of(db, "ok2@example.com") == set()  # "member" is implicit, never stored
+    nul = await member(db, "nul@example.com")
+    assert nul is not None and nul.display_name == "Nul Bell"
     summary, lines = describe(report, Translator("en"))
-    assert summary == "Directory import: 3 created, 0 updated, 0 unchanged, 7 rejected."
+    assert summary == "Directory import: 4 created, 0 updated, 0 unchanged, 7 rejected."
     assert "line 9: unknown role “boss” (roles: member, animator, referent, moderator, admin)" in lines
     french = describe(report, Translator("fr"))[1][1]
     assert "ligne 4 : « Mars/Olympus » n'est pas un fuseau horaire IANA" in french
@@ -210,3 +215,29 @@ def test_the_cli_refuses_a_file_it_cannot_use_with_exit_2(tmp_path: Path,
     latin.write_bytes((HEADER + "eve@example.com,Ève Noël,,,,,,,\n").encode("latin-1"))
     assert main(["directory", "import", str(latin), "--config", str(config)]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, zone", [("europe/paris", "Europe/Paris"), ("UTC", "UTC"),
+                                         ("America/Montreal", "America/Montreal")])
+def test_time_zones_are_read_tolerantly_and_spelled_properly(value: str, zone: str) -> None:
+    row = parse_row(2, list(COLUMNS), ["a@example.com", "A", "", "", "", value, "", "", ""])
+    assert row.timezone == zone
+
+
+@pytest.mark.parametrize("value", ["localtime", "../../etc/passwd", "Europe/Paris/x", "x" * 5000, "CET+1"])
+def test_anything_but_an_iana_zone_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_row(2, list(COLUMNS), ["a@example.com", "A", "", "", "", value, "", "", ""])
+    assert caught.value.key == "importer.row_bad_timezone" and len(caught.value.params["value"]) <= 60
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=8))
+def test_no_content_makes_the_reader_raise_anything_but_a_header_error(lines: list[str]) -> None:
+    report = ImportReport()
+    try:
+        rows = list(read_rows(io.StringIO(HEADER + "\n".join(lines), newline=""), report))
+    except InvalidInput as error:  # only possible for the header, which is fixed here
+        pytest.fail(f"unexpected {error.key}")
+    assert all(row.email and row.name for row in rows)
+    assert all(error.line >= 2 for error in report.errors)
