@@ -19,7 +19,8 @@ from core.i18n import Translator
 from core.importer import COLUMNS, ImportReport, describe, import_directory
 
 EPILOG = f"""\
-The first line names the columns {",".join(COLUMNS)} (any order; `,` or `;` between fields);
+The first line names the columns (any order; `,` or `;` between fields):
+  {",".join(COLUMNS)}
 skills and roles are `;`-separated. Each row is an upsert by e-mail, so importing again is safe. Roles
 and skills are only added, never removed. Exit status: 0 when every row was imported, 1 when some rows
 were rejected (each is listed on stderr with its line number; the others were imported), 2 when the
