@@ -216,7 +216,8 @@ class CommandRouter:
             async with self.services.db.uow() as uow:
                 ctx = Context(self.services, uow, member, roles, actor, channel, t)
                 reply, name = await self._dispatch(ctx, text, act)
-                await directory.record_activity(ctx, kind, name)
+                if ctx.record_activity:
+                    await directory.record_activity(ctx, kind, name)
                 await uow.commit()
         except ParvisError as error:
             return error_reply(t, error)

@@ -55,6 +55,8 @@ class Context:
     channel: ConversationRef | None
     t: Translator
     effects: list[AfterCommit] = field(default_factory=list)
+    #: cleared by a handler whose action must leave no activity record (an anonymous answer)
+    record_activity: bool = True
 
     @property
     def member_id(self) -> int:

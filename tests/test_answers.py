@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from core.answers import respondent_key
-from core.models import Campaign, Delivery, ExpertStatus, Response
+from core.models import ActivityEvent, Campaign, Delivery, ExpertStatus, Response
 from tests.campaign_support import ANA, BOB, CARL, DEE, create, demo_group, inbox, member, ok, tick
 
 RETRO = "project-retrospective"
@@ -59,6 +59,10 @@ async def test_anonymous_answers_keep_no_link_to_the_member(chat, db, clock, mes
     assert rows[0].respondent.startswith("anon:") and len(rows[0].respondent) == 69
     assert {row.scale for row in rows} == {5, None}
     assert {row.answered_at for row in rows} == {at("2026-03-10T09:00")}   # the round's time, not the click's
+    async with db.uow() as uow:
+        actions = (await uow.session.exec(select(ActivityEvent).where(ActivityEvent.member_id == bob.id,
+                                                                      ActivityEvent.kind == "action"))).all()
+    assert not actions                             # neither answering nor opening the form is recorded
     report = await ok(chat(ANA), "campaign report 1")
     assert "Bob" not in report.text and "Pairing" not in report.text
     assert "fewer than 3" in report.text and "Average: 5.0" in report.text

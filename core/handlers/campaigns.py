@@ -211,6 +211,7 @@ def _ids(value: str, parts: int) -> list[str]:
 
 async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Reply:
     found = await target(ctx.uow, int(round_id), int(prompt_id))
+    ctx.record_activity = not found.campaign.anonymous  # who answered an anonymous campaign: nowhere
     _row, edited = await answer(ctx.uow, found, ctx.member_id, value, ctx.services.clock.now(),
                                 server_secret(ctx.services.settings))
     key = "campaign.answer_edited" if edited else "campaign.answer_saved"
@@ -229,6 +230,7 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     """The Answer button of a text prompt opens a one-field form."""
     round_id, prompt_id = _ids(act.value, 2)
     found = await target(ctx.uow, int(round_id), int(prompt_id))
+    ctx.record_activity = not found.campaign.anonymous
     if not is_open(found.round, ctx.services.clock.now()):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
     mine = await current(ctx.uow, found, ctx.member_id, server_secret(ctx.services.settings))
