@@ -1,0 +1,237 @@
+"""A fake Slack Web API on 127.0.0.1 (DESIGN.md §5), in the spirit of bolt-python's mock server.
+
+It answers the methods Parvis calls with Slack's response shapes, checks the bearer token (bot token
+for Web API methods, app-level token for ``apps.connections.open``), records every call, can fail a
+method with ``{"ok": false, "error": …}`` or rate-limit it with HTTP 429 + ``Retry-After``, and serves
+``response_url`` endpoints (``/respond/<n>``) that record what Bolt's ``respond()`` posts.
+Point ``AsyncWebClient(base_url=api.base_url)`` at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-parvis-test"
+APP_TOKEN = "xapp-parvis-test"
+TEAM = "T0PARVIS"
+BOT_USER = "UPARVISBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    status: int = 200
+
+
+@dataclass
+class Fault:
+    """``times`` failures of one method: an error code, or a 429 with ``retry_after``."""
+
+    error: str = "ratelimited"
+    times: int = 1
+    retry_after: int | None = None
+
+
+def user(user_id: str, email: str, name: str, locale: str = "en-US",
+         tz: str = "Europe/Paris") -> dict[str, Any]:
+    """A ``users.info`` user object."""
+    return {"id": user_id, "team_id": TEAM, "name": email.split("@")[0], "real_name": name, "tz": tz,
+            "locale": locale, "deleted": False, "is_bot": False,
+            "profile": {"email": email, "real_name": name, "display_name": name.split()[0]}}
+
+
+@dataclass
+class FakeSlackApi:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    ws_url: str = ""
+    port: int = 0
+    _runner: web.AppRunner | None = None
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _responded: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # --------------------------------------------------------------- control
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str = "1") -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{key}"
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        self.faults[method] = Fault(error=error, times=times)
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        self.faults[method] = Fault(times=times, retry_after=retry_after)
+
+    def made(self, method: str) -> list[Call]:
+        """The successful calls of ``method``."""
+        return [call for call in self.calls if call.method == method and call.status == 200]
+
+    async def wait_responses(self, count: int, timeout: float = 5.0) -> list[tuple[str, dict[str, Any]]]:
+        """Wait until ``count`` ``respond()`` posts arrived (they come after the ack)."""
+        async with asyncio.timeout(timeout):
+            while len(self.responses) < count:
+                self._responded.clear()
+                await self._responded.wait()
+        return self.responses
+
+    async def wait_calls(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
+        async with asyncio.timeout(timeout):
+            while len(self.made(method)) < count:
+                await asyncio.sleep(0.01)
+        return self.made(method)
+
+    # -------------------------------------------------------------- serving
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in ("blocks", "view"):  # form-encoded JSON, as the SDK sends some methods
+            if isinstance(args.get(key), str) and args[key].startswith(("[", "{")):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
+        args = await self._args(request)
+        call = Call(method, args, token)
+        self.calls.append(call)
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token is None:
+            return self._error(call, "not_authed")
+        if token != expected:
+            return self._error(call, "invalid_auth")
+        fault = self.faults.get(method)
+        if fault is not None and fault.times > 0:
+            fault.times -= 1
+            if fault.retry_after is not None:
+                call.status = 429
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(fault.retry_after)})
+            return self._error(call, fault.error)
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self._error(call, "unknown_method")
+        found = handler(args)
+        if found.get("ok") is False:
+            call.status = 0
+        return web.json_response(found)
+
+    def _error(self, call: Call, error: str) -> web.Response:
+        call.status = 0
+        return web.json_response({"ok": False, "error": error})
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["key"], await request.json()))
+        self._responded.set()
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        size = len(await request.read())
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "size": size}, None))
+        return web.Response(text=f"OK - {size}")
+
+    # -------------------------------------------------------------- methods
+    def _ts_next(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://parvis-test.slack.com/", "team": "Parvis Test", "user": "parvis",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BPARVIS", "is_enterprise_install": False}
+
+    def _channel(self, channel: str) -> str:
+        return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        channel, ts = self._channel(args["channel"]), self._ts_next()
+        return {"ok": True, "channel": channel, "ts": ts,
+                "message": {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": "BPARVIS"}}
+
+    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": args.get("channel"), "ts": args["ts"], "text": args.get("text", "")}
+
+    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self._ts_next()}
+
+    def _view(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view") or {}
+        if isinstance(view, dict) and len(view.get("blocks", [])) > 100:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": "VPARVIS", **(view if isinstance(view, dict) else {})}}
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return self._view(args)
+
+    _m_views_update = _view
+    _m_views_publish = _view
+
+    def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", ""))
+        return {"ok": True, "channel": {"id": self._channel(users.split(",")[0])}}
+
+    def _m_conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": args.get("channel")}}
+
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = self.users.get(str(args.get("user")))
+        return {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"}
+
+    def _m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        found = [u for u in self.users.values() if u["profile"]["email"] == email]
+        return {"ok": True, "user": found[0]} if found else {"ok": False, "error": "users_not_found"}
+
+    def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):08d}"
+        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.ws_url}
