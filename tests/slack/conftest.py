@@ -80,7 +80,8 @@ class Slack:
         body["response_url"] = self.api.response_url(f"a{self._n}")
         return await self.interact(body)
 
-    async def submit(self, view: dict[str, Any], values: dict[str, str], user_id: str = ANA) -> tuple[int, Any]:
+    async def submit(self, view: dict[str, Any], values: dict[str, str],
+                     user_id: str = ANA) -> tuple[int, Any]:
         """Submit ``view`` (as Parvis opened it) with ``values`` typed into its inputs."""
         body = payload("view_submission")
         body["user"]["id"] = user_id
@@ -96,7 +97,8 @@ class Slack:
                 state[block["block_id"]] = {element["action_id"]: {"type": "static_select",
                                                                    "selected_option": chosen}}
             else:
-                state[block["block_id"]] = {element["action_id"]: {"type": "plain_text_input", "value": typed}}
+                typed_in = {"type": "plain_text_input", "value": typed}
+                state[block["block_id"]] = {element["action_id"]: typed_in}
         body["view"].update(callback_id=view["callback_id"], private_metadata=view["private_metadata"],
                             blocks=view["blocks"], state={"values": state})
         return await self.interact(body)
@@ -110,7 +112,8 @@ class Slack:
 
 def slack_config(api: FakeSlackApi, **overrides: Any) -> SlackConfig:
     values: dict[str, Any] = dict(bot_token=SecretStr(BOT_TOKEN), signing_secret=SecretStr(SECRET),
-                                  api_base_url=api.base_url, aliases=["/ask", "/expert", "/group", "/campaign"],
+                                  api_base_url=api.base_url,
+                                  aliases=["/ask", "/expert", "/group", "/campaign"],
                                   join_group_on_channel_join=True)
     return SlackConfig.model_validate(values | overrides)
 

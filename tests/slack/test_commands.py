@@ -11,7 +11,8 @@ from tests.slack.conftest import ANA, LEA, Slack
 
 SAMPLES = {
     ("help",): "help group", ("lang",): "lang en", ("group", "create"): "group create Data Science",
-    ("group", "pairing"): "group pairing on data-science", ("role", "grant"): "role grant animator lea@example.com",
+    ("group", "pairing"): "group pairing on data-science",
+    ("role", "grant"): "role grant animator lea@example.com",
     ("role", "revoke"): "role revoke animator lea@example.com", ("ask",): "ask how do I deploy kubernetes?",
     ("campaign", "report"): "campaign report 1", ("moderation", "report"): "moderation report https://x spam",
 }
@@ -30,7 +31,8 @@ async def test_help_is_answered_in_the_acknowledgement(slack: Slack) -> None:
     assert slack.api.responses == []  # nothing needed after the ack
 
 
-async def test_the_slack_user_becomes_a_member_found_by_email_and_is_looked_up_once(slack: Slack, services) -> None:
+async def test_the_slack_user_becomes_a_member_found_by_email_and_is_looked_up_once(
+        slack: Slack, services) -> None:
     for _ in range(3):
         status, _ack = await slack.command("group list")
         assert status == 200
@@ -89,7 +91,8 @@ async def test_a_group_created_in_slack_shows_with_a_join_button(slack: Slack) -
     assert buttons[0]["action_id"] == "group.join" and buttons[0]["value"] == "data-science"
 
 
-async def test_a_slow_command_is_acknowledged_then_answered_through_respond(slack: Slack, monkeypatch) -> None:
+async def test_a_slow_command_is_acknowledged_then_answered_through_respond(
+        slack: Slack, monkeypatch) -> None:
     monkeypatch.setattr("adapters.slack.app.QUICK_SECONDS", 0)
     status, ack = await slack.command("help")
     assert status == 200 and ack["response_type"] == "ephemeral"
