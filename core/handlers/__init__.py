@@ -6,5 +6,7 @@ from core.handlers import (  # noqa: F401, I001
     groups,
     roles,
     campaigns,
+    experts,
+    questions,
     later,  # noqa: F401, I001
 )
