@@ -44,6 +44,13 @@ PERMANENT = frozenset({400, 401, 403, 404, 413})
 SEPARATOR = "|"
 
 
+class TeamsConversationParameters(ConversationParameters):
+    """botbuilder serialises ``tenant_id`` as ``tenantID``; the Teams connector reads ``tenantId``."""
+
+    _attribute_map = {**ConversationParameters._attribute_map,
+                      "tenant_id": {"key": "tenantId", "type": "str"}}
+
+
 def encode(service_url: str, conversation_id: str) -> str:
     return f"{service_url}{SEPARATOR}{conversation_id}"
 
@@ -140,7 +147,7 @@ class TeamsMessenger:
                       t: Translator) -> SentMessage:
         service_url = contact.get("service_url") or await self._service_url(to.tenant)
         user_id = (contact.get("user") or {}).get("id") or to.user_id
-        parameters = ConversationParameters(
+        parameters = TeamsConversationParameters(
             is_group=False, bot=ChannelAccount(id=self.app_id), members=[ChannelAccount(id=user_id)],
             tenant_id=to.tenant, channel_data={"tenant": {"id": to.tenant}})
         result: list[SentMessage] = []
