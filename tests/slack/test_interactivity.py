@@ -1,0 +1,92 @@
+"""Buttons and modals through the real Bolt app: clicks become Actions, forms become modals."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bots.bootstrap import apply_roles
+from bots.config import RolesConfig
+from core.models import Campaign, GroupMember
+from tests.slack.conftest import LEA, Slack
+
+
+async def test_a_join_click_joins_and_answers_through_respond(slack: Slack, services) -> None:
+    await slack.command("group create Data Science")
+    status, body = await slack.click("group.join", "data-science", user_id=LEA)
+    assert status == 200 and body is None  # an empty ack: Slack shows nothing for the click itself
+    (_, answer), = await slack.api.wait_responses(1)
+    assert "Data Science" in answer["text"] and answer["response_type"] == "ephemeral"
+    async with services.db.uow() as uow:
+        rows = (await uow.session.exec(select(GroupMember))).all()
+    assert len(rows) == 2
+
+
+async def test_a_click_for_a_group_that_no_longer_exists_gets_a_clear_message(slack: Slack) -> None:
+    status, _ = await slack.click("group.join", "deleted-group", user_id=LEA)
+    assert status == 200
+    (_, answer), = await slack.api.wait_responses(1)
+    assert "deleted-group" in answer["text"] and answer["text"].startswith(":warning:") is False
+    assert answer["blocks"][0]["text"]["text"].startswith(":warning:")
+
+
+async def test_an_unknown_action_id_is_acknowledged_and_explained(slack: Slack) -> None:
+    status, _ = await slack.click("nonsense.thing", "x")
+    assert status == 200
+    (_, answer), = await slack.api.wait_responses(1)
+    assert answer["text"]
+
+
+async def test_a_duplicate_action_id_suffix_is_stripped(slack: Slack) -> None:
+    await slack.command("group create Data Science")
+    await slack.click("group.join#2", "data-science", user_id=LEA)
+    (_, answer), = await slack.api.wait_responses(1)
+    assert "Data Science" in answer["text"]
+
+
+async def _open_campaign_form(slack: Slack, services) -> dict:
+    await apply_roles(services.db, RolesConfig(animators=["ana@example.com"]))
+    await slack.command("group create Data Science")
+    status, ack = await slack.command("campaign new weekly-learning", channel="C0DATA")
+    assert status == 200 and ack is None  # the form opened as a modal instead of a message
+    (opened,) = slack.api.made("views.open")
+    assert opened.args["trigger_id"]
+    return opened.args["view"]
+
+
+async def test_campaign_new_opens_a_modal_within_slack_limits(slack: Slack, services) -> None:
+    view = await _open_campaign_form(slack, services)
+    assert view["type"] == "modal" and view["callback_id"] == "campaign.create"
+    assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
+    inputs = [block for block in view["blocks"] if block["type"] == "input"]
+    assert {block["block_id"] for block in inputs} >= {"title", "groups", "prompts"}
+
+
+async def test_a_wrong_value_is_shown_in_the_modal_then_a_good_one_creates(slack: Slack, services) -> None:
+    view = await _open_campaign_form(slack, services)
+    status, ack = await slack.submit(view, {"groups": "data-science", "reminder_after": "soon"})
+    assert status == 200
+    assert ack["response_action"] == "errors"
+    (message,) = ack["errors"].values()
+    assert "soon" in message
+    status, ack = await slack.submit(view, {"groups": "data-science"})
+    assert status == 200 and ack is None  # the modal closes
+    posted = await slack.api.wait_calls("chat.postEphemeral", 1)
+    assert posted[0].args["channel"] == "C0DATA"
+    async with services.db.uow() as uow:
+        (campaign,) = (await uow.session.exec(select(Campaign))).all()
+    assert campaign.status == "draft"
+
+
+async def test_an_expired_trigger_shows_the_form_text_instead(slack: Slack, services) -> None:
+    await apply_roles(services.db, RolesConfig(animators=["ana@example.com"]))
+    slack.api.fail("views.open", "expired_trigger_id")
+    status, ack = await slack.command("campaign new")
+    assert status == 200 and ack["text"]
+
+
+async def test_a_click_on_an_archived_group_is_refused_clearly(slack: Slack) -> None:
+    await slack.command("group create Data Science")
+    await slack.command("group archive data-science")
+    await slack.click("group.join", "data-science", user_id=LEA)
+    (_, answer), = await slack.api.wait_responses(1)
+    assert answer["blocks"][0]["text"]["text"].startswith(":warning:")
