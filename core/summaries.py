@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import col, func, select
 
 from core.answers import responses_of
+from core.campaign_questions import ANSWERED, statuses
 from core.campaigns import prompts_of
 from core.db import UnitOfWork
 from core.i18n import Translator
@@ -30,7 +31,8 @@ class PromptSummary:
     answers: int = 0
     choices: Counter[str] = field(default_factory=Counter)
     scale: Counter[int] = field(default_factory=Counter)
-    texts: list[tuple[str | None, str]] = field(default_factory=list)
+    #: (who — only when not anonymous, the text, the status of the expert question it became)
+    texts: list[tuple[str | None, str, str | None]] = field(default_factory=list)
 
     @property
     def average(self) -> float | None:
@@ -71,6 +73,7 @@ async def summarise(uow: UnitOfWork, campaign: Campaign, round_: Round) -> Round
     responses = await responses_of(uow, round_.id)
     names = {} if campaign.anonymous else await _names(
         uow, {r.member_id for r in responses if r.member_id is not None})
+    asked = await statuses(uow, {r.question_id for r in responses if r.question_id is not None})
     for response in responses:
         summary = prompts.get(response.prompt_id)
         if summary is None:
@@ -82,7 +85,7 @@ async def summarise(uow: UnitOfWork, campaign: Campaign, round_: Round) -> Round
             summary.scale[response.scale] += 1
         if response.text:
             who = names.get(response.member_id or 0) if not campaign.anonymous else None
-            summary.texts.append((who, response.text))
+            summary.texts.append((who, response.text, asked.get(response.question_id or 0)))
     respondents = len({r.respondent for r in responses})
     return RoundSummary(round_, await _recipients(uow, round_.id), respondents, list(prompts.values()))
 
@@ -90,6 +93,14 @@ async def summarise(uow: UnitOfWork, campaign: Campaign, round_: Round) -> Round
 def _bar(count: int, total: int) -> str:
     filled = round(BAR * count / total) if total else 0
     return "█" * filled + "░" * (BAR - filled)
+
+
+def _asked(t: Translator, status: str | None) -> str:
+    """Whether the expert question an answer became was answered."""
+    if status is None:
+        return ""
+    return " " + t("campaign.summary_question_answered" if status in ANSWERED
+                   else "campaign.summary_question_waiting")
 
 
 def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool) -> str:
@@ -107,8 +118,8 @@ def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool) -> str:
         if anonymous and len(item.texts) < MIN_ANONYMOUS_TEXTS:
             lines.append(t("campaign.summary_hidden", minimum=MIN_ANONYMOUS_TEXTS))
         else:
-            lines += [f"• {shorten(text, 300)}" + (f" — {who}" if who else "")
-                      for who, text in item.texts[:TEXTS_SHOWN]]
+            lines += [f"• {shorten(text, 300)}" + (f" — {who}" if who else "") + _asked(t, status)
+                      for who, text, status in item.texts[:TEXTS_SHOWN]]
     return "\n".join(lines)
 
 

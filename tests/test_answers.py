@@ -124,3 +124,32 @@ async def test_public_holidays_and_away_members_are_skipped(chat, db, clock, mes
         (2, "carl", "sent"),                                               # a holiday in France only
     ]
     assert len(inbox(messenger, CARL)) == 2 and not inbox(messenger, BOB)
+
+
+async def test_a_text_answer_becomes_an_expert_question(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    from core.models import Question
+
+    prompt = await _prompted(chat, db, clock, messenger, services, "weekly-learning", (BOB,))
+    saved = await _write(chat, BOB, prompt, 1, "How do I keep Kafka consumer lag under control?")
+    assert [b.action_id for b in saved.buttons] == ["campaign.ask"]
+    asked = await chat(BOB).click("campaign.ask", saved.buttons[0].value)
+    assert not asked.error and "question #1" in asked.text
+    again = await chat(BOB).click("campaign.ask", saved.buttons[0].value)
+    assert again.error and "already question #1" in again.text
+    async with db.uow() as uow:
+        question = await uow.session.get(Question, 1)
+        response = (await uow.session.exec(select(Response))).one()
+    bob = await member(db, BOB)
+    assert question is not None and question.asker_id == bob.id and "Kafka" in question.text
+    assert response.question_id == 1
+    report = await ok(chat(ANA), "campaign report 1")
+    assert "Kafka consumer lag" in report.text and "question to experts" in report.text
+
+
+async def test_anonymous_answers_never_go_to_experts(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    prompt = await _prompted(chat, db, clock, messenger, services)
+    saved = await _write(chat, BOB, prompt, 2, "A blocker I would rather keep anonymous")
+    assert not saved.buttons
+    value = prompt.sections[2].buttons[0].value
+    refused = await chat(BOB).click("campaign.ask", value)
+    assert refused.error and "anonymous" in refused.text

@@ -14,6 +14,7 @@ from core import (
     summaries,
 )
 from core.answers import answer, current, is_open, server_secret, target
+from core.campaign_questions import ask, ask_button
 from core.commands import Action, Args, action, command
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
@@ -215,7 +216,18 @@ async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Re
     _row, edited = await answer(ctx.uow, found, ctx.member_id, value, ctx.services.clock.now(),
                                 server_secret(ctx.services.settings))
     key = "campaign.answer_edited" if edited else "campaign.answer_saved"
-    return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position))
+    button = ask_button(ctx, found)
+    return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position),
+                 buttons=(button,) if button else ())
+
+
+@action("campaign.ask")
+async def ask_clicked(ctx: Context, act: Action) -> Reply:
+    """"Ask the experts": the member's own text answer becomes a routed expert question."""
+    round_id, prompt_id = _ids(act.value, 2)
+    found = await target(ctx.uow, int(round_id), int(prompt_id))
+    question_id = await ask(ctx, found)
+    return Reply(text=ctx.t("campaign.asked", id=question_id))
 
 
 @action("campaign.answer")

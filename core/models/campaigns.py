@@ -114,6 +114,7 @@ class Response(SQLModel, table=True):
 
     ``respondent`` is the member id, or for anonymous campaigns a keyed hash that lets the member edit
     their answer but lets no report link it back to them; ``member_id`` is then empty.
+    ``question_id`` is the expert question a text answer was turned into (never for anonymous ones).
     """
 
     __table_args__ = (
@@ -128,4 +129,5 @@ class Response(SQLModel, table=True):
     text: str | None = Field(default=None, max_length=4000)
     choice: str | None = Field(default=None, max_length=200)
     scale: int | None = None
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
     answered_at: datetime = Field(sa_column=when(nullable=False))
