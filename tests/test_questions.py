@@ -1,0 +1,183 @@
+"""Asking, routing, passing, timing out, escalating and answering, from the console chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from core.context import Services
+from core.db import Database
+from core.models import Answer, MemberRole, Question, QuestionRoute
+from core.ports import FakeClock, FakeMessenger
+from core.question_routing import expire_due_questions
+from tests.expert_support import directs, import_demo, names_in
+
+ASKER = "emily.jones@aurora.example"
+HUGO, DANIEL, ANA, LUCAS = ("hugo.lefebvre@aurora.example", "daniel.lee@aurora.example",
+                            "ana.martin@aurora.example", "lucas.bernard@aurora.example")
+TIMEOUT = timedelta(minutes=241)
+
+
+@pytest.fixture
+async def demo(db: Database, clock: FakeClock) -> dict[str, int]:
+    return await import_demo(db, clock)
+
+
+async def question_row(db: Database, question_id: int = 1) -> Question:
+    async with db.uow() as uow:
+        found = await uow.session.get(Question, question_id)
+        assert found is not None
+        return found
+
+
+async def routes(db: Database, question_id: int = 1) -> list[tuple[int | None, str | None]]:
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(QuestionRoute).where(QuestionRoute.question_id == question_id)
+                                       .order_by(col(QuestionRoute.id)))).all()
+        return [(r.expert_id, r.outcome) for r in rows]
+
+
+def buttons(reply) -> list[str]:  # type: ignore[no-untyped-def]
+    return [b.action_id for b in reply.buttons]
+
+
+async def test_the_console_scenario(chat, demo, messenger: FakeMessenger, clock: FakeClock,  # type: ignore[no-untyped-def]
+                                    services: Services, db: Database) -> None:
+    asker = chat(ASKER)
+    for topic, expected in (("kubernetis", "Lucas Bernard"), ("k8s", "Sarah Lambert"),
+                            ("apprentissage automatique", "Chloé Petit")):
+        reply = await asker.say(f"expert find {topic}")
+        assert expected in names_in(reply), (topic, reply.text)
+
+    reply = await asker.say("ask How do I deploy a Python service on Kubernetes?")
+    assert "Hugo Lefebvre" in reply.text and "#1" in reply.text, reply.text
+    card = directs(messenger, HUGO)[-1]
+    assert "deploy a Python service" in card.text and buttons(card) == ["question.answer", "question.pass"]
+
+    reply = await chat(HUGO, "en").click("question.pass", "1")
+    assert not reply.error and "passed" in reply.text
+    assert directs(messenger, DANIEL), "Pass moves it on to the next expert"
+
+    clock.advance(TIMEOUT)
+    assert await expire_due_questions(services) == 1
+    assert directs(messenger, ANA), "the timeout moves it on again"
+    assert await expire_due_questions(services) == 0, "idempotent: nothing else is due"
+
+    clock.advance(TIMEOUT)
+    assert await expire_due_questions(services) == 1
+    escalated = await question_row(db)
+    assert escalated.status == "escalated" and escalated.assignee_id == demo[LUCAS] and escalated.hops == 3
+    assert buttons(directs(messenger, LUCAS)[-1]) == ["question.answer"], "a referent gets no Pass"
+    assert "referent" in directs(messenger, ASKER)[-1].text, "the asker is told"
+    assert await routes(db) == [(demo[HUGO], "passed"), (demo[DANIEL], "timed_out"), (demo[ANA], "timed_out"),
+                                (demo[LUCAS], None)]
+
+    lucas = chat(LUCAS, "en")
+    form = (await lucas.click("question.answer", "1")).form
+    assert form is not None and form.action_id == "question.submit" and form.value == "1"
+    reply = await lucas.click("question.submit", "1", answer="Use a Deployment and a Helm chart.")
+    assert "Emily Jones" in reply.text
+    answer = directs(messenger, ASKER)[-1]
+    assert "Helm chart" in answer.text and buttons(answer) == ["question.helpful", "question.helpful"]
+    updates = [r for kind, _, r in messenger.sent if kind == "update"]
+    assert any("Helm chart" in r.text for r in updates), "the referent's card shows the answer"
+
+    reply = await asker.click("question.helpful", "1:yes")
+    assert not reply.error
+    assert (await question_row(db)).reusable
+
+    other = await chat(HUGO, "en").say("ask deploying python on kubernetes, how?")
+    assert [b.action_id for b in other.buttons] == ["question.ask"] and "Helm chart" in other.text
+    assert (await question_row(db, 2)).status == "open"
+    routed = await chat(HUGO, "en").click("question.ask", "2")
+    assert not routed.error and (await question_row(db, 2)).status == "routed"
+
+
+async def test_question_length_is_checked(chat, demo) -> None:  # type: ignore[no-untyped-def]
+    me = chat(ASKER)
+    short = await me.say("ask ?")
+    assert short.error and "too short" in short.text
+    long = await me.say("ask " + "why " * 5000)
+    assert long.error and "too long" in long.text
+    fr = await chat("chloe.petit@aurora.example", "fr").say("ask a")
+    assert fr.error and "trop courte" in fr.text
+
+
+async def test_no_expert_goes_to_a_referent_or_the_asker_is_told(chat, demo, db: Database,  # type: ignore[no-untyped-def]
+                                                                 messenger: FakeMessenger) -> None:
+    reply = await chat(ASKER).say("ask Who can explain quantum chromodynamics lattice methods?")
+    assert "referent" in reply.text and (await question_row(db)).status == "escalated"
+    assert directs(messenger, LUCAS), "the first referent gets it"
+    async with db.uow() as uow:
+        for row in (await uow.session.exec(select(MemberRole).where(MemberRole.role == "referent"))).all():
+            await uow.session.delete(row)
+        await uow.commit()
+    reply = await chat(ASKER).say("ask Who can explain quantum chromodynamics lattice methods again?")
+    assert "Nobody can answer" in reply.text and not reply.error
+    row = await question_row(db, 2)
+    assert row.status == "expired" and row.assignee_id is None and row.closed_at is not None
+
+
+async def test_answering_twice_or_someone_elses_question(chat, demo, db: Database) -> None:  # type: ignore[no-untyped-def]
+    await chat(ASKER).say("ask How do I deploy a Python service on Kubernetes?")
+    stranger = await chat(ANA, "en").click("question.submit", "1", answer="me!")
+    assert stranger.error and "not routed to you" in stranger.text
+    hugo = chat(HUGO, "en")
+    empty = await hugo.click("question.submit", "1", answer="   ")
+    assert empty.error and "empty" in empty.text
+    assert not (await hugo.click("question.submit", "1", answer="kubectl apply")).error
+    again = await hugo.click("question.submit", "1", answer="kubectl apply again")
+    assert again.error and "already answered" in again.text
+    late_pass = await hugo.click("question.pass", "1")
+    assert late_pass.error
+    async with db.uow() as uow:
+        assert len((await uow.session.exec(select(Answer))).all()) == 1
+    assert (await question_row(db)).status == "answered"
+    missing = await hugo.click("question.answer", "99")
+    assert missing.error and "no question #99" in missing.text
+    bad = await chat(ASKER).say("question close abc")
+    assert bad.error and "not a question number" in bad.text
+
+
+async def test_passing_after_the_deadline(chat, demo, db: Database, clock: FakeClock,  # type: ignore[no-untyped-def]
+                                          services: Services) -> None:
+    await chat(ASKER).say("ask How do I deploy a Python service on Kubernetes?")
+    clock.advance(TIMEOUT)
+    reply = await chat(HUGO, "en").click("question.pass", "1")
+    assert not reply.error and "already run out" in reply.text
+    assert await routes(db) == [(demo[HUGO], "timed_out"), (demo[DANIEL], None)]
+    assert await expire_due_questions(services) == 0
+    clock.advance(TIMEOUT)
+    assert await expire_due_questions(services) == 1
+    too_late = await chat(DANIEL, "en").click("question.pass", "1")
+    assert too_late.error and "Too late" in too_late.text
+    assert (await question_row(db)).hops == 2
+
+
+async def test_away_experts_are_skipped_and_load_spreads(chat, demo, db: Database) -> None:  # type: ignore[no-untyped-def]
+    assert "away" in (await chat(HUGO, "en").say("expert away")).text
+    await chat(ASKER).say("ask How do I deploy a Python service on Kubernetes?")
+    assert (await question_row(db)).assignee_id == demo[DANIEL]
+    await chat(ASKER).say("ask Best way to run Python jobs on Kubernetes clusters?")
+    second = await question_row(db, 2)
+    assert second.assignee_id not in (demo[DANIEL], demo[HUGO]), "fewest open questions first"
+
+
+async def test_question_list_and_close(chat, demo, db: Database) -> None:  # type: ignore[no-untyped-def]
+    await chat(ASKER).say("ask How do I deploy a Python service on Kubernetes?")
+    mine = await chat(ASKER).say("question list")
+    assert "#1" in mine.text and "with an expert" in mine.text
+    assert "Waiting for your answer" in (await chat(HUGO, "en").say("question list")).text
+    await chat(ASKER).say("ask Who can explain quantum chromodynamics lattice methods?")
+    referent = await chat(LUCAS, "en").say("question list")
+    assert "#2" in referent.text
+    assert "Escalated" in (await chat("sarah.lambert@aurora.example", "en").say("question list")).text
+    refused = await chat(HUGO, "en").say("question close 1")
+    assert refused.error and "Only the person" in refused.text
+    assert "closed" in (await chat(ASKER).say("question close 1")).text
+    assert (await chat(ASKER).say("question close 1")).error
+    row = await question_row(db)
+    assert row.status == "closed" and row.deadline_at is None
+    assert "No open question" in (await chat("george.taylor@aurora.example").say("question list")).text
