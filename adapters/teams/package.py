@@ -1,0 +1,144 @@
+"""The Teams app package (``parvis teams package``): a zip ready to side-load or upload to a tenant.
+
+It holds ``manifest.json`` (schema 1.24), ``color.png`` (192×192, full colour) and ``outline.png``
+(32×32, white on transparent) at its root, as Teams requires. The icons are drawn here with a tiny
+PNG writer (a ring and a dot: Parvis' "square where people meet"), so the package needs no binary
+files in the repository. The bot is offered in personal chats, teams and group chats, with the main
+commands as suggestions (``commandLists``; at most 10 per list).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import uuid
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.i18n import t
+
+MANIFEST_VERSION = "1.24"
+SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+ACCENT = (0x2E, 0x5E, 0x8C)
+SCOPES = ["personal", "team", "groupChat"]
+#: (title as typed, catalog key of its description) — the suggestions Teams shows in the compose box.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "summary.help"),
+    ("group list", "summary.group.list"),
+    ("group join", "summary.group.join"),
+    ("group create", "summary.group.create"),
+    ("expert find", "summary.expert.find"),
+    ("expert add", "summary.expert.add"),
+    ("ask", "summary.ask"),
+    ("campaign list", "summary.campaign.list"),
+    ("campaign new", "summary.campaign.new"),
+    ("lang", "summary.lang"),
+)
+
+
+class PackageError(ValueError):
+    """The app id or URL cannot go into a manifest; the message says what was expected."""
+
+
+def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]:
+    """The manifest for the bot registered as ``app_id`` and served at ``url`` (https)."""
+    app_id = _guid(app_id)
+    host = _host(url)
+    base = url.rstrip("/")
+    return {
+        "$schema": SCHEMA,
+        "manifestVersion": MANIFEST_VERSION,
+        "version": version,
+        "id": app_id,
+        "developer": {"name": "Parvis", "websiteUrl": base, "privacyUrl": f"{base}/privacy",
+                      "termsOfUseUrl": f"{base}/terms"},
+        "name": {"short": "Parvis", "full": "Parvis — groups, experts and discussion campaigns"},
+        "description": {
+            "short": "Groups, experts and discussion campaigns in Teams.",
+            "full": ("Parvis brings your company's communities into Teams: join interest groups, find "
+                     "the colleague who knows, ask a question and have it routed to an expert, and take "
+                     "part in short discussion campaigns. Type help to the bot to start."),
+        },
+        "icons": {"color": "color.png", "outline": "outline.png"},
+        "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
+        "bots": [{
+            "botId": app_id,
+            "scopes": SCOPES,
+            "isNotificationOnly": False,
+            "supportsFiles": False,
+            "commandLists": [{"scopes": SCOPES, "commands": [
+                {"title": title, "description": _short(t("en", key), 128)} for title, key in COMMANDS]}],
+        }],
+        "permissions": ["identity", "messageTeamMembers"],
+        "validDomains": [host],
+    }
+
+
+def write_package(*, app_id: str, url: str, out: str | Path) -> Path:
+    """Write the zip to ``out`` and return its path."""
+    path = Path(out)
+    content = json.dumps(manifest(app_id, url), indent=2, ensure_ascii=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", content)
+        archive.writestr("color.png", color_icon())
+        archive.writestr("outline.png", outline_icon())
+    return path
+
+
+def _guid(app_id: str) -> str:
+    try:
+        return str(uuid.UUID(app_id.strip()))
+    except ValueError:
+        raise PackageError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}") from None
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname or not re.fullmatch(r"[A-Za-z0-9.-]+", parts.hostname):
+        raise PackageError(f"--url must be the public https:// address of Parvis, not {url!r}")
+    return parts.hostname
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- a tiny PNG writer (RGBA, 8 bits) -----------------------------------------------------------
+
+Pixel = tuple[int, int, int, int]
+
+
+def png(width: int, height: int, pixel: Any) -> bytes:
+    """A PNG of ``pixel(x, y) -> (r, g, b, a)``."""
+    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9))
+            + chunk(b"IEND", b""))
+
+
+def _mark(size: int, x: int, y: int) -> bool:
+    """The logo: a ring with a dot in its middle, scaled to ``size``."""
+    centre = (size - 1) / 2
+    distance = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5
+    return 0.28 * size <= distance <= 0.40 * size or distance <= 0.12 * size
+
+
+def color_icon(size: int = 192) -> bytes:
+    """Full colour: the white mark on the accent colour."""
+    white: Pixel = (255, 255, 255, 255)
+    accent: Pixel = (*ACCENT, 255)
+    return png(size, size, lambda x, y: white if _mark(size, x, y) else accent)
+
+
+def outline_icon(size: int = 32) -> bytes:
+    """White on transparent, as Teams requires for the outline icon."""
+    return png(size, size, lambda x, y: (255, 255, 255, 255) if _mark(size, x, y) else (0, 0, 0, 0))

@@ -1,0 +1,107 @@
+"""The Teams app package: manifest fields and icon sizes as Teams requires them (apps-package.md)."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+import sys
+import uuid
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from adapters.teams.package import PackageError, manifest, write_package
+
+APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+
+
+def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
+    """Width, height and RGBA pixels of an 8-bit RGBA, non-interlaced PNG with filter 0 rows."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(data):
+        (length,), kind = struct.unpack(">I", data[at:at + 4]), data[at + 4:at + 8]
+        body = data[at + 8:at + 8 + length]
+        assert struct.unpack(">I", data[at + 8 + length:at + 12 + length])[0] == zlib.crc32(kind + body)
+        chunks[kind] = chunks.get(kind, b"") + body
+        at += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert (depth, colour, interlace) == (8, 6, 0)
+    raw = zlib.decompress(chunks[b"IDAT"])
+    stride = 1 + width * 4
+    pixels = []
+    for y in range(height):
+        row = raw[y * stride:(y + 1) * stride]
+        assert row[0] == 0
+        pixels += [tuple(row[1 + x * 4:5 + x * 4]) for x in range(width)]
+    return width, height, pixels
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> zipfile.ZipFile:
+    path = write_package(app_id=APP_ID, url="https://parvis.example.com/", out=tmp_path / "p.zip")
+    return zipfile.ZipFile(path)
+
+
+def test_package_holds_manifest_and_icons_at_its_root(package: zipfile.ZipFile) -> None:
+    assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+
+
+def test_manifest_has_the_fields_teams_requires(package: zipfile.ZipFile) -> None:
+    data = json.loads(package.read("manifest.json"))
+    required = ("manifestVersion", "version", "id", "developer", "name", "description", "icons",
+                "accentColor")
+    for key in required:
+        assert key in data, key
+    assert data["$schema"].endswith(f"/v{data['manifestVersion']}/MicrosoftTeams.schema.json")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", data["version"]) and str(uuid.UUID(data["id"])) == APP_ID
+    links = ("websiteUrl", "privacyUrl", "termsOfUseUrl")
+    assert all(data["developer"][k].startswith("https://") for k in links)
+    assert data["developer"]["name"] and len(data["name"]["short"]) <= 30 and len(data["name"]["full"]) <= 100
+    assert len(data["description"]["short"]) <= 80 and len(data["description"]["full"]) <= 4000
+    assert re.fullmatch(r"#[0-9A-F]{6}", data["accentColor"])
+    assert data["icons"] == {"color": "color.png", "outline": "outline.png"}
+    assert data["validDomains"] == ["parvis.example.com"]
+
+
+def test_bot_scopes_and_command_lists(package: zipfile.ZipFile) -> None:
+    (bot,) = json.loads(package.read("manifest.json"))["bots"]
+    assert bot["botId"] == APP_ID and set(bot["scopes"]) == {"personal", "team", "groupChat"}
+    assert 1 <= len(bot["commandLists"]) <= 2
+    commands = bot["commandLists"][0]["commands"]
+    assert 1 <= len(commands) <= 10
+    assert {"help", "group list", "ask", "expert find"} <= {c["title"] for c in commands}
+    assert all(len(c["title"]) <= 32 and 0 < len(c["description"]) <= 128 for c in commands)
+
+
+def test_icons_have_the_required_sizes_and_colours(package: zipfile.ZipFile) -> None:
+    width, height, pixels = decode_png(package.read("color.png"))
+    assert (width, height) == (192, 192) and all(p[3] == 255 for p in pixels)
+    assert len(set(pixels)) > 1
+    width, height, pixels = decode_png(package.read("outline.png"))
+    assert (width, height) == (32, 32)
+    assert set(pixels) == {(255, 255, 255, 255), (0, 0, 0, 0)}  # white on transparent, nothing else
+
+
+@pytest.mark.parametrize("app_id, url", [("not-a-guid", "https://x.example.com"),
+                                         (APP_ID, "http://x.example.com"), (APP_ID, "parvis")])
+def test_bad_app_id_or_url_is_refused(app_id: str, url: str) -> None:
+    with pytest.raises(PackageError):
+        manifest(app_id, url)
+
+
+def test_command_line_writes_the_package(tmp_path: Path) -> None:
+    out = tmp_path / "parvis-teams.zip"
+    done = subprocess.run([sys.executable, "-m", "bots.cli", "teams", "package", "--app-id", APP_ID,
+                           "--url", "https://parvis.example.com", "--out", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert zipfile.ZipFile(out).namelist()
+    bad = subprocess.run([sys.executable, "-m", "bots.cli", "teams", "package", "--app-id", "x",
+                          "--url", "https://parvis.example.com", "--out", str(out)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert bad.returncode == 2 and "GUID" in bad.stderr
