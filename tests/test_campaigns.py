@@ -272,3 +272,29 @@ async def test_inline_form_creates_at_once_and_names_unknown_fields(chat, db) ->
     wrong = await ana.say("campaign new weekly-learning group=data-science")
     assert wrong.error and "group" in wrong.text and "groups" in wrong.text
     assert await count(db, Campaign) == 1
+
+
+async def test_worker_at_start_sends_a_round_due_while_down(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    """The real scheduler Worker runs the campaign jobs: at start, a round still open is sent, once."""
+    import asyncio
+
+    from core.jobs import PERIODIC_JOBS
+    from core.scheduler import Worker
+
+    assert {"campaigns.rounds", "campaigns.reminders", "campaigns.close"} <= set(PERIODIC_JOBS)
+    await demo_group(chat, db)
+    await create(chat, recurrence="once", start="2026-03-09", timezone="Europe/Paris")
+    await ok(chat(ANA), "campaign start 1")
+    clock.current = at("2026-03-09T15:00")        # the process was down at 09:30
+    fast = {name: 0.05 for name in PERIODIC_JOBS}
+    worker = Worker(services, intervals=fast)
+    await worker.start()
+    try:
+        for _ in range(100):
+            if inbox(messenger, BOB) and inbox(messenger, CARL):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)                  # more runs: nothing is sent twice
+    finally:
+        await worker.stop()
+    assert len(inbox(messenger, BOB)) == 1 and len(inbox(messenger, CARL)) == 1
