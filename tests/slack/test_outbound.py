@@ -1,0 +1,90 @@
+"""Reply → Block Kit: whatever the core says, the blocks stay within Slack's documented limits."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.slack import inbound, outbound
+from core.commands import Actor
+from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
+
+
+def check_limits(page: dict) -> None:
+    blocks = page.get("blocks", [])
+    assert len(blocks) <= 50 and len(page["text"]) <= 40_000
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block.get("text", {}).get("text", "")) <= 3000
+            assert len(block.get("fields", [])) <= 10
+            assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
+            assert "text" in block or "fields" in block
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "actions":
+            ids = [element["action_id"] for element in block["elements"]]
+            assert len(ids) <= 25 and len(set(ids)) == len(ids)
+            assert all(len(e["text"]["text"]) <= 75 for e in block["elements"])
+
+
+def test_long_text_is_split_at_line_breaks() -> None:
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(100))
+    page = outbound.render(Reply(text=text))
+    check_limits(page)
+    pieces = [block["text"]["text"] for block in page["blocks"]]
+    assert "\n".join(pieces) == text
+
+
+def test_many_fields_and_buttons_are_spread_over_blocks() -> None:
+    section = Section(text="Profile", fields=tuple(Field(f"L{n}", "v" * 3000) for n in range(23)),
+                      buttons=tuple(Button("Join " * 30, "group.join", str(n)) for n in range(30)))
+    pages = outbound.render_pages(Reply(text="Profile", sections=(section,), title="T" * 400))
+    for page in pages:
+        check_limits(page)
+    blocks = [block for page in pages for block in page["blocks"]]
+    assert sum(len(block.get("fields", [])) for block in blocks) == 23
+    ids = [e["action_id"] for block in blocks if block["type"] == "actions" for e in block["elements"]]
+    assert len(ids) == 30 and {inbound.action_id_of(i) for i in ids} == {"group.join"}
+
+
+def test_text_around_sections_is_shown_once() -> None:
+    sections = (Section(text="*Groups*\n• a"), Section(text="*Experts*\n• b"))
+    reply = Reply(text="Intro\n\n*Groups*\n• a\n\n*Experts*\n• b\n\nOutro", sections=sections, context="ctx")
+    texts = [b.get("text", {}).get("text") for b in outbound.render(reply)["blocks"]]
+    assert texts[0] == "Intro" and texts[-2] == "Outro" and texts.count("*Groups*\n• a") == 1
+
+
+def test_a_form_becomes_a_modal_and_its_submission_an_action() -> None:
+    form = Form("A very long title for a modal window", "campaign.text", "Send it now please!!!!!!!", (
+        FormInput("answer", "Your answer", "multiline", max_length=500, initial="draft"),
+        FormInput("mood", "Mood", "scale", required=False),
+        FormInput("team", "Team", "choice", options=(Option("Red", "r"), Option("Blue", "b")), initial="b"),
+    ), value="12:3")
+    view = outbound.modal(form, "C0DATA", "Intro")
+    assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
+    team = view["blocks"][3]["element"]
+    assert team["initial_option"]["value"] == "b" and view["blocks"][2]["optional"] is True
+    body = {"view": {**view, "state": {"values": {
+        "answer": {"answer": {"type": "plain_text_input", "value": "Yes"}},
+        "mood": {"mood": {"type": "static_select", "selected_option": None}},
+        "team": {"team": {"type": "static_select", "selected_option": {"value": "r"}}}}}}}
+    act = inbound.submission(Actor("slack", "T", "U"), body)
+    assert (act.action_id, act.value, act.values) == ("campaign.text", "12:3",
+                                                       {"answer": "Yes", "mood": "", "team": "r"})
+    assert act.channel is not None and act.channel.channel == "C0DATA"
+    assert json.loads(view["private_metadata"]) == {"v": "12:3", "c": "C0DATA"}
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=4000)
+fields = st.lists(st.builds(Field, texts, texts), max_size=12).map(tuple)
+buttons = st.lists(st.builds(Button, texts, st.sampled_from(["a", "b"]), texts), max_size=4).map(tuple)
+sections = st.lists(st.builds(Section, text=texts, fields=fields, buttons=buttons), max_size=30).map(tuple)
+
+
+@settings(max_examples=40, deadline=None)
+@given(title=st.none() | texts, text=texts, context=st.none() | texts, sections=sections)
+def test_any_reply_renders_within_limits(title, text, context, sections) -> None:
+    for page in outbound.render_pages(Reply(text=text, title=title, context=context, sections=sections)):
+        check_limits(page)
