@@ -142,3 +142,37 @@ async def rounds_of(uow: UnitOfWork, campaign_id: int, limit: int = 5) -> list[R
     statement = (select(Round).where(Round.campaign_id == campaign_id)
                  .order_by(col(Round.index).desc()).limit(limit))
     return list((await uow.session.exec(statement)).all())
+
+
+EXPORT_COLUMNS = ("round", "date", "question", "kind", "answer", "respondent")
+
+
+async def export_rows(uow: UnitOfWork, campaign: Campaign) -> list[dict[str, str]]:
+    """Every answer of a campaign, one row each, for ``parvis report campaign ID --format csv``.
+
+    Anonymous campaigns export no name and no time beyond the round's date; answers are shuffled
+    within each round into a stable but meaningless order (by text), so row order reveals nothing.
+    """
+    assert campaign.id is not None
+    prompts = {p.id: p for p in await prompts_of(uow, campaign.id)}
+    rounds_ = (await uow.session.exec(select(Round).where(Round.campaign_id == campaign.id)
+                                      .order_by(col(Round.index)))).all()
+    rows: list[dict[str, str]] = []
+    for round_ in rounds_:
+        assert round_.id is not None
+        responses = await responses_of(uow, round_.id)
+        names = {} if campaign.anonymous else await _names(
+            uow, {r.member_id for r in responses if r.member_id is not None})
+        found = []
+        for response in responses:
+            prompt = prompts.get(response.prompt_id)
+            if prompt is None:
+                continue
+            value = response.text or response.choice or (str(response.scale) if response.scale else "")
+            who = "" if campaign.anonymous else names.get(response.member_id or 0, "")
+            found.append({"round": str(round_.index), "date": round_.wall[:10], "question": prompt.text,
+                          "kind": prompt.kind, "answer": value, "respondent": who})
+        if campaign.anonymous:
+            found.sort(key=lambda row: (row["question"], row["answer"]))
+        rows += found
+    return rows

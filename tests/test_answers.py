@@ -142,6 +142,12 @@ async def test_a_text_answer_becomes_an_expert_question(chat, db, clock, messeng
     bob = await member(db, BOB)
     assert question is not None and question.asker_id == bob.id and "Kafka" in question.text
     assert response.question_id == 1
+    from core.summaries import export_rows
+
+    async with db.uow() as uow:
+        campaign = await uow.session.get(Campaign, 1)
+        assert campaign is not None
+        assert [row["respondent"] for row in await export_rows(uow, campaign)] == ["Bob"]
     report = await ok(chat(ANA), "campaign report 1")
     assert "Kafka consumer lag" in report.text and "question to experts" in report.text
 
@@ -153,3 +159,21 @@ async def test_anonymous_answers_never_go_to_experts(chat, db, clock, messenger,
     value = prompt.sections[2].buttons[0].value
     refused = await chat(BOB).click("campaign.ask", value)
     assert refused.error and "anonymous" in refused.text
+
+
+async def test_exports_of_anonymous_campaigns_name_nobody(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    from core.summaries import EXPORT_COLUMNS, export_rows
+
+    prompt = await _prompted(chat, db, clock, messenger, services)
+    for email, text in ((BOB, "Zebra crossing"), (CARL, "Alpha release")):
+        assert not (await _write(chat, email, prompt, 2, text)).error
+    async with db.uow() as uow:
+        campaign = await uow.session.get(Campaign, 1)
+        assert campaign is not None
+        rows = await export_rows(uow, campaign)
+        campaign.anonymous = False
+        named = await export_rows(uow, campaign)
+    assert [tuple(row) for row in rows] == [EXPORT_COLUMNS] * 2
+    assert [row["answer"] for row in rows] == ["Alpha release", "Zebra crossing"]   # not answer order
+    assert {row["respondent"] for row in rows} == {""}
+    assert {row["respondent"] for row in named} == {""}   # stored without a member: nothing to reveal
