@@ -1,0 +1,64 @@
+"""Socket Mode: the same listeners behind a WebSocket, for bots that cannot receive inbound HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import SecretStr
+
+from adapters.slack.app import SlackAdapter, build_slack
+from core.context import Services
+from tests.fakes.slack_api import APP_TOKEN, FakeSlackApi
+from tests.fakes.slack_socket import FakeSocketMode
+from tests.slack.conftest import payload, slack_config
+
+
+@pytest.fixture
+async def socket(api: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
+    server = await FakeSocketMode().start()
+    api.ws_url = server.url
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def adapter(api: FakeSlackApi, socket: FakeSocketMode,
+                  services: Services) -> AsyncIterator[SlackAdapter]:
+    config = slack_config(api, socket_mode=True, app_token=SecretStr(APP_TOKEN), signing_secret=None)
+    slack = build_slack(config, services)
+    await slack.start()
+    await socket.connected.wait()
+    yield slack
+    await slack.stop()
+
+
+async def test_a_slash_command_over_socket_mode(adapter: SlackAdapter, socket: FakeSocketMode,
+                                                api: FakeSlackApi) -> None:
+    (opened,) = api.made("apps.connections.open")
+    assert opened.token == APP_TOKEN
+    body = payload("slash_command") | {"text": "group create Data Science",
+                                       "response_url": api.response_url()}
+    envelope = await socket.send("slash_commands", body)
+    ack = await socket.reply(envelope)
+    assert "Data Science" in ack["payload"]["text"]
+    assert ack["payload"]["response_type"] == "ephemeral"
+
+
+async def test_a_retried_event_over_socket_mode_is_handled_once(adapter: SlackAdapter, socket: FakeSocketMode,
+                                                                api: FakeSlackApi) -> None:
+    event = payload("app_home_opened")
+    for attempt in (0, 1):
+        await socket.reply(await socket.send("events_api", event, retry_attempt=attempt))
+    assert len(api.made("views.publish")) == 1
+
+
+async def test_a_click_over_socket_mode(adapter: SlackAdapter, socket: FakeSocketMode,
+                                        api: FakeSlackApi) -> None:
+    await socket.reply(await socket.send("slash_commands", payload("slash_command") | {
+        "text": "group create Data Science", "response_url": api.response_url()}))
+    click = payload("block_actions") | {"response_url": api.response_url("click")}
+    click["user"]["id"] = "U0LEA"
+    await socket.reply(await socket.send("interactive", click))
+    (_, answer), = await api.wait_responses(1)
+    assert "Data Science" in answer["text"]
