@@ -298,3 +298,11 @@ async def test_worker_at_start_sends_a_round_due_while_down(chat, db, clock, mes
     finally:
         await worker.stop()
     assert len(inbox(messenger, BOB)) == 1 and len(inbox(messenger, CARL)) == 1
+
+
+async def test_refusals_name_the_state_in_the_members_language(chat, db) -> None:  # type: ignore[no-untyped-def]
+    await demo_group(chat, db)
+    await create(chat)
+    await ok(chat(ANA), "lang fr")
+    refused = await chat(ANA).say("campaign resume 1")
+    assert refused.error and "brouillon" in refused.text

@@ -134,7 +134,11 @@ async def show(ctx: Context, args: Args) -> Reply:
 async def _transition(ctx: Context, reference: str, verb: str) -> Reply:
     _manager(ctx)
     campaign = await campaigns.get(ctx.uow, reference)
-    await campaigns.transition(ctx.uow, campaign, verb)
+    try:
+        await campaigns.transition(ctx.uow, campaign, verb)
+    except Conflict as error:  # name the current state in the member's language
+        error.params["status"] = ctx.t(STATUS_KEYS[campaign.status])
+        raise
     created = 0
     if verb in ("start", "resume"):
         created = await rounds.materialise_campaign(ctx.uow, campaign, ctx.services.clock.now())
