@@ -104,11 +104,12 @@ class TeamsConfig(Section):
     token_issuer: str | None = None
     login_url: str | None = None
     oauth_scope: str | None = None
+    emulator: bool = False
 
     @property
     def configured(self) -> bool:
-        """Teams is on when the bot has an app id."""
-        return bool(self.app_id)
+        """Teams is on when the bot has an app id, or for the Bot Framework Emulator (loopback only)."""
+        return bool(self.app_id) or self.emulator
 
 
 class SchedulerConfig(Section):

@@ -128,11 +128,12 @@ def _handler(fake: BotConnector) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            if self.path.endswith("/openidconfiguration"):
+            path = self.path.split("?")[0]
+            if path.endswith("/openidconfiguration"):
                 fake.metadata_fetches += 1
                 return self._json(200, {"issuer": fake.issuer, "jwks_uri": f"{fake.url}/v1/.well-known/keys",
                                         "id_token_signing_alg_values_supported": ["RS256"]})
-            if self.path.endswith("/v1/.well-known/keys"):
+            if path.endswith("/v1/.well-known/keys"):
                 return self._json(200, fake.jwks())
             self._connector("GET", None)
 
