@@ -25,12 +25,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 
 from core.answers import answered, respondent_key, server_secret
+from core.calendars import country_of, is_holiday
 from core.campaigns import linked_channels, reachable_members, schedule_of
 from core.db import UnitOfWork
 from core.jobs import periodic
 from core.models import Campaign, Delivery, Member, Round
 from core.outbox import Target, enqueue
-from core.schedules import country_of, earliest, instant, is_holiday, latest, occurrences
+from core.schedules import earliest, instant, latest, occurrences
 
 if TYPE_CHECKING:
     from core.context import Services

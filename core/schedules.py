@@ -19,11 +19,8 @@ import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays
 from apscheduler.triggers.cron import CronTrigger
 from dateutil.rrule import DAILY, rrule, rrulestr
 
@@ -238,36 +235,3 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(cleaned)
     except ValueError:
         raise InvalidInput("campaign.bad_date", value=text) from None
-
-
-@cache
-def _zone_countries() -> dict[str, str]:
-    """IANA zone → ISO country code, from the tz database's own ``zone.tab``."""
-    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
-    found: dict[str, str] = {}
-    for line in table.splitlines():
-        if line and not line.startswith("#"):
-            code, _coordinates, name, *_ = line.split("\t")
-            found[name] = code
-    return found
-
-
-def country_of(zone_name: str | None) -> str | None:
-    """The country a time zone belongs to (``Europe/Paris`` → ``FR``), ``None`` for UTC and the like."""
-    return _zone_countries().get(zone_name or "")
-
-
-@cache
-def _holidays(country: str, year: int) -> holidays.HolidayBase | None:
-    try:
-        return holidays.country_holidays(country, years=year)
-    except NotImplementedError:
-        return None
-
-
-def is_holiday(day: date, country: str | None) -> bool:
-    """Whether ``day`` is a public holiday in ``country`` (unknown countries have none)."""
-    if country is None:
-        return False
-    calendar_ = _holidays(country, day.year)
-    return calendar_ is not None and day in calendar_

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from core import schedules
+from core.calendars import country_of, is_holiday
 from core.errors import InvalidInput
-from core.schedules import Schedule, country_of, first, instant, is_holiday, normalise, occurrences
+from core.schedules import Schedule, first, instant, normalise, occurrences
 
 
 def walls(schedule: Schedule, count: int = 10) -> list[datetime]:
