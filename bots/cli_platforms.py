@@ -76,6 +76,10 @@ def run_teams_package(args: argparse.Namespace) -> int:
         return 2
     if not _https(args.url, "teams package"):
         return 2
-    path = write_package(app_id=app_id, url=args.url, out=args.out)
+    try:
+        path = write_package(app_id=app_id, url=args.url, out=args.out)
+    except (ValueError, OSError) as exc:  # PackageError (app id not a GUID, bad URL) or an unwritable --out
+        print(f"parvis teams package: {exc}", file=sys.stderr)
+        return 2
     print(path)
     return 0
