@@ -6,8 +6,8 @@ configuration, and works around what the archived SDK gets wrong:
 
 - its signing keys are fetched with blocking ``requests``: ``warm_keys`` fetches them in a thread at
   start, so the first real request does not stall the event loop;
-- the outbound token is fetched with MSAL, also blocking: ``ThreadedCredentialFactory`` gets the first
-  token in a thread so the SDK later finds it in MSAL's cache;
+- the outbound token is fetched with MSAL, also blocking, and with fresh credentials (an empty cache)
+  for every connector: ``ThreadedCredentialFactory`` keeps the credentials and fetches in a thread;
 - with no app id, botbuilder accepts unsigned requests (Bot Framework Emulator): ``check_emulator_mode``
   allows that on a loopback address only, loudly.
 """
@@ -80,10 +80,17 @@ class BotSettings:
 
 
 class ThreadedCredentialFactory(ServiceClientCredentialsFactory):
-    """Wraps botbuilder's factory so the first MSAL token request runs in a thread, not on the loop."""
+    """Wraps botbuilder's factory so MSAL never blocks the event loop and its token cache is reused.
+
+    botbuilder builds new credentials (a new MSAL app, an empty token cache) for every connector, i.e.
+    every turn and every proactive send, and MSAL fetches tokens with blocking HTTP. Here credentials
+    are kept per (app, scope, authority), and the token is fetched in a thread before botbuilder asks
+    for it on the loop — by then MSAL answers from its cache.
+    """
 
     def __init__(self, inner: ServiceClientCredentialsFactory) -> None:
         self.inner = inner
+        self._credentials: dict[tuple[str, str, str, bool], Authentication] = {}
 
     async def is_valid_app_id(self, app_id: str) -> bool:
         return await self.inner.is_valid_app_id(app_id)
@@ -93,8 +100,12 @@ class ThreadedCredentialFactory(ServiceClientCredentialsFactory):
 
     async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str,
                                  validate_authority: bool) -> Authentication:
-        credentials = await self.inner.create_credentials(app_id, oauth_scope, login_endpoint,
-                                                          validate_authority)
+        key = (app_id, oauth_scope, login_endpoint, validate_authority)
+        credentials = self._credentials.get(key)
+        if credentials is None:
+            credentials = await self.inner.create_credentials(app_id, oauth_scope, login_endpoint,
+                                                              validate_authority)
+            self._credentials[key] = credentials
         if isinstance(credentials, MicrosoftAppCredentials) and credentials.microsoft_app_id:
             await asyncio.to_thread(credentials.get_access_token)
         return credentials

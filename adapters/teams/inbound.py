@@ -16,7 +16,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from botbuilder.schema import Activity
 
@@ -50,7 +52,21 @@ def actor_of(activity: Activity, *, email: str | None = None, name: str | None =
     return Actor(platform=PLATFORM, tenant=tenant_of(activity), user_id=str(user_id),
                  email=email.strip().lower() if email else None,
                  display_name=name or (sender.name if sender else None),
-                 locale=activity.locale or None)
+                 timezone=timezone_of(activity), locale=activity.locale or None)
+
+
+def timezone_of(activity: Activity) -> str | None:
+    """The IANA zone the Teams client reports in its ``clientInfo`` entity, if it is a real one."""
+    for entity in activity.entities or []:
+        zone = (entity.additional_properties or {}).get("timezone") if entity.type == "clientInfo" else None
+        if isinstance(zone, str) and zone in _zones():
+            return zone
+    return None
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def channel_of(activity: Activity) -> ConversationRef | None:

@@ -85,7 +85,7 @@ def _intro(reply: Reply) -> str:
         return reply.text
     first, last = reply.text.find(texts[0]), reply.text.rfind(texts[-1])
     if first < 0 or last < first:
-        return reply.text if not reply.sections else ""
+        return reply.text
     return (reply.text[:first] + "\n\n" + reply.text[last + len(texts[-1]):]).strip()
 
 
