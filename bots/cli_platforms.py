@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 from bots.cli import config_option
@@ -26,6 +27,7 @@ def register(subparsers: SubParsers) -> None:
     manifest.add_argument("--socket-mode", action="store_true", default=None,
                           help="the app connects by Socket Mode: no public URL needed")
     manifest.add_argument("--name", default="Parvis", help="the app's name in Slack (default: Parvis)")
+    manifest.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     config_option(manifest)
     manifest.set_defaults(func=run_slack_manifest)
 
@@ -62,7 +64,13 @@ def run_slack_manifest(args: argparse.Namespace) -> int:
     document = manifest.build(url=args.url, socket_mode=socket_mode, command=config.slack.command,
                               aliases=tuple(config.slack.aliases), locale=config.i18n.default_locale,
                               name=args.name)
-    sys.stdout.write(manifest.to_yaml(document))
+    text = manifest.to_yaml(document)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: paste it at api.slack.com/apps → Create New App → From a manifest",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -81,5 +89,5 @@ def run_teams_package(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:  # PackageError (app id not a GUID, bad URL) or an unwritable --out
         print(f"parvis teams package: {exc}", file=sys.stderr)
         return 2
-    print(path)
+    print(f"wrote {path}: upload it in Teams → Apps → Manage your apps → Upload an app")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -62,7 +64,7 @@ async def test_aliases_name_their_area(slack: Slack, alias: str, text: str, same
     status, via_alias = await slack.command(text, command=alias)
     _, direct = await slack.command(same_as)
     assert status == 200
-    assert via_alias["text"] == direct["text"]
+    assert re.sub(r"\d+", "N", via_alias["text"]) == re.sub(r"\d+", "N", direct["text"])  # question ids
 
 
 async def test_every_command_of_the_grammar_round_trips(slack: Slack) -> None:

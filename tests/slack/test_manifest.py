@@ -88,3 +88,9 @@ def test_the_manifest_speaks_the_default_language() -> None:
 def test_a_manifest_without_a_usable_address_is_refused(argv: list[str], capsys) -> None:
     assert main(argv) == 2
     assert "--url" in capsys.readouterr().err
+
+
+def test_the_manifest_can_be_written_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "manifest.yaml"
+    assert main(["slack", "manifest", "--socket-mode", "--out", str(out)]) == 0
+    validate(yaml.safe_load(out.read_text()))
