@@ -26,6 +26,7 @@ import os
 import random
 import socket
 import uuid
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,12 +37,13 @@ from sqlmodel import col
 from core.errors import DeliveryError
 from core.jobs import periodic
 from core.models import Delivery
-from core.outbox import RENDERERS, Outcome, OutcomeWriter, Outgoing
+from core.outbox import BATCH_RENDERERS, RENDERERS, Outcome, OutcomeWriter, Outgoing
 from core.ports import ConversationRef, MemberAddress, SentMessage
 from core.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from core.context import Services
+    from core.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +85,22 @@ class Dispatcher:
         self.in_flight = 0
         self._stopping = False
         self._writer: OutcomeWriter | None = None
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._settled = 0
+        # SQLite has one writer at a time and a waiting writer polls with sleeps of up to 100 ms:
+        # this process's own writes (claims, outcomes) queue on a lock instead of contending.
+        self._sqlite_writes = asyncio.Lock() if services.db.dialect == "sqlite" else None
 
     def stop(self) -> None:
         """Claim nothing more; rows already claimed are still sent and recorded (graceful stop)."""
         self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def _writing(self) -> AbstractAsyncContextManager[Any]:
+        return self._sqlite_writes or nullcontext()
 
     def _now(self) -> datetime:
         return self.services.clock.now()
@@ -100,44 +114,45 @@ class Dispatcher:
         a claimed row can wait behind the rate limiter.
         """
         await self.recover()
-        slots = asyncio.Semaphore(self.concurrency)
-        self._writer = writer = OutcomeWriter(self.services.db)
-        settled = 0
-
-        async def send(row: Delivery, rendered: Rendered) -> None:
-            nonlocal settled
-            try:
-                await self.deliver(row, rendered)
-                settled += 1
-            finally:
-                slots.release()
-
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._settled = 0
+        self._writer = writer = OutcomeWriter(self.services.db, self._sqlite_writes)
         try:
             async with asyncio.TaskGroup() as outer:
                 outer.create_task(writer.run())
                 try:
-                    async with asyncio.TaskGroup() as sends:
-                        while not self._stopping:
-                            free = await self._free_slots(slots)
-                            rows = await self._claim_or_release(slots, free)
-                            if not rows:
-                                break
-                            for row, rendered in zip(rows, await self.render(rows), strict=True):
-                                sends.create_task(send(row, rendered))
+                    async with asyncio.TaskGroup() as batches:
+                        while not self._stopping and (rows := await self._claim_for_idle_slots()):
+                            batches.create_task(self._send_batch(rows))
                 finally:
                     writer.close()
         finally:
             self._writer = None
-        return settled
+        return self._settled
 
-    async def _free_slots(self, slots: asyncio.Semaphore) -> int:
-        """Wait for one idle send slot, then take every other idle one."""
-        await slots.acquire()
-        free = 1
-        while not slots.locked():
-            await slots.acquire()
+    async def _send_batch(self, rows: list[Delivery]) -> None:
+        """Render a claimed batch, then send its rows concurrently (while the next batch is claimed)."""
+        rendered = await self.render(rows)
+        async with asyncio.TaskGroup() as sends:
+            for row, outgoing in zip(rows, rendered, strict=True):
+                sends.create_task(self._send_one(row, outgoing))
+
+    async def _send_one(self, row: Delivery, rendered: Rendered) -> None:
+        try:
+            await self.deliver(row, rendered)
+            self._settled += 1
+        finally:
+            self._slots.release()
+
+    async def _claim_for_idle_slots(self) -> list[Delivery]:
+        """Wait for a quarter of the send slots to be idle, take every idle one, claim as many rows:
+        claiming and rendering cost per batch, so a busy dispatcher claims a few rows at a time."""
+        wanted = max(1, self.concurrency // 4)
+        free = 0
+        while free < wanted or not self._slots.locked():
+            await self._slots.acquire()
             free += 1
-        return free
+        return await self._claim_or_release(self._slots, free)
 
     async def _claim_or_release(self, slots: asyncio.Semaphore, free: int) -> list[Delivery]:
         rows: list[Delivery] = []
@@ -158,7 +173,7 @@ class Dispatcher:
                     last_error="recovered: claim expired without a result (dispatcher stopped)")
             .execution_options(synchronize_session=False)
         )
-        async with self.services.db.uow() as uow:
+        async with self._writing(), self.services.db.uow() as uow:
             result = await uow.session.exec(statement)
             await uow.commit()
         count = int(getattr(result, "rowcount", 0) or 0)
@@ -181,7 +196,7 @@ class Dispatcher:
             .order_by(col(Delivery.next_attempt_at).nulls_first(), col(Delivery.id))
             .limit(limit)
         )
-        async with self.services.db.uow() as uow:
+        async with self._writing(), self.services.db.uow() as uow:
             if self.services.db.dialect == "postgresql":
                 ids: Any = list((await uow.session.exec(due.with_for_update(skip_locked=True))).scalars())
                 if not ids:
@@ -204,22 +219,40 @@ class Dispatcher:
         """Render claimed rows in one read-only unit of work, right before they are sent.
 
         Per row: an ``Outgoing``, ``None`` (skip), the reason no renderer exists, or the exception a
-        renderer raised — after a database error the unit of work is rolled back and the next row
-        goes on in a clean transaction.
+        renderer raised — after a database error the unit of work is rolled back and the others go
+        on in a clean transaction. Rows of a purpose with a batch renderer are rendered together.
         """
-        results: list[Rendered] = []
+        results: dict[int, Rendered] = {}
+        by_purpose: dict[str, list[int]] = {}
+        for index, row in enumerate(rows):
+            by_purpose.setdefault(row.purpose, []).append(index)
         async with self.services.db.uow() as uow:
-            for row in rows:
-                render = RENDERERS.get(row.purpose)
-                if render is None:
-                    results.append(f"no renderer registered for purpose {row.purpose!r}")
-                    continue
-                try:
-                    results.append(await render(uow, row))
-                except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
-                    log.exception("delivery %s: the %r renderer failed", row.id, row.purpose)
-                    results.append(error)
-                    await uow.rollback()
+            for purpose, indexes in by_purpose.items():
+                group = [rows[index] for index in indexes]
+                results.update(zip(indexes, await self._render_group(uow, purpose, group), strict=True))
+        return [results[index] for index in range(len(rows))]
+
+    async def _render_group(self, uow: UnitOfWork, purpose: str, rows: list[Delivery]) -> list[Rendered]:
+        if (render_batch := BATCH_RENDERERS.get(purpose)) is not None:
+            try:
+                rendered = await render_batch(uow, rows)
+                if len(rendered) != len(rows):
+                    raise ValueError(f"{len(rendered)} results for {len(rows)} deliveries")
+                return list(rendered)
+            except Exception as error:  # noqa: BLE001 — one bad renderer must not stop the round
+                log.exception("the %r batch renderer failed", purpose)
+                await uow.rollback()
+                return [error] * len(rows)
+        if (render := RENDERERS.get(purpose)) is None:
+            return [f"no renderer registered for purpose {purpose!r}"] * len(rows)
+        results: list[Rendered] = []
+        for row in rows:
+            try:
+                results.append(await render(uow, row))
+            except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
+                log.exception("delivery %s: the %r renderer failed", row.id, purpose)
+                results.append(error)
+                await uow.rollback()
         return results
 
     async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
@@ -299,7 +332,7 @@ class Dispatcher:
         if self._writer is not None:
             await self._writer.record(outcome)
         else:
-            writer = OutcomeWriter(self.services.db)
+            writer = OutcomeWriter(self.services.db, self._sqlite_writes)
             await writer.write_now(outcome)
         return status
 

@@ -10,26 +10,30 @@ sending directly is what makes delivery exactly-once across restarts, crashes an
   member who opted out, was erased or left the group in the meantime is skipped (renderer returns
   ``None``), and the message is in the member's current language.
 
-Renderers are registered by feature modules::
+Renderers are registered by feature modules, one row at a time or a batch at a time::
 
     @renderer("prompt")
     async def render_prompt(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None: ...
+
+    @batch_renderer("prompt")
+    async def render_prompts(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]: ...
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import JSON, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core.messages import Reply
-from core.models import Delivery
+from core.models import Delivery, Identity, Member
 from core.models.base import UTCDateTime
 from core.ports import ConversationRef, MemberAddress
 
@@ -89,6 +93,40 @@ def renderer(purpose: str) -> Callable[[Renderer], Renderer]:
         return function
 
     return register
+
+
+BatchRenderer = Callable[["UnitOfWork", list[Delivery]], Awaitable[list[Outgoing | None]]]
+BATCH_RENDERERS: dict[str, BatchRenderer] = {}
+
+
+def batch_renderer(purpose: str) -> Callable[[BatchRenderer], BatchRenderer]:
+    """Register a renderer for ``purpose`` that takes every claimed row of that purpose at once and
+    returns one result per row, in order — so a batch of recipients costs a few queries, not a few
+    per recipient (see ``addresses_of``). Same rules as ``renderer``; it takes precedence."""
+
+    def register(function: BatchRenderer) -> BatchRenderer:
+        BATCH_RENDERERS[purpose] = function
+        return function
+
+    return register
+
+
+async def addresses_of(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, MemberAddress]:
+    """Where to reach each member directly, in one query: like ``core.directory.address_of`` (the
+    most recently created identity; erased members have none), for a batch of recipients."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    statement = (
+        select(col(Identity.member_id), col(Identity.platform), col(Identity.tenant), col(Identity.user_id))
+        .join(Member, col(Member.id) == col(Identity.member_id))
+        .where(col(Identity.member_id).in_(ids), col(Member.erased_at).is_(None))
+        .order_by(col(Identity.member_id), col(Identity.created_at).desc(), col(Identity.id).desc())
+    )
+    found: dict[int, MemberAddress] = {}
+    for member_id, platform, tenant, user_id in (await uow.session.exec(statement)).all():
+        found.setdefault(member_id, MemberAddress(platform=platform, tenant=tenant, user_id=user_id))
+    return found
 
 
 def target_of(delivery: Delivery) -> Target:
@@ -174,14 +212,16 @@ class OutcomeWriter:
     """Records outcomes of sends in as few transactions as the database allows.
 
     ``record`` returns once the outcome is committed. Outcomes that arrive while a write is under way
-    are written together by the next one (one ``executemany``), so a busy dispatcher commits a few
-    times per second instead of once per message, and an idle one without delay. The caller keeps its
+    within ``linger`` seconds are written together (one ``executemany``), so a busy dispatcher commits
+    a few dozen times per second instead of once per message. The caller keeps its
     send slot until ``record`` returns, so rows sent but not yet recorded stay within the in-flight
     bound.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lock: asyncio.Lock | None = None, linger: float = 0.02) -> None:
         self.db = db
+        self.lock = lock
+        self.linger = linger
         self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._closed = False
@@ -200,6 +240,8 @@ class OutcomeWriter:
     async def run(self) -> None:
         while True:
             await self._wake.wait()
+            if not self._closed:
+                await asyncio.sleep(self.linger)  # let the outcomes of concurrent sends gather
             self._wake.clear()
             batch, self._queue = self._queue, []
             if batch:
@@ -209,7 +251,7 @@ class OutcomeWriter:
 
     async def write_now(self, *outcomes: Outcome) -> None:
         """Record outcomes at once, in one transaction (outside a dispatch run)."""
-        async with self.db.uow() as uow:
+        async with self.lock or nullcontext(), self.db.uow() as uow:
             await uow.session.exec(_outcome, params=[outcome.params() for outcome in outcomes])
             await uow.commit()
 

@@ -92,6 +92,8 @@ class Worker:
         self._lock_connection: AsyncConnection | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[Any]] = set()
+        self._dispatch_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -99,8 +101,8 @@ class Worker:
         """Build the jobs afresh and start; if this process leads, run the ``@on_start`` hooks."""
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         for job in self.jobs.values():
-            if job.name == DISPATCH_JOB and not self.dispatch:
-                continue
+            if job.name == DISPATCH_JOB:
+                continue  # run by the dispatch loop below
             if job.leader_only and not self.schedules:
                 continue
             self._add_periodic(job)
@@ -109,6 +111,8 @@ class Worker:
             self._add_internal("scheduler.resync", self.resync_seconds, self._resync)
         _WORKERS[id(self.services)] = self
         self._scheduler.start()
+        if self.dispatch:
+            self._dispatch_task = asyncio.create_task(self._dispatch_loop(), name="parvis-dispatch")
         if self.schedules:
             await self._elect()
 
@@ -118,12 +122,44 @@ class Worker:
             return
         self._scheduler.pause()
         self.dispatcher.stop()
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=self.stop_timeout)
+        self._wake.set()
+        waiting = set(self._running) | ({self._dispatch_task} if self._dispatch_task else set())
+        if waiting:
+            await asyncio.wait(waiting, timeout=self.stop_timeout)
+        if self._dispatch_task is not None:
+            self._dispatch_task.cancel()
+            self._dispatch_task = None
         self._scheduler.shutdown(wait=False)
         self._scheduler = None
         await self._release()
         _WORKERS.pop(id(self.services), None)
+
+    def wake(self) -> None:
+        """Dispatch now rather than at the next interval (call after committing new deliveries)."""
+        self._wake.set()
+
+    @property
+    def dispatch_interval(self) -> float:
+        job = self.jobs.get(DISPATCH_JOB)
+        return self.intervals.get(DISPATCH_JOB, job.seconds if job else 5.0)
+
+    async def _dispatch_loop(self) -> None:
+        """Dispatch until stopped: again at once while rows keep settling, else after the interval
+        or a ``wake``. A loop rather than an interval job: a long round is one run, not a run that
+        makes every later trigger skip (and log it)."""
+        while not self.dispatcher.stopping:
+            try:
+                settled = await self.dispatcher.run_once()
+            except Exception:
+                log.exception("dispatching failed; retrying in %s s", self.dispatch_interval)
+                settled = 0
+            if settled or self.dispatcher.stopping:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.dispatch_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
 
     # -- campaign jobs -------------------------------------------------------------------------------
 
@@ -181,10 +217,7 @@ class Worker:
     async def _run_periodic(self, job: PeriodicJob) -> None:
         if job.leader_only and not self.is_leader:
             return
-        if job.name == DISPATCH_JOB:
-            await self._tracked(job.name, self.dispatcher.run_once)
-        else:
-            await self._tracked(job.name, job.function, self.services)
+        await self._tracked(job.name, job.function, self.services)
 
     async def _run(self, job_id: str, function: Callable[..., Awaitable[Any]], *args: Any) -> None:
         if self.is_leader:

@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import select, update
 
 from core.context import Services
-from core.db import Database
+from core.db import Database, UnitOfWork
 from core.dispatcher import Dispatcher
 from core.errors import DeliveryError
 from core.messages import Reply
 from core.models import Delivery, Member
-from core.outbox import Target, enqueue
+from core.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue
 from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
 from core.ratelimit import Rate, RateLimiter, TokenBucket
 from tests.delivery_support import PURPOSE, make_round
@@ -282,3 +282,41 @@ async def test_dispatcher_sends_at_the_limiter_pace(services: Services) -> None:
     assert await Dispatcher(services, concurrency=4, limiter=limiter).run_once() == 12
     assert len(stamps) == 12
     assert sorted(stamps) == pytest.approx([0.0, 0.0] + [0.25 * i for i in range(1, 11)])
+
+
+async def test_a_batch_renderer_gets_the_claimed_rows_together(
+        services: Services, messenger: FakeMessenger) -> None:
+    batches: list[int] = []
+
+    @batch_renderer("test.batch")
+    async def render_all(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
+        batches.append(len(deliveries))
+        addresses = await addresses_of(uow, (int(d.target_id) for d in deliveries))
+        return [Outgoing(a, Reply(text="hi")) if (a := addresses.get(int(d.target_id))) else None
+                for d in deliveries]
+
+    round_id, targets = await make_round(services.db, 9, services.clock.now())
+    async with services.db.uow() as uow:
+        erased = await uow.session.get(Member, targets[0].member_id)
+        assert erased is not None
+        erased.erased_at = services.clock.now()
+        await enqueue(uow, round_id, "test.batch", targets, services.clock.now())
+        await uow.commit()
+    assert await Dispatcher(services, concurrency=4).run_once() == 9
+    assert sum(batches) == 9 and max(batches) > 1
+    assert [r.status for r in await rows(services.db)] == ["skipped"] + ["sent"] * 8
+    assert len(messenger.sent) == 8
+
+
+async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services: Services) -> None:
+    @batch_renderer("test.broken")
+    async def render_none(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
+        return []
+
+    round_id, targets = await make_round(services.db, 2, services.clock.now())
+    async with services.db.uow() as uow:
+        await enqueue(uow, round_id, "test.broken", targets, services.clock.now())
+        await uow.commit()
+    await Dispatcher(services).run_once()
+    assert [(r.status, r.last_error) for r in await rows(services.db)] == [
+        ("pending", "render failed: ValueError")] * 2
