@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import struct
-import subprocess
-import sys
 import uuid
 import zipfile
 import zlib
@@ -15,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.teams.package import PackageError, manifest, write_package
+from bots.cli import main
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
@@ -94,14 +93,14 @@ def test_bad_app_id_or_url_is_refused(app_id: str, url: str) -> None:
         manifest(app_id, url)
 
 
-def test_command_line_writes_the_package(tmp_path: Path) -> None:
+def test_command_line_writes_the_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "parvis-teams.zip"
-    done = subprocess.run([sys.executable, "-m", "bots.cli", "teams", "package", "--app-id", APP_ID,
-                           "--url", "https://parvis.example.com", "--out", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert zipfile.ZipFile(out).namelist()
-    bad = subprocess.run([sys.executable, "-m", "bots.cli", "teams", "package", "--app-id", "x",
-                          "--url", "https://parvis.example.com", "--out", str(out)],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert bad.returncode == 2 and "GUID" in bad.stderr
+    common = ["teams", "package", "--url", "https://parvis.example.com", "--out", str(out),
+              "--config", str(tmp_path / "none.toml")]
+    (tmp_path / "none.toml").write_text("")
+    assert main([*common, "--app-id", APP_ID]) == 0
+    assert sorted(zipfile.ZipFile(out).namelist()) == ["color.png", "manifest.json", "outline.png"]
+    capsys.readouterr()
+    assert main([*common, "--app-id", "x"]) == 2
+    assert "GUID" in capsys.readouterr().err
+    assert main(common) == 2  # no --app-id and none configured
