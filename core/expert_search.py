@@ -13,19 +13,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, case, false, literal, or_
+from sqlalchemy import Float, Integer, and_, bindparam, case, false, literal_column, or_
 from sqlmodel import col, func, select
 
 from core.db import Database, UnitOfWork
 from core.models import ExpertSkill, ExpertStatus, Member, Question, Skill, SkillAlias
+from core.models.base import UTCDateTime
 from core.skills import vocabulary
 from core.text import fold
 
 MAX_WINDOW = 4
+MAX_MASKED = 60
+ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
 _WORD = re.compile(r"[\w+#/.&-]+")
 _STOPWORDS = frozenset("""
@@ -58,15 +62,31 @@ _CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
 
 
 def _key(text: str) -> str:
-    return " ".join(fold(text).split())
+    """Folded, white space collapsed, words sorted: ``ratio`` on keys is ``token_sort_ratio``,
+    computed once for the vocabulary instead of once per comparison."""
+    return " ".join(sorted(fold(text).split()))
+
+
+async def _rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """Run a read on the session's connection (SQLAlchemy Core: no ORM bookkeeping per search)."""
+    connection = await uow.session.connection()
+    return list((await connection.execute(statement, params or {})).all())
+
+
+def _version_columns() -> list[Any]:
+    """Skill count, highest skill id, alias count: they change whenever the vocabulary does."""
+    return [select(func.count(col(Skill.id))).scalar_subquery(),
+            select(func.coalesce(func.max(col(Skill.id)), 0)).scalar_subquery(),
+            select(func.count()).select_from(SkillAlias).scalar_subquery()]
+
+
+def _as_version(values: Any) -> tuple[int, int, int]:
+    count, highest, aliases = values
+    return int(count), int(highest), int(aliases)
 
 
 async def _version(uow: UnitOfWork) -> tuple[int, int, int]:
-    skills = select(func.count(col(Skill.id))).scalar_subquery()
-    top = select(func.coalesce(func.max(col(Skill.id)), 0)).scalar_subquery()
-    aliases = select(func.count()).select_from(SkillAlias).scalar_subquery()
-    count, highest, alias_count = (await uow.session.exec(select(skills, top, aliases))).one()
-    return int(count), int(highest), int(alias_count)
+    return _as_version((await _rows(uow, select(*_version_columns())))[0])
 
 
 async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
@@ -83,9 +103,10 @@ async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
                       {c: i for i, c in enumerate(choices)})
 
 
-async def load_vocabulary(db: Database, uow: UnitOfWork) -> Vocabulary:
+async def load_vocabulary(db: Database, uow: UnitOfWork, version: tuple[int, int, int] | None = None,
+                          ) -> Vocabulary:
     """The vocabulary of ``db``, from the process cache unless a skill or alias was added or removed."""
-    version = await _version(uow)
+    version = version or await _version(uow)
     cached = _CACHE.get(db)
     if cached is None or cached.version != version:
         cached = _CACHE[db] = await _build(uow, version)
@@ -133,12 +154,13 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     learning" is one skill, not "machine" and "learning".
     """
     candidates: list[tuple[float, int, int, tuple[int, ...]]] = []
-    for start, end, window in _windows(words_of(text, question), question):
+    for start, end, phrase in _windows(words_of(text, question), question):
+        window = _key(phrase)
         exact = vocab.exact.get(window)
         if exact is not None:
             candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
             continue
-        found = process.extract(window, vocab.choices, scorer=fuzz.token_sort_ratio, processor=None,
+        found = process.extract(window, vocab.choices, scorer=fuzz.ratio, processor=None,
                                 score_cutoff=_cutoff(window, question), limit=8)
         if found:
             best = found[0][1]
@@ -175,7 +197,7 @@ class Expert:
     name: str
     title: str | None
     department: str | None
-    skills: tuple[str, ...]
+    skills: tuple[int, ...]
     level: int
     away: bool
     away_until: datetime | None
@@ -183,10 +205,11 @@ class Expert:
     score: float
 
 
-def _away(now: datetime) -> Any:
+def _away() -> Any:
     """SQL: the member is away now (away, and no end date or an end date still ahead)."""
     return and_(func.coalesce(ExpertStatus.away, false()),
-                or_(col(ExpertStatus.away_until).is_(None), col(ExpertStatus.away_until) > now))
+                or_(col(ExpertStatus.away_until).is_(None),
+                    col(ExpertStatus.away_until) > bindparam("now", type_=UTCDateTime())))
 
 
 def _load() -> Any:
@@ -194,59 +217,80 @@ def _load() -> Any:
             .where(col(Question.status).in_(OPEN_ASSIGNED)).group_by(col(Question.assignee_id)).subquery())
 
 
+@lru_cache(maxsize=128)
+def _ranking_statement(size: int, available_only: bool, by_load: bool, with_version: bool) -> Any:
+    """The ranking query for ``size`` matched skills, built once and reused with new parameters.
+
+    Skill ids and scores are bound (``s0``, ``w0``…), so a search costs no statement building. The
+    inner query ranks holders from the ``(skill_id, level, member_id)`` covering index plus the small
+    availability and load tables; only its top rows are joined to ``member`` for names (and to drop
+    erased members, which is why it keeps a margin). ``mask`` sums one bit per matched skill held
+    ((member, skill) is the primary key, so the sum is exact): which skills matched, in one integer.
+    """
+    skill, load = col(ExpertSkill.skill_id), _load()
+    ids = [bindparam(f"s{i}", type_=Integer()) for i in range(size)]
+    score = func.sum(case(*[(skill == ids[i], bindparam(f"w{i}", type_=Float())) for i in range(size)],
+                          else_=literal_column("0.0"))).label("score")
+    mask = func.sum(case(*[(skill == ids[i], literal_column(str(1 << i))) for i in range(size)],
+                         else_=literal_column("0"))).label("mask")
+    n = func.coalesce(func.max(load.c.n), 0).label("n")
+    is_away = func.max(case((_away(), 1), else_=0)).label("away")
+    level = func.max(ExpertSkill.level).label("level")
+    inner = (
+        select(col(ExpertSkill.member_id).label("member_id"), score, level, is_away, n, mask,
+               func.max(ExpertStatus.away_until).label("until"))
+        .outerjoin(ExpertStatus, col(ExpertStatus.member_id) == col(ExpertSkill.member_id))
+        .outerjoin(load, load.c.member_id == col(ExpertSkill.member_id))
+        .where(skill.in_(ids), col(ExpertSkill.member_id).not_in(bindparam("exclude", expanding=True)))
+        .group_by(col(ExpertSkill.member_id))
+    )
+    if available_only:
+        inner = inner.having(is_away == 0)
+
+    def order(c: Any) -> list[Any]:
+        if by_load:
+            return [c.n, c.score.desc(), c.level.desc(), c.member_id]
+        return [c.score.desc(), c.level.desc(), c.away, c.n, c.member_id]
+
+    top = inner.order_by(*order(inner.selected_columns)).limit(bindparam("inner_limit")).subquery()
+    statement = (select(top.c.member_id, top.c.score, top.c.level, top.c.away, top.c.n, top.c.mask,
+                        col(Member.display_name), col(Member.title), col(Member.department), top.c.until)
+                 .join(Member, col(Member.id) == top.c.member_id).where(col(Member.erased_at).is_(None))
+                 .order_by(*order(top.c)).limit(bindparam("limit")))
+    return statement.add_columns(*_version_columns()) if with_version else statement
+
+
+def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[int] | frozenset[int],
+             available_only: bool, by_load: bool, with_version: bool = False) -> tuple[list[int], Any]:
+    """The statement and parameters ranking the holders of ``scores``' skills (at most MAX_MASKED)."""
+    ids = sorted(scores, key=lambda i: -scores[i])[:MAX_MASKED]
+    params: dict[str, Any] = {"now": now, "limit": limit, "inner_limit": limit * 2 + ERASED_MARGIN,
+                              "exclude": sorted(exclude) or [0]}
+    for i, skill_id in enumerate(ids):
+        params[f"s{i}"], params[f"w{i}"] = skill_id, scores[skill_id]
+    return ids, (_ranking_statement(len(ids), available_only, by_load, with_version), params)
+
+
 async def rank_experts(
     uow: UnitOfWork, scores: dict[int, float], now: datetime, *, limit: int = 10,
     exclude: set[int] | frozenset[int] = frozenset(), available_only: bool = False, by_load: bool = False,
 ) -> list[Expert]:
-    """The holders of the matched skills, best first.
+    """The holders of the matched skills, best first, with what the list shows, in one query.
 
     Search order: summed match score, best level, available before away, fewest open questions.
     Routing (``by_load``) puts the fewest open questions first among the available ones.
     """
     if not scores:
         return []
-    load, away = _load(), _away(now)
-    score = func.sum(case({k: literal(v) for k, v in scores.items()}, value=col(ExpertSkill.skill_id),
-                          else_=literal(0.0)))
-    n, is_away = func.coalesce(func.max(load.c.n), 0), func.max(case((away, 1), else_=0))
-    statement = (
-        select(col(ExpertSkill.member_id), score, func.max(ExpertSkill.level), is_away, n)
-        .join(Member, col(Member.id) == col(ExpertSkill.member_id))
-        .outerjoin(ExpertStatus, col(ExpertStatus.member_id) == col(ExpertSkill.member_id))
-        .outerjoin(load, load.c.member_id == col(ExpertSkill.member_id))
-        .where(col(ExpertSkill.skill_id).in_(list(scores)), col(Member.erased_at).is_(None))
-        .group_by(col(ExpertSkill.member_id))
-    )
-    if exclude:
-        statement = statement.where(col(ExpertSkill.member_id).not_in(list(exclude)))
-    if available_only:
-        statement = statement.having(is_away == 0)
-    order = [n, score.desc()] if by_load else [score.desc(), func.max(ExpertSkill.level).desc(), is_away, n]
-    rows = (await uow.session.exec(statement.order_by(*order, col(ExpertSkill.member_id)).limit(limit))).all()
-    return await _details(uow, rows, scores)
+    ids, query = _ranking(scores, now, limit, exclude, available_only, by_load)
+    return [_expert(row, ids) for row in await _rows(uow, *query)]
 
 
-async def _details(uow: UnitOfWork, rows: Any, scores: dict[int, float]) -> list[Expert]:
-    ids = [row[0] for row in rows]
-    if not ids:
-        return []
-    members = {m.id: m for m in (await uow.session.exec(select(Member).where(col(Member.id).in_(ids))))}
-    statuses = {s.member_id: s for s in (await uow.session.exec(
-        select(ExpertStatus).where(col(ExpertStatus.member_id).in_(ids))))}
-    held: dict[int, list[tuple[float, str]]] = {}
-    for member_id, skill_id, name in (await uow.session.exec(
-        select(ExpertSkill.member_id, ExpertSkill.skill_id, Skill.name)
-        .join(Skill, col(Skill.id) == col(ExpertSkill.skill_id))
-        .where(col(ExpertSkill.member_id).in_(ids), col(ExpertSkill.skill_id).in_(list(scores))))).all():
-        held.setdefault(member_id, []).append((-scores[skill_id], name))
-    experts = []
-    for member_id, score, level, away, load in rows:
-        member, status = members[member_id], statuses.get(member_id)
-        experts.append(Expert(member_id, member.display_name, member.title, member.department,
-                              tuple(name for _, name in sorted(held.get(member_id, []))), int(level),
-                              bool(away), status.away_until if status and away else None, int(load),
-                              float(score)))
-    return experts
+def _expert(row: Any, ids: list[int]) -> Expert:
+    member_id, score, level, away, load, mask, name, title, department, until = row[:10]
+    held = tuple(skill_id for bit, skill_id in enumerate(ids) if int(mask or 0) >> bit & 1)
+    return Expert(member_id, name, title, department, held, int(level), bool(away),
+                  until if away else None, int(load), float(score))
 
 
 @dataclass(frozen=True)
@@ -256,14 +300,33 @@ class SearchResult:
     skills: tuple[str, ...]
     experts: list[Expert]
     suggestions: list[str]
+    names: dict[int, str]
+
+    def skills_of(self, expert: Expert) -> list[str]:
+        """The expert's matching skills, by name, best match first."""
+        return [self.names[i] for i in expert.skills]
 
 
 async def find_experts(db: Database, uow: UnitOfWork, topic: str, now: datetime, limit: int = 10,
                        ) -> SearchResult:
-    """``expert find``: the skills the topic names, and their experts ranked."""
-    vocab = await load_vocabulary(db, uow)
-    scores = match_skills(vocab, topic)
+    """``expert find``: the skills the topic names, and their experts ranked.
+
+    One database round trip in the usual case: the ranking query also returns the vocabulary version,
+    and only when that differs from the cached vocabulary (or nothing matched) is the search redone
+    with a fresh one.
+    """
+    vocab = _CACHE.get(db) or await load_vocabulary(db, uow)
+    while True:
+        scores = match_skills(vocab, topic)
+        rows: list[Any] = []
+        if scores:
+            ids, query = _ranking(scores, now, limit, frozenset(), False, False, with_version=True)
+            rows = await _rows(uow, *query)
+        version = _as_version(rows[0][10:13]) if rows else await _version(uow)
+        if version == vocab.version:
+            break
+        vocab = await load_vocabulary(db, uow, version)
+    experts = [_expert(row, ids) for row in rows]
     skills = tuple(vocab.names[i] for i in sorted(scores, key=lambda i: -scores[i]))
-    experts = await rank_experts(uow, scores, now, limit=limit)
     suggestions = [] if experts else [s for s in suggest(vocab, topic) if s not in skills]
-    return SearchResult(skills, experts, suggestions)
+    return SearchResult(skills, experts, suggestions, vocab.names)

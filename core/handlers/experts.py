@@ -17,7 +17,7 @@ from core import skills
 from core.commands import Args, command
 from core.context import Context
 from core.errors import InvalidInput, UsageError
-from core.expert_search import Expert, find_experts
+from core.expert_search import Expert, SearchResult, find_experts
 from core.messages import Reply, Section
 from core.models import Answer, ExpertStatus, Question
 from core.schedules import zone
@@ -89,10 +89,10 @@ async def me(ctx: Context, args: Args) -> Reply:
     return Reply(text=text, title=ctx.t("expert.me_title"))
 
 
-def _expert_section(ctx: Context, expert: Expert) -> Section:
+def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Section:
     who = " — ".join(p for p in (expert.name, ", ".join(x for x in (expert.title, expert.department) if x))
                      if p)
-    text = f"*{who}*\n" + ctx.t("expert.find_skills", skills=", ".join(expert.skills),
+    text = f"*{who}*\n" + ctx.t("expert.find_skills", skills=", ".join(result.skills_of(expert)),
                                 level=_level(ctx, expert.level))
     if expert.away:
         text += "\n" + (ctx.t("expert.find_away_until", date=_last_day(ctx, expert.away_until).isoformat())
@@ -110,7 +110,7 @@ async def find(ctx: Context, args: Args) -> Reply:
             return Reply(text=ctx.t("expert.find_none_suggest", topic=topic,
                                     suggestions=", ".join(result.suggestions)))
         return Reply(text=ctx.t("expert.find_none", topic=topic))
-    sections = tuple(_expert_section(ctx, e) for e in result.experts)
+    sections = tuple(_expert_section(ctx, e, result) for e in result.experts)
     title = ctx.t("expert.find_title", skills=", ".join(result.skills))
     return Reply(text="\n\n".join([title] + [s.text for s in sections]), title=title, sections=sections,
                  context=ctx.t("expert.find_hint"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from core.models.base import json_column, utcnow, when
@@ -34,6 +35,8 @@ class ExpertSkill(SQLModel, table=True):
     """A member's declared skill, level 1–3; ``referent`` marks the skill's referent."""
 
     __tablename__ = "expert_skill"
+    # Search reads holders of a skill best level first without touching the table (covering index).
+    __table_args__ = (Index("ix_expert_skill_skill_level", "skill_id", "level", "member_id"),)
 
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     skill_id: int = Field(foreign_key="skill.id", primary_key=True, index=True, ondelete="CASCADE")

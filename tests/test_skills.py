@@ -1,0 +1,113 @@
+"""Skills: the vocabulary file, canonical names, and the expert profile commands (add, remove, me,
+away, back) from the console chat."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from core.db import Database
+from core.errors import InvalidInput
+from core.handlers.experts import parse_day
+from core.models import ExpertSkill, ExpertStatus, MemberRole, Skill
+from core.ports import FakeClock
+from core.skills import alias_map, canonical, parse_wanted, vocabulary
+from core.text import fold
+
+
+def test_the_vocabulary_is_large_and_unambiguous() -> None:
+    table = vocabulary()
+    assert len(table) >= 80
+    seen: dict[str, str] = {}
+    for name, aliases in table.items():
+        for word in (name, *aliases):
+            assert seen.setdefault(fold(word), name) == name, f"{word!r} names {seen[fold(word)]} and {name}"
+    assert len(alias_map()) > 300
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("k8s", "kubernetes"), ("  Kubernetes ", "kubernetes"), ("ML", "machine learning"),
+    ("Apprentissage automatique", "machine learning"), ("gestion de projet", "project management"),
+    ("Négociation", "negotiation"), ("negociation", "negotiation"), ("API REST", "rest api"),
+    ("Basket  Weaving", "basket weaving"),
+])
+def test_canonical_names(typed: str, expected: str) -> None:
+    assert canonical(typed) == expected
+
+
+def test_skill_lists_with_levels() -> None:
+    wanted = parse_wanted('python:3, k8s (1); "gestion de projet" , , figma')
+    assert [(w.name, w.level) for w in wanted] == [("python", 3), ("k8s", 1), ("gestion de projet", None),
+                                                   ("figma", None)]
+    with pytest.raises(InvalidInput):
+        parse_wanted("python:7")
+    with pytest.raises(InvalidInput):
+        parse_wanted("x" * 101)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("until 2026-12-24", date(2026, 12, 24)), ("24/12", date(2026, 12, 24)), ("until 1/2", date(2027, 2, 1)),
+    ("24.12.2026", date(2026, 12, 24)), ("friday", date(2026, 3, 6)), ("jusqu'au lundi", date(2026, 3, 9)),
+    ("tomorrow", date(2026, 3, 3)), ("demain", date(2026, 3, 3)), ("next blue moon", None), ("31/02", None),
+])
+def test_away_dates(text: str, expected: date | None) -> None:
+    assert parse_day(text, date(2026, 3, 2)) == expected  # a Monday
+
+
+async def skills_of(db: Database, email_id: int) -> dict[str, tuple[int, bool]]:
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Skill.name, ExpertSkill.level, ExpertSkill.referent).join(
+            ExpertSkill, ExpertSkill.skill_id == Skill.id).where(ExpertSkill.member_id == email_id))).all()
+        return {name: (level, referent) for name, level, referent in rows}
+
+
+async def test_add_me_remove(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    ana = chat("ana@example.com")
+    reply = await ana.say("expert add k8s:3, Apprentissage automatique, basket weaving (1)")
+    assert not reply.error and "kubernetes (level 3, expert)" in reply.text and "basket weaving" in reply.text
+    assert await skills_of(db, 1) == {"kubernetes": (3, False), "machine learning": (2, False),
+                                      "basket weaving": (1, False)}
+    await ana.say("expert add kubernetes, ML:1")
+    assert (await skills_of(db, 1))["kubernetes"] == (3, False), "no level given keeps the level"
+    assert (await skills_of(db, 1))["machine learning"] == (1, False)
+    me = await ana.say("expert me")
+    assert "kubernetes (level 3, expert)" in me.text and "available" in me.text and "answered: 0" in me.text
+    assert "removed" in (await ana.say("expert remove k8s")).text
+    missing = await ana.say("expert remove cooking")
+    assert missing.error and "machine learning" in missing.text
+    bad = await ana.say("expert add python:9")
+    assert bad.error and "level" in bad.text and "python" not in await skills_of(db, 1)
+    empty = await ana.say("expert add , ;")
+    assert empty.error and "expert add" in empty.text
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(Skill).where(Skill.name == "k8s"))).first() is None
+
+
+async def test_a_referent_becomes_referent_for_the_skills(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    lea = chat("lea@example.com")
+    await lea.say("help")
+    async with db.uow() as uow:
+        uow.session.add(MemberRole(member_id=1, role="referent", granted_at=clock.now()))
+        await uow.commit()
+    reply = await lea.say("expert add gestion de projet")
+    assert "referent for: project management" in reply.text
+    assert await skills_of(db, 1) == {"project management": (2, True)}
+    assert "referent" in (await lea.say("expert me")).text
+
+
+async def test_away_and_back(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    bob = chat("bob@example.com")
+    assert "until 2026-03-06 included" in (await bob.say("expert away until friday")).text
+    assert "2026-03-06" in (await bob.say("expert me")).text
+    bad = await bob.say("expert away until someday")
+    assert bad.error and "2026-12-24" in bad.text
+    past = await bob.say("expert away until 2020-01-01")
+    assert past.error and "past" in past.text
+    assert "Welcome back" in (await bob.say("expert back")).text
+    async with db.uow() as uow:
+        status = await uow.session.get(ExpertStatus, 1)
+        assert status is not None and not status.away and status.away_until is None
+    fr = await chat("zoe@example.com", "fr").say("expert away jusqu'au 24/12")
+    assert "jusqu’au 2026-12-24 inclus" in fr.text
