@@ -31,7 +31,7 @@ MAX_WINDOW = 4
 MAX_MASKED = 60
 ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
-_WORD = re.compile(r"[\w+#/.&-]+")
+_WORD = re.compile(r"[\w+#/.&]+")
 _STOPWORDS = frozenset("""
 a an and or the of on in to for with without from by at as is are be how what who which where when
 do does i we you my our your can could should would it this that there some any about into using use
@@ -64,7 +64,7 @@ _CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
 def _key(text: str) -> str:
     """Folded, white space collapsed, words sorted: ``ratio`` on keys is ``token_sort_ratio``,
     computed once for the vocabulary instead of once per comparison."""
-    return " ".join(sorted(fold(text).split()))
+    return " ".join(sorted(fold(text).replace("-", " ").replace("_", " ").split()))
 
 
 async def _rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
@@ -153,12 +153,17 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     compete and the best one (longer phrases get a small bonus) claims its words, so "machine
     learning" is one skill, not "machine" and "learning".
     """
+    phrases = _windows(words_of(text, question), question)
+    windows = [(start, end, _key(phrase)) for start, end, phrase in phrases]
     candidates: list[tuple[float, int, int, tuple[int, ...]]] = []
-    for start, end, phrase in _windows(words_of(text, question), question):
-        window = _key(phrase)
+    exact_words: set[int] = set()
+    for start, end, window in windows:  # exact names and aliases first: dictionary lookups
         exact = vocab.exact.get(window)
         if exact is not None:
             candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
+            exact_words |= set(range(start, end)) if end - start > 1 else set()
+    for start, end, window in windows:  # then fuzzy, except inside a phrase already found exactly
+        if window in vocab.exact or set(range(start, end)) <= exact_words:
             continue
         found = process.extract(window, vocab.choices, scorer=fuzz.ratio, processor=None,
                                 score_cutoff=_cutoff(window, question), limit=8)
