@@ -17,12 +17,13 @@ Who is actually messaged is decided again at send time by the renderers (``core.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from core.answers import answered, respondent_key, server_secret
 from core.calendars import country_of, is_holiday
@@ -31,7 +32,7 @@ from core.db import UnitOfWork
 from core.jobs import periodic
 from core.models import Campaign, Delivery, Member, Round
 from core.outbox import Target, enqueue
-from core.schedules import earliest, instant, latest, occurrences
+from core.schedules import earliest, instant, latest, occurrences, occurrences_from
 
 if TYPE_CHECKING:
     from core.context import Services
@@ -102,17 +103,26 @@ async def create_round(uow: UnitOfWork, campaign: Campaign, index: int, wall: da
     return round_id
 
 
-async def _last_index(uow: UnitOfWork, campaign_id: int) -> int:
-    statement = select(func.max(Round.index)).where(Round.campaign_id == campaign_id)
-    return int((await uow.session.exec(statement)).one() or 0)
+async def last_round(uow: UnitOfWork, campaign_id: int) -> Round | None:
+    statement = select(Round).where(Round.campaign_id == campaign_id).order_by(col(Round.index).desc())
+    return (await uow.session.exec(statement.limit(1))).first()
+
+
+def upcoming(campaign: Campaign, last: Round | None) -> Iterator[tuple[int, datetime]]:
+    """The campaign's occurrences from its last round on (or from its start)."""
+    schedule = schedule_of(campaign)
+    if last is None or not last.wall:
+        return occurrences(schedule)
+    return occurrences_from(schedule, last.index, datetime.fromisoformat(last.wall))
 
 
 async def materialise_campaign(uow: UnitOfWork, campaign: Campaign, now: datetime) -> int:
     """Create the rounds of one campaign that are due and not yet created; returns how many."""
     assert campaign.id is not None
-    last, zone, created = await _last_index(uow, campaign.id), campaign.timezone or None, 0
+    latest_round = await last_round(uow, campaign.id)
+    last, zone, created = latest_round.index if latest_round else 0, campaign.timezone or None, 0
     close_after = timedelta(minutes=campaign.close_after_minutes)
-    for scanned, (index, wall) in enumerate(occurrences(schedule_of(campaign))):
+    for scanned, (index, wall) in enumerate(upcoming(campaign, latest_round)):
         if earliest(wall, zone) > now or scanned >= MAX_SCAN:
             break
         if index <= last or latest(wall, zone) + close_after <= now:
@@ -125,10 +135,10 @@ async def materialise_campaign(uow: UnitOfWork, campaign: Campaign, now: datetim
     return created
 
 
-def next_wall(campaign: Campaign, now: datetime) -> datetime | None:
+def next_wall(campaign: Campaign, last: Round | None, now: datetime) -> datetime | None:
     """The wall-clock time of the next round still to come, if any (within the scan limit)."""
     zone = campaign.timezone or None
-    for scanned, (_index, wall) in enumerate(occurrences(schedule_of(campaign))):
+    for scanned, (_index, wall) in enumerate(upcoming(campaign, last)):
         if earliest(wall, zone) > now:
             return wall
         if scanned >= MAX_SCAN:
@@ -136,10 +146,10 @@ def next_wall(campaign: Campaign, now: datetime) -> datetime | None:
     return None
 
 
-def schedule_over(campaign: Campaign, now: datetime) -> bool:
+def schedule_over(campaign: Campaign, last: Round | None, now: datetime) -> bool:
     """Whether no round of the campaign remains to come (a schedule too long to scan is not over)."""
     zone = campaign.timezone or None
-    for scanned, (_index, wall) in enumerate(occurrences(schedule_of(campaign))):
+    for scanned, (_index, wall) in enumerate(upcoming(campaign, last)):
         if earliest(wall, zone) > now or scanned >= MAX_SCAN:
             return False
     return True
@@ -241,7 +251,8 @@ async def close_due(services: Services) -> int:
             closed += await close_round(uow, round_, campaign, now)
         for campaign in await _active_campaigns(uow):
             assert campaign.id is not None
-            if schedule_over(campaign, now) and not await open_rounds(uow, campaign.id):
+            last = await last_round(uow, campaign.id)
+            if schedule_over(campaign, last, now) and not await open_rounds(uow, campaign.id):
                 campaign.status = "closed"
                 uow.session.add(campaign)
         await uow.commit()

@@ -176,19 +176,49 @@ def prepare(schedule: Schedule) -> tuple[Schedule, Iterator[datetime]]:
     return schedule, iter(rule)
 
 
+def _guarded(candidates: Iterator[datetime]) -> Iterator[datetime]:
+    """The candidates until the calendar runs out (year 9999), which dateutil reports as ValueError."""
+    try:
+        yield from candidates
+    except (ValueError, OverflowError):
+        return
+
+
 def occurrences(schedule: Schedule) -> Iterator[tuple[int, datetime]]:
-    """``(index, wall-clock time)`` of every round held, index from 1, weekends skipped if asked."""
+    """``(index, wall-clock time)`` of every round held, index from 1, weekends skipped if asked.
+
+    Stops after ``MAX_CANDIDATES`` candidates in a row were skipped (a rule left with nothing to hold).
+    """
     schedule, candidates = prepare(schedule)
-    index = 0
-    for wall in candidates:
+    index = skipped = 0
+    for wall in _guarded(candidates):
         if schedule.until is not None and wall > schedule.until:
             return
         if schedule.skip_weekends and wall.weekday() >= 5:
+            skipped += 1
+            if skipped > MAX_CANDIDATES:
+                return
             continue
+        skipped = 0
         index += 1
         yield index, wall
         if schedule.count is not None and index >= schedule.count:
             return
+
+
+def occurrences_from(schedule: Schedule, index: int, wall: datetime) -> Iterator[tuple[int, datetime]]:
+    """The occurrences from a known one on (``wall``, numbered ``index``), numbered as from the start.
+
+    Restarting the rule at one of its own occurrences keeps its phase (weekday, day of month,
+    interval), so a campaign running for years is not replayed from its first day at every run.
+    """
+    schedule, _ = prepare(schedule)
+    remaining = schedule.count - index + 1 if schedule.count is not None else None
+    if remaining is not None and remaining < 1:
+        return
+    rest = replace(schedule, start=wall, count=remaining)
+    for number, found in occurrences(rest):
+        yield index + number - 1, found
 
 
 def first(schedule: Schedule) -> datetime | None:

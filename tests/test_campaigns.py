@@ -227,17 +227,18 @@ async def test_channel_mode_posts_in_linked_channels(chat, db, clock, messenger,
 
 
 async def test_daily_prompts_across_march_dst_through_the_outbox(chat, db, clock, services) -> None:  # type: ignore[no-untyped-def]
-    """Ticking every hour over the last Sunday of March: one prompt a day each, at local 09:30."""
+    """Ticking every hour of the working morning over the last Sunday of March: one prompt a day each,
+    at local 09:30 (07:30 or 08:30 UTC in Paris, 13:30 UTC in New York)."""
     from core.schedules import zone
 
     await demo_group(chat, db, (BOB, CARL))
     await create(chat, recurrence="FREQ=DAILY", start="2026-03-27", count="4", skip_weekends="no",
                  close_after="20", reminders="0")
     await ok(chat(ANA), "campaign start 1")
-    clock.current = at("2026-03-26T12:30")
-    while clock.current < at("2026-03-31T00:00"):
-        await tick(services)
-        clock.current += timedelta(hours=1)
+    for day in (26, 27, 28, 29, 30):
+        for hour in range(5, 16):
+            clock.current = at(f"2026-03-{day}T{hour:02d}:30")
+            await tick(services)
     async with db.uow() as uow:
         rows = (await uow.session.exec(select(Delivery.target_id, Delivery.sent_at)
                                        .where(Delivery.purpose == "prompt", Delivery.status == "sent"))).all()

@@ -85,7 +85,11 @@ def test_rules_that_never_fire_are_found_quickly(rule: str) -> None:
 
 
 def test_weekend_only_rule_with_weekends_skipped_never_fires() -> None:
-    assert first(Schedule(datetime(2026, 3, 2, 9, 30), "FREQ=WEEKLY;BYDAY=SA,SU", skip_weekends=True)) is None
+    schedule = Schedule(datetime(2026, 3, 2, 9, 30), "FREQ=WEEKLY;BYDAY=SA,SU", skip_weekends=True)
+    assert first(schedule) is None
+    started = timer.perf_counter()
+    assert list(occurrences(schedule)) == []       # ends instead of searching until the year 9999
+    assert timer.perf_counter() - started < 0.5
 
 
 def test_holidays_by_country_of_the_time_zone() -> None:
@@ -113,3 +117,19 @@ class _no_error:
 
     def __exit__(self, *exc: object) -> bool:
         return False
+
+
+@pytest.mark.parametrize("rule", ["FREQ=WEEKLY;BYDAY=TU,TH;INTERVAL=2", "FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO",
+                                  "FREQ=MONTHLY", "FREQ=DAILY;COUNT=9", "30 9 * * 1-5", "FREQ=WEEKLY"])
+@pytest.mark.parametrize("skip", [False, True])
+def test_restarting_from_a_known_round_continues_the_same_series(rule: str, skip: bool) -> None:
+    from itertools import islice
+
+    from core.schedules import occurrences_from
+
+    schedule = Schedule(datetime(2026, 1, 29, 9, 30), rule, skip_weekends=skip)
+    series = list(islice(occurrences(schedule), 12))
+    assert len(series) == (9 if "COUNT" in rule else 12)
+    for index, wall in series[:6]:
+        resumed = list(islice(occurrences_from(schedule, index, wall), len(series) - index + 1))
+        assert resumed == series[index - 1:]

@@ -109,7 +109,9 @@ async def _details(ctx: Context, campaign: Campaign) -> list[str]:
               reminder=(campaign.reminder_after_minutes or 0) // 60,
               close=campaign.close_after_minutes // 60),
     ]
-    upcoming = rounds.next_wall(campaign, ctx.services.clock.now()) if campaign.status != "closed" else None
+    last = await rounds.last_round(ctx.uow, campaign.id)
+    now = ctx.services.clock.now()
+    upcoming = rounds.next_wall(campaign, last, now) if campaign.status != "closed" else None
     if upcoming is not None:
         lines.append(ctx.t("campaign.field_next", when=f"{upcoming:%Y-%m-%d %H:%M}", zone=zone))
     if campaign.anonymous:
