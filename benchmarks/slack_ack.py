@@ -1,0 +1,295 @@
+"""Slack acknowledgement benchmark: signed slash commands against ``parvis serve``, beside a bare
+aiohttp handler measured in the same run.
+
+    .venv/bin/python benchmarks/slack_ack.py [--requests 3000] [--database-url postgresql+asyncpg://…]
+
+What runs: a fake Slack Web API in this process (``tests/fakes/slack_api.py``: ``auth.test`` once,
+``users.info`` once per user), ``parvis serve`` as a subprocess on a free port with ``[slack]``
+pointing at the fake, and, in another subprocess, a bare aiohttp app whose POST handler reads the body
+and answers a fixed JSON (the ceiling of any aiohttp app on this machine). A loopback load generator
+sends signed slash commands (``help``, ``expert find python``, ``group list``, round robin, from 50
+Slack users) with 50 concurrent connections and then with one, and prints requests/s and p50/p99
+acknowledgement latency for both servers and the ratios.
+
+Targets (issue 5): at 50 connections, throughput ≥ 0.25× the bare handler's and p99 < 100 ms; with one
+connection, p50 < 2 ms. The load generator is one Python process: with 2 cores it shares the machine
+with the server under test, which caps the bare handler's figure too (the ratio is then generous to
+Parvis; it is printed as measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user  # noqa: E402
+
+SECRET = "benchmark-signing-secret"
+USERS = [f"U{n:04d}" for n in range(50)]
+COMMANDS = ("help", "expert find python", "group list")
+REFERENCES = ("bare", "bolt", "adapter")
+LABELS = {"bare": "bare aiohttp", "bolt": "default Bolt, instant ack",
+          "adapter": "parvis adapter, instant core", "parvis": "parvis serve /slack/events"}
+
+
+def serve_reference(kind: str, port: int, api_url: str) -> None:
+    """The reference servers, each in its own process like ``parvis serve``.
+
+    ``bare``: an aiohttp handler that reads the body and answers JSON. ``bolt``: a default Bolt app
+    (``process_before_response=False``) whose listener acks at once. ``adapter``: Parvis's Slack
+    adapter with a core that answers instantly, to separate the adapter's cost from the core's.
+    """
+    from aiohttp import web
+
+    app = web.Application()
+    if kind == "bare":
+        async def handle(request: web.Request) -> web.Response:
+            await request.read()
+            return web.json_response({"response_type": "ephemeral", "text": "ok"})
+
+        app.router.add_post("/slack/events", handle)
+    elif kind == "bolt":
+        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+        from slack_bolt.app.async_app import AsyncApp
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url), signing_secret=SECRET)
+
+        @bolt.command("/parvis")
+        async def ack_at_once(ack):  # type: ignore[no-untyped-def]
+            await ack(text="ok")
+
+        async def handle(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+        app.router.add_post("/slack/events", handle)
+    else:
+        from adapters.slack.app import build_slack
+        from bots.config import SlackConfig
+        from core.context import Services
+        from core.db import Database
+        from core.messages import Reply
+
+        class InstantRouter:
+            services = Services(db=Database("sqlite+aiosqlite:///:memory:"))
+
+            async def handle(self, invocation: object) -> Reply:
+                return Reply(text="ok")
+
+        config = SlackConfig.model_validate({"bot_token": BOT_TOKEN, "signing_secret": SECRET,
+                                             "api_base_url": api_url})
+        adapter = build_slack(config, InstantRouter.services, InstantRouter())  # type: ignore[arg-type]
+        adapter.install(app)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        return (f"  {self.name:<42} {self.rate:8.0f} req/s   p50 {self.pct(50):6.2f} ms   "
+                f"p99 {self.pct(99):7.2f} ms   errors {self.errors}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def body(n: int, response_url: str) -> bytes:
+    form = {"token": "x", "team_id": "T0PARVIS", "team_domain": "bench", "channel_id": "C0BENCH",
+            "channel_name": "bench", "user_id": USERS[n % len(USERS)], "user_name": "u", "command": "/parvis",
+            "text": COMMANDS[n % len(COMMANDS)], "api_app_id": "A0PARVIS", "is_enterprise_install": "false",
+            "response_url": response_url, "trigger_id": f"1.2.{n}"}
+    return urlencode(form).encode()
+
+
+def signed(data: bytes) -> dict[str, str]:
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=data.decode())
+    return {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature}
+
+
+async def load(name: str, url: str, bodies: list[bytes], connections: int) -> Result:
+    """Send every body (signed just before the run) over ``connections`` keep-alive connections."""
+    requests = [(data, signed(data)) for data in bodies]
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(requests)
+    connector = aiohttp.TCPConnector(limit=connections, force_close=False)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal errors
+            for data, headers in queue:
+                start = time.perf_counter()
+                async with session.post(url, data=data, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        errors += 1
+                latencies.append(time.perf_counter() - start)
+
+        begin = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        seconds = time.perf_counter() - begin
+    return Result(name, len(requests), seconds, latencies, errors)
+
+
+async def wait_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with status {process.returncode}")
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def write_config(directory: Path, port: int, api: FakeSlackApi, database_url: str) -> Path:
+    path = directory / "parvis.toml"
+    path.write_text(f"""
+[server]
+port = {port}
+[database]
+url = "{database_url}"
+[scheduler]
+enabled = false
+[slack]
+bot_token = "{BOT_TOKEN}"
+signing_secret = "{SECRET}"
+api_base_url = "{api.base_url}"
+""")
+    return path
+
+
+def start(argv: list[str], directory: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for variable in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PARVIS_DATABASE_URL"):
+        env.pop(variable, None)
+    log = (directory / f"server-{len(list(directory.glob('server-*')))}.log").open("wb")
+    return subprocess.Popen(argv, cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
+async def seed(url: str, api: FakeSlackApi) -> None:
+    """Groups and experts to find, and every user seen once (their users.info is then cached)."""
+    setup = ["group create Data Science -- models", "group create Kubernetes Guild", "expert add python, sql"]
+    bodies = [body(0, api.response_url()).replace(b"text=help", urlencode({"text": text}).encode())
+              for text in setup]
+    bodies += [body(n, api.response_url()) for n in range(len(USERS) * 2)]
+    result = await load("warm-up", url, bodies, 1)
+    if result.errors:
+        raise RuntimeError(f"warm-up: {result.errors} requests failed")
+
+
+async def run(args: argparse.Namespace) -> None:
+    people = {u: user(u, f"{u.lower()}@bench.example", f"User {u}") for u in USERS}
+    api = await FakeSlackApi(users=people).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        database_url = args.database_url or f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+        ports = {name: free_port() for name in ("parvis", *REFERENCES)}
+        config = write_config(directory, ports["parvis"], api, database_url)
+        if not database_url.startswith("sqlite"):
+            subprocess.run([sys.executable, "-m", "bots.cli", "db", "upgrade", "--config", str(config)],
+                           cwd=directory, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        processes = {"parvis": start([sys.executable, "-m", "bots.cli", "serve", "--config", str(config)],
+                                     directory)}
+        for kind in REFERENCES:
+            processes[kind] = start([sys.executable, __file__, "--serve", kind, "--port", str(ports[kind]),
+                                     "--api", api.base_url], directory)
+        try:
+            for name, process in processes.items():
+                await wait_up(f"http://127.0.0.1:{ports[name]}/healthz", process)
+            urls = {name: f"http://127.0.0.1:{port}/slack/events" for name, port in ports.items()}
+            await seed(urls["parvis"], api)
+            report(database_url, await measure(args, api, urls), api)
+        finally:
+            for process in processes.values():
+                process.terminate()
+                process.wait(timeout=30)
+    await api.stop()
+
+
+async def measure(args: argparse.Namespace, api: FakeSlackApi,
+                  urls: dict[str, str]) -> dict[str, Result]:
+    results = {}
+    for connections, count in ((50, args.requests), (1, max(args.requests // 3, 300))):
+        bodies = [body(n, api.response_url()) for n in range(count)]
+        for name, label in LABELS.items():
+            results[f"{name} {connections}"] = await load(f"{label}, {connections} conn", urls[name],
+                                                          bodies, connections)
+    return results
+
+
+def report(database_url: str, results: dict[str, Result], api: FakeSlackApi) -> None:
+    backend = database_url.split(":", 1)[0]
+    print(f"\nSlack slash-command acknowledgement — {backend}, commands {', '.join(COMMANDS)}")
+    for result in results.values():
+        print(result.line())
+    high, low = results["parvis 50"], results["parvis 1"]
+    ratio = high.rate / results["bare 50"].rate
+    verdict = {True: "OK", False: "MISSED"}
+    print(f"  throughput at 50 conn: parvis {ratio:.2f}× bare (target ≥ 0.25×) {verdict[ratio >= 0.25]}; "
+          f"default Bolt {results['bolt 50'].rate / results['bare 50'].rate:.2f}×; "
+          f"adapter alone {results['adapter 50'].rate / results['bare 50'].rate:.2f}×")
+    print(f"  p99 at 50 conn: {high.pct(99):.1f} ms (target < 100 ms) {verdict[high.pct(99) < 100]}")
+    print(f"  p50 at 1 conn: {low.pct(50):.2f} ms (target < 2 ms) {verdict[low.pct(50) < 2]}; "
+          f"adapter alone {results['adapter 1'].pct(50):.2f} ms, "
+          f"default Bolt {results['bolt 1'].pct(50):.2f} ms, bare {results['bare 1'].pct(50):.2f} ms")
+    print(f"  users.info calls: {len(api.made('users.info'))} (once per user and server: the cache holds); "
+          f"answers sent after a 'working on it' ack: {len(api.responses)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=3000, help="requests at 50 connections")
+    parser.add_argument("--database-url", help="default: a throw-away SQLite file")
+    parser.add_argument("--serve", choices=REFERENCES, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve_reference(args.serve, args.port, args.api)
+    else:
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
