@@ -235,8 +235,8 @@ async def test_daily_prompts_across_march_dst_through_the_outbox(chat, db, clock
     await create(chat, recurrence="FREQ=DAILY", start="2026-03-27", count="4", skip_weekends="no",
                  close_after="20", reminders="0")
     await ok(chat(ANA), "campaign start 1")
-    for day in (26, 27, 28, 29, 30):
-        for hour in range(5, 16):
+    for day in (27, 28, 29, 30):
+        for hour in (6, 7, 8, 9, 12, 13, 14):
             clock.current = at(f"2026-03-{day}T{hour:02d}:30")
             await tick(services)
     async with db.uow() as uow:
