@@ -34,6 +34,7 @@ PLATFORM = "teams"
 class MemberInfo:
     email: str | None
     name: str | None
+    aad_object_id: str | None = None
 
 
 class MemberCache:

@@ -37,6 +37,7 @@ CARD_ACTION = "adaptiveCard/action"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 ERROR_TYPE = "application/vnd.microsoft.error"
 CONTACT_EVENTS = frozenset({"conversationUpdate", "installationUpdate"})
+MAX_MEMBERS_ADDED = 50
 
 
 class TurnHandler:
@@ -53,6 +54,7 @@ class TurnHandler:
                 await self._invoke(context)
             elif activity.type in CONTACT_EVENTS and activity.from_property is not None:
                 await self._contact(context)
+                await self._members_added(context)
         except Exception:
             log.exception("teams: %s turn failed", activity.type)
             await self._apologise(context)
@@ -108,6 +110,24 @@ class TurnHandler:
         await identity.remember(self.services, actor, identity.contact_of(activity, tenant))
         return actor
 
+    async def _members_added(self, context: TurnContext) -> None:
+        """People added to a team or chat with the bot: keep how to reach them (joined by e-mail to the
+        member they may already be on Slack or in the directory), so they can be messaged later."""
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        tenant = inbound.tenant_of(activity)
+        for account in (activity.members_added or [])[:MAX_MEMBERS_ADDED]:
+            if not account.id or account.id == bot_id or account.id == activity.from_property.id:
+                continue
+            info = await self._member(context, account.id)
+            aad = account.aad_object_id or info.aad_object_id
+            if not aad or not info.email:
+                continue  # without an e-mail it would be a new, unconnected member: wait until they speak
+            actor = Actor(platform=inbound.PLATFORM, tenant=tenant, user_id=aad, email=info.email,
+                          display_name=info.name or account.name)
+            await identity.remember(self.services, actor, {"service_url": activity.service_url,
+                                                           "tenant_id": tenant, "user": {"id": account.id}})
+
     async def _member(self, context: TurnContext, member_id: str) -> MemberInfo:
         """E-mail and name from ``TeamsInfo.get_member``, cached; nothing when Teams will not say."""
         key = (inbound.tenant_of(context.activity), member_id)
@@ -115,7 +135,8 @@ class TurnHandler:
         if info is None:
             try:
                 member = await TeamsInfo.get_member(context, member_id)
-                info = MemberInfo(member.email or member.user_principal_name, member.name)
+                info = MemberInfo(member.email or member.user_principal_name, member.name,
+                                  member.aad_object_id)
             except Exception as exc:  # the connector may refuse (emulator, guest, bot removed)
                 log.info("teams: no member details for %s: %s", member_id, type(exc).__name__)
                 info = MemberInfo(None, None)

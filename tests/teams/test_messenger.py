@@ -117,3 +117,29 @@ async def test_emulator_mode_is_loopback_only(services) -> None:
     app = web.Application()
     adapter.install(app)
     assert [r.resource.canonical for r in app.router.routes()] == ["/api/messages"]
+
+
+async def test_member_added_to_a_team_becomes_reachable(teams: TeamsClient, router, services) -> None:
+    from core.commands import Actor, Invocation
+    from core.directory import address_of, find_by_email
+
+    slack = Actor(platform="slack", tenant="T1", user_id="U_CHLOE", email="chloe@example.com")
+    await router.handle(Invocation(slack, "help"))
+    body = payload("message_channel", teams.connector.url, type="conversationUpdate",
+                   membersAdded=[{"id": "29:1chloe-bf-id", "aadObjectId": "aad-chloe"},
+                                 {"id": "29:1stranger-bf-id"}])
+    del body["text"], body["entities"]
+    status, _ = await teams.post(body)
+    assert status == 200
+    async with services.db.uow() as uow:
+        chloe = await find_by_email(uow, "chloe@example.com")
+        assert chloe is not None and chloe.id is not None
+        where = await address_of(uow, chloe.id)
+        on_teams = select(Identity.user_id).where(Identity.platform == "teams")
+        teams_ids = (await uow.session.exec(on_teams)).all()
+    assert where == MemberAddress("teams", TENANT, "aad-chloe")
+    assert sorted(teams_ids) == ["aad-ana", "aad-chloe"]  # the stranger (no e-mail known) is not stored
+    before = len(teams.connector.calls)
+    await teams.adapter.messenger.send_direct(where, Reply(text="Welcome to the team"))
+    create = teams.connector.calls[before]
+    assert create.path == "/v3/conversations" and create.body["members"] == [{"id": "29:1chloe-bf-id"}]
