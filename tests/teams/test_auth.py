@@ -73,3 +73,25 @@ async def test_keys_are_fetched_at_start_not_per_request(teams: TeamsClient) -> 
     await teams.say("help")
     await teams.say("help")
     assert teams.connector.metadata_fetches == fetches
+
+
+async def test_emulator_mode_accepts_unsigned_activities_on_loopback(services, connector) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from adapters.teams.app import build_teams
+    from adapters.teams.auth import BotSettings
+    from core.commands import CommandRouter
+
+    emulator = BotSettings(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
+    adapter = build_teams(emulator, CommandRouter(services), services, host="::1")
+    app = web.Application()
+    adapter.install(app)
+    before = len(connector.calls)
+    body = payload("message_personal", connector.url)
+    body["channelId"] = "emulator"
+    async with TestClient(TestServer(app)) as client:
+        response = await client.post("/api/messages", json=body)
+        assert response.status == 200
+    replies = [c for c in connector.calls[before:] if c.path.startswith("/v3/conversations/a:1personal-ana")]
+    assert replies and not replies[0].authorized  # the Emulator gets no bot token
