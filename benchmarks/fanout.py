@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel, col, func, select  # noqa: E402
 
 import core.models  # noqa: E402,F401
@@ -122,6 +122,10 @@ async def prepare(db: Database, recipients: int) -> None:
                  "conversation": {}} for i in ids])
             await enqueue(uow, round_.id, PURPOSE, [Target.member(i) for i in ids], now)
         await uow.commit()
+    if db.dialect == "postgresql":  # fresh tables: give the planner the statistics autovacuum would
+        async with db.engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
 
 
 async def unsettled(db: Database) -> int:
@@ -147,7 +151,7 @@ async def fan_out(url: str, recipients: int, limit: float, *, paced: bool,
     platform = RateLimitedPlatform(limit)
     services = Services(db=db, messengers={PLATFORM: platform})
     # configured a little under the platform's limit, with a burst under the platform's own
-    rates = {PLATFORM: Rate(limit * CLIENT_SHARE, burst=8)} if paced else {}
+    rates = {PLATFORM: Rate(limit * CLIENT_SHARE, burst=4)} if paced else {}
     dispatcher = Dispatcher(services, concurrency=concurrency, limiter=RateLimiter(rates, channel_rates={}))
     worker = Worker(services, dispatcher=dispatcher, jobs={DISPATCH_JOB: PERIODIC_JOBS[DISPATCH_JOB]},
                     hooks={}, intervals={DISPATCH_JOB: 0.2})
