@@ -13,6 +13,11 @@ periodic jobs and campaign schedule jobs; the others retry the lock every ``elec
 take over if the leader dies. Every process dispatches: claims use ``SKIP LOCKED``. On SQLite there is
 one process, which is the leader.
 
+Every process with ``dispatch`` on runs its ``Dispatcher`` in a loop of its own (not as an interval
+job: a long round is one run, and a run that outlasts the interval would make APScheduler skip and
+log every trigger meanwhile); it runs again at once while rows keep settling, else after the
+``outbox.dispatch`` interval, or as soon as ``worker.wake()`` is called after new rows were committed.
+
 Campaign features plug in with ``@on_start``: each hook gets the ``Worker`` and (re)creates its jobs
 from the database with ``worker.schedule(job_id, trigger, function, *args)``. Hooks run when a process
 becomes leader and again every ``resync_seconds`` (so a campaign started through another process is

@@ -145,3 +145,20 @@ async def test_only_one_process_leads_on_postgresql(db: Database, services: Serv
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_wake_dispatches_new_rows_before_the_interval(
+        services: Services, messenger: FakeMessenger) -> None:
+    worker = Worker(services, jobs={}, hooks={}, intervals={"outbox.dispatch": 3600})
+    await worker.start()
+    try:
+        await asyncio.sleep(0.05)  # the first, empty, dispatch run
+        round_id, targets = await make_round(services.db, 3, services.clock.now())
+        async with services.db.uow() as uow:
+            await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+            await uow.commit()
+        assert worker_of(services) is worker
+        worker.wake()
+        await eventually(lambda: len(messenger.sent) == 3, timeout=3.0)
+    finally:
+        await worker.stop()
