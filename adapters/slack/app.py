@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import inbound, outbound
 from adapters.slack.dedup import EventLedger
 from adapters.slack.events import Events
-from adapters.slack.identity import Profiles
+from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
 from core.commands import CommandRouter
 from core.context import Services
@@ -72,7 +72,7 @@ class SlackAdapter:
         self.router = router or CommandRouter(services)
         self.client = web_client(config, interactive=True)
         self.messenger = SlackMessenger(web_client(config, interactive=False))
-        self.profiles = Profiles(self.client)
+        self.profiles = Profiles(self.client, services.db)
         self.ledger = EventLedger(services.db, services.clock)
         self.tasks: set[asyncio.Task[Any]] = set()
         signing = _secret(config.signing_secret)
@@ -146,9 +146,16 @@ class SlackAdapter:
 
     async def quick(self, work: Callable[[], Awaitable[Reply]]) -> asyncio.Task[Reply] | Reply:
         """The reply if ``work`` ends within ``QUICK_SECONDS``, else the still running task."""
-        task = asyncio.ensure_future(work())
+        task = asyncio.ensure_future(self._unless_unknown(work))
         done, _ = await asyncio.wait({task}, timeout=QUICK_SECONDS)
         return task.result() if done else task
+
+    async def _unless_unknown(self, work: Callable[[], Awaitable[Reply]]) -> Reply:
+        """``work``'s reply, or "try again" when Slack cannot say who a new user is."""
+        try:
+            return await work()
+        except IdentityUnavailable:
+            return Reply(text=self.t(None)("slack.errors.identity_unavailable"), error=True)
 
     # ------------------------------------------------------------ commands
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:

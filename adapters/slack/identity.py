@@ -4,7 +4,9 @@ A slash command carries only the user id. The member behind it is found by e-mai
 Teams is the same member), so the first time a user appears ``users.info`` gives their e-mail, real
 name, time zone and locale (``fr-FR`` means French replies unless they chose ``lang``). The answer is
 kept in memory, so the common command costs no API call. When Slack cannot be asked (rate limited,
-down), the actor goes on with the user id alone: a known identity still resolves.
+down), a person Parvis already knows goes on with the user id alone (their identity resolves); a
+person never seen is asked to try again (``IdentityUnavailable``) rather than becoming a member without
+an e-mail, which would split them from their Teams or imported record for good.
 """
 
 from __future__ import annotations
@@ -16,14 +18,21 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
 
 from core.commands import Actor
+from core.db import Database
+from core.models import Identity
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 TTL_SECONDS = 6 * 3600
 MAX_ENTRIES = 20_000
+
+
+class IdentityUnavailable(Exception):
+    """Slack could not say who a never-seen user is; the request should be tried again later."""
 
 
 def actor_from_user(team: str, user: dict[str, Any]) -> Actor:
@@ -39,8 +48,10 @@ def actor_from_user(team: str, user: dict[str, Any]) -> Actor:
 class Profiles:
     """A bounded, time-limited cache of actors by (team, user id)."""
 
-    def __init__(self, client: AsyncWebClient, ttl: float = TTL_SECONDS, size: int = MAX_ENTRIES) -> None:
+    def __init__(self, client: AsyncWebClient, db: Database, ttl: float = TTL_SECONDS,
+                 size: int = MAX_ENTRIES) -> None:
         self.client = client
+        self.db = db
         self.ttl = ttl
         self.size = size
         self._cache: OrderedDict[tuple[str, str], tuple[float, Actor]] = OrderedDict()
@@ -70,8 +81,17 @@ class Profiles:
             self.lookups += 1
             response = await self.client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            if not await self._known(team, user_id):
+                log.warning("users.info for new user %s failed (%s): asking them to try again", user_id, exc)
+                raise IdentityUnavailable(user_id) from exc
             log.warning("users.info for %s failed (%s): continuing with the user id only", user_id, exc)
             return Actor(platform=PLATFORM, tenant=team, user_id=user_id)
         found = actor_from_user(team, response["user"])
         self.remember(found)
         return found
+
+    async def _known(self, team: str, user_id: str) -> bool:
+        statement = select(Identity.id).where(Identity.platform == PLATFORM, Identity.tenant == team,
+                                              Identity.user_id == user_id)
+        async with self.db.uow() as uow:
+            return (await uow.session.exec(statement)).first() is not None

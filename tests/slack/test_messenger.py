@@ -78,13 +78,20 @@ async def test_invitations_to_a_linked_channel(slack: Slack) -> None:
     assert call.args["channel"] == "C0DATA" and "U0LEA" in str(call.args["users"])
 
 
-async def test_a_429_storm_on_users_info_still_answers_every_command_once(slack: Slack) -> None:
-    """The interactive client waits out one 429; past that the command goes on with the user id."""
+async def test_a_429_storm_on_users_info_still_answers_every_command_once(slack: Slack, services) -> None:
+    """The interactive client waits out one 429; past that a known person goes on with their user id,
+    and a person never seen is asked to try again instead of becoming a member without an e-mail."""
+    await slack.command("help")  # Ana is known from now on
+    slack.adapter.profiles.forget(TEAM, ANA)
     slack.api.rate_limit("users.info", times=100, retry_after=0)
     status, ack = await slack.command("group create Data Science")
     assert status == 200 and "Data Science" in ack["text"]
     status, ack = await slack.command("group list")
     assert status == 200 and ack["text"].count("Data Science") == 1
+    status, ack = await slack.command("group join data-science", user_id="U0LEA")
+    assert status == 200 and "try again" in ack["text"]
+    async with services.db.uow() as uow:
+        assert len((await uow.session.exec(select(Member))).all()) == 1
     assert slack.api.responses == []  # nothing sent twice through response_url
 
 
