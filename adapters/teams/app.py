@@ -25,6 +25,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
 from adapters.teams import auth
+from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.turns import TurnHandler
 from core.commands import CommandRouter
 from core.context import Services
@@ -39,8 +40,6 @@ class TeamsAdapter:
 
     def __init__(self, settings: auth.BotSettings, router: CommandRouter, services: Services,
                  adapter: CloudAdapter) -> None:
-        from adapters.teams.messenger import TeamsMessenger
-
         self.settings, self.router, self.services, self.adapter = settings, router, services, adapter
         self.messenger = TeamsMessenger(adapter, settings.APP_ID, services)
         self.turns = TurnHandler(router, services, self.messenger)
