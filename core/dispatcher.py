@@ -157,7 +157,8 @@ class Dispatcher:
     async def _claim_or_release(self, slots: asyncio.Semaphore, free: int) -> list[Delivery]:
         rows: list[Delivery] = []
         try:
-            rows = await self.claim(free)
+            if not self._stopping:  # stopped while waiting for slots: claim nothing more
+                rows = await self.claim(free)
         finally:
             for _ in range(free - len(rows)):
                 slots.release()
