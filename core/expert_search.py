@@ -1,197 +1,38 @@
 """Who knows X: fuzzy matching over the skill vocabulary, then the index skill → experts.
 
-Searching never scans member rows with rapidfuzz. The vocabulary (every skill name, its database
-aliases and its ``prompts/skills.toml`` aliases, folded) is a few thousand strings held in memory per
-process and per database; it is rebuilt only when a cheap version query (skill count, highest skill id,
-alias count) says the vocabulary changed. A search is one fuzzy pass over the vocabulary per phrase
-window of the topic, then one indexed query over ``expert_skill`` by skill ids that ranks the experts
+Searching never scans member rows with rapidfuzz: ``core.skill_match`` matches the topic against the
+cached skill vocabulary, then one indexed query over ``expert_skill`` by skill ids ranks the experts
 in SQL (match score, level, availability, load) and returns only the page shown.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import Float, Integer, and_, bindparam, case, false, literal_column, or_
 from sqlmodel import col, func, select
 
 from core.db import Database, UnitOfWork
-from core.models import ExpertSkill, ExpertStatus, Member, Question, Skill, SkillAlias
+from core.models import ExpertSkill, ExpertStatus, Member, Question
 from core.models.base import UTCDateTime
-from core.skills import vocabulary
-from core.text import fold
+from core.skill_match import (  # noqa: F401  (match_skills, words_of: re-exported for callers)
+    as_version,
+    cached_vocabulary,
+    load_vocabulary,
+    match_skills,
+    read_rows,
+    read_version,
+    suggest,
+    version_columns,
+    words_of,
+)
 
-MAX_WINDOW = 4
 MAX_MASKED = 60
 ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
-_WORD = re.compile(r"[\w+#/.&]+")
-_STOPWORDS = frozenset("""
-a an and or the of on in to for with without from by at as is are be how what who which where when
-do does i we you my our your can could should would it this that there some any about into using use
-le la les un une des de du d l et ou en au aux pour avec sans sur dans par qui que quoi comment est
-sont je nous vous mon ma mes notre votre ce cet cette il elle on y a se sa son ses leur
-""".split())
-# Extra words ignored when matching a whole question, not a search topic: common verbs and nouns.
-_QUESTION_WORDS = frozenset("""
-need help anyone someone know knows knew please thanks hello hi question questions problem issue
-get got make set up want like best way work working why tell explain advice
-besoin aide quelqu'un quelqu sait savoir merci bonjour salut problème probleme faire mettre veux
-voudrais comment pourquoi meilleure facon façon conseil expliquer
-""".split()) | _STOPWORDS
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Folded names and aliases, each pointing to the skills it names."""
-
-    version: tuple[int, int, int]
-    choices: list[str]
-    skills_of: list[tuple[int, ...]]
-    names: dict[int, str]
-    exact: dict[str, int]
-
-
-_CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
-
-
-def _key(text: str) -> str:
-    """Folded, white space collapsed, words sorted: ``ratio`` on keys is ``token_sort_ratio``,
-    computed once for the vocabulary instead of once per comparison."""
-    return " ".join(sorted(fold(text).replace("-", " ").replace("_", " ").split()))
-
-
-async def _rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """Run a read on the session's connection (SQLAlchemy Core: no ORM bookkeeping per search)."""
-    connection = await uow.session.connection()
-    return list((await connection.execute(statement, params or {})).all())
-
-
-def _version_columns() -> list[Any]:
-    """Skill count, highest skill id, alias count: they change whenever the vocabulary does."""
-    return [select(func.count(col(Skill.id))).scalar_subquery(),
-            select(func.coalesce(func.max(col(Skill.id)), 0)).scalar_subquery(),
-            select(func.count()).select_from(SkillAlias).scalar_subquery()]
-
-
-def _as_version(values: Any) -> tuple[int, int, int]:
-    count, highest, aliases = values
-    return int(count), int(highest), int(aliases)
-
-
-async def _version(uow: UnitOfWork) -> tuple[int, int, int]:
-    return _as_version((await _rows(uow, select(*_version_columns())))[0])
-
-
-async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
-    names = dict((await uow.session.exec(select(Skill.id, Skill.name))).all())
-    by_key: dict[str, set[int]] = {}
-    for skill_id, name in names.items():
-        by_key.setdefault(_key(name), set()).add(skill_id)
-        for alias in vocabulary().get(name, ()):
-            by_key.setdefault(_key(alias), set()).add(skill_id)
-    for alias, skill_id in (await uow.session.exec(select(SkillAlias.alias, SkillAlias.skill_id))).all():
-        by_key.setdefault(_key(alias), set()).add(skill_id)
-    choices = list(by_key)
-    return Vocabulary(version, choices, [tuple(sorted(by_key[c])) for c in choices], names,
-                      {c: i for i, c in enumerate(choices)})
-
-
-async def load_vocabulary(db: Database, uow: UnitOfWork, version: tuple[int, int, int] | None = None,
-                          ) -> Vocabulary:
-    """The vocabulary of ``db``, from the process cache unless a skill or alias was added or removed."""
-    version = version or await _version(uow)
-    cached = _CACHE.get(db)
-    if cached is None or cached.version != version:
-        cached = _CACHE[db] = await _build(uow, version)
-    return cached
-
-
-def words_of(text: str, question: bool = False) -> list[str]:
-    """The words of a topic, folded; in a question, filler and short lower-case words are dropped."""
-    words = []
-    for raw in _WORD.findall(text.replace("'", " ").replace("’", " ")):
-        raw = raw.strip(".-/")
-        word = fold(raw)
-        if not word:
-            continue
-        if question and (word in _QUESTION_WORDS or (len(word) <= 2 and not raw.isupper())):
-            word = ""
-        words.append(word)
-    return words
-
-
-def _cutoff(window: str, question: bool) -> float:
-    """Short words must match exactly ("go" is not "git"); long ones tolerate a typo or two."""
-    if len(window) <= 3:
-        return 100
-    return 86 if question else 80
-
-
-def _windows(words: list[str], question: bool) -> list[tuple[int, int, str]]:
-    stop = _QUESTION_WORDS if question else _STOPWORDS
-    found = []
-    for size in range(1, MAX_WINDOW + 1):
-        for start in range(len(words) - size + 1):
-            part = words[start:start + size]
-            if not part[0] or not part[-1] or part[0] in stop or part[-1] in stop or "" in part:
-                continue
-            found.append((start, start + size, " ".join(part)))
-    return found
-
-
-def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
-    """Skill id → match score (0–100) for every skill the text mentions.
-
-    Each phrase window of up to four words is matched against the vocabulary; overlapping windows
-    compete and the best one (longer phrases get a small bonus) claims its words, so "machine
-    learning" is one skill, not "machine" and "learning".
-    """
-    phrases = _windows(words_of(text, question), question)
-    windows = [(start, end, _key(phrase)) for start, end, phrase in phrases]
-    candidates: list[tuple[float, int, int, tuple[int, ...]]] = []
-    exact_words: set[int] = set()
-    for start, end, window in windows:  # exact names and aliases first: dictionary lookups
-        exact = vocab.exact.get(window)
-        if exact is not None:
-            candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
-            exact_words |= set(range(start, end)) if end - start > 1 else set()
-    for start, end, window in windows:  # then fuzzy, except inside a phrase already found exactly
-        if window in vocab.exact or set(range(start, end)) <= exact_words:
-            continue
-        found = process.extract(window, vocab.choices, scorer=fuzz.ratio, processor=None,
-                                score_cutoff=_cutoff(window, question), limit=8)
-        if found:
-            best = found[0][1]
-            ids = tuple({i for _, score, index in found if score >= best for i in vocab.skills_of[index]})
-            candidates.append((best + 5 * (end - start - 1), start, end, ids))
-    taken: set[int] = set()
-    scores: dict[int, float] = {}
-    for bonus_score, start, end, ids in sorted(candidates, key=lambda c: (-c[0], c[1])):
-        if taken & set(range(start, end)):
-            continue
-        taken |= set(range(start, end))
-        score = min(100.0, bonus_score - 5 * (end - start - 1))
-        for skill_id in ids:
-            scores[skill_id] = max(scores.get(skill_id, 0.0), score)
-    return scores
-
-
-def suggest(vocab: Vocabulary, text: str, limit: int = 5) -> list[str]:
-    """Close skill names for a topic that matched nothing."""
-    query = " ".join(w for w in words_of(text) if w)
-    if not query:
-        return []
-    found = process.extract(query, vocab.choices, scorer=fuzz.WRatio, processor=None, limit=limit * 4,
-                            score_cutoff=50)
-    names = [vocab.names[i] for _, _, index in found for i in vocab.skills_of[index]]
-    return list(dict.fromkeys(names))[:limit]
 
 
 @dataclass(frozen=True)
@@ -262,7 +103,7 @@ def _ranking_statement(size: int, available_only: bool, by_load: bool, with_vers
                         col(Member.display_name), col(Member.title), col(Member.department), top.c.until)
                  .join(Member, col(Member.id) == top.c.member_id).where(col(Member.erased_at).is_(None))
                  .order_by(*order(top.c)).limit(bindparam("limit")))
-    return statement.add_columns(*_version_columns()) if with_version else statement
+    return statement.add_columns(*version_columns()) if with_version else statement
 
 
 def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[int] | frozenset[int],
@@ -288,7 +129,7 @@ async def rank_experts(
     if not scores:
         return []
     ids, query = _ranking(scores, now, limit, exclude, available_only, by_load)
-    return [_expert(row, ids) for row in await _rows(uow, *query)]
+    return [_expert(row, ids) for row in await read_rows(uow, *query)]
 
 
 def _expert(row: Any, ids: list[int]) -> Expert:
@@ -320,14 +161,14 @@ async def find_experts(db: Database, uow: UnitOfWork, topic: str, now: datetime,
     and only when that differs from the cached vocabulary (or nothing matched) is the search redone
     with a fresh one.
     """
-    vocab = _CACHE.get(db) or await load_vocabulary(db, uow)
+    vocab = cached_vocabulary(db) or await load_vocabulary(db, uow)
     while True:
         scores = match_skills(vocab, topic)
         rows: list[Any] = []
         if scores:
             ids, query = _ranking(scores, now, limit, frozenset(), False, False, with_version=True)
-            rows = await _rows(uow, *query)
-        version = _as_version(rows[0][10:13]) if rows else await _version(uow)
+            rows = await read_rows(uow, *query)
+        version = as_version(rows[0][10:13]) if rows else await read_version(uow)
         if version == vocab.version:
             break
         vocab = await load_vocabulary(db, uow, version)

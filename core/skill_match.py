@@ -1,0 +1,192 @@
+"""The skill vocabulary of a database, and matching free text against it.
+
+The vocabulary (every skill name, its database aliases and its ``prompts/skills.toml`` aliases; folded,
+words sorted) is a few thousand strings held in memory per process and per database. It is rebuilt only
+when a cheap version (skill count, highest skill id, alias count) changes; ``core.expert_search`` reads
+that version in the same query as its ranking, so a search usually costs one round trip.
+Matching cuts a text into phrase windows of up to four words: exact names and aliases are dictionary
+lookups, the other windows one rapidfuzz pass each over the vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from rapidfuzz import fuzz, process
+from sqlmodel import col, func, select
+
+from core.db import Database, UnitOfWork
+from core.models import Skill, SkillAlias
+from core.skills import vocabulary
+from core.text import fold
+
+MAX_WINDOW = 4
+_WORD = re.compile(r"[\w+#/.&]+")
+_STOPWORDS = frozenset("""
+a an and or the of on in to for with without from by at as is are be how what who which where when
+do does i we you my our your can could should would it this that there some any about into using use
+le la les un une des de du d l et ou en au aux pour avec sans sur dans par qui que quoi comment est
+sont je nous vous mon ma mes notre votre ce cet cette il elle on y a se sa son ses leur
+""".split())
+# Extra words ignored when matching a whole question, not a search topic: common verbs and nouns.
+_QUESTION_WORDS = frozenset("""
+need help anyone someone know knows knew please thanks hello hi question questions problem issue
+get got make set up want like best way work working why tell explain advice
+besoin aide quelqu'un quelqu sait savoir merci bonjour salut problème probleme faire mettre veux
+voudrais comment pourquoi meilleure facon façon conseil expliquer
+""".split()) | _STOPWORDS
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Folded names and aliases, each pointing to the skills it names."""
+
+    version: tuple[int, int, int]
+    choices: list[str]
+    skills_of: list[tuple[int, ...]]
+    names: dict[int, str]
+    exact: dict[str, int]
+
+
+_CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
+
+
+def _key(text: str) -> str:
+    """Folded, white space collapsed, words sorted: ``ratio`` on keys is ``token_sort_ratio``,
+    computed once for the vocabulary instead of once per comparison."""
+    return " ".join(sorted(fold(text).replace("-", " ").replace("_", " ").split()))
+
+
+async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """Run a read on the session's connection (SQLAlchemy Core: no ORM bookkeeping per search)."""
+    connection = await uow.session.connection()
+    return list((await connection.execute(statement, params or {})).all())
+
+
+def version_columns() -> list[Any]:
+    """Skill count, highest skill id, alias count: they change whenever the vocabulary does."""
+    return [select(func.count(col(Skill.id))).scalar_subquery(),
+            select(func.coalesce(func.max(col(Skill.id)), 0)).scalar_subquery(),
+            select(func.count()).select_from(SkillAlias).scalar_subquery()]
+
+
+def as_version(values: Any) -> tuple[int, int, int]:
+    count, highest, aliases = values
+    return int(count), int(highest), int(aliases)
+
+
+async def read_version(uow: UnitOfWork) -> tuple[int, int, int]:
+    return as_version((await read_rows(uow, select(*version_columns())))[0])
+
+
+async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
+    names = dict((await uow.session.exec(select(Skill.id, Skill.name))).all())
+    by_key: dict[str, set[int]] = {}
+    for skill_id, name in names.items():
+        by_key.setdefault(_key(name), set()).add(skill_id)
+        for alias in vocabulary().get(name, ()):
+            by_key.setdefault(_key(alias), set()).add(skill_id)
+    for alias, skill_id in (await uow.session.exec(select(SkillAlias.alias, SkillAlias.skill_id))).all():
+        by_key.setdefault(_key(alias), set()).add(skill_id)
+    choices = list(by_key)
+    return Vocabulary(version, choices, [tuple(sorted(by_key[c])) for c in choices], names,
+                      {c: i for i, c in enumerate(choices)})
+
+
+def cached_vocabulary(db: Database) -> Vocabulary | None:
+    """The vocabulary this process last built for ``db``, without checking it is current."""
+    return _CACHE.get(db)
+
+
+async def load_vocabulary(db: Database, uow: UnitOfWork, version: tuple[int, int, int] | None = None,
+                          ) -> Vocabulary:
+    """The vocabulary of ``db``, from the process cache unless a skill or alias was added or removed."""
+    version = version or await read_version(uow)
+    cached = _CACHE.get(db)
+    if cached is None or cached.version != version:
+        cached = _CACHE[db] = await _build(uow, version)
+    return cached
+
+
+def words_of(text: str, question: bool = False) -> list[str]:
+    """The words of a topic, folded; in a question, filler and short lower-case words are dropped."""
+    words = []
+    for raw in _WORD.findall(text.replace("'", " ").replace("’", " ")):
+        raw = raw.strip(".-/")
+        word = fold(raw)
+        if not word:
+            continue
+        if question and (word in _QUESTION_WORDS or (len(word) <= 2 and not raw.isupper())):
+            word = ""
+        words.append(word)
+    return words
+
+
+def _cutoff(window: str, question: bool) -> float:
+    """Short words must match exactly ("go" is not "git"); long ones tolerate a typo or two."""
+    if len(window) <= 3:
+        return 100
+    return 86 if question else 80
+
+
+def _windows(words: list[str], question: bool) -> list[tuple[int, int, str]]:
+    stop = _QUESTION_WORDS if question else _STOPWORDS
+    found = []
+    for size in range(1, MAX_WINDOW + 1):
+        for start in range(len(words) - size + 1):
+            part = words[start:start + size]
+            if not part[0] or not part[-1] or part[0] in stop or part[-1] in stop or "" in part:
+                continue
+            found.append((start, start + size, " ".join(part)))
+    return found
+
+
+def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
+    """Skill id → match score (0–100) for every skill the text mentions.
+
+    Each phrase window of up to four words is matched against the vocabulary; overlapping windows
+    compete and the best one (longer phrases get a small bonus) claims its words, so "machine
+    learning" is one skill, not "machine" and "learning".
+    """
+    phrases = _windows(words_of(text, question), question)
+    windows = [(start, end, _key(phrase)) for start, end, phrase in phrases]
+    candidates: list[tuple[float, int, int, tuple[int, ...]]] = []
+    exact_words: set[int] = set()
+    for start, end, window in windows:  # exact names and aliases first: dictionary lookups
+        exact = vocab.exact.get(window)
+        if exact is not None:
+            candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
+            exact_words |= set(range(start, end)) if end - start > 1 else set()
+    for start, end, window in windows:  # then fuzzy, except inside a phrase already found exactly
+        if window in vocab.exact or set(range(start, end)) <= exact_words:
+            continue
+        found = process.extract(window, vocab.choices, scorer=fuzz.ratio, processor=None,
+                                score_cutoff=_cutoff(window, question), limit=8)
+        if found:
+            best = found[0][1]
+            ids = tuple({i for _, score, index in found if score >= best for i in vocab.skills_of[index]})
+            candidates.append((best + 5 * (end - start - 1), start, end, ids))
+    taken: set[int] = set()
+    scores: dict[int, float] = {}
+    for bonus_score, start, end, ids in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if taken & set(range(start, end)):
+            continue
+        taken |= set(range(start, end))
+        score = min(100.0, bonus_score - 5 * (end - start - 1))
+        for skill_id in ids:
+            scores[skill_id] = max(scores.get(skill_id, 0.0), score)
+    return scores
+
+
+def suggest(vocab: Vocabulary, text: str, limit: int = 5) -> list[str]:
+    """Close skill names for a topic that matched nothing."""
+    query = " ".join(w for w in words_of(text) if w)
+    if not query:
+        return []
+    found = process.extract(query, vocab.choices, scorer=fuzz.WRatio, processor=None, limit=limit * 4,
+                            score_cutoff=50)
+    names = [vocab.names[i] for _, _, index in found for i in vocab.skills_of[index]]
+    return list(dict.fromkeys(names))[:limit]
