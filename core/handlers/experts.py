@@ -112,7 +112,7 @@ async def find(ctx: Context, args: Args) -> Reply:
         return Reply(text=ctx.t("expert.find_none", topic=topic))
     sections = tuple(_expert_section(ctx, e, result) for e in result.experts)
     title = ctx.t("expert.find_title", skills=", ".join(result.skills))
-    return Reply(text="\n\n".join([title] + [s.text for s in sections]), title=title, sections=sections,
+    return Reply(text="\n\n".join(s.text for s in sections), title=title, sections=sections,
                  context=ctx.t("expert.find_hint"))
 
 
