@@ -41,6 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import core.commands  # noqa: F401  (registers every handler, renderer and periodic job)
 import core.dispatcher  # noqa: F401  (registers the outbox.dispatch job)
 from core.dispatcher import Dispatcher
 from core.jobs import PERIODIC_JOBS, PeriodicJob
