@@ -147,10 +147,16 @@ def next_wall(campaign: Campaign, last: Round | None, now: datetime) -> datetime
 
 
 def schedule_over(campaign: Campaign, last: Round | None, now: datetime) -> bool:
-    """Whether no round of the campaign remains to come (a schedule too long to scan is not over)."""
+    """Whether no round of the campaign remains to come (a schedule too long to scan is not over).
+
+    An occurrence already due but whose round is not created yet still counts while it could be
+    open: otherwise the close job, racing the rounds job, closed a campaign before its last round was
+    materialised and every prompt of that round was skipped.
+    """
     zone = campaign.timezone or None
+    still_open = timedelta(minutes=campaign.close_after_minutes)
     for scanned, (_index, wall) in enumerate(upcoming(campaign, last)):
-        if earliest(wall, zone) > now or scanned >= MAX_SCAN:
+        if earliest(wall, zone) + still_open > now or scanned >= MAX_SCAN:
             return False
     return True
 
