@@ -11,9 +11,10 @@ from core.db import Database
 from core.directory import find_by_email
 from core.dispatcher import Dispatcher
 from core.messages import Reply
-from core.models import Member, MemberRole
+from core.models import Member
 from core.ports import FakeMessenger, MemberAddress
 from core.rounds import close_due, materialise_due, send_reminders
+from tests.conftest import give_role
 
 ANA, BOB, CARL, DEE = "ana@example.com", "bob@example.com", "carl@example.com", "dee@example.com"
 ZONES = {ANA: "Europe/Paris", BOB: "Europe/Paris", CARL: "America/New_York", DEE: "Asia/Tokyo"}
@@ -26,14 +27,6 @@ async def set_member(db: Database, email: str, **values: Any) -> None:
         for name, value in values.items():
             setattr(member, name, value)
         uow.session.add(member)
-        await uow.commit()
-
-
-async def give_role(db: Database, email: str, role: str) -> None:
-    async with db.uow() as uow:
-        member = await find_by_email(uow, email)
-        assert member is not None and member.id is not None
-        uow.session.add(MemberRole(member_id=member.id, role=role))
         await uow.commit()
 
 

@@ -16,7 +16,9 @@ import core.models  # noqa: F401  (registers every table)
 from core.commands import Action, Actor, CommandRouter, Invocation
 from core.context import CoreSettings, Services
 from core.db import Database
+from core.directory import find_by_email
 from core.messages import Reply
+from core.models import MemberRole
 from core.ports import FakeClock, FakeMessenger
 
 PG_URL = os.environ.get("PARVIS_TEST_DATABASE_URL", "")
@@ -83,6 +85,15 @@ def actor(email: str, locale: str | None = None, platform: str = "console") -> A
     """A console-like actor identified by e-mail."""
     return Actor(platform=platform, tenant="local", user_id=email, email=email,
                  display_name=email.split("@")[0].title(), locale=locale)
+
+
+async def give_role(db: Database, email: str, role: str) -> None:
+    """Grant ``role`` to the member with ``email`` directly in the database (test setup)."""
+    async with db.uow() as uow:
+        member = await find_by_email(uow, email)
+        assert member is not None and member.id is not None
+        uow.session.add(MemberRole(member_id=member.id, role=role))
+        await uow.commit()
 
 
 class Chat:

@@ -15,18 +15,11 @@ from core.directory import find_by_email
 from core.errors import Conflict, DeliveryError
 from core.group_lookup import Viewer
 from core.messages import Reply
-from core.models import AuditEntry, Group, GroupChannel, GroupMember, MemberRole
+from core.models import AuditEntry, Group, GroupChannel, GroupMember
 from core.ports import ConversationRef, FakeMessenger, SentMessage
+from tests.conftest import give_role
 
 ANA, BOB, CLO = "ana@example.com", "bob@example.com", "clo@example.com"
-
-
-async def give_role(db: Database, email: str, role: str) -> None:
-    async with db.uow() as uow:
-        member = await find_by_email(uow, email)
-        assert member is not None and member.id is not None
-        uow.session.add(MemberRole(member_id=member.id, role=role))
-        await uow.commit()
 
 
 async def count(db: Database, model: type) -> int:

@@ -9,16 +9,9 @@ from core.db import Database
 from core.directory import find_by_email
 from core.messages import Reply
 from core.models import AuditEntry, MemberRole
+from tests.conftest import give_role
 
 ADMIN, ANA, BOB = "root@example.com", "ana@example.com", "bob@example.com"
-
-
-async def give_role(db: Database, email: str, role: str) -> None:
-    async with db.uow() as uow:
-        member = await find_by_email(uow, email)
-        assert member is not None and member.id is not None
-        uow.session.add(MemberRole(member_id=member.id, role=role))
-        await uow.commit()
 
 
 async def roles(db: Database, email: str) -> set[str]:
