@@ -31,6 +31,7 @@ from core.skill_match import (  # noqa: F401  (match_skills, words_of: re-export
 )
 
 MAX_MASKED = 60
+# Erased members are dropped after the cut (``_candidates``); the cut keeps this many more.
 ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
 
@@ -51,58 +52,84 @@ class Expert:
     score: float
 
 
-def _away() -> Any:
-    """SQL: the member is away now (away, and no end date or an end date still ahead)."""
-    return and_(func.coalesce(ExpertStatus.away, false()),
-                or_(col(ExpertStatus.away_until).is_(None),
-                    col(ExpertStatus.away_until) > bindparam("now", type_=UTCDateTime())))
+def _open_assigned() -> Any:
+    """SQL: the question is waiting for its assignee (plain binds, not an expanding ``IN``)."""
+    return or_(*(col(Question.status) == status for status in OPEN_ASSIGNED))
 
 
-def _load() -> Any:
-    return (select(col(Question.assignee_id).label("member_id"), func.count().label("n"))
-            .where(col(Question.status).in_(OPEN_ASSIGNED)).group_by(col(Question.assignee_id)).subquery())
+def _may_outrank() -> Any:
+    """SQL: how many holders at most can be away now or have open questions (an upper bound).
+
+    Candidates are cut by score, level and id before availability and load are known; only these
+    members can fall behind a holder that came later in that order, so the cut keeps this many more.
+    """
+    away = select(func.count()).select_from(ExpertStatus).where(col(ExpertStatus.away)).scalar_subquery()
+    loaded = select(func.count()).select_from(Question).where(_open_assigned()).scalar_subquery()
+    return away + loaded
 
 
-@lru_cache(maxsize=128)
-def _ranking_statement(size: int, available_only: bool, by_load: bool, with_version: bool) -> Any:
+def _candidates(size: int, exclude: bool) -> Any:
+    """SQL: the holders of the matched skills by score, best level, id; only the ones that can rank.
+
+    Reads the ``(skill_id, level, member_id)`` covering index only: no join per holder. One skill
+    needs no grouping ((member, skill) is the primary key); several are grouped by member, and
+    ``mask`` sums one bit per matched skill held: which skills matched, in one integer.
+    """
+    skill, member = col(ExpertSkill.skill_id), col(ExpertSkill.member_id)
+    ids = [bindparam(f"s{i}", type_=Integer()) for i in range(size)]
+    if size == 1:
+        score, level = bindparam("w0", type_=Float()), col(ExpertSkill.level)
+        inner = select(member.label("member_id"), score.label("score"), level.label("level"),
+                       literal_column("1").label("mask")).where(skill == ids[0])
+    else:
+        score = func.sum(case(*[(skill == ids[i], bindparam(f"w{i}", type_=Float())) for i in range(size)],
+                              else_=literal_column("0.0")))
+        mask = func.sum(case(*[(skill == ids[i], literal_column(str(1 << i))) for i in range(size)],
+                             else_=literal_column("0")))
+        inner = (select(member.label("member_id"), score.label("score"),
+                        func.max(ExpertSkill.level).label("level"), mask.label("mask"))
+                 .where(skill.in_(ids)).group_by(member))
+    if exclude:
+        inner = inner.where(member.not_in(bindparam("exclude", expanding=True)))
+    c = inner.selected_columns
+    return (inner.order_by(c.score.desc(), c.level.desc(), c.member_id)
+            .limit(bindparam("inner_limit", type_=Integer()) + _may_outrank()).subquery("candidate"))
+
+
+@lru_cache(maxsize=256)
+def _ranking_statement(size: int, available_only: bool, by_load: bool, with_version: bool,
+                       exclude: bool = False) -> Any:
     """The ranking query for ``size`` matched skills, built once and reused with new parameters.
 
-    Skill ids and scores are bound (``s0``, ``w0``…), so a search costs no statement building. The
-    inner query ranks holders from the ``(skill_id, level, member_id)`` covering index plus the small
-    availability and load tables; only its top rows are joined to ``member`` for names (and to drop
-    erased members, which is why it keeps a margin). ``mask`` sums one bit per matched skill held
-    ((member, skill) is the primary key, so the sum is exact): which skills matched, in one integer.
+    Skill ids and scores are bound (``s0``, ``w0``…), so a search costs no statement building.
+    Ranking is exact with a database ``LIMIT``: candidates are the first ``limit`` holders by score,
+    level and id, plus as many as there can be away or busy members (``_may_outrank``), plus a margin
+    for erased members. Any holder left out is behind at least ``limit`` candidates that are neither
+    away nor busy, in the search order and in the routing order alike. Availability, load and names
+    are then read for those few candidates only.
     """
-    skill, load = col(ExpertSkill.skill_id), _load()
-    ids = [bindparam(f"s{i}", type_=Integer()) for i in range(size)]
-    score = func.sum(case(*[(skill == ids[i], bindparam(f"w{i}", type_=Float())) for i in range(size)],
-                          else_=literal_column("0.0"))).label("score")
-    mask = func.sum(case(*[(skill == ids[i], literal_column(str(1 << i))) for i in range(size)],
-                         else_=literal_column("0"))).label("mask")
-    n = func.coalesce(func.max(load.c.n), 0).label("n")
-    is_away = func.max(case((_away(), 1), else_=0)).label("away")
-    level = func.max(ExpertSkill.level).label("level")
-    inner = (
-        select(col(ExpertSkill.member_id).label("member_id"), score, level, is_away, n, mask,
-               func.max(ExpertStatus.away_until).label("until"))
-        .outerjoin(ExpertStatus, col(ExpertStatus.member_id) == col(ExpertSkill.member_id))
-        .outerjoin(load, load.c.member_id == col(ExpertSkill.member_id))
-        .where(skill.in_(ids), col(ExpertSkill.member_id).not_in(bindparam("exclude", expanding=True)))
-        .group_by(col(ExpertSkill.member_id))
-    )
+    top = _candidates(size, exclude)
+    status = ExpertStatus
+    is_away = case((and_(func.coalesce(col(status.away), false()),
+                         or_(col(status.away_until).is_(None),
+                             col(status.away_until) > bindparam("now", type_=UTCDateTime()))), 1),
+                   else_=0).label("away")
+    load = (select(func.count()).select_from(Question)
+            .where(col(Question.assignee_id) == top.c.member_id, _open_assigned())
+            .scalar_subquery().label("n"))
+    statement = (select(top.c.member_id, top.c.score, top.c.level, is_away, load, top.c.mask,
+                        col(Member.display_name), col(Member.title), col(Member.department),
+                        col(status.away_until))
+                 .join(Member, col(Member.id) == top.c.member_id)
+                 .outerjoin(status, col(status.member_id) == top.c.member_id)
+                 .where(col(Member.erased_at).is_(None)))
     if available_only:
-        inner = inner.having(is_away == 0)
-
-    def order(c: Any) -> list[Any]:
-        if by_load:
-            return [c.n, c.score.desc(), c.level.desc(), c.member_id]
-        return [c.score.desc(), c.level.desc(), c.away, c.n, c.member_id]
-
-    top = inner.order_by(*order(inner.selected_columns)).limit(bindparam("inner_limit")).subquery()
-    statement = (select(top.c.member_id, top.c.score, top.c.level, top.c.away, top.c.n, top.c.mask,
-                        col(Member.display_name), col(Member.title), col(Member.department), top.c.until)
-                 .join(Member, col(Member.id) == top.c.member_id).where(col(Member.erased_at).is_(None))
-                 .order_by(*order(top.c)).limit(bindparam("limit")))
+        statement = statement.where(is_away == 0)
+    if by_load:
+        order = [load, top.c.score.desc(), top.c.level.desc(), top.c.member_id]
+    else:
+        order = [top.c.score.desc(), top.c.level.desc(), is_away, load, top.c.member_id]
+    statement = statement.order_by(*order).limit(bindparam("limit", type_=Integer()))
     return statement.add_columns(*version_columns()) if with_version else statement
 
 
@@ -110,11 +137,13 @@ def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[i
              available_only: bool, by_load: bool, with_version: bool = False) -> tuple[list[int], Any]:
     """The statement and parameters ranking the holders of ``scores``' skills (at most MAX_MASKED)."""
     ids = sorted(scores, key=lambda i: -scores[i])[:MAX_MASKED]
-    params: dict[str, Any] = {"now": now, "limit": limit, "inner_limit": limit * 2 + ERASED_MARGIN,
-                              "exclude": sorted(exclude) or [0]}
+    params: dict[str, Any] = {"now": now, "limit": limit, "inner_limit": limit + ERASED_MARGIN}
+    if exclude:
+        params["exclude"] = sorted(exclude)
     for i, skill_id in enumerate(ids):
         params[f"s{i}"], params[f"w{i}"] = skill_id, scores[skill_id]
-    return ids, (_ranking_statement(len(ids), available_only, by_load, with_version), params)
+    statement = _ranking_statement(len(ids), available_only, by_load, with_version, bool(exclude))
+    return ids, (statement, params)
 
 
 async def rank_experts(

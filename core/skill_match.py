@@ -11,7 +11,9 @@ lookups, the other windows one rapidfuzz pass each over the vocabulary.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -21,6 +23,7 @@ from sqlmodel import col, func, select
 from core.db import Database, UnitOfWork
 from core.models import Skill, SkillAlias
 from core.skills import vocabulary
+from core.sqlite_read import read_rows
 from core.text import fold
 
 MAX_WINDOW = 4
@@ -42,13 +45,20 @@ voudrais comment pourquoi meilleure facon façon conseil expliquer
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Folded names and aliases, each pointing to the skills it names."""
+    """Folded names and aliases (shortest first), each pointing to the skills it names.
+
+    ``lengths`` lets a fuzzy match skip the strings too short or too long to reach its cutoff;
+    ``words`` and ``with_word`` (word → strings holding it) narrow suggestions to related names.
+    """
 
     version: tuple[int, int, int]
     choices: list[str]
     skills_of: list[tuple[int, ...]]
     names: dict[int, str]
     exact: dict[str, int]
+    lengths: list[int] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    with_word: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 _CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
@@ -60,15 +70,13 @@ def _key(text: str) -> str:
     return " ".join(sorted(fold(text).replace("-", " ").replace("_", " ").split()))
 
 
-async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """Run a read on the session's connection (SQLAlchemy Core: no ORM bookkeeping per search)."""
-    connection = await uow.session.connection()
-    return list((await connection.execute(statement, params or {})).all())
-
-
 def version_columns() -> list[Any]:
-    """Skill count, highest skill id, alias count: they change whenever the vocabulary does."""
-    return [select(func.count(col(Skill.id))).scalar_subquery(),
+    """Skill count, highest skill id, alias count: they change whenever the vocabulary does.
+
+    Read with every search, so the vocabulary is never stale, even when another process added the
+    skill. ``count(*)``, not ``count(id)``: SQLite counts a table's b-tree without reading its rows.
+    """
+    return [select(func.count()).select_from(Skill).scalar_subquery(),
             select(func.coalesce(func.max(col(Skill.id)), 0)).scalar_subquery(),
             select(func.count()).select_from(SkillAlias).scalar_subquery()]
 
@@ -78,8 +86,13 @@ def as_version(values: Any) -> tuple[int, int, int]:
     return int(count), int(highest), int(aliases)
 
 
+@cache
+def _version_statement() -> Any:
+    return select(*version_columns())
+
+
 async def read_version(uow: UnitOfWork) -> tuple[int, int, int]:
-    return as_version((await read_rows(uow, select(*version_columns())))[0])
+    return as_version((await read_rows(uow, _version_statement()))[0])
 
 
 async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
@@ -91,9 +104,14 @@ async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
             by_key.setdefault(_key(alias), set()).add(skill_id)
     for alias, skill_id in (await uow.session.exec(select(SkillAlias.alias, SkillAlias.skill_id))).all():
         by_key.setdefault(_key(alias), set()).add(skill_id)
-    choices = list(by_key)
+    choices = sorted(by_key, key=len)
+    with_word: dict[str, list[int]] = {}
+    for index, choice in enumerate(choices):
+        for word in set(choice.split()):
+            with_word.setdefault(word, []).append(index)
     return Vocabulary(version, choices, [tuple(sorted(by_key[c])) for c in choices], names,
-                      {c: i for i, c in enumerate(choices)})
+                      {c: i for i, c in enumerate(choices)}, [len(c) for c in choices], list(with_word),
+                      {word: tuple(indexes) for word, indexes in with_word.items()})
 
 
 def cached_vocabulary(db: Database) -> Vocabulary | None:
@@ -144,6 +162,21 @@ def _windows(words: list[str], question: bool) -> list[tuple[int, int, str]]:
     return found
 
 
+def _close(vocab: Vocabulary, key: str, cutoff: float, limit: int) -> list[tuple[float, int]]:
+    """(score, index) of the vocabulary strings whose ``ratio`` with ``key`` reaches ``cutoff``.
+
+    ``ratio`` is at most 200·min(a, b)/(a + b) for lengths a and b, so only lengths between
+    len·c/(200−c) and len·(200−c)/c can reach cutoff c: a slice of the length-sorted strings
+    (a tenth of them for one word), not all of them.
+    """
+    size = len(key)
+    low = bisect_left(vocab.lengths, size * cutoff / (200 - cutoff) - 1)
+    high = bisect_right(vocab.lengths, size * (200 - cutoff) / max(cutoff, 1) + 1)
+    found = process.extract(key, vocab.choices[low:high], scorer=fuzz.ratio, processor=None,
+                            score_cutoff=cutoff, limit=limit)
+    return [(score, low + index) for _, score, index in found]
+
+
 def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
     """Skill id → match score (0–100) for every skill the text mentions.
 
@@ -163,11 +196,10 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     for start, end, window in windows:  # then fuzzy, except inside a phrase already found exactly
         if window in vocab.exact or set(range(start, end)) <= exact_words:
             continue
-        found = process.extract(window, vocab.choices, scorer=fuzz.ratio, processor=None,
-                                score_cutoff=_cutoff(window, question), limit=8)
+        found = _close(vocab, window, _cutoff(window, question), limit=8)
         if found:
-            best = found[0][1]
-            ids = tuple({i for _, score, index in found if score >= best for i in vocab.skills_of[index]})
+            best = found[0][0]
+            ids = tuple({i for score, index in found if score >= best for i in vocab.skills_of[index]})
             candidates.append((best + 5 * (end - start - 1), start, end, ids))
     taken: set[int] = set()
     scores: dict[int, float] = {}
@@ -182,11 +214,26 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
 
 
 def suggest(vocab: Vocabulary, text: str, limit: int = 5) -> list[str]:
-    """Close skill names for a topic that matched nothing."""
-    query = " ".join(w for w in words_of(text) if w)
-    if not query:
+    """Close skill names for a topic that matched nothing.
+
+    ``WRatio`` is slow (several scorers per pair), so it only ranks the names sharing a word, or a
+    word close to one, with the topic; a topic whose words are all unknown is compared with every
+    name by plain ``ratio``.
+    """
+    words = [w for w in words_of(text) if w]
+    if not words:
         return []
-    found = process.extract(query, vocab.choices, scorer=fuzz.WRatio, processor=None, limit=limit * 4,
-                            score_cutoff=50)
-    names = [vocab.names[i] for _, _, index in found for i in vocab.skills_of[index]]
+    query = " ".join(words)
+    pool = sorted({index for word in set(words) - _STOPWORDS
+                   for close, _, _ in process.extract(word, vocab.words, scorer=fuzz.ratio, processor=None,
+                                                      score_cutoff=70, limit=limit)
+                   for index in vocab.with_word[close]})
+    if pool:
+        choices = [vocab.choices[index] for index in pool]
+        found = [(pool[k], score) for _, score, k in process.extract(
+            query, choices, scorer=fuzz.WRatio, processor=None, limit=limit * 4, score_cutoff=50)]
+    else:
+        found = [(k, score) for _, score, k in process.extract(
+            _key(query), vocab.choices, scorer=fuzz.ratio, processor=None, limit=limit * 4, score_cutoff=50)]
+    names = [vocab.names[i] for index, _ in found for i in vocab.skills_of[index]]
     return list(dict.fromkeys(names))[:limit]

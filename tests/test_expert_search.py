@@ -3,16 +3,19 @@ vocabulary cache, ranking (score, level, availability, load), and ``expert find`
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlmodel import select
 
 from benchmarks.expert_search import run as run_benchmark
+from core import expert_search
 from core.db import Database
-from core.expert_search import find_experts, load_vocabulary, match_skills
+from core.expert_search import _ranking, find_experts, load_vocabulary, match_skills, rank_experts
 from core.models import ExpertSkill, ExpertStatus, Member, Question
 from core.ports import FakeClock
 from core.skills import add_expert_skills
+from core.sqlite_read import read_rows
 from tests.expert_support import import_demo, names_in
 
 
@@ -90,6 +93,74 @@ async def test_ranking_score_level_availability_load(db: Database, clock: FakeCl
     assert not any(e.away for e in later.experts), "an away date in the past no longer counts"
 
 
+async def test_ranking_cut_in_the_database_is_exact(db: Database, clock: FakeClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The query keeps only the first holders by score, level and id (plus the away and busy ones):
+    over random holders, levels, absences and loads it ranks as a full sort in Python does."""
+    monkeypatch.setattr(expert_search, "ERASED_MARGIN", 0)  # the tightest cut
+    rng = random.Random(3)
+    skills = ["python", "kubernetes", "sql"]
+    ids = await people(db, clock, **{f"m{i}": rng.sample(skills, rng.randint(1, 3)) for i in range(120)})
+    now = clock.now()
+    async with db.uow() as uow:
+        for row in (await uow.session.exec(select(ExpertSkill))).all():
+            row.level = rng.randint(1, 3)
+        for member_id in rng.sample(sorted(ids.values()), 12):
+            until = rng.choice([None, now + timedelta(days=2), now - timedelta(days=2)])
+            uow.session.add(ExpertStatus(member_id=member_id, away=rng.random() < 0.8, away_until=until))
+        for member_id in rng.choices(sorted(ids.values()), k=12):
+            uow.session.add(Question(asker_id=member_id, text="q", status=rng.choice(["routed", "answered"]),
+                                     assignee_id=member_id, created_at=now))
+        await uow.commit()
+    async with db.uow() as uow:
+        vocab = await load_vocabulary(db, uow)
+        holders = (await uow.session.exec(select(ExpertSkill))).all()
+        status = {s.member_id: s for s in (await uow.session.exec(select(ExpertStatus))).all()}
+        questions = (await uow.session.exec(select(Question))).all()
+        for topic in ("python", "python kubernetes", "sql kubernetes python"):
+            scores = match_skills(vocab, topic)
+            member: dict[int, tuple[float, int]] = {}
+            for h in holders:
+                if h.skill_id in scores:
+                    score, level = member.get(h.member_id, (0.0, 0))
+                    member[h.member_id] = (score + scores[h.skill_id], max(level, h.level))
+
+            def away(m: int) -> int:
+                st = status.get(m)
+                return int(bool(st and st.away and (st.away_until is None or st.away_until > now)))
+
+            def load(m: int) -> int:
+                return sum(1 for q in questions if q.assignee_id == m and q.status == "routed")
+
+            search = sorted(member, key=lambda m: (-member[m][0], -member[m][1], away(m), load(m), m))
+            routing = sorted((m for m in member if not away(m)),
+                             key=lambda m: (load(m), -member[m][0], -member[m][1], m))
+            for limit in (1, 3, 10):
+                found = await rank_experts(uow, scores, now, limit=limit)
+                assert [e.member_id for e in found] == search[:limit], topic
+                assert all(e.away == bool(away(e.member_id)) and e.load == load(e.member_id) for e in found)
+                routed = await rank_experts(uow, scores, now, limit=limit, available_only=True, by_load=True,
+                                            exclude={search[0]})
+                assert [e.member_id for e in routed] == [m for m in routing if m != search[0]][:limit]
+
+
+async def test_sqlite_fast_reads_equal_sqlalchemy_reads(db: Database, clock: FakeClock) -> None:
+    ids = await people(db, clock, ana=["python"], bob=["python", "sql"])
+    async with db.uow() as uow:
+        uow.session.add(ExpertStatus(member_id=ids["bob"], away=True,
+                                     away_until=clock.now() + timedelta(days=1)))
+        await uow.commit()
+    async with db.uow() as uow:
+        vocab = await load_vocabulary(db, uow)
+        _, (statement, params) = _ranking(match_skills(vocab, "python sql"), clock.now(), 10, frozenset(),
+                                          False, False, with_version=True)
+        fast = await read_rows(uow, statement, params)
+        connection = await uow.session.connection()
+        slow = [tuple(row) for row in (await connection.execute(statement, params)).all()]
+    assert fast == slow and len(fast) == 2
+    until = next(row[9] for row in fast if row[0] == ids["bob"])
+    assert until == clock.now() + timedelta(days=1) and until.tzinfo is not None
+
+
 async def test_expert_find_replies(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     await import_demo(db, clock)
     me = chat("ana.martin@aurora.example", "en")
@@ -105,8 +176,11 @@ async def test_expert_find_replies(chat, db: Database, clock: FakeClock) -> None
     assert "Lucas Bernard" in names_in(hyphens)
     close = await me.say("expert find stratgy consulting")
     assert "Camille Durand" in names_in(close), "strategy, despite the typo"
-    nobody = await me.say("expert find quantum chromodynamics")
+    nobody = await me.say("expert find quantum pipelines")
     assert not nobody.error and "Nobody declared" in nobody.text and "Close skills:" in nobody.text
+    assert "data pipelines" in nobody.text, "a close name shares a word with the topic"
+    unknown = await me.say("expert find quantum chromodynamics")
+    assert "I found no skill matching" in unknown.text, "no unrelated short names offered as close"
     hopeless = await me.say("expert find ???")
     assert "I found no skill matching" in hopeless.text
     fr = await chat("chloe.petit@aurora.example", "fr").say("expert find gestion de projet")
