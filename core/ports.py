@@ -46,6 +46,8 @@ class Messenger(Protocol):
     """Sends replies on one platform. Raises ``core.errors.DeliveryError`` on failure."""
 
     platform: str
+    #: whether ``invite`` can really add people to a channel (Teams' bot API cannot: it does nothing)
+    can_invite: bool
 
     async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
         """Send to the member's direct conversation with the bot, opening it if needed."""
@@ -57,6 +59,14 @@ class Messenger(Protocol):
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         """Replace a message sent earlier (a card that now shows "answered by …")."""
+        ...
+
+    async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
+        """Add members to a channel (a new group member to the group's linked channels).
+
+        Someone already in the channel counts as success. Batching to the platform's limits is the
+        messenger's business; a refusal or a rate limit raises ``DeliveryError``.
+        """
         ...
 
 
@@ -95,6 +105,9 @@ class FakeMessenger:
 
     platform: str = "fake"
     sent: list[tuple[str, object, Reply]] = field(default_factory=list)
+    #: every ``invite`` call, apart from ``sent`` so tests of messages do not see invitations
+    invited: list[tuple[ConversationRef, list[MemberAddress]]] = field(default_factory=list)
+    can_invite: bool = True
 
     async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
         self.sent.append(("direct", to, reply))
@@ -106,3 +119,6 @@ class FakeMessenger:
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         self.sent.append(("update", sent, reply))
+
+    async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
+        self.invited.append((channel, list(members)))

@@ -2,8 +2,8 @@
 
 In a terminal there is only one reader, so a message to someone else (an expert asked a question, a
 campaign prompt, an announcement in a channel) is printed under a banner saying where it went; it is
-how the demo shows the whole flow. A message to the reader themselves is printed like a reply, and its
-buttons become the numbered choices.
+how the demo shows the whole flow; so are group members added to a linked channel. A message to the
+reader themselves is printed like a reply, and its buttons become the numbered choices.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from adapters.console.inbound import PLATFORM
-from adapters.console.outbound import Screen
+from adapters.console.outbound import Screen, banner
 from core.db import Database
 from core.directory import find_by_email
 from core.messages import Reply
@@ -27,6 +27,7 @@ class ConsoleMessenger:
     reader: str
     db: Database | None = None
     platform: str = PLATFORM
+    can_invite: bool = True
     sent: dict[str, tuple[str, Reply]] = field(default_factory=dict)
     _ids: count[int] = field(default_factory=lambda: count(1))
 
@@ -46,6 +47,12 @@ class ConsoleMessenger:
         mine = sent.conversation.lower() == self.reader.lower()
         self.screen.show(reply, self.screen.t("console.updated", where=where), for_reader=mine)
         self.sent[sent.message_id] = (where, reply)
+
+    async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
+        """A console "channel" is a name: show who was added to it."""
+        who = ", ".join(member.user_id for member in members)
+        label = self.screen.t("console.invites.added", channel=channel.channel, members=who)
+        self.screen.write(banner(label) + "\n")
 
     async def _to_someone(self, email: str) -> str:
         name = None

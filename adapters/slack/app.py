@@ -71,7 +71,7 @@ class SlackAdapter:
         self.services = services
         self.router = router or CommandRouter(services)
         self.client = web_client(config, interactive=True)
-        self.messenger = SlackMessenger(web_client(config, interactive=False))
+        self.messenger = SlackMessenger(web_client(config, interactive=False), invite_client=self.client)
         self.profiles = Profiles(self.client, services.db)
         self.ledger = EventLedger(services.db, services.clock)
         self.tasks: set[asyncio.Task[Any]] = set()

@@ -51,9 +51,11 @@ class Events:
 
     async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Someone joined a channel linked to groups: with ``join_group_on_channel_join`` they join
-        those groups, as if they had clicked Join."""
+        those groups, as if they had clicked Join. A join Parvis itself caused (it invited a new group
+        member) needs nothing more."""
         enabled = self.adapter.config.join_group_on_channel_join
-        if not enabled or event.get("user") == context.get("bot_user_id"):
+        bot = context.get("bot_user_id")
+        if not enabled or bot is not None and bot in (event.get("user"), event.get("inviter")):
             return
 
         async def work() -> None:

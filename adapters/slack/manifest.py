@@ -4,7 +4,9 @@ Only the scopes Parvis uses are requested: ``commands`` (slash commands), ``chat
 direct messages, updates), ``chat:write.public`` (announcements in linked public channels the bot
 has not joined), ``users:read`` and ``users:read.email`` (``users.info``: name, time zone, locale and
 the e-mail that joins a person's Slack and Teams identities), ``channels:read`` and ``groups:read``
-(``member_joined_channel`` events). With Socket Mode no request URL is needed.
+(``member_joined_channel`` events), ``channels:manage`` and ``groups:write`` (``conversations.invite``:
+new group members added to the group's linked public and private channels). With Socket Mode no
+request URL is needed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from core.i18n import Translator
 
 EVENTS_PATH = "/slack/events"
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
-              "channels:read", "groups:read"]
+              "channels:read", "groups:read", "channels:manage", "groups:write"]
 BOT_EVENTS = ["app_home_opened", "member_joined_channel"]
 
 

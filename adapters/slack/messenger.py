@@ -1,9 +1,11 @@
-"""The ``Messenger`` port for Slack: direct messages, channel posts and updates through ``chat.*``.
+"""The ``Messenger`` port for Slack: direct messages, channel posts and updates through ``chat.*``,
+invitations of group members to linked channels through ``conversations.invite``.
 
 Outbox sends are retried by the delivery dispatcher, so this client has no rate-limit retry handler
 of its own: a 429 becomes ``DeliveryError(retry_after=…)`` and the dispatcher waits. Errors that no
 retry can fix (the user left, the bot is not in the channel) are permanent, with a log line saying
-what the admin can do.
+what the admin can do. Invitations happen right after a command (nobody retries them later), so they
+go through the adapter's interactive client, which waits out one 429 itself.
 """
 
 from __future__ import annotations
@@ -45,8 +47,23 @@ PERMANENT: dict[str, str] = {
     "account_inactive_bot": "the bot was removed from the workspace",
 }
 
+#: What ``conversations.invite`` adds to ``PERMANENT``, phrased for an invitation.
+INVITE_REFUSALS: dict[str, str] = {
+    "cant_invite": "Slack does not allow this person in the channel",
+    "cant_invite_self": "the bot cannot invite itself",
+    "user_is_restricted": "guests can only be added to channels by an admin",
+    "user_is_ultra_restricted": "single-channel guests cannot be added",
+    "ura_max_channels": "the single-channel guest is already in a channel",
+    "method_not_supported_for_channel_type": "the conversation is not a channel",
+    "missing_scope": "the app lacks channels:manage or groups:write: reinstall it from the new manifest",
+    "no_permission": "a workspace setting forbids the bot to invite people",
+    "restricted_action": "a workspace setting forbids the bot to invite people",
+}
+#: ``conversations.invite`` takes at most this many user ids per call.
+INVITE_BATCH = 1000
 
-def delivery_error(exc: Exception, what: str) -> DeliveryError:
+
+def delivery_error(exc: Exception, what: str, permanent: dict[str, str] = PERMANENT) -> DeliveryError:
     """A Slack failure → a ``DeliveryError`` the dispatcher understands."""
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
@@ -54,9 +71,9 @@ def delivery_error(exc: Exception, what: str) -> DeliveryError:
         if status == 429 or code == "ratelimited":
             retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
             return DeliveryError(f"slack rate limit on {what}", retry_after=_seconds(retry))
-        if code in PERMANENT:
-            log.warning("slack %s failed for good: %s (%s)", what, code, PERMANENT[code])
-            return DeliveryError(f"slack {code}: {PERMANENT[code]}", permanent=True)
+        if code in permanent:
+            log.warning("slack %s failed for good: %s (%s)", what, code, permanent[code])
+            return DeliveryError(f"slack {code}: {permanent[code]}", permanent=True)
         return DeliveryError(f"slack {code or status} on {what}")
     return DeliveryError(f"slack unreachable on {what}: {type(exc).__name__}")
 
@@ -69,12 +86,15 @@ def _seconds(value: Any) -> float:
 
 
 class SlackMessenger:
-    """Sends as the bot; ``client`` must point at the configured ``api_base_url``."""
+    """Sends as the bot; ``client`` must point at the configured ``api_base_url``; ``invite_client``
+    (default: ``client``) is the one with a rate-limit retry handler, for invitations."""
 
     platform = PLATFORM
+    can_invite = True
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, invite_client: AsyncWebClient | None = None) -> None:
         self.client = client
+        self.invite_client = invite_client or client
 
     async def _post(self, channel: str, reply: Reply, thread: str | None = None) -> SentMessage:
         first: SentMessage | None = None
@@ -101,15 +121,27 @@ class SlackMessenger:
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             raise delivery_error(exc, "chat.update") from exc
 
-    async def invite(self, channel: ConversationRef, user_ids: list[str]) -> None:
-        """Bring group members into a linked channel (``conversations.invite``, at most 1000 ids)."""
-        if not user_ids:
-            return
+    async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
+        """Bring group members into a linked channel with ``conversations.invite``, in batches of
+        ``INVITE_BATCH`` ids. Someone already there is success; with several ids ``force`` lets Slack
+        invite the valid ones and list the others, which are logged."""
+        user_ids = list(dict.fromkeys(m.user_id for m in members if m.platform == PLATFORM))
+        for start in range(0, len(user_ids), INVITE_BATCH):
+            await self._invite(channel.channel, user_ids[start:start + INVITE_BATCH])
+
+    async def _invite(self, channel: str, user_ids: list[str]) -> None:
+        what = f"conversations.invite to {channel}"
         try:
-            await self.client.conversations_invite(channel=channel.channel, users=user_ids[:1000])
+            response = await self.invite_client.conversations_invite(
+                channel=channel, users=user_ids, force=True if len(user_ids) > 1 else None)
         except SlackApiError as exc:
             if exc.response.get("error") == "already_in_channel":
                 return
-            raise delivery_error(exc, "conversations.invite") from exc
+            raise delivery_error(exc, what, PERMANENT | INVITE_REFUSALS) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:
-            raise delivery_error(exc, "conversations.invite") from exc
+            raise delivery_error(exc, what) from exc
+        for refused in response.get("errors") or []:
+            code = refused.get("error", "")
+            if code != "already_in_channel":
+                explained = (PERMANENT | INVITE_REFUSALS).get(code, "")
+                log.warning("slack %s: user %s not added: %s %s", what, refused.get("user"), code, explained)

@@ -83,6 +83,9 @@ class TeamsMessenger:
     """Sends on Teams through the ``CloudAdapter``; raises ``DeliveryError`` on any failure."""
 
     platform = PLATFORM
+    #: a bot cannot add people to a Teams channel (only Microsoft Graph, with admin-consented
+    #: permissions, can), so ``invite`` does nothing and the core promises nothing
+    can_invite = False
 
     def __init__(self, adapter: CloudAdapter, app_id: str, services: Services) -> None:
         self.adapter, self.app_id, self.services = adapter, app_id, services
@@ -119,6 +122,11 @@ class TeamsMessenger:
             await context.update_activity(activity)
 
         await self._continue(reference, change)
+
+    async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
+        """Nothing: the Bot Framework has no call to add a member to a channel."""
+        log.debug("teams: cannot add %d member(s) to channel %s; the bot API has no such call",
+                  len(members), channel.channel)
 
     def learn(self, tenant: str, service_url: str | None) -> None:
         """Inbound activities tell which service URL serves a tenant (for channel posts)."""

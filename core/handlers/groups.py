@@ -1,15 +1,16 @@
 """Group commands: list, create, info, join, leave, members, add, link, announce, archive.
 
 Each handler reads its arguments, asks ``core.groups`` to decide and write, and answers in the
-member's language. Announcements are posted to the linked channels only after the transaction
-commits (``ctx.after_commit``); one channel failing never stops the others.
+member's language. Announcements are posted to the linked channels, and new members invited to
+them (``core.channel_invites``), only after the transaction commits (``ctx.after_commit``); one
+channel failing never stops the others.
 """
 
 from __future__ import annotations
 
 import logging
 
-from core import directory, groups
+from core import channel_invites, directory, groups
 from core import group_lookup as lookup
 from core.commands import Action, Args, action, command
 from core.context import Context, Services
@@ -32,6 +33,10 @@ VISIBILITY = {"public": "group.visibility_public", "private": "group.visibility_
 
 def _viewer(ctx: Context) -> Viewer:
     return Viewer(member_id=ctx.member_id, admin="admin" in ctx.roles)
+
+
+def _plural(ctx: Context, key: str, count: int, **params: str) -> str:
+    return ctx.t(f"{key}_one" if count == 1 else f"{key}_many", count=count, **params)
 
 
 def _count(ctx: Context, count: int) -> str:
@@ -123,7 +128,21 @@ async def _join(ctx: Context, reference: str) -> Reply:
     if row is None:
         raise Conflict("group.already_member", name=group.name)
     key = "group.joined_owner" if row.role == "owner" else "group.joined"
-    return Reply(text=ctx.t(key, name=group.name, slug=group.slug))
+    lines = [ctx.t(key, name=group.name, slug=group.slug)]
+    count = await _invite_later(ctx, await channel_invites.for_members(ctx.uow, group, [ctx.member_id],
+                                                                       skip=ctx.channel))
+    if count:
+        lines.append(_plural(ctx, "group_invites.you", count))
+    return Reply(text="\n".join(lines))
+
+
+async def _invite_later(ctx: Context, invitations: list[channel_invites.Invitation]) -> int:
+    """Queue the invitations for after the commit; how many channels will be asked."""
+    doable = channel_invites.reachable(ctx.services, invitations)
+    if doable:
+        services = ctx.services
+        ctx.after_commit(lambda: channel_invites.send(services, doable))
+    return len(doable)
 
 
 async def _leave(ctx: Context, reference: str) -> Reply:
@@ -203,7 +222,11 @@ async def add(ctx: Context, args: Args) -> Reply:
     assert person.id is not None
     if await groups.add(ctx.uow, group, person.id, ctx.services.clock.now()) is None:
         raise Conflict("group.already_added", name=group.name, who=person.display_name)
-    return Reply(text=ctx.t("group.added", name=group.name, who=person.display_name))
+    lines = [ctx.t("group.added", name=group.name, who=person.display_name)]
+    count = await _invite_later(ctx, await channel_invites.for_members(ctx.uow, group, [person.id]))
+    if count:
+        lines.append(_plural(ctx, "group_invites.them", count, who=person.display_name))
+    return Reply(text="\n".join(lines))
 
 
 @command("group", "link", min_args=1)
@@ -212,9 +235,15 @@ async def link(ctx: Context, args: Args) -> Reply:
     group = await _managed(ctx, args.text, "group.link_forbidden")
     if ctx.channel is None:
         raise InvalidInput("group.link_no_channel", slug=group.slug)
-    if not await groups.link(ctx.uow, group, ctx.channel, ctx.member_id, ctx.services.clock.now()):
-        return Reply(text=ctx.t("group.already_linked", name=group.name))
-    return Reply(text=ctx.t("group.linked", name=group.name))
+    new = await groups.link(ctx.uow, group, ctx.channel, ctx.member_id, ctx.services.clock.now())
+    lines = [ctx.t("group.linked" if new else "group.already_linked", name=group.name)]
+    # Linking again is how members missing from the channel are brought in: inviting is idempotent.
+    invitations = await channel_invites.for_channel(ctx.uow, group, ctx.channel, except_member=ctx.member_id)
+    await _invite_later(ctx, invitations)
+    people = sum(len(item.members) for item in channel_invites.reachable(ctx.services, invitations))
+    if people:
+        lines.append(_plural(ctx, "group_invites.members", people))
+    return Reply(text="\n".join(lines))
 
 
 async def deliver(services: Services, channels: list[ConversationRef], announcement: Reply) -> int:

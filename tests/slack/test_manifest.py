@@ -25,7 +25,7 @@ EVENTS = {"request_url", "bot_events", "user_events", "metadata_subscriptions"}
 INTERACTIVITY = {"is_enabled", "request_url", "message_menu_options_url"}
 #: What each bot scope lets Parvis do; a scope not listed here is one Parvis does not use.
 USED_SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
-               "channels:read", "groups:read"}
+               "channels:read", "groups:read", "channels:manage", "groups:write"}
 
 
 def validate(document: dict[str, Any]) -> None:
@@ -44,7 +44,7 @@ def validate(document: dict[str, Any]) -> None:
         assert "url" not in command or re.fullmatch(r"https?://\S{1,2990}", command["url"])
     scopes = document["oauth_config"]["scopes"]
     assert set(scopes) <= {"bot", "user", "bot_optional", "user_optional"}
-    assert set(scopes["bot"]) <= USED_SCOPES and len(scopes["bot"]) <= 255
+    assert set(scopes["bot"]) == USED_SCOPES and len(scopes["bot"]) <= 255
     settings = document["settings"]
     assert set(settings) <= SETTINGS and set(settings["interactivity"]) <= INTERACTIVITY
     assert isinstance(settings["interactivity"]["is_enabled"], bool)

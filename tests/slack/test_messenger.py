@@ -73,9 +73,10 @@ async def test_a_server_error_is_transient(slack: Slack) -> None:
 
 
 async def test_invitations_to_a_linked_channel(slack: Slack) -> None:
-    await messenger(slack).invite(ConversationRef("slack", TEAM, "C0DATA"), [ANA, "U0LEA"])
+    people = [MemberAddress("slack", TEAM, ANA), MemberAddress("slack", TEAM, "U0LEA")]
+    await messenger(slack).invite(ConversationRef("slack", TEAM, "C0DATA"), people)
     (call,) = slack.api.made("conversations.invite")
-    assert call.args["channel"] == "C0DATA" and "U0LEA" in str(call.args["users"])
+    assert call.args["channel"] == "C0DATA" and call.args["users"] == f"{ANA},U0LEA"
 
 
 async def test_a_429_storm_on_users_info_still_answers_every_command_once(slack: Slack, services) -> None:
