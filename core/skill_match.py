@@ -49,6 +49,7 @@ class Vocabulary:
 
     ``lengths`` lets a fuzzy match skip the strings too short or too long to reach its cutoff;
     ``words`` and ``with_word`` (word → strings holding it) narrow suggestions to related names.
+    ``natural`` holds each string with its words in their usual order (same length as the key).
     """
 
     version: tuple[int, int, int]
@@ -59,15 +60,21 @@ class Vocabulary:
     lengths: list[int] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     with_word: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    natural: list[str] = field(default_factory=list)
 
 
 _CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
 
 
+def _natural(text: str) -> str:
+    """Folded, hyphens and underscores as spaces, white space collapsed; words in typed order."""
+    return " ".join(fold(text).replace("-", " ").replace("_", " ").split())
+
+
 def _key(text: str) -> str:
-    """Folded, white space collapsed, words sorted: ``ratio`` on keys is ``token_sort_ratio``,
-    computed once for the vocabulary instead of once per comparison."""
-    return " ".join(sorted(fold(text).replace("-", " ").replace("_", " ").split()))
+    """``_natural`` with words sorted: ``ratio`` on keys is ``token_sort_ratio``, computed once for
+    the vocabulary instead of once per comparison."""
+    return " ".join(sorted(_natural(text).split()))
 
 
 def version_columns() -> list[Any]:
@@ -98,12 +105,18 @@ async def read_version(uow: UnitOfWork) -> tuple[int, int, int]:
 async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
     names = dict((await uow.session.exec(select(Skill.id, Skill.name))).all())
     by_key: dict[str, set[int]] = {}
+    natural: dict[str, str] = {}
+
+    def add(text: str, skill_id: int) -> None:
+        by_key.setdefault(_key(text), set()).add(skill_id)
+        natural.setdefault(_key(text), _natural(text))
+
     for skill_id, name in names.items():
-        by_key.setdefault(_key(name), set()).add(skill_id)
+        add(name, skill_id)
         for alias in vocabulary().get(name, ()):
-            by_key.setdefault(_key(alias), set()).add(skill_id)
+            add(alias, skill_id)
     for alias, skill_id in (await uow.session.exec(select(SkillAlias.alias, SkillAlias.skill_id))).all():
-        by_key.setdefault(_key(alias), set()).add(skill_id)
+        add(alias, skill_id)
     choices = sorted(by_key, key=len)
     with_word: dict[str, list[int]] = {}
     for index, choice in enumerate(choices):
@@ -111,7 +124,8 @@ async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
             with_word.setdefault(word, []).append(index)
     return Vocabulary(version, choices, [tuple(sorted(by_key[c])) for c in choices], names,
                       {c: i for i, c in enumerate(choices)}, [len(c) for c in choices], list(with_word),
-                      {word: tuple(indexes) for word, indexes in with_word.items()})
+                      {word: tuple(indexes) for word, indexes in with_word.items()},
+                      [natural[c] for c in choices])
 
 
 def cached_vocabulary(db: Database) -> Vocabulary | None:
@@ -150,20 +164,29 @@ def _cutoff(window: str, question: bool) -> float:
     return 86 if question else 80
 
 
-def _windows(words: list[str], question: bool) -> list[tuple[int, int, str]]:
+def _windows(words: list[str], question: bool) -> list[tuple[int, int, str, bool]]:
+    """(start, end, phrase, fuzzy) for each run of up to four words worth looking up.
+
+    A run that starts or ends with a filler word is only looked up exactly, and only when it has
+    several words, not all filler (the alias ``on-call``); the others are matched fuzzily too.
+    """
     stop = _QUESTION_WORDS if question else _STOPWORDS
     found = []
     for size in range(1, MAX_WINDOW + 1):
         for start in range(len(words) - size + 1):
             part = words[start:start + size]
-            if not part[0] or not part[-1] or part[0] in stop or part[-1] in stop or "" in part:
+            if "" in part:
                 continue
-            found.append((start, start + size, " ".join(part)))
+            fuzzy = part[0] not in stop and part[-1] not in stop
+            if fuzzy or (size > 1 and not all(word in stop for word in part)):
+                found.append((start, start + size, " ".join(part), fuzzy))
     return found
 
 
-def _close(vocab: Vocabulary, key: str, cutoff: float, limit: int) -> list[tuple[float, int]]:
-    """(score, index) of the vocabulary strings whose ``ratio`` with ``key`` reaches ``cutoff``.
+def _close(vocab: Vocabulary, key: str, cutoff: float, limit: int, natural: bool = False,
+           ) -> list[tuple[float, int]]:
+    """(score, index) of the vocabulary strings whose ``ratio`` with ``key`` reaches ``cutoff``
+    (the ``natural`` strings when ``natural``: ``key`` is then in typed order).
 
     ``ratio`` is at most 200·min(a, b)/(a + b) for lengths a and b, so only lengths between
     len·c/(200−c) and len·(200−c)/c can reach cutoff c: a slice of the length-sorted strings
@@ -172,7 +195,8 @@ def _close(vocab: Vocabulary, key: str, cutoff: float, limit: int) -> list[tuple
     size = len(key)
     low = bisect_left(vocab.lengths, size * cutoff / (200 - cutoff) - 1)
     high = bisect_right(vocab.lengths, size * (200 - cutoff) / max(cutoff, 1) + 1)
-    found = process.extract(key, vocab.choices[low:high], scorer=fuzz.ratio, processor=None,
+    strings = vocab.natural if natural else vocab.choices
+    found = process.extract(key, strings[low:high], scorer=fuzz.ratio, processor=None,
                             score_cutoff=cutoff, limit=limit)
     return [(score, low + index) for _, score, index in found]
 
@@ -182,21 +206,25 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
 
     Each phrase window of up to four words is matched against the vocabulary; overlapping windows
     compete and the best one (longer phrases get a small bonus) claims its words, so "machine
-    learning" is one skill, not "machine" and "learning".
+    learning" is one skill, not "machine" and "learning". Words are compared sorted (any order),
+    then, for a phrase that found nothing, in typed order: a typo that moves a word boundary or
+    changes a first letter ("coastal rachitecture") reorders the sorted words.
     """
     phrases = _windows(words_of(text, question), question)
-    windows = [(start, end, _key(phrase)) for start, end, phrase in phrases]
+    windows = [(start, end, _key(phrase), phrase, fuzzy) for start, end, phrase, fuzzy in phrases]
     candidates: list[tuple[float, int, int, tuple[int, ...]]] = []
     exact_words: set[int] = set()
-    for start, end, window in windows:  # exact names and aliases first: dictionary lookups
+    for start, end, window, _, _ in windows:  # exact names and aliases first: dictionary lookups
         exact = vocab.exact.get(window)
         if exact is not None:
             candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
             exact_words |= set(range(start, end)) if end - start > 1 else set()
-    for start, end, window in windows:  # then fuzzy, except inside a phrase already found exactly
-        if window in vocab.exact or set(range(start, end)) <= exact_words:
+    for start, end, window, phrase, fuzzy in windows:  # then fuzzy, except inside an exact phrase
+        if not fuzzy or window in vocab.exact or set(range(start, end)) <= exact_words:
             continue
         found = _close(vocab, window, _cutoff(window, question), limit=8)
+        if not found and end - start > 1:
+            found = _close(vocab, _natural(phrase), _cutoff(window, question), limit=8, natural=True)
         if found:
             best = found[0][0]
             ids = tuple({i for score, index in found if score >= best for i in vocab.skills_of[index]})

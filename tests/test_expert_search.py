@@ -37,7 +37,8 @@ async def people(db: Database, clock: FakeClock, **skills: list[str]) -> dict[st
 
 async def test_matching_typos_order_synonyms_and_phrases(db: Database, clock: FakeClock) -> None:
     await people(db, clock, ana=["kubernetes", "python", "machine learning", "project management"],
-                 bob=["data visualisation", "sql"])
+                 bob=["data visualisation", "sql", "coastal architecture", "sports psychology"],
+                 eve=["incident response"])
     async with db.uow() as uow:
         vocab = await load_vocabulary(db, uow)
 
@@ -50,6 +51,10 @@ async def test_matching_typos_order_synonyms_and_phrases(db: Database, clock: Fa
     assert found("data visualisaton with sql") == {"data visualisation", "sql"}
     assert found("project-management") == {"project management"}
     assert found("gestion de projet") == {"project management"}
+    # A typo moving a word boundary or a first letter reorders the sorted words: typed order matches.
+    assert found("coastal rachitecture") == {"coastal architecture"}
+    assert found("sportsp sychology") == {"sports psychology"}
+    assert found("on-call") == found("On Call") == {"incident response"}, "an alias starting with 'on'"
     assert found("go") == set() and found("") == set() and found("!!!") == set()
     assert found("How do I deploy my ML model? j'ai besoin d'aide", question=True) == {"machine learning"}
 
