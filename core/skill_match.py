@@ -3,9 +3,11 @@
 The vocabulary (every skill name, its database aliases and its ``prompts/skills.toml`` aliases; folded,
 words sorted) is a few thousand strings held in memory per process and per database. It is rebuilt only
 when a cheap version (skill count, highest skill id, alias count) changes; ``core.expert_search`` reads
-that version in the same query as its ranking, so a search usually costs one round trip.
+that version in the same query as its ranking, so a search usually costs one round trip and is never
+stale, even when another process (a worker, the other bot) added the skill: no TTL to wait for.
 Matching cuts a text into phrase windows of up to four words: exact names and aliases are dictionary
-lookups, the other windows one rapidfuzz pass each over the vocabulary.
+lookups, the other windows one rapidfuzz pass each (``ratio``, no processor: the strings are folded
+once, when the vocabulary is built) over the strings whose length can reach the cutoff.
 """
 
 from __future__ import annotations
@@ -201,14 +203,22 @@ def _close(vocab: Vocabulary, key: str, cutoff: float, limit: int, natural: bool
     return [(score, low + index) for _, score, index in found]
 
 
+def _candidate(vocab: Vocabulary, found: list[tuple[float, int]], start: int, end: int,
+               ) -> tuple[float, int, int, tuple[int, ...]]:
+    """(score with the phrase bonus, start, end, skills): the best strings found for a window."""
+    best = found[0][0]
+    ids = tuple({i for score, index in found if score >= best for i in vocab.skills_of[index]})
+    return best + 5 * (end - start - 1), start, end, ids
+
+
 def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
     """Skill id → match score (0–100) for every skill the text mentions.
 
     Each phrase window of up to four words is matched against the vocabulary; overlapping windows
     compete and the best one (longer phrases get a small bonus) claims its words, so "machine
     learning" is one skill, not "machine" and "learning". Words are compared sorted (any order),
-    then, for a phrase that found nothing, in typed order: a typo that moves a word boundary or
-    changes a first letter ("coastal rachitecture") reorders the sorted words.
+    then in typed order for the phrases whose words nothing else matched: a typo that moves a word
+    boundary or changes a first letter ("coastal rachitecture") reorders the sorted words.
     """
     phrases = _windows(words_of(text, question), question)
     windows = [(start, end, _key(phrase), phrase, fuzzy) for start, end, phrase, fuzzy in phrases]
@@ -219,16 +229,20 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
         if exact is not None:
             candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
             exact_words |= set(range(start, end)) if end - start > 1 else set()
+    missed: list[tuple[int, int, str, float]] = []
     for start, end, window, phrase, fuzzy in windows:  # then fuzzy, except inside an exact phrase
         if not fuzzy or window in vocab.exact or set(range(start, end)) <= exact_words:
             continue
         found = _close(vocab, window, _cutoff(window, question), limit=8)
-        if not found and end - start > 1:
-            found = _close(vocab, _natural(phrase), _cutoff(window, question), limit=8, natural=True)
         if found:
-            best = found[0][0]
-            ids = tuple({i for score, index in found if score >= best for i in vocab.skills_of[index]})
-            candidates.append((best + 5 * (end - start - 1), start, end, ids))
+            candidates.append(_candidate(vocab, found, start, end))
+        elif end - start > 1:
+            missed.append((start, end, phrase, _cutoff(window, question)))
+    matched = {word for _, start, end, _ in candidates for word in range(start, end)}
+    for start, end, phrase, cutoff in missed:  # typed order, where no other window matched a word
+        if matched.isdisjoint(range(start, end)):
+            if found := _close(vocab, _natural(phrase), cutoff, limit=8, natural=True):
+                candidates.append(_candidate(vocab, found, start, end))
     taken: set[int] = set()
     scores: dict[int, float] = {}
     for bonus_score, start, end, ids in sorted(candidates, key=lambda c: (-c[0], c[1])):

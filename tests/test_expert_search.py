@@ -156,12 +156,15 @@ async def test_sqlite_fast_reads_equal_sqlalchemy_reads(db: Database, clock: Fak
         await uow.commit()
     async with db.uow() as uow:
         vocab = await load_vocabulary(db, uow)
+        connection = await uow.session.connection()
+        for topic, holders in (("python", 2), ("sql", 1), ("python sql", 2)):
+            _, (statement, params) = _ranking(match_skills(vocab, topic), clock.now(), 10, frozenset(),
+                                              False, False, with_version=True)
+            slow = [tuple(row) for row in (await connection.execute(statement, params)).all()]
+            assert await read_rows(uow, statement, params) == slow and len(slow) == holders, topic
         _, (statement, params) = _ranking(match_skills(vocab, "python sql"), clock.now(), 10, frozenset(),
                                           False, False, with_version=True)
         fast = await read_rows(uow, statement, params)
-        connection = await uow.session.connection()
-        slow = [tuple(row) for row in (await connection.execute(statement, params)).all()]
-    assert fast == slow and len(fast) == 2
     until = next(row[9] for row in fast if row[0] == ids["bob"])
     assert until == clock.now() + timedelta(days=1) and until.tzinfo is not None
 
