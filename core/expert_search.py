@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from weakref import WeakSet
 
 from sqlalchemy import Float, Integer, and_, bindparam, case, false, literal_column, or_
 from sqlmodel import col, func, select
@@ -29,8 +30,12 @@ from core.skill_match import (  # noqa: F401  (match_skills, words_of: re-export
     version_columns,
     words_of,
 )
+from core.sqlite_read import warm
 
 MAX_MASKED = 60
+# Statement shapes: a search for 3 skills uses the 4-skill statement (one slot names no skill), so a
+# process compiles at most these few statements (about 10 ms each), not one per skill count.
+SIZES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, MAX_MASKED)
 # Erased members are dropped after the cut (``_candidates``); the cut keeps this many more.
 ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
@@ -140,9 +145,10 @@ def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[i
     params: dict[str, Any] = {"now": now, "limit": limit, "inner_limit": limit + ERASED_MARGIN}
     if exclude:
         params["exclude"] = sorted(exclude)
-    for i, skill_id in enumerate(ids):
-        params[f"s{i}"], params[f"w{i}"] = skill_id, scores[skill_id]
-    statement = _ranking_statement(len(ids), available_only, by_load, with_version, bool(exclude))
+    size = next(size for size in SIZES if size >= len(ids))
+    for i in range(size):  # the slots past the matched skills name no skill (ids start at 1)
+        params[f"s{i}"], params[f"w{i}"] = (ids[i], scores[ids[i]]) if i < len(ids) else (-1, 0.0)
+    statement = _ranking_statement(size, available_only, by_load, with_version, bool(exclude))
     return ids, (statement, params)
 
 
@@ -168,6 +174,9 @@ def _expert(row: Any, ids: list[int]) -> Expert:
                   until if away else None, int(load), float(score))
 
 
+_WARM: WeakSet[Database] = WeakSet()
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """What ``expert find`` shows: the skills understood, the experts, or close skills to try."""
@@ -190,6 +199,9 @@ async def find_experts(db: Database, uow: UnitOfWork, topic: str, now: datetime,
     and only when that differs from the cached vocabulary (or nothing matched) is the search redone
     with a fresh one.
     """
+    if db not in _WARM:  # this process's first search: compile the statements of every size
+        await warm(uow, [_ranking_statement(size, False, False, True) for size in SIZES])
+        _WARM.add(db)
     vocab = cached_vocabulary(db) or await load_vocabulary(db, uow)
     while True:
         scores = match_skills(vocab, topic)

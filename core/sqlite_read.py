@@ -74,3 +74,11 @@ async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | No
         return [tuple(row) for row in (await connection.execute(statement, params or {})).all()]
     rows = await driver.execute_fetchall(prepared.sql, prepared.parameters(params or {}))
     return [prepared.row(row) for row in rows]
+
+
+async def warm(uow: UnitOfWork, statements: list[Any]) -> None:
+    """Compile ``statements`` now (SQLite), so no search later pays the ~10 ms of a first compile."""
+    connection = await uow.session.connection()
+    if connection.dialect.name == "sqlite":
+        for statement in statements:
+            prepare(statement, connection.dialect)
