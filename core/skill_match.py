@@ -29,6 +29,7 @@ from core.sqlite_read import read_rows
 from core.text import fold
 
 MAX_WINDOW = 4
+WEAK = 90  # a phrase matched below this score sorted is also compared in typed order
 _WORD = re.compile(r"[\w+#/.&]+")
 _STOPWORDS = frozenset("""
 a an and or the of on in to for with without from by at as is are be how what who which where when
@@ -217,8 +218,9 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     Each phrase window of up to four words is matched against the vocabulary; overlapping windows
     compete and the best one (longer phrases get a small bonus) claims its words, so "machine
     learning" is one skill, not "machine" and "learning". Words are compared sorted (any order),
-    then in typed order for the phrases whose words nothing else matched: a typo that moves a word
-    boundary or changes a first letter ("coastal rachitecture") reorders the sorted words.
+    then in typed order for the phrases that matched only weakly or whose words nothing else matched:
+    a typo that moves a word boundary or changes a first letter ("coastal rachitecture", "marin
+    eventilation") reorders the sorted words.
     """
     phrases = _windows(words_of(text, question), question)
     windows = [(start, end, _key(phrase), phrase, fuzzy) for start, end, phrase, fuzzy in phrases]
@@ -229,18 +231,19 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
         if exact is not None:
             candidates.append((100.0 + 5 * (end - start - 1), start, end, vocab.skills_of[exact]))
             exact_words |= set(range(start, end)) if end - start > 1 else set()
-    missed: list[tuple[int, int, str, float]] = []
+    retry: list[tuple[int, int, str, float, bool]] = []  # (start, end, phrase, cutoff, weak)
     for start, end, window, phrase, fuzzy in windows:  # then fuzzy, except inside an exact phrase
         if not fuzzy or window in vocab.exact or set(range(start, end)) <= exact_words:
             continue
-        found = _close(vocab, window, _cutoff(window, question), limit=8)
+        cutoff = _cutoff(window, question)
+        found = _close(vocab, window, cutoff, limit=8)
         if found:
             candidates.append(_candidate(vocab, found, start, end))
-        elif end - start > 1:
-            missed.append((start, end, phrase, _cutoff(window, question)))
+        if end - start > 1 and (not found or found[0][0] < WEAK):
+            retry.append((start, end, phrase, found[0][0] if found else cutoff, bool(found)))
     matched = {word for _, start, end, _ in candidates for word in range(start, end)}
-    for start, end, phrase, cutoff in missed:  # typed order, where no other window matched a word
-        if matched.isdisjoint(range(start, end)):
+    for start, end, phrase, cutoff, weak in retry:  # typed order: weak matches, words nothing matched
+        if weak or matched.isdisjoint(range(start, end)):
             if found := _close(vocab, _natural(phrase), cutoff, limit=8, natural=True):
                 candidates.append(_candidate(vocab, found, start, end))
     taken: set[int] = set()
