@@ -29,7 +29,7 @@ from core.sqlite_read import read_rows
 from core.text import fold
 
 MAX_WINDOW = 4
-WEAK = 90  # a phrase matched below this score sorted is also compared in typed order
+WEAK = 90  # a phrase matched below this score sorted is also compared in typed order, for a strong match
 _WORD = re.compile(r"[\w+#/.&]+")
 _STOPWORDS = frozenset("""
 a an and or the of on in to for with without from by at as is are be how what who which where when
@@ -240,7 +240,7 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
         if found:
             candidates.append(_candidate(vocab, found, start, end))
         if end - start > 1 and (not found or found[0][0] < WEAK):
-            retry.append((start, end, phrase, found[0][0] if found else cutoff, bool(found)))
+            retry.append((start, end, phrase, WEAK if found else cutoff, bool(found)))
     matched = {word for _, start, end, _ in candidates for word in range(start, end)}
     for start, end, phrase, cutoff, weak in retry:  # typed order: weak matches, words nothing matched
         if weak or matched.isdisjoint(range(start, end)):
