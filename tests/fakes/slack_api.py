@@ -29,6 +29,8 @@ class Call:
     args: dict[str, Any]
     token: str | None
     status: int = 200
+    #: what the fake answered (a posted message's ``channel`` and ``ts`` are what a later click carries)
+    result: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,6 +146,7 @@ class FakeSlackApi:
         if handler is None:
             return self._error(call, "unknown_method")
         found = handler(args)
+        call.result = found
         if found.get("ok") is False:
             call.status = 0
         return web.json_response(found)
