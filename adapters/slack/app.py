@@ -21,6 +21,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -231,12 +232,19 @@ class SlackAdapter:
         await self._tell(body, reply, None)
 
     async def _tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
-        """Show ``reply`` to the user: ephemeral in ``channel``, else in their direct messages."""
+        """Show ``reply`` to the user: ephemeral in ``channel``, else in their direct messages.
+
+        A slash command (and so a form) works in any channel, an ephemeral message only where the bot
+        is a member: when Slack refuses it, the reply goes to the user's direct messages instead."""
         user = (body.get("user") or {}).get("id", "")
-        page = outbound.render(reply)
         if channel and not channel.startswith("D"):
-            await self.client.chat_postEphemeral(channel=channel, user=user, **page)
-        else:
+            try:
+                await self.client.chat_postEphemeral(channel=channel, user=user, **outbound.render(reply))
+                return
+            except SlackApiError as exc:
+                log.info("slack: no ephemeral in %s (%s); sending a direct message", channel,
+                         exc.response.get("error"))
+        for page in outbound.render_pages(reply):
             await self.client.chat_postMessage(channel=user, **page)
 
     async def on_submit(self, ack: Any, body: dict[str, Any]) -> None:

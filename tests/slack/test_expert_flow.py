@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from core.context import Services
 from core.models import Answer, Question
 from tests.fakes.slack_api import FakeSlackApi, user
 from tests.slack.conftest import ANA, LEA, Slack
@@ -28,7 +29,7 @@ async def ok(slack: Slack, text: str, user_id: str) -> str:
     return str(ack["text"])
 
 
-async def test_ask_answer_in_a_modal_then_helpful(slack: Slack, services) -> None:  # type: ignore[no-untyped-def]
+async def test_ask_answer_in_a_modal_then_helpful(slack: Slack, services: Services) -> None:
     await ok(slack, "expert add kubernetes", LEA)                 # Léa (French) is the expert
     routed = await ok(slack, f"ask {QUESTION}", ANA)
     assert "Léa" in routed
@@ -71,7 +72,8 @@ async def test_ask_answer_in_a_modal_then_helpful(slack: Slack, services) -> Non
     assert [a.text for a in answers] == ["Use helm and a readiness probe."]
 
 
-async def test_pass_sends_the_question_to_the_next_expert(slack: Slack, api: FakeSlackApi, services) -> None:  # type: ignore[no-untyped-def]
+async def test_pass_sends_the_question_to_the_next_expert(slack: Slack, api: FakeSlackApi,
+                                                        services: Services) -> None:
     add_bob(api)
     await ok(slack, "expert add kubernetes", LEA)
     await ok(slack, "expert add k8s", BOB)

@@ -1,0 +1,151 @@
+"""A campaign end to end in Slack: an animator creates it in the modal, the worker's tick sends each
+group member a direct message through the SlackMessenger, members answer with buttons and in a modal,
+answering again edits, a reminder reaches only who has not answered, and a closed round refuses
+answers politely. Real Bolt app, real dispatcher, FakeClock; the only fake is the Slack Web API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from core.context import Services
+from core.models import Delivery, Response
+from core.ports import FakeClock
+from tests.campaign_support import tick
+from tests.conftest import give_role
+from tests.fakes.slack_api import FakeSlackApi, user
+from tests.slack.conftest import ANA, LEA, Slack
+from tests.slack.dm_support import button, buttons, click_in, dms_to, opened_view, text_of
+
+BOB = "U0BOB"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def responses(services: Services) -> list[Response]:
+    async with services.db.uow() as uow:
+        return list((await uow.session.exec(select(Response).order_by(col(Response.id)))).all())
+
+
+async def said(slack: Slack, count: int) -> dict[str, Any]:
+    """The ``count``-th answer posted to a response_url (answers to clicks come after the ack)."""
+    return (await slack.api.wait_responses(count))[count - 1][1]
+
+
+def warned(message: dict[str, Any]) -> bool:
+    return str(message["blocks"][0]["text"]["text"]).startswith(":warning:")
+
+
+async def prompted(slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    """Ana (animator) owns Data Science, Léa and Bob joined; a one-off weekly-learning round went out
+    on Tuesday 3 March 2026 at 09:30 Paris time."""
+    api.users[BOB] = user(BOB, "bob@example.com", "Bob Stone")
+    await slack.command("group create Data Science")
+    for who in (LEA, BOB):
+        await slack.command("group join data-science", user_id=who)
+    await give_role(services.db, "ana@example.com", "animator")
+    await slack.command("campaign new weekly-learning", channel="C0DATA")
+    view = opened_view(slack)
+    status, ack = await slack.submit(view, {"groups": "data-science", "recurrence": "once",
+                                            "timezone": "Europe/Paris", "start": "2026-03-03"})
+    assert status == 200 and ack is None, ack
+    status, ack = await slack.command("campaign start 1")
+    assert status == 200 and not warned(ack), ack
+    clock.current = at("2026-03-03T08:30")
+    await tick(services)
+
+
+async def test_members_answer_with_buttons_and_a_modal(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    await prompted(slack, api, services, clock)
+    (lea_prompt,), (bob_prompt,) = dms_to(slack, LEA), dms_to(slack, BOB)
+    assert "C'est le moment" in text_of(lea_prompt)                   # each in their own language,
+    assert "Weekly learning share" in text_of(lea_prompt)             # the prompts as the animator wrote them
+    assert "Weekly learning share" in text_of(bob_prompt) and "moment" not in text_of(bob_prompt)
+    async with services.db.uow() as uow:
+        sent = (await uow.session.exec(select(Delivery).where(Delivery.status == "sent"))).all()
+    assert {d.message_ref["conversation"] for d in sent if d.message_ref} >= {"D0LEA", "D0BOB"}
+
+    choice = button(lea_prompt, "campaign.answer")                   # "On a project"
+    status, ack = await click_in(slack, lea_prompt, choice, LEA)
+    assert status == 200 and ack is None
+    saved = await said(slack, 1)
+    assert saved["response_type"] == "ephemeral" and "enregistrée" in saved["text"]
+    (row,) = await responses(services)
+    assert row.choice == "On a project" and row.text is None
+
+    write = button(bob_prompt, "campaign.write")
+    status, ack = await click_in(slack, bob_prompt, write, BOB)
+    assert status == 200 and ack is None
+    view = opened_view(slack)
+    assert view["callback_id"] == "campaign.text" and len(view["title"]["text"]) <= 24
+    status, ack = await slack.submit(view, {"answer": ""}, user_id=BOB)
+    assert ack["response_action"] == "errors" and "empty" in ack["errors"]["answer"]
+    posted = len(slack.api.made("chat.postMessage"))
+    status, ack = await slack.submit(view, {"answer": "Pairing on the hard parts"}, user_id=BOB)
+    assert status == 200 and ack is None                              # the modal closes
+    thanks = await slack.api.wait_calls("chat.postMessage", posted + 1)
+    assert "saved" in text_of(thanks[-1]) and thanks[-1].args["channel"] == BOB
+
+    status, _ = await click_in(slack, bob_prompt, write, BOB)         # answering again edits
+    again = opened_view(slack)
+    (field,) = [block for block in again["blocks"] if block["type"] == "input"]
+    assert field["element"]["initial_value"] == "Pairing on the hard parts"
+    await slack.submit(again, {"answer": "Pairing, and writing it down"}, user_id=BOB)
+    texts = [row.text for row in await responses(services) if row.text]
+    assert texts == ["Pairing, and writing it down"]
+
+
+async def test_reminder_only_for_who_has_not_answered(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    await prompted(slack, api, services, clock)
+    (lea_prompt,) = dms_to(slack, LEA)
+    await click_in(slack, lea_prompt, button(lea_prompt, "campaign.answer"), LEA)
+    await said(slack, 1)
+    clock.current = at("2026-03-04T08:31")                            # 24 h later: the reminder is due
+    await tick(services)
+    assert len(dms_to(slack, LEA)) == 1                                # Léa answered: nothing more
+    first, reminder = dms_to(slack, BOB)
+    assert "Weekly learning share" in text_of(reminder) and text_of(reminder) != text_of(first)
+    assert button(reminder, "campaign.write")["value"] == button(first, "campaign.write")["value"]
+
+
+async def test_a_closed_round_refuses_answers_politely(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    await prompted(slack, api, services, clock)
+    (bob_prompt,) = dms_to(slack, BOB)
+    write = button(bob_prompt, "campaign.write")
+    await click_in(slack, bob_prompt, write, BOB)
+    view = opened_view(slack)                                          # opened before the round closed
+    clock.current = at("2026-03-06T09:00")                            # 72 h later: closed
+    await tick(services)
+
+    await click_in(slack, bob_prompt, button(bob_prompt, "campaign.answer"), BOB)
+    refused = await said(slack, 1)
+    assert warned(refused) and "closed" in refused["text"]
+    opened = len(slack.api.made("views.open"))
+    await click_in(slack, bob_prompt, write, BOB)
+    assert warned(await said(slack, 2)) and len(slack.api.made("views.open")) == opened
+    status, ack = await slack.submit(view, {"answer": "Too late?"}, user_id=BOB)
+    assert status == 200 and ack["response_action"] == "errors" and "closed" in ack["errors"]["answer"]
+    assert await responses(services) == []
+    assert [b["action_id"] for b in buttons(bob_prompt)]               # the prompt itself had buttons
+
+
+async def test_a_form_sent_from_a_channel_the_bot_is_not_in_is_confirmed_by_dm(
+        slack: Slack, services: Services) -> None:
+    """Slash commands work in any channel, ephemeral messages only where the bot is a member: the
+    confirmation of a submitted form then comes as a direct message rather than not at all."""
+    await slack.command("group create Data Science")
+    await give_role(services.db, "ana@example.com", "animator")
+    await slack.command("campaign new weekly-learning", channel="C0ELSEWHERE")
+    slack.api.fail("chat.postEphemeral", "channel_not_found")
+    status, ack = await slack.submit(opened_view(slack), {"groups": "data-science"})
+    assert status == 200 and ack is None
+    (confirmation,) = await slack.api.wait_calls("chat.postMessage", 1)
+    assert confirmation.args["channel"] == ANA and "Weekly learning share" in text_of(confirmation)
+    assert button(confirmation, "campaign.start")["value"] == "1"
