@@ -185,8 +185,11 @@ def input_block(field: FormInput) -> Block:
 
 def modal(form: Form, channel: str | None = None, intro: str = "") -> Block:
     """A form → a modal view; the submission comes back with ``callback_id`` = the form's action id,
-    and ``private_metadata`` keeps the form's value and the channel the form was opened from."""
+    and ``private_metadata`` keeps the form's value and the channel the form was opened from. An
+    ``intro`` that only repeats an input's label (a one-question form) is not shown twice."""
     meta = {"v": form.value} | ({"c": channel} if channel else {})
+    if intro.strip() in {field.label.strip() for field in form.inputs}:
+        intro = ""
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(intro)]
     blocks += [input_block(field) for field in form.inputs]
     return {"type": "modal", "callback_id": form.action_id[:255], "title": plain(form.title, MODAL_TEXT),

@@ -83,6 +83,8 @@ async def test_members_answer_with_buttons_and_a_modal(
     assert status == 200 and ack is None
     view = opened_view(slack)
     assert view["callback_id"] == "campaign.text" and len(view["title"]["text"]) <= 24
+    assert [block["type"] for block in view["blocks"]] == ["input"]   # the prompt once, as the label
+    assert view["blocks"][0]["label"]["text"] == "What did you learn this week?"
     status, ack = await slack.submit(view, {"answer": ""}, user_id=BOB)
     assert ack["response_action"] == "errors" and "empty" in ack["errors"]["answer"]
     posted = len(slack.api.made("chat.postMessage"))
