@@ -6,12 +6,17 @@ SlackMessenger to the fake Web API."""
 
 from __future__ import annotations
 
+from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
+from bots.bootstrap import build_app, build_services
+from bots.config import Config, DatabaseConfig, SchedulerConfig
 from core.context import Services
+from core.db import Database
 from core.models import Answer, Question
+from core.ports import FakeClock
 from tests.fakes.slack_api import FakeSlackApi, user
-from tests.slack.conftest import ANA, LEA, Slack
+from tests.slack.conftest import ANA, LEA, Slack, slack_config
 from tests.slack.dm_support import button, buttons, click_in, dms_to, opened_view, text_of
 
 BOB = "U0BOB"
@@ -100,3 +105,27 @@ async def test_pass_sends_the_question_to_the_next_expert(slack: Slack, api: Fak
     async with services.db.uow() as uow:
         question = await uow.session.get(Question, 1)
     assert question is not None and question.status == "routed" and question.hops == 1
+
+
+async def test_the_composition_root_sends_the_card_through_slack(
+        api: FakeSlackApi, db: Database, database_url: str, clock: FakeClock) -> None:
+    """Built as ``parvis serve`` builds it (bootstrap, no console messenger, worker off): the card
+    and the answer still reach Slack, because bootstrap registers the SlackMessenger."""
+    config = Config(database=DatabaseConfig(url=database_url), slack=slack_config(api),
+                    scheduler=SchedulerConfig(enabled=False))
+    services = build_services(config, clock=clock)
+    assert set(services.messengers) == set()
+    client = TestClient(TestServer(build_app(config, services), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        assert set(services.messengers) == {"slack"}
+        slack = Slack(client, api, adapter=None)  # type: ignore[arg-type]
+        await ok(slack, "expert add kubernetes", LEA)
+        await ok(slack, f"ask {QUESTION}", ANA)
+        (card,) = dms_to(slack, LEA)
+        await click_in(slack, card, button(card, "question.answer"), LEA)
+        await slack.submit(opened_view(slack), {"answer": "kubectl apply -f"}, user_id=LEA)
+        (answer,) = dms_to(slack, ANA)
+        assert "kubectl apply -f" in text_of(answer) and slack.api.made("chat.update")
+    finally:
+        await client.close()
