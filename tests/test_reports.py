@@ -1,0 +1,84 @@
+"""core.reports: the campaign figures match the chat's summary and keep anonymity; adoption counts
+active members, commands and new members per week, without erased members."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from core.db import Database
+from core.reports import adoption_report, campaign_report, week_start
+from tests.campaign_support import ANA, BOB, CARL, set_member
+from tests.report_support import TITLE, answer, sent_campaign
+
+
+async def test_campaign_figures_per_round(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    await sent_campaign(chat, db, clock, services)
+    await answer(chat, messenger, BOB, text="use <b>fixtures</b> & marks", choice="Colleague", scale=4)
+    await answer(chat, messenger, CARL, text="pair programming", choice="Project", scale=2)
+    report = await campaign_report(db, "#1")
+    assert (report.id, report.title, report.anonymous) == (1, TITLE, False)
+    (round_,) = report.rounds
+    assert (round_.index, round_.date, round_.recipients, round_.respondents, round_.rate) == (
+        1, "2026-03-09", 3, 2, 67)
+    learned, where, useful = round_.prompts
+    assert learned.kind == "text" and learned.answers == 2 and not learned.texts_hidden
+    assert {(a.text, a.who) for a in learned.texts} == {("use <b>fixtures</b> & marks", "Bob"),
+                                                         ("pair programming", "Carl")}
+    assert where.choices == (("Project", 1), ("Colleague", 1), ("Course", 0))
+    assert useful.scale == ((1, 0), (2, 1), (3, 0), (4, 1), (5, 0)) and useful.average == 3.0
+
+
+async def test_anonymous_campaign_names_nobody_and_hides_too_few_texts(chat, db, clock, messenger,  # type: ignore[no-untyped-def]
+                                                                      services) -> None:
+    await sent_campaign(chat, db, clock, services, anonymous=True)
+    await answer(chat, messenger, BOB, text="my manager never listens", choice="Course", scale=1)
+    await answer(chat, messenger, CARL, text="too many meetings", scale=5)
+    (round_,) = (await campaign_report(db, "1")).rounds
+    learned, where, useful = round_.prompts
+    assert learned.answers == 2 and learned.texts == () and learned.texts_hidden
+    assert where.choices[2] == ("Course", 1) and useful.average == 3.0
+    await answer(chat, messenger, ANA, text="a third voice")
+    (round_,) = (await campaign_report(db, "1")).rounds
+    texts = round_.prompts[0].texts
+    assert len(texts) == 3 and all(a.who is None for a in texts) and not round_.prompts[0].texts_hidden
+
+
+async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, clock, messenger,  # type: ignore[no-untyped-def]
+                                                                      services) -> None:
+    await sent_campaign(chat, db, clock, services)          # setup commands fall on 2 March
+    await answer(chat, messenger, BOB, choice="Project")    # clicks on 9 March
+    clock.current = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    await chat(ANA).say("help")
+    await chat(CARL).say("group list")
+    await flush_activity(db)
+    await set_member(db, CARL, erased_at=clock.current)
+    await set_member(db, ANA, created_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # the real time otherwise
+    await set_member(db, BOB, created_at=datetime(2026, 3, 9, 14, 0, tzinfo=UTC))
+    report = await adoption_report(db, datetime(2026, 3, 12, tzinfo=UTC), weeks=2)
+    assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 15))
+    first, second = report.weeks
+    assert first.start == date(2026, 3, 2) and second.start == date(2026, 3, 9)
+    assert first.active == 2 and first.new_members == 1     # Ana and Bob active; Carl was erased
+    assert first.by_platform == (("console", 2),) and report.platforms == ("console",)
+    assert first.commands > 0
+    assert second.active == 2 and second.new_members == 1   # Bob joined then
+    assert second.clicks == 1 and second.commands == 1      # Bob's click, Ana's help (Carl's left out)
+    (rate,) = report.campaigns
+    assert (rate.id, rate.rounds, rate.recipients, rate.respondents, rate.rate) == (1, 1, 3, 1, 33)
+    earlier = await adoption_report(db, datetime(2026, 2, 20, tzinfo=UTC), weeks=1)
+    assert earlier.weeks[0].active == 0 and earlier.campaigns == ()
+
+
+async def flush_activity(db: Database) -> None:
+    """Events of read-only commands may be buffered for a moment (``core.activity``, when present)."""
+    try:
+        from core.activity import activity_log
+    except ImportError:
+        return
+    await activity_log(db).flush()
+
+
+def test_weeks_start_on_monday_utc() -> None:
+    sunday_night = datetime(2026, 3, 15, 23, 30, tzinfo=UTC)
+    assert week_start(sunday_night) == datetime(2026, 3, 9, tzinfo=UTC)
+    assert week_start(sunday_night + timedelta(hours=1)) == datetime(2026, 3, 16, tzinfo=UTC)
