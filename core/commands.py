@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from core import directory
+from core.activity import activity_log
 from core.context import Context, Services
 from core.errors import ParvisError, UsageError
 from core.i18n import Translator
@@ -216,9 +217,13 @@ class CommandRouter:
             async with self.services.db.uow() as uow:
                 ctx = Context(self.services, uow, member, roles, actor, channel, t)
                 reply, name = await self._dispatch(ctx, text, act)
-                if ctx.record_activity:
-                    await directory.record_activity(ctx, kind, name)
+                event = directory.activity_event(ctx, kind, name) if ctx.record_activity else None
+                if event is not None and uow.wrote:  # a write commits anyway: the event joins it
+                    uow.session.add(event)
+                    event = None
                 await uow.commit()
+            if event is not None:  # a read-only command: no write commit just for the statistic
+                activity_log(self.services.db).add(event)
         except ParvisError as error:
             return error_reply(t, error)
         except Exception:

@@ -2,17 +2,32 @@
 
 ``Database`` builds the async engine (SQLite tuned for concurrent commands, or PostgreSQL) and hands
 out units of work. Nothing connects at import time: ``Database`` connects lazily on first use.
+
+Every session remembers the rows it wrote (ORM objects, and the tables of bulk statements); after a
+commit, the listeners registered with ``Database.on_commit`` are told, which is how process caches
+(``core/directory.py``'s actor cache) learn that a role, a language or an identity changed without
+each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
+closes (the activity log writes what it still holds).
 """
 
 from __future__ import annotations
 
+import collections
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite+aiosqlite:///parvis.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -26,12 +41,79 @@ def is_sqlite(url: str) -> bool:
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL with synchronous=NORMAL and a busy timeout, so concurrent commands wait instead of failing
     with "database is locked"; foreign keys on, as on PostgreSQL."""
+    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection and hasattr(dbapi_connection._connection,
+                                                                             "_execute"):
+        dbapi_connection.__class__ = _OneHopConnection  # same slots: only the cursor class differs
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+class _Ran:
+    """What a sqlite3 cursor left after one statement, taken in aiosqlite's thread."""
+
+    __slots__ = ("description", "rowcount", "lastrowid", "arraysize", "rows")
+
+    def __init__(self, description: Any = None, rowcount: int = -1, lastrowid: int | None = None,
+                 rows: list[Any] | None = None) -> None:
+        self.description, self.rowcount, self.lastrowid = description, rowcount, lastrowid
+        self.arraysize = 1
+        self.rows = rows or []
+
+    def close(self) -> None:
+        """Nothing to close: the sqlite3 cursor was closed in the driver thread."""
+
+
+def _run_statement(conn: Any, operation: Any, parameters: Any, many: bool) -> _Ran:
+    """Runs in aiosqlite's thread: cursor, execute, fetch and close in one go."""
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return _Ran(cursor.description, cursor.rowcount, cursor.lastrowid, rows)
+    finally:
+        cursor.close()
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor makes four hand-offs to the driver thread per statement (cursor,
+    execute, fetchall, close), each a thread wake-up and an event-loop wake-up: on a busy 2-core
+    machine most of a small command's time. This one makes one (``_run_statement``)."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return _Ran()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._run(operation, parameters, False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._run(operation, seq_of_parameters, True)
+
+    async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            driver = self._connection
+            ran = await driver._execute(_run_statement, driver._conn, operation, parameters, many)
+        self._cursor = ran
+        self._rows = collections.deque(ran.rows)
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneHopCursor
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -43,6 +125,54 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+@dataclass
+class Written:
+    """What one committed transaction wrote: ORM ``objects`` (new, changed or deleted, as they were
+    flushed) and the table names of bulk ``INSERT``/``UPDATE``/``DELETE`` statements (``tables``;
+    ``"*"`` when a statement's table is unknown)."""
+
+    objects: list[Any] = field(default_factory=list)
+    tables: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.objects or self.tables)
+
+
+CommitListener = Callable[[Written], None]
+_WRITTEN = "parvis.written"
+_DATABASE = "parvis.database"
+
+
+class TrackedSession(Session):
+    """The sync session behind every ``AsyncSession``: records its writes in ``info`` (see events)."""
+
+
+@event.listens_for(TrackedSession, "after_flush")
+def _remember_flush(session: Session, _context: Any) -> None:
+    """The session's pre-flush new/dirty/deleted lists are still there in ``after_flush``."""
+    written: Written = session.info.setdefault(_WRITTEN, Written())
+    written.objects.extend(session.new)
+    written.objects.extend(obj for obj in session.dirty if session.is_modified(obj))  # not mere touches
+    written.objects.extend(session.deleted)
+
+
+@event.listens_for(TrackedSession, "do_orm_execute")
+def _remember_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        written: Written = state.session.info.setdefault(_WRITTEN, Written())
+        written.tables.add(str(getattr(table, "name", "*")))
+
+
+@event.listens_for(TrackedSession, "after_commit")
+def _announce_commit(session: Session) -> None:
+    """Tell the database's listeners what the committed transaction wrote (never raises)."""
+    written: Written | None = session.info.pop(_WRITTEN, None)
+    database: Database | None = session.info.get(_DATABASE)
+    if written and database is not None:
+        database.committed(written)
 
 
 class UnitOfWork:
@@ -73,6 +203,13 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
 
+    @property
+    def wrote(self) -> bool:
+        """Whether this transaction has written anything, flushed or still pending."""
+        session = self.session
+        return (bool(session.sync_session.info.get(_WRITTEN)) or bool(session.new) or bool(session.deleted)
+                or any(session.is_modified(obj) for obj in session.dirty))
+
     async def rollback(self) -> None:
         await self.session.rollback()
 
@@ -83,7 +220,28 @@ class Database:
     def __init__(self, url: str = DEFAULT_URL, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False,
+                                           sync_session_class=TrackedSession, info={_DATABASE: self})
+        self._commit_listeners: list[CommitListener] = []
+        self._before_dispose: list[Callable[[], Awaitable[None]]] = []
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call ``listener`` after every commit that wrote something, with what it wrote.
+
+        It runs synchronously inside the commit (keep it cheap; it must not do I/O).
+        """
+        self._commit_listeners.append(listener)
+
+    def committed(self, written: Written) -> None:
+        for listener in self._commit_listeners:
+            try:
+                listener(written)
+            except Exception:  # a cache's bug must not turn a committed command into an error
+                log.exception("commit listener failed")
+
+    def before_dispose(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` before the pool closes (flush what a buffer still holds)."""
+        self._before_dispose.append(hook)
 
     @property
     def dialect(self) -> str:
@@ -99,4 +257,9 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        for hook in self._before_dispose:
+            try:
+                await hook()
+            except Exception:
+                log.exception("before-dispose hook failed")
         await self.engine.dispose()

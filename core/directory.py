@@ -1,10 +1,32 @@
-"""Members, identities and roles: who is acting, and who a command names."""
+"""Members, identities and roles: who is acting, and who a command names.
+
+Resolving the actor of every command (identity → member → roles) is the hot path of the bot, so the
+answer is kept in a small per-process cache (``ActorCache``), keyed by (platform, tenant, user id).
+It holds the member's columns and roles as resolved, and the ``Actor`` they were resolved from:
+
+- a hit needs the same ``Actor`` (same e-mail, name, time zone, locale from the platform); a changed
+  profile is resolved again, so the locale refresh and the e-mail join behave as without the cache;
+- every commit in this process that writes a ``member``, ``member_role`` or ``identity`` row forgets
+  the members it touched (``Database.on_commit``: role grant/revoke, ``lang``, opt-out, the importer,
+  ``[roles]`` at start-up, a Teams contact, erasure — whatever the write site), so a change made here
+  takes effect on the very next command;
+- a change made by *another* process (several ``parvis serve`` on one PostgreSQL, ``parvis import``)
+  is seen within ``ACTOR_TTL_SECONDS``: that is the bound on how long a revoked role can still act.
+
+A resolution that wrote nothing (the common cache miss) does not commit: it only read.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, func, select
 
 from core.errors import NotFound
@@ -16,7 +38,110 @@ from core.text import parse_member_mention
 if TYPE_CHECKING:
     from core.commands import Actor
     from core.context import Context, Services
-    from core.db import UnitOfWork
+    from core.db import Database, UnitOfWork, Written
+
+#: how long a resolved actor is trusted without looking again (changes by other processes)
+ACTOR_TTL_SECONDS = 5.0
+ACTOR_CACHE_SIZE = 10_000
+#: the tables whose rows make up a resolved actor
+DIRECTORY_TABLES = frozenset({"member", "member_role", "identity"})
+_COLUMNS = tuple(attr.key for attr in sa_inspect(Member).column_attrs)
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One cached resolution: the member's columns, roles, and the actor they were resolved from."""
+
+    values: dict[str, Any]
+    roles: frozenset[str]
+    seen: Actor
+    expires: float
+
+    def member(self) -> Member:
+        """A fresh detached ``Member`` for one command (never shared between commands)."""
+        member = Member(**self.values)
+        make_transient_to_detached(member)
+        return member
+
+
+class ActorCache:
+    """(platform, tenant, user id) → ``Resolved``, bounded in size and age.
+
+    ``generation`` grows on every invalidation: a resolution that started before one is not stored,
+    so a revoke committed while a command was reading the old roles cannot be undone by that read.
+    """
+
+    def __init__(self, ttl: float = ACTOR_TTL_SECONDS, size: int = ACTOR_CACHE_SIZE) -> None:
+        self.ttl = ttl
+        self.size = size
+        self.generation = 0
+        self._entries: OrderedDict[Key, Resolved] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, actor: Actor) -> Resolved | None:
+        key = (actor.platform, actor.tenant, actor.user_id)
+        found = self._entries.get(key)
+        if found is None or found.seen != actor or found.expires < time.monotonic():
+            self.misses += 1
+            return None
+        self.hits += 1
+        return found
+
+    def put(self, actor: Actor, member: Member, roles: frozenset[str], generation: int) -> None:
+        """Remember a resolution read at ``generation`` (dropped if anything changed since)."""
+        if generation != self.generation:
+            return
+        values = {name: getattr(member, name) for name in _COLUMNS}
+        key = (actor.platform, actor.tenant, actor.user_id)
+        self._entries[key] = Resolved(values, roles, actor, time.monotonic() + self.ttl)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget(self, member_ids: set[int] | None) -> None:
+        """Forget these members (every entry when ``None``)."""
+        self.generation += 1
+        if member_ids is None:
+            self._entries.clear()
+            return
+        for key in [key for key, found in self._entries.items() if found.values["id"] in member_ids]:
+            del self._entries[key]
+
+    def written(self, written: Written) -> None:
+        """``Database.on_commit`` listener: forget the members whose directory rows were written."""
+        if written.tables & (DIRECTORY_TABLES | {"*"}):
+            self.forget(None)
+            return
+        ids: set[int] = set()
+        for obj in written.objects:
+            if isinstance(obj, Member | MemberRole | Identity):
+                found = _member_id_of(obj)
+                if found is None:
+                    self.forget(None)
+                    return
+                ids.add(found)
+        if ids:
+            self.forget(ids)
+
+
+def _member_id_of(obj: Member | MemberRole | Identity) -> int | None:
+    """The member a written row belongs to, read without any lazy load."""
+    state = vars(obj)
+    found = state.get("id") if isinstance(obj, Member) else state.get("member_id")
+    return found if isinstance(found, int) else None
+
+
+_CACHES: WeakKeyDictionary[Database, ActorCache] = WeakKeyDictionary()
+
+
+def actor_cache(db: Database) -> ActorCache:
+    """The actor cache of ``db``, listening to its commits from the moment it exists."""
+    found = _CACHES.get(db)
+    if found is None:
+        found = _CACHES[db] = ActorCache()
+        db.on_commit(found.written)
+    return found
 
 
 async def find_by_email(uow: UnitOfWork, email: str) -> Member | None:
@@ -60,6 +185,8 @@ def _refresh(member: Member, actor: Actor) -> None:
 
 
 async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
+    cache = actor_cache(services.db)
+    generation = cache.generation
     async with services.db.uow() as uow:
         member = await _identity_member(uow, actor)
         if member is None:
@@ -74,16 +201,23 @@ async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, froze
         _refresh(member, actor)
         assert member.id is not None
         roles = await roles_of(uow, member.id)
-        await uow.commit()
+        if uow.wrote:  # a new identity or member, or a refreshed locale: else nothing to commit
+            await uow.commit()
+        else:
+            cache.put(actor, member, roles, generation)
         return member, roles
 
 
 async def resolve_actor(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
     """The member behind ``actor``: by identity, else by e-mail (joining platforms), else new.
 
-    Two first commands of a new person can race; the unique constraints make one of them fail, and
-    the retry then finds the row the other created.
+    From the process's ``ActorCache`` when it was resolved a moment ago from the same profile (no
+    database round trip at all). Two first commands of a new person can race; the unique constraints
+    make one of them fail, and the retry then finds the row the other created.
     """
+    cached = actor_cache(services.db).get(actor)
+    if cached is not None:
+        return cached.member(), cached.roles
     try:
         return await _resolve_once(services, actor)
     except IntegrityError:
@@ -114,13 +248,15 @@ def _mentioned(platform: str, tenant: str, user_id: str) -> Actor:
     return Actor(platform=platform, tenant=tenant, user_id=user_id)
 
 
-async def record_activity(ctx: Context, kind: str, name: str) -> None:
+def activity_event(ctx: Context, kind: str, name: str) -> ActivityEvent:
     """One activity event per command or click, for adoption statistics.
 
     ``name`` is the command name or action prefix, never the text typed: statistics keep no content.
+    The router adds it to the command's transaction when the command writes, else to the process's
+    ``core.activity.ActivityLog`` (written in batches).
     """
-    ctx.uow.session.add(ActivityEvent(member_id=ctx.member_id, kind=kind, platform=ctx.actor.platform,
-                                      at=ctx.services.clock.now(), detail={"name": name}))
+    return ActivityEvent(member_id=ctx.member_id, kind=kind, platform=ctx.actor.platform,
+                         at=ctx.services.clock.now(), detail={"name": name})
 
 
 async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:

@@ -7,6 +7,7 @@ from core.context import Context
 from core.errors import UsageError
 from core.i18n import LOCALES
 from core.messages import Reply, Section
+from core.models import Member
 
 
 def _area_lines(ctx: Context, area: str) -> str:
@@ -37,7 +38,9 @@ async def lang(ctx: Context, args: Args) -> Reply:
     if choice not in LOCALES:
         raise UsageError("lang.unknown", usage="usage.lang", value=args.tokens[0],
                          choices=", ".join(LOCALES))
-    member = await ctx.uow.session.merge(ctx.member)
+    # the row as it is now (ctx.member may be a few seconds old): only the language changes
+    member = await ctx.uow.session.get(Member, ctx.member_id)
+    assert member is not None
     member.locale = choice
     member.locale_chosen = True
     ctx.t.locale = choice
