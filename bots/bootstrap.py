@@ -65,6 +65,7 @@ def core_settings(config: Config) -> CoreSettings:
         default_locale=config.i18n.default_locale,
         answer_timeout_minutes=config.experts.answer_timeout_minutes,
         max_hops=config.experts.max_hops,
+        working_hours=config.experts.working_hours_range,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 from core.db import Database, UnitOfWork
@@ -24,6 +25,9 @@ class CoreSettings:
     default_locale: str = "en"
     answer_timeout_minutes: int = 240
     max_hops: int = 3
+    #: ``[experts] working_hours``: the answer timeout counts only this daily window, Monday to
+    #: Friday, in each expert's time zone (``core.working_hours``); ``None``: every minute counts
+    working_hours: tuple[time, time] | None = None
 
 
 @dataclass
