@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -224,12 +225,24 @@ class SlackAdapter:
 
     async def _answer_click(self, outcome: asyncio.Task[Reply] | Reply, body: dict[str, Any],
                             respond: Any) -> None:
-        reply = await outcome if isinstance(outcome, asyncio.Task) else outcome
+        reply = await self._late_form(await outcome, body) if isinstance(outcome, asyncio.Task) else outcome
+        if reply is None:
+            return
         if body.get("response_url"):
             kind = "in_channel" if reply.visibility == "public" else "ephemeral"
             await self._respond_pages(respond, outbound.render_pages(reply), kind)
             return
         await self._tell(body, reply, None)
+
+    async def _late_form(self, reply: Reply, body: dict[str, Any]) -> Reply | None:
+        """A click's form that came after the ack is still opened while its trigger lives (Slack keeps
+        it 3 s; ``None`` then); once expired, the reply says to click again."""
+        if reply.form is None:
+            return reply
+        if await self._open_form(body.get("trigger_id"), reply, (body.get("channel") or {}).get("id")):
+            return None
+        user = self.profiles.cached(inbound.team_of(body), (body.get("user") or {}).get("id", ""))
+        return replace(reply, context=self.t(user.locale if user else None)("slack.forms.click_again"))
 
     async def _tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
         """Show ``reply`` to the user: ephemeral in ``channel``, else in their direct messages.

@@ -56,6 +56,8 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
+    #: seconds each call of a method waits before answering (a busy or rate-limited Slack)
+    delays: dict[str, float] = field(default_factory=dict)
     ws_url: str = ""
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -91,6 +93,9 @@ class FakeSlackApi:
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         self.faults[method] = Fault(times=times, retry_after=retry_after)
+
+    def slow(self, method: str, seconds: float) -> None:
+        self.delays[method] = seconds
 
     def made(self, method: str) -> list[Call]:
         """The successful calls of ``method``."""
@@ -134,6 +139,8 @@ class FakeSlackApi:
             return self._error(call, "not_authed")
         if token != expected:
             return self._error(call, "invalid_auth")
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         fault = self.faults.get(method)
         if fault is not None and fault.times > 0:
             fault.times -= 1

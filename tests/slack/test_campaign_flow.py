@@ -151,3 +151,31 @@ async def test_a_form_sent_from_a_channel_the_bot_is_not_in_is_confirmed_by_dm(
     (confirmation,) = await slack.api.wait_calls("chat.postMessage", 1)
     assert confirmation.args["channel"] == ANA and "Weekly learning share" in text_of(confirmation)
     assert button(confirmation, "campaign.start")["value"] == "1"
+
+
+async def test_a_slow_click_still_opens_its_form(slack: Slack, api: FakeSlackApi, services: Services,
+                                                  clock: FakeClock) -> None:
+    """Bob's first click in this process asks ``users.info`` who he is, and Slack is slow: the click
+    is acknowledged after 2 s and the form opens late, while its trigger (3 s) is still valid."""
+    await prompted(slack, api, services, clock)
+    (bob_prompt,) = dms_to(slack, BOB)
+    slack.adapter.profiles.forget("T0PARVIS", BOB)
+    api.slow("users.info", 2.3)
+    status, ack = await click_in(slack, bob_prompt, button(bob_prompt, "campaign.write"), BOB)
+    assert status == 200 and ack is None
+    await slack.api.wait_calls("views.open", 2)
+    assert opened_view(slack)["callback_id"] == "campaign.text"
+    assert not slack.api.responses                                    # no text instead of the form
+
+
+async def test_a_click_too_slow_for_its_trigger_says_to_click_again(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    await prompted(slack, api, services, clock)
+    (lea_prompt,) = dms_to(slack, LEA)
+    slack.adapter.profiles.forget("T0PARVIS", LEA)
+    api.slow("users.info", 2.3)
+    api.fail("views.open", "expired_trigger_id")
+    status, _ = await click_in(slack, lea_prompt, button(lea_prompt, "campaign.write"), LEA)
+    assert status == 200
+    told = await said(slack, 1)
+    assert told["response_type"] == "ephemeral" and "Cliquez à nouveau" in str(told["blocks"])
