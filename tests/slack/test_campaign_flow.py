@@ -50,8 +50,11 @@ async def prompted(slack: Slack, api: FakeSlackApi, services: Services, clock: F
     await give_role(services.db, "ana@example.com", "animator")
     await slack.command("campaign new weekly-learning", channel="C0DATA")
     view = opened_view(slack)
+    (prompts,) = [block for block in view["blocks"] if block.get("block_id") == "prompts"]
+    with_scale = prompts["element"]["initial_value"] + "\nHow useful was this week? :: 1-5"
     status, ack = await slack.submit(view, {"groups": "data-science", "recurrence": "once",
-                                            "timezone": "Europe/Paris", "start": "2026-03-03"})
+                                            "timezone": "Europe/Paris", "start": "2026-03-03",
+                                            "prompts": with_scale})
     assert status == 200 and ack is None, ack
     status, ack = await slack.command("campaign start 1")
     assert status == 200 and not warned(ack), ack
@@ -77,6 +80,12 @@ async def test_members_answer_with_buttons_and_a_modal(
     assert saved["response_type"] == "ephemeral" and "enregistrée" in saved["text"]
     (row,) = await responses(services)
     assert row.choice == "On a project" and row.text is None
+    four, five = (button(lea_prompt, "campaign.answer", f"{row.round_id}:3:{n}") for n in (4, 5))
+    await click_in(slack, lea_prompt, four, LEA)
+    assert "enregistrée" in (await said(slack, 2))["text"]
+    await click_in(slack, lea_prompt, five, LEA)                     # clicking again edits
+    assert "mise à jour" in (await said(slack, 3))["text"]
+    assert [(r.choice, r.scale) for r in await responses(services)] == [("On a project", None), (None, 5)]
 
     write = button(bob_prompt, "campaign.write")
     status, ack = await click_in(slack, bob_prompt, write, BOB)
