@@ -112,8 +112,19 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """One hand-off per statement, and none to end a transaction that never began: pysqlite opens
+    one only before a write, so after reads alone ``COMMIT``/``ROLLBACK`` have nothing to do."""
+
     __slots__ = ()
     _cursor_cls = _OneHopCursor
+
+    def commit(self) -> None:
+        if self._connection._conn.in_transaction:
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._connection._conn.in_transaction:
+            super().rollback()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
