@@ -4,6 +4,14 @@
 the chat does not invent people). ``demo`` builds a throw-away SQLite database holding the demo
 organisation (``bots/demo.py``) and opens the chat as one of its people; ``--keep FILE`` keeps (or
 reopens) that database. Both read commands from stdin, typed or piped.
+
+Both run the worker (``core.scheduler``: campaign rounds, reminders, closes, expert-question deadlines,
+the delivery dispatcher) in the same process while the chat lasts, delivering through the console
+messenger: a campaign started in the chat prints its prompts when they are due, and a message to
+someone else is shown as a message to that person. Lines are read in a thread so the worker runs
+while the member types. The worker is left out with ``--no-worker``, with ``[scheduler] enabled =
+false``, and when Slack or Teams is configured: then ``parvis serve`` is the one delivering, and
+this process, without their messengers, must not claim their deliveries.
 """
 
 from __future__ import annotations
@@ -14,18 +22,36 @@ import io
 import logging
 import sys
 import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adapters.console.app import attach_messenger, open_chat, stream_reader, terminal_reader
+from adapters.console.app import (
+    ConsoleChat,
+    attach_messenger,
+    open_chat,
+    stream_reader,
+    terminal_reader,
+    threaded,
+)
 from adapters.console.outbound import Screen
 from bots import bootstrap, demo
 from bots.cli import config_option
-from bots.config import Config, DatabaseConfig, load_config
+from bots.config import Config, DatabaseConfig, SchedulerConfig, load_config
 from core.context import Services
 from core.db import Database
 from core.directory import find_by_email
 from core.i18n import Translator
 from core.messages import Reply
+
+if TYPE_CHECKING:
+    from core.scheduler import Worker
+
+#: a server looks for due rounds every minute; the console sooner, so a campaign started in the chat
+#: shows its prompt within seconds (a cheap query on the small databases a console session uses)
+CONSOLE_INTERVALS: dict[str, float] = {"campaigns.rounds": 5.0, "campaigns.reminders": 15.0,
+                                       "campaigns.close": 15.0, "outbox.dispatch": 2.0}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +72,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--channel", metavar="NAME",
                         help="type as if in channel NAME (so `group link` and announcements work)")
+    parser.add_argument("--no-worker", dest="worker", action="store_false",
+                        help="do not send campaign prompts, reminders and deadlines from this chat")
     config_option(parser)
 
 
@@ -57,7 +85,7 @@ def _quiet() -> None:
 def run_chat(args: argparse.Namespace) -> int:
     _quiet()
     config = load_config(args.config)
-    return _open(config, args.email, args.channel, greeting=None)
+    return _open(config, args, greeting=None)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -74,7 +102,7 @@ def _demo(config: Config, path: Path, args: argparse.Namespace) -> int:
     if not _prepare(config, "demo"):
         return 2
     asyncio.run(_seed(config))
-    return _open(config, args.email, args.channel, greeting=str(path) if args.keep else "")
+    return _open(config, args, greeting=str(path) if args.keep else "")
 
 
 async def _seed(config: Config) -> None:
@@ -94,17 +122,25 @@ def _prepare(config: Config, command: str) -> bool:
     return True
 
 
-def _open(config: Config, email: str, channel: str | None, greeting: str | None) -> int:
+def _open(config: Config, args: argparse.Namespace, greeting: str | None) -> int:
     """Run the chat; ``greeting`` is ``None`` for ``chat``, else the kept path ("" when throw-away)."""
     if greeting is None and not _prepare(config, "chat"):
         return 2
     try:
-        return asyncio.run(_session(config, email, channel, greeting))
+        return asyncio.run(_session(config, args.email, args.channel, greeting,
+                                    worker=args.worker and worker_allowed(config)))
     except KeyboardInterrupt:
         return 130
 
 
-async def _session(config: Config, email: str, channel: str | None, greeting: str | None) -> int:
+def worker_allowed(config: Config) -> bool:
+    """Whether this chat may run the worker: the scheduler is on, and no Slack or Teams app is
+    configured (their deliveries are for ``parvis serve``, which has their messengers)."""
+    return config.scheduler.enabled and not (config.slack.configured or config.teams.configured)
+
+
+async def _session(config: Config, email: str, channel: str | None, greeting: str | None, *,
+                   worker: bool) -> int:
     services = bootstrap.build_services(config)
     try:
         screen = Screen(sys.stdout, config.i18n.default_locale)
@@ -116,12 +152,40 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         _tolerant_streams()
         interactive = sys.stdin.isatty()
         reader = terminal_reader() if interactive else stream_reader(sys.stdin)
-        await open_chat(services, email, screen, reader, echo=not interactive, channel=channel).run()
+        chat = open_chat(services, email, screen, threaded(reader), echo=not interactive, channel=channel)
+        await converse(chat, config.scheduler, worker=worker)
         if interactive:
             screen.write(screen.t("console.bye"))
         return 0
     finally:
         await services.db.dispose()
+
+
+async def converse(chat: ConsoleChat, settings: SchedulerConfig, *, worker: bool = True,
+                   intervals: Mapping[str, float] = CONSOLE_INTERVALS) -> None:
+    """The chat until ``quit`` or the end of input, with the worker running alongside it."""
+    async with console_worker(chat.router.services, settings, enabled=worker, intervals=intervals):
+        await chat.run()
+
+
+@asynccontextmanager
+async def console_worker(services: Services, settings: SchedulerConfig, *, enabled: bool = True,
+                         intervals: Mapping[str, float] = CONSOLE_INTERVALS) -> AsyncIterator[Worker | None]:
+    """The worker of ``parvis serve``, with the console's shorter intervals, for the block's duration;
+    stopped (running jobs finished, nothing cut in half) when the chat ends."""
+    if not enabled:
+        yield None
+        return
+    from core.scheduler import worker_from_settings
+
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # no "job missed" chatter in the chat
+    worker = worker_from_settings(services, settings)
+    worker.intervals.update(intervals)
+    await worker.start()
+    try:
+        yield worker
+    finally:
+        await worker.stop()
 
 
 def _tolerant_streams() -> None:

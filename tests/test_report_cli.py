@@ -17,6 +17,7 @@ import pytest
 
 from bots.cli import main
 from bots.migrations import upgrade
+from core.activity import activity_log
 from core.db import Database
 from core.reports import week_start
 from tests.campaign_support import ANA, BOB, CARL
@@ -114,7 +115,7 @@ async def test_adoption_report(chat, db, clock, messenger, services, config_file
     await chat(ANA).say("group create Guild")
     await chat(BOB).say("group join guild")
     await chat(BOB).say("help")
-    await asyncio.sleep(0.5)  # read-only commands' events may be written a moment later
+    await activity_log(db).flush()  # read-only commands' events are written in batches
     status, out, err = await parvis(capsys, "report", "adoption", "--weeks", "2", "--config", config_file)
     assert status == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))

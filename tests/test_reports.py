@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from core.db import Database
+from core.activity import activity_log
 from core.reports import adoption_report, campaign_report, week_start
 from tests.campaign_support import ANA, BOB, CARL, set_member
 from tests.report_support import TITLE, answer, sent_campaign
@@ -50,7 +50,7 @@ async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, 
     clock.current = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     await chat(ANA).say("help")
     await chat(CARL).say("group list")
-    await flush_activity(db)
+    await activity_log(db).flush()  # read-only commands' events are written in batches
     await set_member(db, CARL, erased_at=clock.current)
     await set_member(db, ANA, created_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # the real time otherwise
     await set_member(db, BOB, created_at=datetime(2026, 3, 9, 14, 0, tzinfo=UTC))
@@ -67,15 +67,6 @@ async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, 
     assert (rate.id, rate.rounds, rate.recipients, rate.respondents, rate.rate) == (1, 1, 3, 1, 33)
     earlier = await adoption_report(db, datetime(2026, 2, 20, tzinfo=UTC), weeks=1)
     assert earlier.weeks[0].active == 0 and earlier.campaigns == ()
-
-
-async def flush_activity(db: Database) -> None:
-    """Events of read-only commands may be buffered for a moment (``core.activity``, when present)."""
-    try:
-        from core.activity import activity_log
-    except ImportError:
-        return
-    await activity_log(db).flush()
 
 
 def test_weeks_start_on_monday_utc() -> None:

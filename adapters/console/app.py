@@ -8,8 +8,11 @@ an honest way to try Parvis; nothing typed can stop the loop.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -32,6 +35,8 @@ ECHO = "› "
 ECHO_LIMIT = 200
 
 Reader = Callable[[str], "str | None"]
+#: what the chat reads lines with: a blocking ``Reader``, or one that waits without blocking the loop
+LineSource = Callable[[str], "str | None | Awaitable[str | None]"]
 
 
 def stream_reader(stream: TextIO) -> Reader:
@@ -60,6 +65,42 @@ def terminal_reader() -> Reader:
     return read
 
 
+def threaded(read: Reader) -> Callable[[str], Awaitable[str | None]]:
+    """``read`` in a thread of its own, so the event loop (the worker sending prompts and reminders)
+    keeps running while the member is typing or the pipe is quiet.
+
+    A daemon thread per line rather than the loop's executor: on Ctrl-C nothing waits for a
+    pending ``input()``, which would otherwise hold the process until Enter.
+    """
+
+    async def read_in_thread(prompt: str) -> str | None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str | None] = loop.create_future()
+
+        def settle(result: str | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        def work() -> None:
+            try:
+                result, error = read(prompt), None
+            except BaseException as exc:  # noqa: BLE001 — handed to the waiting coroutine
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:  # the loop is gone (Ctrl-C): nobody is waiting any more
+                pass
+
+        threading.Thread(target=work, name="parvis-console-input", daemon=True).start()
+        return await future
+
+    return read_in_thread
+
+
 @dataclass
 class ConsoleChat:
     """One member's chat session over a router."""
@@ -67,14 +108,14 @@ class ConsoleChat:
     router: CommandRouter
     actor: Actor
     screen: Screen
-    read: Reader
+    read: LineSource
     echo: bool = False
     channel: ConversationRef | None = None
 
     async def run(self) -> None:
         """Until ``quit`` or the end of input."""
         while True:
-            line = self.read(PROMPT)
+            line = await self.line(PROMPT)
             if line is None or line.strip().lower() in QUIT:
                 return
             if not line.strip():
@@ -82,6 +123,13 @@ class ConsoleChat:
             if self.echo:
                 self.screen.write(ECHO + shorten(clean(line), ECHO_LIMIT))
             await self.turn(line)
+
+    async def line(self, prompt: str) -> str | None:
+        """The next line, from a blocking or an awaitable reader."""
+        found = self.read(prompt)
+        if inspect.isawaitable(found):
+            return await found
+        return found
 
     async def turn(self, line: str) -> None:
         """One line: a numbered choice or a command; never raises."""
@@ -123,7 +171,7 @@ class ConsoleChat:
             if not session.collecting and asked is not session.current:
                 self.screen.write(session.prompt())
                 asked = session.current
-            line = self.read(MORE if session.collecting else PROMPT)
+            line = await self.line(MORE if session.collecting else PROMPT)
             if line is None:
                 return False
             if self.echo:
@@ -135,7 +183,7 @@ class ConsoleChat:
         return not session.cancelled
 
 
-def open_chat(services: Services, email: str, screen: Screen, read: Reader, *, echo: bool = False,
+def open_chat(services: Services, email: str, screen: Screen, read: LineSource, *, echo: bool = False,
               channel: str | None = None) -> ConsoleChat:
     """A chat for ``email`` over ``services`` (whose ``console`` messenger should print to ``screen``)."""
     return ConsoleChat(CommandRouter(services), inbound.console_actor(email), screen, read, echo,
