@@ -2,10 +2,11 @@
 
 Life of a question (``Question.status``): ``open`` (saved, waiting for the asker to confirm after
 similar answered questions were offered) → ``routed`` (an expert holds it until ``deadline_at``) →
-``escalated`` (a referent holds it, no deadline) → ``answered`` → ``closed``; ``expired`` when nobody
-at all could take it. Reuse rule: an answered question becomes ``reusable`` once its asker marks the
-answer helpful (and stops being reusable if they change their mind); reusable questions are what
-``ask`` offers to the next person asking something similar.
+``escalated`` (a referent holds it until ``deadline_at``) → ``answered`` → ``closed``; ``closed`` also
+when the asker closes it before an answer (the holder's card then says so and its buttons stop
+working); ``expired`` when nobody at all could take it. Reuse rule: an answered question becomes
+``reusable`` once its asker marks the answer helpful (and stops being reusable if they change their
+mind); reusable questions are what ``ask`` offers to the next person asking something similar.
 
 Every change locks the question row (``FOR UPDATE`` on PostgreSQL) so an answer, a pass and the
 deadline job cannot both win.
@@ -22,9 +23,9 @@ from core.context import Context
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.expert_search import load_vocabulary, match_skills, words_of
 from core.messages import Button, Reply
-from core.models import Answer, Question
+from core.models import Answer, ExpertSkill, Question, Skill
 from core.question_routing import (
-    Notice,
+    NoticeList,
     current_route,
     deliver,
     move_on,
@@ -40,6 +41,8 @@ MAX_ANSWER = 3000
 REUSE_CUTOFF = 80
 REUSE_SCAN = 5000
 ACTIVE: tuple[str, ...] = ("open", "routed", "escalated")
+ESCALATED_SCAN = 500
+ESCALATED_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ async def create(ctx: Context, text: str) -> Question:
 
 async def route(ctx: Context, question: Question) -> str:
     """Route a saved question; messages go out after commit. Returns routed/escalated/nobody."""
-    notices: list[Notice | None] = []
+    notices: NoticeList = []
     result = await route_next(ctx.uow, ctx.services, question, notices)
     ctx.after_commit(lambda: deliver(ctx.services, notices))
     return result
@@ -119,14 +122,16 @@ async def locked(ctx: Context, value: str) -> Question:
 
 async def own_turn(ctx: Context, question: Question) -> None:
     """Refuse to answer or pass a question that is not (or no longer) the member's to handle."""
-    if question.status in ("answered", "closed"):
-        raise Conflict("question.already_answered", id=question.id)
-    if question.status == "expired":
-        raise Conflict("question.expired", id=question.id)
     if question.assignee_id == ctx.member_id and question.status in ("routed", "escalated"):
         return
     assert question.id is not None
     mine = [r for r in await routes_of(ctx.uow, question.id) if r.expert_id == ctx.member_id]
+    if mine and mine[-1].outcome == "closed":
+        raise Conflict("question.closing.closed_while_yours", id=question.id)
+    if question.status in ("answered", "closed"):
+        raise Conflict("question.already_answered", id=question.id)
+    if question.status == "expired":
+        raise Conflict("question.expired", id=question.id)
     if mine and mine[-1].outcome == "timed_out":
         raise Conflict("question.too_late", id=question.id)
     if mine and mine[-1].outcome == "passed":
@@ -147,7 +152,7 @@ async def answer(ctx: Context, question: Question, text: str) -> None:
     ctx.uow.session.add(Answer(question_id=question.id, author_id=ctx.member_id, text=text, created_at=now))
     question.status, question.deadline_at = "answered", None
     route = current_route(await routes_of(ctx.uow, question.id), ctx.member_id)
-    notices: list[Notice | None] = []
+    notices: NoticeList = []
     if route is not None:
         route.outcome, route.outcome_at = "answered", now
         if route.message:
@@ -164,18 +169,21 @@ async def answer(ctx: Context, question: Question, text: str) -> None:
     ctx.after_commit(lambda: deliver(ctx.services, notices))
 
 
-async def pass_(ctx: Context, question: Question) -> str:
-    """The expert declines; after the deadline the question moves on as timed out. Returns the outcome."""
+async def pass_(ctx: Context, question: Question) -> tuple[str, str]:
+    """The expert or referent declines; after the deadline the question moves on as timed out.
+
+    Returns the outcome of their turn (passed / timed_out) and where the question went
+    (routed / escalated / nobody).
+    """
     await own_turn(ctx, question)
-    if question.status == "escalated":
-        raise Conflict("question.referent_cannot_pass", id=question.id)
     assert question.id is not None
     late = question.deadline_at is not None and question.deadline_at <= ctx.services.clock.now()
+    outcome = "timed_out" if late else "passed"
     route = current_route(await routes_of(ctx.uow, question.id), ctx.member_id)
-    notices: list[Notice | None] = []
-    await move_on(ctx.uow, ctx.services, question, route, "timed_out" if late else "passed", notices)
+    notices: NoticeList = []
+    result = await move_on(ctx.uow, ctx.services, question, route, outcome, notices)
     ctx.after_commit(lambda: deliver(ctx.services, notices))
-    return "timed_out" if late else "passed"
+    return outcome, result
 
 
 async def mark_helpful(ctx: Context, question: Question, helpful: bool) -> None:
@@ -189,17 +197,44 @@ async def mark_helpful(ctx: Context, question: Question, helpful: bool) -> None:
 
 
 async def close(ctx: Context, question: Question) -> None:
-    """The asker (or an admin) closes the question; whoever held it stops being waited for."""
+    """The asker (or an admin) closes the question; whoever held it stops being waited for: their
+    turn ends (outcome ``closed``) and their card says who closed it, so its buttons are not tried."""
     if question.asker_id != ctx.member_id and "admin" not in ctx.roles:
         raise Forbidden("question.not_asker", id=question.id)
     if question.status in ("closed", "expired"):
         raise Conflict("question.already_closed", id=question.id)
-    question.status, question.deadline_at = "closed", None
-    question.closed_at = ctx.services.clock.now()
+    assert question.id is not None
+    now = ctx.services.clock.now()
+    holding = question.status in ("routed", "escalated")
+    route = current_route(await routes_of(ctx.uow, question.id), question.assignee_id) if holding else None
+    question.status, question.deadline_at, question.closed_at = "closed", None, now
+    if route is None:
+        return
+    route.outcome, route.outcome_at = "closed", now
+    if route.message:
+        who = ctx.member.display_name
+        notices: NoticeList = [await notice(ctx.uow, route.expert_id, lambda t: Reply(
+            text=t("question.closing.card", id=question.id, who=who, text=shorten(question.text, 300))),
+            replace=route.message)]
+        ctx.after_commit(lambda: deliver(ctx.services, notices))
+
+
+async def referent_skills(ctx: Context) -> set[str]:
+    """The names of the skills the member is referent for."""
+    return set((await ctx.uow.session.exec(select(Skill.name).join(
+        ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id)).where(
+        ExpertSkill.member_id == ctx.member_id, col(ExpertSkill.referent)))).all())
+
+
+def concerns(question: Question, skills: set[str]) -> bool:
+    """Whether an escalated question is for a referent of ``skills``: one of its topics is theirs, or
+    it matched no skill at all (then every referent may take it); a referent of no skill sees all."""
+    return not skills or not question.skills or bool(skills & set(question.skills))
 
 
 async def listing(ctx: Context) -> tuple[list[Question], list[Question], list[Question]]:
-    """My open questions, those assigned to me, and (for referents) every escalated one."""
+    """My open questions, those assigned to me, and (for referents) the escalated ones of their
+    skills or of no skill (admins: every escalated one)."""
     session = ctx.uow.session
     mine = (await session.exec(select(Question).where(
         Question.asker_id == ctx.member_id,
@@ -210,7 +245,8 @@ async def listing(ctx: Context) -> tuple[list[Question], list[Question], list[Qu
         .order_by(col(Question.id)))).all()
     escalated: list[Question] = []
     if ctx.has_role("referent"):
-        escalated = list((await session.exec(select(Question).where(Question.status == "escalated")
-                                             .order_by(col(Question.id)).limit(50))).all())
-        escalated = [q for q in escalated if q not in assigned]
+        skills = set() if "admin" in ctx.roles else await referent_skills(ctx)
+        rows = (await session.exec(select(Question).where(Question.status == "escalated")
+                                   .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
+        escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]
     return list(mine), list(assigned), escalated

@@ -69,7 +69,11 @@ async def test_the_console_scenario(chat, demo, messenger: FakeMessenger, clock:
     assert await expire_due_questions(services) == 1
     escalated = await question_row(db)
     assert escalated.status == "escalated" and escalated.assignee_id == demo[LUCAS] and escalated.hops == 3
-    assert buttons(directs(messenger, LUCAS)[-1]) == ["question.answer"], "a referent gets no Pass"
+    referent_card = directs(messenger, LUCAS)[-1]
+    assert buttons(referent_card) == ["question.answer", "question.pass"], "a referent may pass too"
+    # Lucas reads French
+    assert "après que 3 expert(s)" in referent_card.text and "sous 4 h" in referent_card.text
+    assert escalated.deadline_at == clock.now() + timedelta(hours=4), "a referent has a deadline too"
     assert "referent" in directs(messenger, ASKER)[-1].text, "the asker is told"
     assert await routes(db) == [(demo[HUGO], "passed"), (demo[DANIEL], "timed_out"), (demo[ANA], "timed_out"),
                                 (demo[LUCAS], None)]
@@ -95,14 +99,28 @@ async def test_the_console_scenario(chat, demo, messenger: FakeMessenger, clock:
     assert not routed.error and (await question_row(db, 2)).status == "routed"
 
 
-async def test_question_length_is_checked(chat, demo) -> None:  # type: ignore[no-untyped-def]
+async def question_count(db: Database) -> int:
+    async with db.uow() as uow:
+        return len((await uow.session.exec(select(Question.id))).all())
+
+
+async def test_question_length_is_checked(chat, demo, db: Database,  # type: ignore[no-untyped-def]
+                                          messenger: FakeMessenger) -> None:
     me = chat(ASKER)
     short = await me.say("ask ?")
     assert short.error and "too short" in short.text
-    long = await me.say("ask " + "why " * 5000)
+    one = await me.say("ask a")
+    assert one.error and "too short" in one.text
+    long = await me.say("ask " + "w" * 20_000)  # refused by the router's limit on any text
     assert long.error and "too long" in long.text
+    over = await me.say("ask " + "x" * 3600)
+    assert over.error and "too long (3600 characters; at most 3500)" in over.text
+    words = await me.say("ask " + "why " * 5000)
+    assert words.error and "too long" in words.text
     fr = await chat("chloe.petit@aurora.example", "fr").say("ask a")
     assert fr.error and "trop courte" in fr.text
+    assert await question_count(db) == 0 and await routes(db) == [], "nothing saved, nobody messaged"
+    assert not [kind for kind, _, _ in messenger.sent if kind == "direct"]
 
 
 async def test_no_expert_goes_to_a_referent_or_the_asker_is_told(chat, demo, db: Database,  # type: ignore[no-untyped-def]
@@ -124,17 +142,22 @@ async def test_answering_twice_or_someone_elses_question(chat, demo, db: Databas
     await chat(ASKER).say("ask How do I deploy a Python service on Kubernetes?")
     stranger = await chat(ANA, "en").click("question.submit", "1", answer="me!")
     assert stranger.error and "not routed to you" in stranger.text
+    assert (await chat(ANA, "en").click("question.pass", "1")).error, "nor pass it"
+    assert (await question_row(db)).assignee_id == demo[HUGO] and await routes(db) == [(demo[HUGO], None)]
     hugo = chat(HUGO, "en")
     empty = await hugo.click("question.submit", "1", answer="   ")
     assert empty.error and "empty" in empty.text
+    huge = await hugo.click("question.submit", "1", answer="x" * 20_000)
+    assert huge.error and "too long" in huge.text
     assert not (await hugo.click("question.submit", "1", answer="kubectl apply")).error
     again = await hugo.click("question.submit", "1", answer="kubectl apply again")
     assert again.error and "already answered" in again.text
     late_pass = await hugo.click("question.pass", "1")
     assert late_pass.error
     async with db.uow() as uow:
-        assert len((await uow.session.exec(select(Answer))).all()) == 1
-    assert (await question_row(db)).status == "answered"
+        assert [(a.author_id, a.text) for a in (await uow.session.exec(select(Answer))).all()] == [
+            (demo[HUGO], "kubectl apply")]
+    assert (await question_row(db)).status == "answered" and await routes(db) == [(demo[HUGO], "answered")]
     missing = await hugo.click("question.answer", "99")
     assert missing.error and "no question #99" in missing.text
     bad = await chat(ASKER).say("question close abc")
@@ -153,7 +176,14 @@ async def test_passing_after_the_deadline(chat, demo, db: Database, clock: FakeC
     assert await expire_due_questions(services) == 1
     too_late = await chat(DANIEL, "en").click("question.pass", "1")
     assert too_late.error and "Too late" in too_late.text
-    assert (await question_row(db)).hops == 2
+    late_answer = await chat(DANIEL, "en").click("question.submit", "1", answer="kubectl apply")
+    assert late_answer.error and "Too late" in late_answer.text
+    row = await question_row(db)
+    assert row.hops == 2 and row.status == "routed" and row.assignee_id not in (demo[HUGO], demo[DANIEL])
+    assert await routes(db) == [(demo[HUGO], "timed_out"), (demo[DANIEL], "timed_out"),
+                                (row.assignee_id, None)]
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(Answer))).all() == []
 
 
 async def test_away_experts_are_skipped_and_load_spreads(chat, demo, db: Database) -> None:  # type: ignore[no-untyped-def]

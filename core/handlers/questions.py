@@ -13,6 +13,7 @@ from core.errors import Forbidden
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.models import Member, Question
 from core.question_routing import duration
+from core.schedules import wall_of
 from core.text import shorten
 
 STATUS_KEYS = {s: f"question.status_{s}" for s in
@@ -25,7 +26,12 @@ async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
     skills = ", ".join(question.skills) or ctx.t("question.no_skill")
     if result == "routed":
         delay = duration(ctx.t, ctx.services.settings.answer_timeout_minutes)
-        return Reply(text=ctx.t("question.routed", id=question.id, expert=name, skills=skills, delay=delay))
+        if ctx.services.settings.working_hours is None or question.deadline_at is None:
+            return Reply(text=ctx.t("question.routed", id=question.id, expert=name, skills=skills,
+                                    delay=delay))
+        when = f"{wall_of(question.deadline_at, ctx.member.timezone):%Y-%m-%d %H:%M}"
+        return Reply(text=ctx.t("question.worktime.routed", id=question.id, expert=name, skills=skills,
+                                delay=delay, when=when, zone=ctx.member.timezone))
     if result == "escalated":
         return Reply(text=ctx.t("question.escalated_now", id=question.id, referent=name, skills=skills))
     return Reply(text=ctx.t("question.nobody", id=question.id, skills=skills))
@@ -88,9 +94,11 @@ async def submit(ctx: Context, act: Action) -> Reply:
 
 @action("question.pass")
 async def pass_(ctx: Context, act: Action) -> Reply:
-    """The Pass button: the question moves on to the next expert (or a referent)."""
+    """The Pass button: the question moves on to the next expert, else a referent, else it expires."""
     question = await questions.locked(ctx, act.value)
-    outcome = await questions.pass_(ctx, question)
+    outcome, result = await questions.pass_(ctx, question)
+    if result == "nobody":
+        return Reply(text=ctx.t("question.referent.passed_last", id=question.id))
     return Reply(text=ctx.t("question.passed" if outcome == "passed" else "question.too_late_moved",
                             id=question.id))
 
