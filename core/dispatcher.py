@@ -31,7 +31,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ARRAY, Integer, any_, cast, func, select, update
 from sqlmodel import col
 
 from core.errors import DeliveryError
@@ -185,33 +185,37 @@ class Dispatcher:
     async def claim(self, limit: int) -> list[Delivery]:
         """Mark up to ``limit`` due rows ``sending`` for this process and commit, before any send.
 
-        On PostgreSQL the ids are locked first with ``FOR UPDATE SKIP LOCKED`` in a statement of their
-        own: inside ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` the planner may
-        evaluate the sub-select more than once and claim more than ``n`` rows.
+        One ``UPDATE … RETURNING`` whose candidate ids come from a scalar sub-select: on PostgreSQL
+        ``array_agg`` of the due rows locked ``FOR UPDATE SKIP LOCKED``, evaluated once as an
+        InitPlan (inside a plain ``WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` the
+        planner may evaluate the sub-select more than once and claim more than ``n`` rows), so
+        several processes claim disjoint rows in one round trip each; on SQLite the statement runs
+        under the database's one write lock, which is as atomic. Due rows are read in
+        ``next_attempt_at`` order only, so the ``(status, next_attempt_at)`` index yields them without
+        sorting every pending row (``enqueue`` always sets ``next_attempt_at``).
         """
         now = self._now()
         due = (
             select(col(Delivery.id))
-            .where(col(Delivery.status) == "pending",
-                   or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
-            .order_by(col(Delivery.next_attempt_at).nulls_first(), col(Delivery.id))
+            .where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now)
+            .order_by(col(Delivery.next_attempt_at))  # walks ix_delivery_due, stops after ``limit``
             .limit(limit)
         )
+        if self.services.db.dialect == "postgresql":
+            locked = due.with_for_update(skip_locked=True).subquery()
+            ids = cast(select(func.array_agg(locked.c.id)).scalar_subquery(), ARRAY(Integer))
+            chosen: Any = col(Delivery.id) == any_(ids)
+        else:
+            chosen = col(Delivery.id).in_(due.scalar_subquery())
+        statement = (
+            update(Delivery)
+            .where(chosen, col(Delivery.status) == "pending")
+            .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now,
+                    claimed_by=self.name)
+            .returning(Delivery)
+            .execution_options(synchronize_session=False)
+        )
         async with self._writing(), self.services.db.uow() as uow:
-            if self.services.db.dialect == "postgresql":
-                ids: Any = list((await uow.session.exec(due.with_for_update(skip_locked=True))).scalars())
-                if not ids:
-                    return []
-            else:
-                ids = due.scalar_subquery()
-            statement = (
-                update(Delivery)
-                .where(col(Delivery.id).in_(ids), col(Delivery.status) == "pending")
-                .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now,
-                        claimed_by=self.name)
-                .returning(Delivery)
-                .execution_options(synchronize_session=False)
-            )
             rows = list((await uow.session.exec(statement)).scalars().all())
             await uow.commit()
         return sorted(rows, key=lambda row: row.id or 0)
