@@ -35,15 +35,19 @@ class Rate:
         return cls(count / 60.0, burst if burst is not None else max(1.0, count / 60.0))
 
 
-#: Defaults from the platforms' documentation (PLATFORM_FACTS.md §4 and the Teams rate-limit page).
+#: Defaults under the platforms' limits with a margin (PLATFORM_FACTS.md §4 and §13), the same as
+#: ``[scheduler]``'s: Slack a few hundred messages/min per workspace, Teams 50 requests/s per app and
+#: tenant (30 in older docs; a first proactive message may cost a create-conversation call too).
 DEFAULT_RATES: dict[str, Rate] = {
-    "slack": Rate.per_minute(300, burst=5),
-    "teams": Rate(30.0, burst=10),
+    "slack": Rate.per_minute(180, burst=3),
+    "teams": Rate(20.0, burst=10),
 }
-#: Per conversation: Slack's "one message per second per channel", Teams' 7 sends/s per thread.
+#: Per conversation: Slack's "one message per second per channel"; Teams allows a bot 7 sends per
+#: second, 8 per 2 s, 60 per 30 s and 1800 per hour in one thread: 0.45/s with a burst of 5 stays
+#: under all four (5 in 1 s, 5.9 in 2 s, 18.5 in 30 s, 1625 in an hour).
 DEFAULT_CHANNEL_RATES: dict[str, Rate] = {
     "slack": Rate(1.0, burst=1),
-    "teams": Rate(7.0, burst=7),
+    "teams": Rate(0.45, burst=5),
 }
 
 
