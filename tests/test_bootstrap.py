@@ -116,11 +116,12 @@ async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setitem(sys.modules, "tests_fake_scheduler", types.SimpleNamespace(running=running))
     monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
     monkeypatch.setattr(bootstrap, "SCHEDULER_MODULE", "tests_fake_scheduler")
-    config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"}})
+    config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"},
+                                    "scheduler": {"dispatch_concurrency": 3}})
     client = TestClient(TestServer(bootstrap.build_app(config)))
     await client.start_server()
     await client.close()
-    assert events == ["routes", "adapter up", ("worker up", 4, messenger), "worker down", "adapter down"]
+    assert events == ["routes", "adapter up", ("worker up", 3, messenger), "worker down", "adapter down"]
 
 
 def test_worker_says_when_there_is_no_scheduler(monkeypatch: pytest.MonkeyPatch,
