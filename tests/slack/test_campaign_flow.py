@@ -188,3 +188,35 @@ async def test_a_click_too_slow_for_its_trigger_says_to_click_again(
     assert status == 200
     told = await said(slack, 1)
     assert told["response_type"] == "ephemeral" and "Cliquez à nouveau" in str(told["blocks"])
+
+
+async def test_a_channel_campaign_is_answered_from_the_channel_post(
+        slack: Slack, api: FakeSlackApi, services: Services) -> None:
+    """Mode "channel": one post in the group's linked channel; members answer from it, each answer
+    their own (ephemeral replies, the text form's confirmation ephemeral in that channel too)."""
+    await slack.command("group create Data Science")
+    await slack.command("group join data-science", user_id=LEA)
+    await slack.command("group link data-science", channel="C0DATA")
+    await give_role(services.db, "ana@example.com", "animator")
+    await slack.command("campaign new ice-breakers", channel="C0DATA")
+    status, ack = await slack.submit(opened_view(slack), {"groups": "data-science", "mode": "channel",
+                                                          "recurrence": "once", "start": "2026-03-03",
+                                                          "timezone": "Europe/Paris"})
+    assert status == 200 and ack is None, ack
+    await slack.command("campaign start 1")
+    services.clock.current = at("2026-03-03T10:00")  # type: ignore[attr-defined]  # 11:00 Paris
+    await tick(services)
+    (post,) = [call for call in api.made("chat.postMessage") if call.args["channel"] == "C0DATA"]
+    assert not dms_to(slack, LEA) and not dms_to(slack, ANA)
+
+    await click_in(slack, post, button(post, "campaign.answer"), LEA)    # "Coffee"
+    assert "enregistrée" in (await said(slack, 1))["text"]             # Léa's own language
+    await click_in(slack, post, button(post, "campaign.write"), ANA)
+    view = opened_view(slack)
+    assert view["callback_id"] == "campaign.text"
+    await slack.submit(view, {"answer": "I collect maps"})
+    confirmation = (await api.wait_calls("chat.postEphemeral", 2))[-1]
+    assert confirmation.args["channel"] == "C0DATA" and confirmation.args["user"] == ANA
+    assert "saved" in confirmation.args["text"]
+    assert sorted((r.member_id, r.choice or r.text) for r in await responses(services)) == [
+        (1, "I collect maps"), (2, "Coffee")]
