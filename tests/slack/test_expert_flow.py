@@ -129,3 +129,17 @@ async def test_the_composition_root_sends_the_card_through_slack(
         assert "kubectl apply -f" in text_of(answer) and slack.api.made("chat.update")
     finally:
         await client.close()
+
+
+async def test_closing_the_question_updates_the_expert_s_card(slack: Slack) -> None:
+    await ok(slack, "expert add kubernetes", LEA)
+    await ok(slack, f"ask {QUESTION}", ANA)
+    (card,) = dms_to(slack, LEA)
+    await ok(slack, "question close 1", ANA)
+    (update,) = await slack.api.wait_calls("chat.update", 1)
+    assert (update.args["channel"], update.args["ts"]) == (card.result["channel"], card.result["ts"])
+    assert not list(buttons(update)) and "Ana" in text_of(update)
+    status, _ = await click_in(slack, card, button(card, "question.answer"), LEA)   # an old copy of the card
+    assert status == 200 and not slack.api.made("views.open")
+    (_, refused), = await slack.api.wait_responses(1)
+    assert refused["blocks"][0]["text"]["text"].startswith(":warning:")
