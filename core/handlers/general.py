@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from core.commands import COMMANDS, Args, areas, closest, command
 from core.context import Context
 from core.errors import UsageError
-from core.i18n import LOCALES
+from core.i18n import LOCALES, Translator
 from core.messages import Reply, Section
 from core.models import Member
 
 
-def _area_lines(ctx: Context, area: str) -> str:
-    lines = [f"• `{ctx.t(cmd.usage)}` — {ctx.t(cmd.summary)}"
+def _area_lines(t: Translator, area: str) -> str:
+    lines = [f"• `{t(cmd.usage)}` — {t(cmd.summary)}"
              for path, cmd in sorted(COMMANDS.items()) if path[0] == area]
     return "\n".join(lines)
+
+
+@lru_cache(maxsize=64)
+def _help(locale: str, area: str | None) -> Reply:
+    """The help text depends only on the language and the grammar, both fixed once the process
+    runs: built once per (language, area), not on every ``help`` (the most frequent command)."""
+    t = Translator(locale)
+    if area is not None:
+        return Reply(text=_area_lines(t, area), title=t("help.area_title", area=area))
+    sections = tuple(Section(text=f"*{t('help.area.' + name)}*\n{_area_lines(t, name)}") for name in areas())
+    text = t("help.intro") + "\n\n" + "\n\n".join(s.text for s in sections)
+    return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"))
 
 
 @command("help")
@@ -24,11 +38,8 @@ async def help_(ctx: Context, args: Args) -> Reply:
         if area not in areas():
             raise UsageError("errors.unknown_help_area", usage="usage.help", word=args.tokens[0],
                              suggestion=closest(area, areas()) or "group")
-        return Reply(text=_area_lines(ctx, area), title=ctx.t("help.area_title", area=area))
-    sections = tuple(Section(text=f"*{ctx.t('help.area.' + area)}*\n{_area_lines(ctx, area)}")
-                     for area in areas())
-    text = ctx.t("help.intro") + "\n\n" + "\n\n".join(s.text for s in sections)
-    return Reply(text=text, title=ctx.t("help.title"), sections=sections, context=ctx.t("help.footer"))
+        return _help(ctx.locale, area)
+    return _help(ctx.locale, None)
 
 
 @command("lang", min_args=1)
