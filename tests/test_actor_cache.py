@@ -124,7 +124,8 @@ async def test_another_process_change_is_seen_within_the_ttl(chat, db: Database,
     assert not fresh.error, fresh.text                      # after the ttl: admin
 
 
-async def test_a_resolution_that_raced_an_invalidation_is_not_kept(router: CommandRouter, db: Database) -> None:
+async def test_a_resolution_that_raced_an_invalidation_is_not_kept(router: CommandRouter,
+                                                                   db: Database) -> None:
     who = Actor(platform="slack", tenant="T1", user_id="U2", email="u2@example.com")
     await router.handle(Invocation(actor=who, text="help"))
     cache = actor_cache(db)
@@ -149,3 +150,21 @@ async def test_read_only_commands_are_counted_in_batches(chat, db: Database) -> 
     await db.dispose()                                      # shutdown writes what is still buffered
     async with db.uow() as uow:
         assert len((await uow.session.exec(select(ActivityEvent))).all()) == 4
+
+
+async def test_a_role_granted_by_a_directory_import_applies_at_once(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from core.importer import import_directory
+
+    bob = chat(BOB)
+    await known(bob)
+    await chat(ADMIN).say("help")
+    assert actor_cache(db).get(bob.actor) is not None
+    csv = "email,name,title,department,location,timezone,locale,skills,roles\n" \
+          f"{BOB},Bob,,,,,,,admin\n"
+    report = await import_directory(db, io.StringIO(csv, newline=""))
+    assert report.updated == 1
+    assert actor_cache(db).get(bob.actor) is None
+    granted = await bob.say(f"role grant animator {ADMIN}")
+    assert not granted.error, granted.text
