@@ -31,25 +31,21 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ARRAY, Integer, any_, cast, func, select, update
-from sqlmodel import col
-
+from core.claims import claim_due, recover_expired
 from core.errors import DeliveryError
 from core.jobs import periodic
 from core.models import Delivery
-from core.outbox import BATCH_RENDERERS, RENDERERS, Outcome, OutcomeWriter, Outgoing
+from core.outbox import Outcome, OutcomeWriter, Outgoing
 from core.ports import ConversationRef, MemberAddress, SentMessage
 from core.ratelimit import RateLimiter
+from core.rendering import Rendered, render_rows
 
 if TYPE_CHECKING:
     from core.context import Services
-    from core.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
-#: what rendering a row gave: a message, ``None`` (skip), why it can never render, or a render error
-Rendered = Outgoing | None | str | Exception
 ERROR_LENGTH = 500
 
 
@@ -166,99 +162,20 @@ class Dispatcher:
 
     async def recover(self) -> int:
         """Rows left ``sending`` longer than the lease (their dispatcher crashed) become due again."""
-        now = self._now()
-        statement = (
-            update(Delivery)
-            .where(col(Delivery.status) == "sending", col(Delivery.claimed_at) < now - self.lease)
-            .values(status="pending", next_attempt_at=now,
-                    last_error="recovered: claim expired without a result (dispatcher stopped)")
-            .execution_options(synchronize_session=False)
-        )
-        async with self._writing(), self.services.db.uow() as uow:
-            result = await uow.session.exec(statement)
-            await uow.commit()
-        count = int(getattr(result, "rowcount", 0) or 0)
+        async with self._writing():
+            count = await recover_expired(self.services.db, self._now(), self.lease)
         if count:
             log.warning("recovered %d deliveries stuck in 'sending' (a dispatcher stopped mid-send)", count)
         return count
 
     async def claim(self, limit: int) -> list[Delivery]:
-        """Mark up to ``limit`` due rows ``sending`` for this process and commit, before any send.
-
-        One ``UPDATE … RETURNING`` whose candidate ids come from a scalar sub-select: on PostgreSQL
-        ``array_agg`` of the due rows locked ``FOR UPDATE SKIP LOCKED``, evaluated once as an
-        InitPlan (inside a plain ``WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` the
-        planner may evaluate the sub-select more than once and claim more than ``n`` rows), so
-        several processes claim disjoint rows in one round trip each; on SQLite the statement runs
-        under the database's one write lock, which is as atomic. Due rows are read in
-        ``next_attempt_at`` order only, so the ``(status, next_attempt_at)`` index yields them without
-        sorting every pending row (``enqueue`` always sets ``next_attempt_at``).
-        """
-        now = self._now()
-        due = (
-            select(col(Delivery.id))
-            .where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now)
-            .order_by(col(Delivery.next_attempt_at))  # walks ix_delivery_due, stops after ``limit``
-            .limit(limit)
-        )
-        if self.services.db.dialect == "postgresql":
-            locked = due.with_for_update(skip_locked=True).subquery()
-            ids = cast(select(func.array_agg(locked.c.id)).scalar_subquery(), ARRAY(Integer))
-            chosen: Any = col(Delivery.id) == any_(ids)
-        else:
-            chosen = col(Delivery.id).in_(due.scalar_subquery())
-        statement = (
-            update(Delivery)
-            .where(chosen, col(Delivery.status) == "pending")
-            .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now,
-                    claimed_by=self.name)
-            .returning(Delivery)
-            .execution_options(synchronize_session=False)
-        )
-        async with self._writing(), self.services.db.uow() as uow:
-            rows = list((await uow.session.exec(statement)).scalars().all())
-            await uow.commit()
-        return sorted(rows, key=lambda row: row.id or 0)
+        """Mark up to ``limit`` due rows ``sending`` for this process and commit, before any send."""
+        async with self._writing():
+            return await claim_due(self.services.db, self.name, self._now(), limit)
 
     async def render(self, rows: list[Delivery]) -> list[Rendered]:
-        """Render claimed rows in one read-only unit of work, right before they are sent.
-
-        Per row: an ``Outgoing``, ``None`` (skip), the reason no renderer exists, or the exception a
-        renderer raised — after a database error the unit of work is rolled back and the others go
-        on in a clean transaction. Rows of a purpose with a batch renderer are rendered together.
-        """
-        results: dict[int, Rendered] = {}
-        by_purpose: dict[str, list[int]] = {}
-        for index, row in enumerate(rows):
-            by_purpose.setdefault(row.purpose, []).append(index)
-        async with self.services.db.uow() as uow:
-            for purpose, indexes in by_purpose.items():
-                group = [rows[index] for index in indexes]
-                results.update(zip(indexes, await self._render_group(uow, purpose, group), strict=True))
-        return [results[index] for index in range(len(rows))]
-
-    async def _render_group(self, uow: UnitOfWork, purpose: str, rows: list[Delivery]) -> list[Rendered]:
-        if (render_batch := BATCH_RENDERERS.get(purpose)) is not None:
-            try:
-                rendered = await render_batch(uow, rows)
-                if len(rendered) != len(rows):
-                    raise ValueError(f"{len(rendered)} results for {len(rows)} deliveries")
-                return list(rendered)
-            except Exception as error:  # noqa: BLE001 — one bad renderer must not stop the round
-                log.exception("the %r batch renderer failed", purpose)
-                await uow.rollback()
-                return [error] * len(rows)
-        if (render := RENDERERS.get(purpose)) is None:
-            return [f"no renderer registered for purpose {purpose!r}"] * len(rows)
-        results: list[Rendered] = []
-        for row in rows:
-            try:
-                results.append(await render(uow, row))
-            except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
-                log.exception("delivery %s: the %r renderer failed", row.id, purpose)
-                results.append(error)
-                await uow.rollback()
-        return results
+        """Render claimed rows right before they are sent (``core.rendering.render_rows``)."""
+        return await render_rows(self.services.db, rows)
 
     async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
         """Pace, send and record one claimed, rendered row; returns its new status."""
