@@ -105,6 +105,8 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    #: latency of each request by its position in the list sent (``body(n)`` sends ``COMMANDS[n % 3]``)
+    by_request: dict[int, float] | None = None
 
     @property
     def rate(self) -> float:
@@ -113,6 +115,12 @@ class Result:
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    def command_p50(self, command: str) -> float:
+        """p50 of one command's requests, in ms."""
+        index = COMMANDS.index(command)
+        mine = sorted(latency for n, latency in (self.by_request or {}).items() if n % len(COMMANDS) == index)
+        return mine[len(mine) // 2] * 1000 if mine else float("nan")
 
     def line(self) -> str:
         return (f"  {self.name:<42} {self.rate:8.0f} req/s   p50 {self.pct(50):6.2f} ms   "
@@ -142,8 +150,9 @@ def signed(data: bytes) -> dict[str, str]:
 
 async def load(name: str, url: str, bodies: list[bytes], connections: int) -> Result:
     """Send every body (signed just before the run) over ``connections`` keep-alive connections."""
-    requests = [(data, signed(data)) for data in bodies]
+    requests = [(n, data, signed(data)) for n, data in enumerate(bodies)]
     latencies: list[float] = []
+    by_request: dict[int, float] = {}
     errors = 0
     queue = iter(requests)
     connector = aiohttp.TCPConnector(limit=connections, force_close=False)
@@ -151,18 +160,19 @@ async def load(name: str, url: str, bodies: list[bytes], connections: int) -> Re
 
         async def worker() -> None:
             nonlocal errors
-            for data, headers in queue:
+            for n, data, headers in queue:
                 start = time.perf_counter()
                 async with session.post(url, data=data, headers=headers) as response:
                     await response.read()
                     if response.status != 200:
                         errors += 1
                 latencies.append(time.perf_counter() - start)
+                by_request[n] = latencies[-1]
 
         begin = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(connections)))
         seconds = time.perf_counter() - begin
-    return Result(name, len(requests), seconds, latencies, errors)
+    return Result(name, len(requests), seconds, latencies, errors, by_request)
 
 
 async def wait_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -272,6 +282,10 @@ def report(database_url: str, results: dict[str, Result], api: FakeSlackApi) -> 
     print(f"  p50 at 1 conn: {low.pct(50):.2f} ms (target < 2 ms) {verdict[low.pct(50) < 2]}; "
           f"adapter alone {results['adapter 1'].pct(50):.2f} ms, "
           f"default Bolt {results['bolt 1'].pct(50):.2f} ms, bare {results['bare 1'].pct(50):.2f} ms")
+    for connections in (1, 50):
+        each = ", ".join(f"{command} {results[f'parvis {connections}'].command_p50(command):.2f} ms"
+                         for command in COMMANDS)
+        print(f"  parvis p50 by command at {connections} conn: {each}")
     print(f"  users.info calls: {len(api.made('users.info'))} (once per user and server: the cache holds); "
           f"answers sent after a 'working on it' ack: {len(api.responses)}")
 

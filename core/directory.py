@@ -18,6 +18,7 @@ A resolution that wrote nothing (the common cache miss) does not commit: it only
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from core.commands import Actor
     from core.context import Context, Services
     from core.db import Database, UnitOfWork, Written
+
+log = logging.getLogger(__name__)
 
 #: how long a resolved actor is trusted without looking again (changes by other processes)
 ACTOR_TTL_SECONDS = 5.0
@@ -139,8 +142,13 @@ def actor_cache(db: Database) -> ActorCache:
     """The actor cache of ``db``, listening to its commits from the moment it exists."""
     found = _CACHES.get(db)
     if found is None:
-        found = _CACHES[db] = ActorCache()
-        db.on_commit(found.written)
+        cache = found = _CACHES[db] = ActorCache()
+        db.on_commit(cache.written)
+
+        async def report() -> None:
+            log.info("actor cache: %d hits, %d misses", cache.hits, cache.misses)
+
+        db.before_dispose(report)
     return found
 
 
