@@ -55,10 +55,10 @@ class ActivityLog:
         self._writes: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
 
-    def add(self, event: ActivityEvent) -> None:
-        """Keep ``event`` for the next batch (no I/O here); a write is due ``linger`` seconds later."""
-        self._rows.append({"member_id": event.member_id, "kind": event.kind, "platform": event.platform,
-                           "at": event.at, "detail": event.detail})
+    def add(self, row: dict[str, Any]) -> None:
+        """Keep ``row`` (an ``ActivityEvent``'s values) for the next batch (no I/O here); a write is due
+        ``linger`` seconds later."""
+        self._rows.append(row)
         if len(self._rows) >= MAX_BUFFERED:
             self._start_write()
         elif self._timer is None:

@@ -20,6 +20,7 @@ from core.context import Context, Services
 from core.errors import ParvisError, UsageError
 from core.i18n import Translator
 from core.messages import Reply
+from core.models import ActivityEvent
 from core.ports import ConversationRef, SentMessage
 from core.text import MAX_COMMAND_LENGTH, clean, tokenize
 
@@ -212,14 +213,14 @@ class CommandRouter:
                    act: Action | None) -> Reply:
         t = Translator(actor.locale or self.services.settings.default_locale)
         try:
-            member, roles = await directory.resolve_actor(self.services, actor)
-            t = Translator(member.locale)
+            who = await directory.resolve(self.services, actor)
+            t = Translator(who.locale)
             async with self.services.db.uow() as uow:
-                ctx = Context(self.services, uow, member, roles, actor, channel, t)
+                ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
                 reply, name = await self._dispatch(ctx, text, act)
                 event = directory.activity_event(ctx, kind, name) if ctx.record_activity else None
                 if event is not None and uow.wrote:  # a write commits anyway: the event joins it
-                    uow.session.add(event)
+                    uow.session.add(ActivityEvent(**event))
                     event = None
                 await uow.commit()
             if event is not None:  # a read-only command: no write commit just for the statistic

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.db import Database, UnitOfWork
 from core.i18n import Translator
@@ -43,6 +44,14 @@ class Services:
         return self.messengers.get(platform)
 
 
+class MemberSource(Protocol):
+    """Who acts (``core.directory.Resolution``): the id at once, the ``Member`` row on demand."""
+
+    member_id: int
+
+    def member(self) -> Member: ...
+
+
 @dataclass
 class Context:
     """One command's view of the world: who acts, in which transaction, in which language.
@@ -53,7 +62,7 @@ class Context:
 
     services: Services
     uow: UnitOfWork
-    member: Member
+    who: MemberSource
     roles: frozenset[str]
     actor: Actor
     channel: ConversationRef | None
@@ -62,10 +71,14 @@ class Context:
     #: cleared by a handler whose action must leave no activity record (an anonymous answer)
     record_activity: bool = True
 
+    @cached_property
+    def member(self) -> Member:
+        """The member's row (detached; built on first use: most commands need only the id)."""
+        return self.who.member()
+
     @property
     def member_id(self) -> int:
-        assert self.member.id is not None
-        return self.member.id
+        return self.who.member_id
 
     @property
     def locale(self) -> str:

@@ -32,7 +32,7 @@ from sqlmodel import col, func, select
 
 from core.errors import NotFound
 from core.i18n import normalise_locale
-from core.models import ActivityEvent, Identity, Member, MemberRole
+from core.models import Identity, Member, MemberRole
 from core.ports import MemberAddress
 from core.text import parse_member_mention
 
@@ -66,6 +66,25 @@ class Resolved:
         member = Member(**self.values)
         make_transient_to_detached(member)
         return member
+
+
+class Resolution:
+    """The member behind one command: id, locale and roles at once; the ``Member`` row is built only
+    when a handler asks for it (``help``, ``group list``, ``expert find`` never do)."""
+
+    __slots__ = ("member_id", "locale", "roles", "_values", "_member")
+
+    def __init__(self, member_id: int, locale: str, roles: frozenset[str], *,
+                 values: dict[str, Any] | None = None, member: Member | None = None) -> None:
+        self.member_id, self.locale, self.roles = member_id, locale, roles
+        self._values, self._member = values, member
+
+    def member(self) -> Member:
+        if self._member is None:
+            assert self._values is not None
+            self._member = Member(**self._values)
+            make_transient_to_detached(self._member)
+        return self._member
 
 
 class ActorCache:
@@ -223,13 +242,22 @@ async def resolve_actor(services: Services, actor: Actor) -> tuple[Member, froze
     database round trip at all). Two first commands of a new person can race; the unique constraints
     make one of them fail, and the retry then finds the row the other created.
     """
+    found = await resolve(services, actor)
+    return found.member(), found.roles
+
+
+async def resolve(services: Services, actor: Actor) -> Resolution:
+    """Like ``resolve_actor``, without building a ``Member`` from the cache unless it is used."""
     cached = actor_cache(services.db).get(actor)
     if cached is not None:
-        return cached.member(), cached.roles
+        values = cached.values
+        return Resolution(values["id"], values["locale"], cached.roles, values=values)
     try:
-        return await _resolve_once(services, actor)
+        member, roles = await _resolve_once(services, actor)
     except IntegrityError:
-        return await _resolve_once(services, actor)
+        member, roles = await _resolve_once(services, actor)
+    assert member.id is not None
+    return Resolution(member.id, member.locale, roles, member=member)
 
 
 async def find_member(uow: UnitOfWork, token: str, platform: str, tenant: str) -> Member:
@@ -256,15 +284,16 @@ def _mentioned(platform: str, tenant: str, user_id: str) -> Actor:
     return Actor(platform=platform, tenant=tenant, user_id=user_id)
 
 
-def activity_event(ctx: Context, kind: str, name: str) -> ActivityEvent:
-    """One activity event per command or click, for adoption statistics.
+def activity_event(ctx: Context, kind: str, name: str) -> dict[str, Any]:
+    """One activity event per command or click, for adoption statistics (an ``ActivityEvent`` row's
+    values).
 
     ``name`` is the command name or action prefix, never the text typed: statistics keep no content.
     The router adds it to the command's transaction when the command writes, else to the process's
     ``core.activity.ActivityLog`` (written in batches).
     """
-    return ActivityEvent(member_id=ctx.member_id, kind=kind, platform=ctx.actor.platform,
-                         at=ctx.services.clock.now(), detail={"name": name})
+    return {"member_id": ctx.member_id, "kind": kind, "platform": ctx.actor.platform,
+            "at": ctx.services.clock.now(), "detail": {"name": name}}
 
 
 async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:
