@@ -60,15 +60,22 @@ async def visible_groups(uow: UnitOfWork, viewer: Viewer, archived: bool = False
 
 
 async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
-    """The live groups the viewer may see, with member counts and the viewer's own role."""
-    groups = await visible_groups(uow, viewer)
-    counted = (select(GroupMember.group_id, func.count())
+    """The live groups the viewer may see, with member counts and the viewer's own role.
+
+    One query (``group list`` is among the most frequent commands): the count and the role are
+    correlated subqueries on ``group_member``'s primary key.
+    """
+    counted = (select(func.count()).select_from(GroupMember)
                .join(Member, col(Member.id) == col(GroupMember.member_id))
-               .where(col(Member.erased_at).is_(None)).group_by(col(GroupMember.group_id)))
-    counts: dict[int, int] = dict((await uow.session.exec(counted)).all())
-    mine = select(GroupMember.group_id, GroupMember.role).where(GroupMember.member_id == viewer.member_id)
-    roles: dict[int, str] = dict((await uow.session.exec(mine)).all())
-    return [GroupSummary(g, counts.get(g.id or 0, 0), roles.get(g.id or 0)) for g in groups]
+               .where(col(GroupMember.group_id) == col(Group.id), col(Member.erased_at).is_(None))
+               .correlate(Group).scalar_subquery())
+    mine = (select(GroupMember.role)
+            .where(col(GroupMember.group_id) == col(Group.id), GroupMember.member_id == viewer.member_id)
+            .correlate(Group).scalar_subquery())
+    statement = select(Group, counted, mine).where(_visible(viewer), col(Group.archived_at).is_(None))
+    rows = (await uow.session.exec(statement)).all()
+    found = [GroupSummary(group, count or 0, role) for group, count, role in rows]
+    return sorted(found, key=lambda item: fold(item.group.name))
 
 
 def _score(query: str, group: Group) -> float:
