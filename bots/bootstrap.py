@@ -96,6 +96,17 @@ def build_platforms(config: Config, services: Services) -> list[Platform]:
     return platforms
 
 
+def worker_services(config: Config) -> Services:
+    """The services of a lone ``parvis worker``: every configured platform's messenger, no inbound side.
+
+    The worker sends what the outbox holds, so it needs Slack's and Teams' messengers; it neither
+    installs their routes nor runs their lifetimes (a Socket Mode connection belongs to ``serve``).
+    """
+    services = build_services(config)
+    build_platforms(config, services)
+    return services
+
+
 def build_app(config: Config, services: Services | None = None) -> web.Application:
     """The HTTP app with every configured adapter and, unless disabled or absent, the worker."""
     services = services or build_services(config)

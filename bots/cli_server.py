@@ -84,7 +84,7 @@ async def _work(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    services = bootstrap.build_services(config)
+    services = bootstrap.worker_services(config)
     try:
         async with bootstrap.worker(config, services):
             await stop.wait()

@@ -130,3 +130,26 @@ def test_worker_says_when_there_is_no_scheduler(monkeypatch: pytest.MonkeyPatch,
     assert bootstrap.worker_lifetime(Config(), bootstrap.build_services(Config())) is None
     assert main(["worker"]) == 1
     assert "no scheduler yet" in capsys.readouterr().err
+
+
+def test_a_lone_worker_has_the_platforms_messengers_but_no_inbound_side(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``parvis worker`` sends Slack and Teams deliveries: without their messengers it would fail them."""
+    events: list[str] = []
+    messenger = FakeMessenger(platform="chat")
+
+    def build_platform(config: Config, services: Any) -> bootstrap.Platform:
+        async def lifetime(app: Any) -> AsyncIterator[None]:
+            events.append("adapter up")
+            yield
+
+        return bootstrap.Platform("chat", messenger, routes=lambda app: events.append("routes"),
+                                  lifetime=lifetime)
+
+    adapter = types.SimpleNamespace(build_platform=build_platform)
+    monkeypatch.setitem(sys.modules, "tests_fake_adapter", adapter)
+    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
+    config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"}})
+    services = bootstrap.worker_services(config)
+    assert services.messengers["chat"] is messenger
+    assert events == []
