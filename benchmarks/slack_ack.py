@@ -238,8 +238,9 @@ async def run(args: argparse.Namespace) -> None:
         if not database_url.startswith("sqlite"):
             subprocess.run([sys.executable, "-m", "bots.cli", "db", "upgrade", "--config", str(config)],
                            cwd=directory, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        processes = {"parvis": start([sys.executable, "-m", "bots.cli", "serve", "--config", str(config)],
-                                     directory)}
+        profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] if args.profile else []
+        processes = {"parvis": start([sys.executable, *profile, "-m", "bots.cli", "serve", "--config",
+                                      str(config)], directory)}
         for kind in REFERENCES:
             processes[kind] = start([sys.executable, __file__, "--serve", kind, "--port", str(ports[kind]),
                                      "--api", api.base_url], directory)
@@ -295,6 +296,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000, help="requests at 50 connections")
     parser.add_argument("--database-url", help="default: a throw-away SQLite file")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run parvis serve under cProfile and write its statistics to FILE")
     parser.add_argument("--serve", choices=REFERENCES, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)

@@ -22,6 +22,7 @@ from core.i18n import Translator
 from core.messages import Reply
 from core.models import ActivityEvent
 from core.ports import ConversationRef, SentMessage
+from core.reply_cache import key_of, reply_cache
 from core.text import MAX_COMMAND_LENGTH, clean, tokenize
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class Command:
     path: tuple[str, ...]
     handler: CommandHandler
     min_args: int = 0
+    #: the reply depends only on the text, the member and the data: repeats come from core.reply_cache
+    cached: bool = False
 
     @property
     def name(self) -> str:
@@ -98,14 +101,22 @@ class Command:
 
 
 COMMANDS: dict[tuple[str, ...], Command] = {}
+#: the first words of COMMANDS, kept beside it: ``match`` runs on every command
+_AREAS: set[str] = set()
 ACTIONS: dict[str, ActionHandler] = {}
 
 
-def command(*path: str, min_args: int = 0) -> Callable[[CommandHandler], CommandHandler]:
-    """Register a handler for the command words ``path`` (``"group", "create"``)."""
+def command(*path: str, min_args: int = 0,
+            cached: bool = False) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a handler for the command words ``path`` (``"group", "create"``).
+
+    ``cached=True`` only for a read-only command whose reply depends on nothing but its text, the
+    member (id, language, roles) and the database (not the channel, not a random choice).
+    """
 
     def register(handler: CommandHandler) -> CommandHandler:
-        COMMANDS[path] = Command(path, handler, min_args)
+        COMMANDS[path] = Command(path, handler, min_args, cached)
+        _AREAS.add(path[0])
         return handler
 
     return register
@@ -122,7 +133,7 @@ def action(prefix: str) -> Callable[[ActionHandler], ActionHandler]:
 
 
 def areas() -> list[str]:
-    return sorted({path[0] for path in COMMANDS})
+    return sorted(_AREAS)
 
 
 def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
@@ -162,7 +173,7 @@ def match(text: str) -> tuple[Command, Args]:
     if not words:
         raise UsageError("errors.empty", usage="usage.help")
     area = words[0].lower()
-    if not any(path[0] == area for path in COMMANDS):
+    if area not in _AREAS:
         suggestion = closest(area, areas())
         raise UsageError("errors.unknown_command", usage="usage.help", word=words[0],
                          suggestion=suggestion or "help")
@@ -215,16 +226,29 @@ class CommandRouter:
         try:
             who = await directory.resolve(self.services, actor)
             t = Translator(who.locale)
+            found = match(text) if act is None else None
+            cache = reply_cache(self.services.db)
+            key = key_of(found[0].name, text, who) if found and found[0].cached else None
+            now = self.services.clock.now()
+            if key is not None and (cached := cache.get(key, now)) is not None:
+                activity_log(self.services.db).add(directory.activity_event(
+                    self.services, who.member_id, actor, kind, found[0].name))  # type: ignore[index]
+                return cached
+            generation = cache.generation
             async with self.services.db.uow() as uow:
                 ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
-                reply, name = await self._dispatch(ctx, text, act)
-                event = directory.activity_event(ctx, kind, name) if ctx.record_activity else None
-                if event is not None and uow.wrote:  # a write commits anyway: the event joins it
+                reply, name = await self._dispatch(ctx, found, act)
+                event = (directory.activity_event(self.services, who.member_id, actor, kind, name)
+                         if ctx.record_activity else None)
+                read_only = not uow.wrote
+                if event is not None and not read_only:  # a write commits anyway: the event joins it
                     uow.session.add(ActivityEvent(**event))
                     event = None
                 await uow.commit()
             if event is not None:  # a read-only command: no write commit just for the statistic
                 activity_log(self.services.db).add(event)
+            if key is not None and read_only and not ctx.effects:
+                cache.put(key, reply, generation, now)
         except ParvisError as error:
             return error_reply(t, error)
         except Exception:
@@ -233,10 +257,12 @@ class CommandRouter:
         await self._run_effects(ctx)
         return reply
 
-    async def _dispatch(self, ctx: Context, text: str, act: Action | None) -> tuple[Reply, str]:
+    async def _dispatch(self, ctx: Context, found: tuple[Command, Args] | None,
+                        act: Action | None) -> tuple[Reply, str]:
         if act is None:
-            found, args = match(text)
-            return await found.handler(ctx, args), found.name
+            assert found is not None
+            command, args = found
+            return await command.handler(ctx, args), command.name
         prefix = act.action_id.split(":", 1)[0]
         handler = ACTIONS.get(prefix)
         if handler is None:

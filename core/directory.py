@@ -38,7 +38,7 @@ from core.text import parse_member_mention
 
 if TYPE_CHECKING:
     from core.commands import Actor
-    from core.context import Context, Services
+    from core.context import Services
     from core.db import Database, UnitOfWork, Written
 
 log = logging.getLogger(__name__)
@@ -284,7 +284,8 @@ def _mentioned(platform: str, tenant: str, user_id: str) -> Actor:
     return Actor(platform=platform, tenant=tenant, user_id=user_id)
 
 
-def activity_event(ctx: Context, kind: str, name: str) -> dict[str, Any]:
+def activity_event(services: Services, member_id: int, actor: Actor, kind: str,
+                   name: str) -> dict[str, Any]:
     """One activity event per command or click, for adoption statistics (an ``ActivityEvent`` row's
     values).
 
@@ -292,8 +293,8 @@ def activity_event(ctx: Context, kind: str, name: str) -> dict[str, Any]:
     The router adds it to the command's transaction when the command writes, else to the process's
     ``core.activity.ActivityLog`` (written in batches).
     """
-    return {"member_id": ctx.member_id, "kind": kind, "platform": ctx.actor.platform,
-            "at": ctx.services.clock.now(), "detail": {"name": name}}
+    return {"member_id": member_id, "kind": kind, "platform": actor.platform,
+            "at": services.clock.now(), "detail": {"name": name}}
 
 
 async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:

@@ -1,0 +1,100 @@
+"""Replies of read-only commands, kept per member until the data they show may have changed.
+
+Why: ``group list``, ``expert find`` and the like are the most frequent commands, they only read, and
+Slack wants its acknowledgement within milliseconds. A command registered with ``cached=True``
+promises that its reply depends only on the command text, the member (their id, language and roles)
+and the database; the router then answers a repeat from here without opening a transaction.
+
+Freshness:
+- in this process, every commit that writes anything but activity events drops every entry
+  (``Database.on_commit``), and a reply read while such a commit happened is not stored;
+- writes by other processes (a second ``parvis serve`` on PostgreSQL, ``parvis directory import``)
+  and the passing of time (an expert's "away until", the clock tests move) are seen within
+  ``REPLY_TTL_SECONDS``, measured on both the monotonic clock and the services' clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from core.db import Database, Written
+from core.messages import Reply
+from core.models import ActivityEvent
+
+if TYPE_CHECKING:
+    from core.directory import Resolution
+
+REPLY_TTL_SECONDS = 5.0
+REPLY_CACHE_SIZE = 4096
+#: tables whose writes change no reply (statistics)
+IGNORED_TABLES = frozenset({ActivityEvent.__tablename__})
+
+Key = tuple[str, str, int, str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    reply: Reply
+    expires: float  # time.monotonic()
+    stored_at: datetime  # the services' clock
+
+
+def key_of(command: str, text: str, who: Resolution) -> Key:
+    """What a cached reply may depend on: the command, its text, and who asks in which language."""
+    return (command, " ".join(text.split()).casefold(), who.member_id, who.locale, who.roles)
+
+
+class ReplyCache:
+    """Key → reply, bounded in size and age; ``generation`` grows with every invalidation."""
+
+    def __init__(self, ttl: float = REPLY_TTL_SECONDS, size: int = REPLY_CACHE_SIZE) -> None:
+        self.ttl = ttl
+        self.size = size
+        self.generation = 0
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+
+    def get(self, key: Key, now: datetime) -> Reply | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        if found.expires < time.monotonic() or not (
+                found.stored_at <= now < found.stored_at + timedelta(seconds=self.ttl)):
+            del self._entries[key]
+            return None
+        return found.reply
+
+    def put(self, key: Key, reply: Reply, generation: int, now: datetime) -> None:
+        """Keep a reply read at ``generation`` (dropped if a commit changed data since)."""
+        if generation != self.generation:
+            return
+        self._entries[key] = Entry(reply, time.monotonic() + self.ttl, now)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+
+    def written(self, written: Written) -> None:
+        """``Database.on_commit`` listener: any write but an activity event may change a reply."""
+        if written.tables - IGNORED_TABLES or any(
+                not isinstance(obj, ActivityEvent) for obj in written.objects):
+            self.clear()
+
+
+_CACHES: WeakKeyDictionary[Database, ReplyCache] = WeakKeyDictionary()
+
+
+def reply_cache(db: Database) -> ReplyCache:
+    """The reply cache of ``db``, listening to its commits from the moment it exists."""
+    found = _CACHES.get(db)
+    if found is None:
+        found = _CACHES[db] = ReplyCache()
+        db.on_commit(found.written)
+    return found

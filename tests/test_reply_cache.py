@@ -1,0 +1,102 @@
+"""The reply cache: a repeated read-only command is answered from memory, and any change shows.
+
+The real router on a real database; a second ``Database`` on the same URL plays another process
+(its commits are invisible to this process's cache, so only the time bound can reveal them).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from core.activity import activity_log
+from core.db import Database
+from core.messages import Reply
+from core.models import ActivityEvent, Group
+from core.ports import FakeClock
+from core.reply_cache import REPLY_TTL_SECONDS, ReplyCache
+from tests.conftest import Chat
+
+ANA, BOB = "ana@example.com", "bob@example.com"
+
+
+async def warmed(chat: Chat, text: str) -> Reply:
+    """The reply to ``text`` once it is in the cache (the first run reads, the second is a hit)."""
+    await chat.say(text)
+    return await chat.say(text)
+
+
+async def test_a_repeat_is_the_same_reply_and_still_counts_as_activity(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    ana = chat(ANA)
+    assert not (await ana.say("group create Data Science -- models")).error
+    first = await warmed(ana, "group list")
+    again = await ana.say("group   LIST")            # same words: same entry
+    assert again is first and "Data Science" in again.text
+    await activity_log(db).flush()
+    async with db.uow() as uow:
+        lists = (await uow.session.exec(select(func.count()).select_from(ActivityEvent))).one()
+    assert lists == 4                                  # create + three lists, hits included
+
+
+async def test_a_change_in_this_process_shows_at_once(chat) -> None:  # type: ignore[no-untyped-def]
+    ana, bob = chat(ANA), chat(BOB)
+    assert not (await ana.say("group create Data Science")).error
+    before = await warmed(bob, "group list")
+    assert "Join" in {button.label for section in before.sections for button in section.buttons}
+    assert not (await bob.say("group join data-science")).error
+    after = await bob.say("group list")
+    assert after is not before
+    assert not [button for section in after.sections for button in section.buttons]
+
+
+async def test_each_member_and_language_has_its_own_reply(chat) -> None:  # type: ignore[no-untyped-def]
+    ana, bob = chat(ANA), chat(BOB, locale="fr-FR")
+    assert not (await ana.say("group create Data Science")).error
+    english, french = await warmed(ana, "group list"), await warmed(bob, "group list")
+    assert english.title != french.title
+
+
+async def test_another_process_change_shows_within_the_time_bound(
+        chat, db: Database, database_url: str, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    ana = chat(ANA)
+    assert not (await ana.say("group create Data Science")).error
+    await warmed(ana, "group list")
+    other = Database(database_url)                     # another process: its commit is not heard here
+    try:
+        async with other.uow() as uow:
+            group = (await uow.session.exec(select(Group))).one()
+            group.name = "Data Science Guild"
+            uow.session.add(group)
+            await uow.commit()
+    finally:
+        await other.dispose()
+    assert "Guild" not in (await ana.say("group list")).text
+    clock.advance(timedelta(seconds=REPLY_TTL_SECONDS + 1))
+    assert "Data Science Guild" in (await ana.say("group list")).text
+
+
+async def test_an_error_or_a_writing_command_is_not_cached(chat) -> None:  # type: ignore[no-untyped-def]
+    ana = chat(ANA)
+    missing = await ana.say("group info nowhere")
+    assert missing.error
+    assert not (await ana.say("group create Nowhere")).error
+    assert not (await ana.say("group info nowhere")).error
+
+
+def test_a_reply_read_before_a_commit_is_not_kept() -> None:
+    cache, now = ReplyCache(), FakeClock().now()
+    key = ("group list", "group list", 1, "en", frozenset({"member"}))
+    generation = cache.generation
+    cache.clear()                                      # a commit that wrote, during the read
+    cache.put(key, Reply(text="old"), generation, now)
+    assert cache.get(key, now) is None
+    cache.put(key, Reply(text="new"), cache.generation, now)
+    assert cache.get(key, now) == Reply(text="new")
+
+
+async def test_activity_events_alone_do_not_empty_the_cache(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    ana = chat(ANA)
+    first = await warmed(ana, "expert find python")
+    await activity_log(db).flush()                     # a batch insert of statistics
+    assert await ana.say("expert find python") is first
