@@ -22,7 +22,7 @@ from core.i18n import Translator
 from core.messages import Reply
 from core.models import ActivityEvent
 from core.ports import ConversationRef, SentMessage
-from core.reply_cache import key_of, reply_cache
+from core.reply_cache import CacheScope, key_of, reply_cache
 from core.text import MAX_COMMAND_LENGTH, clean, tokenize
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,9 @@ class Command:
     path: tuple[str, ...]
     handler: CommandHandler
     min_args: int = 0
-    #: the reply depends only on the text, the member and the data: repeats come from core.reply_cache
-    cached: bool = False
+    #: repeats come from core.reply_cache: "member" (the reply depends on the text, the member and the
+    #: data) or "shared" (on the text, the language, time zone and roles, and the data); None: never
+    cached: CacheScope | None = None
 
     @property
     def name(self) -> str:
@@ -107,11 +108,12 @@ ACTIONS: dict[str, ActionHandler] = {}
 
 
 def command(*path: str, min_args: int = 0,
-            cached: bool = False) -> Callable[[CommandHandler], CommandHandler]:
+            cached: CacheScope | None = None) -> Callable[[CommandHandler], CommandHandler]:
     """Register a handler for the command words ``path`` (``"group", "create"``).
 
-    ``cached=True`` only for a read-only command whose reply depends on nothing but its text, the
-    member (id, language, roles) and the database (not the channel, not a random choice).
+    ``cached`` only for a read-only command whose reply depends on nothing but its text, the
+    database and who asks ("member") or only their language, time zone and roles ("shared") — not
+    the channel, not a random choice.
     """
 
     def register(handler: CommandHandler) -> CommandHandler:
@@ -228,7 +230,7 @@ class CommandRouter:
             t = Translator(who.locale)
             found = match(text) if act is None else None
             cache = reply_cache(self.services.db)
-            key = key_of(found[0].name, text, who) if found and found[0].cached else None
+            key = key_of(found[0].name, found[0].cached, text, who) if found and found[0].cached else None
             now = self.services.clock.now()
             if key is not None and (cached := cache.get(key, now)) is not None:
                 activity_log(self.services.db).add(directory.activity_event(

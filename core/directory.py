@@ -74,6 +74,14 @@ class Resolution:
 
     __slots__ = ("member_id", "locale", "roles", "_values", "_member")
 
+    @property
+    def timezone(self) -> str:
+        """The member's IANA time zone, read without building the ``Member``."""
+        if self._member is not None:
+            return self._member.timezone
+        assert self._values is not None
+        return str(self._values["timezone"])
+
     def __init__(self, member_id: int, locale: str, roles: frozenset[str], *,
                  values: dict[str, Any] | None = None, member: Member | None = None) -> None:
         self.member_id, self.locale, self.roles = member_id, locale, roles

@@ -1,9 +1,10 @@
 """Replies of read-only commands, kept per member until the data they show may have changed.
 
 Why: ``group list``, ``expert find`` and the like are the most frequent commands, they only read, and
-Slack wants its acknowledgement within milliseconds. A command registered with ``cached=True``
-promises that its reply depends only on the command text, the member (their id, language and roles)
-and the database; the router then answers a repeat from here without opening a transaction.
+Slack wants its acknowledgement within milliseconds. A command registered with ``cached="member"``
+promises that its reply depends only on the command text, the member (their id, language, time zone
+and roles) and the database (``"shared"``: not on who the member is, only on those attributes); the router
+then answers a repeat from here without opening a transaction.
 
 Freshness:
 - in this process, every commit that writes anything but activity events drops every entry
@@ -15,11 +16,12 @@ Freshness:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from weakref import WeakKeyDictionary
 
 from core.db import Database, Written
@@ -29,12 +31,15 @@ from core.models import ActivityEvent
 if TYPE_CHECKING:
     from core.directory import Resolution
 
+log = logging.getLogger(__name__)
+
 REPLY_TTL_SECONDS = 5.0
 REPLY_CACHE_SIZE = 4096
 #: tables whose writes change no reply (statistics)
 IGNORED_TABLES = frozenset({ActivityEvent.__tablename__})
 
-Key = tuple[str, str, int, str, frozenset[str]]
+CacheScope = Literal["member", "shared"]
+Key = tuple[str, str, int, str, str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,11 @@ class Entry:
     stored_at: datetime  # the services' clock
 
 
-def key_of(command: str, text: str, who: Resolution) -> Key:
-    """What a cached reply may depend on: the command, its text, and who asks in which language."""
-    return (command, " ".join(text.split()).casefold(), who.member_id, who.locale, who.roles)
+def key_of(command: str, scope: CacheScope, text: str, who: Resolution) -> Key:
+    """What a cached reply may depend on: the command, its text, and who asks (``"member"``) or only
+    their language, time zone and roles (``"shared"``: fifty people asking the same share one)."""
+    member = who.member_id if scope == "member" else 0
+    return (command, " ".join(text.split()).casefold(), member, who.locale, who.timezone, who.roles)
 
 
 class ReplyCache:
@@ -57,15 +64,18 @@ class ReplyCache:
         self.size = size
         self.generation = 0
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.hits = self.misses = 0
 
     def get(self, key: Key, now: datetime) -> Reply | None:
         found = self._entries.get(key)
-        if found is None:
-            return None
-        if found.expires < time.monotonic() or not (
-                found.stored_at <= now < found.stored_at + timedelta(seconds=self.ttl)):
+        if found is not None and (found.expires < time.monotonic() or not (
+                found.stored_at <= now < found.stored_at + timedelta(seconds=self.ttl))):
             del self._entries[key]
+            found = None
+        if found is None:
+            self.misses += 1
             return None
+        self.hits += 1
         return found.reply
 
     def put(self, key: Key, reply: Reply, generation: int, now: datetime) -> None:
@@ -95,6 +105,11 @@ def reply_cache(db: Database) -> ReplyCache:
     """The reply cache of ``db``, listening to its commits from the moment it exists."""
     found = _CACHES.get(db)
     if found is None:
-        found = _CACHES[db] = ReplyCache()
-        db.on_commit(found.written)
+        cache = found = _CACHES[db] = ReplyCache()
+        db.on_commit(cache.written)
+
+        async def report() -> None:
+            log.info("reply cache: %d hits, %d misses", cache.hits, cache.misses)
+
+        db.before_dispose(report)
     return found

@@ -86,7 +86,7 @@ async def test_an_error_or_a_writing_command_is_not_cached(chat) -> None:  # typ
 
 def test_a_reply_read_before_a_commit_is_not_kept() -> None:
     cache, now = ReplyCache(), FakeClock().now()
-    key = ("group list", "group list", 1, "en", frozenset({"member"}))
+    key = ("group list", "group list", 1, "en", "UTC", frozenset({"member"}))
     generation = cache.generation
     cache.clear()                                      # a commit that wrote, during the read
     cache.put(key, Reply(text="old"), generation, now)
@@ -100,3 +100,14 @@ async def test_activity_events_alone_do_not_empty_the_cache(chat, db: Database) 
     first = await warmed(ana, "expert find python")
     await activity_log(db).flush()                     # a batch insert of statistics
     assert await ana.say("expert find python") is first
+
+
+async def test_a_shared_reply_serves_everyone_with_the_same_language_and_time_zone(chat) -> None:  # type: ignore[no-untyped-def]
+    ana, bob, lea = chat(ANA), chat(BOB), chat("lea@example.com", locale="fr-FR")
+    assert not (await lea.say("expert add python")).error
+    await bob.say("help")                              # Bob's first command writes his member row
+    first = await warmed(ana, "expert find python")
+    assert "python" in first.text.lower()
+    assert await bob.say("expert find python") is first
+    french = await lea.say("expert find python")
+    assert french is not first and french.title != first.title

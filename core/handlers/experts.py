@@ -69,7 +69,7 @@ async def _away_line(ctx: Context) -> str:
     return ctx.t("expert.me_away_until", date=_last_day(ctx, status.away_until).isoformat())
 
 
-@command("expert", "me", cached=True)
+@command("expert", "me", cached="member")
 async def me(ctx: Context, args: Args) -> Reply:
     """My skills with levels, availability, answers given and questions waiting for me."""
     held = await skills.held_skills(ctx.uow, ctx.member_id)
@@ -100,7 +100,7 @@ def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Secti
     return Section(text=text)
 
 
-@command("expert", "find", min_args=1, cached=True)
+@command("expert", "find", min_args=1, cached="shared")
 async def find(ctx: Context, args: Args) -> Reply:
     """``expert find <topic>``: the people who know it, best first; close skills when nothing matches."""
     topic = args.text.strip()

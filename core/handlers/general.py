@@ -30,7 +30,7 @@ def _help(locale: str, area: str | None) -> Reply:
     return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"))
 
 
-@command("help", cached=True)
+@command("help", cached="shared")
 async def help_(ctx: Context, args: Args) -> Reply:
     """``help`` lists the areas; ``help group`` the commands of one area."""
     if args:

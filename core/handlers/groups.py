@@ -61,7 +61,7 @@ def _list_section(ctx: Context, item: GroupSummary) -> Section:
     return Section(text=text, buttons=buttons)
 
 
-@command("group", "list", cached=True)
+@command("group", "list", cached="member")
 async def list_(ctx: Context, args: Args) -> Reply:
     """``group list [query]``: every visible live group, or the best fuzzy matches of the query."""
     found = await lookup.summaries(ctx.uow, _viewer(ctx))
@@ -106,7 +106,7 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
     return lines
 
 
-@command("group", "info", min_args=1, cached=True)
+@command("group", "info", min_args=1, cached="member")
 async def info(ctx: Context, args: Args) -> Reply:
     """``group info <group>``: description, owners, counts, and a Join or Leave button."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
@@ -175,7 +175,7 @@ async def leave_clicked(ctx: Context, act: Action) -> Reply:
     return await _leave(ctx, act.value)
 
 
-@command("group", "members", min_args=1, cached=True)
+@command("group", "members", min_args=1, cached="member")
 async def members(ctx: Context, args: Args) -> Reply:
     """``group members <group>``: names and titles, owners marked."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
