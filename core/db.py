@@ -127,10 +127,18 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
             super().rollback()
 
 
+SQLITE_POOL_SIZE = 8
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``, with SQLite's pragmas applied to every connection."""
     if is_sqlite(url):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # a fixed pool: overflow connections would be opened and closed under load, each costing a
+        # thread, a file open and the pragmas (SQLite writes one at a time anyway)
+        if "poolclass" not in kwargs and make_url(url).database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
