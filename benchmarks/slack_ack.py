@@ -107,6 +107,7 @@ class Result:
     errors: int
     #: latency of each request by its position in the list sent (``body(n)`` sends ``COMMANDS[n % 3]``)
     by_request: dict[int, float] | None = None
+    cpu_seconds: float = float("nan")  # the server process's CPU time (all its threads) during the run
 
     @property
     def rate(self) -> float:
@@ -123,8 +124,9 @@ class Result:
         return mine[len(mine) // 2] * 1000 if mine else float("nan")
 
     def line(self) -> str:
+        cpu = self.cpu_seconds * 1000 / self.requests
         return (f"  {self.name:<42} {self.rate:8.0f} req/s   p50 {self.pct(50):6.2f} ms   "
-                f"p99 {self.pct(99):7.2f} ms   errors {self.errors}")
+                f"p99 {self.pct(99):7.2f} ms   server CPU {cpu:5.2f} ms/req   errors {self.errors}")
 
 
 def free_port() -> int:
@@ -249,7 +251,8 @@ async def run(args: argparse.Namespace) -> None:
                 await wait_up(f"http://127.0.0.1:{ports[name]}/healthz", process)
             urls = {name: f"http://127.0.0.1:{port}/slack/events" for name, port in ports.items()}
             await seed(urls["parvis"], api)
-            report(database_url, await measure(args, api, urls), api)
+            pids = {name: process.pid for name, process in processes.items()}
+            report(database_url, await measure(args, api, urls, pids), api)
         finally:
             for process in processes.values():
                 process.terminate()
@@ -257,14 +260,25 @@ async def run(args: argparse.Namespace) -> None:
     await api.stop()
 
 
-async def measure(args: argparse.Namespace, api: FakeSlackApi,
-                  urls: dict[str, str]) -> dict[str, Result]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(args: argparse.Namespace, api: FakeSlackApi, urls: dict[str, str],
+                  pids: dict[str, int]) -> dict[str, Result]:
     results = {}
     for connections, count in ((50, args.requests), (1, max(args.requests // 3, 300))):
         bodies = [body(n, api.response_url()) for n in range(count)]
         for name, label in LABELS.items():
-            results[f"{name} {connections}"] = await load(f"{label}, {connections} conn", urls[name],
-                                                          bodies, connections)
+            before = cpu_seconds(pids[name])
+            result = await load(f"{label}, {connections} conn", urls[name], bodies, connections)
+            result.cpu_seconds = cpu_seconds(pids[name]) - before
+            results[f"{name} {connections}"] = result
     return results
 
 
