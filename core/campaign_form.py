@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from core.campaigns import NewCampaign, NewPrompt
 from core.db import UnitOfWork
-from core.errors import InvalidInput
+from core.errors import InvalidInput, ParvisError
 from core.group_lookup import Viewer, resolve
 from core.i18n import Translator
 from core.messages import Form, FormInput, Option
@@ -135,6 +135,29 @@ def build(t: Translator, template: Template | None, now: datetime, zone: str) ->
     )
     title = t("campaign.form_heading", template=template.title_in(locale) if template else "—")
     return Form(title, ACTION, t("campaign.form_submit"), inputs, template.key if template else "")
+
+
+#: which form input a campaign error is about (``campaign.bad_number`` names its own)
+INPUT_OF_ERROR = {
+    "campaign.bad_title": "title", "campaign.bad_mode": "mode", "campaign.no_channel_here": "channel",
+    "campaign.no_channels": "channel", "campaign.no_members": "groups", "campaign.bad_time": "time",
+    "campaign.start_in_past": "start", "campaign.bad_timezone": "timezone",
+    "campaign.bad_recurrence": "recurrence", "campaign.too_frequent": "recurrence",
+    "campaign.never_fires": "recurrence", "campaign.bad_prompt": "prompts", "campaign.bad_choice": "prompts",
+    "campaign.too_many_prompts": "prompts", "campaign.no_prompts": "prompts", "group.not_found": "groups",
+    "group.not_found_suggest": "groups",
+}
+
+
+def attribute(error: ParvisError, values: Mapping[str, str]) -> ParvisError:
+    """``error`` with the input it is about: from its key, or for a date the input holding that value."""
+    if error.key == "campaign.bad_number":
+        return error.within(str(error.params.get("field", "")))
+    if error.key == "campaign.bad_date":
+        bad = str(error.params.get("value", "")).strip()
+        return error.within("until" if bad and bad == values.get("until", "").strip() else "start")
+    name = INPUT_OF_ERROR.get(error.key)
+    return error.within(name) if name else error
 
 
 def _number(values: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:

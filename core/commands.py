@@ -206,7 +206,7 @@ def error_reply(t: Translator, error: ParvisError) -> Reply:
     usage = error.usage if isinstance(error, UsageError) else None
     if usage:
         text = f"{text}\n{t('errors.usage_prefix')} {t(usage)}"
-    return Reply(text=text, error=True)
+    return Reply(text=text, error=True, extra={"input": error.input} if error.input else {})
 
 
 class CommandRouter:

@@ -28,6 +28,15 @@ class ParvisError(Exception):
         super().__init__(key)
         self.key = key
         self.params = params
+        #: the form input the error is about, when there is one, so that a platform showing the form
+        #: (a Slack modal) puts the message under that input rather than under the first one
+        self.input: str | None = None
+
+    def within(self, name: str) -> ParvisError:
+        """This error, attributed to the form input ``name`` (unless already attributed)."""
+        if self.input is None:
+            self.input = name
+        return self
 
 
 class UsageError(ParvisError):

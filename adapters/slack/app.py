@@ -276,7 +276,7 @@ class SlackAdapter:
             await ack()
             self.later(self._tell_when_done(outcome, body, channel))
             return
-        block = inbound.first_input(view)
+        block = inbound.error_input(view, outcome.extra.get("input"))
         if outcome.error and block:
             await ack(response_action="errors", errors={block: outbound.cut(outcome.text, 2000)})
         elif outcome.form is not None:

@@ -99,7 +99,9 @@ def submission(actor: Actor, body: dict[str, Any]) -> Action:
                   channel=channel_ref(actor.tenant, meta.get("c")))
 
 
-def first_input(view: dict[str, Any]) -> str | None:
-    """The block id of a modal's first input, where a validation error is shown."""
+def error_input(view: dict[str, Any], named: str | None) -> str | None:
+    """The block id under which a validation error is shown: the input the core named, when the modal
+    has it, else the first input."""
     blocks: Iterable[dict[str, Any]] = view.get("blocks") or []
-    return next((block.get("block_id") for block in blocks if block.get("type") == "input"), None)
+    inputs = [block.get("block_id") for block in blocks if block.get("type") == "input"]
+    return named if named in inputs else (inputs[0] if inputs else None)

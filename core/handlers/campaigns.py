@@ -17,7 +17,7 @@ from core.answers import answer, current, is_open, server_secret, target
 from core.campaign_questions import ask, ask_button
 from core.commands import Action, Args, action, command
 from core.context import Context
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, ParvisError
 from core.group_lookup import Viewer
 from core.messages import Button, Form, FormInput, Reply
 from core.models import Campaign, Group
@@ -68,8 +68,11 @@ async def _create(ctx: Context, values: dict[str, str], template: str,
                   channel: ConversationRef | None) -> Reply:
     viewer = Viewer(ctx.member_id, admin="admin" in ctx.roles)
     where = (channel, ctx.actor.platform, ctx.actor.tenant)
-    new_campaign = await campaign_form.read(ctx.uow, viewer, values, template or None, where)
-    campaign = await campaigns.create(ctx.uow, ctx.member, new_campaign, ctx.services.clock.now())
+    try:
+        new_campaign = await campaign_form.read(ctx.uow, viewer, values, template or None, where)
+        campaign = await campaigns.create(ctx.uow, ctx.member, new_campaign, ctx.services.clock.now())
+    except ParvisError as error:
+        raise campaign_form.attribute(error, values) from None
     return Reply(text=ctx.t("campaign.created", id=campaign.id, title=campaign.title),
                  buttons=(Button(ctx.t("campaign.button_start"), "campaign.start", str(campaign.id),
                                  style="primary"),))

@@ -66,8 +66,12 @@ async def test_a_wrong_value_is_shown_in_the_modal_then_a_good_one_creates(slack
     status, ack = await slack.submit(view, {"groups": "data-science", "reminder_after": "soon"})
     assert status == 200
     assert ack["response_action"] == "errors"
-    (message,) = ack["errors"].values()
-    assert "soon" in message
+    assert list(ack["errors"]) == ["reminder_after"]      # under the input that is wrong
+    assert "soon" in ack["errors"]["reminder_after"]
+    _, ack = await slack.submit(view, {"groups": "no-such-group"})
+    assert list(ack["errors"]) == ["groups"]
+    _, ack = await slack.submit(view, {"groups": "data-science", "recurrence": "FREQ=SOMETIMES"})
+    assert list(ack["errors"]) == ["recurrence"]
     status, ack = await slack.submit(view, {"groups": "data-science"})
     assert status == 200 and ack is None  # the modal closes
     posted = await slack.api.wait_calls("chat.postEphemeral", 1)
