@@ -22,6 +22,7 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -200,8 +201,10 @@ async def _identity_member(uow: UnitOfWork, actor: Actor) -> Member | None:
     return (await uow.session.exec(statement)).first()
 
 
-def _new_member(actor: Actor, default_locale: str) -> Member:
+def _new_member(actor: Actor, default_locale: str, now: datetime) -> Member:
+    """A member first seen now (``created_at`` from the services' clock: "new members" statistics)."""
     return Member(
+        created_at=now,
         email=actor.email.strip().lower() if actor.email else None,
         display_name=actor.display_name or actor.email or actor.user_id,
         timezone=actor.timezone or "UTC",
@@ -227,12 +230,12 @@ async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, froze
         if member is None:
             member = await find_by_email(uow, actor.email) if actor.email else None
             if member is None:
-                member = _new_member(actor, services.settings.default_locale)
+                member = _new_member(actor, services.settings.default_locale, services.clock.now())
                 uow.session.add(member)
                 await uow.session.flush()
             assert member.id is not None
-            uow.session.add(Identity(platform=actor.platform, tenant=actor.tenant,
-                                     user_id=actor.user_id, member_id=member.id))
+            uow.session.add(Identity(platform=actor.platform, tenant=actor.tenant, user_id=actor.user_id,
+                                     member_id=member.id, created_at=services.clock.now()))
         _refresh(member, actor)
         assert member.id is not None
         roles = await roles_of(uow, member.id)
