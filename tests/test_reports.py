@@ -52,7 +52,7 @@ async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, 
     await chat(CARL).say("group list")
     await activity_log(db).flush()  # read-only commands' events are written in batches
     await set_member(db, CARL, erased_at=clock.current)
-    await set_member(db, ANA, created_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # joined in two different weeks
+    await set_member(db, ANA, created_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # two weeks
     await set_member(db, BOB, created_at=datetime(2026, 3, 9, 14, 0, tzinfo=UTC))
     report = await adoption_report(db, datetime(2026, 3, 12, tzinfo=UTC), weeks=2)
     assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 15))
