@@ -167,18 +167,21 @@ def _cutoff(window: str, question: bool) -> float:
     return 86 if question else 80
 
 
-def _windows(words: list[str], question: bool) -> list[tuple[int, int, str, bool]]:
+def _windows(words: list[str], question: bool, filler: frozenset[int] = frozenset(),
+             ) -> list[tuple[int, int, str, bool]]:
     """(start, end, phrase, fuzzy) for each run of up to four words worth looking up.
 
     A run that starts or ends with a filler word is only looked up exactly, and only when it has
-    several words, not all filler (the alias ``on-call``); the others are matched fuzzily too.
+    several words, not all filler (the alias ``on-call``); the others are matched fuzzily too. In a
+    question, the words ``filler`` indexes (short and question words) never start or end a run but may
+    sit inside one ("droit du travail", "gestion de projet").
     """
     stop = _QUESTION_WORDS if question else _STOPWORDS
     found = []
     for size in range(1, MAX_WINDOW + 1):
         for start in range(len(words) - size + 1):
             part = words[start:start + size]
-            if "" in part:
+            if "" in part or start in filler or start + size - 1 in filler:
                 continue
             fuzzy = part[0] not in stop and part[-1] not in stop
             if fuzzy or (size > 1 and not all(word in stop for word in part)):
@@ -222,7 +225,10 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     a typo that moves a word boundary or changes a first letter ("coastal rachitecture", "marin
     eventilation") reorders the sorted words.
     """
-    phrases = _windows(words_of(text, question), question)
+    words = words_of(text)
+    filler = frozenset(i for i, word in enumerate(words_of(text, question=True)) if not word) if question \
+        else frozenset()
+    phrases = _windows(words, question, filler)
     windows = [(start, end, _key(phrase), phrase, fuzzy) for start, end, phrase, fuzzy in phrases]
     candidates: list[tuple[float, int, int, tuple[int, ...]]] = []
     exact_words: set[int] = set()

@@ -211,3 +211,19 @@ async def test_question_list_and_close(chat, demo, db: Database) -> None:  # typ
     row = await question_row(db)
     assert row.status == "closed" and row.deadline_at is None
     assert "No open question" in (await chat("george.taylor@aurora.example").say("question list")).text
+
+
+@pytest.mark.parametrize(("question", "skill"), [
+    ("Que dit le droit du travail sur les heures supplémentaires ?", "employment law"),
+    ("Qui peut m'aider sur la gestion de projet de la migration ?", "project management"),
+    ("Is there a labour law rule about overtime?", "employment law"),
+])
+async def test_a_french_phrase_with_short_words_inside_names_its_skill(
+        chat, db: Database, question: str, skill: str) -> None:  # type: ignore[no-untyped-def]
+    """'du', 'de' are dropped from a question's words, but not from inside the phrase that names a skill."""
+    assert not (await chat("lea@example.com").say("expert add droit du travail, gestion de projet")).error
+    asked = await chat("ana@example.com").say(f"ask {question}")
+    assert not asked.error, asked.text
+    async with db.uow() as uow:
+        (row,) = (await uow.session.exec(select(Question))).all()
+    assert skill in row.skills
