@@ -9,6 +9,7 @@ through ``worker()``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -94,6 +95,17 @@ def build_platforms(config: Config, services: Services) -> list[Platform]:
         services.messengers[platform.name] = platform.messenger
         platforms.append(platform)
     return platforms
+
+
+def freeze_heap() -> None:
+    """Leave everything built at start-up (modules, the app, adapters) out of future garbage collections.
+
+    A long-running server's full collection walks every live object: with slack_bolt, botbuilder and
+    SQLAlchemy loaded that is ~150,000 objects and 50–120 ms during which no request is served — the
+    tail of the acknowledgement latency. ``gc.freeze()`` moves them to a permanent generation.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def worker_services(config: Config) -> Services:

@@ -57,7 +57,9 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
 
     async def app() -> web.Application:
-        return bootstrap.build_app(config)
+        built = bootstrap.build_app(config)
+        bootstrap.freeze_heap()
+        return built
 
     server = config.server
     web.run_app(app(), host=server.host, port=server.port, shutdown_timeout=server.shutdown_grace_seconds,
@@ -85,6 +87,7 @@ async def _work(config: Config) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     services = bootstrap.worker_services(config)
+    bootstrap.freeze_heap()
     try:
         async with bootstrap.worker(config, services):
             await stop.wait()
