@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 from importlib import resources
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core.db import Database
 from core.importer import import_directory
 from core.messages import Reply
-from core.models import Identity, Member
+from core.models import Identity, Member, Question, QuestionRoute
 from core.ports import FakeClock, FakeMessenger, MemberAddress
 
 
@@ -43,3 +43,17 @@ def directs(messenger: FakeMessenger, email: str) -> list[Reply]:
 def names_in(reply: Reply) -> list[str]:
     """The expert names of an ``expert find`` reply, in order."""
     return [section.text.split("*")[1].split(" — ")[0] for section in reply.sections]
+
+
+async def question_row(db: Database, question_id: int = 1) -> Question:
+    async with db.uow() as uow:
+        found = await uow.session.get(Question, question_id)
+        assert found is not None
+        return found
+
+
+async def routes(db: Database, question_id: int = 1) -> list[tuple[int | None, str | None]]:
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(QuestionRoute).where(QuestionRoute.question_id == question_id)
+                                       .order_by(col(QuestionRoute.id)))).all()
+        return [(r.expert_id, r.outcome) for r in rows]

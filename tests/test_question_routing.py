@@ -13,11 +13,11 @@ from core import question_routing
 from core.context import CoreSettings, Services
 from core.db import Database
 from core.jobs import PERIODIC_JOBS
-from core.models import ExpertSkill, Identity, Question, QuestionRoute
+from core.models import ExpertSkill, Identity
 from core.ports import FakeClock, FakeMessenger
 from core.question_routing import expire_due_questions
 from core.scheduler import Worker
-from tests.expert_support import directs, import_demo, names_in
+from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
 ASKER = "emily.jones@aurora.example"  # Europe/London
 HUGO = "hugo.lefebvre@aurora.example"  # Europe/Paris
@@ -32,20 +32,6 @@ FOUR_HOURS = timedelta(hours=4)
 @pytest.fixture
 async def demo(db: Database, clock: FakeClock) -> dict[str, int]:
     return await import_demo(db, clock)
-
-
-async def question_row(db: Database, question_id: int = 1) -> Question:
-    async with db.uow() as uow:
-        found = await uow.session.get(Question, question_id)
-        assert found is not None
-        return found
-
-
-async def routes(db: Database, question_id: int = 1) -> list[tuple[int | None, str | None]]:
-    async with db.uow() as uow:
-        rows = (await uow.session.exec(select(QuestionRoute).where(QuestionRoute.question_id == question_id)
-                                       .order_by(col(QuestionRoute.id)))).all()
-        return [(r.expert_id, r.outcome) for r in rows]
 
 
 async def forget_identities(db: Database, *member_ids: int) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from core.context import Services
 from core.db import Database
-from core.models import Answer, MemberRole, Question, QuestionRoute
+from core.models import Answer, MemberRole, Question
 from core.ports import FakeClock, FakeMessenger
 from core.question_routing import expire_due_questions
-from tests.expert_support import directs, import_demo, names_in
+from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
 ASKER = "emily.jones@aurora.example"
 HUGO, DANIEL, ANA, LUCAS = ("hugo.lefebvre@aurora.example", "daniel.lee@aurora.example",
@@ -23,20 +23,6 @@ TIMEOUT = timedelta(minutes=241)
 @pytest.fixture
 async def demo(db: Database, clock: FakeClock) -> dict[str, int]:
     return await import_demo(db, clock)
-
-
-async def question_row(db: Database, question_id: int = 1) -> Question:
-    async with db.uow() as uow:
-        found = await uow.session.get(Question, question_id)
-        assert found is not None
-        return found
-
-
-async def routes(db: Database, question_id: int = 1) -> list[tuple[int | None, str | None]]:
-    async with db.uow() as uow:
-        rows = (await uow.session.exec(select(QuestionRoute).where(QuestionRoute.question_id == question_id)
-                                       .order_by(col(QuestionRoute.id)))).all()
-        return [(r.expert_id, r.outcome) for r in rows]
 
 
 def buttons(reply) -> list[str]:  # type: ignore[no-untyped-def]
