@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
@@ -160,6 +160,18 @@ class Written:
 
 
 CommitListener = Callable[[Written], None]
+
+
+class ProcessCache(Protocol):
+    """A per-process cache that the database's commits invalidate (see ``Database.cache``)."""
+
+    hits: int
+    misses: int
+
+    def written(self, written: Written) -> None: ...
+
+
+CacheT = TypeVar("CacheT", bound=ProcessCache)
 _WRITTEN = "parvis.written"
 _DATABASE = "parvis.database"
 
@@ -243,6 +255,7 @@ class Database:
                                            sync_session_class=TrackedSession, info={_DATABASE: self})
         self._commit_listeners: list[CommitListener] = []
         self._before_dispose: list[Callable[[], Awaitable[None]]] = []
+        self._caches: dict[type, ProcessCache] = {}
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit that wrote something, with what it wrote.
@@ -261,6 +274,21 @@ class Database:
     def before_dispose(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run ``hook`` before the pool closes (flush what a buffer still holds)."""
         self._before_dispose.append(hook)
+
+    def cache(self, kind: type[CacheT]) -> CacheT:
+        """This database's one ``kind`` cache: made on first use, told of every commit from then on,
+        and logging its hits and misses when the database is disposed."""
+        found = self._caches.get(kind)
+        if found is None:
+            found = self._caches[kind] = kind()
+            self.on_commit(found.written)
+            cache = found
+
+            async def report() -> None:
+                log.info("%s: %d hits, %d misses", kind.__name__, cache.hits, cache.misses)
+
+            self.before_dispose(report)
+        return found  # type: ignore[return-value]
 
     @property
     def dialect(self) -> str:

@@ -24,7 +24,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
@@ -163,21 +162,9 @@ def _member_id_of(obj: Member | MemberRole | Identity) -> int | None:
     return found if isinstance(found, int) else None
 
 
-_CACHES: WeakKeyDictionary[Database, ActorCache] = WeakKeyDictionary()
-
-
 def actor_cache(db: Database) -> ActorCache:
     """The actor cache of ``db``, listening to its commits from the moment it exists."""
-    found = _CACHES.get(db)
-    if found is None:
-        cache = found = _CACHES[db] = ActorCache()
-        db.on_commit(cache.written)
-
-        async def report() -> None:
-            log.info("actor cache: %d hits, %d misses", cache.hits, cache.misses)
-
-        db.before_dispose(report)
-    return found
+    return db.cache(ActorCache)
 
 
 async def find_by_email(uow: UnitOfWork, email: str) -> Member | None:

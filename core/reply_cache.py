@@ -16,13 +16,11 @@ Freshness:
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
-from weakref import WeakKeyDictionary
 
 from core.db import Database, Written
 from core.messages import Reply
@@ -30,8 +28,6 @@ from core.models import ActivityEvent
 
 if TYPE_CHECKING:
     from core.directory import Resolution
-
-log = logging.getLogger(__name__)
 
 REPLY_TTL_SECONDS = 5.0
 REPLY_CACHE_SIZE = 4096
@@ -98,18 +94,6 @@ class ReplyCache:
             self.clear()
 
 
-_CACHES: WeakKeyDictionary[Database, ReplyCache] = WeakKeyDictionary()
-
-
 def reply_cache(db: Database) -> ReplyCache:
     """The reply cache of ``db``, listening to its commits from the moment it exists."""
-    found = _CACHES.get(db)
-    if found is None:
-        cache = found = _CACHES[db] = ReplyCache()
-        db.on_commit(cache.written)
-
-        async def report() -> None:
-            log.info("reply cache: %d hits, %d misses", cache.hits, cache.misses)
-
-        db.before_dispose(report)
-    return found
+    return db.cache(ReplyCache)
