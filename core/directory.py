@@ -18,7 +18,6 @@ A resolution that wrote nothing (the common cache miss) does not commit: it only
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,8 +39,6 @@ if TYPE_CHECKING:
     from core.commands import Actor
     from core.context import Services
     from core.db import Database, UnitOfWork, Written
-
-log = logging.getLogger(__name__)
 
 #: how long a resolved actor is trusted without looking again (changes by other processes)
 ACTOR_TTL_SECONDS = 5.0
