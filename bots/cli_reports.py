@@ -80,13 +80,7 @@ def run_campaign(args: argparse.Namespace) -> int:
         except NotFound:
             raise ReportError(t("reports.no_campaign", ref=reference)) from None
 
-    try:
-        report = _with_database(config, gather)
-        content = _render(args.format, t, report)
-        _write(t, args.output, content)
-    except ReportError as error:
-        return _fail(str(error))
-    return 0
+    return _produce(args, config, t, gather)
 
 
 def run_adoption(args: argparse.Namespace) -> int:
@@ -99,6 +93,12 @@ def run_adoption(args: argparse.Namespace) -> int:
     async def gather(db: Database) -> reports.AdoptionReport:
         return await reports.adoption_report(db, SystemClock().now(), int(weeks))
 
+    return _produce(args, config, t, gather)
+
+
+def _produce(args: argparse.Namespace, config: Config, t: Translator,
+             gather: Callable[[Database], Awaitable[reports.CampaignReport | reports.AdoptionReport]]) -> int:
+    """Gather the report's figures, render them in the asked format and write them; 0, or 2 with a message."""
     try:
         report = _with_database(config, gather)
         content = _render(args.format, t, report)
