@@ -92,8 +92,8 @@ def test_a_configured_platform_without_its_adapter_is_refused(monkeypatch: pytes
         bootstrap.build_platforms(Config(), bootstrap.build_services(Config()))
 
 
-async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    events: list[Any] = []
+def plug_fake_adapter(monkeypatch: pytest.MonkeyPatch, events: list[Any]) -> FakeMessenger:
+    """A configured adapter "chat" whose routes and lifetime record themselves in ``events``."""
     messenger = FakeMessenger(platform="chat")
 
     def build_platform(config: Config, services: Any) -> bootstrap.Platform:
@@ -105,16 +105,23 @@ async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_
         return bootstrap.Platform("chat", messenger, routes=lambda app: events.append("routes"),
                                   lifetime=lifetime)
 
+    adapter = types.SimpleNamespace(build_platform=build_platform)
+    monkeypatch.setitem(sys.modules, "tests_fake_adapter", adapter)
+    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
+    return messenger
+
+
+async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    events: list[Any] = []
+    messenger = plug_fake_adapter(monkeypatch, events)
+
     @asynccontextmanager
     async def running(services: Any, settings: Any) -> AsyncIterator[None]:
         events.append(("worker up", settings.dispatch_concurrency, services.messengers["chat"]))
         yield
         events.append("worker down")
 
-    adapter = types.SimpleNamespace(build_platform=build_platform)
-    monkeypatch.setitem(sys.modules, "tests_fake_adapter", adapter)
     monkeypatch.setitem(sys.modules, "tests_fake_scheduler", types.SimpleNamespace(running=running))
-    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
     monkeypatch.setattr(bootstrap, "SCHEDULER_MODULE", "tests_fake_scheduler")
     config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"},
                                     "scheduler": {"dispatch_concurrency": 3}})
@@ -135,20 +142,8 @@ def test_worker_says_when_there_is_no_scheduler(monkeypatch: pytest.MonkeyPatch,
 def test_a_lone_worker_has_the_platforms_messengers_but_no_inbound_side(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``parvis worker`` sends Slack and Teams deliveries: without their messengers it would fail them."""
-    events: list[str] = []
-    messenger = FakeMessenger(platform="chat")
-
-    def build_platform(config: Config, services: Any) -> bootstrap.Platform:
-        async def lifetime(app: Any) -> AsyncIterator[None]:
-            events.append("adapter up")
-            yield
-
-        return bootstrap.Platform("chat", messenger, routes=lambda app: events.append("routes"),
-                                  lifetime=lifetime)
-
-    adapter = types.SimpleNamespace(build_platform=build_platform)
-    monkeypatch.setitem(sys.modules, "tests_fake_adapter", adapter)
-    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
+    events: list[Any] = []
+    messenger = plug_fake_adapter(monkeypatch, events)
     config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"}})
     services = bootstrap.worker_services(config)
     assert services.messengers["chat"] is messenger
