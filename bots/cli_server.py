@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bots import bootstrap
+from bots.access_log import access_log_options
 from bots.cli import config_option
 from bots.config import Config, ConfigError, load_config
 
@@ -63,7 +64,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     server = config.server
     web.run_app(app(), host=server.host, port=server.port, shutdown_timeout=server.shutdown_grace_seconds,
-                print=lambda message: log.info("%s", message))
+                print=lambda message: log.info("%s", message), **access_log_options(server.access_log))
     log.info("server stopped")
     return 0
 

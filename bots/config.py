@@ -50,10 +50,15 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+#: which HTTP requests ``parvis serve`` logs (``bots/access_log.py``)
+AccessLogMode = Literal["problems", "all", "off"]
+
+
 class ServerConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    access_log: AccessLogMode = "problems"
 
 
 class DatabaseConfig(Section):

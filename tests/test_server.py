@@ -162,6 +162,14 @@ def get(url: str) -> tuple[int, dict[str, str]]:
         return error.code, json.loads(error.read())
 
 
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def wait_until_up(process: subprocess.Popen[str], base: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -189,6 +197,7 @@ async def test_parvis_serve_starts_migrates_and_stops_cleanly_on_sigterm(tmp_pat
     try:
         await asyncio.to_thread(wait_until_up, process, f"http://127.0.0.1:{port}")
         assert await asyncio.to_thread(get, f"http://127.0.0.1:{port}/readyz") == (200, {"status": "ready"})
+        assert await asyncio.to_thread(status_of, f"http://127.0.0.1:{port}/nowhere") == 404
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.to_thread(process.communicate, timeout=10)
     finally:
@@ -197,6 +206,8 @@ async def test_parvis_serve_starts_migrates_and_stops_cleanly_on_sigterm(tmp_pat
             process.communicate()
     assert process.returncode == 0, stderr
     assert "database closed" in stderr and "server stopped" in stderr
+    # the default access log keeps the problem, not the successful probes
+    assert '"GET /nowhere HTTP/1.1" 404' in stderr and "GET /readyz" not in stderr
     db = Database(f"sqlite+aiosqlite:///{database}")
     try:
         async with db.uow() as uow:
