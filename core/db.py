@@ -167,8 +167,12 @@ class ProcessCache(Protocol):
 
     hits: int
     misses: int
+    refreshes: int
 
     def written(self, written: Written) -> None: ...
+
+    async def close(self) -> None:
+        """Stop background work (refreshes) before the pool closes."""
 
 
 CacheT = TypeVar("CacheT", bound=ProcessCache)
@@ -277,7 +281,7 @@ class Database:
 
     def cache(self, kind: type[CacheT]) -> CacheT:
         """This database's one ``kind`` cache: made on first use, told of every commit from then on,
-        and logging its hits and misses when the database is disposed."""
+        closed and logging its hits and misses when the database is disposed."""
         found = self._caches.get(kind)
         if found is None:
             found = self._caches[kind] = kind()
@@ -285,7 +289,9 @@ class Database:
             cache = found
 
             async def report() -> None:
-                log.info("%s: %d hits, %d misses", kind.__name__, cache.hits, cache.misses)
+                await cache.close()
+                log.info("%s: %d hits, %d misses, %d refreshed ahead", kind.__name__, cache.hits,
+                         cache.misses, cache.refreshes)
 
             self.before_dispose(report)
         return found  # type: ignore[return-value]

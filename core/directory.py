@@ -11,7 +11,9 @@ It holds the member's columns and roles as resolved, and the ``Actor`` they were
   ``[roles]`` at start-up, a Teams contact, erasure — whatever the write site), so a change made here
   takes effect on the very next command;
 - a change made by *another* process (several ``parvis serve`` on one PostgreSQL, ``parvis import``)
-  is seen within ``ACTOR_TTL_SECONDS``: that is the bound on how long a revoked role can still act.
+  is seen within ``ACTOR_TTL_SECONDS``: that is the bound on how long a revoked role can still act;
+- an entry still in use is resolved again in the background before it expires
+  (``core.refresh_ahead``), so an active member's commands never wait for the database.
 
 A resolution that wrote nothing (the common cache miss) does not commit: it only read.
 """
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect as sa_inspect
@@ -33,6 +37,7 @@ from core.errors import NotFound
 from core.i18n import normalise_locale
 from core.models import Identity, Member, MemberRole
 from core.ports import MemberAddress
+from core.refresh_ahead import Refresher, refresh_point
 from core.text import parse_member_mention
 
 if TYPE_CHECKING:
@@ -57,6 +62,7 @@ class Resolved:
     roles: frozenset[str]
     seen: Actor
     expires: float
+    refresh_at: float  # a hit after this resolves the actor again in the background
 
     def member(self) -> Member:
         """A fresh detached ``Member`` for one command (never shared between commands)."""
@@ -105,14 +111,20 @@ class ActorCache:
         self.generation = 0
         self._entries: OrderedDict[Key, Resolved] = OrderedDict()
         self.hits = self.misses = 0
+        self.refresher = Refresher()
 
-    def get(self, actor: Actor) -> Resolved | None:
+    def get(self, actor: Actor, refresh: Callable[[], Awaitable[None]] | None = None) -> Resolved | None:
+        """The resolution kept for ``actor``, if fresh; past its refresh point, ``refresh`` (which
+        resolves again and ``put``s it) is started in the background."""
         key = (actor.platform, actor.tenant, actor.user_id)
         found = self._entries.get(key)
-        if found is None or found.seen != actor or found.expires < time.monotonic():
+        moment = time.monotonic()
+        if found is None or found.seen != actor or found.expires < moment:
             self.misses += 1
             return None
         self.hits += 1
+        if refresh is not None and moment >= found.refresh_at:
+            self.refresher.start(key, refresh)
         return found
 
     def put(self, actor: Actor, member: Member, roles: frozenset[str], generation: int) -> None:
@@ -121,10 +133,19 @@ class ActorCache:
             return
         values = {name: getattr(member, name) for name in _COLUMNS}
         key = (actor.platform, actor.tenant, actor.user_id)
-        self._entries[key] = Resolved(values, roles, actor, time.monotonic() + self.ttl)
+        moment = time.monotonic()
+        self._entries[key] = Resolved(values, roles, actor, moment + self.ttl,
+                                      refresh_point(moment, self.ttl))
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+    @property
+    def refreshes(self) -> int:
+        return self.refresher.started
+
+    async def close(self) -> None:
+        await self.refresher.close()
 
     def forget(self, member_ids: set[int] | None) -> None:
         """Forget these members (every entry when ``None``)."""
@@ -241,12 +262,28 @@ async def resolve_actor(services: Services, actor: Actor) -> tuple[Member, froze
     return found.member(), found.roles
 
 
+async def _resolve_again(services: Services, actor: Actor) -> None:
+    """Refresh-ahead of a cached actor (a race with a first command is settled by that command)."""
+    try:
+        await _resolve_once(services, actor)
+    except IntegrityError:
+        pass
+
+
+def resolved(services: Services, actor: Actor) -> Resolution | None:
+    """The member behind ``actor`` if the cache knows them (no database, nothing awaited)."""
+    cached = actor_cache(services.db).get(actor, partial(_resolve_again, services, actor))
+    if cached is None:
+        return None
+    values = cached.values
+    return Resolution(values["id"], values["locale"], cached.roles, values=values)
+
+
 async def resolve(services: Services, actor: Actor) -> Resolution:
     """Like ``resolve_actor``, without building a ``Member`` from the cache unless it is used."""
-    cached = actor_cache(services.db).get(actor)
-    if cached is not None:
-        values = cached.values
-        return Resolution(values["id"], values["locale"], cached.roles, values=values)
+    found = resolved(services, actor)
+    if found is not None:
+        return found
     try:
         member, roles = await _resolve_once(services, actor)
     except IntegrityError:

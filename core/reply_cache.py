@@ -11,13 +11,16 @@ Freshness:
   (``Database.on_commit``), and a reply read while such a commit happened is not stored;
 - writes by other processes (a second ``parvis serve`` on PostgreSQL, ``parvis directory import``)
   and the passing of time (an expert's "away until", the clock tests move) are seen within
-  ``REPLY_TTL_SECONDS``, measured on both the monotonic clock and the services' clock.
+  ``REPLY_TTL_SECONDS``, measured on both the monotonic clock and the services' clock;
+- an entry still in use is read again in the background before it expires (``core.refresh_ahead``:
+  the router's ``refresh`` callback), so a busy command's repeats never wait for the database.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from core.db import Database, Written
 from core.messages import Reply
 from core.models import ActivityEvent
+from core.refresh_ahead import REFRESH_FROM, Refresher, refresh_point
 
 if TYPE_CHECKING:
     from core.directory import Resolution
@@ -43,6 +47,7 @@ class Entry:
     reply: Reply
     expires: float  # time.monotonic()
     stored_at: datetime  # the services' clock
+    refresh_at: float  # time.monotonic(): a hit after this starts a background read
 
 
 def key_of(command: str, scope: CacheScope, text: str, who: Resolution) -> Key:
@@ -61,10 +66,15 @@ class ReplyCache:
         self.generation = 0
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
         self.hits = self.misses = 0
+        self.refresher = Refresher()
 
-    def get(self, key: Key, now: datetime) -> Reply | None:
+    def get(self, key: Key, now: datetime,
+            refresh: Callable[[], Awaitable[None]] | None = None) -> Reply | None:
+        """The reply kept for ``key``, if still fresh; past its refresh point, ``refresh`` (which
+        reads the reply again and ``put``s it) is started in the background."""
         found = self._entries.get(key)
-        if found is not None and (found.expires < time.monotonic() or not (
+        moment = time.monotonic()
+        if found is not None and (found.expires < moment or not (
                 found.stored_at <= now < found.stored_at + timedelta(seconds=self.ttl))):
             del self._entries[key]
             found = None
@@ -72,13 +82,17 @@ class ReplyCache:
             self.misses += 1
             return None
         self.hits += 1
+        if refresh is not None and (moment >= found.refresh_at
+                                    or now >= found.stored_at + timedelta(seconds=self.ttl * REFRESH_FROM)):
+            self.refresher.start(key, refresh)
         return found.reply
 
     def put(self, key: Key, reply: Reply, generation: int, now: datetime) -> None:
         """Keep a reply read at ``generation`` (dropped if a commit changed data since)."""
         if generation != self.generation:
             return
-        self._entries[key] = Entry(reply, time.monotonic() + self.ttl, now)
+        moment = time.monotonic()
+        self._entries[key] = Entry(reply, moment + self.ttl, now, refresh_point(moment, self.ttl))
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
@@ -86,6 +100,13 @@ class ReplyCache:
     def clear(self) -> None:
         self.generation += 1
         self._entries.clear()
+
+    @property
+    def refreshes(self) -> int:
+        return self.refresher.started
+
+    async def close(self) -> None:
+        await self.refresher.close()
 
     def written(self, written: Written) -> None:
         """``Database.on_commit`` listener: any write but an activity event may change a reply."""
