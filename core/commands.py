@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from rapidfuzz import fuzz, process
 
@@ -22,7 +23,7 @@ from core.i18n import Translator
 from core.messages import Reply
 from core.models import ActivityEvent
 from core.ports import ConversationRef, SentMessage
-from core.reply_cache import CacheScope, key_of, reply_cache
+from core.reply_cache import CacheScope, Key, key_of, reply_cache
 from core.text import MAX_COMMAND_LENGTH, clean, tokenize
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,38 @@ class CommandRouter:
     async def handle(self, invocation: Invocation) -> Reply:
         return await self._run(invocation.actor, invocation.channel, "command", invocation.text, None)
 
+    def answer_from_memory(self, invocation: Invocation) -> Reply | None:
+        """The reply to a read-only command if this process answered it a moment ago, found without
+        awaiting anything (no task, no database); ``None`` when the command has to run (``handle``).
+
+        Why: an adapter that must acknowledge within milliseconds (Slack) answers most commands
+        from here, and only starts the core's work as a task for the rest. Counted as activity like
+        any command."""
+        who = directory.resolved(self.services, invocation.actor)
+        if who is None:
+            return None
+        try:
+            found = match(invocation.text)
+        except ParvisError:  # the error reply is built by ``handle``
+            return None
+        return self._cached(found, who, invocation.actor, invocation.channel, invocation.text, "command")
+
+    def _cached(self, found: tuple[Command, Args], who: directory.Resolution, actor: Actor,
+                channel: ConversationRef | None, text: str, kind: str) -> Reply | None:
+        """A cached command's reply from the reply cache (refreshed ahead in the background), with
+        its activity event; ``None`` if not cached."""
+        command = found[0]
+        if not command.cached:
+            return None
+        key = key_of(command.name, command.cached, text, who)
+        cache = reply_cache(self.services.db)
+        refill = partial(self._refill, key, found, who, actor, channel)
+        reply = cache.get(key, self.services.clock.now(), refill)
+        if reply is not None:
+            activity_log(self.services.db).add(directory.activity_event(
+                self.services, who.member_id, actor, kind, command.name))
+        return reply
+
     async def act(self, act: Action) -> Reply:
         return await self._run(act.actor, act.channel, "action", act.action_id, act)
 
@@ -229,13 +262,12 @@ class CommandRouter:
             who = await directory.resolve(self.services, actor)
             t = Translator(who.locale)
             found = match(text) if act is None else None
+            cached = self._cached(found, who, actor, channel, text, kind) if found is not None else None
+            if cached is not None:
+                return cached
             cache = reply_cache(self.services.db)
             key = key_of(found[0].name, found[0].cached, text, who) if found and found[0].cached else None
             now = self.services.clock.now()
-            if key is not None and (cached := cache.get(key, now)) is not None:
-                activity_log(self.services.db).add(directory.activity_event(
-                    self.services, who.member_id, actor, kind, found[0].name))  # type: ignore[index]
-                return cached
             generation = cache.generation
             async with self.services.db.uow() as uow:
                 ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
@@ -258,6 +290,23 @@ class CommandRouter:
             return Reply(text=t("errors.internal"), error=True)
         await self._run_effects(ctx)
         return reply
+
+    async def _refill(self, key: Key, found: tuple[Command, Args], who: directory.Resolution, actor: Actor,
+                      channel: ConversationRef | None) -> None:
+        """Read a cached command's reply again (refresh-ahead): no activity event (the hit that
+        started this counted), and nothing kept unless it only read."""
+        cache = reply_cache(self.services.db)
+        generation = cache.generation
+        t = Translator(who.locale)
+        try:
+            async with self.services.db.uow() as uow:  # never committed: a cached command only reads
+                ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
+                reply, _ = await self._dispatch(ctx, found, None)
+                if uow.wrote or ctx.effects:
+                    return
+        except ParvisError:  # an answer that is now an error is not kept; the old one runs out
+            return
+        cache.put(key, reply, generation, self.services.clock.now())
 
     async def _dispatch(self, ctx: Context, found: tuple[Command, Args] | None,
                         act: Action | None) -> tuple[Reply, str]:

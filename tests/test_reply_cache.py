@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import func, select
 
 from core.activity import activity_log
+from core.commands import Actor, Invocation
 from core.db import Database
 from core.messages import Reply
 from core.models import ActivityEvent, Group
@@ -111,3 +112,23 @@ async def test_a_shared_reply_serves_everyone_with_the_same_language_and_time_zo
     assert await bob.say("expert find python") is first
     french = await lea.say("expert find python")
     assert french is not first and french.title != first.title
+
+
+async def test_a_repeat_is_answered_from_memory_without_awaiting(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    ana = chat(ANA)
+    router = ana.router
+    assert not (await ana.say("group create Data Science")).error
+    asked = Invocation(actor=ana.actor, text="group list")
+    assert router.answer_from_memory(asked) is None            # never read: it must run
+    first = await warmed(ana, "group list")
+    assert router.answer_from_memory(asked) is first
+    for not_from_memory in ("group create Other", "grup list", "help " + "x" * 5000):
+        assert router.answer_from_memory(Invocation(actor=ana.actor, text=not_from_memory)) is None
+    stranger = Invocation(actor=Actor(platform="console", tenant="local", user_id="new@example.com"),
+                          text="group list")
+    assert router.answer_from_memory(stranger) is None          # not resolved yet
+    await activity_log(db).flush()
+    async with db.uow() as uow:
+        lists = (await uow.session.exec(select(func.count()).select_from(ActivityEvent).where(
+            ActivityEvent.kind == "command"))).one()
+    assert lists == 4                                            # create, two lists, one from memory

@@ -167,7 +167,7 @@ class SlackAdapter:
             actor = await self.profiles.actor(team, body.get("user_id", ""))
             return await self.router.handle(inbound.invocation(actor, body, self.config.command))
 
-        outcome = await self.quick(run)
+        outcome = self._from_memory(team, body) or await self.quick(run)
         if isinstance(outcome, asyncio.Task):
             cached = self.profiles.cached(team, body.get("user_id", ""))
             working = self.t(cached.locale if cached else None)("slack.working")
@@ -182,6 +182,14 @@ class SlackAdapter:
         await ack(response_type=kind, **pages[0])
         if len(pages) > 1:
             self.later(self._respond_pages(respond, pages[1:], kind))
+
+    def _from_memory(self, team: str, body: dict[str, Any]) -> Reply | None:
+        """A repeat of a read-only command by a known user, answered without starting a task (the
+        common case: no ``users.info``, no database, nothing awaited before the ack)."""
+        actor = self.profiles.cached(team, body.get("user_id", ""))
+        if actor is None:
+            return None
+        return self.router.answer_from_memory(inbound.invocation(actor, body, self.config.command))
 
     async def _respond_when_done(self, task: asyncio.Task[Reply], respond: Any) -> None:
         reply = await task

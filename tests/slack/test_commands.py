@@ -112,3 +112,22 @@ async def test_an_announcement_is_posted_in_linked_channels(slack: Slack) -> Non
     posts = await slack.api.wait_calls("chat.postMessage", 1)
     assert posts[0].args["channel"] == "C0DATA"
     assert "Meetup on Friday!" in posts[0].args["text"]
+
+
+async def test_a_repeated_read_is_acknowledged_from_memory_and_still_sees_changes(slack: Slack) -> None:
+    await slack.command("group create Data Science")
+    _, first = await slack.command("group list")
+    started: list[str] = []
+    handle = slack.adapter.router.handle
+
+    async def counted(invocation):  # type: ignore[no-untyped-def]
+        started.append(invocation.text)
+        return await handle(invocation)
+
+    slack.adapter.router.handle = counted  # type: ignore[method-assign]
+    _, again = await slack.command("group list")
+    assert again == first and started == []       # no task, no database: the reply was in memory
+    await slack.command("group join data-science", user_id=LEA)
+    _, after = await slack.command("group list")
+    assert started == ["group join data-science", "group list"]   # the join emptied the cache
+    assert after != first
