@@ -77,6 +77,7 @@ class SlackAdapter:
         self.profiles = Profiles(self.client, services.db)
         self.ledger = EventLedger(services.db, services.clock)
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.acks = outbound.SerializedAcks()
         signing = _secret(config.signing_secret)
         self.app = AsyncApp(client=self.client, signing_secret=signing or "",
                             request_verification_enabled=signing is not None, process_before_response=True,
@@ -167,7 +168,15 @@ class SlackAdapter:
             actor = await self.profiles.actor(team, body.get("user_id", ""))
             return await self.router.handle(inbound.invocation(actor, body, self.config.command))
 
-        outcome = self._from_memory(team, body) or await self.quick(run)
+        remembered = self._from_memory(team, body)
+        if remembered is not None and remembered.form is None:
+            kind = "in_channel" if remembered.visibility == "public" else "ephemeral"
+            first, rest = self.acks.of(remembered, kind)
+            await ack(first)  # Bolt sends a string acknowledgement as it is: here, the JSON of the page
+            if rest:
+                self.later(self._respond_pages(respond, rest, kind))
+            return
+        outcome = remembered or await self.quick(run)
         if isinstance(outcome, asyncio.Task):
             cached = self.profiles.cached(team, body.get("user_id", ""))
             working = self.t(cached.locale if cached else None)("slack.working")

@@ -50,12 +50,14 @@ class Slack:
         self.api = api
         self.adapter = adapter
         self._n = 0
+        self.content_type = ""
 
     async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None
                    ) -> tuple[int, Any]:
         sent = signed_headers(body, content_type) | (headers or {})
         response = await self.client.post("/slack/events", data=body.encode(), headers=sent)
         text = await response.text()
+        self.content_type = response.headers.get("Content-Type", "")
         try:
             return response.status, json.loads(text) if text else None
         except ValueError:

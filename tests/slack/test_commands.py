@@ -127,6 +127,7 @@ async def test_a_repeated_read_is_acknowledged_from_memory_and_still_sees_change
     slack.adapter.router.handle = counted  # type: ignore[method-assign]
     _, again = await slack.command("group list")
     assert again == first and started == []       # no task, no database: the reply was in memory
+    assert slack.content_type.startswith("application/json")      # Slack shows JSON, not its text
     await slack.command("group join data-science", user_id=LEA)
     _, after = await slack.command("group list")
     assert started == ["group join data-science", "group list"]   # the join emptied the cache
