@@ -227,26 +227,27 @@ class CommandRouter:
         Why: an adapter that must acknowledge within milliseconds (Slack) answers most commands
         from here, and only starts the core's work as a task for the rest. Counted as activity like
         any command."""
-        who = directory.resolved(self.services, invocation.actor)
+        who = directory.resolved(self.services, invocation.actor, peek=True)  # ``handle`` counts misses
         if who is None:
             return None
         try:
             found = match(invocation.text)
         except ParvisError:  # the error reply is built by ``handle``
             return None
-        return self._cached(found, who, invocation.actor, invocation.channel, invocation.text, "command")
+        return self._cached(found, who, invocation.actor, invocation.channel, invocation.text, "command",
+                            peek=True)
 
     def _cached(self, found: tuple[Command, Args], who: directory.Resolution, actor: Actor,
-                channel: ConversationRef | None, text: str, kind: str) -> Reply | None:
+                channel: ConversationRef | None, text: str, kind: str, *, peek: bool = False) -> Reply | None:
         """A cached command's reply from the reply cache (refreshed ahead in the background), with
-        its activity event; ``None`` if not cached."""
+        its activity event; ``None`` if not cached (``peek``: a miss not counted)."""
         command = found[0]
         if not command.cached:
             return None
         key = key_of(command.name, command.cached, text, who)
         cache = reply_cache(self.services.db)
         refill = partial(self._refill, key, found, who, actor, channel)
-        reply = cache.get(key, self.services.clock.now(), refill)
+        reply = cache.get(key, self.services.clock.now(), refill, peek=peek)
         if reply is not None:
             activity_log(self.services.db).add(directory.activity_event(
                 self.services, who.member_id, actor, kind, command.name))

@@ -113,14 +113,16 @@ class ActorCache:
         self.hits = self.misses = 0
         self.refresher = Refresher()
 
-    def get(self, actor: Actor, refresh: Callable[[], Awaitable[None]] | None = None) -> Resolved | None:
+    def get(self, actor: Actor, refresh: Callable[[], Awaitable[None]] | None = None, *,
+            peek: bool = False) -> Resolved | None:
         """The resolution kept for ``actor``, if fresh; past its refresh point, ``refresh`` (which
-        resolves again and ``put``s it) is started in the background."""
+        resolves again and ``put``s it) is started in the background. ``peek``: a miss is not counted
+        (the caller resolves on the way that reads the database)."""
         key = (actor.platform, actor.tenant, actor.user_id)
         found = self._entries.get(key)
         moment = time.monotonic()
         if found is None or found.seen != actor or found.expires < moment:
-            self.misses += 1
+            self.misses += not peek
             return None
         self.hits += 1
         if refresh is not None and moment >= found.refresh_at:
@@ -270,9 +272,10 @@ async def _resolve_again(services: Services, actor: Actor) -> None:
         pass
 
 
-def resolved(services: Services, actor: Actor) -> Resolution | None:
-    """The member behind ``actor`` if the cache knows them (no database, nothing awaited)."""
-    cached = actor_cache(services.db).get(actor, partial(_resolve_again, services, actor))
+def resolved(services: Services, actor: Actor, *, peek: bool = False) -> Resolution | None:
+    """The member behind ``actor`` if the cache knows them (no database, nothing awaited);
+    ``peek``: a miss is not counted."""
+    cached = actor_cache(services.db).get(actor, partial(_resolve_again, services, actor), peek=peek)
     if cached is None:
         return None
     values = cached.values

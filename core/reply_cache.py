@@ -68,10 +68,11 @@ class ReplyCache:
         self.hits = self.misses = 0
         self.refresher = Refresher()
 
-    def get(self, key: Key, now: datetime,
-            refresh: Callable[[], Awaitable[None]] | None = None) -> Reply | None:
+    def get(self, key: Key, now: datetime, refresh: Callable[[], Awaitable[None]] | None = None, *,
+            peek: bool = False) -> Reply | None:
         """The reply kept for ``key``, if still fresh; past its refresh point, ``refresh`` (which
-        reads the reply again and ``put``s it) is started in the background."""
+        reads the reply again and ``put``s it) is started in the background. ``peek``: a miss is not
+        counted (the caller asks again on the way that reads the database)."""
         found = self._entries.get(key)
         moment = time.monotonic()
         if found is not None and (found.expires < moment or not (
@@ -79,7 +80,7 @@ class ReplyCache:
             del self._entries[key]
             found = None
         if found is None:
-            self.misses += 1
+            self.misses += not peek
             return None
         self.hits += 1
         if refresh is not None and (moment >= found.refresh_at

@@ -16,7 +16,7 @@ from core.db import Database
 from core.messages import Reply
 from core.models import ActivityEvent, Group
 from core.ports import FakeClock
-from core.reply_cache import REPLY_TTL_SECONDS, ReplyCache
+from core.reply_cache import REPLY_TTL_SECONDS, ReplyCache, reply_cache
 from tests.conftest import Chat
 
 ANA, BOB = "ana@example.com", "bob@example.com"
@@ -119,7 +119,9 @@ async def test_a_repeat_is_answered_from_memory_without_awaiting(chat, db: Datab
     router = ana.router
     assert not (await ana.say("group create Data Science")).error
     asked = Invocation(actor=ana.actor, text="group list")
+    misses = reply_cache(db).misses
     assert router.answer_from_memory(asked) is None            # never read: it must run
+    assert reply_cache(db).misses == misses                     # counted once, by the run itself
     first = await warmed(ana, "group list")
     assert router.answer_from_memory(asked) is first
     for not_from_memory in ("group create Other", "grup list", "help " + "x" * 5000):
