@@ -148,5 +148,5 @@ class ActivityLog:
                 batch = sqlite_rows(rows, self.db.engine.dialect)
                 await uow.session.exec(_SQLITE_BATCH, params={"rows": batch})  # type: ignore[call-overload]
             else:
-                await uow.session.exec(insert(_TABLE), params=rows)  # type: ignore[call-overload]
+                await uow.session.exec(insert(_TABLE), params=rows)
             await uow.commit()

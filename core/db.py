@@ -167,7 +167,10 @@ class ProcessCache(Protocol):
 
     hits: int
     misses: int
-    refreshes: int
+
+    @property
+    def refreshes(self) -> int:
+        """Entries read again ahead of their expiry (``core.refresh_ahead``)."""
 
     def written(self, written: Written) -> None: ...
 
