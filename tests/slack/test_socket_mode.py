@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from adapters.slack.app import SlackAdapter, build_slack
 from core.context import Services
+from core.reply_cache import reply_cache
 from tests.fakes.slack_api import APP_TOKEN, FakeSlackApi
 from tests.fakes.slack_socket import FakeSocketMode
 from tests.slack.conftest import payload, slack_config
@@ -43,6 +44,13 @@ async def test_a_slash_command_over_socket_mode(adapter: SlackAdapter, socket: F
     ack = await socket.reply(envelope)
     assert "Data Science" in ack["payload"]["text"]
     assert ack["payload"]["response_type"] == "ephemeral"
+    listed, hits = [], reply_cache(adapter.services.db).hits
+    for _ in range(2):                      # the repeat is acknowledged from memory, as JSON too
+        body = payload("slash_command") | {"text": "group list", "response_url": api.response_url()}
+        listed.append((await socket.reply(await socket.send("slash_commands", body)))["payload"])
+    assert listed[0] == listed[1] and "Data Science" in listed[1]["text"]
+    assert listed[1]["blocks"] and listed[1]["response_type"] == "ephemeral"
+    assert reply_cache(adapter.services.db).hits == hits + 1
 
 
 async def test_a_retried_event_over_socket_mode_is_handled_once(adapter: SlackAdapter, socket: FakeSocketMode,
