@@ -97,9 +97,9 @@ async def load_rounds(uow: UnitOfWork, deliveries: Iterable[Delivery]) -> Rounds
         rounds[round_.id], campaigns[campaign.id] = round_, campaign
     prompts: dict[int, list[CampaignPrompt]] = {campaign_id: [] for campaign_id in campaigns}
     if campaigns:
-        statement = (select(CampaignPrompt).where(col(CampaignPrompt.campaign_id).in_(campaigns))
-                     .order_by(col(CampaignPrompt.campaign_id), col(CampaignPrompt.position)))
-        for prompt in (await uow.session.exec(statement)).all():
+        by_campaign = (select(CampaignPrompt).where(col(CampaignPrompt.campaign_id).in_(campaigns))
+                       .order_by(col(CampaignPrompt.campaign_id), col(CampaignPrompt.position)))
+        for prompt in (await uow.session.exec(by_campaign)).all():
             prompts[prompt.campaign_id].append(prompt)
     return Rounds(rounds, campaigns, prompts)
 
@@ -127,8 +127,9 @@ async def load_recipients(uow: UnitOfWork, member_ids: set[int], group_ids: set[
         return {}
     in_groups = col(GroupMember.group_id).in_(group_ids) if group_ids else false()
     statement = (
-        select(col(Member.id), col(Member.locale), col(Member.timezone), col(GroupMember.group_id),
-               col(ExpertStatus.away), col(ExpertStatus.away_until),
+        # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
+        select(col(Member.id), col(Member.locale), col(Member.timezone),  # type: ignore[call-overload]
+               col(GroupMember.group_id), col(ExpertStatus.away), col(ExpertStatus.away_until),
                col(Identity.platform), col(Identity.tenant), col(Identity.user_id))
         .outerjoin(GroupMember, and_(col(GroupMember.member_id) == col(Member.id), in_groups))
         .outerjoin(ExpertStatus, col(ExpertStatus.member_id) == col(Member.id))

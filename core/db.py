@@ -242,6 +242,14 @@ class UnitOfWork:
         await self.session.commit()
 
     @property
+    def dialect(self) -> str:
+        """The session's database dialect (``sqlite``, ``postgresql``)."""
+        bind = self.session.bind
+        if bind is None:  # every session of ``Database.sessions`` is bound to its engine
+            raise RuntimeError("the session is not bound to an engine")
+        return bind.dialect.name
+
+    @property
     def wrote(self) -> bool:
         """Whether this transaction has written anything, flushed or still pending."""
         session = self.session

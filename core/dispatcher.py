@@ -226,7 +226,7 @@ class Dispatcher:
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential backoff with jitter: half to all of ``base * 2**(attempts-1)``, capped."""
-        ceiling = min(self.max_backoff, self.base_backoff * (2 ** max(0, attempts - 1)))
+        ceiling = min(self.max_backoff, self.base_backoff * (1 << max(0, attempts - 1)))  # 2**(attempts-1)
         return ceiling * self.rng.uniform(0.5, 1.0)
 
     async def _retry(self, delivery: Delivery, reason: str) -> str:

@@ -13,24 +13,24 @@ from functools import lru_cache
 from typing import Any
 from weakref import WeakSet
 
-from sqlalchemy import Float, Integer, and_, bindparam, case, false, literal_column, or_
+from sqlalchemy import ColumnElement, Float, Integer, and_, bindparam, case, false, literal_column, or_
 from sqlmodel import col, func, select
+from sqlmodel.sql.expression import Select
 
 from core.db import Database, UnitOfWork
 from core.models import ExpertSkill, ExpertStatus, Member, Question
 from core.models.base import UTCDateTime
-from core.skill_match import (  # noqa: F401  (match_skills, words_of: re-exported for callers)
+from core.skill_match import (
     as_version,
     cached_vocabulary,
-    load_vocabulary,
-    match_skills,
-    read_rows,
     read_version,
     suggest,
     version_columns,
-    words_of,
 )
-from core.sqlite_read import warm
+from core.skill_match import load_vocabulary as load_vocabulary  # also re-exported for callers
+from core.skill_match import match_skills as match_skills  # also re-exported for callers
+from core.skill_match import words_of as words_of  # re-exported for callers
+from core.sqlite_read import read_rows, warm
 
 MAX_MASKED = 60
 # Statement shapes: a search for 3 skills uses the 4-skill statement (one slot names no skill), so a
@@ -82,6 +82,8 @@ def _candidates(size: int, exclude: bool) -> Any:
     """
     skill, member = col(ExpertSkill.skill_id), col(ExpertSkill.member_id)
     ids = [bindparam(f"s{i}", type_=Integer()) for i in range(size)]
+    score: ColumnElement[float]
+    inner: Select[int, float, int, Any]  # member id, score, level, mask
     if size == 1:
         score, level = bindparam("w0", type_=Float()), col(ExpertSkill.level)
         inner = select(member.label("member_id"), score.label("score"), level.label("level"),
@@ -122,7 +124,9 @@ def _ranking_statement(size: int, available_only: bool, by_load: bool, with_vers
     load = (select(func.count()).select_from(Question)
             .where(col(Question.assignee_id) == top.c.member_id, _open_assigned())
             .scalar_subquery().label("n"))
-    statement = (select(top.c.member_id, top.c.score, top.c.level, is_away, load, top.c.mask,
+    # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
+    statement = (select(top.c.member_id, top.c.score, top.c.level,  # type: ignore[call-overload]
+                        is_away, load, top.c.mask,
                         col(Member.display_name), col(Member.title), col(Member.department),
                         col(status.away_until))
                  .join(Member, col(Member.id) == top.c.member_id)

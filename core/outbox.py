@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import JSON, bindparam, func, update
+from sqlalchemy import JSON, Table, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -166,7 +166,7 @@ async def enqueue(
     Runs in the caller's transaction: the rows appear only if the caller commits.
     """
     rows = _rows(round_id, purpose, targets, due_at, payload or {})
-    dialect = uow.session.bind.dialect.name
+    dialect = uow.dialect
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     created = 0
     for start in range(0, len(rows), BATCH_SIZE):
@@ -181,12 +181,13 @@ async def enqueue(
     return created
 
 
+_DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel sets it, does not declare it
 _outcome = (
-    update(Delivery.__table__)  # type: ignore[arg-type]
-    .where(Delivery.__table__.c.id == bindparam("b_id"))  # type: ignore[attr-defined]
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id == bindparam("b_id"))
     .values(status=bindparam("b_status"), last_error=bindparam("b_error"),
             next_attempt_at=func.coalesce(bindparam("b_next", type_=UTCDateTime()),
-                                          Delivery.__table__.c.next_attempt_at),  # type: ignore[attr-defined]
+                                          _DELIVERY.c.next_attempt_at),
             message_ref=bindparam("b_ref", type_=JSON()), sent_at=bindparam("b_sent", type_=UTCDateTime()),
             claimed_at=None, claimed_by=None)
 )

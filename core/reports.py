@@ -173,9 +173,9 @@ async def _week(uow: UnitOfWork, start: datetime) -> WeekActivity:
     where = _live_events(start, end)
     joined = col(Member.id) == col(ActivityEvent.member_id)
     active = (await uow.session.exec(
-        select(func.count(distinct(ActivityEvent.member_id))).join(Member, joined).where(*where))).one()
+        select(func.count(distinct(col(ActivityEvent.member_id)))).join(Member, joined).where(*where))).one()
     per_platform = (await uow.session.exec(
-        select(ActivityEvent.platform, func.count(distinct(ActivityEvent.member_id)))
+        select(ActivityEvent.platform, func.count(distinct(col(ActivityEvent.member_id))))
         .join(Member, joined).where(*where).group_by(col(ActivityEvent.platform))
         .order_by(col(ActivityEvent.platform)))).all()
     per_kind = dict((await uow.session.exec(

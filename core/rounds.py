@@ -83,7 +83,7 @@ async def recipients(uow: UnitOfWork, campaign: Campaign, wall: datetime) -> dic
 
 async def _insert_round(uow: UnitOfWork, values: dict[str, object]) -> int | None:
     """Insert a round unless (campaign, index) exists: the id, or ``None`` if another run made it."""
-    insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
     statement = (insert(Round).values(**values)
                  .on_conflict_do_nothing(index_elements=["campaign_id", "index"]).returning(col(Round.id)))
     return (await uow.session.exec(statement)).scalar_one_or_none()

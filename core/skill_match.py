@@ -106,7 +106,8 @@ async def read_version(uow: UnitOfWork) -> tuple[int, int, int]:
 
 
 async def _build(uow: UnitOfWork, version: tuple[int, int, int]) -> Vocabulary:
-    names = dict((await uow.session.exec(select(Skill.id, Skill.name))).all())
+    names = {skill_id: name for skill_id, name in (await uow.session.exec(select(Skill.id, Skill.name))).all()
+             if skill_id is not None}  # a stored row always has its id: narrows ``int | None``
     by_key: dict[str, set[int]] = {}
     natural: dict[str, str] = {}
 

@@ -70,7 +70,7 @@ async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | No
     connection = await uow.session.connection()
     prepared = prepare(statement, connection.dialect) if connection.dialect.name == "sqlite" else None
     driver = (await connection.get_raw_connection()).driver_connection if prepared else None
-    if prepared is None or not hasattr(driver, "execute_fetchall"):
+    if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):
         return [tuple(row) for row in (await connection.execute(statement, params or {})).all()]
     rows = await driver.execute_fetchall(prepared.sql, prepared.parameters(params or {}))
     return [prepared.row(row) for row in rows]

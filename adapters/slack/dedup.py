@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import delete
+from sqlmodel import col, delete
 
 from core.db import Database
 from core.models import ProcessedEvent
@@ -43,7 +43,7 @@ class EventLedger:
     async def release(self, key: str) -> None:
         """Forget a claim whose work failed, so Slack's next retry is handled."""
         async with self.db.uow() as uow:
-            await uow.session.exec(delete(ProcessedEvent).where(ProcessedEvent.key == key))  # type: ignore[call-overload]
+            await uow.session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.key) == key))
             await uow.commit()
 
     async def once(self, key: str, work: Callable[[], Awaitable[None]]) -> bool:

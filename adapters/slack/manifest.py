@@ -69,4 +69,5 @@ def build(*, url: str | None, socket_mode: bool, command: str = "/parvis",
 
 
 def to_yaml(manifest: dict[str, Any]) -> str:
-    return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)  # no stream: a str
+    return text

@@ -100,7 +100,7 @@ class SlackMessenger:
         first: SentMessage | None = None
         try:
             for page in render_pages(reply):
-                extra = {"thread_ts": thread} if thread else {}
+                extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
                 response = await self.client.chat_postMessage(channel=channel, **page, **extra)
                 first = first or SentMessage(PLATFORM, response["channel"], response["ts"])
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:

@@ -93,10 +93,12 @@ class ThreadedCredentialFactory(ServiceClientCredentialsFactory):
         self._credentials: dict[tuple[str, str, str, bool], Authentication] = {}
 
     async def is_valid_app_id(self, app_id: str) -> bool:
-        return await self.inner.is_valid_app_id(app_id)
+        valid: bool = await self.inner.is_valid_app_id(app_id)
+        return valid
 
     async def is_authentication_disabled(self) -> bool:
-        return await self.inner.is_authentication_disabled()
+        disabled: bool = await self.inner.is_authentication_disabled()
+        return disabled
 
     async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str,
                                  validate_authority: bool) -> Authentication:

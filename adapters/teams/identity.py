@@ -21,6 +21,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.commands import Actor
 from core.context import Services
@@ -61,7 +62,7 @@ class MemberCache:
 
 def reference_of(activity: Activity, tenant: str) -> dict[str, Any]:
     """The activity's conversation reference as JSON, with the tenant id botbuilder would lose."""
-    reference = TurnContext.get_conversation_reference(activity).serialize()
+    reference: dict[str, Any] = TurnContext.get_conversation_reference(activity).serialize()
     conversation = dict(reference.get("conversation") or {})
     conversation["tenantId"] = tenant
     reference["conversation"] = conversation
@@ -114,7 +115,7 @@ async def _identity(services: Services, actor: Actor) -> Identity | None:
         return (await uow.session.exec(_by_account(actor.tenant, actor.user_id))).first()
 
 
-def _by_account(tenant: str, user_id: str) -> Any:
+def _by_account(tenant: str, user_id: str) -> SelectOfScalar[Identity]:
     return select(Identity).where(Identity.platform == PLATFORM, Identity.tenant == tenant,
                                   Identity.user_id == user_id)
 

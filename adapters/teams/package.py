@@ -128,7 +128,7 @@ def png(width: int, height: int, pixel: Any) -> bytes:
 def _mark(size: int, x: int, y: int) -> bool:
     """The logo: a ring with a dot in its middle, scaled to ``size``."""
     centre = (size - 1) / 2
-    distance = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5
+    distance: float = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5  # a real root: the sum is >= 0
     return 0.28 * size <= distance <= 0.40 * size or distance <= 0.12 * size
 
 
