@@ -12,9 +12,10 @@ import time
 from sqlmodel import select
 
 from core.activity import activity_log
+from core.actor_cache import actor_cache
 from core.commands import Actor, CommandRouter, Invocation
 from core.db import Database
-from core.directory import actor_cache, find_by_email, resolve_actor
+from core.directory import find_by_email, resolve_actor
 from core.models import ActivityEvent, Identity, Member
 from tests.conftest import Chat, give_role
 

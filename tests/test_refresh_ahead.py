@@ -13,9 +13,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core import directory, refresh_ahead
+from core import actor_cache as actor_caches
+from core import refresh_ahead
+from core.actor_cache import actor_cache
 from core.db import Database
-from core.directory import actor_cache
 from core.models import Group
 from core.ports import FakeClock
 from core.refresh_ahead import REFRESH_FROM, REFRESH_UNTIL, Refresher, refresh_point
@@ -112,7 +113,7 @@ async def test_a_reply_in_use_is_refreshed_before_it_expires(
 
 async def test_an_actor_in_use_is_resolved_again_before_the_cache_expires(
         chat, db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(directory, "refresh_point", lambda stored, ttl: stored)  # due at once
+    monkeypatch.setattr(actor_caches, "refresh_point", lambda stored, ttl: stored)  # due at once
     bob: Chat = chat("bob@example.com")
     await bob.say("help")
     await bob.say("help")                               # the actor is cached
