@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached
 
 from core.models import Identity, Member, MemberRole
 from core.refresh_ahead import Refresher, refresh_point
@@ -54,12 +53,6 @@ class Resolved:
     seen: Actor
     expires: float
     refresh_at: float  # a hit after this resolves the actor again in the background
-
-    def member(self) -> Member:
-        """A fresh detached ``Member`` for one command (never shared between commands)."""
-        member = Member(**self.values)
-        make_transient_to_detached(member)
-        return member
 
 
 class ActorCache:
