@@ -85,21 +85,29 @@ class ActivityLog:
     def add(self, row: dict[str, Any]) -> None:
         """Keep ``row`` (an ``ActivityEvent``'s values) for the next batch (no I/O here)."""
         self._rows.append(row)
-        if self._writer is not None:
-            return  # the write under way schedules the next batch when it ends
-        if len(self._rows) >= MAX_BUFFERED:
-            self._start_write()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.linger, self._start_write)
+        self._schedule()
 
     @property
     def pending(self) -> int:
         return len(self._rows)
 
-    def _start_write(self) -> None:
+    def _schedule(self) -> None:
+        """The next write: at once for a full batch, else ``linger`` seconds after the first event;
+        none while one is under way (it schedules the next when it ends)."""
+        if self._writer is not None or not self._rows:
+            return
+        if len(self._rows) >= MAX_BUFFERED:
+            self._start_write()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.linger, self._start_write)
+
+    def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def _start_write(self) -> None:
+        self._cancel_timer()
         if self._writer is None:
             self._writer = asyncio.ensure_future(self._write_batch())
 
@@ -111,23 +119,16 @@ class ActivityLog:
                     await self._write(rows)
         finally:
             self._writer = None
-            if len(self._rows) >= MAX_BUFFERED:
-                self._start_write()
-            elif self._rows and self._timer is None:
-                self._timer = asyncio.get_running_loop().call_later(self.linger, self._start_write)
+            self._schedule()
 
     async def flush(self) -> None:
         """Write every buffered event now, after any write under way."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         async with self._lock:
             while self._rows:
                 rows, self._rows = self._rows, []
                 await self._write(rows)
-        if self._timer is not None:  # set by a batch that ended meanwhile: nothing is left for it
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()  # one a batch that ended meanwhile set: nothing is left for it
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         try:
