@@ -16,8 +16,9 @@ from adapters.console.app import ConsoleChat, attach_messenger, open_chat, strea
 from adapters.console.inbound import FormSession, chosen, console_actor
 from adapters.console.outbound import Screen, render
 from bots.cli import main
-from core.commands import ACTIONS, Action, action
+from core.commands import Action
 from core.context import Context, Services
+from core.grammar import ACTIONS, action
 from core.i18n import Translator
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
 from core.models import Member

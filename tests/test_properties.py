@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.commands import COMMANDS, Invocation, match
+from core.commands import Invocation
 from core.errors import ParvisError
+from core.grammar import COMMANDS, match
 from core.i18n import LOCALES, t
 from tests.conftest import actor
 

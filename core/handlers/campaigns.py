@@ -15,9 +15,10 @@ from core import (
 )
 from core.answers import answer, current, is_open, server_secret, target
 from core.campaign_questions import ask, ask_button
-from core.commands import Action, Args, action, command
+from core.commands import Action
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound, ParvisError
+from core.grammar import Args, action, command
 from core.group_lookup import Viewer
 from core.messages import Button, Form, FormInput, Reply
 from core.models import Campaign, Group

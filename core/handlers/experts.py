@@ -14,10 +14,10 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import col, func, select
 
 from core import skills
-from core.commands import Args, command
 from core.context import Context
 from core.errors import InvalidInput, UsageError
 from core.expert_search import Expert, SearchResult, find_experts
+from core.grammar import Args, command
 from core.messages import Reply, Section
 from core.models import Answer, ExpertStatus, Question
 from core.schedules import zone

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from core.commands import COMMANDS, Args, areas, closest, command
 from core.context import Context
 from core.errors import UsageError
+from core.grammar import COMMANDS, Args, areas, closest, command
 from core.i18n import LOCALES, Translator
 from core.messages import Reply, Section
 from core.models import Member

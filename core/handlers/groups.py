@@ -12,9 +12,10 @@ import logging
 
 from core import channel_invites, directory, groups
 from core import group_lookup as lookup
-from core.commands import Action, Args, action, command
+from core.commands import Action
 from core.context import Context, Services
 from core.errors import Conflict, DeliveryError, Forbidden, InvalidInput, UsageError
+from core.grammar import Args, action, command
 from core.group_lookup import GroupSummary, Viewer
 from core.messages import Button, Reply, Section
 from core.models import AuditEntry, Group

@@ -6,8 +6,8 @@ answer honestly that the feature is not available yet instead of "unknown comman
 
 from __future__ import annotations
 
-from core.commands import COMMANDS, Args, command
 from core.context import Context
+from core.grammar import COMMANDS, Args, command
 from core.messages import Reply
 
 LATER: tuple[tuple[str, ...], ...] = (

@@ -7,9 +7,10 @@ arguments and words the replies. Messages to experts, referents and askers go ou
 from __future__ import annotations
 
 from core import questions
-from core.commands import Action, Args, action, command
+from core.commands import Action
 from core.context import Context
 from core.errors import Forbidden
+from core.grammar import Args, action, command
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.models import Member, Question
 from core.question_routing import duration

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from core import directory
-from core.commands import Args, closest, command
 from core.context import Context
 from core.errors import Conflict, Forbidden, InvalidInput
+from core.grammar import Args, closest, command
 from core.messages import Reply
 from core.models import ROLES, AuditEntry, Member, MemberRole
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from core.commands import COMMANDS
+from core.grammar import COMMANDS
 from core.models import Identity, Member
 from tests.slack.conftest import ANA, LEA, Slack
 
