@@ -5,14 +5,13 @@ out units of work. Nothing connects at import time: ``Database`` connects lazily
 
 Every session remembers the rows it wrote (ORM objects, and the tables of bulk statements); after a
 commit, the listeners registered with ``Database.on_commit`` are told, which is how process caches
-(``core/directory.py``'s actor cache) learn that a role, a language or an identity changed without
+(``core/actor_cache.py``) learn that a role, a language or an identity changed without
 each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
 closes (the activity log writes what it still holds).
 """
 
 from __future__ import annotations
 
-import collections
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,111 +19,22 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
+
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite+aiosqlite:///parvis.db"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def is_sqlite(url: str) -> bool:
     """Whether the URL names a SQLite database (the embedded default)."""
     return make_url(url).get_backend_name() == "sqlite"
-
-
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL with synchronous=NORMAL and a busy timeout, so concurrent commands wait instead of failing
-    with "database is locked"; foreign keys on, as on PostgreSQL."""
-    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection and hasattr(dbapi_connection._connection,
-                                                                             "_execute"):
-        dbapi_connection.__class__ = _OneHopConnection  # same slots: only the cursor class differs
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-class _Ran:
-    """What a sqlite3 cursor left after one statement, taken in aiosqlite's thread."""
-
-    __slots__ = ("description", "rowcount", "lastrowid", "arraysize", "rows")
-
-    def __init__(self, description: Any = None, rowcount: int = -1, lastrowid: int | None = None,
-                 rows: list[Any] | None = None) -> None:
-        self.description, self.rowcount, self.lastrowid = description, rowcount, lastrowid
-        self.arraysize = 1
-        self.rows = rows or []
-
-    def close(self) -> None:
-        """Nothing to close: the sqlite3 cursor was closed in the driver thread."""
-
-
-def _run_statement(conn: Any, operation: Any, parameters: Any, many: bool) -> _Ran:
-    """Runs in aiosqlite's thread: cursor, execute, fetch and close in one go."""
-    cursor = conn.cursor()
-    try:
-        if many:
-            cursor.executemany(operation, parameters)
-        elif parameters is None:
-            cursor.execute(operation)
-        else:
-            cursor.execute(operation, parameters)
-        rows = cursor.fetchall() if cursor.description else []
-        return _Ran(cursor.description, cursor.rowcount, cursor.lastrowid, rows)
-    finally:
-        cursor.close()
-
-
-class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
-    """SQLAlchemy's aiosqlite cursor makes four hand-offs to the driver thread per statement (cursor,
-    execute, fetchall, close), each a thread wake-up and an event-loop wake-up: on a busy 2-core
-    machine most of a small command's time. This one makes one (``_run_statement``)."""
-
-    __slots__ = ()
-    _awaitable_cursor_close = False
-
-    def _make_new_cursor(self, connection: Any) -> Any:
-        return _Ran()
-
-    def _aenter_cursor(self, cursor: Any) -> Any:
-        return cursor
-
-    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        return await self._run(operation, parameters, False)
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
-        return await self._run(operation, seq_of_parameters, True)
-
-    async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
-            driver = self._connection
-            ran = await driver._execute(_run_statement, driver._conn, operation, parameters, many)
-        self._cursor = ran
-        self._rows = collections.deque(ran.rows)
-
-
-class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """One hand-off per statement, and none to end a transaction that never began: pysqlite opens
-    one only before a write, so after reads alone ``COMMIT``/``ROLLBACK`` have nothing to do."""
-
-    __slots__ = ()
-    _cursor_cls = _OneHopCursor
-
-    def commit(self) -> None:
-        if self._connection._conn.in_transaction:
-            super().commit()
-
-    def rollback(self) -> None:
-        if self._connection._conn.in_transaction:
-            super().rollback()
 
 
 SQLITE_POOL_SIZE = 8
@@ -140,7 +50,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
             kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        event.listen(engine.sync_engine, "connect", tune_sqlite)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)

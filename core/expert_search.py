@@ -30,7 +30,7 @@ from core.skill_match import (
 from core.skill_match import load_vocabulary as load_vocabulary  # also re-exported for callers
 from core.skill_match import match_skills as match_skills  # also re-exported for callers
 from core.skill_match import words_of as words_of  # re-exported for callers
-from core.sqlite_read import read_rows, warm
+from core.sqlite_driver import read_rows, warm
 
 MAX_MASKED = 60
 # Statement shapes: a search for 3 skills uses the 4-skill statement (one slot names no skill), so a

@@ -25,7 +25,7 @@ from sqlmodel import col, func, select
 from core.db import Database, UnitOfWork
 from core.models import Skill, SkillAlias
 from core.skills import vocabulary
-from core.sqlite_read import read_rows
+from core.sqlite_driver import read_rows
 from core.text import fold
 
 MAX_WINDOW = 4

@@ -15,7 +15,7 @@ from core.expert_search import _ranking, find_experts, load_vocabulary, match_sk
 from core.models import ExpertSkill, ExpertStatus, Member, Question
 from core.ports import FakeClock
 from core.skills import add_expert_skills
-from core.sqlite_read import read_rows
+from core.sqlite_driver import read_rows
 from tests.expert_support import import_demo, names_in
 
 
