@@ -187,9 +187,3 @@ class CommandRouter:
                 await effect()
             except Exception:
                 log.exception("side effect failed after commit")
-
-
-
-
-# Registering the handlers last: they import ``core.grammar``'s decorators and this module's types.
-import core.handlers  # noqa: E402, F401, I001

@@ -160,3 +160,8 @@ def match(text: str) -> tuple[Command, Args]:
     if len(args.tokens) < found.min_args:
         raise UsageError("errors.missing_argument", usage=found.usage, command=found.name)
     return found, args
+
+
+# Registering the handlers last: they use the decorators above. Importing this module (or
+# ``core.commands``, which imports it) is what fills COMMANDS and ACTIONS.
+import core.handlers  # noqa: E402, F401, I001

@@ -6,6 +6,8 @@ Only animators and admins create and run campaigns; everyone may answer, opt out
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core import (
     campaign_form,
     campaign_messages,  # noqa: F401  (registers the outbox renderers)
@@ -15,7 +17,6 @@ from core import (
 )
 from core.answers import answer, current, is_open, server_secret, target
 from core.campaign_questions import ask, ask_button
-from core.commands import Action
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound, ParvisError
 from core.grammar import Args, action, command
@@ -25,6 +26,9 @@ from core.models import Campaign, Group
 from core.ports import ConversationRef
 from core.schedules import wall_of
 from core.templates import find, templates
+
+if TYPE_CHECKING:
+    from core.commands import Action
 
 DONE = {"start": "campaign.started", "pause": "campaign.paused", "resume": "campaign.resumed"}
 STATUS_KEYS = {s: f"campaign.status_{s}" for s in ("draft", "scheduled", "running", "paused", "closed")}

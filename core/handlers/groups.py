@@ -9,10 +9,10 @@ channel failing never stops the others.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from core import channel_invites, directory, groups
 from core import group_lookup as lookup
-from core.commands import Action
 from core.context import Context, Services
 from core.errors import Conflict, DeliveryError, Forbidden, InvalidInput, UsageError
 from core.grammar import Args, action, command
@@ -21,6 +21,9 @@ from core.messages import Button, Reply, Section
 from core.models import AuditEntry, Group
 from core.ports import ConversationRef
 from core.text import shorten
+
+if TYPE_CHECKING:
+    from core.commands import Action
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ arguments and words the replies. Messages to experts, referents and askers go ou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core import questions
-from core.commands import Action
 from core.context import Context
 from core.errors import Forbidden
 from core.grammar import Args, action, command
@@ -16,6 +17,9 @@ from core.models import Member, Question
 from core.question_routing import duration
 from core.schedules import wall_of
 from core.text import shorten
+
+if TYPE_CHECKING:
+    from core.commands import Action
 
 STATUS_KEYS = {s: f"question.status_{s}" for s in
                ("open", "routed", "escalated", "answered", "closed", "expired")}
