@@ -21,7 +21,6 @@ resolved, and the ``Actor`` they were resolved from:
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect as sa_inspect
 
 from core.models import Identity, Member, MemberRole
-from core.refresh_ahead import Refresher, refresh_point
+from core.refresh_ahead import RefreshingCache, refresh_point
 
 if TYPE_CHECKING:
     from core.commands import Actor
@@ -55,7 +54,7 @@ class Resolved:
     refresh_at: float  # a hit after this resolves the actor again in the background
 
 
-class ActorCache:
+class ActorCache(RefreshingCache[Key, Resolved]):
     """(platform, tenant, user id) → ``Resolved``, bounded in size and age.
 
     ``generation`` grows on every invalidation: a resolution that started before one is not stored,
@@ -63,12 +62,7 @@ class ActorCache:
     """
 
     def __init__(self, ttl: float = ACTOR_TTL_SECONDS, size: int = ACTOR_CACHE_SIZE) -> None:
-        self.ttl = ttl
-        self.size = size
-        self.generation = 0
-        self._entries: OrderedDict[Key, Resolved] = OrderedDict()
-        self.hits = self.misses = 0
-        self.refresher = Refresher()
+        super().__init__(ttl, size)
 
     def get(self, actor: Actor, refresh: Callable[[], Awaitable[None]] | None = None, *,
             peek: bool = False) -> Resolved | None:
@@ -93,18 +87,7 @@ class ActorCache:
         values = {name: getattr(member, name) for name in _COLUMNS}
         key = (actor.platform, actor.tenant, actor.user_id)
         moment = time.monotonic()
-        self._entries[key] = Resolved(values, roles, actor, moment + self.ttl,
-                                      refresh_point(moment, self.ttl))
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    @property
-    def refreshes(self) -> int:
-        return self.refresher.started
-
-    async def close(self) -> None:
-        await self.refresher.close()
+        self._keep(key, Resolved(values, roles, actor, moment + self.ttl, refresh_point(moment, self.ttl)))
 
     def forget(self, member_ids: set[int] | None) -> None:
         """Forget these members (every entry when ``None``)."""

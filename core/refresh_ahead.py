@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +81,34 @@ class Refresher:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+
+
+K = TypeVar("K", bound=Hashable)
+E = TypeVar("E")
+
+
+class RefreshingCache(Generic[K, E]):
+    """What the per-process caches share: a bounded LRU of entries living ``ttl`` seconds, the
+    ``generation`` that every invalidation advances, hit and miss counts, and their ``Refresher``."""
+
+    def __init__(self, ttl: float, size: int) -> None:
+        self.ttl = ttl
+        self.size = size
+        self.generation = 0
+        self._entries: OrderedDict[K, E] = OrderedDict()
+        self.hits = self.misses = 0
+        self.refresher = Refresher()
+
+    def _keep(self, key: K, entry: E) -> None:
+        """Store ``entry`` as the most recent, dropping the least recently stored beyond ``size``."""
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    @property
+    def refreshes(self) -> int:
+        return self.refresher.started
+
+    async def close(self) -> None:
+        await self.refresher.close()

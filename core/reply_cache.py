@@ -19,7 +19,6 @@ Freshness:
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from core.db import Database, Written
 from core.messages import Reply
 from core.models import ActivityEvent
-from core.refresh_ahead import REFRESH_FROM, Refresher, refresh_point
+from core.refresh_ahead import REFRESH_FROM, RefreshingCache, refresh_point
 
 if TYPE_CHECKING:
     from core.directory import Resolution
@@ -57,16 +56,11 @@ def key_of(command: str, scope: CacheScope, text: str, who: Resolution) -> Key:
     return (command, " ".join(text.split()).casefold(), member, who.locale, who.timezone, who.roles)
 
 
-class ReplyCache:
+class ReplyCache(RefreshingCache[Key, Entry]):
     """Key → reply, bounded in size and age; ``generation`` grows with every invalidation."""
 
     def __init__(self, ttl: float = REPLY_TTL_SECONDS, size: int = REPLY_CACHE_SIZE) -> None:
-        self.ttl = ttl
-        self.size = size
-        self.generation = 0
-        self._entries: OrderedDict[Key, Entry] = OrderedDict()
-        self.hits = self.misses = 0
-        self.refresher = Refresher()
+        super().__init__(ttl, size)
 
     def get(self, key: Key, now: datetime, refresh: Callable[[], Awaitable[None]] | None = None, *,
             peek: bool = False) -> Reply | None:
@@ -93,21 +87,11 @@ class ReplyCache:
         if generation != self.generation:
             return
         moment = time.monotonic()
-        self._entries[key] = Entry(reply, moment + self.ttl, now, refresh_point(moment, self.ttl))
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self._keep(key, Entry(reply, moment + self.ttl, now, refresh_point(moment, self.ttl)))
 
     def clear(self) -> None:
         self.generation += 1
         self._entries.clear()
-
-    @property
-    def refreshes(self) -> int:
-        return self.refresher.started
-
-    async def close(self) -> None:
-        await self.refresher.close()
 
     def written(self, written: Written) -> None:
         """``Database.on_commit`` listener: any write but an activity event may change a reply."""
