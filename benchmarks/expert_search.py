@@ -6,7 +6,7 @@ generated names), on SQLite. It then times, for the same topics (exact names, na
 cases and with accents, aliases and French translations, typos, several words in a sentence, and a few
 topics that match nothing, which take the suggestion path):
 
-- ``service``: ``core.expert_search.find_experts`` with a fresh unit of work per search, as a command
+- ``service``: ``core.directory.search.find_experts`` with a fresh unit of work per search, as a command
   runs it (rapidfuzz over the cached vocabulary, then the indexed expert query);
 - ``search``: the same search inside an open unit of work (the search itself, without opening a
   session and transaction);
@@ -47,11 +47,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import insert, text
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers every table)
-from core.db import Database
-from core.expert_search import find_experts, load_vocabulary
-from core.models import ExpertSkill, Member, Skill
-from core.skills import vocabulary
+import core.schema  # noqa: F401  (registers every table)
+from core.directory.search import find_experts, load_vocabulary
+from core.directory.skills import vocabulary
+from core.runtime.db import Database
+from core.schema import ExpertSkill, Member, Skill
 
 ADJECTIVES = ("applied", "advanced", "cloud", "secure", "mobile", "financial", "industrial", "digital",
               "clinical", "legal", "retail", "quantum", "embedded", "web", "green", "global", "urban",

@@ -6,7 +6,7 @@ The fake messenger enforces ``--limit`` messages/s per workspace (a server-side 
 small burst) and answers ``DeliveryError(retry_after=1)`` past it, like Slack's and Teams' 429s. The
 real path runs: ``enqueue`` materialises the round of a running campaign (three prompts, one group as
 audience, a few members away, opted out or erased), the ``Worker`` triggers the ``Dispatcher``, which
-claims rows, renders them with the campaign's own ``prompt`` renderer (``core.campaign_messages``:
+claims rows, renders them with the campaign's own ``prompt`` renderer (``core.campaigns.messages``:
 round open, still in the group, not away, in the member's language and time zone), takes a token from
 the client-side ``RateLimiter`` and sends. ``--renderer minimal`` swaps in a renderer that only looks
 up addresses, to separate the dispatcher's own cost from rendering.
@@ -36,15 +36,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel, col, func, select  # noqa: E402
 
-import core.campaign_messages  # noqa: E402,F401  (registers the campaign renderers)
-import core.models  # noqa: E402,F401
-from core.context import Services  # noqa: E402
-from core.db import Database, UnitOfWork  # noqa: E402
-from core.dispatcher import Dispatcher  # noqa: E402
+import core.campaigns.messages  # noqa: E402,F401  (registers the campaign renderers)
+import core.schema  # noqa: E402,F401
+from core.delivery.dispatcher import Dispatcher  # noqa: E402
+from core.delivery.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue  # noqa: E402
+from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket  # noqa: E402
 from core.errors import DeliveryError  # noqa: E402
-from core.jobs import PERIODIC_JOBS  # noqa: E402
 from core.messages import Reply  # noqa: E402
-from core.models import (  # noqa: E402
+from core.ports import ConversationRef, MemberAddress, SentMessage, SystemClock  # noqa: E402
+from core.runtime.db import Database, UnitOfWork  # noqa: E402
+from core.runtime.jobs import PERIODIC_JOBS  # noqa: E402
+from core.runtime.scheduler import DISPATCH_JOB, Worker  # noqa: E402
+from core.schema import (  # noqa: E402
     Campaign,
     CampaignPrompt,
     Delivery,
@@ -55,10 +58,7 @@ from core.models import (  # noqa: E402
     Member,
     Round,
 )
-from core.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue  # noqa: E402
-from core.ports import ConversationRef, MemberAddress, SentMessage, SystemClock  # noqa: E402
-from core.ratelimit import Rate, RateLimiter, TokenBucket  # noqa: E402
-from core.scheduler import DISPATCH_JOB, Worker  # noqa: E402
+from core.services import Services  # noqa: E402
 
 MINIMAL = "bench.prompt"
 PLATFORM = "bench"

@@ -89,9 +89,9 @@ def serve_reference(kind: str, port: int, api_url: str) -> None:
     else:
         from adapters.slack.app import build_slack
         from bots.config import SlackConfig
-        from core.context import Services
-        from core.db import Database
         from core.messages import Reply
+        from core.runtime.db import Database
+        from core.services import Services
 
         class InstantRouter:
             services = Services(db=Database("sqlite+aiosqlite:///:memory:"))

@@ -24,15 +24,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bots.config import Config, ConfigError, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
 from bots.server import CleanupContext, RouteInstaller, create_app
-from core.context import CoreSettings, Services
-from core.db import Database, is_sqlite, make_engine
-from core.directory import find_by_email
-from core.models import AuditEntry, Member, MemberRole
+from core.directory.members import find_by_email
 from core.ports import Clock, Messenger, SystemClock
+from core.runtime.db import Database, is_sqlite, make_engine
+from core.schema import AuditEntry, Member, MemberRole
+from core.services import CoreSettings, Services
 
 log = logging.getLogger(__name__)
 
-SCHEDULER_MODULE = "core.scheduler"
+SCHEDULER_MODULE = "core.runtime.scheduler"
 
 
 @dataclass
@@ -132,7 +132,7 @@ def build_app(config: Config, services: Services | None = None) -> web.Applicati
 
 
 def scheduler_module() -> ModuleType | None:
-    """``core.scheduler`` when this installation has it."""
+    """``core.runtime.scheduler`` when this installation has it."""
     try:
         return importlib.import_module(SCHEDULER_MODULE)
     except ModuleNotFoundError as exc:
@@ -146,7 +146,7 @@ async def worker(config: Config, services: Services) -> AsyncIterator[None]:
     """Runs the scheduler and the delivery dispatcher for as long as the block lasts.
 
     Hook for ``core/scheduler.py``: it provides ``running(services, settings)``, an async context
-    manager that starts the periodic jobs of ``core.jobs`` and stops them on exit (``settings`` is
+    manager that starts the periodic jobs of ``core.runtime.jobs`` and stops them on exit (``settings`` is
     ``config.scheduler``).
     """
     scheduler = scheduler_module()

@@ -5,7 +5,7 @@ the chat does not invent people). ``demo`` builds a throw-away SQLite database h
 organisation (``bots/demo.py``) and opens the chat as one of its people; ``--keep FILE`` keeps (or
 reopens) that database. Both read commands from stdin, typed or piped.
 
-Both run the worker (``core.scheduler``: campaign rounds, reminders, closes, expert-question deadlines,
+Both run the worker (``core.runtime.scheduler``: campaign rounds, reminders, closes, expert-question
 the delivery dispatcher) in the same process while the chat lasts, delivering through the console
 messenger: a campaign started in the chat prints its prompts when they are due, and a message to
 someone else is shown as a message to that person. Lines are read in a thread so the worker runs
@@ -39,14 +39,14 @@ from adapters.console.outbound import Screen
 from bots import bootstrap, demo
 from bots.cli import config_option
 from bots.config import Config, DatabaseConfig, SchedulerConfig, load_config
-from core.context import Services
-from core.db import Database
-from core.directory import find_by_email
+from core.directory.members import find_by_email
 from core.i18n import Translator
 from core.messages import Reply
+from core.runtime.db import Database
+from core.services import Services
 
 if TYPE_CHECKING:
-    from core.scheduler import Worker
+    from core.runtime.scheduler import Worker
 
 #: a server looks for due rounds every minute; the console sooner, so a campaign started in the chat
 #: shows its prompt within seconds (a cheap query on the small databases a console session uses)
@@ -176,7 +176,7 @@ async def console_worker(services: Services, settings: SchedulerConfig, *, enabl
     if not enabled:
         yield None
         return
-    from core.scheduler import worker_from_settings
+    from core.runtime.scheduler import worker_from_settings
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # no "job missed" chatter in the chat
     worker = worker_from_settings(services, settings)

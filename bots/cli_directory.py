@@ -13,10 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from bots import bootstrap
 from bots.cli import config_option
 from bots.config import Config, load_config
-from core.db import Database
+from core.directory.importer import COLUMNS, ImportReport, describe, import_directory
 from core.errors import InvalidInput
 from core.i18n import Translator
-from core.importer import COLUMNS, ImportReport, describe, import_directory
+from core.runtime.db import Database
 
 EPILOG = f"""\
 The first line names the columns (any order; `,` or `;` between fields):

@@ -1,6 +1,6 @@
 """``parvis report campaign ID`` and ``parvis report adoption`` (DESIGN.md §4).
 
-The figures come from ``core.reports`` (which applies the anonymity and erasure rules); this module
+The figures come from ``core.campaigns.reports`` (which applies the anonymity and erasure rules); this module
 parses the command line, picks the format and writes the result to stdout or ``--output FILE``.
 Exit status: 0 on success, 2 for a bad argument, an unknown campaign, an unusable database or an
 unwritable output file (the reason on stderr).
@@ -20,11 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bots import bootstrap, report_formats
 from bots.cli import config_option
 from bots.config import Config, load_config
-from core import reports
-from core.db import Database
+from core.campaigns import reports
 from core.errors import NotFound
 from core.i18n import Translator
 from core.ports import SystemClock
+from core.runtime.db import Database
 
 FORMATS = ("csv", "png", "html")
 EPILOG = """\

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from core.db import DEFAULT_URL
+from core.runtime.db import DEFAULT_URL
 
 DEFAULT_FILE = "parvis.toml"
 
@@ -122,7 +122,7 @@ class SchedulerConfig(Section):
     dispatch_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     dispatch_concurrency: int = Field(default=16, ge=1, le=64)
     # Below the platforms' limits with a margin (PLATFORM_FACTS.md): Slack chat.postMessage allows a
-    # few hundred per minute per workspace (and 1/s per channel, core.ratelimit); Teams 50 requests/s
+    # few hundred per minute per workspace (and 1/s per channel, core.delivery.ratelimit); Teams 50 requests/s
     # per app and tenant (older docs: 30), and a proactive message may cost a create-conversation call.
     slack_per_minute: int = Field(default=180, ge=1)
     teams_per_second: int = Field(default=20, ge=1)

@@ -15,11 +15,11 @@ from importlib.resources.abc import Traversable
 from sqlmodel import col, select
 
 from adapters.console.inbound import PLATFORM, TENANT
-from core.db import Database
+from core.directory.importer import ImportReport, import_directory
 from core.i18n import Translator
-from core.importer import ImportReport, import_directory
 from core.messages import Reply
-from core.models import Identity, Member
+from core.runtime.db import Database
+from core.schema import Identity, Member
 
 DEMO_PERSON = "ana.martin@aurora.example"
 OTHER_EXAMPLES = ("camille.durand@aurora.example", "oliver.smith@aurora.example")

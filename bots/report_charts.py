@@ -1,4 +1,4 @@
-"""PNG charts of ``core.reports`` for ``parvis report … --format png``.
+"""PNG charts of ``core.campaigns.reports`` for ``parvis report … --format png``.
 
 matplotlib is imported here, inside the functions, and only through its object API with the Agg
 canvas (no pyplot, no display, no global figure state): the server never imports this module, and a
@@ -11,8 +11,8 @@ import io
 import textwrap
 from typing import TYPE_CHECKING
 
+from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures
 from core.i18n import Translator
-from core.reports import AdoptionReport, CampaignReport, PromptFigures
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

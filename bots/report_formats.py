@@ -1,9 +1,9 @@
-"""CSV and HTML renderings of ``core.reports`` for ``parvis report``.
+"""CSV and HTML renderings of ``core.campaigns.reports`` for ``parvis report``.
 
 CSV is "long" (one figure per row, fixed English column names, so a spreadsheet or a script can pivot
 it whatever the campaign's questions); HTML is one self-contained page (inline CSS, no script, no
 external resource) with tables and bars, every piece of data escaped. Labels come from the message
-catalog, in the configured default language. The privacy rules were applied by ``core.reports``:
+catalog, in the configured default language. The privacy rules were applied by ``core.campaigns.reports``:
 nothing here decides what may be shown.
 """
 
@@ -14,10 +14,10 @@ import io
 from collections.abc import Iterable, Iterator
 from html import escape
 
-from core.campaign_questions import ANSWERED
+from core.campaigns.expert_questions import ANSWERED
+from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures, RoundFigures
+from core.campaigns.summaries import MIN_ANONYMOUS_TEXTS
 from core.i18n import Translator
-from core.reports import AdoptionReport, CampaignReport, PromptFigures, RoundFigures
-from core.summaries import MIN_ANONYMOUS_TEXTS
 
 CAMPAIGN_COLUMNS = ("round", "date", "recipients", "respondents", "participation_pct", "position", "question",
                     "kind", "measure", "label", "value", "respondent", "expert_question")

@@ -16,7 +16,7 @@ from aiohttp import web
 from bots.config import Config
 from bots.metrics import Metrics
 from bots.migrations import is_current
-from core.context import Services
+from core.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ ButtonStyle = Literal["primary", "danger"]
 
 @dataclass(frozen=True)
 class Button:
-    """A clickable choice; a click comes back as ``core.commands.Action(action_id, value)``."""
+    """A clickable choice; a click comes back as ``core.commands.router.Action(action_id, value)``."""
 
     label: str
     action_id: str

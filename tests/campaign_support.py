@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlmodel import select
 
-from core.context import Services
-from core.db import Database
-from core.directory import find_by_email
-from core.dispatcher import Dispatcher
+from core.campaigns.rounds import close_due, materialise_due, send_reminders
+from core.delivery.dispatcher import Dispatcher
+from core.directory.members import find_by_email
 from core.messages import Reply
-from core.models import Member
 from core.ports import FakeMessenger, MemberAddress
-from core.rounds import close_due, materialise_due, send_reminders
+from core.runtime.db import Database
+from core.schema import Member
+from core.services import Services
 from tests.conftest import give_role
 
 ANA, BOB, CARL, DEE = "ana@example.com", "bob@example.com", "carl@example.com", "dee@example.com"

@@ -12,14 +12,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers every table)
-from core.commands import Action, Actor, CommandRouter, Invocation
-from core.context import CoreSettings, Services
-from core.db import Database
-from core.directory import find_by_email
+import core.schema  # noqa: F401  (registers every table)
+from core.commands import Action, Actor, Invocation
+from core.commands.router import CommandRouter
+from core.directory.members import find_by_email
 from core.messages import Reply
-from core.models import MemberRole
 from core.ports import FakeClock, FakeMessenger
+from core.runtime.db import Database
+from core.schema import MemberRole
+from core.services import CoreSettings, Services
 
 PG_URL = os.environ.get("PARVIS_TEST_DATABASE_URL", "")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.db import Database, UnitOfWork
-from core.directory import address_of
+from core.delivery.outbox import Outgoing, Target, renderer
+from core.directory.members import address_of
 from core.messages import Reply
-from core.models import Campaign, Delivery, Identity, Member, Round
-from core.outbox import Outgoing, Target, renderer
 from core.ports import ConversationRef
+from core.runtime.db import Database, UnitOfWork
+from core.schema import Campaign, Delivery, Identity, Member, Round
 
 PURPOSE = "test.hello"
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from sqlmodel import col, func, select
 
 import tests.delivery_support  # noqa: F401  (registers the test renderer)
-from core.context import Services
-from core.db import Database
-from core.dispatcher import Dispatcher
+from core.delivery.dispatcher import Dispatcher
 from core.messages import Reply
-from core.models import Delivery
 from core.ports import FakeMessenger, MemberAddress, SentMessage
+from core.runtime.db import Database
+from core.schema import Delivery
+from core.services import Services
 
 
 class RecordingMessenger(FakeMessenger):

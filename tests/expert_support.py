@@ -8,11 +8,11 @@ from importlib import resources
 
 from sqlmodel import col, select
 
-from core.db import Database
-from core.importer import import_directory
+from core.directory.importer import import_directory
 from core.messages import Reply
-from core.models import Identity, Member, Question, QuestionRoute
 from core.ports import FakeClock, FakeMessenger, MemberAddress
+from core.runtime.db import Database
+from core.schema import Identity, Member, Question, QuestionRoute
 
 
 def demo_csv() -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from core.context import Services
-from core.db import Database
 from core.ports import FakeClock, FakeMessenger
+from core.runtime.db import Database
+from core.services import Services
 from tests.campaign_support import ANA, create, demo_group, inbox, ok, tick
 
 PROMPTS = "What did you learn?\nWhere? :: Project | Colleague | Course\nHow useful? :: 1-5"

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
-from core.activity import ActivityLog, activity_log
-from core.db import Database
-from core.models import ActivityEvent, Member
+from core.runtime.activity_log import ActivityLog, activity_log
+from core.runtime.db import Database
+from core.schema import ActivityEvent, Member
 
 AT = datetime(2026, 11, 29, 9, 30, 15, 123456, tzinfo=UTC)
 

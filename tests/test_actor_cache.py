@@ -11,12 +11,13 @@ import time
 
 from sqlmodel import select
 
-from core.activity import activity_log
-from core.actor_cache import actor_cache
-from core.commands import Actor, CommandRouter, Invocation
-from core.db import Database
-from core.directory import find_by_email, resolve_actor
-from core.models import ActivityEvent, Identity, Member
+from core.commands import Actor, Invocation
+from core.commands.router import CommandRouter
+from core.directory.members import find_by_email, resolve_actor
+from core.runtime.activity_log import activity_log
+from core.runtime.actor_cache import actor_cache
+from core.runtime.db import Database
+from core.schema import ActivityEvent, Identity, Member
 from tests.conftest import Chat, give_role
 
 ADMIN, BOB = "root@example.com", "bob@example.com"
@@ -156,7 +157,7 @@ async def test_read_only_commands_are_counted_in_batches(chat, db: Database) -> 
 async def test_a_role_granted_by_a_directory_import_applies_at_once(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
     import io
 
-    from core.importer import import_directory
+    from core.directory.importer import import_directory
 
     bob = chat(BOB)
     await known(bob)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from core.answers import respondent_key
-from core.models import ActivityEvent, Campaign, Delivery, ExpertStatus, Response
+from core.campaigns.answers import respondent_key
+from core.schema import ActivityEvent, Campaign, Delivery, ExpertStatus, Response
 from tests.campaign_support import ANA, BOB, CARL, DEE, create, demo_group, inbox, member, ok, tick
 
 RETRO = "project-retrospective"
@@ -127,7 +127,7 @@ async def test_public_holidays_and_away_members_are_skipped(chat, db, clock, mes
 
 
 async def test_a_text_answer_becomes_an_expert_question(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
-    from core.models import Question
+    from core.schema import Question
 
     prompt = await _prompted(chat, db, clock, messenger, services, "weekly-learning", (BOB,))
     saved = await _write(chat, BOB, prompt, 1, "How do I keep Kafka consumer lag under control?")
@@ -142,7 +142,7 @@ async def test_a_text_answer_becomes_an_expert_question(chat, db, clock, messeng
     bob = await member(db, BOB)
     assert question is not None and question.asker_id == bob.id and "Kafka" in question.text
     assert response.question_id == 1
-    from core.summaries import export_rows
+    from core.campaigns.summaries import export_rows
 
     async with db.uow() as uow:
         campaign = await uow.session.get(Campaign, 1)
@@ -162,7 +162,7 @@ async def test_anonymous_answers_never_go_to_experts(chat, db, clock, messenger,
 
 
 async def test_exports_of_anonymous_campaigns_name_nobody(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
-    from core.summaries import EXPORT_COLUMNS, export_rows
+    from core.campaigns.summaries import EXPORT_COLUMNS, export_rows
 
     prompt = await _prompted(chat, db, clock, messenger, services)
     for email, text in ((BOB, "Zebra crossing"), (CARL, "Alpha release")):

@@ -19,9 +19,9 @@ from bots import bootstrap
 from bots.cli import main
 from bots.config import Config, ConfigError, RolesConfig
 from bots.migrations import is_current
-from core.db import Database
-from core.models import AuditEntry, Member, MemberRole
 from core.ports import FakeMessenger
+from core.runtime.db import Database
+from core.schema import AuditEntry, Member, MemberRole
 from tests.databases import KINDS, fresh_database
 
 

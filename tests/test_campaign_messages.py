@@ -10,9 +10,12 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlmodel import select
 
-import core.campaign_messages  # noqa: F401  (registers the renderers)
-from core.db import Database
-from core.models import (
+import core.campaigns.messages  # noqa: F401  (registers the renderers)
+from core.delivery.outbox import Outgoing, Target, enqueue
+from core.delivery.rendering import render_rows
+from core.ports import FakeClock, MemberAddress
+from core.runtime.db import Database
+from core.schema import (
     Campaign,
     CampaignPrompt,
     Delivery,
@@ -23,9 +26,6 @@ from core.models import (
     Member,
     Round,
 )
-from core.outbox import Outgoing, Target, enqueue
-from core.ports import FakeClock, MemberAddress
-from core.rendering import render_rows
 
 
 @contextmanager

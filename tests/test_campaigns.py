@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from core.models import Campaign, CampaignPrompt, Delivery, Round
-from core.rounds import materialise_due
+from core.campaigns.rounds import materialise_due
+from core.schema import Campaign, CampaignPrompt, Delivery, Round
 from tests.campaign_support import (
     ANA,
     BOB,
@@ -229,7 +229,7 @@ async def test_channel_mode_posts_in_linked_channels(chat, db, clock, messenger,
 async def test_daily_prompts_across_march_dst_through_the_outbox(chat, db, clock, services) -> None:  # type: ignore[no-untyped-def]
     """Ticking every hour of the working morning over the last Sunday of March: one prompt a day each,
     at local 09:30 (07:30 or 08:30 UTC in Paris, 13:30 UTC in New York)."""
-    from core.schedules import zone
+    from core.campaigns.schedules import zone
 
     await demo_group(chat, db, (BOB, CARL))
     await create(chat, recurrence="FREQ=DAILY", start="2026-03-27", count="4", skip_weekends="no",
@@ -279,8 +279,8 @@ async def test_worker_at_start_sends_a_round_due_while_down(chat, db, clock, mes
     """The real scheduler Worker runs the campaign jobs: at start, a round still open is sent, once."""
     import asyncio
 
-    from core.jobs import PERIODIC_JOBS
-    from core.scheduler import Worker
+    from core.runtime.jobs import PERIODIC_JOBS
+    from core.runtime.scheduler import Worker
 
     assert {"campaigns.rounds", "campaigns.reminders", "campaigns.close"} <= set(PERIODIC_JOBS)
     await demo_group(chat, db)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.grammar import COMMANDS, areas
+from core.commands.grammar import COMMANDS, areas
 from core.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.commands.grammar import match
 from core.errors import UsageError
-from core.grammar import match
 
 
 def test_match_finds_two_word_commands_and_keeps_the_rest_verbatim() -> None:

@@ -17,12 +17,13 @@ from adapters.console.inbound import FormSession, chosen, console_actor
 from adapters.console.outbound import Screen, render
 from bots.cli import main
 from core.commands import Action
-from core.context import Context, Services
-from core.grammar import ACTIONS, action
+from core.commands.context import Context
+from core.commands.grammar import ACTIONS, action
 from core.i18n import Translator
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
-from core.models import Member
 from core.ports import ConversationRef, MemberAddress, Messenger
+from core.schema import Member
+from core.services import Services
 
 EN = Translator("en")
 JOIN = Button("Join", "group.join", "data")

@@ -13,8 +13,8 @@ from adapters.console.app import attach_messenger, open_chat, threaded
 from adapters.console.outbound import Screen
 from bots.cli_chat import converse, worker_allowed
 from bots.config import Config, SchedulerConfig
-from core.context import Services
-from core.scheduler import worker_of
+from core.runtime.scheduler import worker_of
+from core.services import Services
 from tests.campaign_support import ANA, create, demo_group
 
 FAST = {"campaigns.rounds": 0.2, "campaigns.reminders": 0.2, "campaigns.close": 0.2, "outbox.dispatch": 0.1}

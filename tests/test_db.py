@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlmodel import select
 
-from core.activity import activity_log
-from core.commands import CommandRouter, Invocation
-from core.db import Database
-from core.models import ActivityEvent, Member
+from core.commands import Invocation
+from core.commands.router import CommandRouter
+from core.runtime.activity_log import activity_log
+from core.runtime.db import Database
+from core.schema import ActivityEvent, Member
 from tests.conftest import actor
 
 

@@ -10,15 +10,15 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select, update
 
-from core.context import Services
-from core.db import Database, UnitOfWork
-from core.dispatcher import Dispatcher
+from core.delivery.dispatcher import Dispatcher
+from core.delivery.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue
+from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket
 from core.errors import DeliveryError
 from core.messages import Reply
-from core.models import Delivery, Member
-from core.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue
 from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
-from core.ratelimit import Rate, RateLimiter, TokenBucket
+from core.runtime.db import Database, UnitOfWork
+from core.schema import Delivery, Member
+from core.services import Services
 from tests.delivery_support import PURPOSE, make_round
 
 

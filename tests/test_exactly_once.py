@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from core.db import Database
-from core.models import Delivery
-from core.outbox import enqueue
+from core.delivery.outbox import enqueue
 from core.ports import FakeClock
+from core.runtime.db import Database
+from core.schema import Delivery
 from tests.delivery_support import PURPOSE, make_round
 
 ROOT = Path(__file__).resolve().parent.parent

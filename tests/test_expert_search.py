@@ -9,13 +9,13 @@ from datetime import timedelta
 from sqlmodel import select
 
 from benchmarks.expert_search import run as run_benchmark
-from core import expert_search
-from core.db import Database
-from core.expert_search import _ranking, find_experts, load_vocabulary, match_skills, rank_experts
-from core.models import ExpertSkill, ExpertStatus, Member, Question
+from core.directory import search as expert_search
+from core.directory.search import _ranking, find_experts, load_vocabulary, match_skills, rank_experts
+from core.directory.skills import add_expert_skills
 from core.ports import FakeClock
-from core.skills import add_expert_skills
-from core.sqlite_driver import read_rows
+from core.runtime.db import Database
+from core.runtime.sqlite_driver import read_rows
+from core.schema import ExpertSkill, ExpertStatus, Member, Question
 from tests.expert_support import import_demo, names_in
 
 

@@ -9,10 +9,11 @@ from sqlmodel import select
 
 from adapters.console.messenger import ConsoleMessenger
 from adapters.console.outbound import Screen
-from core.commands import CommandRouter, Invocation
+from core.commands import Invocation
+from core.commands.router import CommandRouter
 from core.errors import DeliveryError
-from core.models import GroupMember, Member
 from core.ports import ConversationRef, FakeMessenger, MemberAddress
+from core.schema import GroupMember, Member
 from tests.conftest import give_role
 from tests.test_groups import ANA, BOB, CLO, ok
 
@@ -106,7 +107,7 @@ async def test_a_refused_invitation_keeps_the_membership_and_is_logged(
     ana, bob = chat(ANA), chat(BOB)
     await ok(ana, "group create Data Science")
     await link(router, ana, "data science", DS)
-    with caplog.at_level(logging.WARNING, logger="core.channel_invites"):
+    with caplog.at_level(logging.WARNING, logger="core.groups.invites"):
         joined = await ok(bob, "group join data science")
     assert "Welcome" in joined.text
     assert "could not add 1 group member(s) to console channel C-ds: slack channel_not_found" in caplog.text

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.db import Database
-from core.group_lookup import Viewer, summaries
-from core.models import Group, GroupMember, Member
+from core.groups.lookup import Viewer, summaries
+from core.runtime.db import Database
+from core.schema import Group, GroupMember, Member
 
 
 async def test_summaries_count_live_members_and_show_the_viewers_role(db: Database) -> None:

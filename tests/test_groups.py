@@ -7,16 +7,17 @@ import asyncio
 import pytest
 from sqlmodel import func, select
 
-from core import groups
-from core.commands import CommandRouter, Invocation
-from core.context import Services
-from core.db import Database
-from core.directory import find_by_email
+from core.commands import Invocation
+from core.commands.router import CommandRouter
+from core.directory.members import find_by_email
 from core.errors import Conflict, DeliveryError
-from core.group_lookup import Viewer
+from core.groups import services as groups
+from core.groups.lookup import Viewer
 from core.messages import Reply
-from core.models import AuditEntry, Group, GroupChannel, GroupMember
 from core.ports import ConversationRef, FakeMessenger, SentMessage
+from core.runtime.db import Database
+from core.schema import AuditEntry, Group, GroupChannel, GroupMember
+from core.services import Services
 from tests.conftest import give_role
 
 ANA, BOB, CLO = "ana@example.com", "bob@example.com", "clo@example.com"

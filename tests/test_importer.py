@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from sqlmodel import col, func, select
 
 from bots.cli import main
-from core.db import Database
+from core.directory.importer import COLUMNS, ImportReport, describe, import_directory, parse_row, read_rows
 from core.errors import InvalidInput
 from core.i18n import Translator
-from core.importer import COLUMNS, ImportReport, describe, import_directory, parse_row, read_rows
-from core.models import AuditEntry, ExpertSkill, Member, MemberRole, Skill, SkillAlias
 from core.ports import FakeClock
+from core.runtime.db import Database
+from core.schema import AuditEntry, ExpertSkill, Member, MemberRole, Skill, SkillAlias
 
 HEADER = "email,name,title,department,location,timezone,locale,skills,roles\n"
 GOOD = HEADER + (

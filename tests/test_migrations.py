@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers every table)
+import core.schema  # noqa: F401  (registers every table)
 from bots.migrations import MIGRATIONS_DIR, current_heads, database_revisions, downgrade, is_current, upgrade
-from core.db import make_engine
+from core.runtime.db import make_engine
 from tests.databases import KINDS, fresh_database
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from core.db import Database
-from core.models import Delivery
-from core.outbox import Target, enqueue, target_of
+from core.delivery.outbox import Target, enqueue, target_of
 from core.ports import FakeClock
+from core.runtime.db import Database
+from core.schema import Delivery
 from tests.delivery_support import PURPOSE, make_round
 
 

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.commands import Invocation
+from core.commands.grammar import COMMANDS, match
 from core.errors import ParvisError
-from core.grammar import COMMANDS, match
 from core.i18n import LOCALES, t
 from tests.conftest import actor
 

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlmodel import col, delete, select
 
-from core import question_routing
-from core.context import CoreSettings, Services
-from core.db import Database
-from core.jobs import PERIODIC_JOBS
-from core.models import ExpertSkill, Identity
+from core.experts import routing as question_routing
+from core.experts.routing import expire_due_questions
 from core.ports import FakeClock, FakeMessenger
-from core.question_routing import expire_due_questions
-from core.scheduler import Worker
+from core.runtime.db import Database
+from core.runtime.jobs import PERIODIC_JOBS
+from core.runtime.scheduler import Worker
+from core.schema import ExpertSkill, Identity
+from core.services import CoreSettings, Services
 from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
 ASKER = "emily.jones@aurora.example"  # Europe/London

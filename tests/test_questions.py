@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core.context import Services
-from core.db import Database
-from core.models import Answer, MemberRole, Question
+from core.experts.routing import expire_due_questions
 from core.ports import FakeClock, FakeMessenger
-from core.question_routing import expire_due_questions
+from core.runtime.db import Database
+from core.schema import Answer, MemberRole, Question
+from core.services import Services
 from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
 ASKER = "emily.jones@aurora.example"

@@ -13,14 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core import actor_cache as actor_caches
-from core import refresh_ahead
-from core.actor_cache import actor_cache
-from core.db import Database
-from core.models import Group
 from core.ports import FakeClock
-from core.refresh_ahead import REFRESH_FROM, REFRESH_UNTIL, Refresher, refresh_point
-from core.reply_cache import REPLY_TTL_SECONDS, reply_cache
+from core.runtime import actor_cache as actor_caches
+from core.runtime import refresh_ahead
+from core.runtime.actor_cache import actor_cache
+from core.runtime.db import Database
+from core.runtime.refresh_ahead import REFRESH_FROM, REFRESH_UNTIL, Refresher, refresh_point
+from core.runtime.reply_cache import REPLY_TTL_SECONDS, reply_cache
+from core.schema import Group
 from tests.conftest import Chat, give_role
 
 ANA = "ana@example.com"

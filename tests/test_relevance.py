@@ -7,9 +7,9 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-from core.db import Database
-from core.expert_search import find_experts
+from core.directory.search import find_experts
 from core.ports import FakeClock
+from core.runtime.db import Database
 from tests.expert_support import import_demo
 
 DATA = Path(__file__).parent / "data" / "relevance.toml"

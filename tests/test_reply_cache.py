@@ -10,13 +10,13 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from core.activity import activity_log
 from core.commands import Actor, Invocation
-from core.db import Database
 from core.messages import Reply
-from core.models import ActivityEvent, Group
 from core.ports import FakeClock
-from core.reply_cache import REPLY_TTL_SECONDS, ReplyCache, reply_cache
+from core.runtime.activity_log import activity_log
+from core.runtime.db import Database
+from core.runtime.reply_cache import REPLY_TTL_SECONDS, ReplyCache, reply_cache
+from core.schema import ActivityEvent, Group
 from tests.conftest import Chat
 
 ANA, BOB = "ana@example.com", "bob@example.com"

@@ -17,9 +17,9 @@ import pytest
 
 from bots.cli import main
 from bots.migrations import upgrade
-from core.activity import activity_log
-from core.db import Database
-from core.reports import week_start
+from core.campaigns.reports import week_start
+from core.runtime.activity_log import activity_log
+from core.runtime.db import Database
 from tests.campaign_support import ANA, BOB, CARL
 from tests.report_support import TITLE, answer, sent_campaign
 

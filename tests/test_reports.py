@@ -1,12 +1,12 @@
-"""core.reports: the campaign figures match the chat's summary and keep anonymity; adoption counts
+"""core.campaigns.reports: the campaign figures match the chat's summary and keep anonymity; adoption counts
 active members, commands and new members per week, without erased members."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from core.activity import activity_log
-from core.reports import adoption_report, campaign_report, week_start
+from core.campaigns.reports import adoption_report, campaign_report, week_start
+from core.runtime.activity_log import activity_log
 from tests.campaign_support import ANA, BOB, CARL, set_member
 from tests.report_support import TITLE, answer, sent_campaign
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from core.db import Database
-from core.directory import find_by_email
+from core.directory.members import find_by_email
 from core.messages import Reply
-from core.models import AuditEntry, MemberRole
+from core.runtime.db import Database
+from core.schema import AuditEntry, MemberRole
 from tests.conftest import give_role
 
 ADMIN, ANA, BOB = "root@example.com", "ana@example.com", "bob@example.com"

@@ -9,13 +9,13 @@ import pytest
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.context import Services
-from core.db import Database
-from core.dispatcher import Dispatcher
-from core.jobs import PeriodicJob
-from core.outbox import enqueue
+from core.delivery.dispatcher import Dispatcher
+from core.delivery.outbox import enqueue
 from core.ports import FakeMessenger
-from core.scheduler import Worker, running, worker_of
+from core.runtime.db import Database
+from core.runtime.jobs import PeriodicJob
+from core.runtime.scheduler import Worker, running, worker_of
+from core.services import Services
 from tests.delivery_support import PURPOSE, make_round
 
 

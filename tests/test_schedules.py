@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core import schedules
-from core.calendars import country_of, is_holiday
+from core.campaigns import schedules
+from core.campaigns.calendars import country_of, is_holiday
+from core.campaigns.schedules import Schedule, first, instant, normalise, occurrences
 from core.errors import InvalidInput
-from core.schedules import Schedule, first, instant, normalise, occurrences
 
 
 def walls(schedule: Schedule, count: int = 10) -> list[datetime]:
@@ -125,7 +125,7 @@ class _no_error:
 def test_restarting_from_a_known_round_continues_the_same_series(rule: str, skip: bool) -> None:
     from itertools import islice
 
-    from core.schedules import occurrences_from
+    from core.campaigns.schedules import occurrences_from
 
     schedule = Schedule(datetime(2026, 1, 29, 9, 30), rule, skip_weekends=skip)
     series = list(islice(occurrences(schedule), 12))

@@ -25,8 +25,8 @@ from bots.cli import main
 from bots.config import Config
 from bots.migrations import upgrade
 from bots.server import SERVICES, create_app
-from core.db import Database
-from core.models import Member, MemberRole
+from core.runtime.db import Database
+from core.schema import Member, MemberRole
 
 
 def config_for(url: str) -> Config:

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from core.db import Database
+from core.directory.skills import alias_map, canonical, parse_wanted, vocabulary
 from core.errors import InvalidInput
-from core.handlers.experts import parse_day
-from core.models import ExpertSkill, ExpertStatus, MemberRole, Skill
+from core.experts.expert_commands import parse_day
 from core.ports import FakeClock
-from core.skills import alias_map, canonical, parse_wanted, vocabulary
+from core.runtime.db import Database
+from core.schema import ExpertSkill, ExpertStatus, MemberRole, Skill
 from core.text import fold
 
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
+from core.campaigns.schedules import Schedule, first, normalise
+from core.campaigns.templates import TemplateError, find, parse, templates
 from core.errors import NotFound
-from core.schedules import Schedule, first, normalise
-from core.templates import TemplateError, find, parse, templates
 
 REQUIRED = {"weekly-learning", "onboarding-week", "project-retrospective", "ice-breakers", "quarterly-pulse"}
 

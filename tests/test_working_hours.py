@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bots.bootstrap import core_settings
 from bots.config import load_config
-from core.working_hours import WEEKEND, working_deadline
+from core.experts.working_hours import WEEKEND, working_deadline
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE = (time(9), time(18))

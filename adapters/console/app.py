@@ -19,11 +19,12 @@ from typing import TextIO
 from adapters.console import inbound
 from adapters.console.messenger import ConsoleMessenger
 from adapters.console.outbound import Screen
-from core.commands import Actor, CommandRouter
-from core.context import Services
-from core.directory import find_by_email
+from core.commands import Actor
+from core.commands.router import CommandRouter
+from core.directory.members import find_by_email
 from core.messages import Reply
 from core.ports import ConversationRef
+from core.services import Services
 from core.text import clean, shorten
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from itertools import count
 
 from adapters.console.inbound import PLATFORM
 from adapters.console.outbound import Screen, banner
-from core.db import Database
-from core.directory import find_by_email
+from core.directory.members import find_by_email
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.runtime.db import Database
 
 
 @dataclass

@@ -34,10 +34,10 @@ from adapters.slack.dedup import EventLedger
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
-from core.commands import CommandRouter
-from core.context import Services
+from core.commands.router import CommandRouter
 from core.i18n import Translator
 from core.messages import Reply
+from core.services import Services
 
 if TYPE_CHECKING:
     from bots.bootstrap import Platform

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete
 
-from core.db import Database
-from core.models import ProcessedEvent
 from core.ports import Clock
+from core.runtime.db import Database
+from core.schema import ProcessedEvent
 
 log = logging.getLogger(__name__)
 

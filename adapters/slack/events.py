@@ -16,7 +16,7 @@ from sqlmodel import select
 from adapters.slack import inbound
 from adapters.slack.home import home_view
 from core.commands import Action
-from core.models import Group, GroupChannel
+from core.schema import Group, GroupChannel
 
 if TYPE_CHECKING:
     from adapters.slack.app import SlackAdapter

@@ -11,12 +11,12 @@ from typing import Any
 from sqlmodel import col, select
 
 from adapters.slack.outbound import MAX_MODAL_BLOCKS, Block, cut, mrkdwn, plain, split_text
-from core import group_lookup
 from core.commands import Actor
-from core.context import Services
-from core.directory import resolve_actor
+from core.directory.members import resolve_actor
+from core.groups import lookup as group_lookup
 from core.i18n import Translator
-from core.models import Campaign, Question
+from core.schema import Campaign, Question
+from core.services import Services
 
 LIST_LIMIT = 15
 

@@ -21,8 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from core.commands import Actor
-from core.db import Database
-from core.models import Identity
+from core.runtime.db import Database
+from core.schema import Identity
 
 log = logging.getLogger(__name__)
 

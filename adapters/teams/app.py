@@ -27,8 +27,8 @@ from msrest.serialization import Model
 from adapters.teams import auth
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.turns import TurnHandler
-from core.commands import CommandRouter
-from core.context import Services
+from core.commands.router import CommandRouter
+from core.services import Services
 
 log = logging.getLogger(__name__)
 

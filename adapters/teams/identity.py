@@ -24,9 +24,9 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.commands import Actor
-from core.context import Services
-from core.directory import resolve_actor
-from core.models import Identity, Member
+from core.directory.members import resolve_actor
+from core.schema import Identity, Member
+from core.services import Services
 
 PLATFORM = "teams"
 

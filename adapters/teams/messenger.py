@@ -31,11 +31,11 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import identity, outbound
 from adapters.teams.inbound import PLATFORM
-from core.context import Services
 from core.errors import DeliveryError
 from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.services import Services
 
 log = logging.getLogger(__name__)
 

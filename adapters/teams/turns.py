@@ -25,11 +25,12 @@ from botbuilder.schema import Activity, InvokeResponse
 from adapters.teams import identity, inbound, outbound
 from adapters.teams.identity import MemberCache, MemberInfo
 from adapters.teams.messenger import TeamsMessenger, encode
-from core.commands import Actor, CommandRouter, Invocation
-from core.context import Services
+from core.commands import Actor, Invocation
+from core.commands.router import CommandRouter
 from core.i18n import Translator, normalise_locale
 from core.messages import Reply
 from core.ports import SentMessage
+from core.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import make_engine
+from core.runtime.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 INITIAL_REVISION = "0001"

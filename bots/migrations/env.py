@@ -1,6 +1,6 @@
 """Alembic environment: runs on the connection ``bots.migrations`` hands over, or on its own engine.
 
-The engine comes from ``core.db.make_engine`` so SQLite gets the same pragmas as the application;
+The engine comes from ``core.runtime.db.make_engine`` so SQLite gets the same pragmas as the application;
 SQLite migrations run in batch mode because it cannot alter most constraints in place.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from core.db import make_engine
-from core.models.base import UTCDateTime
+import core.schema  # noqa: F401  (registers every table on SQLModel.metadata)
+from core.runtime.columns import UTCDateTime
+from core.runtime.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -27,7 +27,7 @@ target_metadata = SQLModel.metadata
 def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | bool:
     """Write the project's column types as plain, importable code in generated revisions."""
     if kind == "type" and isinstance(obj, UTCDateTime):
-        autogen.imports.add("from core.models.base import UTCDateTime")
+        autogen.imports.add("from core.runtime.columns import UTCDateTime")
         return "UTCDateTime()"
     if kind == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"

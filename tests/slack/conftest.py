@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter, build_slack
 from bots.config import SlackConfig
-from core.context import Services
+from core.services import Services
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

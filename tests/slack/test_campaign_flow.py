@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core.context import Services
-from core.models import Delivery, Response
 from core.ports import FakeClock
+from core.schema import Delivery, Response
+from core.services import Services
 from tests.campaign_support import tick
 from tests.conftest import give_role
 from tests.fakes.slack_api import FakeSlackApi, user

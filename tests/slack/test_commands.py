@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from core.grammar import COMMANDS
-from core.models import Identity, Member
+from core.commands.grammar import COMMANDS
+from core.schema import Identity, Member
 from tests.slack.conftest import ANA, LEA, Slack
 
 SAMPLES = {

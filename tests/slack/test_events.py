@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from core.models import GroupMember, ProcessedEvent
+from core.schema import GroupMember, ProcessedEvent
 from tests.slack.conftest import ANA, LEA, Slack
 
 

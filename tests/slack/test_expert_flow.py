@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from bots.bootstrap import build_app, build_services
 from bots.config import Config, DatabaseConfig, SchedulerConfig
-from core.context import Services
-from core.db import Database
-from core.models import Answer, Question
 from core.ports import FakeClock
+from core.runtime.db import Database
+from core.schema import Answer, Question
+from core.services import Services
 from tests.fakes.slack_api import FakeSlackApi, user
 from tests.slack.conftest import ANA, LEA, Slack, slack_config
 from tests.slack.dm_support import button, buttons, click_in, dms_to, opened_view, text_of

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from bots.bootstrap import apply_roles
 from bots.config import RolesConfig
-from core.models import Campaign, GroupMember
+from core.schema import Campaign, GroupMember
 from tests.slack.conftest import LEA, Slack
 
 

@@ -7,8 +7,8 @@ import logging
 
 from sqlmodel import select
 
-from core.models import GroupMember
 from core.ports import ConversationRef, MemberAddress
+from core.schema import GroupMember
 from tests.slack.conftest import LEA, Slack
 
 TEAM = "T0PARVIS"

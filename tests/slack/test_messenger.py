@@ -8,8 +8,8 @@ from sqlmodel import select
 from adapters.slack.messenger import SlackMessenger
 from core.errors import DeliveryError
 from core.messages import Button, Reply, Section
-from core.models import Identity, Member
 from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.schema import Identity, Member
 from tests.conftest import Chat
 from tests.slack.conftest import ANA, Slack
 

@@ -8,8 +8,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.slack.app import SlackAdapter, build_slack
-from core.context import Services
-from core.reply_cache import reply_cache
+from core.runtime.reply_cache import reply_cache
+from core.services import Services
 from tests.fakes.slack_api import APP_TOKEN, FakeSlackApi
 from tests.fakes.slack_socket import FakeSocketMode
 from tests.slack.conftest import payload, slack_config

@@ -18,8 +18,8 @@ from msrest.authentication import Authentication, BasicTokenAuthentication
 
 from adapters.teams.app import TeamsAdapter, build_teams
 from adapters.teams.auth import BotSettings
-from core.commands import CommandRouter
-from core.context import Services
+from core.commands.router import CommandRouter
+from core.services import Services
 from tests.fakes.bot_connector import ISSUER, MAIN, BotConnector, Call
 
 APP_ID = "00000000-0000-0000-0000-00000000b0t1"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from core.models import Identity
+from core.schema import Identity
 from tests.fakes.bot_connector import NARROW, OTHER
 from tests.teams.conftest import APP_ID, TeamsClient, payload
 
@@ -81,7 +81,7 @@ async def test_emulator_mode_accepts_unsigned_activities_on_loopback(services, c
 
     from adapters.teams.app import build_teams
     from adapters.teams.auth import BotSettings
-    from core.commands import CommandRouter
+    from core.commands.router import CommandRouter
 
     emulator = BotSettings(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
     adapter = build_teams(emulator, CommandRouter(services), services, host="::1")

@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from core import grammar
-from core.commands import Actor, Invocation
+from core.commands import Actor, Invocation, grammar
 from core.i18n import t
-from core.models import Identity
+from core.schema import Identity
 from tests.fakes.bot_connector import Call
 from tests.teams.conftest import TENANT, TeamsClient
 

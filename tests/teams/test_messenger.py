@@ -9,11 +9,11 @@ from aiohttp import web
 from sqlmodel import select
 
 from adapters.teams.app import build_teams
-from core.commands import CommandRouter
+from core.commands.router import CommandRouter
 from core.errors import DeliveryError
 from core.messages import Button, Field, Reply, Section
-from core.models import Identity
 from core.ports import ConversationRef, MemberAddress
+from core.schema import Identity
 from tests.teams.conftest import TENANT, FakeLogin, TeamsClient, payload, settings_for
 
 CARD = Reply(text="Weekly check-in", title="Check-in", sections=(
@@ -121,7 +121,7 @@ async def test_emulator_mode_is_loopback_only(services) -> None:
 
 async def test_member_added_to_a_team_becomes_reachable(teams: TeamsClient, router, services) -> None:
     from core.commands import Actor, Invocation
-    from core.directory import address_of, find_by_email
+    from core.directory.members import address_of, find_by_email
 
     slack = Actor(platform="slack", tenant="T1", user_id="U_CHLOE", email="chloe@example.com")
     await router.handle(Invocation(slack, "help"))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (sqlmodel column types, if any are rendered)
 from alembic import op
-from core.models.base import UTCDateTime
+from core.runtime.columns import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'

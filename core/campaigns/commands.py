@@ -1,0 +1,271 @@
+"""Campaign commands and clicks: new (a form), list, show, start, pause, resume, close, report,
+optout/optin, and answering prompts (buttons for choices and scales, a form for text).
+
+Only animators and admins create and run campaigns; everyone may answer, opt out and opt back in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.campaigns import form as campaign_form
+from core.campaigns import lifecycle as campaigns
+from core.campaigns import messages as campaign_messages  # noqa: F401  (registers the outbox renderers)
+from core.campaigns import rounds, summaries
+from core.campaigns.answers import answer, current, is_open, server_secret, target
+from core.campaigns.expert_questions import ask, ask_button
+from core.campaigns.models import Campaign
+from core.campaigns.schedules import wall_of
+from core.campaigns.templates import find, templates
+from core.commands.context import Context
+from core.commands.grammar import Args, action, command
+from core.errors import Conflict, InvalidInput, NotFound, ParvisError
+from core.groups.lookup import Viewer
+from core.groups.models import Group
+from core.messages import Button, Form, FormInput, Reply
+from core.ports import ConversationRef
+
+if TYPE_CHECKING:
+    from core.commands import Action
+
+DONE = {"start": "campaign.started", "pause": "campaign.paused", "resume": "campaign.resumed"}
+STATUS_KEYS = {s: f"campaign.status_{s}" for s in ("draft", "scheduled", "running", "paused", "closed")}
+
+
+def _manager(ctx: Context) -> None:
+    campaigns.require_manager(ctx.has_role("animator"))
+
+
+def _line(ctx: Context, campaign: Campaign) -> str:
+    return ctx.t("campaign.list_line", id=campaign.id, title=campaign.title,
+                 status=ctx.t(STATUS_KEYS[campaign.status]))
+
+
+@command("campaign", "new")
+async def new(ctx: Context, args: Args) -> Reply:
+    """``campaign new [<template>] [name=value …]``: the creation form, prefilled from the template if
+    one is named; with ``name=value`` pairs (the form's field names) the campaign is created at once."""
+    _manager(ctx)
+    reference, inline = campaign_form.split_inline(args.text)
+    template = find(reference) if reference else None
+    form = campaign_form.build(ctx.t, template, ctx.services.clock.now(), ctx.member.timezone)
+    if inline:
+        values = campaign_form.defaults(form)
+        if unknown := sorted(set(inline) - set(values)):
+            raise InvalidInput("campaign.unknown_fields", names=", ".join(unknown), choices=", ".join(values))
+        values.update(inline)
+        return await _create(ctx, values, form.value, ctx.channel)
+    names = ", ".join(f"`{key}`" for key in templates())
+    text = ctx.t("campaign.new_intro", templates=names)
+    return Reply(text=text, title=form.title, form=form)
+
+
+@action("campaign.create")
+async def create(ctx: Context, act: Action) -> Reply:
+    """The submitted form: every value checked, then a draft campaign with a Start button."""
+    _manager(ctx)
+    return await _create(ctx, act.values, act.value, act.channel or ctx.channel)
+
+
+async def _create(ctx: Context, values: dict[str, str], template: str,
+                  channel: ConversationRef | None) -> Reply:
+    viewer = Viewer(ctx.member_id, admin="admin" in ctx.roles)
+    where = (channel, ctx.actor.platform, ctx.actor.tenant)
+    try:
+        new_campaign = await campaign_form.read(ctx.uow, viewer, values, template or None, where)
+        campaign = await campaigns.create(ctx.uow, ctx.member, new_campaign, ctx.services.clock.now())
+    except ParvisError as error:
+        raise campaign_form.attribute(error, values) from None
+    return Reply(text=ctx.t("campaign.created", id=campaign.id, title=campaign.title),
+                 buttons=(Button(ctx.t("campaign.button_start"), "campaign.start", str(campaign.id),
+                                 style="primary"),))
+
+
+@command("campaign", "list")
+async def list_(ctx: Context, args: Args) -> Reply:
+    found = await campaigns.visible_campaigns(ctx.uow, ctx.member_id, ctx.has_role("animator"))
+    if not found:
+        return Reply(text=ctx.t("campaign.list_empty"))
+    return Reply(text="\n".join(_line(ctx, c) for c in found[:30]), title=ctx.t("campaign.list_title"))
+
+
+async def _group_names(ctx: Context, campaign: Campaign) -> str:
+    names = []
+    for group_id in campaign.audience.get("groups", []):
+        group = await ctx.uow.session.get(Group, group_id)
+        if group is not None:
+            names.append(group.name)
+    channels = [f"#{c['channel']}" for c in campaign.audience.get("channels", [])]
+    return ", ".join(names + channels) or "—"
+
+
+async def _details(ctx: Context, campaign: Campaign) -> list[str]:
+    assert campaign.id is not None
+    zone = campaign.timezone or ctx.t("campaign.zone_local")
+    channel = campaign.audience.get("mode") == "channel"
+    mode = ctx.t("campaign.mode_channel") if channel else ctx.t("campaign.mode_direct")
+    when = campaign.recurrence or ctx.t("campaign.once")
+    start = wall_of(campaign.starts_at, campaign.timezone or None) if campaign.starts_at else None
+    lines = [
+        ctx.t("campaign.field_status", value=ctx.t(STATUS_KEYS[campaign.status])),
+        ctx.t("campaign.field_audience", value=await _group_names(ctx, campaign), mode=mode),
+        ctx.t("campaign.field_schedule", start=f"{start:%Y-%m-%d %H:%M}" if start else "—", rule=when,
+              zone=zone),
+        ctx.t("campaign.field_delays", reminders=campaign.reminders,
+              reminder=(campaign.reminder_after_minutes or 0) // 60,
+              close=campaign.close_after_minutes // 60),
+    ]
+    last = await rounds.last_round(ctx.uow, campaign.id)
+    now = ctx.services.clock.now()
+    upcoming = rounds.next_wall(campaign, last, now) if campaign.status != "closed" else None
+    if upcoming is not None:
+        lines.append(ctx.t("campaign.field_next", when=f"{upcoming:%Y-%m-%d %H:%M}", zone=zone))
+    if campaign.anonymous:
+        lines.append(ctx.t("campaign.prompt_anonymous"))
+    for prompt in await campaigns.prompts_of(ctx.uow, campaign.id):
+        extra = f" [{' | '.join(prompt.options)}]" if prompt.kind == "choice" else (
+            " [1–5]" if prompt.kind == "scale" else "")
+        lines.append(f"{prompt.position}. {prompt.text}{extra}")
+    return lines
+
+
+@command("campaign", "show", min_args=1)
+async def show(ctx: Context, args: Args) -> Reply:
+    campaign = await campaigns.get(ctx.uow, args.tokens[0])
+    if not ctx.has_role("animator") and campaign not in await campaigns.visible_campaigns(
+            ctx.uow, ctx.member_id, False):
+        raise NotFound("campaign.not_found", ref=args.tokens[0])
+    return Reply(text="\n".join(await _details(ctx, campaign)),
+                 title=ctx.t("campaign.show_title", id=campaign.id, title=campaign.title))
+
+
+async def _transition(ctx: Context, reference: str, verb: str) -> Reply:
+    _manager(ctx)
+    campaign = await campaigns.get(ctx.uow, reference)
+    try:
+        await campaigns.transition(ctx.uow, campaign, verb)
+    except Conflict as error:  # name the current state in the member's language
+        error.params["status"] = ctx.t(STATUS_KEYS[campaign.status])
+        raise
+    created = 0
+    if verb in ("start", "resume"):
+        created = await rounds.materialise_campaign(ctx.uow, campaign, ctx.services.clock.now())
+    return Reply(text=ctx.t(DONE[verb], id=campaign.id, title=campaign.title, rounds=created))
+
+
+async def _close(ctx: Context, reference: str) -> Reply:
+    _manager(ctx)
+    campaign = await campaigns.get(ctx.uow, reference)
+    if campaign.status == "closed":
+        raise Conflict("campaign.already_closed", id=campaign.id, title=campaign.title)
+    closed = await rounds.close_campaign(ctx.uow, campaign, ctx.services.clock.now())
+    return Reply(text=ctx.t("campaign.closed", id=campaign.id, title=campaign.title, rounds=closed))
+
+
+@command("campaign", "start", min_args=1)
+async def start(ctx: Context, args: Args) -> Reply:
+    return await _transition(ctx, args.tokens[0], "start")
+
+
+@command("campaign", "pause", min_args=1)
+async def pause(ctx: Context, args: Args) -> Reply:
+    return await _transition(ctx, args.tokens[0], "pause")
+
+
+@command("campaign", "resume", min_args=1)
+async def resume(ctx: Context, args: Args) -> Reply:
+    return await _transition(ctx, args.tokens[0], "resume")
+
+
+@command("campaign", "close", min_args=1)
+async def close(ctx: Context, args: Args) -> Reply:
+    return await _close(ctx, args.tokens[0])
+
+
+@action("campaign.start")
+async def start_clicked(ctx: Context, act: Action) -> Reply:
+    return await _transition(ctx, act.value, "start")
+
+
+@command("campaign", "report", min_args=1)
+async def report(ctx: Context, args: Args) -> Reply:
+    """``campaign report <id>``: the summaries of the latest rounds (never a name if anonymous)."""
+    _manager(ctx)
+    campaign = await campaigns.get(ctx.uow, args.tokens[0])
+    assert campaign.id is not None
+    found = await summaries.rounds_of(ctx.uow, campaign.id)
+    if not found:
+        return Reply(text=ctx.t("campaign.report_empty", id=campaign.id, title=campaign.title))
+    parts = [summaries.render(ctx.t, campaign, await summaries.summarise(ctx.uow, campaign, r))
+             for r in found]
+    text = "\n\n———\n\n".join(f"*{part.title}*\n{part.text}" for part in parts)
+    return Reply(text=text, title=ctx.t("campaign.report_title", id=campaign.id, title=campaign.title),
+                 sections=tuple(s for part in parts for s in part.sections))
+
+
+@command("campaign", "optout")
+async def optout(ctx: Context, args: Args) -> Reply:
+    changed = await campaigns.set_opt_out(ctx.uow, ctx.member, True)
+    return Reply(text=ctx.t("campaign.opted_out" if changed else "campaign.already_opted_out"))
+
+
+@command("campaign", "optin")
+async def optin(ctx: Context, args: Args) -> Reply:
+    changed = await campaigns.set_opt_out(ctx.uow, ctx.member, False)
+    return Reply(text=ctx.t("campaign.opted_in" if changed else "campaign.already_opted_in"))
+
+
+def _ids(value: str, parts: int) -> list[str]:
+    pieces = value.split(":")
+    if len(pieces) != parts or not all(p.isdigit() for p in pieces[:2]):
+        raise InvalidInput("campaign.answer_unknown")
+    return pieces
+
+
+async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Reply:
+    found = await target(ctx.uow, int(round_id), int(prompt_id))
+    ctx.record_activity = not found.campaign.anonymous  # who answered an anonymous campaign: nowhere
+    _row, edited = await answer(ctx.uow, found, ctx.member_id, value, ctx.services.clock.now(),
+                                server_secret(ctx.services.settings))
+    key = "campaign.answer_edited" if edited else "campaign.answer_saved"
+    button = ask_button(ctx, found)
+    return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position),
+                 buttons=(button,) if button else ())
+
+
+@action("campaign.ask")
+async def ask_clicked(ctx: Context, act: Action) -> Reply:
+    """"Ask the experts": the member's own text answer becomes a routed expert question."""
+    round_id, prompt_id = _ids(act.value, 2)
+    found = await target(ctx.uow, int(round_id), int(prompt_id))
+    question_id = await ask(ctx, found)
+    return Reply(text=ctx.t("campaign.asked", id=question_id))
+
+
+@action("campaign.answer")
+async def answer_clicked(ctx: Context, act: Action) -> Reply:
+    """A choice or scale button: ``<round>:<prompt>:<option index or 1–5>``."""
+    round_id, prompt_id, value = _ids(act.value, 3)
+    return await _record(ctx, round_id, prompt_id, value)
+
+
+@action("campaign.write")
+async def write_clicked(ctx: Context, act: Action) -> Reply:
+    """The Answer button of a text prompt opens a one-field form."""
+    round_id, prompt_id = _ids(act.value, 2)
+    found = await target(ctx.uow, int(round_id), int(prompt_id))
+    ctx.record_activity = not found.campaign.anonymous
+    if not is_open(found.round, ctx.services.clock.now()):
+        raise Conflict("campaign.round_closed", title=found.campaign.title)
+    mine = await current(ctx.uow, found, ctx.member_id, server_secret(ctx.services.settings))
+    field = FormInput("answer", found.prompt.text, "multiline", max_length=4000,
+                      placeholder=ctx.t("campaign.answer_hint"), initial=mine.text or "" if mine else "")
+    form = Form(found.campaign.title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)
+    return Reply(text=found.prompt.text, title=found.campaign.title, form=form)
+
+
+@action("campaign.text")
+async def text_submitted(ctx: Context, act: Action) -> Reply:
+    round_id, prompt_id = _ids(act.value, 2)
+    return await _record(ctx, round_id, prompt_id, act.values.get("answer", ""))
+

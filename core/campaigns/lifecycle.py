@@ -1,0 +1,202 @@
+"""Campaign lifecycle: create (from the ``campaign new`` form), start, pause, resume, close.
+
+Services here decide and write within the caller's unit of work and never commit: a refused creation
+(schedule in the past, a rule that never fires, no prompts, nobody to reach) raises before anything is
+flushed, so nothing is half-created. What the form asks is read by ``core.campaigns.form``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlmodel import col, func, select
+
+from core.campaigns.models import Campaign, CampaignPrompt
+from core.campaigns.schedules import Schedule, first, instant, wall_of
+from core.directory.models import Member
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.groups.models import GroupChannel, GroupMember
+from core.ports import ConversationRef
+from core.runtime.db import UnitOfWork
+
+MANAGERS = ("animator",)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "start": (("draft",), "scheduled"),
+    "pause": (("scheduled", "running"), "paused"),
+    "resume": (("paused",), "running"),
+}
+
+
+@dataclass(frozen=True)
+class NewPrompt:
+    kind: str
+    text: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    """A campaign as the form described it, each value already checked."""
+
+    title: str
+    description: str
+    template: str | None
+    group_ids: tuple[int, ...]
+    channels: tuple[ConversationRef, ...]
+    mode: str
+    start: datetime
+    local_time: time
+    recurrence: str
+    zone: str | None
+    count: int | None
+    until: datetime | None
+    skip_weekends: bool
+    skip_holidays: bool
+    reminders: int
+    reminder_after_minutes: int
+    close_after_minutes: int
+    anonymous: bool
+    summary_to_channels: bool
+    prompts: tuple[NewPrompt, ...]
+
+    def schedule(self) -> Schedule:
+        return Schedule(self.start, self.recurrence, self.zone, self.count, self.until, self.skip_weekends)
+
+
+def schedule_of(campaign: Campaign) -> Schedule:
+    """The wall-clock schedule a campaign row stores (instants are kept in its zone, or UTC)."""
+    zone = campaign.timezone or None
+    assert campaign.starts_at is not None
+    until = wall_of(campaign.ends_at, zone) if campaign.ends_at is not None else None
+    return Schedule(wall_of(campaign.starts_at, zone), campaign.recurrence, zone, campaign.count, until,
+                    campaign.skip_weekends)
+
+
+def check_schedule(new: NewCampaign, now: datetime, creator_zone: str) -> None:
+    """Refuse a start in the past and a rule that never fires, before anything is written."""
+    if instant(new.start, new.zone or creator_zone) < now:
+        raise InvalidInput("campaign.start_in_past", start=f"{new.start:%Y-%m-%d %H:%M}")
+    if first(new.schedule()) is None:
+        raise InvalidInput("campaign.never_fires", value=new.recurrence or "—")
+
+
+async def reachable_members(uow: UnitOfWork, group_ids: tuple[int, ...] | list[int]) -> list[Member]:
+    """Members of the groups who may get prompts: not erased, not opted out; each once."""
+    if not group_ids:
+        return []
+    statement = (select(Member).join(GroupMember, col(GroupMember.member_id) == col(Member.id))
+                 .where(col(GroupMember.group_id).in_(group_ids), col(Member.erased_at).is_(None),
+                        col(Member.campaign_opt_out).is_(False))
+                 .distinct().order_by(col(Member.id)))
+    return list((await uow.session.exec(statement)).all())
+
+
+async def linked_channels(uow: UnitOfWork, group_ids: tuple[int, ...] | list[int]) -> list[GroupChannel]:
+    if not group_ids:
+        return []
+    statement = select(GroupChannel).where(col(GroupChannel.group_id).in_(group_ids)).order_by(
+        col(GroupChannel.id))
+    return list((await uow.session.exec(statement)).all())
+
+
+async def check_audience(uow: UnitOfWork, new: NewCampaign) -> None:
+    """An audience that reaches nobody is refused: no member to message, or no channel to post in."""
+    if new.mode == "channel":
+        if not new.channels and not await linked_channels(uow, new.group_ids):
+            raise InvalidInput("campaign.no_channels")
+    elif not await reachable_members(uow, new.group_ids):
+        raise InvalidInput("campaign.no_members")
+
+
+def _audience(new: NewCampaign) -> dict[str, object]:
+    channels = [{"platform": c.platform, "tenant": c.tenant, "channel": c.channel} for c in new.channels]
+    return {"groups": list(new.group_ids), "channels": channels, "mode": new.mode}
+
+
+async def create(uow: UnitOfWork, creator: Member, new: NewCampaign, now: datetime) -> Campaign:
+    """A draft campaign with its prompts, once every check has passed."""
+    if not new.prompts:
+        raise InvalidInput("campaign.no_prompts")
+    check_schedule(new, now, creator.timezone)
+    await check_audience(uow, new)
+    zone = new.zone
+    campaign = Campaign(
+        title=new.title, description=new.description, template=new.template, created_by=creator.id,
+        audience=_audience(new), starts_at=instant(new.start, zone), recurrence=new.recurrence,
+        ends_at=instant(new.until, zone) if new.until else None, count=new.count, timezone=zone or "",
+        local_time=f"{new.local_time:%H:%M}", skip_weekends=new.skip_weekends,
+        skip_holidays=new.skip_holidays, reminders=new.reminders,
+        reminder_after_minutes=new.reminder_after_minutes, close_after_minutes=new.close_after_minutes,
+        anonymous=new.anonymous, summary_to_channels=new.summary_to_channels,
+        anonymity_salt=secrets.token_hex(16), status="draft", created_at=now)
+    uow.session.add(campaign)
+    await uow.session.flush()
+    assert campaign.id is not None
+    uow.session.add_all([CampaignPrompt(campaign_id=campaign.id, position=n, kind=p.kind, text=p.text,
+                                        options=list(p.options)) for n, p in enumerate(new.prompts, 1)])
+    await uow.session.flush()
+    return campaign
+
+
+async def get(uow: UnitOfWork, reference: str) -> Campaign:
+    """The campaign ``#12`` or ``12`` names."""
+    digits = reference.strip().lstrip("#")
+    campaign = await uow.session.get(Campaign, int(digits)) if digits.isdigit() else None
+    if campaign is None:
+        raise NotFound("campaign.not_found", ref=reference.strip())
+    return campaign
+
+
+async def prompts_of(uow: UnitOfWork, campaign_id: int) -> list[CampaignPrompt]:
+    statement = select(CampaignPrompt).where(CampaignPrompt.campaign_id == campaign_id).order_by(
+        col(CampaignPrompt.position))
+    return list((await uow.session.exec(statement)).all())
+
+
+def require_manager(roles_ok: bool) -> None:
+    """Only animators and admins create and run campaigns."""
+    if not roles_ok:
+        raise Forbidden("campaign.forbidden")
+
+
+async def transition(uow: UnitOfWork, campaign: Campaign, verb: str) -> Campaign:
+    """``start``, ``pause`` or ``resume``; any other state is a Conflict naming the current one."""
+    allowed, target = TRANSITIONS[verb]
+    if campaign.status not in allowed:
+        raise Conflict(f"campaign.cannot_{verb}", id=campaign.id, status=campaign.status)
+    if verb == "resume" and await _round_count(uow, campaign) == 0:
+        target = "scheduled"
+    campaign.status = target
+    uow.session.add(campaign)
+    await uow.session.flush()
+    return campaign
+
+
+async def _round_count(uow: UnitOfWork, campaign: Campaign) -> int:
+    from core.campaigns.models import Round
+
+    statement = select(func.count()).select_from(Round).where(Round.campaign_id == campaign.id)
+    return int((await uow.session.exec(statement)).one())
+
+
+async def visible_campaigns(uow: UnitOfWork, member_id: int, manager: bool) -> list[Campaign]:
+    """Managers see every campaign; members those whose audience groups they belong to."""
+    campaigns = list((await uow.session.exec(select(Campaign).order_by(col(Campaign.id).desc()))).all())
+    if manager:
+        return campaigns
+    mine = set((await uow.session.exec(select(GroupMember.group_id).where(
+        GroupMember.member_id == member_id))).all())
+    return [c for c in campaigns if mine & set(c.audience.get("groups", []))]
+
+
+async def set_opt_out(uow: UnitOfWork, member: Member, opted_out: bool) -> bool:
+    """Opt out of (or back into) every campaign; returns whether anything changed."""
+    row = await uow.session.get(Member, member.id)
+    assert row is not None
+    if row.campaign_opt_out == opted_out:
+        return False
+    row.campaign_opt_out = opted_out
+    uow.session.add(row)
+    return True

@@ -1,0 +1,225 @@
+"""The figures behind ``parvis report campaign ID`` and ``parvis report adoption``, as plain dataclasses.
+
+Formatting (CSV, HTML, PNG) lives in ``bots/cli_reports.py``; this module only gathers numbers, and
+applies the privacy rules before anything leaves it, so no format can forget them:
+
+- a campaign report is built from ``core.campaigns.summaries.summarise`` (the same counts as the in-chat
+  ``campaign report``): anonymous campaigns carry no names, and the text answers of an anonymous
+  prompt with fewer than ``MIN_ANONYMOUS_TEXTS`` of them are dropped, only a flag saying so is kept;
+- adoption statistics are counts of ``ActivityEvent`` rows (a command or click name, never content);
+  erased members are left out of every figure, as if they had never used Parvis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, distinct
+from sqlmodel import col, func, select
+
+from core.activity.models import ActivityEvent
+from core.campaigns import lifecycle as campaigns
+from core.campaigns import summaries
+from core.campaigns.answers import SCALE
+from core.campaigns.models import Campaign, Round
+from core.directory.models import Member
+from core.runtime.db import Database, UnitOfWork
+
+MAX_WEEKS = 104
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    text: str
+    #: who wrote it: ``None`` for anonymous campaigns and for erased members
+    who: str | None = None
+    #: the status of the expert question the answer became, if it became one
+    question_status: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptFigures:
+    position: int
+    text: str
+    kind: str
+    answers: int
+    #: (option, count) in the prompt's order, for choice prompts
+    choices: tuple[tuple[str, int], ...] = ()
+    #: (value, count) for every value of the scale, for scale prompts
+    scale: tuple[tuple[int, int], ...] = ()
+    average: float | None = None
+    texts: tuple[TextAnswer, ...] = ()
+    #: the text answers exist but are withheld (anonymous prompt, too few answers)
+    texts_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    index: int
+    date: str
+    recipients: int
+    respondents: int
+    #: participation in percent, ``None`` when nobody was sent the prompt directly (channel mode)
+    rate: int | None
+    closed: bool
+    prompts: tuple[PromptFigures, ...]
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    id: int
+    title: str
+    status: str
+    anonymous: bool
+    rounds: tuple[RoundFigures, ...]
+
+
+def _prompt(item: summaries.PromptSummary, anonymous: bool) -> PromptFigures:
+    prompt = item.prompt
+    choices: tuple[tuple[str, int], ...] = ()
+    scale: tuple[tuple[int, int], ...] = ()
+    if prompt.kind == "choice":
+        extra = [option for option in item.choices if option not in prompt.options]
+        choices = tuple((option, item.choices.get(option, 0)) for option in [*prompt.options, *extra])
+    elif prompt.kind == "scale":
+        scale = tuple((value, item.scale.get(value, 0)) for value in SCALE)
+    texts = tuple(TextAnswer(text, None if anonymous else who, status) for who, text, status in item.texts)
+    hidden = anonymous and 0 < len(texts) < summaries.MIN_ANONYMOUS_TEXTS
+    return PromptFigures(position=prompt.position, text=prompt.text, kind=prompt.kind, answers=item.answers,
+                         choices=choices, scale=scale, average=item.average,
+                         texts=() if hidden else texts, texts_hidden=hidden)
+
+
+def _round(summary: summaries.RoundSummary, anonymous: bool) -> RoundFigures:
+    round_ = summary.round
+    return RoundFigures(index=round_.index, date=round_.wall[:10], recipients=summary.recipients,
+                        respondents=summary.respondents, rate=summary.rate,
+                        closed=round_.closed_at is not None,
+                        prompts=tuple(_prompt(item, anonymous) for item in summary.prompts))
+
+
+async def all_rounds(uow: UnitOfWork, campaign_id: int) -> list[Round]:
+    statement = select(Round).where(Round.campaign_id == campaign_id).order_by(col(Round.index))
+    return list((await uow.session.exec(statement)).all())
+
+
+async def campaign_report(db: Database, reference: str) -> CampaignReport:
+    """Every round of the campaign ``reference`` names (``12`` or ``#12``), oldest first.
+
+    Raises ``NotFound`` (``campaign.not_found``) when there is no such campaign.
+    """
+    async with db.uow() as uow:
+        campaign = await campaigns.get(uow, reference)
+        assert campaign.id is not None
+        found = [await summaries.summarise(uow, campaign, round_)
+                 for round_ in await all_rounds(uow, campaign.id)]
+    return CampaignReport(id=campaign.id, title=campaign.title, status=campaign.status,
+                          anonymous=campaign.anonymous,
+                          rounds=tuple(_round(summary, campaign.anonymous) for summary in found))
+
+
+# -- adoption ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekActivity:
+    #: the Monday (UTC) the week starts on
+    start: date
+    #: distinct members with at least one event that week, whatever the platform
+    active: int
+    #: (platform, distinct active members on it)
+    by_platform: tuple[tuple[str, int], ...]
+    commands: int
+    clicks: int
+    new_members: int
+
+
+@dataclass(frozen=True)
+class CampaignRate:
+    id: int
+    title: str
+    anonymous: bool
+    rounds: int
+    recipients: int
+    respondents: int
+
+    @property
+    def rate(self) -> int | None:
+        return round(100 * self.respondents / self.recipients) if self.recipients else None
+
+
+@dataclass(frozen=True)
+class AdoptionReport:
+    start: date
+    end: date
+    weeks: tuple[WeekActivity, ...]
+    #: every platform seen in the period, in a stable order
+    platforms: tuple[str, ...]
+    campaigns: tuple[CampaignRate, ...]
+
+
+def week_start(moment: datetime) -> datetime:
+    """Monday 00:00 UTC of the week ``moment`` falls in."""
+    day = moment.astimezone(UTC).date()
+    return datetime.combine(day - timedelta(days=day.weekday()), time(), tzinfo=UTC)
+
+
+def _live_events(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The filter of events counted: in ``[start, end)``, by a member who is not erased."""
+    return (col(ActivityEvent.at) >= start, col(ActivityEvent.at) < end,
+            col(Member.erased_at).is_(None))
+
+
+async def _week(uow: UnitOfWork, start: datetime) -> WeekActivity:
+    end = start + timedelta(days=7)
+    where = _live_events(start, end)
+    joined = col(Member.id) == col(ActivityEvent.member_id)
+    active = (await uow.session.exec(
+        select(func.count(distinct(col(ActivityEvent.member_id)))).join(Member, joined).where(*where))).one()
+    per_platform = (await uow.session.exec(
+        select(ActivityEvent.platform, func.count(distinct(col(ActivityEvent.member_id))))
+        .join(Member, joined).where(*where).group_by(col(ActivityEvent.platform))
+        .order_by(col(ActivityEvent.platform)))).all()
+    per_kind = dict((await uow.session.exec(
+        select(ActivityEvent.kind, func.count()).select_from(ActivityEvent).join(Member, joined)
+        .where(*where).group_by(col(ActivityEvent.kind)))).all())
+    new = (await uow.session.exec(
+        select(func.count()).select_from(Member).where(
+            col(Member.created_at) >= start, col(Member.created_at) < end,
+            col(Member.erased_at).is_(None)))).one()
+    return WeekActivity(start=start.date(), active=int(active),
+                        by_platform=tuple((platform or "?", int(n)) for platform, n in per_platform),
+                        commands=int(per_kind.get("command", 0)), clicks=int(per_kind.get("action", 0)),
+                        new_members=int(new))
+
+
+async def _campaign_rates(uow: UnitOfWork, start: datetime, end: datetime) -> list[CampaignRate]:
+    """Per campaign, the rounds due in the period with their summed recipients and respondents."""
+    statement = (select(Round, Campaign).join(Campaign, col(Campaign.id) == col(Round.campaign_id))
+                 .where(col(Round.due_at) >= start, col(Round.due_at) < end)
+                 .order_by(col(Campaign.id), col(Round.index)))
+    totals: dict[int, tuple[Campaign, int, int, int]] = {}
+    for round_, campaign in (await uow.session.exec(statement)).all():
+        assert campaign.id is not None
+        summary = await summaries.summarise(uow, campaign, round_)
+        _, rounds, recipients, respondents = totals.get(campaign.id, (campaign, 0, 0, 0))
+        totals[campaign.id] = (campaign, rounds + 1, recipients + summary.recipients,
+                               respondents + summary.respondents)
+    return [CampaignRate(id=campaign_id, title=campaign.title, anonymous=campaign.anonymous, rounds=rounds,
+                         recipients=recipients, respondents=respondents)
+            for campaign_id, (campaign, rounds, recipients, respondents) in totals.items()]
+
+
+async def adoption_report(db: Database, now: datetime, weeks: int = 8) -> AdoptionReport:
+    """The last ``weeks`` weeks (the current one included, Monday to Sunday, UTC)."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}")
+    first = week_start(now) - timedelta(weeks=weeks - 1)
+    end = week_start(now) + timedelta(weeks=1)
+    async with db.uow() as uow:
+        found = [await _week(uow, first + timedelta(weeks=n)) for n in range(weeks)]
+        rates = await _campaign_rates(uow, first, end)
+    platforms = tuple(sorted({platform for week in found for platform, _ in week.by_platform}))
+    return AdoptionReport(start=first.date(), end=(end - timedelta(days=1)).date(), weeks=tuple(found),
+                          platforms=platforms, campaigns=tuple(rates))

@@ -1,0 +1,67 @@
+"""What a handler gets: the services of the process, the member it acts for and their transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.i18n import Translator
+from core.ports import ConversationRef
+from core.runtime.db import UnitOfWork
+from core.services import Services
+
+if TYPE_CHECKING:
+    from core.commands import Actor
+    from core.directory.models import Member
+
+AfterCommit = Callable[[], Awaitable[Any]]
+
+
+class MemberSource(Protocol):
+    """Who acts (``core.directory.members.Resolution``): the id at once, the ``Member`` row on demand."""
+
+    member_id: int
+
+    def member(self) -> Member: ...
+
+
+@dataclass
+class Context:
+    """One command's view of the world: who acts, in which transaction, in which language.
+
+    Side effects that must not happen unless the transaction commits (messages to other people,
+    channel posts) are queued with ``after_commit`` and run by the router once the data is saved.
+    """
+
+    services: Services
+    uow: UnitOfWork
+    who: MemberSource
+    roles: frozenset[str]
+    actor: Actor
+    channel: ConversationRef | None
+    t: Translator
+    effects: list[AfterCommit] = field(default_factory=list)
+    #: cleared by a handler whose action must leave no activity record (an anonymous answer)
+    record_activity: bool = True
+
+    @cached_property
+    def member(self) -> Member:
+        """The member's row (detached; built on first use: most commands need only the id)."""
+        return self.who.member()
+
+    @property
+    def member_id(self) -> int:
+        return self.who.member_id
+
+    @property
+    def locale(self) -> str:
+        return self.t.locale
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the member holds any of ``roles`` (admins hold every role)."""
+        return "admin" in self.roles or any(role in self.roles for role in roles)
+
+    def after_commit(self, effect: AfterCommit) -> None:
+        self.effects.append(effect)

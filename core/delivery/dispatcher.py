@@ -1,0 +1,266 @@
+"""The dispatcher: claims due outbox rows, renders them, sends them through the ``Messenger`` port.
+
+Exactly-once, as far as a platform without idempotency keys allows (Slack's ``chat.postMessage`` has
+none):
+
+1. **Claim** in a short transaction of its own: due rows (``pending`` with ``next_attempt_at <= now``)
+   become ``sending`` with ``attempts + 1``, ``claimed_at`` and ``claimed_by``, and the transaction
+   commits *before* the platform is called. On PostgreSQL the candidate rows are selected ``FOR UPDATE
+   SKIP LOCKED``, so several processes claim disjoint rows without waiting on each other; on SQLite
+   the single ``UPDATE … RETURNING`` runs under the database's one write lock, which is as atomic.
+2. **Send**: the row is rendered (at send time, so late opt-outs count), a token is taken from the
+   rate limiter, and the messenger is called. The dispatcher, not the HTTP client, decides retries.
+3. **Record** in another short transaction: ``sent`` with the platform's message reference, or
+   ``skipped``, or ``failed`` (permanent), or back to ``pending`` at a later ``next_attempt_at``.
+
+A crash (kill -9) between 1 and 3 leaves rows in ``sending``; once their lease has expired they are
+handed out again. That is the only duplicate window: at most the sends in flight at the crash, i.e.
+``concurrency``. The lease must exceed the longest send (HTTP timeouts are well under a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from core.delivery.claims import claim_due, recover_expired
+from core.delivery.models import Delivery
+from core.delivery.outbox import Outcome, OutcomeWriter, Outgoing
+from core.delivery.ratelimit import RateLimiter
+from core.delivery.rendering import Rendered, render_rows
+from core.errors import DeliveryError
+from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.runtime.jobs import periodic
+
+if TYPE_CHECKING:
+    from core.services import Services
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=5)
+ERROR_LENGTH = 500
+
+
+def process_name() -> str:
+    """A claimant name unique to this process run: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dispatcher:
+    """Sends due deliveries with at most ``concurrency`` sends in flight.
+
+    ``limiter`` paces sends per platform and workspace; ``lease`` is how long a ``sending`` row may
+    stay claimed before it is presumed orphaned by a crash; failures other than permanent ones and
+    rate limits are retried with exponential backoff and jitter (``base_backoff`` doubling up to
+    ``max_backoff``), at most ``max_attempts`` attempts in all.
+    """
+
+    def __init__(self, services: Services, *, concurrency: int = 4, limiter: RateLimiter | None = None,
+                 lease: timedelta = DEFAULT_LEASE, max_attempts: int = 6,
+                 base_backoff: timedelta = timedelta(seconds=30), max_backoff: timedelta = timedelta(hours=1),
+                 max_rate_limited: int = 50, name: str | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.services = services
+        self.concurrency = max(1, concurrency)
+        self.limiter = limiter or RateLimiter.unlimited()
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.max_rate_limited = max_rate_limited
+        self.name = name or process_name()
+        self.rng = rng or random.Random()
+        self.in_flight = 0
+        self._stopping = False
+        self._writer: OutcomeWriter | None = None
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._settled = 0
+        # SQLite has one writer at a time and a waiting writer polls with sleeps of up to 100 ms:
+        # this process's own writes (claims, outcomes) queue on a lock instead of contending.
+        self._sqlite_writes = asyncio.Lock() if services.db.dialect == "sqlite" else None
+
+    def stop(self) -> None:
+        """Claim nothing more; rows already claimed are still sent and recorded (graceful stop)."""
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def _writing(self) -> AbstractAsyncContextManager[Any]:
+        return self._sqlite_writes or nullcontext()
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    async def run_once(self) -> int:
+        """Send every delivery that is due now; returns how many rows were settled (sent, skipped,
+        failed or rescheduled). Rows that fall due while it runs are picked up too.
+
+        Rows are claimed only for idle send slots, so every ``sending`` row of this process is a send
+        in flight: at most ``concurrency`` of them, which bounds both a crash's duplicates and how long
+        a claimed row can wait behind the rate limiter.
+        """
+        await self.recover()
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._settled = 0
+        self._writer = writer = OutcomeWriter(self.services.db, self._sqlite_writes)
+        try:
+            async with asyncio.TaskGroup() as outer:
+                outer.create_task(writer.run())
+                try:
+                    async with asyncio.TaskGroup() as batches:
+                        while not self._stopping and (rows := await self._claim_for_idle_slots()):
+                            batches.create_task(self._send_batch(rows))
+                finally:
+                    writer.close()
+        finally:
+            self._writer = None
+        return self._settled
+
+    async def _send_batch(self, rows: list[Delivery]) -> None:
+        """Render a claimed batch, then send its rows concurrently (while the next batch is claimed)."""
+        rendered = await self.render(rows)
+        async with asyncio.TaskGroup() as sends:
+            for row, outgoing in zip(rows, rendered, strict=True):
+                sends.create_task(self._send_one(row, outgoing))
+
+    async def _send_one(self, row: Delivery, rendered: Rendered) -> None:
+        try:
+            await self.deliver(row, rendered)
+            self._settled += 1
+        finally:
+            self._slots.release()
+
+    async def _claim_for_idle_slots(self) -> list[Delivery]:
+        """Wait for a quarter of the send slots to be idle, take every idle one, claim as many rows:
+        claiming and rendering cost per batch, so a busy dispatcher claims a few rows at a time."""
+        wanted = max(1, self.concurrency // 4)
+        free = 0
+        while free < wanted or not self._slots.locked():
+            await self._slots.acquire()
+            free += 1
+        return await self._claim_or_release(self._slots, free)
+
+    async def _claim_or_release(self, slots: asyncio.Semaphore, free: int) -> list[Delivery]:
+        rows: list[Delivery] = []
+        try:
+            if not self._stopping:  # stopped while waiting for slots: claim nothing more
+                rows = await self.claim(free)
+        finally:
+            for _ in range(free - len(rows)):
+                slots.release()
+        return rows
+
+    async def recover(self) -> int:
+        """Rows left ``sending`` longer than the lease (their dispatcher crashed) become due again."""
+        async with self._writing():
+            count = await recover_expired(self.services.db, self._now(), self.lease)
+        if count:
+            log.warning("recovered %d deliveries stuck in 'sending' (a dispatcher stopped mid-send)", count)
+        return count
+
+    async def claim(self, limit: int) -> list[Delivery]:
+        """Mark up to ``limit`` due rows ``sending`` for this process and commit, before any send."""
+        async with self._writing():
+            return await claim_due(self.services.db, self.name, self._now(), limit)
+
+    async def render(self, rows: list[Delivery]) -> list[Rendered]:
+        """Render claimed rows right before they are sent (``core.delivery.rendering.render_rows``)."""
+        return await render_rows(self.services.db, rows)
+
+    async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
+        """Pace, send and record one claimed, rendered row; returns its new status."""
+        self.in_flight += 1
+        try:
+            if isinstance(rendered, BaseException):
+                return await self._retry(delivery, f"render failed: {type(rendered).__name__}")
+            if isinstance(rendered, str):
+                return await self._fail(delivery, rendered)
+            if rendered is None:
+                return await self._settle(delivery, status="skipped", last_error=None)
+            return await self._send(delivery, rendered)
+        finally:
+            self.in_flight -= 1
+
+    async def _send(self, delivery: Delivery, outgoing: Outgoing) -> str:
+        address = outgoing.address
+        messenger = self.services.messenger(address.platform)
+        if messenger is None:
+            return await self._fail(delivery, f"no messenger for platform {address.platform!r}")
+        channel = address.channel if isinstance(address, ConversationRef) else None
+        await self.limiter.acquire(address.platform, address.tenant, channel)
+        try:
+            if isinstance(address, MemberAddress):
+                sent = await messenger.send_direct(address, outgoing.reply)
+            else:
+                sent = await messenger.post(address, outgoing.reply)
+        except DeliveryError as error:
+            return await self._failed_send(delivery, address, error)
+        except Exception as error:  # noqa: BLE001 — an adapter bug must not stop the other sends
+            log.exception("delivery %s: unexpected error from the %s messenger",
+                          delivery.id, address.platform)
+            return await self._retry(delivery, f"{type(error).__name__}: {error}")
+        return await self._sent(delivery, sent)
+
+    async def _failed_send(self, delivery: Delivery, address: MemberAddress | ConversationRef,
+                           error: DeliveryError) -> str:
+        if error.permanent:
+            return await self._fail(delivery, error.reason)
+        if error.retry_after is not None:
+            channel = address.channel if isinstance(address, ConversationRef) else None
+            self.limiter.pause(address.platform, address.tenant, error.retry_after, channel)
+            if delivery.attempts >= self.max_rate_limited:
+                return await self._fail(delivery, f"still rate limited after {delivery.attempts} attempts")
+            return await self._reschedule(delivery, timedelta(seconds=error.retry_after),
+                                          f"rate limited: {error.reason}")
+        return await self._retry(delivery, error.reason)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential backoff with jitter: half to all of ``base * 2**(attempts-1)``, capped."""
+        ceiling = min(self.max_backoff, self.base_backoff * (1 << max(0, attempts - 1)))  # 2**(attempts-1)
+        return ceiling * self.rng.uniform(0.5, 1.0)
+
+    async def _retry(self, delivery: Delivery, reason: str) -> str:
+        if delivery.attempts >= self.max_attempts:
+            return await self._fail(delivery, f"gave up after {delivery.attempts} attempts: {reason}")
+        return await self._reschedule(delivery, self.backoff(delivery.attempts), reason)
+
+    async def _reschedule(self, delivery: Delivery, delay: timedelta, reason: str) -> str:
+        return await self._settle(delivery, status="pending", last_error=reason,
+                                  next_attempt_at=self._now() + delay)
+
+    async def _fail(self, delivery: Delivery, reason: str) -> str:
+        log.warning("delivery %s failed for good: %s", delivery.id, reason)
+        return await self._settle(delivery, status="failed", last_error=reason)
+
+    async def _sent(self, delivery: Delivery, sent: SentMessage) -> str:
+        return await self._settle(delivery, status="sent", last_error=None, message_ref=asdict(sent),
+                                  sent_at=self._now())
+
+    async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None,
+                      **values: Any) -> str:
+        """Record the outcome of a claimed row: batched with others while a round is under way."""
+        assert delivery.id is not None
+        outcome = Outcome(delivery.id, status, last_error[:ERROR_LENGTH] if last_error else None, **values)
+        if self._writer is not None:
+            await self._writer.record(outcome)
+        else:
+            writer = OutcomeWriter(self.services.db, self._sqlite_writes)
+            await writer.write_now(outcome)
+        return status
+
+
+@periodic("outbox.dispatch", seconds=5.0)
+async def dispatch_due(services: Services) -> int:
+    """Send what is due with default settings; the ``Worker`` runs its own configured ``Dispatcher``
+    under this job's name instead."""
+    return await Dispatcher(services).run_once()

@@ -1,0 +1,43 @@
+"""The outbox table: one row per message to send, written with the decision to send it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.runtime.columns import json_column, when
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per (round, purpose, target), claimed and sent by ``core.delivery.dispatcher``.
+
+    ``purpose`` (``prompt``, ``reminder``, ``summary``…) names the renderer that builds the message at
+    send time, so a member who opts out or leaves after the round was materialised is not messaged.
+    The unique constraint makes materialising a round idempotent: no member gets the same prompt of
+    the same round twice, while a reminder is a row of its own. ``claimed_at``/``claimed_by`` are set
+    when a dispatcher marks the row ``sending`` *before* calling the platform, so a crash leaves
+    evidence that the lease-based recovery turns back into a retry.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "purpose", "target_kind", "target_id", name="uq_delivery_target"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(default="prompt", max_length=32)
+    target_kind: str = Field(max_length=8)
+    target_id: str = Field(max_length=255)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    status: str = Field(default="pending", max_length=8, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=when(index=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=when())
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=500)
+    message_ref: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    sent_at: datetime | None = Field(default=None, sa_column=when())

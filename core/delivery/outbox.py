@@ -1,0 +1,270 @@
+"""The outbox: what must be sent, written in the same transaction as the decision to send it.
+
+A campaign round *materialises* one ``Delivery`` row per (purpose, target) with ``enqueue``; the
+dispatcher (``core/dispatcher.py``) later claims due rows and sends them. Writing rows instead of
+sending directly is what makes delivery exactly-once across restarts, crashes and several processes:
+
+- ``enqueue`` is idempotent (``INSERT … ON CONFLICT DO NOTHING`` on the unique constraint), so a
+  round materialised twice — by a retry, or by two processes racing — yields one row per target;
+- the message is *rendered at send time* by the renderer registered for the row's ``purpose``, so a
+  member who opted out, was erased or left the group in the meantime is skipped (renderer returns
+  ``None``), and the message is in the member's current language.
+
+Renderers are registered by feature modules, one row at a time or a batch at a time::
+
+    @renderer("prompt")
+    async def render_prompt(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None: ...
+
+    @batch_renderer("prompt")
+    async def render_prompts(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import JSON, Table, bindparam, func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+
+from core.delivery.models import Delivery
+from core.directory.models import Identity, Member
+from core.messages import Reply
+from core.ports import ConversationRef, MemberAddress
+from core.runtime.columns import UTCDateTime
+
+if TYPE_CHECKING:
+    from core.runtime.db import Database, UnitOfWork
+
+TargetKind = Literal["member", "channel"]
+#: rows per INSERT statement: keeps each statement well under SQLite's bound-parameter limit
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who a delivery goes to: a member (``id`` is the member id as text) or a channel (an opaque key
+    the feature's renderer understands, e.g. a ``GroupChannel`` id)."""
+
+    kind: TargetKind
+    id: str
+
+    @classmethod
+    def member(cls, member_id: int) -> Target:
+        return cls("member", str(member_id))
+
+    @classmethod
+    def channel(cls, key: str | int) -> Target:
+        return cls("channel", str(key))
+
+    @property
+    def member_id(self) -> int | None:
+        """The member id of a member target, else ``None``."""
+        return int(self.id) if self.kind == "member" else None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered delivery: where to send (a member's direct conversation or a channel) and what."""
+
+    address: MemberAddress | ConversationRef
+    reply: Reply
+
+
+Renderer = Callable[["UnitOfWork", Delivery], Awaitable[Outgoing | None]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(purpose: str) -> Callable[[Renderer], Renderer]:
+    """Register the function that renders deliveries of ``purpose`` at send time.
+
+    It gets a read-only unit of work and the claimed ``Delivery`` (``round_id``, ``target_kind``,
+    ``target_id``, ``payload``) and returns an ``Outgoing``, or ``None`` to skip the row for good
+    (member opted out, erased, left the audience, round closed…). It must not write: the dispatcher
+    does not commit its unit of work.
+    """
+
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[purpose] = function
+        return function
+
+    return register
+
+
+BatchRenderer = Callable[["UnitOfWork", list[Delivery]], Awaitable[list[Outgoing | None]]]
+BATCH_RENDERERS: dict[str, BatchRenderer] = {}
+
+
+def batch_renderer(purpose: str) -> Callable[[BatchRenderer], BatchRenderer]:
+    """Register a renderer for ``purpose`` that takes every claimed row of that purpose at once and
+    returns one result per row, in order — so a batch of recipients costs a few queries, not a few
+    per recipient (see ``addresses_of``). Same rules as ``renderer``; it takes precedence."""
+
+    def register(function: BatchRenderer) -> BatchRenderer:
+        BATCH_RENDERERS[purpose] = function
+        return function
+
+    return register
+
+
+async def addresses_of(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, MemberAddress]:
+    """Where to reach each member directly, in one query: like ``core.directory.members.address_of`` (the
+    most recently created identity; erased members have none), for a batch of recipients."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    statement = (
+        select(col(Identity.member_id), col(Identity.platform), col(Identity.tenant), col(Identity.user_id))
+        .join(Member, col(Member.id) == col(Identity.member_id))
+        .where(col(Identity.member_id).in_(ids), col(Member.erased_at).is_(None))
+        .order_by(col(Identity.member_id), col(Identity.created_at).desc(), col(Identity.id).desc())
+    )
+    found: dict[int, MemberAddress] = {}
+    for member_id, platform, tenant, user_id in (await uow.session.exec(statement)).all():
+        found.setdefault(member_id, MemberAddress(platform=platform, tenant=tenant, user_id=user_id))
+    return found
+
+
+def target_of(delivery: Delivery) -> Target:
+    """The ``Target`` a delivery row names."""
+    kind: TargetKind = "member" if delivery.target_kind == "member" else "channel"
+    return Target(kind, delivery.target_id)
+
+
+def _rows(round_id: int, purpose: str, targets: Iterable[Target],
+          due_at: datetime | Mapping[Target, datetime], payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[Target] = set()
+    for target in targets:
+        if target in seen:
+            continue
+        seen.add(target)
+        due = due_at[target] if isinstance(due_at, Mapping) else due_at
+        rows.append({"round_id": round_id, "purpose": purpose, "target_kind": target.kind,
+                     "target_id": target.id, "status": "pending", "attempts": 0,
+                     "next_attempt_at": due, "payload": dict(payload), "message_ref": {}})
+    return rows
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    round_id: int,
+    purpose: str,
+    targets: Iterable[Target],
+    due_at: datetime | Mapping[Target, datetime],
+    *,
+    payload: Mapping[str, Any] | None = None,
+) -> int:
+    """Materialise one pending delivery per target, due at ``due_at`` (one time, or one per target —
+    each recipient's local 09:30). Returns how many rows were created: rows that already exist for
+    (round, purpose, target) are left untouched, so calling this again is harmless.
+
+    Runs in the caller's transaction: the rows appear only if the caller commits.
+    """
+    rows = _rows(round_id, purpose, targets, due_at, payload or {})
+    dialect = uow.dialect
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    created = 0
+    for start in range(0, len(rows), BATCH_SIZE):
+        statement = (
+            insert(Delivery)
+            .values(rows[start:start + BATCH_SIZE])
+            .on_conflict_do_nothing(index_elements=["round_id", "purpose", "target_kind", "target_id"])
+            .returning(col(Delivery.id))
+        )
+        result = await uow.session.exec(statement)
+        created += len(result.all())
+    return created
+
+
+_DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel sets it, does not declare it
+_outcome = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), last_error=bindparam("b_error"),
+            next_attempt_at=func.coalesce(bindparam("b_next", type_=UTCDateTime()),
+                                          _DELIVERY.c.next_attempt_at),
+            message_ref=bindparam("b_ref", type_=JSON()), sent_at=bindparam("b_sent", type_=UTCDateTime()),
+            claimed_at=None, claimed_by=None)
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row (``next_attempt_at`` only when it goes back to ``pending``)."""
+
+    delivery_id: int
+    status: str
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    message_ref: Mapping[str, Any] = field(default_factory=dict)
+    sent_at: datetime | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"b_id": self.delivery_id, "b_status": self.status, "b_error": self.last_error,
+                "b_next": self.next_attempt_at, "b_ref": dict(self.message_ref), "b_sent": self.sent_at}
+
+
+class OutcomeWriter:
+    """Records outcomes of sends in as few transactions as the database allows.
+
+    ``record`` returns once the outcome is committed. Outcomes that arrive while a write is under way
+    within ``linger`` seconds are written together (one ``executemany``), so a busy dispatcher commits
+    a few dozen times per second instead of once per message. The caller keeps its
+    send slot until ``record`` returns, so rows sent but not yet recorded stay within the in-flight
+    bound.
+    """
+
+    def __init__(self, db: Database, lock: asyncio.Lock | None = None, linger: float = 0.02) -> None:
+        self.db = db
+        self.lock = lock
+        self.linger = linger
+        self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    async def record(self, outcome: Outcome) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((outcome, future))
+        self._wake.set()
+        await future
+
+    def close(self) -> None:
+        """Write what is queued, then let ``run`` return."""
+        self._closed = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            if not self._closed:
+                await asyncio.sleep(self.linger)  # let the outcomes of concurrent sends gather
+            self._wake.clear()
+            batch, self._queue = self._queue, []
+            if batch:
+                await self._write(batch)
+            if self._closed and not self._queue:
+                return
+
+    async def write_now(self, *outcomes: Outcome) -> None:
+        """Record outcomes at once, in one transaction (outside a dispatch run)."""
+        async with self.lock or nullcontext(), self.db.uow() as uow:
+            await uow.session.exec(_outcome, params=[outcome.params() for outcome in outcomes])
+            await uow.commit()
+
+    async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None]]]) -> None:
+        try:
+            await self.write_now(*(outcome for outcome, _ in batch))
+        except Exception as error:  # noqa: BLE001 — handed to every waiter; rows stay 'sending'
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)

@@ -1,0 +1,220 @@
+"""Members, identities and roles: who is acting, and who a command names.
+
+Resolving the actor of every command (identity → member → roles) is the hot path of the bot: a
+resolution is kept in the process's ``core.runtime.actor_cache`` (see there how it stays fresh), and
+``resolve`` reads it first. A resolution that wrote nothing (the common cache miss) does not commit:
+it only read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import col, func, select
+
+from core.directory.models import Identity, Member, MemberRole
+from core.errors import NotFound
+from core.i18n import normalise_locale
+from core.ports import MemberAddress
+from core.runtime.actor_cache import actor_cache
+from core.text import parse_member_mention
+
+if TYPE_CHECKING:
+    from core.commands import Actor
+    from core.runtime.db import UnitOfWork
+    from core.services import Services
+
+
+class Resolution:
+    """The member behind one command: id, locale and roles at once; the ``Member`` row is built only
+    when a handler asks for it (``help``, ``group list``, ``expert find`` never do)."""
+
+    __slots__ = ("member_id", "locale", "roles", "_values", "_member")
+
+    @property
+    def timezone(self) -> str:
+        """The member's IANA time zone, read without building the ``Member``."""
+        if self._member is not None:
+            return self._member.timezone
+        assert self._values is not None
+        return str(self._values["timezone"])
+
+    def __init__(self, member_id: int, locale: str, roles: frozenset[str], *,
+                 values: dict[str, Any] | None = None, member: Member | None = None) -> None:
+        self.member_id, self.locale, self.roles = member_id, locale, roles
+        self._values, self._member = values, member
+
+    def member(self) -> Member:
+        if self._member is None:
+            assert self._values is not None
+            self._member = Member(**self._values)
+            make_transient_to_detached(self._member)
+        return self._member
+
+
+async def find_by_email(uow: UnitOfWork, email: str) -> Member | None:
+    """The member with this e-mail (case-insensitive), if any."""
+    result = await uow.session.exec(select(Member).where(Member.email == email.strip().lower()))
+    return result.first()
+
+
+async def roles_of(uow: UnitOfWork, member_id: int) -> frozenset[str]:
+    result = await uow.session.exec(select(MemberRole.role).where(MemberRole.member_id == member_id))
+    return frozenset(result.all()) | {"member"}
+
+
+async def _identity_member(uow: UnitOfWork, actor: Actor) -> Member | None:
+    statement = (
+        select(Member)
+        .join(Identity, col(Identity.member_id) == col(Member.id))
+        .where(Identity.platform == actor.platform, Identity.tenant == actor.tenant,
+               Identity.user_id == actor.user_id)
+    )
+    return (await uow.session.exec(statement)).first()
+
+
+def _new_member(actor: Actor, default_locale: str, now: datetime) -> Member:
+    """A member first seen now (``created_at`` from the services' clock: "new members" statistics)."""
+    return Member(
+        created_at=now,
+        email=actor.email.strip().lower() if actor.email else None,
+        display_name=actor.display_name or actor.email or actor.user_id,
+        timezone=actor.timezone or "UTC",
+        locale=normalise_locale(actor.locale, default_locale),
+    )
+
+
+def _refresh(member: Member, actor: Actor) -> None:
+    """Keep what the platform knows fresh, without overriding a language the member chose."""
+    if actor.locale and not member.locale_chosen:
+        member.locale = normalise_locale(actor.locale, member.locale)
+    if actor.timezone and member.timezone == "UTC":
+        member.timezone = actor.timezone
+    if actor.display_name and not member.display_name:
+        member.display_name = actor.display_name
+
+
+async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
+    cache = actor_cache(services.db)
+    generation = cache.generation
+    async with services.db.uow() as uow:
+        member = await _identity_member(uow, actor)
+        if member is None:
+            member = await find_by_email(uow, actor.email) if actor.email else None
+            if member is None:
+                member = _new_member(actor, services.settings.default_locale, services.clock.now())
+                uow.session.add(member)
+                await uow.session.flush()
+            assert member.id is not None
+            uow.session.add(Identity(platform=actor.platform, tenant=actor.tenant, user_id=actor.user_id,
+                                     member_id=member.id, created_at=services.clock.now()))
+        _refresh(member, actor)
+        assert member.id is not None
+        roles = await roles_of(uow, member.id)
+        if uow.wrote:  # a new identity or member, or a refreshed locale: else nothing to commit
+            await uow.commit()
+        else:
+            cache.put(actor, member, roles, generation)
+        return member, roles
+
+
+async def resolve_actor(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
+    """The member behind ``actor``: by identity, else by e-mail (joining platforms), else new.
+
+    From the process's ``ActorCache`` when it was resolved a moment ago from the same profile (no
+    database round trip at all). Two first commands of a new person can race; the unique constraints
+    make one of them fail, and the retry then finds the row the other created.
+    """
+    found = await resolve(services, actor)
+    return found.member(), found.roles
+
+
+async def _resolve_again(services: Services, actor: Actor) -> None:
+    """Refresh-ahead of a cached actor (a race with a first command is settled by that command)."""
+    try:
+        await _resolve_once(services, actor)
+    except IntegrityError:
+        pass
+
+
+def resolved(services: Services, actor: Actor, *, peek: bool = False) -> Resolution | None:
+    """The member behind ``actor`` if the cache knows them (no database, nothing awaited);
+    ``peek``: a miss is not counted."""
+    cached = actor_cache(services.db).get(actor, partial(_resolve_again, services, actor), peek=peek)
+    if cached is None:
+        return None
+    values = cached.values
+    return Resolution(values["id"], values["locale"], cached.roles, values=values)
+
+
+async def resolve(services: Services, actor: Actor) -> Resolution:
+    """Like ``resolve_actor``, without building a ``Member`` from the cache unless it is used."""
+    found = resolved(services, actor)
+    if found is not None:
+        return found
+    try:
+        member, roles = await _resolve_once(services, actor)
+    except IntegrityError:
+        member, roles = await _resolve_once(services, actor)
+    assert member.id is not None
+    return Resolution(member.id, member.locale, roles, member=member)
+
+
+async def find_member(uow: UnitOfWork, token: str, platform: str, tenant: str) -> Member:
+    """The member a command names: a mention, an e-mail, or an unambiguous display name."""
+    mention = parse_member_mention(token)
+    member: Member | None = None
+    if mention.user_id:
+        member = await _identity_member(uow, _mentioned(platform, tenant, mention.user_id))
+    if member is None and mention.email:
+        member = await find_by_email(uow, mention.email)
+    if member is None and mention.name:
+        candidates = (await uow.session.exec(
+            select(Member).where(func.lower(Member.display_name) == mention.name.lower()).limit(2)
+        )).all()
+        member = candidates[0] if len(candidates) == 1 else None
+    if member is None or member.erased_at is not None:
+        raise NotFound("errors.member_not_found", who=token)
+    return member
+
+
+def _mentioned(platform: str, tenant: str, user_id: str) -> Actor:
+    from core.commands import Actor
+
+    return Actor(platform=platform, tenant=tenant, user_id=user_id)
+
+
+def activity_event(services: Services, member_id: int, actor: Actor, kind: str,
+                   name: str) -> dict[str, Any]:
+    """One activity event per command or click, for adoption statistics (an ``ActivityEvent`` row's
+    values).
+
+    ``name`` is the command name or action prefix, never the text typed: statistics keep no content.
+    The router adds it to the command's transaction when the command writes, else to the process's
+    ``core.runtime.activity_log.ActivityLog`` (written in batches).
+    """
+    return {"member_id": member_id, "kind": kind, "platform": actor.platform,
+            "at": services.clock.now(), "detail": {"name": name}}
+
+
+async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:
+    """Where to reach a member directly: their most recently created identity.
+
+    A person on both Slack and Teams is messaged on the platform they joined from last; ``None``
+    when the member has no identity (imported but never seen) or was erased.
+    """
+    statement = (
+        select(Identity)
+        .join(Member, col(Member.id) == col(Identity.member_id))
+        .where(Identity.member_id == member_id, col(Member.erased_at).is_(None))
+        .order_by(col(Identity.created_at).desc(), col(Identity.id).desc())
+        .limit(1)
+    )
+    identity = (await uow.session.exec(statement)).first()
+    if identity is None:
+        return None
+    return MemberAddress(platform=identity.platform, tenant=identity.tenant, user_id=identity.user_id)

@@ -1,0 +1,100 @@
+"""Members, their platform identities and roles, and the skills they declare."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.runtime.columns import json_column, utcnow, when
+
+ROLES: tuple[str, ...] = ("member", "animator", "referent", "moderator", "admin")
+
+
+class Member(SQLModel, table=True):
+    """One person, whatever the platform; ``email`` joins their Slack and Teams identities."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str | None = Field(default=None, unique=True, index=True, max_length=320)
+    display_name: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200)
+    department: str = Field(default="", max_length=200)
+    location: str = Field(default="", max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    locale: str = Field(default="en", max_length=8)
+    locale_chosen: bool = False
+    charter_accepted_at: datetime | None = Field(default=None, sa_column=when())
+    campaign_opt_out: bool = False
+    erased_at: datetime | None = Field(default=None, sa_column=when())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class MemberRole(SQLModel, table=True):
+    """A role held by a member; ``member`` is implicit and never stored."""
+
+    __tablename__ = "member_role"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    role: str = Field(primary_key=True, max_length=16)
+    granted_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class Identity(SQLModel, table=True):
+    """A member's account on one platform and workspace/tenant.
+
+    For Teams, ``conversation`` keeps the serialized conversation reference (with ``service_url`` and the
+    tenant id) needed to message the person proactively after a restart.
+    """
+
+    __table_args__ = (UniqueConstraint("platform", "tenant", "user_id", name="uq_identity_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    tenant: str = Field(default="", max_length=128)
+    user_id: str = Field(max_length=255)
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    conversation: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class Skill(SQLModel, table=True):
+    """A canonical skill; aliases and translations point to it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class SkillAlias(SQLModel, table=True):
+    """Another name of a skill (``k8s`` for kubernetes), stored normalised."""
+
+    __tablename__ = "skill_alias"
+
+    alias: str = Field(primary_key=True, max_length=100)
+    skill_id: int = Field(foreign_key="skill.id", index=True, ondelete="CASCADE")
+
+
+class ExpertSkill(SQLModel, table=True):
+    """A member's declared skill, level 1–3; ``referent`` marks the skill's referent."""
+
+    __tablename__ = "expert_skill"
+    # Search reads holders of a skill best level first without touching the table (covering index).
+    __table_args__ = (Index("ix_expert_skill_skill_level", "skill_id", "level", "member_id"),)
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    skill_id: int = Field(foreign_key="skill.id", primary_key=True, index=True, ondelete="CASCADE")
+    level: int = Field(default=2, ge=1, le=3)
+    referent: bool = False
+    added_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class ExpertStatus(SQLModel, table=True):
+    """An expert's availability: away (until a date, or until they come back)."""
+
+    __tablename__ = "expert_status"
+
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    away: bool = False
+    away_until: datetime | None = Field(default=None, sa_column=when())

@@ -1,0 +1,223 @@
+"""Skills: one canonical row per skill, and the skills members declare.
+
+The directory import and ``expert add`` both come through ``add_expert_skills``, so a skill typed as
+``Kubernetes`` in a CSV and ``kubernetes`` in a chat is one row. Names are stored normalised (trimmed,
+inner white space collapsed, lower-cased) and canonical: a name listed in ``prompts/skills.toml`` as an
+alias or translation (``k8s``, ``apprentissage automatique``) becomes its canonical skill
+(``kubernetes``, ``machine learning``), and a name that is a database alias (``SkillAlias``) resolves to
+the skill it stands for, instead of creating a second one. Unknown skills are created, never refused.
+Lookups are done per set of names, so importing thousands of people costs a few queries per batch,
+not per person.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+from sqlmodel import col, select
+
+from core.directory.models import ExpertSkill, Skill, SkillAlias
+from core.errors import InvalidInput, NotFound
+from core.runtime.columns import utcnow
+from core.runtime.db import UnitOfWork
+from core.text import fold
+
+MAX_SKILL_NAME = 100
+DEFAULT_LEVEL = 2
+
+
+def normalise_skill(name: str) -> str:
+    """``"  Machine   Learning "`` → ``"machine learning"``: the form skills and aliases are stored in."""
+    return " ".join(name.split()).lower()
+
+
+@cache
+def vocabulary() -> dict[str, tuple[str, ...]]:
+    """``prompts/skills.toml``: canonical skill → its aliases and translations, read once."""
+    source = resources.files("prompts").joinpath("skills.toml")
+    table = tomllib.loads(source.read_text(encoding="utf-8"))["skills"]
+    return {normalise_skill(name): tuple(normalise_skill(a) for a in aliases)
+            for name, aliases in table.items()}
+
+
+@cache
+def alias_map() -> dict[str, str]:
+    """Folded name or alias → canonical name (``apprentissage automatique`` → ``machine learning``)."""
+    found: dict[str, str] = {}
+    for name, aliases in vocabulary().items():
+        for word in (name, *aliases):
+            found.setdefault(fold(word), name)
+    return found
+
+
+def canonical(name: str) -> str:
+    """The canonical name a typed skill stands for: its vocabulary entry, else itself normalised."""
+    normal = normalise_skill(name)
+    return alias_map().get(fold(normal), normal)
+
+
+def _normalised(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(n for n in (canonical(name) for name in names) if n))
+
+
+async def resolve_skills(uow: UnitOfWork, names: Iterable[str]) -> dict[str, Skill]:
+    """Normalised name → its skill (aliases followed), creating the unknown ones."""
+    wanted = _normalised(names)
+    if not wanted:
+        return {}
+    aliases = dict((await uow.session.exec(
+        select(SkillAlias.alias, SkillAlias.skill_id).where(col(SkillAlias.alias).in_(wanted))
+    )).all())
+    targets = set(wanted) - set(aliases)
+    skills = (await uow.session.exec(select(Skill).where(
+        col(Skill.name).in_(targets) | col(Skill.id).in_(set(aliases.values()))))).all()
+    by_name = {skill.name: skill for skill in skills}
+    by_id = {skill.id: skill for skill in skills}
+    new = [Skill(name=name, created_at=utcnow()) for name in sorted(targets - set(by_name))]
+    if new:
+        uow.session.add_all(new)
+        await uow.session.flush()
+        by_name.update((skill.name, skill) for skill in new)
+    return {name: by_id[aliases[name]] if name in aliases else by_name[name] for name in wanted}
+
+
+async def find_or_create_skills(uow: UnitOfWork, names: Iterable[str]) -> list[Skill]:
+    """The skills ``names`` stand for, in order, without duplicates."""
+    found: dict[int | None, Skill] = {}
+    for skill in (await resolve_skills(uow, names)).values():
+        found.setdefault(skill.id, skill)
+    return list(found.values())
+
+
+async def add_expert_skills_many(
+    uow: UnitOfWork, wanted: Mapping[int, Iterable[str]], level: int = DEFAULT_LEVEL,
+    now: datetime | None = None,
+) -> dict[int, int]:
+    """``add_expert_skills`` for many members at once; returns member id → skills new to them."""
+    names = {member_id: _normalised(skills) for member_id, skills in wanted.items()}
+    skills = await resolve_skills(uow, (name for listed in names.values() for name in listed))
+    added = {member_id: 0 for member_id in names}
+    if not skills:
+        return added
+    # By member only (the primary key's prefix): filtering on skill_id too lets PostgreSQL pick the
+    # skill index, which scans every holder of a common skill.
+    held = set((await uow.session.exec(select(ExpertSkill.member_id, ExpertSkill.skill_id).where(
+        col(ExpertSkill.member_id).in_(list(names))))).all())
+    for member_id, listed in names.items():
+        for name in listed:
+            skill_id = skills[name].id
+            assert skill_id is not None
+            if (member_id, skill_id) not in held:
+                held.add((member_id, skill_id))
+                uow.session.add(ExpertSkill(member_id=member_id, skill_id=skill_id, level=level,
+                                            added_at=now or utcnow()))
+                added[member_id] += 1
+    return added
+
+
+async def add_expert_skills(
+    uow: UnitOfWork, member_id: int, names: Iterable[str], level: int = DEFAULT_LEVEL,
+    now: datetime | None = None,
+) -> int:
+    """Declare that the member knows ``names``; returns how many skills were new for them.
+
+    Idempotent: a skill the member already has keeps its level (a level chosen by the member is not
+    overwritten by a bulk import).
+    """
+    return (await add_expert_skills_many(uow, {member_id: names}, level, now))[member_id]
+
+
+@dataclass(frozen=True)
+class WantedSkill:
+    """One skill of ``expert add``: its name as typed and the level asked for, if any."""
+
+    name: str
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class HeldSkill:
+    """One of a member's skills, as ``expert me`` shows it."""
+
+    name: str
+    level: int
+    referent: bool
+
+
+_LEVEL = re.compile(r"^(?P<name>.*?)\s*(?::\s*(?P<colon>\d+)|\(\s*(?P<paren>\d+)\s*\))\s*$")
+
+
+def parse_wanted(text: str) -> list[WantedSkill]:
+    """``python:3, k8s (2); figma`` → three skills; levels are 1 (basics) to 3 (expert).
+
+    Commas and semicolons separate skills; a level is written ``skill:N`` or ``skill (N)``.
+    """
+    wanted: list[WantedSkill] = []
+    for part in re.split(r"[,;\n]", text):
+        part = part.strip().strip('"“”«»').strip()
+        if not part:
+            continue
+        level: int | None = None
+        if m := _LEVEL.match(part):
+            part, level = m["name"].strip(), int(m["colon"] or m["paren"])
+            if not 1 <= level <= 3:
+                raise InvalidInput("expert.bad_level", skill=part, level=level)
+        if not part:
+            continue
+        if len(part) > MAX_SKILL_NAME:
+            raise InvalidInput("expert.skill_too_long", limit=MAX_SKILL_NAME)
+        wanted.append(WantedSkill(part, level))
+    return wanted
+
+
+async def declare_skills(
+    uow: UnitOfWork, member_id: int, wanted: list[WantedSkill], referent: bool, now: datetime,
+) -> list[HeldSkill]:
+    """Add or re-level the member's skills (a referent becomes referent for each); returns them."""
+    skills = await resolve_skills(uow, (w.name for w in wanted))
+    held = {row.skill_id: row for row in (await uow.session.exec(
+        select(ExpertSkill).where(ExpertSkill.member_id == member_id))).all()}
+    result: dict[str, HeldSkill] = {}
+    for item in wanted:
+        skill = skills[canonical(item.name)]
+        assert skill.id is not None
+        row = held.get(skill.id)
+        if row is None:
+            row = held[skill.id] = ExpertSkill(member_id=member_id, skill_id=skill.id,
+                                               level=item.level or DEFAULT_LEVEL, added_at=now)
+            uow.session.add(row)
+        elif item.level:
+            row.level = item.level
+        row.referent = row.referent or referent
+        result[skill.name] = HeldSkill(skill.name, row.level, row.referent)
+    return list(result.values())
+
+
+async def held_skills(uow: UnitOfWork, member_id: int) -> list[HeldSkill]:
+    """The member's skills, best level first."""
+    rows = (await uow.session.exec(
+        select(Skill.name, ExpertSkill.level, ExpertSkill.referent)
+        .join(ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id))
+        .where(ExpertSkill.member_id == member_id)
+        .order_by(col(ExpertSkill.level).desc(), col(Skill.name)))).all()
+    return [HeldSkill(name, level, referent) for name, level, referent in rows]
+
+
+async def remove_skill(uow: UnitOfWork, member_id: int, name: str) -> str:
+    """Remove one of the member's skills (by any of its names); returns its canonical name."""
+    wanted = canonical(name)
+    held = await held_skills(uow, member_id)
+    match = next((h for h in held if h.name == wanted or fold(h.name) == fold(wanted)), None)
+    if match is None:
+        mine = ", ".join(h.name for h in held)
+        raise NotFound("expert.not_held" if mine else "expert.no_skills_to_remove", skill=name, mine=mine)
+    skill = (await uow.session.exec(select(Skill).where(Skill.name == match.name))).one()
+    row = await uow.session.get(ExpertSkill, (member_id, skill.id))
+    await uow.session.delete(row)
+    return match.name

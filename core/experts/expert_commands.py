@@ -1,0 +1,177 @@
+"""Expert directory commands: add, remove, me, find, away, back.
+
+Skills go through ``core.directory.skills`` (canonical names from ``prompts/skills.toml``; unknown skills are
+created); search through ``core.directory.search``. ``expert away until <date>`` takes an ISO date
+(2026-12-24), a day/month (24/12, 24/12/2026, 24.12), a weekday (friday, vendredi) or tomorrow/demain,
+read in the member's time zone; the member is away through that whole day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import col, func, select
+
+from core.campaigns.schedules import zone
+from core.commands.context import Context
+from core.commands.grammar import Args, command
+from core.directory import skills
+from core.directory.models import ExpertStatus
+from core.directory.search import Expert, SearchResult, find_experts
+from core.errors import InvalidInput, UsageError
+from core.experts.models import Answer, Question
+from core.messages import Reply, Section
+from core.text import fold
+
+LEVEL_KEYS = {1: "expert.level_1", 2: "expert.level_2", 3: "expert.level_3"}
+WEEKDAYS = {name: i for i, names in enumerate((
+    ("monday", "mon", "lundi"), ("tuesday", "tue", "mardi"), ("wednesday", "wed", "mercredi"),
+    ("thursday", "thu", "jeudi"), ("friday", "fri", "vendredi"), ("saturday", "sat", "samedi"),
+    ("sunday", "sun", "dimanche"))) for name in names}
+_UNTIL = re.compile(r"^(until|till|to|jusqu'?au|jusqu'?à|jusqu'?a|au|le)\s+", re.IGNORECASE)
+_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$")
+MAX_AWAY_DAYS = 366
+
+
+def _level(ctx: Context, level: int) -> str:
+    return ctx.t(LEVEL_KEYS[level])
+
+
+@command("expert", "add", min_args=1)
+async def add(ctx: Context, args: Args) -> Reply:
+    """``expert add python:3, k8s (2), gestion de projet``; a referent becomes referent for them."""
+    wanted = skills.parse_wanted(args.text)
+    if not wanted:
+        raise UsageError("expert.no_skill_given", usage="usage.expert.add")
+    referent = ctx.has_role("referent")
+    held = await skills.declare_skills(ctx.uow, ctx.member_id, wanted, referent, ctx.services.clock.now())
+    lines = ", ".join(ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level)) for h in held)
+    text = ctx.t("expert.added", skills=lines) + "\n" + ctx.t("expert.level_hint")
+    if referent:
+        text += "\n" + ctx.t("expert.referent_for", skills=", ".join(h.name for h in held))
+    return Reply(text=text)
+
+
+@command("expert", "remove", min_args=1)
+async def remove(ctx: Context, args: Args) -> Reply:
+    """``expert remove <skill>`` (any of its names)."""
+    name = await skills.remove_skill(ctx.uow, ctx.member_id, args.text.strip().strip('"“”«»'))
+    return Reply(text=ctx.t("expert.removed", skill=name))
+
+
+async def _away_line(ctx: Context) -> str:
+    status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
+    now = ctx.services.clock.now()
+    if status is None or not status.away or (status.away_until and status.away_until <= now):
+        return ctx.t("expert.me_available")
+    if status.away_until is None:
+        return ctx.t("expert.me_away")
+    return ctx.t("expert.me_away_until", date=_last_day(ctx, status.away_until).isoformat())
+
+
+@command("expert", "me", cached="member")
+async def me(ctx: Context, args: Args) -> Reply:
+    """My skills with levels, availability, answers given and questions waiting for me."""
+    held = await skills.held_skills(ctx.uow, ctx.member_id)
+    session = ctx.uow.session
+    answered = (await session.exec(select(func.count()).select_from(Answer)
+                                   .where(Answer.author_id == ctx.member_id))).one()
+    waiting = (await session.exec(select(func.count()).select_from(Question).where(
+        Question.assignee_id == ctx.member_id, col(Question.status).in_(("routed", "escalated"))))).one()
+    if held:
+        marks = [ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level))
+                 + (" " + ctx.t("expert.referent_mark") if h.referent else "") for h in held]
+        skills_text = ctx.t("expert.me_skills", skills="\n".join(f"• {m}" for m in marks))
+    else:
+        skills_text = ctx.t("expert.me_no_skills")
+    text = "\n".join([skills_text, await _away_line(ctx),
+                      ctx.t("expert.me_counts", answered=answered, waiting=waiting)])
+    return Reply(text=text, title=ctx.t("expert.me_title"))
+
+
+def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Section:
+    who = " — ".join(p for p in (expert.name, ", ".join(x for x in (expert.title, expert.department) if x))
+                     if p)
+    text = f"*{who}*\n" + ctx.t("expert.find_skills", skills=", ".join(result.skills_of(expert)),
+                                level=_level(ctx, expert.level))
+    if expert.away:
+        text += "\n" + (ctx.t("expert.find_away_until", date=_last_day(ctx, expert.away_until).isoformat())
+                        if expert.away_until else ctx.t("expert.find_away"))
+    return Section(text=text)
+
+
+@command("expert", "find", min_args=1, cached="shared")
+async def find(ctx: Context, args: Args) -> Reply:
+    """``expert find <topic>``: the people who know it, best first; close skills when nothing matches."""
+    topic = args.text.strip()
+    result = await find_experts(ctx.services.db, ctx.uow, topic, ctx.services.clock.now())
+    if not result.experts:
+        if result.suggestions:
+            return Reply(text=ctx.t("expert.find_none_suggest", topic=topic,
+                                    suggestions=", ".join(result.suggestions)))
+        return Reply(text=ctx.t("expert.find_none", topic=topic))
+    sections = tuple(_expert_section(ctx, e, result) for e in result.experts)
+    title = ctx.t("expert.find_title", skills=", ".join(result.skills))
+    return Reply(text="\n\n".join(s.text for s in sections), title=title, sections=sections,
+                 context=ctx.t("expert.find_hint"))
+
+
+def _last_day(ctx: Context, until: datetime) -> date:
+    """Away "until" is stored as the moment the member is back; they are away through the day before."""
+    return (until.astimezone(zone(ctx.member.timezone)) - timedelta(seconds=1)).date()
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """Read an ISO date, day/month[/year], a weekday (EN/FR) or tomorrow/demain; None if unreadable."""
+    word = fold(_UNTIL.sub("", text.strip()).strip().rstrip("."))
+    if word in ("tomorrow", "demain"):
+        return today + timedelta(days=1)
+    if word in WEEKDAYS:
+        return today + timedelta(days=(WEEKDAYS[word] - today.weekday() - 1) % 7 + 1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        pass
+    if m := _NUMERIC.match(word):
+        day, month, year = int(m[1]), int(m[2]), m[3]
+        full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else today.year
+        try:
+            found = date(full_year, month, day)
+        except ValueError:
+            return None
+        return found.replace(year=full_year + 1) if not year and found < today else found
+    return None
+
+
+@command("expert", "away")
+async def away(ctx: Context, args: Args) -> Reply:
+    """``expert away [until <date>]``: no questions are routed to me meanwhile."""
+    tz = zone(ctx.member.timezone)
+    now = ctx.services.clock.now()
+    until: datetime | None = None
+    if args:
+        today = now.astimezone(tz).date()
+        day = parse_day(args.text, today)
+        if day is None:
+            raise InvalidInput("expert.bad_date", date=args.text.strip())
+        if day < today or day > today + timedelta(days=MAX_AWAY_DAYS):
+            raise InvalidInput("expert.date_out_of_range", date=day.isoformat(), days=MAX_AWAY_DAYS)
+        until = datetime.combine(day + timedelta(days=1), time(0), tz)
+    status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
+    if status is None:
+        status = ExpertStatus(member_id=ctx.member_id)
+        ctx.uow.session.add(status)
+    status.away, status.away_until = True, until
+    if until is None:
+        return Reply(text=ctx.t("expert.away_set"))
+    return Reply(text=ctx.t("expert.away_until_set", date=_last_day(ctx, until).isoformat()))
+
+
+@command("expert", "back")
+async def back(ctx: Context, args: Args) -> Reply:
+    """``expert back``: questions are routed to me again."""
+    status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
+    if status is not None:
+        status.away, status.away_until = False, None
+    return Reply(text=ctx.t("expert.back"))

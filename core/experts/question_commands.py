@@ -1,0 +1,145 @@
+"""Question commands and clicks: ask, question list/close, Ask anyway, Answer (a form), Pass, Helpful.
+
+The decisions live in ``core.experts.questions`` and ``core.experts.routing``; this module reads the
+arguments and words the replies. Messages to experts, referents and askers go out after commit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.campaigns.schedules import wall_of
+from core.commands.context import Context
+from core.commands.grammar import Args, action, command
+from core.directory.models import Member
+from core.errors import Forbidden
+from core.experts import questions
+from core.experts.models import Question
+from core.experts.routing import duration
+from core.messages import Button, Form, FormInput, Reply, Section
+from core.text import shorten
+
+if TYPE_CHECKING:
+    from core.commands import Action
+
+STATUS_KEYS = {s: f"question.status_{s}" for s in
+               ("open", "routed", "escalated", "answered", "closed", "expired")}
+
+
+async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
+    assignee = await ctx.uow.session.get(Member, question.assignee_id) if question.assignee_id else None
+    name = assignee.display_name if assignee else ""
+    skills = ", ".join(question.skills) or ctx.t("question.no_skill")
+    if result == "routed":
+        delay = duration(ctx.t, ctx.services.settings.answer_timeout_minutes)
+        if ctx.services.settings.working_hours is None or question.deadline_at is None:
+            return Reply(text=ctx.t("question.routed", id=question.id, expert=name, skills=skills,
+                                    delay=delay))
+        when = f"{wall_of(question.deadline_at, ctx.member.timezone):%Y-%m-%d %H:%M}"
+        return Reply(text=ctx.t("question.worktime.routed", id=question.id, expert=name, skills=skills,
+                                delay=delay, when=when, zone=ctx.member.timezone))
+    if result == "escalated":
+        return Reply(text=ctx.t("question.escalated_now", id=question.id, referent=name, skills=skills))
+    return Reply(text=ctx.t("question.nobody", id=question.id, skills=skills))
+
+
+def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -> Reply:
+    sections = tuple(Section(text=ctx.t("question.similar_item", id=s.question.id,
+                                        question=shorten(s.question.text, 200),
+                                        answer=shorten(s.answer, 600))) for s in similar)
+    button = Button(ctx.t("question.button_ask_anyway"), "question.ask", str(question.id), style="primary")
+    intro = ctx.t("question.similar_intro", id=question.id)
+    return Reply(text="\n\n".join([intro] + [s.text for s in sections]),
+                 title=ctx.t("question.similar_title"), sections=sections, buttons=(button,))
+
+
+@command("ask", min_args=1)
+async def ask(ctx: Context, args: Args) -> Reply:
+    """``ask <question>``: offer similar answered questions, else route to an expert."""
+    text = questions.check_text(args.text)
+    similar = await questions.similar_answered(ctx, text)
+    question = await questions.create(ctx, text)
+    if similar:
+        return _offer(ctx, question, similar)
+    return await _routed_reply(ctx, question, await questions.route(ctx, question))
+
+
+@action("question.ask")
+async def ask_anyway(ctx: Context, act: Action) -> Reply:
+    """The asker saw the similar answers and still wants an expert."""
+    question = await questions.locked(ctx, act.value)
+    if question.asker_id != ctx.member_id:
+        raise Forbidden("question.not_asker", id=question.id)
+    if question.status != "open":
+        return Reply(text=ctx.t("question.already_routed", id=question.id))
+    return await _routed_reply(ctx, question, await questions.route(ctx, question))
+
+
+@action("question.answer")
+async def answer_form(ctx: Context, act: Action) -> Reply:
+    """The Answer button: a form with one text input, if the question is still this member's."""
+    question = await questions.locked(ctx, act.value)
+    await questions.own_turn(ctx, question)
+    form = Form(title=ctx.t("question.form_title", id=question.id), action_id="question.submit",
+                submit_label=ctx.t("question.form_submit"), value=str(question.id),
+                inputs=(FormInput("answer", ctx.t("question.form_label"), kind="multiline",
+                                  max_length=questions.MAX_ANSWER),))
+    return Reply(text=ctx.t("question.form_intro", id=question.id, text=shorten(question.text, 500)),
+                 form=form)
+
+
+@action("question.submit")
+async def submit(ctx: Context, act: Action) -> Reply:
+    """The answer form's submission: ``values["answer"]``."""
+    question = await questions.locked(ctx, act.value)
+    await questions.answer(ctx, question, act.values.get("answer", ""))
+    asker = await ctx.uow.session.get(Member, question.asker_id) if question.asker_id else None
+    name = asker.display_name if asker else "?"
+    return Reply(text=ctx.t("question.answer_sent", id=question.id, asker=name))
+
+
+@action("question.pass")
+async def pass_(ctx: Context, act: Action) -> Reply:
+    """The Pass button: the question moves on to the next expert, else a referent, else it expires."""
+    question = await questions.locked(ctx, act.value)
+    outcome, result = await questions.pass_(ctx, question)
+    if result == "nobody":
+        return Reply(text=ctx.t("question.referent.passed_last", id=question.id))
+    return Reply(text=ctx.t("question.passed" if outcome == "passed" else "question.too_late_moved",
+                            id=question.id))
+
+
+@action("question.helpful")
+async def helpful(ctx: Context, act: Action) -> Reply:
+    """Helpful / Not helpful, from the asker; value ``<id>:yes|no``."""
+    question_id, _, verdict = act.value.partition(":")
+    question = await questions.locked(ctx, question_id)
+    await questions.mark_helpful(ctx, question, verdict == "yes")
+    return Reply(text=ctx.t("question.thanks_helpful" if verdict == "yes" else "question.thanks_not_helpful"))
+
+
+def _line(ctx: Context, question: Question) -> str:
+    return ctx.t("question.list_line", id=question.id, status=ctx.t(STATUS_KEYS[question.status]),
+                 text=shorten(question.text, 120))
+
+
+@command("question", "list")
+async def list_(ctx: Context, args: Args) -> Reply:
+    """My open questions, those waiting for my answer, and (referents) the escalated ones."""
+    mine, assigned, escalated = await questions.listing(ctx)
+    parts = []
+    for key, items in (("question.list_mine", mine), ("question.list_assigned", assigned),
+                       ("question.list_escalated", escalated)):
+        if items:
+            parts.append(ctx.t(key) + "\n" + "\n".join(_line(ctx, q) for q in items))
+    if not parts:
+        return Reply(text=ctx.t("question.list_empty"))
+    return Reply(text="\n\n".join(parts), title=ctx.t("question.list_title"))
+
+
+@command("question", "close", min_args=1)
+async def close(ctx: Context, args: Args) -> Reply:
+    """``question close <id>``: by the asker (or an admin)."""
+    question = await questions.locked(ctx, args.tokens[0])
+    await questions.close(ctx, question)
+    return Reply(text=ctx.t("question.closed", id=question.id))

@@ -1,0 +1,253 @@
+"""Questions to the expert directory: asking, answering, passing, marking helpful, closing, listing.
+
+Life of a question (``Question.status``): ``open`` (saved, waiting for the asker to confirm after
+similar answered questions were offered) → ``routed`` (an expert holds it until ``deadline_at``) →
+``escalated`` (a referent holds it until ``deadline_at``) → ``answered`` → ``closed``; ``closed`` also
+when the asker closes it before an answer (the holder's card then says so and its buttons stop
+working); ``expired`` when nobody at all could take it. Reuse rule: an answered question becomes
+``reusable`` once its asker marks the answer helpful (and stops being reusable if they change their
+mind); reusable questions are what ``ask`` offers to the next person asking something similar.
+
+Every change locks the question row (``FOR UPDATE`` on PostgreSQL) so an answer, a pass and the
+deadline job cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlmodel import col, or_, select
+
+from core.commands.context import Context
+from core.directory.models import ExpertSkill, Skill
+from core.directory.search import load_vocabulary, match_skills, words_of
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.experts.models import Answer, Question
+from core.experts.routing import (
+    NoticeList,
+    current_route,
+    deliver,
+    move_on,
+    notice,
+    route_next,
+    routes_of,
+)
+from core.messages import Button, Reply
+from core.text import clean, shorten
+
+MIN_QUESTION = 10
+MAX_QUESTION = 3500
+MAX_ANSWER = 3000
+REUSE_CUTOFF = 80
+REUSE_SCAN = 5000
+ACTIVE: tuple[str, ...] = ("open", "routed", "escalated")
+ESCALATED_SCAN = 500
+ESCALATED_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A reusable question close to the one being asked, with its answer."""
+
+    question: Question
+    answer: str
+    score: float
+
+
+def check_text(text: str) -> str:
+    """The question cleaned, or InvalidInput when it is too short or too long to route."""
+    text = clean(text)
+    letters = sum(ch.isalnum() for ch in text)
+    if len(text) < MIN_QUESTION or letters < 3:
+        raise InvalidInput("question.too_short", minimum=MIN_QUESTION)
+    if len(text) > MAX_QUESTION:
+        raise InvalidInput("question.too_long", length=len(text), limit=MAX_QUESTION)
+    return text
+
+
+def _content(text: str) -> str:
+    return " ".join(w for w in words_of(text, question=True) if w)
+
+
+async def similar_answered(ctx: Context, text: str, limit: int = 3) -> list[Similar]:
+    """Reusable questions whose wording is close to ``text`` (rapidfuzz over their content words)."""
+    query = _content(text)
+    if len(query.split()) < 2:
+        return []
+    rows = (await ctx.uow.session.exec(select(Question).where(col(Question.reusable))
+                                       .order_by(col(Question.id).desc()).limit(REUSE_SCAN))).all()
+    found = process.extract(query, [_content(q.text) for q in rows], scorer=fuzz.token_set_ratio,
+                            processor=None, score_cutoff=REUSE_CUTOFF, limit=limit)
+    similar = []
+    for _, score, index in found:
+        answer = (await ctx.uow.session.exec(select(Answer.text).where(Answer.question_id == rows[index].id)
+                                             .order_by(col(Answer.id).desc()))).first()
+        if answer:
+            similar.append(Similar(rows[index], answer, score))
+    return similar
+
+
+async def create(ctx: Context, text: str) -> Question:
+    """Save the question (status ``open``) with the skills its text mentions."""
+    vocab = await load_vocabulary(ctx.services.db, ctx.uow)
+    scores = match_skills(vocab, text, question=True)
+    names = [vocab.names[i] for i in sorted(scores, key=lambda i: (-scores[i], vocab.names[i]))]
+    question = Question(asker_id=ctx.member_id, text=text, skills=names, status="open",
+                        created_at=ctx.services.clock.now())
+    ctx.uow.session.add(question)
+    await ctx.uow.session.flush()
+    return question
+
+
+async def route(ctx: Context, question: Question) -> str:
+    """Route a saved question; messages go out after commit. Returns routed/escalated/nobody."""
+    notices: NoticeList = []
+    result = await route_next(ctx.uow, ctx.services, question, notices)
+    ctx.after_commit(lambda: deliver(ctx.services, notices))
+    return result
+
+
+async def locked(ctx: Context, value: str) -> Question:
+    """The question a button names, locked for this transaction."""
+    try:
+        question_id = int(value.strip().lstrip("#"))
+    except ValueError:
+        raise InvalidInput("question.bad_id", id=value) from None
+    question = (await ctx.uow.session.exec(select(Question).where(Question.id == question_id)
+                                           .with_for_update())).first()
+    if question is None:
+        raise NotFound("question.not_found", id=question_id)
+    return question
+
+
+async def own_turn(ctx: Context, question: Question) -> None:
+    """Refuse to answer or pass a question that is not (or no longer) the member's to handle."""
+    if question.assignee_id == ctx.member_id and question.status in ("routed", "escalated"):
+        return
+    assert question.id is not None
+    mine = [r for r in await routes_of(ctx.uow, question.id) if r.expert_id == ctx.member_id]
+    if mine and mine[-1].outcome == "closed":
+        raise Conflict("question.closing.closed_while_yours", id=question.id)
+    if question.status in ("answered", "closed"):
+        raise Conflict("question.already_answered", id=question.id)
+    if question.status == "expired":
+        raise Conflict("question.expired", id=question.id)
+    if mine and mine[-1].outcome == "timed_out":
+        raise Conflict("question.too_late", id=question.id)
+    if mine and mine[-1].outcome == "passed":
+        raise Conflict("question.already_passed", id=question.id)
+    raise Forbidden("question.not_yours", id=question.id)
+
+
+async def answer(ctx: Context, question: Question, text: str) -> None:
+    """Record the answer, send it to the asker with Helpful / Not helpful, update the expert's card."""
+    await own_turn(ctx, question)
+    text = clean(text)
+    if not text:
+        raise InvalidInput("question.empty_answer")
+    if len(text) > MAX_ANSWER:
+        raise InvalidInput("question.answer_too_long", length=len(text), limit=MAX_ANSWER)
+    assert question.id is not None
+    now = ctx.services.clock.now()
+    ctx.uow.session.add(Answer(question_id=question.id, author_id=ctx.member_id, text=text, created_at=now))
+    question.status, question.deadline_at = "answered", None
+    route = current_route(await routes_of(ctx.uow, question.id), ctx.member_id)
+    notices: NoticeList = []
+    if route is not None:
+        route.outcome, route.outcome_at = "answered", now
+        if route.message:
+            notices.append(await notice(ctx.uow, ctx.member_id, lambda t: Reply(
+                text=t("question.card_answered", id=question.id, answer=shorten(text, 500))),
+                replace=route.message))
+    expert = ctx.member.display_name
+    notices.append(await notice(ctx.uow, question.asker_id, lambda t: Reply(
+        title=t("question.answer_title", id=question.id),
+        text=t("question.answer_received", id=question.id, expert=expert,
+               question=shorten(question.text, 300), answer=text),
+        buttons=(Button(t("question.button_helpful"), "question.helpful", f"{question.id}:yes", "primary"),
+                 Button(t("question.button_not_helpful"), "question.helpful", f"{question.id}:no")))))
+    ctx.after_commit(lambda: deliver(ctx.services, notices))
+
+
+async def pass_(ctx: Context, question: Question) -> tuple[str, str]:
+    """The expert or referent declines; after the deadline the question moves on as timed out.
+
+    Returns the outcome of their turn (passed / timed_out) and where the question went
+    (routed / escalated / nobody).
+    """
+    await own_turn(ctx, question)
+    assert question.id is not None
+    late = question.deadline_at is not None and question.deadline_at <= ctx.services.clock.now()
+    outcome = "timed_out" if late else "passed"
+    route = current_route(await routes_of(ctx.uow, question.id), ctx.member_id)
+    notices: NoticeList = []
+    result = await move_on(ctx.uow, ctx.services, question, route, outcome, notices)
+    ctx.after_commit(lambda: deliver(ctx.services, notices))
+    return outcome, result
+
+
+async def mark_helpful(ctx: Context, question: Question, helpful: bool) -> None:
+    """The asker's verdict; a helpful answer makes the question reusable for others."""
+    if question.asker_id != ctx.member_id:
+        raise Forbidden("question.not_asker", id=question.id)
+    if question.status not in ("answered", "closed"):
+        raise Conflict("question.not_answered", id=question.id)
+    question.helpful = helpful
+    question.reusable = helpful
+
+
+async def close(ctx: Context, question: Question) -> None:
+    """The asker (or an admin) closes the question; whoever held it stops being waited for: their
+    turn ends (outcome ``closed``) and their card says who closed it, so its buttons are not tried."""
+    if question.asker_id != ctx.member_id and "admin" not in ctx.roles:
+        raise Forbidden("question.not_asker", id=question.id)
+    if question.status in ("closed", "expired"):
+        raise Conflict("question.already_closed", id=question.id)
+    assert question.id is not None
+    now = ctx.services.clock.now()
+    holding = question.status in ("routed", "escalated")
+    route = current_route(await routes_of(ctx.uow, question.id), question.assignee_id) if holding else None
+    question.status, question.deadline_at, question.closed_at = "closed", None, now
+    if route is None:
+        return
+    route.outcome, route.outcome_at = "closed", now
+    if route.message:
+        who = ctx.member.display_name
+        notices: NoticeList = [await notice(ctx.uow, route.expert_id, lambda t: Reply(
+            text=t("question.closing.card", id=question.id, who=who, text=shorten(question.text, 300))),
+            replace=route.message)]
+        ctx.after_commit(lambda: deliver(ctx.services, notices))
+
+
+async def referent_skills(ctx: Context) -> set[str]:
+    """The names of the skills the member is referent for."""
+    return set((await ctx.uow.session.exec(select(Skill.name).join(
+        ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id)).where(
+        ExpertSkill.member_id == ctx.member_id, col(ExpertSkill.referent)))).all())
+
+
+def concerns(question: Question, skills: set[str]) -> bool:
+    """Whether an escalated question is for a referent of ``skills``: one of its topics is theirs, or
+    it matched no skill at all (then every referent may take it); a referent of no skill sees all."""
+    return not skills or not question.skills or bool(skills & set(question.skills))
+
+
+async def listing(ctx: Context) -> tuple[list[Question], list[Question], list[Question]]:
+    """My open questions, those assigned to me, and (for referents) the escalated ones of their
+    skills or of no skill (admins: every escalated one)."""
+    session = ctx.uow.session
+    mine = (await session.exec(select(Question).where(
+        Question.asker_id == ctx.member_id,
+        or_(col(Question.status).in_(ACTIVE), Question.status == "answered"))
+        .order_by(col(Question.id)))).all()
+    assigned = (await session.exec(select(Question).where(
+        Question.assignee_id == ctx.member_id, col(Question.status).in_(("routed", "escalated")))
+        .order_by(col(Question.id)))).all()
+    escalated: list[Question] = []
+    if ctx.has_role("referent"):
+        skills = set() if "admin" in ctx.roles else await referent_skills(ctx)
+        rows = (await session.exec(select(Question).where(Question.status == "escalated")
+                                   .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
+        escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]
+    return list(mine), list(assigned), escalated

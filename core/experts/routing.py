@@ -1,0 +1,299 @@
+"""Moving a question from expert to expert, escalating to referents, and telling people about it.
+
+A routed question has one assignee and a ``deadline_at`` in the database: ``[experts]
+answer_timeout_minutes`` of the assignee's working time (``core.experts.working_hours``; plain time when no
+``working_hours`` are configured). When the assignee passes or the deadline goes by
+(``expire_due_questions``, a periodic job, so a deadline that passed while no process ran is enforced
+at the next start), the next available expert who has not seen it yet gets it, fewest open questions
+first. After ``max_hops`` experts, or when nobody is left, the topic's referent gets it (a referent for
+one of its skills, else anyone with the ``referent`` role), with the same Answer / Pass card and
+deadline, and the asker is told; a referent who passes or runs out of time hands it to the next
+referent who has not had it. When nobody is left at all, the question expires and the asker is told
+honestly. Only reachable people are chosen: a member with no identity on any platform (imported,
+never seen) cannot receive the card, so routing skips them instead of waiting a timeout for nothing.
+Messages to other people are collected as ``Notice`` objects while the transaction runs and sent by
+``deliver`` after it commits, each in its recipient's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from core.campaigns.schedules import wall_of
+from core.directory.members import address_of
+from core.directory.models import ExpertSkill, Identity, Member, MemberRole, Skill
+from core.directory.search import rank_experts
+from core.errors import DeliveryError
+from core.experts.models import Question, QuestionRoute
+from core.experts.working_hours import working_deadline
+from core.i18n import Translator
+from core.messages import Button, Reply
+from core.ports import MemberAddress, SentMessage
+from core.runtime.db import UnitOfWork
+from core.runtime.jobs import periodic
+from core.text import shorten
+
+if TYPE_CHECKING:
+    from core.services import CoreSettings, Services
+
+log = logging.getLogger(__name__)
+DUE_BATCH = 50
+#: experts looked at per query, and queries at most, when the best ones cannot be messaged
+REACH_BATCH = 10
+REACH_ROUNDS = 5
+#: how the assignee was reached, for the wording of their card
+EXPERT, REFERENT, NEXT_REFERENT = "expert", "referent", "next_referent"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A direct message to send after commit; ``route_id`` keeps the sent card, ``replace`` edits one."""
+
+    address: MemberAddress
+    reply: Reply
+    route_id: int | None = None
+    replace: dict[str, Any] | None = None
+
+
+NoticeList = list[Notice | None]
+
+
+async def notice(uow: UnitOfWork, member_id: int | None, build: Callable[[Translator], Reply], *,
+                 route_id: int | None = None, replace: dict[str, Any] | None = None) -> Notice | None:
+    """A message for ``member_id`` in their language, or None when they cannot be reached."""
+    member = await uow.session.get(Member, member_id) if member_id is not None else None
+    address = await address_of(uow, member_id) if member is not None and member_id is not None else None
+    if member is None or address is None:
+        return None
+    return Notice(address, build(Translator(member.locale)), route_id, replace)
+
+
+async def deliver(services: Services, notices: NoticeList) -> None:
+    """Send the notices; a failed send is logged and never undoes the committed change."""
+    for item in notices:
+        if item is None:
+            continue
+        platform = item.replace["platform"] if item.replace else item.address.platform
+        messenger = services.messenger(platform)
+        if messenger is None:
+            log.warning("no messenger for %s: a question notice was not sent", platform)
+            continue
+        try:
+            if item.replace:
+                await messenger.update(SentMessage(**item.replace), item.reply)
+                continue
+            sent = await messenger.send_direct(item.address, item.reply)
+        except DeliveryError as error:
+            log.warning("question notice not delivered: %s", error.reason)
+            continue
+        if item.route_id is not None:
+            async with services.db.uow() as uow:
+                route = await uow.session.get(QuestionRoute, item.route_id)
+                if route is not None:
+                    route.message = asdict(sent)
+                    await uow.commit()
+
+
+def duration(t: Translator, minutes: int) -> str:
+    if minutes % 60 == 0:
+        return t("question.hours", hours=minutes // 60)
+    return t("question.minutes", minutes=minutes)
+
+
+def card(t: Translator, question: Question, asker: str, stage: str, due: datetime, zone: str,
+         settings: CoreSettings) -> Reply:
+    """The direct message an expert or a referent receives: the question, its deadline, Answer / Pass."""
+    assert question.id is not None
+    skills = ", ".join(question.skills) or t("question.no_skill")
+    text = t("question.card", id=question.id, asker=asker, skills=skills, text=question.text)
+    if stage == REFERENT:
+        text += "\n" + (t("question.card_escalated", hops=question.hops) if question.hops
+                        else t("question.referent.card_direct"))
+    elif stage == NEXT_REFERENT:
+        text += "\n" + t("question.referent.card_next")
+    delay = duration(t, settings.answer_timeout_minutes)
+    if settings.working_hours is None:
+        text += "\n" + t("question.card_deadline", delay=delay)
+    else:
+        when = f"{wall_of(due, zone):%Y-%m-%d %H:%M}"
+        text += "\n" + t("question.worktime.card_deadline", delay=delay, when=when, zone=zone)
+    buttons = (Button(t("question.button_answer"), "question.answer", str(question.id), style="primary"),
+               Button(t("question.button_pass"), "question.pass", str(question.id)))
+    return Reply(text=text, title=t("question.card_title", id=question.id), buttons=buttons)
+
+
+async def skill_scores(uow: UnitOfWork, names: list[str]) -> dict[int, float]:
+    """The question's matched skills (stored by name) as search scores."""
+    if not names:
+        return {}
+    ids = (await uow.session.exec(select(Skill.id).where(col(Skill.name).in_(names)))).all()
+    return {skill_id: 100.0 for skill_id in ids if skill_id is not None}
+
+
+async def routes_of(uow: UnitOfWork, question_id: int) -> list[QuestionRoute]:
+    return list((await uow.session.exec(select(QuestionRoute).where(
+        QuestionRoute.question_id == question_id).order_by(col(QuestionRoute.id)))).all())
+
+
+async def reachable(uow: UnitOfWork, member_ids: list[int]) -> set[int]:
+    """Those of ``member_ids`` who have an identity on some platform, so a direct message can reach them."""
+    if not member_ids:
+        return set()
+    return set((await uow.session.exec(select(Identity.member_id).where(
+        col(Identity.member_id).in_(member_ids)))).all())
+
+
+async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
+                      exclude: set[int]) -> int | None:
+    """The best available expert who can be messaged: the ranking's first reachable one.
+
+    Imported members never seen on a platform are passed over (``expert find`` still lists them).
+    After ``REACH_ROUNDS`` pages of unreachable experts the question goes to a referent instead.
+    """
+    skip = set(exclude)
+    for _ in range(REACH_ROUNDS):
+        ranked = await rank_experts(uow, scores, now, limit=REACH_BATCH, exclude=skip, available_only=True,
+                                    by_load=True)
+        ids = [expert.member_id for expert in ranked]
+        reached = await reachable(uow, ids)
+        found = next((member_id for member_id in ids if member_id in reached), None)
+        if found is not None or len(ids) < REACH_BATCH:
+            return found
+        skip.update(ids)
+    return None
+
+
+async def find_referent(uow: UnitOfWork, skill_ids: list[int], exclude: set[int]) -> int | None:
+    """A reachable referent of one of the skills, else any reachable member with the referent role,
+    leaving out ``exclude`` (the asker and everyone who already held the question)."""
+    live = col(Member.erased_at).is_(None)
+    by_skill = (select(ExpertSkill.member_id).join(Member, col(Member.id) == col(ExpertSkill.member_id))
+                .where(col(ExpertSkill.skill_id).in_(skill_ids), col(ExpertSkill.referent), live))
+    by_role = (select(MemberRole.member_id).join(Member, col(Member.id) == col(MemberRole.member_id))
+               .where(MemberRole.role == "referent", live))
+    for statement in (by_skill, by_role):
+        found = [m for m in (await uow.session.exec(statement.order_by(col(Member.id)))).all()
+                 if m not in exclude]
+        reached = await reachable(uow, found)
+        chosen = next((m for m in found if m in reached), None)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+async def _asker_name(uow: UnitOfWork, question: Question) -> str:
+    asker = await uow.session.get(Member, question.asker_id) if question.asker_id else None
+    return asker.display_name if asker else "?"
+
+
+async def _assign(uow: UnitOfWork, services: Services, question: Question, member_id: int, now: datetime,
+                  stage: str) -> Notice | None:
+    """Hand the question to ``member_id`` until a deadline counted in their working hours."""
+    settings = services.settings
+    member = await uow.session.get(Member, member_id)
+    zone = member.timezone if member is not None else "UTC"
+    due = working_deadline(now, settings.answer_timeout_minutes, settings.working_hours, zone)
+    question.assignee_id, question.deadline_at = member_id, due
+    question.status = "routed" if stage == EXPERT else "escalated"
+    assert question.id is not None
+    route = QuestionRoute(question_id=question.id, expert_id=member_id, routed_at=now)
+    uow.session.add(route)
+    await uow.session.flush()
+    asker = await _asker_name(uow, question)
+    return await notice(uow, member_id, lambda t: card(t, question, asker, stage, due, zone, settings),
+                        route_id=route.id)
+
+
+async def route_next(uow: UnitOfWork, services: Services, question: Question,
+                     notices: NoticeList, *, referents_only: bool = False) -> str:
+    """Give the question to the next expert, else to a referent; returns routed/escalated/nobody.
+
+    ``referents_only``: a referent already had it, so it never goes back to the experts.
+    """
+    assert question.id is not None
+    now, settings = services.clock.now(), services.settings
+    tried = {r.expert_id for r in await routes_of(uow, question.id) if r.expert_id is not None}
+    exclude = tried | ({question.asker_id} if question.asker_id else set())
+    scores = await skill_scores(uow, question.skills)
+    if not referents_only and question.hops < settings.max_hops:
+        expert = await next_expert(uow, scores, now, exclude)
+        if expert is not None:
+            notices.append(await _assign(uow, services, question, expert, now, EXPERT))
+            return "routed"
+    referent = await find_referent(uow, list(scores), exclude)
+    if referent is not None:
+        stage = NEXT_REFERENT if referents_only else REFERENT
+        notices.append(await _assign(uow, services, question, referent, now, stage))
+        return "escalated"
+    question.status, question.assignee_id, question.deadline_at = "expired", None, None
+    question.closed_at = now
+    return "nobody"
+
+
+async def move_on(uow: UnitOfWork, services: Services, question: Question, route: QuestionRoute | None,
+                  outcome: str, notices: NoticeList) -> str:
+    """Close the current holder's turn (passed or timed out) and route the question further.
+
+    After a referent's turn only other referents are tried; the asker hears of every escalation and,
+    honestly, of the end when nobody is left.
+    """
+    after_referent = question.status == "escalated"
+    question.hops += 1
+    if route is not None:
+        route.outcome, route.outcome_at = outcome, services.clock.now()
+    result = await route_next(uow, services, question, notices, referents_only=after_referent)
+    if route is not None and route.message:
+        card_key = ("question.referent.card_last" if result == "nobody" else
+                    "question.card_passed" if outcome == "passed" else "question.card_timed_out")
+        notices.append(await notice(uow, route.expert_id,
+                                    lambda t: Reply(text=t(card_key, id=question.id)), replace=route.message))
+    if result != "routed":
+        name = await _assignee_name(uow, question)
+        key = {("escalated", False): "question.told_escalated",
+               ("escalated", True): "question.referent.told_next",
+               ("nobody", False): "question.told_nobody",
+               ("nobody", True): "question.referent.told_nobody"}[result, after_referent]
+        notices.append(await notice(uow, question.asker_id, lambda t: Reply(
+            text=t(key, id=question.id, text=shorten(question.text, 200), referent=name))))
+    return result
+
+
+async def _assignee_name(uow: UnitOfWork, question: Question) -> str:
+    member = await uow.session.get(Member, question.assignee_id) if question.assignee_id else None
+    return member.display_name if member else ""
+
+
+def current_route(routes: list[QuestionRoute], member_id: int | None) -> QuestionRoute | None:
+    """The open turn of ``member_id`` on the question (no outcome yet)."""
+    return next((r for r in reversed(routes) if r.expert_id == member_id and r.outcome is None), None)
+
+
+@periodic("experts.deadlines", 30)
+async def expire_due_questions(services: Services) -> int:
+    """Move on every routed or escalated question whose deadline has passed; returns how many moved.
+
+    The deadlines are rows, not timers: a deadline that went by while no process was running is
+    enforced by the first run after the start.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers), so two
+    processes never move the same question, and a question answered meanwhile is no longer due.
+    """
+    notices: NoticeList = []
+    async with services.db.uow() as uow:
+        due = (select(Question).where(col(Question.status).in_(("routed", "escalated")),
+                                      col(Question.deadline_at) <= services.clock.now())
+               .order_by(col(Question.deadline_at)).limit(DUE_BATCH).with_for_update(skip_locked=True))
+        questions = list((await uow.session.exec(due)).all())
+        for question in questions:
+            assert question.id is not None
+            route = current_route(await routes_of(uow, question.id), question.assignee_id)
+            await move_on(uow, services, question, route, "timed_out", notices)
+        await uow.commit()
+    await deliver(services, notices)
+    return len(questions)

@@ -1,0 +1,299 @@
+"""Group commands: list, create, info, join, leave, members, add, link, announce, archive.
+
+Each handler reads its arguments, asks ``core.groups.services`` to decide and write, and answers in the
+member's language. Announcements are posted to the linked channels, and new members invited to
+them (``core.groups.invites``), only after the transaction commits (``ctx.after_commit``); one
+channel failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from core.activity.models import AuditEntry
+from core.commands.context import Context
+from core.commands.grammar import Args, action, command
+from core.directory import members as directory
+from core.errors import Conflict, DeliveryError, Forbidden, InvalidInput, UsageError
+from core.groups import invites as channel_invites
+from core.groups import lookup
+from core.groups import services as groups
+from core.groups.lookup import GroupSummary, Viewer
+from core.groups.models import Group
+from core.messages import Button, Reply, Section
+from core.ports import ConversationRef
+from core.services import Services
+from core.text import shorten
+
+if TYPE_CHECKING:
+    from core.commands import Action
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 20
+MEMBERS_LIMIT = 50
+MAX_ANNOUNCEMENT = 3000
+MINE = {"owner": "group.mine_owner", "member": "group.mine_member"}
+YOU = {"owner": "group.you_owner", "member": "group.you_member"}
+VISIBILITY = {"public": "group.visibility_public", "private": "group.visibility_private"}
+
+
+def _viewer(ctx: Context) -> Viewer:
+    return Viewer(member_id=ctx.member_id, admin="admin" in ctx.roles)
+
+
+def _plural(ctx: Context, key: str, count: int, **params: str) -> str:
+    return ctx.t(f"{key}_one" if count == 1 else f"{key}_many", count=count, **params)
+
+
+def _count(ctx: Context, count: int) -> str:
+    return ctx.t("group.count_one") if count == 1 else ctx.t("group.count_many", count=count)
+
+
+def _join_button(ctx: Context, group: Group) -> Button:
+    return Button(ctx.t("group.button_join"), "group.join", group.slug, style="primary")
+
+
+def _list_section(ctx: Context, item: GroupSummary) -> Section:
+    group = item.group
+    marks = [_count(ctx, item.members)]
+    if group.visibility == "private":
+        marks.append(ctx.t("group.mark_private"))
+    if item.my_role is not None:
+        marks.append(ctx.t(MINE[item.my_role]))
+    text = ctx.t("group.list_line", name=group.name, slug=group.slug, marks=" · ".join(marks))
+    if group.description:
+        text += "\n" + shorten(group.description, 140)
+    buttons = (_join_button(ctx, group),) if item.my_role is None else ()
+    return Section(text=text, buttons=buttons)
+
+
+@command("group", "list", cached="member")
+async def list_(ctx: Context, args: Args) -> Reply:
+    """``group list [query]``: every visible live group, or the best fuzzy matches of the query."""
+    found = await lookup.summaries(ctx.uow, _viewer(ctx))
+    query = " ".join(args.tokens)
+    if query:
+        found = lookup.search(found, query)
+    if not found:
+        return Reply(text=ctx.t("group.list_no_match", query=query) if query else ctx.t("group.list_empty"))
+    sections = tuple(_list_section(ctx, item) for item in found[:LIST_LIMIT])
+    title = ctx.t("group.list_match_title", query=query) if query else ctx.t("group.list_title")
+    more = ctx.t("group.list_more", count=len(found) - LIST_LIMIT) if len(found) > LIST_LIMIT else None
+    text = "\n\n".join([section.text for section in sections] + ([more] if more else []))
+    return Reply(text=text, title=title, sections=sections, context=more)
+
+
+@command("group", "create", min_args=1)
+async def create(ctx: Context, args: Args) -> Reply:
+    """``group create <name> [--private] [-- <description>]``: the creator becomes owner."""
+    new = groups.parse_create(args.text)
+    group = await groups.create(ctx.uow, _viewer(ctx), new, ctx.services.clock.now())
+    key = "group.created_private" if new.private else "group.created"
+    return Reply(text=ctx.t(key, name=group.name, slug=group.slug))
+
+
+async def _info_lines(ctx: Context, group: Group) -> list[str]:
+    members = await groups.members_of(ctx.uow, group)
+    owners = [member.display_name for member, role in members if role == "owner"]
+    channels = await groups.channels_of(ctx.uow, group)
+    fields = [
+        ("group.field_slug", f"`{group.slug}`"),
+        ("group.field_visibility", ctx.t(VISIBILITY[group.visibility])),
+        ("group.field_members", str(len(members))),
+        ("group.field_owners", ", ".join(owners) or "—"),
+        ("group.field_channels", str(len(channels))),
+        ("group.field_created", f"{group.created_at:%Y-%m-%d}"),
+    ]
+    if group.tags:
+        fields.append(("group.field_tags", ", ".join("#" + tag for tag in group.tags)))
+    lines = [ctx.t("group.field_line", label=ctx.t(key), value=value) for key, value in fields]
+    if group.archived_at is not None:
+        lines.append(ctx.t("group.status_archived", date=f"{group.archived_at:%Y-%m-%d}"))
+    return lines
+
+
+@command("group", "info", min_args=1, cached="member")
+async def info(ctx: Context, args: Args) -> Reply:
+    """``group info <group>``: description, owners, counts, and a Join or Leave button."""
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
+    mine = await lookup.membership(ctx.uow, group, ctx.member_id)
+    lines = [group.description or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
+    buttons: tuple[Button, ...] = ()
+    if mine is not None:
+        lines.append(ctx.t(YOU[mine.role]))
+        buttons = (Button(ctx.t("group.button_leave"), "group.leave", group.slug),)
+    elif group.archived_at is None:
+        lines.append(ctx.t("group.you_not_member", slug=group.slug))
+        buttons = (_join_button(ctx, group),)
+    return Reply(text="\n".join(lines), title=group.name, buttons=buttons)
+
+
+async def _join(ctx: Context, reference: str) -> Reply:
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
+    row = await groups.add(ctx.uow, group, ctx.member_id, ctx.services.clock.now())
+    if row is None:
+        raise Conflict("group.already_member", name=group.name)
+    key = "group.joined_owner" if row.role == "owner" else "group.joined"
+    lines = [ctx.t(key, name=group.name, slug=group.slug)]
+    count = await _invite_later(ctx, await channel_invites.for_members(ctx.uow, group, [ctx.member_id],
+                                                                       skip=ctx.channel))
+    if count:
+        lines.append(_plural(ctx, "group_invites.you", count))
+    return Reply(text="\n".join(lines))
+
+
+async def _invite_later(ctx: Context, invitations: list[channel_invites.Invitation]) -> int:
+    """Queue the invitations for after the commit; how many channels will be asked."""
+    doable = channel_invites.reachable(ctx.services, invitations)
+    if doable:
+        services = ctx.services
+        ctx.after_commit(lambda: channel_invites.send(services, doable))
+    return len(doable)
+
+
+async def _leave(ctx: Context, reference: str) -> Reply:
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
+    heir = await groups.leave(ctx.uow, group, ctx.member_id)
+    if heir is not None:
+        return Reply(text=ctx.t("group.left_handover", name=group.name, heir=heir.display_name))
+    return Reply(text=ctx.t("group.left", name=group.name))
+
+
+@command("group", "join", min_args=1)
+async def join(ctx: Context, args: Args) -> Reply:
+    """``group join <group>``; a second join is a Conflict, an archived group refuses."""
+    return await _join(ctx, args.text)
+
+
+@command("group", "leave", min_args=1)
+async def leave(ctx: Context, args: Args) -> Reply:
+    """``group leave <group>``; the last owner hands over to the longest-standing member."""
+    return await _leave(ctx, args.text)
+
+
+@action("group.join")
+async def join_clicked(ctx: Context, act: Action) -> Reply:
+    return await _join(ctx, act.value)
+
+
+@action("group.leave")
+async def leave_clicked(ctx: Context, act: Action) -> Reply:
+    return await _leave(ctx, act.value)
+
+
+@command("group", "members", min_args=1, cached="member")
+async def members(ctx: Context, args: Args) -> Reply:
+    """``group members <group>``: names and titles, owners marked."""
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
+    rows = await groups.members_of(ctx.uow, group)
+    if not rows:
+        return Reply(text=ctx.t("group.members_empty", name=group.name))
+    lines = []
+    for member, role in rows[:MEMBERS_LIMIT]:
+        line = f"• {member.display_name}" + (f" — {member.title}" if member.title else "")
+        lines.append(line + (f" ({ctx.t('group.mark_owner')})" if role == "owner" else ""))
+    if len(rows) > MEMBERS_LIMIT:
+        lines.append(ctx.t("group.list_more", count=len(rows) - MEMBERS_LIMIT))
+    return Reply(text="\n".join(lines), title=ctx.t("group.members_title", name=group.name, count=len(rows)))
+
+
+async def _managed(ctx: Context, reference: str, forbidden: str) -> Group:
+    """The group ``reference`` names, if the member may manage it (owner, animator, admin)."""
+    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
+    if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
+        raise Forbidden(forbidden, name=group.name)
+    return group
+
+
+@command("group", "archive", min_args=1)
+async def archive(ctx: Context, args: Args) -> Reply:
+    """``group archive <group>``: hidden from lists, closed to joins; members and history kept."""
+    group = await _managed(ctx, args.text, "group.archive_forbidden")
+    now = ctx.services.clock.now()
+    await groups.archive(ctx.uow, group, now)
+    ctx.uow.session.add(AuditEntry(actor_id=ctx.member_id, action="group.archive",
+                                   target=f"group:{group.slug}", at=now))
+    return Reply(text=ctx.t("group.archived_done", name=group.name))
+
+
+@command("group", "add", min_args=2)
+async def add(ctx: Context, args: Args) -> Reply:
+    """``group add <group> <member>``: how owners bring people into a private group."""
+    group, who = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
+    if not who:
+        raise UsageError("group.add_missing_member", usage="usage.group.add")
+    if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
+        raise Forbidden("group.add_forbidden", name=group.name)
+    person = await directory.find_member(ctx.uow, who, ctx.actor.platform, ctx.actor.tenant)
+    assert person.id is not None
+    if await groups.add(ctx.uow, group, person.id, ctx.services.clock.now()) is None:
+        raise Conflict("group.already_added", name=group.name, who=person.display_name)
+    lines = [ctx.t("group.added", name=group.name, who=person.display_name)]
+    count = await _invite_later(ctx, await channel_invites.for_members(ctx.uow, group, [person.id]))
+    if count:
+        lines.append(_plural(ctx, "group_invites.them", count, who=person.display_name))
+    return Reply(text="\n".join(lines))
+
+
+@command("group", "link", min_args=1)
+async def link(ctx: Context, args: Args) -> Reply:
+    """``group link <group>``, typed in a channel: announcements of the group will be posted there."""
+    group = await _managed(ctx, args.text, "group.link_forbidden")
+    if ctx.channel is None:
+        raise InvalidInput("group.link_no_channel", slug=group.slug)
+    new = await groups.link(ctx.uow, group, ctx.channel, ctx.member_id, ctx.services.clock.now())
+    lines = [ctx.t("group.linked" if new else "group.already_linked", name=group.name)]
+    # Linking again is how members missing from the channel are brought in: inviting is idempotent.
+    invitations = await channel_invites.for_channel(ctx.uow, group, ctx.channel, except_member=ctx.member_id)
+    await _invite_later(ctx, invitations)
+    people = sum(len(item.members) for item in channel_invites.reachable(ctx.services, invitations))
+    if people:
+        lines.append(_plural(ctx, "group_invites.members", people))
+    return Reply(text="\n".join(lines))
+
+
+async def deliver(services: Services, channels: list[ConversationRef], announcement: Reply) -> int:
+    """Post to every channel whose platform is connected; a failure is logged, the rest still go."""
+    delivered = 0
+    for where in channels:
+        messenger = services.messenger(where.platform)
+        if messenger is None:
+            continue
+        try:
+            await messenger.post(where, announcement)
+            delivered += 1
+        except DeliveryError as error:
+            log.warning("announcement to %s channel %s failed: %s", where.platform, where.channel,
+                        error.reason)
+        except Exception:
+            log.exception("announcement to %s channel %s failed", where.platform, where.channel)
+    return delivered
+
+
+@command("group", "announce", min_args=2)
+async def announce(ctx: Context, args: Args) -> Reply:
+    """``group announce <group> <text>``: a public post in every linked channel, after commit."""
+    group, text = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
+    if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
+        raise Forbidden("group.announce_forbidden", name=group.name)
+    if group.archived_at is not None:
+        raise Conflict("group.archived", name=group.name)
+    if not text:
+        raise UsageError("group.announce_missing_text", usage="usage.group.announce")
+    if len(text) > MAX_ANNOUNCEMENT:
+        raise InvalidInput("group.announce_too_long", length=len(text), limit=MAX_ANNOUNCEMENT)
+    channels = await groups.channels_of(ctx.uow, group)
+    reachable = [where for where in channels if ctx.services.messenger(where.platform) is not None]
+    if not channels:
+        raise Conflict("group.no_channels", name=group.name, slug=group.slug)
+    announcement = Reply(text=text, title=ctx.t("group.announce_title", name=group.name),
+                         context=ctx.t("group.announce_context", author=ctx.member.display_name),
+                         visibility="public")
+    services = ctx.services
+    ctx.after_commit(lambda: deliver(services, reachable, announcement))
+    lines = [ctx.t("group.announced", name=group.name, count=len(reachable))]
+    if len(reachable) < len(channels):
+        lines.append(ctx.t("group.announce_skipped", count=len(channels) - len(reachable)))
+    return Reply(text="\n".join(lines))

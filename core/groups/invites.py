@@ -1,0 +1,120 @@
+"""Bringing group members into the group's linked channels.
+
+When someone becomes a member (``group join``, a Join click, ``group add``, a join through a linked
+Slack channel), or a channel is linked to a group that already has members, the people concerned are
+invited to the linked channels on every platform where they have an identity in that channel's
+workspace or tenant. Platforms whose bot cannot add people to channels (Teams) are left out.
+
+The invitations are worked out inside the command's transaction and sent by the router after it
+commits (``ctx.after_commit``), so a membership that is rolled back invites nobody.
+
+Why not a durable outbox job: an invitation is a convenience, not a message that must arrive. A
+member who was not invited (a crash between commit and call, a channel the bot left) can join the
+channel themselves, and typing ``group link`` again in the channel invites every member who is
+missing (an invitation is idempotent: "already in the channel" is success). The outbox's guarantees —
+exactly once, retries over hours — would add a job kind and a row per invitation for no gain a
+member would notice; a failure is logged with the channel and the reason instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from core.directory.models import Identity, Member
+from core.errors import DeliveryError
+from core.groups.models import Group, GroupChannel, GroupMember
+from core.ports import ConversationRef, MemberAddress
+from core.runtime.db import UnitOfWork
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Members to add to one linked channel, by their identity on that channel's platform."""
+
+    channel: ConversationRef
+    members: tuple[MemberAddress, ...]
+
+
+def _statement(group: Group) -> Any:
+    """Each (linked channel, member identity in the channel's workspace) pair of the group's live
+    members: the member is in the group and has an account where the channel is."""
+    return (select(GroupChannel, Identity)
+            .join(Identity, (col(Identity.platform) == col(GroupChannel.platform))
+                  & (col(Identity.tenant) == col(GroupChannel.tenant)))
+            .join(GroupMember, (col(GroupMember.group_id) == col(GroupChannel.group_id))
+                  & (col(GroupMember.member_id) == col(Identity.member_id)))
+            .join(Member, col(Member.id) == col(Identity.member_id))
+            .where(GroupChannel.group_id == group.id, col(Member.erased_at).is_(None))
+            .order_by(col(GroupChannel.id), col(Identity.id)))
+
+
+async def _gather(uow: UnitOfWork, statement: Any) -> list[Invitation]:
+    by_channel: dict[ConversationRef, list[MemberAddress]] = {}
+    for link, identity in (await uow.session.exec(statement)).all():
+        where = ConversationRef(platform=link.platform, tenant=link.tenant, channel=link.channel_id)
+        address = MemberAddress(platform=identity.platform, tenant=identity.tenant, user_id=identity.user_id)
+        by_channel.setdefault(where, []).append(address)
+    return [Invitation(where, tuple(members)) for where, members in by_channel.items()]
+
+
+async def for_members(uow: UnitOfWork, group: Group, member_ids: Iterable[int],
+                      skip: ConversationRef | None = None) -> list[Invitation]:
+    """Invitations of new members to every linked channel but ``skip`` (where they already are: the
+    channel they typed the command in, or joined)."""
+    statement = _statement(group).where(col(Identity.member_id).in_(list(member_ids)))
+    return [item for item in await _gather(uow, statement) if not _same(item.channel, skip)]
+
+
+async def for_channel(uow: UnitOfWork, group: Group, channel: ConversationRef,
+                      except_member: int | None = None) -> list[Invitation]:
+    """Invitations of the group's members to a channel just linked (``except_member``, who linked
+    it from inside the channel, is there already)."""
+    statement = _statement(group).where(GroupChannel.platform == channel.platform,
+                                        GroupChannel.tenant == channel.tenant,
+                                        GroupChannel.channel_id == channel.channel)
+    if except_member is not None:
+        statement = statement.where(Identity.member_id != except_member)
+    return await _gather(uow, statement)
+
+
+def _same(channel: ConversationRef, other: ConversationRef | None) -> bool:
+    return other is not None and (channel.platform, channel.tenant, channel.channel) == (
+        other.platform, other.tenant, other.channel)
+
+
+def reachable(services: Services, invitations: list[Invitation]) -> list[Invitation]:
+    """The invitations a connected messenger can carry out (the rest cannot be done, and is not
+    promised in replies)."""
+    kept = []
+    for item in invitations:
+        messenger = services.messenger(item.channel.platform)
+        if messenger is not None and messenger.can_invite:
+            kept.append(item)
+    return kept
+
+
+async def send(services: Services, invitations: list[Invitation]) -> int:
+    """Ask each channel's messenger to add its members; a refusal is logged, the others still go.
+    Returns how many member-channel invitations went through."""
+    done = 0
+    for item in reachable(services, invitations):
+        messenger = services.messenger(item.channel.platform)
+        assert messenger is not None
+        try:
+            await messenger.invite(item.channel, list(item.members))
+            done += len(item.members)
+        except DeliveryError as error:
+            log.warning("could not add %d group member(s) to %s channel %s: %s", len(item.members),
+                        item.channel.platform, item.channel.channel, error.reason)
+        except Exception:
+            log.exception("adding %d group member(s) to %s channel %s failed", len(item.members),
+                          item.channel.platform, item.channel.channel)
+    return done

@@ -1,0 +1,161 @@
+"""Finding groups: who may see which, fuzzy search, and tolerant references.
+
+Privacy rule: a private group exists only for its members and for admins. For everyone else every
+lookup here behaves exactly as for a group that does not exist, and no suggestion ever names it.
+References are tolerant: ``"Data Science"``, ``data-science``, ``data science`` and ``datascience``
+all name the group whose slug is ``data-science``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+from sqlmodel import col, func, or_, select, true
+
+from core.directory.models import Member
+from core.errors import NotFound
+from core.groups.models import Group, GroupMember
+from core.runtime.db import UnitOfWork
+from core.text import fold, slugify, tokenize
+
+SEARCH_CUTOFF = 70
+SUGGEST_CUTOFF = 70
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: decides which private groups exist for them."""
+
+    member_id: int
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A group as a list shows it: with its member count and the viewer's role in it."""
+
+    group: Group
+    members: int
+    my_role: str | None
+
+
+def _visible(viewer: Viewer) -> Any:
+    """The SQL condition for the groups ``viewer`` may know about."""
+    if viewer.admin:
+        return true()
+    mine = select(GroupMember.group_id).where(GroupMember.member_id == viewer.member_id)
+    return or_(col(Group.visibility) == "public", col(Group.id).in_(mine))
+
+
+async def visible_groups(uow: UnitOfWork, viewer: Viewer, archived: bool = False) -> list[Group]:
+    """Every group the viewer may see, by name; archived ones only when asked."""
+    statement = select(Group).where(_visible(viewer))
+    if not archived:
+        statement = statement.where(col(Group.archived_at).is_(None))
+    groups = (await uow.session.exec(statement)).all()
+    return sorted(groups, key=lambda group: fold(group.name))
+
+
+async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
+    """The live groups the viewer may see, with member counts and the viewer's own role.
+
+    One query (``group list`` is among the most frequent commands): the count and the role are
+    correlated subqueries on ``group_member``'s primary key.
+    """
+    counted = (select(func.count()).select_from(GroupMember)
+               .join(Member, col(Member.id) == col(GroupMember.member_id))
+               .where(col(GroupMember.group_id) == col(Group.id), col(Member.erased_at).is_(None))
+               .correlate(Group).scalar_subquery())
+    mine = (select(GroupMember.role)
+            .where(col(GroupMember.group_id) == col(Group.id), GroupMember.member_id == viewer.member_id)
+            .correlate(Group).scalar_subquery())
+    statement = select(Group, counted, mine).where(_visible(viewer), col(Group.archived_at).is_(None))
+    rows = (await uow.session.exec(statement)).all()
+    found = [GroupSummary(group, count or 0, role) for group, count, role in rows]
+    return sorted(found, key=lambda item: fold(item.group.name))
+
+
+def _score(query: str, group: Group) -> float:
+    """How well ``query`` matches a group's slug, name, description or tags (0–100)."""
+    fields = [group.name, group.description, " ".join(group.tags)]
+    scores = [fuzz.WRatio(query, fold(value), processor=utils.default_process) for value in fields if value]
+    scores.append(fuzz.ratio(slugify(query), group.slug))
+    return max(scores)
+
+
+def search(found: list[GroupSummary], query: str) -> list[GroupSummary]:
+    """Fuzzy search, best first; accents and case do not matter."""
+    folded = fold(query)
+    scored = [(_score(folded, item.group), item) for item in found]
+    ranked = sorted((pair for pair in scored if pair[0] >= SEARCH_CUTOFF),
+                    key=lambda pair: (-pair[0], fold(pair[1].group.name)))
+    return [item for _, item in ranked]
+
+
+async def by_slug(uow: UnitOfWork, slug: str) -> Group | None:
+    return (await uow.session.exec(select(Group).where(Group.slug == slug))).first()
+
+
+async def membership(uow: UnitOfWork, group: Group, member_id: int) -> GroupMember | None:
+    return await uow.session.get(GroupMember, (group.id, member_id))
+
+
+async def can_see(uow: UnitOfWork, group: Group, viewer: Viewer) -> bool:
+    if group.visibility == "public" or viewer.admin:
+        return True
+    return await membership(uow, group, viewer.member_id) is not None
+
+
+def _match(groups: list[Group], reference: str) -> Group | None:
+    """The group a reference names: same slug, or the same letters once hyphens are ignored."""
+    slug = slugify(reference)
+    for group in groups:
+        if slug and group.slug == slug:
+            return group
+    compact = slug.replace("-", "")
+    same = [group for group in groups if compact and group.slug.replace("-", "") == compact]
+    return same[0] if len(same) == 1 else None
+
+
+def _not_found(groups: list[Group], reference: str) -> NotFound:
+    """"Did you mean …" among the live groups the viewer may see, never a hidden one."""
+    live = {group.slug: fold(group.name) for group in groups if group.archived_at is None}
+    best = process.extractOne(fold(reference), live, scorer=fuzz.WRatio, processor=utils.default_process,
+                              score_cutoff=SUGGEST_CUTOFF)
+    if best is None:
+        return NotFound("group.not_found", ref=reference)
+    group = next(group for group in groups if group.slug == best[2])
+    return NotFound("group.not_found_suggest", ref=reference, name=group.name, slug=group.slug)
+
+
+async def resolve(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
+    """The group named by ``"Data Science"``, ``data-science`` or ``data science``."""
+    slug = slugify(reference)
+    group = await by_slug(uow, slug) if slug else None
+    if group is not None and await can_see(uow, group, viewer):
+        return group
+    groups = await visible_groups(uow, viewer, archived=True)
+    found = _match(groups, reference)
+    if found is None:
+        raise _not_found(groups, reference)
+    return found
+
+
+async def resolve_prefix(uow: UnitOfWork, viewer: Viewer, text: str) -> tuple[Group, str]:
+    """Split ``<group> <rest>``: the longest run of leading words that names a group, and the rest.
+
+    Quotes need no special case: slugs ignore them, so ``"Data Science" hello`` splits after
+    ``Science"``. Raises NotFound (with a suggestion for the first token) when no prefix fits.
+    """
+    words = list(_WORD.finditer(text))
+    groups = await visible_groups(uow, viewer, archived=True)
+    for count in range(len(words), 0, -1):
+        found = _match(groups, text[: words[count - 1].end()])
+        if found is not None:
+            return found, text[words[count - 1].end():].strip()
+    first = tokenize(text)
+    raise _not_found(groups, first[0] if first else text)

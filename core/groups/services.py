@@ -1,0 +1,177 @@
+"""Groups: the services behind the ``group …`` commands, as plain functions over one unit of work.
+
+Handlers parse text and render replies; these functions decide and write. They raise ParvisError
+subclasses carrying catalog keys, never talk to a platform, and never commit: the router commits
+once the whole command succeeded, so a refusal leaves nothing half-written.
+
+Finding groups (visibility, search, tolerant references) lives in ``core.groups.lookup``.
+
+Ownership rule: a group with members always has an owner. When the last owner leaves, the
+longest-standing remaining member becomes owner; when nobody remains, the next member to join does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+
+from core.directory.models import Member
+from core.errors import Conflict, InvalidInput, UsageError
+from core.groups.lookup import Viewer, by_slug, can_see, membership
+from core.groups.models import Group, GroupChannel, GroupMember
+from core.ports import ConversationRef
+from core.runtime.db import UnitOfWork
+from core.text import fold, slugify, tokenize
+
+MAX_NAME = 80
+MAX_DESCRIPTION = 1000
+MAX_TAGS = 10
+PRIVATE_FLAGS = frozenset({"--private", "--prive"})
+_DESCRIPTION_SEP = re.compile(r"(?:^|\s)--(?:\s|$)")
+_TAG = re.compile(r"#(\w[\w-]{0,39})")
+
+
+@dataclass(frozen=True)
+class NewGroup:
+    """What ``group create`` was asked for, already validated."""
+
+    name: str
+    description: str
+    tags: tuple[str, ...]
+    private: bool
+
+
+def parse_create(text: str) -> NewGroup:
+    """Read ``<name> [--private] [-- <description with #tags>]`` and check every limit."""
+    head, *rest = _DESCRIPTION_SEP.split(text, maxsplit=1)
+    words = tokenize(head)
+    private = any(fold(word) in PRIVATE_FLAGS for word in words)
+    name = " ".join(word for word in words if fold(word) not in PRIVATE_FLAGS)
+    description = rest[0].strip() if rest else ""
+    if not name:
+        raise UsageError("group.name_missing", usage="usage.group.create")
+    if len(name) > MAX_NAME:
+        raise InvalidInput("group.name_too_long", length=len(name), limit=MAX_NAME)
+    if not slugify(name):
+        raise InvalidInput("group.name_no_letters", name=name)
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput("group.description_too_long", length=len(description), limit=MAX_DESCRIPTION)
+    tags = tuple(dict.fromkeys(fold(tag) for tag in _TAG.findall(description)))[:MAX_TAGS]
+    return NewGroup(name, description, tags, private)
+
+async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) -> Group:
+    """A new group owned by its creator; a taken slug is a Conflict, even in a race."""
+    slug = slugify(new.name)
+    existing = await by_slug(uow, slug)
+    if existing is not None:
+        if await can_see(uow, existing, viewer):
+            raise Conflict("group.exists", name=existing.name, slug=existing.slug)
+        raise Conflict("group.taken")
+    group = Group(slug=slug, name=new.name, description=new.description, tags=list(new.tags),
+                  visibility="private" if new.private else "public", created_by=viewer.member_id,
+                  created_at=now)
+    uow.session.add(group)
+    try:
+        await uow.session.flush()
+    except IntegrityError:
+        raise Conflict("group.taken") from None
+    assert group.id is not None
+    uow.session.add(GroupMember(group_id=group.id, member_id=viewer.member_id, role="owner", joined_at=now))
+    await uow.session.flush()
+    return group
+
+
+async def _owner_count(uow: UnitOfWork, group: Group) -> int:
+    statement = select(func.count()).where(GroupMember.group_id == group.id, GroupMember.role == "owner")
+    return (await uow.session.exec(statement)).one()
+
+
+async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> GroupMember | None:
+    """Make ``member_id`` a member (owner of an ownerless group); None when already a member."""
+    if group.archived_at is not None:
+        raise Conflict("group.archived", name=group.name)
+    if await membership(uow, group, member_id) is not None:
+        return None
+    role = "owner" if await _owner_count(uow, group) == 0 else "member"
+    assert group.id is not None
+    row = GroupMember(group_id=group.id, member_id=member_id, role=role, joined_at=now)
+    uow.session.add(row)
+    try:
+        await uow.session.flush()
+    except IntegrityError:  # the same join, twice at once
+        raise Conflict("group.already_member", name=group.name) from None
+    return row
+
+
+async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
+    """Remove a membership; returns the member who inherits ownership, if the last owner left."""
+    row = await membership(uow, group, member_id)
+    if row is None:
+        raise Conflict("group.not_member", name=group.name)
+    heir: Member | None = None
+    if row.role == "owner" and await _owner_count(uow, group) == 1:
+        statement = (select(GroupMember).where(GroupMember.group_id == group.id,
+                                               GroupMember.member_id != member_id)
+                     .order_by(col(GroupMember.joined_at), col(GroupMember.member_id)).limit(1))
+        successor = (await uow.session.exec(statement)).first()
+        if successor is not None:
+            successor.role = "owner"
+            uow.session.add(successor)
+            heir = await uow.session.get(Member, successor.member_id)
+    await uow.session.delete(row)
+    await uow.session.flush()
+    return heir
+
+
+async def members_of(uow: UnitOfWork, group: Group) -> list[tuple[Member, str]]:
+    """The group's members (erased people left out), owners first, then by name."""
+    statement = (select(Member, GroupMember.role)
+                 .join(GroupMember, col(GroupMember.member_id) == col(Member.id))
+                 .where(GroupMember.group_id == group.id, col(Member.erased_at).is_(None)))
+    rows = [(member, role) for member, role in (await uow.session.exec(statement)).all()]
+    return sorted(rows, key=lambda row: (row[1] != "owner", fold(row[0].display_name)))
+
+
+async def can_manage(uow: UnitOfWork, group: Group, member_id: int, animator: bool) -> bool:
+    """Owners of the group, animators and admins manage it (the caller passes ``has_role``)."""
+    if animator:
+        return True
+    row = await membership(uow, group, member_id)
+    return row is not None and row.role == "owner"
+
+
+async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:
+    if group.archived_at is not None:
+        raise Conflict("group.already_archived", name=group.name)
+    group.archived_at = now
+    uow.session.add(group)
+    await uow.session.flush()
+
+
+async def channels_of(uow: UnitOfWork, group: Group) -> list[ConversationRef]:
+    statement = select(GroupChannel).where(GroupChannel.group_id == group.id).order_by(col(GroupChannel.id))
+    rows = (await uow.session.exec(statement)).all()
+    return [ConversationRef(platform=row.platform, tenant=row.tenant, channel=row.channel_id) for row in rows]
+
+
+async def link(uow: UnitOfWork, group: Group, where: ConversationRef, member_id: int, now: datetime) -> bool:
+    """Record the channel as linked; False when it already was."""
+    if group.archived_at is not None:
+        raise Conflict("group.archived", name=group.name)
+    statement = select(GroupChannel).where(
+        GroupChannel.group_id == group.id, GroupChannel.platform == where.platform,
+        GroupChannel.tenant == where.tenant, GroupChannel.channel_id == where.channel)
+    if (await uow.session.exec(statement)).first() is not None:
+        return False
+    assert group.id is not None
+    uow.session.add(GroupChannel(group_id=group.id, platform=where.platform, tenant=where.tenant,
+                                 channel_id=where.channel, linked_by=member_id, linked_at=now))
+    try:
+        await uow.session.flush()
+    except IntegrityError:  # linked by someone else at the same moment
+        raise Conflict("group.already_linked", name=group.name) from None
+    return True

@@ -1,0 +1,153 @@
+"""Activity events of read-only commands, written in batches after the reply.
+
+Every command and click leaves an ``ActivityEvent`` (adoption statistics). A command that writes
+anyway records its event in its own transaction (``CommandRouter``); a read-only one (``help``,
+``group list``, ``expert find``) would otherwise pay an INSERT and a write commit — on SQLite, the one
+write lock every concurrent command queues for — only for this statistic. Those events go to the
+process's ``ActivityLog`` instead: it keeps them in memory for ``LINGER_SECONDS`` and writes all that
+gathered in one transaction.
+
+On SQLite that transaction is a single statement (``sqlite_rows``): the batch goes to SQLite as one
+JSON array that ``json_each`` unpacks. An ``executemany`` would hand the interpreter lock back and
+forth between the driver thread and the event loop twice per row, and on a busy server those
+hand-offs cost more than the inserts themselves. PostgreSQL's driver runs in the event loop and
+pipelines an ``executemany`` by itself.
+
+Trade-offs, on purpose: an event is written up to ``LINGER_SECONDS`` after the command (statistics are
+read in days and weeks); the log is flushed when the database is disposed (orderly shutdown of
+``parvis serve``, the worker, the console), so only a killed process loses the last fraction of a
+second of events. Code that reads ``ActivityEvent`` right after a command (tests, a future ``stats``)
+calls ``await activity_log(db).flush()`` first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Dialect
+
+from core.activity.models import ActivityEvent
+from core.runtime.db import Database
+
+log = logging.getLogger(__name__)
+
+LINGER_SECONDS = 0.25
+#: beyond this many buffered events, a write starts at once
+MAX_BUFFERED = 500
+
+_LOGS: WeakKeyDictionary[Database, ActivityLog] = WeakKeyDictionary()
+_TABLE = ActivityEvent.__table__  # type: ignore[attr-defined]
+_COLUMNS = ("member_id", "kind", "platform", "at", "detail")
+_SQLITE_BATCH = text(
+    f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) SELECT "
+    + ", ".join(f"json_extract(value, '$[{index}]')" for index in range(len(_COLUMNS)))
+    + " FROM json_each(:rows)")
+
+
+def sqlite_rows(rows: list[dict[str, Any]], dialect: Dialect) -> str:
+    """The batch as the JSON array ``_SQLITE_BATCH`` unpacks, each value already in the form the
+    column's own type stores on SQLite (so the rows read back exactly like ORM-written ones)."""
+    processors = [_TABLE.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _COLUMNS]
+    return json.dumps([[process(row[name]) if process else row[name]
+                        for name, process in zip(_COLUMNS, processors, strict=True)] for row in rows])
+
+
+def activity_log(db: Database) -> ActivityLog:
+    """The activity log of ``db`` (one per ``Database``, created on first use)."""
+    found = _LOGS.get(db)
+    if found is None:
+        found = _LOGS[db] = ActivityLog(db)
+        db.before_dispose(found.flush)
+    return found
+
+
+class ActivityLog:
+    """A buffer of activity rows and the one background task that writes them.
+
+    One write at a time: events added while a batch is being written wait for the next one (started
+    at once when ``MAX_BUFFERED`` are waiting, else ``linger`` seconds later), so a busy server
+    writes a few large batches a second rather than a transaction per event.
+    """
+
+    def __init__(self, db: Database, linger: float = LINGER_SECONDS) -> None:
+        self.db = db
+        self.linger = linger
+        self._rows: list[dict[str, Any]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Keep ``row`` (an ``ActivityEvent``'s values) for the next batch (no I/O here)."""
+        self._rows.append(row)
+        self._schedule()
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows)
+
+    def _schedule(self) -> None:
+        """The next write: at once for a full batch, else ``linger`` seconds after the first event;
+        none while one is under way (it schedules the next when it ends)."""
+        if self._writer is not None or not self._rows:
+            return
+        if len(self._rows) >= MAX_BUFFERED:
+            self._start_write()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.linger, self._start_write)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _start_write(self) -> None:
+        self._cancel_timer()
+        if self._writer is None:
+            self._writer = asyncio.ensure_future(self._write_batch())
+
+    async def _write_batch(self) -> None:
+        try:
+            async with self._lock:
+                rows, self._rows = self._rows, []
+                if rows:
+                    await self._write(rows)
+        finally:
+            self._writer = None
+            self._schedule()
+
+    async def flush(self) -> None:
+        """Write every buffered event now, after any write under way."""
+        self._cancel_timer()
+        async with self._lock:
+            while self._rows:
+                rows, self._rows = self._rows, []
+                await self._write(rows)
+        self._cancel_timer()  # one a batch that ended meanwhile set: nothing is left for it
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            await self._insert(rows)
+        except Exception:
+            # a member deleted in the meantime (foreign key) must not cost the whole batch
+            log.warning("activity: writing %d events at once failed; writing them one by one", len(rows),
+                        exc_info=True)
+            for row in rows:
+                try:
+                    await self._insert([row])
+                except Exception:
+                    log.exception("activity: event %s for member %s dropped", row["kind"], row["member_id"])
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
+        async with self.db.uow() as uow:
+            if self.db.dialect == "sqlite":
+                batch = sqlite_rows(rows, self.db.engine.dialect)
+                await uow.session.exec(_SQLITE_BATCH, params={"rows": batch})  # type: ignore[call-overload]
+            else:
+                await uow.session.exec(insert(_TABLE), params=rows)
+            await uow.commit()

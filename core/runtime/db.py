@@ -1,0 +1,239 @@
+"""The one place that knows about engines and sessions.
+
+``Database`` builds the async engine (SQLite tuned for concurrent commands, or PostgreSQL) and hands
+out units of work. Nothing connects at import time: ``Database`` connects lazily on first use.
+
+Every session remembers the rows it wrote (ORM objects, and the tables of bulk statements); after a
+commit, the listeners registered with ``Database.on_commit`` are told, which is how process caches
+(``core/actor_cache.py``) learn that a role, a language or an identity changed without
+each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
+closes (the activity log writes what it still holds).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState
+from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite+aiosqlite:///parvis.db"
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether the URL names a SQLite database (the embedded default)."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+SQLITE_POOL_SIZE = 8
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``, with SQLite's pragmas applied to every connection."""
+    if is_sqlite(url):
+        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # a fixed pool: overflow connections would be opened and closed under load, each costing a
+        # thread, a file open and the pragmas (SQLite writes one at a time anyway)
+        if "poolclass" not in kwargs and make_url(url).database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", 0)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", tune_sqlite)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+@dataclass
+class Written:
+    """What one committed transaction wrote: ORM ``objects`` (new, changed or deleted, as they were
+    flushed) and the table names of bulk ``INSERT``/``UPDATE``/``DELETE`` statements (``tables``;
+    ``"*"`` when a statement's table is unknown)."""
+
+    objects: list[Any] = field(default_factory=list)
+    tables: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.objects or self.tables)
+
+
+CommitListener = Callable[[Written], None]
+
+
+class ProcessCache(Protocol):
+    """A per-process cache that the database's commits invalidate (see ``Database.cache``)."""
+
+    hits: int
+    misses: int
+
+    @property
+    def refreshes(self) -> int:
+        """Entries read again ahead of their expiry (``core.runtime.refresh_ahead``)."""
+
+    def written(self, written: Written) -> None: ...
+
+    async def close(self) -> None:
+        """Stop background work (refreshes) before the pool closes."""
+
+
+CacheT = TypeVar("CacheT", bound=ProcessCache)
+_WRITTEN = "parvis.written"
+_DATABASE = "parvis.database"
+
+
+class TrackedSession(Session):
+    """The sync session behind every ``AsyncSession``: records its writes in ``info`` (see events)."""
+
+
+@event.listens_for(TrackedSession, "after_flush")
+def _remember_flush(session: Session, _context: Any) -> None:
+    """The session's pre-flush new/dirty/deleted lists are still there in ``after_flush``."""
+    written: Written = session.info.setdefault(_WRITTEN, Written())
+    written.objects.extend(session.new)
+    written.objects.extend(obj for obj in session.dirty if session.is_modified(obj))  # not mere touches
+    written.objects.extend(session.deleted)
+
+
+@event.listens_for(TrackedSession, "do_orm_execute")
+def _remember_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        written: Written = state.session.info.setdefault(_WRITTEN, Written())
+        written.tables.add(str(getattr(table, "name", "*")))
+
+
+@event.listens_for(TrackedSession, "after_commit")
+def _announce_commit(session: Session) -> None:
+    """Tell the database's listeners what the committed transaction wrote (never raises)."""
+    written: Written | None = session.info.pop(_WRITTEN, None)
+    database: Database | None = session.info.get(_DATABASE)
+    if written and database is not None:
+        database.committed(written)
+
+
+class UnitOfWork:
+    """One transaction: ``async with db.uow() as uow: …; await uow.commit()``.
+
+    Leaving the block without ``commit`` rolls back, so a failed command leaves nothing half-written.
+    """
+
+    session: AsyncSession
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+
+    async def __aenter__(self) -> Self:
+        self.session = self._factory()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed and detaches the objects without expiring
+        # them, so rows read inside the block stay readable after it (rollback() would expire them).
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    @property
+    def dialect(self) -> str:
+        """The session's database dialect (``sqlite``, ``postgresql``)."""
+        bind = self.session.bind
+        if bind is None:  # every session of ``Database.sessions`` is bound to its engine
+            raise RuntimeError("the session is not bound to an engine")
+        return bind.dialect.name
+
+    @property
+    def wrote(self) -> bool:
+        """Whether this transaction has written anything, flushed or still pending."""
+        session = self.session
+        return (bool(session.sync_session.info.get(_WRITTEN)) or bool(session.new) or bool(session.deleted)
+                or any(session.is_modified(obj) for obj in session.dirty))
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class Database:
+    """The engine and session factory of one process."""
+
+    def __init__(self, url: str = DEFAULT_URL, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False,
+                                           sync_session_class=TrackedSession, info={_DATABASE: self})
+        self._commit_listeners: list[CommitListener] = []
+        self._before_dispose: list[Callable[[], Awaitable[None]]] = []
+        self._caches: dict[type, ProcessCache] = {}
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call ``listener`` after every commit that wrote something, with what it wrote.
+
+        It runs synchronously inside the commit (keep it cheap; it must not do I/O).
+        """
+        self._commit_listeners.append(listener)
+
+    def committed(self, written: Written) -> None:
+        for listener in self._commit_listeners:
+            try:
+                listener(written)
+            except Exception:  # a cache's bug must not turn a committed command into an error
+                log.exception("commit listener failed")
+
+    def before_dispose(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` before the pool closes (flush what a buffer still holds)."""
+        self._before_dispose.append(hook)
+
+    def cache(self, kind: type[CacheT]) -> CacheT:
+        """This database's one ``kind`` cache: made on first use, told of every commit from then on,
+        closed and logging its hits and misses when the database is disposed."""
+        found = self._caches.get(kind)
+        if found is None:
+            found = self._caches[kind] = kind()
+            self.on_commit(found.written)
+            cache = found
+
+            async def report() -> None:
+                await cache.close()
+                log.info("%s: %d hits, %d misses, %d refreshed ahead", kind.__name__, cache.hits,
+                         cache.misses, cache.refreshes)
+
+            self.before_dispose(report)
+        return found  # type: ignore[return-value]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    async def ping(self) -> bool:
+        """Whether the database answers (``/readyz``)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def dispose(self) -> None:
+        for hook in self._before_dispose:
+            try:
+                await hook()
+            except Exception:
+                log.exception("before-dispose hook failed")
+        await self.engine.dispose()

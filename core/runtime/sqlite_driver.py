@@ -1,0 +1,184 @@
+"""SQLite's fast paths through aiosqlite: one hand-off to the driver thread per statement.
+
+aiosqlite runs every DB-API call on its own thread, each a hand-off and a wake-up of the event loop;
+on a busy 2-core machine those hand-offs are most of a small command's time. Two paths avoid them:
+
+- every statement SQLAlchemy runs on SQLite goes through ``_OneHopCursor``: cursor, execute, fetch
+  and close in one call on the driver thread (``tune_sqlite`` installs it on each new connection,
+  with the pragmas);
+- a hot read built once (the expert search's ranking and version queries) can skip SQLAlchemy's
+  execution path altogether: ``read_rows`` compiles it once, then runs it with aiosqlite's
+  ``execute_fetchall``, applying the same bind and result conversions SQLAlchemy would. Any other
+  database, or a statement with parameters expanded at execution time (``IN`` lists), goes through
+  SQLAlchemy as usual.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+
+if TYPE_CHECKING:
+    from core.runtime.db import UnitOfWork
+
+#: how long a connection waits for SQLite's write lock before "database is locked"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL with synchronous=NORMAL and a busy timeout, so concurrent commands wait instead of failing
+    with "database is locked"; foreign keys on, as on PostgreSQL."""
+    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection and hasattr(dbapi_connection._connection,
+                                                                             "_execute"):
+        dbapi_connection.__class__ = _OneHopConnection  # same slots: only the cursor class differs
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class _Ran:
+    """What a sqlite3 cursor left after one statement, taken in aiosqlite's thread."""
+
+    __slots__ = ("description", "rowcount", "lastrowid", "arraysize", "rows")
+
+    def __init__(self, description: Any = None, rowcount: int = -1, lastrowid: int | None = None,
+                 rows: list[Any] | None = None) -> None:
+        self.description, self.rowcount, self.lastrowid = description, rowcount, lastrowid
+        self.arraysize = 1
+        self.rows = rows or []
+
+    def close(self) -> None:
+        """Nothing to close: the sqlite3 cursor was closed in the driver thread."""
+
+
+def _run_statement(conn: Any, operation: Any, parameters: Any, many: bool) -> _Ran:
+    """Runs in aiosqlite's thread: cursor, execute, fetch and close in one go."""
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return _Ran(cursor.description, cursor.rowcount, cursor.lastrowid, rows)
+    finally:
+        cursor.close()
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor makes four hand-offs to the driver thread per statement (cursor,
+    execute, fetchall, close), each a thread wake-up and an event-loop wake-up: on a busy 2-core
+    machine most of a small command's time. This one makes one (``_run_statement``)."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return _Ran()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._run(operation, parameters, False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._run(operation, seq_of_parameters, True)
+
+    async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            driver = self._connection
+            ran = await driver._execute(_run_statement, driver._conn, operation, parameters, many)
+        self._cursor = ran
+        self._rows = collections.deque(ran.rows)
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """One hand-off per statement, and none to end a transaction that never began: pysqlite opens
+    one only before a write, so after reads alone ``COMMIT``/``ROLLBACK`` have nothing to do."""
+
+    __slots__ = ()
+    _cursor_cls = _OneHopCursor
+
+    def commit(self) -> None:
+        if self._connection._conn.in_transaction:
+            super().commit()
+
+    def rollback(self) -> None:
+        if self._connection._conn.in_transaction:
+            super().rollback()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement compiled for SQLite: its SQL, its parameters in order, and their conversions."""
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
+    binds: dict[str, Callable[[Any], Any]]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, params: dict[str, Any]) -> list[Any]:
+        values = []
+        for name in self.names:
+            value = params[name] if name in params else self.defaults[name]
+            convert = self.binds.get(name)
+            values.append(convert(value) if convert is not None and value is not None else value)
+        return values
+
+    def row(self, raw: Any) -> tuple[Any, ...]:
+        return tuple(value if convert is None or value is None else convert(value)
+                     for convert, value in zip(self.results, raw, strict=False))
+
+
+@lru_cache(maxsize=256)
+def prepare(statement: Any, dialect: Any) -> Prepared | None:
+    """The statement compiled for ``dialect``, or None when it needs SQLAlchemy's execution path.
+
+    Uses the type conversions SQLAlchemy caches per dialect (``_cached_bind_processor`` and
+    ``_cached_result_processor``), so values are stored and read exactly as the ORM does.
+    """
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positiontup is None or compiled.post_compile_params or compiled.literal_execute_params:
+        return None
+    binds = compiled.binds
+    names = tuple(compiled.positiontup)
+    converters = {name: convert for name in names
+                  if (convert := binds[name].type._cached_bind_processor(dialect)) is not None}
+    results = tuple(column.type._cached_result_processor(dialect, None)
+                    for column in statement.selected_columns)
+    defaults = {name: binds[name].effective_value for name in names if not binds[name].required}
+    return Prepared(compiled.string, names, defaults, converters, results)
+
+
+async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """Run a read on the session's connection: one hop on SQLite, SQLAlchemy Core elsewhere.
+
+    Rows are tuples in both cases (no ORM bookkeeping per search).
+    """
+    connection = await uow.session.connection()
+    prepared = prepare(statement, connection.dialect) if connection.dialect.name == "sqlite" else None
+    driver = (await connection.get_raw_connection()).driver_connection if prepared else None
+    if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):
+        return [tuple(row) for row in (await connection.execute(statement, params or {})).all()]
+    rows = await driver.execute_fetchall(prepared.sql, prepared.parameters(params or {}))
+    return [prepared.row(row) for row in rows]
+
+
+async def warm(uow: UnitOfWork, statements: list[Any]) -> None:
+    """Compile ``statements`` now (SQLite), so no search later pays the ~10 ms of a first compile."""
+    connection = await uow.session.connection()
+    if connection.dialect.name == "sqlite":
+        for statement in statements:
+            prepare(statement, connection.dialect)

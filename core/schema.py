@@ -1,0 +1,47 @@
+"""The schema: SQLModel tables for every part of the domain (DESIGN.md §2).
+
+Importing this package registers every table on ``SQLModel.metadata``; Alembic migrations are
+checked against it by a test.
+"""
+
+from core.activity.models import ActivityEvent, AuditEntry
+from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
+from core.delivery.models import Delivery
+from core.directory.models import (
+    ROLES,
+    ExpertSkill,
+    ExpertStatus,
+    Identity,
+    Member,
+    MemberRole,
+    Skill,
+    SkillAlias,
+)
+from core.experts.models import Answer, Question, QuestionRoute
+from core.groups.models import Group, GroupChannel, GroupMember
+from core.inbound.models import ProcessedEvent
+
+__all__ = [
+    "ROLES",
+    "ActivityEvent",
+    "Answer",
+    "AuditEntry",
+    "Campaign",
+    "CampaignPrompt",
+    "Delivery",
+    "ExpertSkill",
+    "ExpertStatus",
+    "Group",
+    "GroupChannel",
+    "GroupMember",
+    "Identity",
+    "Member",
+    "MemberRole",
+    "ProcessedEvent",
+    "Question",
+    "QuestionRoute",
+    "Response",
+    "Round",
+    "Skill",
+    "SkillAlias",
+]
