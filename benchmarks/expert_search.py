@@ -205,7 +205,7 @@ async def run(members: int = 100_000, skills: int = 5_000, per_member: int = 5, 
         now = datetime(2026, 3, 2, tzinfo=UTC)
         async with db.uow() as uow:
             started = time.perf_counter()
-            vocab = await load_vocabulary(db, uow)
+            vocab = await load_vocabulary(uow, db)
             built = (time.perf_counter() - started) * 1000
             print(f"vocabulary: {len(vocab.choices):,} strings, built in {built:.0f} ms"
                   " (once per process, and when skills change)")
@@ -215,13 +215,13 @@ async def run(members: int = 100_000, skills: int = 5_000, per_member: int = 5, 
 
         async def service(topic: str) -> object:
             async with db.uow() as uow:
-                return await find_experts(db, uow, topic, now)
+                return await find_experts(uow, db, topic, now)
 
         search_uow = db.uow()
         await search_uow.__aenter__()
 
         async def search(topic: str) -> object:
-            return await find_experts(db, search_uow, topic, now)
+            return await find_experts(search_uow, db, topic, now)
 
         async def like(topic: str) -> object:
             async with db.uow() as uow:

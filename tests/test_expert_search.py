@@ -40,7 +40,7 @@ async def test_matching_typos_order_synonyms_and_phrases(db: Database, clock: Fa
                  bob=["data visualisation", "sql", "coastal architecture", "sports psychology"],
                  eve=["incident response"])
     async with db.uow() as uow:
-        vocab = await load_vocabulary(db, uow)
+        vocab = await load_vocabulary(uow, db)
 
     def found(text: str, question: bool = False) -> set[str]:
         return {vocab.names[i] for i in match_skills(vocab, text, question)}
@@ -62,14 +62,14 @@ async def test_matching_typos_order_synonyms_and_phrases(db: Database, clock: Fa
 async def test_the_vocabulary_is_cached_until_skills_change(db: Database, clock: FakeClock) -> None:
     await people(db, clock, ana=["python"])
     async with db.uow() as uow:
-        first = await load_vocabulary(db, uow)
-        assert await load_vocabulary(db, uow) is first
+        first = await load_vocabulary(uow, db)
+        assert await load_vocabulary(uow, db) is first
     await people(db, clock, bob=["underwater basket weaving"])
     async with db.uow() as uow:
-        result = await find_experts(db, uow, "basket weaving underwater", clock.now())
+        result = await find_experts(uow, db, "basket weaving underwater", clock.now())
     assert [e.name for e in result.experts] == ["Bob"], "a new skill is searchable at once"
     async with db.uow() as uow:
-        assert (await load_vocabulary(db, uow)) is not first
+        assert (await load_vocabulary(uow, db)) is not first
 
 
 async def test_ranking_score_level_availability_load(db: Database, clock: FakeClock) -> None:
@@ -85,7 +85,7 @@ async def test_ranking_score_level_availability_load(db: Database, clock: FakeCl
                                  assignee_id=ids["busy"], created_at=clock.now()))
         await uow.commit()
     async with db.uow() as uow:
-        result = await find_experts(db, uow, "python kubernetes", clock.now())
+        result = await find_experts(uow, db, "python kubernetes", clock.now())
     order = [e.name for e in result.experts]
     assert order == ["Both", "Senior", "Free", "Busy", "Away"], order
     assert set(result.skills_of(result.experts[0])) == {"python", "kubernetes"}
@@ -94,7 +94,7 @@ async def test_ranking_score_level_availability_load(db: Database, clock: FakeCl
     assert away.away and away.away_until is not None and away.load == 0
     clock.advance(timedelta(days=4))
     async with db.uow() as uow:
-        later = await find_experts(db, uow, "python", clock.now())
+        later = await find_experts(uow, db, "python", clock.now())
     assert not any(e.away for e in later.experts), "an away date in the past no longer counts"
 
 
@@ -117,7 +117,7 @@ async def test_ranking_cut_in_the_database_is_exact(db: Database, clock: FakeClo
                                      assignee_id=member_id, created_at=now))
         await uow.commit()
     async with db.uow() as uow:
-        vocab = await load_vocabulary(db, uow)
+        vocab = await load_vocabulary(uow, db)
         holders = (await uow.session.exec(select(ExpertSkill))).all()
         status = {s.member_id: s for s in (await uow.session.exec(select(ExpertStatus))).all()}
         questions = (await uow.session.exec(select(Question))).all()
@@ -155,7 +155,7 @@ async def test_sqlite_fast_reads_equal_sqlalchemy_reads(db: Database, clock: Fak
                                      away_until=clock.now() + timedelta(days=1)))
         await uow.commit()
     async with db.uow() as uow:
-        vocab = await load_vocabulary(db, uow)
+        vocab = await load_vocabulary(uow, db)
         connection = await uow.session.connection()
         for topic, holders in (("python", 2), ("sql", 1), ("python sql", 2)):
             _, (statement, params) = _ranking(match_skills(vocab, topic), clock.now(), 10, frozenset(),

@@ -26,7 +26,7 @@ async def test_top_3_hit_rate(db: Database, clock: FakeClock) -> None:
     misses: list[str] = []
     async with db.uow() as uow:
         for case in CASES:
-            result = await find_experts(db, uow, case["q"], clock.now(), limit=3)
+            result = await find_experts(uow, db, case["q"], clock.now(), limit=3)
             top = [expert.name for expert in result.experts]
             if not set(top) & set(case["expect"]):
                 misses.append(f"{case['q']!r} ({case['kind']}): got {top}, skills {result.skills}")

@@ -196,7 +196,7 @@ class SearchResult:
         return [self.names[i] for i in expert.skills]
 
 
-async def find_experts(db: Database, uow: UnitOfWork, topic: str, now: datetime, limit: int = 10,
+async def find_experts(uow: UnitOfWork, db: Database, topic: str, now: datetime, limit: int = 10,
                        ) -> SearchResult:
     """``expert find``: the skills the topic names, and their experts ranked.
 
@@ -207,7 +207,7 @@ async def find_experts(db: Database, uow: UnitOfWork, topic: str, now: datetime,
     if db not in _WARM:  # this process's first search: compile the statements of every size
         await warm(uow, [_ranking_statement(size, False, False, True) for size in SIZES])
         _WARM.add(db)
-    vocab = cached_vocabulary(db) or await load_vocabulary(db, uow)
+    vocab = cached_vocabulary(db) or await load_vocabulary(uow, db)
     while True:
         scores = match_skills(vocab, topic)
         rows: list[Any] = []
@@ -217,7 +217,7 @@ async def find_experts(db: Database, uow: UnitOfWork, topic: str, now: datetime,
         version = as_version(rows[0][10:13]) if rows else await read_version(uow)
         if version == vocab.version:
             break
-        vocab = await load_vocabulary(db, uow, version)
+        vocab = await load_vocabulary(uow, db, version)
     experts = [_expert(row, ids) for row in rows]
     skills = tuple(vocab.names[i] for i in sorted(scores, key=lambda i: -scores[i]))
     suggestions = [] if experts else [s for s in suggest(vocab, topic) if s not in skills]

@@ -137,7 +137,7 @@ def cached_vocabulary(db: Database) -> Vocabulary | None:
     return _CACHE.get(db)
 
 
-async def load_vocabulary(db: Database, uow: UnitOfWork, version: tuple[int, int, int] | None = None,
+async def load_vocabulary(uow: UnitOfWork, db: Database, version: tuple[int, int, int] | None = None,
                           ) -> Vocabulary:
     """The vocabulary of ``db``, from the process cache unless a skill or alias was added or removed."""
     version = version or await read_version(uow)

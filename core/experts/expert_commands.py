@@ -105,7 +105,7 @@ def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Secti
 async def find(ctx: Context, args: Args) -> Reply:
     """``expert find <topic>``: the people who know it, best first; close skills when nothing matches."""
     topic = args.text.strip()
-    result = await find_experts(ctx.services.db, ctx.uow, topic, ctx.services.clock.now())
+    result = await find_experts(ctx.uow, ctx.services.db, topic, ctx.services.clock.now())
     if not result.experts:
         if result.suggestions:
             return Reply(text=ctx.t("expert.find_none_suggest", topic=topic,

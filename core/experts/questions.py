@@ -90,7 +90,7 @@ async def similar_answered(ctx: Context, text: str, limit: int = 3) -> list[Simi
 
 async def create(ctx: Context, text: str) -> Question:
     """Save the question (status ``open``) with the skills its text mentions."""
-    vocab = await load_vocabulary(ctx.services.db, ctx.uow)
+    vocab = await load_vocabulary(ctx.uow, ctx.services.db)
     scores = match_skills(vocab, text, question=True)
     names = [vocab.names[i] for i in sorted(scores, key=lambda i: (-scores[i], vocab.names[i]))]
     question = Question(asker_id=ctx.member_id, text=text, skills=names, status="open",
