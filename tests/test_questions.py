@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core.experts.routing import expire_due_questions
+from core.experts import questions
+from core.experts.routing import RoutingPolicy, deliver, expire_due_questions
 from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.schema import Answer, MemberRole, Question
@@ -213,3 +214,36 @@ async def test_a_french_phrase_with_short_words_inside_names_its_skill(
     async with db.uow() as uow:
         (row,) = (await uow.session.exec(select(Question))).all()
     assert skill in row.skills
+
+
+async def test_the_services_run_in_the_callers_transaction_and_send_nothing_themselves(
+        demo, db: Database, clock: FakeClock, messenger: FakeMessenger,  # type: ignore[no-untyped-def]
+        services: Services) -> None:
+    """A service takes the unit of work and plain values, and returns what must be told: a rolled-back
+    transaction tells nobody, and the caller sends the notices once it has committed."""
+    text = "How do I deploy a Python service on Kubernetes?"
+    policy = RoutingPolicy.of(services.settings)
+    async with db.uow() as uow:  # left without commit: rolled back
+        question = await questions.create(uow, db, demo[ASKER], text, clock.now())
+        routed = await questions.route(uow, question, clock.now(), policy)
+        assert routed.result == "routed" and routed.notices
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(Question))).all() == []
+    assert messenger.sent == []
+
+    async with db.uow() as uow:
+        question = await questions.create(uow, db, demo[ASKER], text, clock.now())
+        routed = await questions.route(uow, question, clock.now(), policy)
+        await uow.commit()
+    assert messenger.sent == [], "nothing goes out before the caller delivers"
+    await deliver(services, routed.notices)
+    assert "deploy a Python service" in directs(messenger, HUGO)[-1].text
+
+    async with db.uow() as uow:
+        question = await questions.locked(uow, str(question.id))
+        notices = await questions.answer(uow, question, demo[HUGO], "Use a Deployment.", clock.now())
+        await uow.commit()
+    assert not directs(messenger, ASKER)
+    await deliver(services, notices)
+    assert "Use a Deployment." in directs(messenger, ASKER)[-1].text
+    assert [kind for kind, _, _ in messenger.sent].count("update") == 1, "the expert's card says answered"

@@ -13,7 +13,7 @@ from core.campaigns import lifecycle as campaigns
 from core.campaigns import messages as campaign_messages  # noqa: F401  (registers the outbox renderers)
 from core.campaigns import rounds, summaries
 from core.campaigns.answers import answer, current, is_open, server_secret, target
-from core.campaigns.expert_questions import ask, ask_button
+from core.campaigns.expert_questions import ask, ask_button, deliver_notices
 from core.campaigns.models import Campaign
 from core.campaigns.schedules import wall_of
 from core.campaigns.templates import find, templates
@@ -228,7 +228,7 @@ async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Re
     _row, edited = await answer(ctx.uow, found, ctx.member_id, value, ctx.services.clock.now(),
                                 server_secret(ctx.services.settings))
     key = "campaign.answer_edited" if edited else "campaign.answer_saved"
-    button = ask_button(ctx, found)
+    button = ask_button(ctx.t, found)
     return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position),
                  buttons=(button,) if button else ())
 
@@ -238,8 +238,11 @@ async def ask_clicked(ctx: Context, act: Action) -> Reply:
     """"Ask the experts": the member's own text answer becomes a routed expert question."""
     round_id, prompt_id = _ids(act.value, 2)
     found = await target(ctx.uow, int(round_id), int(prompt_id))
-    question_id = await ask(ctx, found)
-    return Reply(text=ctx.t("campaign.asked", id=question_id))
+    asked = await ask(ctx.uow, ctx.services.db, found, ctx.member_id, ctx.services.clock.now(),
+                      ctx.services.settings)
+    services = ctx.services
+    ctx.after_commit(lambda: deliver_notices(services, asked.notices))
+    return Reply(text=ctx.t("campaign.asked", id=asked.question_id))
 
 
 @action("campaign.answer")

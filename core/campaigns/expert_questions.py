@@ -6,23 +6,31 @@ help. The respondent clicks "Ask the experts": their answer becomes a question r
 whether it was answered. Never offered for anonymous campaigns: a question names its asker.
 
 ``core.experts.questions`` is looked up when needed, so campaigns keep working in an installation without the
-expert directory (the button is then not shown).
+expert directory (the button is then not shown). Its routing notices (messages to the expert and the
+asker) come back in ``Asked`` for the handler to send with ``deliver_notices`` once the transaction commits.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from dataclasses import dataclass
+from datetime import datetime
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
 from core.campaigns.answers import Target, current, server_secret
-from core.commands.context import Context
 from core.errors import Conflict, Forbidden, NotFound
 from core.experts.models import Question
+from core.i18n import Translator
 from core.messages import Button
-from core.runtime.db import UnitOfWork
+from core.runtime.db import Database, UnitOfWork
+from core.services import CoreSettings, Services
+
+if TYPE_CHECKING:
+    from core.experts.routing import NoticeList
 
 ANSWERED = ("answered", "closed")
 
@@ -31,36 +39,55 @@ def _questions() -> ModuleType | None:
     if importlib.util.find_spec("core.experts.questions") is None:
         return None
     module = importlib.import_module("core.experts.questions")
-    needed = ("check_text", "create", "route")
+    needed = ("check_text", "create", "route", "RoutingPolicy", "deliver")
     return module if all(hasattr(module, name) for name in needed) else None
 
 
-def ask_button(ctx: Context, found: Target) -> Button | None:
+@dataclass(frozen=True)
+class Asked:
+    """The question an answer became, and its routing notices (``core.experts.routing.Notice``
+    items) to send with ``deliver_notices`` after commit."""
+
+    question_id: int
+    notices: NoticeList
+
+
+def ask_button(t: Translator, found: Target) -> Button | None:
     """The "Ask the experts" button under a saved text answer, when it may be offered."""
     if found.campaign.anonymous or found.prompt.kind != "text" or _questions() is None:
         return None
-    return Button(ctx.t("campaign.button_ask"), "campaign.ask", f"{found.round.id}:{found.prompt.id}")
+    return Button(t("campaign.button_ask"), "campaign.ask", f"{found.round.id}:{found.prompt.id}")
 
 
-async def ask(ctx: Context, found: Target) -> int:
-    """Route the member's own text answer to the experts; returns the new question's id."""
+async def ask(uow: UnitOfWork, db: Database, found: Target, member_id: int, now: datetime,
+              settings: CoreSettings) -> Asked:
+    """Route the member's own text answer to the experts (``db``: whose skill vocabulary to match
+    it with; ``settings``: the anonymity secret and the routing policy)."""
     questions = _questions()
     if questions is None:
         raise NotFound("campaign.ask_unavailable")
     if found.campaign.anonymous:
         raise Forbidden("campaign.ask_anonymous")
-    mine = await current(ctx.uow, found, ctx.member_id, server_secret(ctx.services.settings))
+    mine = await current(uow, found, member_id, server_secret(settings))
     if mine is None or not mine.text:
         raise NotFound("campaign.ask_no_answer")
     if mine.question_id is not None:
         raise Conflict("campaign.already_asked", id=mine.question_id)
-    question = await questions.create(ctx, questions.check_text(mine.text))
-    await questions.route(ctx, question)
+    question = await questions.create(uow, db, member_id, questions.check_text(mine.text), now)
+    routed = await questions.route(uow, question, now, questions.RoutingPolicy.of(settings))
     mine.question_id = question.id
-    ctx.uow.session.add(mine)
-    await ctx.uow.session.flush()
+    uow.session.add(mine)
+    await uow.session.flush()
     assert question.id is not None
-    return int(question.id)
+    return Asked(int(question.id), routed.notices)
+
+
+async def deliver_notices(services: Services, notices: NoticeList) -> None:
+    """Send an ``Asked``'s notices; run after commit (it opens its own transaction to keep the sent
+    cards' references)."""
+    questions = _questions()
+    if questions is not None:
+        await questions.deliver(services, notices)
 
 
 async def statuses(uow: UnitOfWork, ids: set[int]) -> dict[int, str]:

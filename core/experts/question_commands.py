@@ -1,7 +1,8 @@
 """Question commands and clicks: ask, question list/close, Ask anyway, Answer (a form), Pass, Helpful.
 
 The decisions live in ``core.experts.questions`` and ``core.experts.routing``; this module reads the
-arguments and words the replies. Messages to experts, referents and askers go out after commit.
+arguments, words the replies, and queues the notices those services return (messages to experts,
+referents and askers) to go out after commit.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from core.directory.models import Member
 from core.errors import Forbidden
 from core.experts import questions
 from core.experts.models import Question
-from core.experts.routing import duration
+from core.experts.routing import NoticeList, RoutingPolicy, deliver, duration
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.text import shorten
 
@@ -43,6 +44,25 @@ async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
     return Reply(text=ctx.t("question.nobody", id=question.id, skills=skills))
 
 
+def _policy(ctx: Context) -> RoutingPolicy:
+    return RoutingPolicy.of(ctx.services.settings)
+
+
+def _send_after_commit(ctx: Context, notices: NoticeList) -> None:
+    """Queue the notices a service returned: they go out once the transaction commits, never if it
+    rolls back."""
+    if notices:
+        services = ctx.services
+        ctx.after_commit(lambda: deliver(services, notices))
+
+
+async def _route(ctx: Context, question: Question) -> Reply:
+    """Route the question, queue its notices, and tell the asker where it went."""
+    routed = await questions.route(ctx.uow, question, ctx.services.clock.now(), _policy(ctx))
+    _send_after_commit(ctx, routed.notices)
+    return await _routed_reply(ctx, question, routed.result)
+
+
 def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -> Reply:
     sections = tuple(Section(text=ctx.t("question.similar_item", id=s.question.id,
                                         question=shorten(s.question.text, 200),
@@ -57,29 +77,29 @@ def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -
 async def ask(ctx: Context, args: Args) -> Reply:
     """``ask <question>``: offer similar answered questions, else route to an expert."""
     text = questions.check_text(args.text)
-    similar = await questions.similar_answered(ctx, text)
-    question = await questions.create(ctx, text)
+    similar = await questions.similar_answered(ctx.uow, text)
+    question = await questions.create(ctx.uow, ctx.services.db, ctx.member_id, text, ctx.services.clock.now())
     if similar:
         return _offer(ctx, question, similar)
-    return await _routed_reply(ctx, question, await questions.route(ctx, question))
+    return await _route(ctx, question)
 
 
 @action("question.ask")
 async def ask_anyway(ctx: Context, act: Action) -> Reply:
     """The asker saw the similar answers and still wants an expert."""
-    question = await questions.locked(ctx, act.value)
+    question = await questions.locked(ctx.uow, act.value)
     if question.asker_id != ctx.member_id:
         raise Forbidden("question.not_asker", id=question.id)
     if question.status != "open":
         return Reply(text=ctx.t("question.already_routed", id=question.id))
-    return await _routed_reply(ctx, question, await questions.route(ctx, question))
+    return await _route(ctx, question)
 
 
 @action("question.answer")
 async def answer_form(ctx: Context, act: Action) -> Reply:
     """The Answer button: a form with one text input, if the question is still this member's."""
-    question = await questions.locked(ctx, act.value)
-    await questions.own_turn(ctx, question)
+    question = await questions.locked(ctx.uow, act.value)
+    await questions.own_turn(ctx.uow, question, ctx.member_id)
     form = Form(title=ctx.t("question.form_title", id=question.id), action_id="question.submit",
                 submit_label=ctx.t("question.form_submit"), value=str(question.id),
                 inputs=(FormInput("answer", ctx.t("question.form_label"), kind="multiline",
@@ -91,8 +111,10 @@ async def answer_form(ctx: Context, act: Action) -> Reply:
 @action("question.submit")
 async def submit(ctx: Context, act: Action) -> Reply:
     """The answer form's submission: ``values["answer"]``."""
-    question = await questions.locked(ctx, act.value)
-    await questions.answer(ctx, question, act.values.get("answer", ""))
+    question = await questions.locked(ctx.uow, act.value)
+    notices = await questions.answer(ctx.uow, question, ctx.member_id, act.values.get("answer", ""),
+                                     ctx.services.clock.now())
+    _send_after_commit(ctx, notices)
     asker = await ctx.uow.session.get(Member, question.asker_id) if question.asker_id else None
     name = asker.display_name if asker else "?"
     return Reply(text=ctx.t("question.answer_sent", id=question.id, asker=name))
@@ -101,9 +123,11 @@ async def submit(ctx: Context, act: Action) -> Reply:
 @action("question.pass")
 async def pass_(ctx: Context, act: Action) -> Reply:
     """The Pass button: the question moves on to the next expert, else a referent, else it expires."""
-    question = await questions.locked(ctx, act.value)
-    outcome, result = await questions.pass_(ctx, question)
-    if result == "nobody":
+    question = await questions.locked(ctx.uow, act.value)
+    outcome, routed = await questions.pass_(ctx.uow, question, ctx.member_id, ctx.services.clock.now(),
+                                            _policy(ctx))
+    _send_after_commit(ctx, routed.notices)
+    if routed.result == "nobody":
         return Reply(text=ctx.t("question.referent.passed_last", id=question.id))
     return Reply(text=ctx.t("question.passed" if outcome == "passed" else "question.too_late_moved",
                             id=question.id))
@@ -113,8 +137,8 @@ async def pass_(ctx: Context, act: Action) -> Reply:
 async def helpful(ctx: Context, act: Action) -> Reply:
     """Helpful / Not helpful, from the asker; value ``<id>:yes|no``."""
     question_id, _, verdict = act.value.partition(":")
-    question = await questions.locked(ctx, question_id)
-    await questions.mark_helpful(ctx, question, verdict == "yes")
+    question = await questions.locked(ctx.uow, question_id)
+    questions.mark_helpful(question, ctx.member_id, verdict == "yes")
     return Reply(text=ctx.t("question.thanks_helpful" if verdict == "yes" else "question.thanks_not_helpful"))
 
 
@@ -126,7 +150,8 @@ def _line(ctx: Context, question: Question) -> str:
 @command("question", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
     """My open questions, those waiting for my answer, and (referents) the escalated ones."""
-    mine, assigned, escalated = await questions.listing(ctx)
+    mine, assigned, escalated = await questions.listing(
+        ctx.uow, ctx.member_id, referent=ctx.has_role("referent"), admin="admin" in ctx.roles)
     parts = []
     for key, items in (("question.list_mine", mine), ("question.list_assigned", assigned),
                        ("question.list_escalated", escalated)):
@@ -140,6 +165,8 @@ async def list_(ctx: Context, args: Args) -> Reply:
 @command("question", "close", min_args=1)
 async def close(ctx: Context, args: Args) -> Reply:
     """``question close <id>``: by the asker (or an admin)."""
-    question = await questions.locked(ctx, args.tokens[0])
-    await questions.close(ctx, question)
+    question = await questions.locked(ctx.uow, args.tokens[0])
+    notices = await questions.close(ctx.uow, question, ctx.member_id, "admin" in ctx.roles,
+                                    ctx.services.clock.now())
+    _send_after_commit(ctx, notices)
     return Reply(text=ctx.t("question.closed", id=question.id))

@@ -9,31 +9,36 @@ working); ``expired`` when nobody at all could take it. Reuse rule: an answered 
 mind); reusable questions are what ``ask`` offers to the next person asking something similar.
 
 Every change locks the question row (``FOR UPDATE`` on PostgreSQL) so an answer, a pass and the
-deadline job cannot both win.
+deadline job cannot both win. The services run in the caller's unit of work and return the messages a
+change sends to other people (``core.experts.routing.Notice``); the caller sends them with ``deliver``
+once its transaction has committed, so a rolled-back change tells nobody.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from rapidfuzz import fuzz, process
 from sqlmodel import col, or_, select
 
-from core.commands.context import Context
-from core.directory.models import ExpertSkill, Skill
+from core.directory.models import ExpertSkill, Member, Skill
 from core.directory.search import load_vocabulary, match_skills, words_of
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts.models import Answer, Question
 from core.experts.routing import (
     NoticeList,
+    Routed,
+    RoutingPolicy,
     current_route,
-    deliver,
     move_on,
     notice,
     route_next,
     routes_of,
 )
+from core.experts.routing import deliver as deliver  # sends what these services return, after commit
 from core.messages import Button, Reply
+from core.runtime.db import Database, UnitOfWork
 from core.text import clean, shorten
 
 MIN_QUESTION = 10
@@ -70,63 +75,60 @@ def _content(text: str) -> str:
     return " ".join(w for w in words_of(text, question=True) if w)
 
 
-async def similar_answered(ctx: Context, text: str, limit: int = 3) -> list[Similar]:
+async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> list[Similar]:
     """Reusable questions whose wording is close to ``text`` (rapidfuzz over their content words)."""
     query = _content(text)
     if len(query.split()) < 2:
         return []
-    rows = (await ctx.uow.session.exec(select(Question).where(col(Question.reusable))
-                                       .order_by(col(Question.id).desc()).limit(REUSE_SCAN))).all()
+    rows = (await uow.session.exec(select(Question).where(col(Question.reusable))
+                                   .order_by(col(Question.id).desc()).limit(REUSE_SCAN))).all()
     found = process.extract(query, [_content(q.text) for q in rows], scorer=fuzz.token_set_ratio,
                             processor=None, score_cutoff=REUSE_CUTOFF, limit=limit)
     similar = []
     for _, score, index in found:
-        answer = (await ctx.uow.session.exec(select(Answer.text).where(Answer.question_id == rows[index].id)
-                                             .order_by(col(Answer.id).desc()))).first()
+        answer = (await uow.session.exec(select(Answer.text).where(Answer.question_id == rows[index].id)
+                                         .order_by(col(Answer.id).desc()))).first()
         if answer:
             similar.append(Similar(rows[index], answer, score))
     return similar
 
 
-async def create(ctx: Context, text: str) -> Question:
-    """Save the question (status ``open``) with the skills its text mentions."""
-    vocab = await load_vocabulary(ctx.uow, ctx.services.db)
+async def create(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: datetime) -> Question:
+    """Save the question (status ``open``) with the skills its text mentions (``db``: whose
+    vocabulary cache to match them with)."""
+    vocab = await load_vocabulary(uow, db)
     scores = match_skills(vocab, text, question=True)
     names = [vocab.names[i] for i in sorted(scores, key=lambda i: (-scores[i], vocab.names[i]))]
-    question = Question(asker_id=ctx.member_id, text=text, skills=names, status="open",
-                        created_at=ctx.services.clock.now())
-    ctx.uow.session.add(question)
-    await ctx.uow.session.flush()
+    question = Question(asker_id=asker_id, text=text, skills=names, status="open", created_at=now)
+    uow.session.add(question)
+    await uow.session.flush()
     return question
 
 
-async def route(ctx: Context, question: Question) -> str:
-    """Route a saved question; messages go out after commit. Returns routed/escalated/nobody."""
-    notices: NoticeList = []
-    result = await route_next(ctx.uow, ctx.services, question, notices)
-    ctx.after_commit(lambda: deliver(ctx.services, notices))
-    return result
+async def route(uow: UnitOfWork, question: Question, now: datetime, policy: RoutingPolicy) -> Routed:
+    """Route a saved question to its first holder; the caller sends the notices after commit."""
+    return await route_next(uow, question, now, policy)
 
 
-async def locked(ctx: Context, value: str) -> Question:
+async def locked(uow: UnitOfWork, value: str) -> Question:
     """The question a button names, locked for this transaction."""
     try:
         question_id = int(value.strip().lstrip("#"))
     except ValueError:
         raise InvalidInput("question.bad_id", id=value) from None
-    question = (await ctx.uow.session.exec(select(Question).where(Question.id == question_id)
-                                           .with_for_update())).first()
+    question = (await uow.session.exec(select(Question).where(Question.id == question_id)
+                                       .with_for_update())).first()
     if question is None:
         raise NotFound("question.not_found", id=question_id)
     return question
 
 
-async def own_turn(ctx: Context, question: Question) -> None:
+async def own_turn(uow: UnitOfWork, question: Question, member_id: int) -> None:
     """Refuse to answer or pass a question that is not (or no longer) the member's to handle."""
-    if question.assignee_id == ctx.member_id and question.status in ("routed", "escalated"):
+    if question.assignee_id == member_id and question.status in ("routed", "escalated"):
         return
     assert question.id is not None
-    mine = [r for r in await routes_of(ctx.uow, question.id) if r.expert_id == ctx.member_id]
+    mine = [r for r in await routes_of(uow, question.id) if r.expert_id == member_id]
     if mine and mine[-1].outcome == "closed":
         raise Conflict("question.closing.closed_while_yours", id=question.id)
     if question.status in ("answered", "closed"):
@@ -140,56 +142,59 @@ async def own_turn(ctx: Context, question: Question) -> None:
     raise Forbidden("question.not_yours", id=question.id)
 
 
-async def answer(ctx: Context, question: Question, text: str) -> None:
-    """Record the answer, send it to the asker with Helpful / Not helpful, update the expert's card."""
-    await own_turn(ctx, question)
+async def _name_of(uow: UnitOfWork, member_id: int) -> str:
+    member = await uow.session.get(Member, member_id)
+    return member.display_name if member else "?"
+
+
+async def answer(uow: UnitOfWork, question: Question, member_id: int, text: str, now: datetime) -> NoticeList:
+    """Record the member's answer; returns the messages to send after commit: the answer to the asker
+    with Helpful / Not helpful, and the expert's card updated."""
+    await own_turn(uow, question, member_id)
     text = clean(text)
     if not text:
         raise InvalidInput("question.empty_answer")
     if len(text) > MAX_ANSWER:
         raise InvalidInput("question.answer_too_long", length=len(text), limit=MAX_ANSWER)
     assert question.id is not None
-    now = ctx.services.clock.now()
-    ctx.uow.session.add(Answer(question_id=question.id, author_id=ctx.member_id, text=text, created_at=now))
+    uow.session.add(Answer(question_id=question.id, author_id=member_id, text=text, created_at=now))
     question.status, question.deadline_at = "answered", None
-    route = current_route(await routes_of(ctx.uow, question.id), ctx.member_id)
+    route = current_route(await routes_of(uow, question.id), member_id)
     notices: NoticeList = []
     if route is not None:
         route.outcome, route.outcome_at = "answered", now
         if route.message:
-            notices.append(await notice(ctx.uow, ctx.member_id, lambda t: Reply(
+            notices.append(await notice(uow, member_id, lambda t: Reply(
                 text=t("question.card_answered", id=question.id, answer=shorten(text, 500))),
                 replace=route.message))
-    expert = ctx.member.display_name
-    notices.append(await notice(ctx.uow, question.asker_id, lambda t: Reply(
+    expert = await _name_of(uow, member_id)
+    notices.append(await notice(uow, question.asker_id, lambda t: Reply(
         title=t("question.answer_title", id=question.id),
         text=t("question.answer_received", id=question.id, expert=expert,
                question=shorten(question.text, 300), answer=text),
         buttons=(Button(t("question.button_helpful"), "question.helpful", f"{question.id}:yes", "primary"),
                  Button(t("question.button_not_helpful"), "question.helpful", f"{question.id}:no")))))
-    ctx.after_commit(lambda: deliver(ctx.services, notices))
+    return notices
 
 
-async def pass_(ctx: Context, question: Question) -> tuple[str, str]:
+async def pass_(uow: UnitOfWork, question: Question, member_id: int, now: datetime,
+                policy: RoutingPolicy) -> tuple[str, Routed]:
     """The expert or referent declines; after the deadline the question moves on as timed out.
 
-    Returns the outcome of their turn (passed / timed_out) and where the question went
-    (routed / escalated / nobody).
+    Returns the outcome of their turn (passed / timed_out) and where the question went, with the
+    messages to send after commit.
     """
-    await own_turn(ctx, question)
+    await own_turn(uow, question, member_id)
     assert question.id is not None
-    late = question.deadline_at is not None and question.deadline_at <= ctx.services.clock.now()
+    late = question.deadline_at is not None and question.deadline_at <= now
     outcome = "timed_out" if late else "passed"
-    route = current_route(await routes_of(ctx.uow, question.id), ctx.member_id)
-    notices: NoticeList = []
-    result = await move_on(ctx.uow, ctx.services, question, route, outcome, notices)
-    ctx.after_commit(lambda: deliver(ctx.services, notices))
-    return outcome, result
+    route = current_route(await routes_of(uow, question.id), member_id)
+    return outcome, await move_on(uow, question, route, outcome, now, policy)
 
 
-async def mark_helpful(ctx: Context, question: Question, helpful: bool) -> None:
-    """The asker's verdict; a helpful answer makes the question reusable for others."""
-    if question.asker_id != ctx.member_id:
+def mark_helpful(question: Question, member_id: int, helpful: bool) -> None:
+    """The asker's verdict on the (locked) question; a helpful answer makes it reusable for others."""
+    if question.asker_id != member_id:
         raise Forbidden("question.not_asker", id=question.id)
     if question.status not in ("answered", "closed"):
         raise Conflict("question.not_answered", id=question.id)
@@ -197,34 +202,35 @@ async def mark_helpful(ctx: Context, question: Question, helpful: bool) -> None:
     question.reusable = helpful
 
 
-async def close(ctx: Context, question: Question) -> None:
-    """The asker (or an admin) closes the question; whoever held it stops being waited for: their
-    turn ends (outcome ``closed``) and their card says who closed it, so its buttons are not tried."""
-    if question.asker_id != ctx.member_id and "admin" not in ctx.roles:
+async def close(uow: UnitOfWork, question: Question, member_id: int, admin: bool,
+                now: datetime) -> NoticeList:
+    """The asker (or an ``admin``) closes the question; whoever held it stops being waited for: their
+    turn ends (outcome ``closed``) and their card says who closed it, so its buttons are not tried.
+    Returns the card's update, to send after commit."""
+    if question.asker_id != member_id and not admin:
         raise Forbidden("question.not_asker", id=question.id)
     if question.status in ("closed", "expired"):
         raise Conflict("question.already_closed", id=question.id)
     assert question.id is not None
-    now = ctx.services.clock.now()
     holding = question.status in ("routed", "escalated")
-    route = current_route(await routes_of(ctx.uow, question.id), question.assignee_id) if holding else None
+    route = current_route(await routes_of(uow, question.id), question.assignee_id) if holding else None
     question.status, question.deadline_at, question.closed_at = "closed", None, now
     if route is None:
-        return
+        return []
     route.outcome, route.outcome_at = "closed", now
-    if route.message:
-        who = ctx.member.display_name
-        notices: NoticeList = [await notice(ctx.uow, route.expert_id, lambda t: Reply(
-            text=t("question.closing.card", id=question.id, who=who, text=shorten(question.text, 300))),
-            replace=route.message)]
-        ctx.after_commit(lambda: deliver(ctx.services, notices))
+    if not route.message:
+        return []
+    who = await _name_of(uow, member_id)
+    return [await notice(uow, route.expert_id, lambda t: Reply(
+        text=t("question.closing.card", id=question.id, who=who, text=shorten(question.text, 300))),
+        replace=route.message)]
 
 
-async def referent_skills(ctx: Context) -> set[str]:
+async def referent_skills(uow: UnitOfWork, member_id: int) -> set[str]:
     """The names of the skills the member is referent for."""
-    return set((await ctx.uow.session.exec(select(Skill.name).join(
+    return set((await uow.session.exec(select(Skill.name).join(
         ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id)).where(
-        ExpertSkill.member_id == ctx.member_id, col(ExpertSkill.referent)))).all())
+        ExpertSkill.member_id == member_id, col(ExpertSkill.referent)))).all())
 
 
 def concerns(question: Question, skills: set[str]) -> bool:
@@ -233,20 +239,21 @@ def concerns(question: Question, skills: set[str]) -> bool:
     return not skills or not question.skills or bool(skills & set(question.skills))
 
 
-async def listing(ctx: Context) -> tuple[list[Question], list[Question], list[Question]]:
-    """My open questions, those assigned to me, and (for referents) the escalated ones of their
-    skills or of no skill (admins: every escalated one)."""
-    session = ctx.uow.session
+async def listing(uow: UnitOfWork, member_id: int, *, referent: bool,
+                  admin: bool) -> tuple[list[Question], list[Question], list[Question]]:
+    """My open questions, those assigned to me, and (for a ``referent``) the escalated ones of their
+    skills or of no skill (an ``admin``: every escalated one)."""
+    session = uow.session
     mine = (await session.exec(select(Question).where(
-        Question.asker_id == ctx.member_id,
+        Question.asker_id == member_id,
         or_(col(Question.status).in_(ACTIVE), Question.status == "answered"))
         .order_by(col(Question.id)))).all()
     assigned = (await session.exec(select(Question).where(
-        Question.assignee_id == ctx.member_id, col(Question.status).in_(("routed", "escalated")))
+        Question.assignee_id == member_id, col(Question.status).in_(("routed", "escalated")))
         .order_by(col(Question.id)))).all()
     escalated: list[Question] = []
-    if ctx.has_role("referent"):
-        skills = set() if "admin" in ctx.roles else await referent_skills(ctx)
+    if referent:
+        skills = set() if admin else await referent_skills(uow, member_id)
         rows = (await session.exec(select(Question).where(Question.status == "escalated")
                                    .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
         escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]

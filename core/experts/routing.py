@@ -11,15 +11,17 @@ deadline, and the asker is told; a referent who passes or runs out of time hands
 referent who has not had it. When nobody is left at all, the question expires and the asker is told
 honestly. Only reachable people are chosen: a member with no identity on any platform (imported,
 never seen) cannot receive the card, so routing skips them instead of waiting a timeout for nothing.
-Messages to other people are collected as ``Notice`` objects while the transaction runs and sent by
-``deliver`` after it commits, each in its recipient's language.
+Messages to other people are collected as ``Notice`` objects while the transaction runs, returned to
+the caller (``Routed.notices``), and sent by ``deliver`` after it commits, each in its recipient's
+language: a command handler queues ``deliver`` with ``ctx.after_commit``, the deadline job calls it once
+its own transaction is committed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +33,7 @@ from core.directory.models import ExpertSkill, Identity, Member, MemberRole, Ski
 from core.directory.search import rank_experts
 from core.errors import DeliveryError
 from core.experts.models import Question, QuestionRoute
-from core.experts.working_hours import working_deadline
+from core.experts.working_hours import WorkingHours, working_deadline
 from core.i18n import Translator
 from core.messages import Button, Reply
 from core.ports import MemberAddress, SentMessage
@@ -62,6 +64,29 @@ class Notice:
 
 
 NoticeList = list[Notice | None]
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """The ``[experts]`` settings routing obeys: how long each holder has, counted in which daily
+    window (``None``: every minute counts), and after how many experts a referent takes over."""
+
+    answer_timeout_minutes: int
+    max_hops: int
+    working_hours: WorkingHours | None
+
+    @classmethod
+    def of(cls, settings: CoreSettings) -> RoutingPolicy:
+        return cls(settings.answer_timeout_minutes, settings.max_hops, settings.working_hours)
+
+
+@dataclass
+class Routed:
+    """Where a question went (``routed``: an expert holds it, ``escalated``: a referent does,
+    ``nobody``: it expired) and the messages to send once the transaction commits."""
+
+    result: str
+    notices: NoticeList = field(default_factory=list)
 
 
 async def notice(uow: UnitOfWork, member_id: int | None, build: Callable[[Translator], Reply], *,
@@ -107,7 +132,7 @@ def duration(t: Translator, minutes: int) -> str:
 
 
 def card(t: Translator, question: Question, asker: str, stage: str, due: datetime, zone: str,
-         settings: CoreSettings) -> Reply:
+         policy: RoutingPolicy) -> Reply:
     """The direct message an expert or a referent receives: the question, its deadline, Answer / Pass."""
     assert question.id is not None
     skills = ", ".join(question.skills) or t("question.no_skill")
@@ -117,8 +142,8 @@ def card(t: Translator, question: Question, asker: str, stage: str, due: datetim
                         else t("question.referent.card_direct"))
     elif stage == NEXT_REFERENT:
         text += "\n" + t("question.referent.card_next")
-    delay = duration(t, settings.answer_timeout_minutes)
-    if settings.working_hours is None:
+    delay = duration(t, policy.answer_timeout_minutes)
+    if policy.working_hours is None:
         text += "\n" + t("question.card_deadline", delay=delay)
     else:
         when = f"{wall_of(due, zone):%Y-%m-%d %H:%M}"
@@ -192,13 +217,12 @@ async def _asker_name(uow: UnitOfWork, question: Question) -> str:
     return asker.display_name if asker else "?"
 
 
-async def _assign(uow: UnitOfWork, services: Services, question: Question, member_id: int, now: datetime,
-                  stage: str) -> Notice | None:
+async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: str, now: datetime,
+                  policy: RoutingPolicy) -> Notice | None:
     """Hand the question to ``member_id`` until a deadline counted in their working hours."""
-    settings = services.settings
     member = await uow.session.get(Member, member_id)
     zone = member.timezone if member is not None else "UTC"
-    due = working_deadline(now, settings.answer_timeout_minutes, settings.working_hours, zone)
+    due = working_deadline(now, policy.answer_timeout_minutes, policy.working_hours, zone)
     question.assignee_id, question.deadline_at = member_id, due
     question.status = "routed" if stage == EXPERT else "escalated"
     assert question.id is not None
@@ -206,38 +230,35 @@ async def _assign(uow: UnitOfWork, services: Services, question: Question, membe
     uow.session.add(route)
     await uow.session.flush()
     asker = await _asker_name(uow, question)
-    return await notice(uow, member_id, lambda t: card(t, question, asker, stage, due, zone, settings),
+    return await notice(uow, member_id, lambda t: card(t, question, asker, stage, due, zone, policy),
                         route_id=route.id)
 
 
-async def route_next(uow: UnitOfWork, services: Services, question: Question,
-                     notices: NoticeList, *, referents_only: bool = False) -> str:
-    """Give the question to the next expert, else to a referent; returns routed/escalated/nobody.
+async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: RoutingPolicy, *,
+                     referents_only: bool = False) -> Routed:
+    """Give the question to the next expert, else to a referent, else let it expire.
 
     ``referents_only``: a referent already had it, so it never goes back to the experts.
     """
     assert question.id is not None
-    now, settings = services.clock.now(), services.settings
     tried = {r.expert_id for r in await routes_of(uow, question.id) if r.expert_id is not None}
     exclude = tried | ({question.asker_id} if question.asker_id else set())
     scores = await skill_scores(uow, question.skills)
-    if not referents_only and question.hops < settings.max_hops:
+    if not referents_only and question.hops < policy.max_hops:
         expert = await next_expert(uow, scores, now, exclude)
         if expert is not None:
-            notices.append(await _assign(uow, services, question, expert, now, EXPERT))
-            return "routed"
+            return Routed("routed", [await _assign(uow, question, expert, EXPERT, now, policy)])
     referent = await find_referent(uow, list(scores), exclude)
     if referent is not None:
         stage = NEXT_REFERENT if referents_only else REFERENT
-        notices.append(await _assign(uow, services, question, referent, now, stage))
-        return "escalated"
+        return Routed("escalated", [await _assign(uow, question, referent, stage, now, policy)])
     question.status, question.assignee_id, question.deadline_at = "expired", None, None
     question.closed_at = now
-    return "nobody"
+    return Routed("nobody")
 
 
-async def move_on(uow: UnitOfWork, services: Services, question: Question, route: QuestionRoute | None,
-                  outcome: str, notices: NoticeList) -> str:
+async def move_on(uow: UnitOfWork, question: Question, route: QuestionRoute | None, outcome: str,
+                  now: datetime, policy: RoutingPolicy) -> Routed:
     """Close the current holder's turn (passed or timed out) and route the question further.
 
     After a referent's turn only other referents are tried; the asker hears of every escalation and,
@@ -246,8 +267,9 @@ async def move_on(uow: UnitOfWork, services: Services, question: Question, route
     after_referent = question.status == "escalated"
     question.hops += 1
     if route is not None:
-        route.outcome, route.outcome_at = outcome, services.clock.now()
-    result = await route_next(uow, services, question, notices, referents_only=after_referent)
+        route.outcome, route.outcome_at = outcome, now
+    routed = await route_next(uow, question, now, policy, referents_only=after_referent)
+    result, notices = routed.result, routed.notices
     if route is not None and route.message:
         card_key = ("question.referent.card_last" if result == "nobody" else
                     "question.card_passed" if outcome == "passed" else "question.card_timed_out")
@@ -261,7 +283,7 @@ async def move_on(uow: UnitOfWork, services: Services, question: Question, route
                ("nobody", True): "question.referent.told_nobody"}[result, after_referent]
         notices.append(await notice(uow, question.asker_id, lambda t: Reply(
             text=t(key, id=question.id, text=shorten(question.text, 200), referent=name))))
-    return result
+    return routed
 
 
 async def _assignee_name(uow: UnitOfWork, question: Question) -> str:
@@ -285,6 +307,7 @@ async def expire_due_questions(services: Services) -> int:
     processes never move the same question, and a question answered meanwhile is no longer due.
     """
     notices: NoticeList = []
+    policy = RoutingPolicy.of(services.settings)
     async with services.db.uow() as uow:
         due = (select(Question).where(col(Question.status).in_(("routed", "escalated")),
                                       col(Question.deadline_at) <= services.clock.now())
@@ -293,7 +316,8 @@ async def expire_due_questions(services: Services) -> int:
         for question in questions:
             assert question.id is not None
             route = current_route(await routes_of(uow, question.id), question.assignee_id)
-            await move_on(uow, services, question, route, "timed_out", notices)
+            moved = await move_on(uow, question, route, "timed_out", services.clock.now(), policy)
+            notices.extend(moved.notices)
         await uow.commit()
     await deliver(services, notices)
     return len(questions)
