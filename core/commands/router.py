@@ -77,7 +77,7 @@ class CommandRouter:
         reply = cache.get(key, self.services.clock.now(), refill, peek=peek)
         if reply is not None:
             activity_log(self.services.db).add(directory.activity_event(
-                self.services, who.member_id, actor, kind, command.name))
+                who.member_id, actor, kind, command.name, self.services.clock.now()))
         return reply
 
     async def act(self, act: Action) -> Reply:
@@ -100,7 +100,7 @@ class CommandRouter:
             async with self.services.db.uow() as uow:
                 ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
                 reply, name = await self._dispatch(ctx, found, act)
-                event = (directory.activity_event(self.services, who.member_id, actor, kind, name)
+                event = (directory.activity_event(who.member_id, actor, kind, name, self.services.clock.now())
                          if ctx.record_activity else None)
                 read_only = not uow.wrote
                 if event is not None and not read_only:  # a write commits anyway: the event joins it

@@ -188,8 +188,7 @@ def _mentioned(platform: str, tenant: str, user_id: str) -> Actor:
     return Actor(platform=platform, tenant=tenant, user_id=user_id)
 
 
-def activity_event(services: Services, member_id: int, actor: Actor, kind: str,
-                   name: str) -> dict[str, Any]:
+def activity_event(member_id: int, actor: Actor, kind: str, name: str, now: datetime) -> dict[str, Any]:
     """One activity event per command or click, for adoption statistics (an ``ActivityEvent`` row's
     values).
 
@@ -198,7 +197,7 @@ def activity_event(services: Services, member_id: int, actor: Actor, kind: str,
     ``core.runtime.activity_log.ActivityLog`` (written in batches).
     """
     return {"member_id": member_id, "kind": kind, "platform": actor.platform,
-            "at": services.clock.now(), "detail": {"name": name}}
+            "at": now, "detail": {"name": name}}
 
 
 async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:
