@@ -146,10 +146,10 @@ async def _join(ctx: Context, reference: str) -> Reply:
 
 async def _invite_later(ctx: Context, invitations: list[channel_invites.Invitation]) -> int:
     """Queue the invitations for after the commit; how many channels will be asked."""
-    doable = channel_invites.reachable(ctx.services, invitations)
+    doable = channel_invites.reachable(ctx.services.messengers, invitations)
     if doable:
-        services = ctx.services
-        ctx.after_commit(lambda: channel_invites.send(services, doable))
+        messengers = ctx.services.messengers
+        ctx.after_commit(lambda: channel_invites.send(messengers, doable))
     return len(doable)
 
 
@@ -248,7 +248,8 @@ async def link(ctx: Context, args: Args) -> Reply:
     # Linking again is how members missing from the channel are brought in: inviting is idempotent.
     invitations = await channel_invites.for_channel(ctx.uow, group, ctx.channel, except_member=ctx.member_id)
     await _invite_later(ctx, invitations)
-    people = sum(len(item.members) for item in channel_invites.reachable(ctx.services, invitations))
+    people = sum(len(item.members)
+                 for item in channel_invites.reachable(ctx.services.messengers, invitations))
     if people:
         lines.append(_plural(ctx, "group_invites.members", people))
     return Reply(text="\n".join(lines))

@@ -19,7 +19,7 @@ member would notice; a failure is logged with the channel and the reason instead
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,8 @@ from sqlmodel import col, select
 from core.directory.models import Identity, Member
 from core.errors import DeliveryError
 from core.groups.models import Group, GroupChannel, GroupMember
-from core.ports import ConversationRef, MemberAddress
+from core.ports import ConversationRef, MemberAddress, Messenger
 from core.runtime.db import UnitOfWork
-from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -90,23 +89,23 @@ def _same(channel: ConversationRef, other: ConversationRef | None) -> bool:
         other.platform, other.tenant, other.channel)
 
 
-def reachable(services: Services, invitations: list[Invitation]) -> list[Invitation]:
-    """The invitations a connected messenger can carry out (the rest cannot be done, and is not
-    promised in replies)."""
+def reachable(messengers: Mapping[str, Messenger], invitations: list[Invitation]) -> list[Invitation]:
+    """The invitations a connected messenger (by platform) can carry out (the rest cannot be done,
+    and is not promised in replies)."""
     kept = []
     for item in invitations:
-        messenger = services.messenger(item.channel.platform)
+        messenger = messengers.get(item.channel.platform)
         if messenger is not None and messenger.can_invite:
             kept.append(item)
     return kept
 
 
-async def send(services: Services, invitations: list[Invitation]) -> int:
+async def send(messengers: Mapping[str, Messenger], invitations: list[Invitation]) -> int:
     """Ask each channel's messenger to add its members; a refusal is logged, the others still go.
     Returns how many member-channel invitations went through."""
     done = 0
-    for item in reachable(services, invitations):
-        messenger = services.messenger(item.channel.platform)
+    for item in reachable(messengers, invitations):
+        messenger = messengers.get(item.channel.platform)
         assert messenger is not None
         try:
             await messenger.invite(item.channel, list(item.members))
