@@ -1,4 +1,13 @@
-"""The process-wide services every part of the core is handed: database, clock, messengers, settings."""
+"""The process-wide services: database, clock, messengers, settings.
+
+The service convention: a core service is a plain async function whose first argument is the
+``UnitOfWork`` it runs in (``async def join(uow: UnitOfWork, ...)``); whatever else it needs from the
+process comes as plain typed arguments (the current time ``now``, a settings or policy object, the
+member acting), and what it must tell other people after the commit (routing notices, channel
+invitations) it returns, for the caller to send once the transaction is saved: a handler queues it with
+``ctx.after_commit``. Only entry points that open their own transactions take ``Services``: the
+router, periodic jobs, start hooks, and the after-commit senders (``core.experts.routing.deliver``).
+"""
 
 from __future__ import annotations
 
