@@ -21,6 +21,7 @@ from sqlmodel import col, or_, select
 
 from core.commands.context import Context
 from core.directory.models import ExpertSkill, Skill
+from core.directory.roles import holds
 from core.directory.search import load_vocabulary, match_skills, words_of
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts.models import Answer, Question
@@ -34,6 +35,7 @@ from core.experts.routing import (
     routes_of,
 )
 from core.messages import Button, Reply
+from core.runtime.db import UnitOfWork
 from core.text import clean, shorten
 
 MIN_QUESTION = 10
@@ -220,11 +222,11 @@ async def close(ctx: Context, question: Question) -> None:
         ctx.after_commit(lambda: deliver(ctx.services, notices))
 
 
-async def referent_skills(ctx: Context) -> set[str]:
+async def referent_skills(uow: UnitOfWork, member_id: int) -> set[str]:
     """The names of the skills the member is referent for."""
-    return set((await ctx.uow.session.exec(select(Skill.name).join(
+    return set((await uow.session.exec(select(Skill.name).join(
         ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id)).where(
-        ExpertSkill.member_id == ctx.member_id, col(ExpertSkill.referent)))).all())
+        ExpertSkill.member_id == member_id, col(ExpertSkill.referent)))).all())
 
 
 def concerns(question: Question, skills: set[str]) -> bool:
@@ -233,20 +235,21 @@ def concerns(question: Question, skills: set[str]) -> bool:
     return not skills or not question.skills or bool(skills & set(question.skills))
 
 
-async def listing(ctx: Context) -> tuple[list[Question], list[Question], list[Question]]:
+async def listing(uow: UnitOfWork, member_id: int,
+                  roles: frozenset[str]) -> tuple[list[Question], list[Question], list[Question]]:
     """My open questions, those assigned to me, and (for referents) the escalated ones of their
-    skills or of no skill (admins: every escalated one)."""
-    session = ctx.uow.session
+    skills or of no skill (admins: every escalated one): what ``question list`` and the Home tab show."""
+    session = uow.session
     mine = (await session.exec(select(Question).where(
-        Question.asker_id == ctx.member_id,
+        Question.asker_id == member_id,
         or_(col(Question.status).in_(ACTIVE), Question.status == "answered"))
         .order_by(col(Question.id)))).all()
     assigned = (await session.exec(select(Question).where(
-        Question.assignee_id == ctx.member_id, col(Question.status).in_(("routed", "escalated")))
+        Question.assignee_id == member_id, col(Question.status).in_(("routed", "escalated")))
         .order_by(col(Question.id)))).all()
     escalated: list[Question] = []
-    if ctx.has_role("referent"):
-        skills = set() if "admin" in ctx.roles else await referent_skills(ctx)
+    if holds(roles, "referent"):
+        skills = set() if "admin" in roles else await referent_skills(uow, member_id)
         rows = (await session.exec(select(Question).where(Question.status == "escalated")
                                    .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
         escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]
