@@ -19,15 +19,14 @@ from types import ModuleType
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bots.config import Config, ConfigError, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
 from bots.server import CleanupContext, RouteInstaller, create_app
-from core.directory.members import find_by_email
+from core.directory import roles as role_service
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database, is_sqlite, make_engine
-from core.schema import AuditEntry, Member, MemberRole
 from core.services import CoreSettings, Services
 
 log = logging.getLogger(__name__)
@@ -213,31 +212,11 @@ async def _require_current(url: str) -> None:
 
 async def apply_roles(db: Database, roles: RolesConfig, *, default_locale: str = "en",
                       clock: Clock | None = None) -> int:
-    """Grant the configured roles, creating members known only by e-mail; idempotent, and safe when
-    two processes start at once (the loser of a race retries and finds the rows). Returns how many
-    roles were newly granted."""
-    try:
-        return await _apply_roles_once(db, roles, default_locale, clock or SystemClock())
-    except IntegrityError:
-        return await _apply_roles_once(db, roles, default_locale, clock or SystemClock())
-
-
-async def _apply_roles_once(db: Database, roles: RolesConfig, default_locale: str, clock: Clock) -> int:
-    granted = 0
-    async with db.uow() as uow:
-        for email, role in roles.grants():
-            member = await find_by_email(uow, email)
-            if member is None:
-                member = Member(email=email, locale=default_locale, created_at=clock.now())
-                uow.session.add(member)
-                await uow.session.flush()
-            assert member.id is not None
-            if await uow.session.get(MemberRole, (member.id, role)) is None:
-                uow.session.add(MemberRole(member_id=member.id, role=role, granted_at=clock.now()))
-                uow.session.add(AuditEntry(action="role.grant", target=email, at=clock.now(),
-                                           detail={"role": role, "source": "configuration"}))
-                granted += 1
-        await uow.commit()
+    """Grant the configured roles, creating members known only by e-mail, through the same service as
+    ``role grant`` (``core.directory.roles``); idempotent, and safe when two processes start at once.
+    Returns how many roles were newly granted."""
+    granted = await role_service.seed(db, roles.grants(), default_locale=default_locale,
+                                      clock=clock or SystemClock())
     if granted:
         log.info("granted %d role(s) from [roles]", granted)
     return granted

@@ -39,7 +39,7 @@ from adapters.console.outbound import Screen
 from bots import bootstrap, demo
 from bots.cli import config_option
 from bots.config import Config, DatabaseConfig, SchedulerConfig, load_config
-from core.directory.members import find_by_email
+from core.directory.members import member_count, person_by_email
 from core.i18n import Translator
 from core.messages import Reply
 from core.runtime.db import Database
@@ -198,15 +198,14 @@ def _tolerant_streams() -> None:
 
 async def _admitted(services: Services, email: str, screen: Screen, *, demo_mode: bool) -> bool:
     """Whether ``email`` is a member who may chat; if not, says why on stderr."""
-    async with services.db.uow() as uow:
-        member = await find_by_email(uow, email)
+    member = await person_by_email(services, email)
     t: Translator = screen.t
     if member is None:
         message = (t("demo.unknown_person", email=email, examples=", ".join(demo.OTHER_EXAMPLES))
                    if demo_mode else t("console.unknown_member", email=email))
         print(f"parvis: {message}", file=sys.stderr)
         return False
-    if member.erased_at is not None:
+    if member.erased:
         print("parvis: " + t("console.erased", email=email), file=sys.stderr)
         return False
     screen.t = Translator(member.locale)
@@ -214,8 +213,7 @@ async def _admitted(services: Services, email: str, screen: Screen, *, demo_mode
 
 
 async def _welcome(services: Services, email: str, screen: Screen, kept: str | None) -> None:
-    async with services.db.uow() as uow:
-        member = await find_by_email(uow, email)
+    member = await person_by_email(services, email)
     assert member is not None
-    reply: Reply = demo.welcome(member, await demo.head_count(services.db), kept)
+    reply: Reply = demo.welcome(member, await member_count(services), kept)
     screen.show(reply)

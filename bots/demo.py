@@ -12,14 +12,13 @@ from __future__ import annotations
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from sqlmodel import col, select
-
 from adapters.console.inbound import PLATFORM, TENANT
+from core.directory.identities import identify_by_email
 from core.directory.importer import ImportReport, import_directory
+from core.directory.members import Person
 from core.i18n import Translator
 from core.messages import Reply
 from core.runtime.db import Database
-from core.schema import Identity, Member
 
 DEMO_PERSON = "ana.martin@aurora.example"
 OTHER_EXAMPLES = ("camille.durand@aurora.example", "oliver.smith@aurora.example")
@@ -34,24 +33,11 @@ async def seed(db: Database) -> ImportReport:
     """Import the demo people (idempotent) and give each a console identity."""
     with people_csv().open("r", encoding="utf-8-sig", newline="") as handle:
         report = await import_directory(db, handle)
-    async with db.uow() as uow:
-        known = set((await uow.session.exec(select(Identity.member_id).where(
-            Identity.platform == PLATFORM, Identity.tenant == TENANT))).all())
-        members = (await uow.session.exec(select(Member).where(col(Member.email).is_not(None)))).all()
-        for member in members:
-            if member.id not in known and member.email:
-                uow.session.add(Identity(platform=PLATFORM, tenant=TENANT, user_id=member.email,
-                                         member_id=member.id))
-        await uow.commit()
+    await identify_by_email(db, PLATFORM, TENANT)
     return report
 
 
-async def head_count(db: Database) -> int:
-    async with db.uow() as uow:
-        return len((await uow.session.exec(select(Member.id))).all())
-
-
-def welcome(member: Member, count: int, kept: str | None) -> Reply:
+def welcome(member: Person, count: int, kept: str | None) -> Reply:
     """The greeting of ``parvis demo``, in the person's language, with commands to try."""
     t = Translator(member.locale)
     other = OTHER_EXAMPLES[0] if member.email != OTHER_EXAMPLES[0] else OTHER_EXAMPLES[1]

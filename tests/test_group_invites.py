@@ -127,7 +127,7 @@ async def test_a_refused_join_invites_nobody(chat, router, messenger) -> None:  
 
 async def test_the_console_shows_who_was_added_to_a_linked_channel(chat, router, services) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
-    services.messengers["console"] = ConsoleMessenger(Screen(out), reader=ANA, db=services.db)
+    services.messengers["console"] = ConsoleMessenger(Screen(out), reader=ANA, services=services)
     ana, bob = chat(ANA), chat(BOB)
     await ok(ana, "group create Data Science")
     await link(router, ana, "data science", DS)

@@ -21,7 +21,7 @@ from adapters.console.messenger import ConsoleMessenger
 from adapters.console.outbound import Screen
 from core.commands import Actor
 from core.commands.router import CommandRouter
-from core.directory.members import find_by_email
+from core.directory.members import person_by_email
 from core.messages import Reply
 from core.ports import ConversationRef
 from core.services import Services
@@ -149,10 +149,9 @@ class ConsoleChat:
 
     async def show(self, reply: Reply) -> None:
         """Print a reply in the member's current language (``lang fr`` changes it mid-session)."""
-        async with self.router.services.db.uow() as uow:
-            member = await find_by_email(uow, self.actor.email or self.actor.user_id)
-        if member is not None:
-            self.screen.t.locale = member.locale
+        person = await person_by_email(self.router.services, self.actor.email or self.actor.user_id)
+        if person is not None:
+            self.screen.t.locale = person.locale
         self.screen.show(reply)
 
     async def fill_form(self) -> None:
@@ -193,6 +192,6 @@ def open_chat(services: Services, email: str, screen: Screen, read: LineSource, 
 
 def attach_messenger(services: Services, screen: Screen, email: str) -> ConsoleMessenger:
     """Register the console messenger, so what Parvis sends to anyone on the console is printed."""
-    messenger = ConsoleMessenger(screen, email.strip().lower(), services.db)
+    messenger = ConsoleMessenger(screen, email.strip().lower(), services)
     services.messengers[messenger.platform] = messenger
     return messenger

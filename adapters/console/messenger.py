@@ -13,10 +13,10 @@ from itertools import count
 
 from adapters.console.inbound import PLATFORM
 from adapters.console.outbound import Screen, banner
-from core.directory.members import find_by_email
+from core.directory.members import person_by_email
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, SentMessage
-from core.runtime.db import Database
+from core.services import Services
 
 
 @dataclass
@@ -25,7 +25,7 @@ class ConsoleMessenger:
 
     screen: Screen
     reader: str
-    db: Database | None = None
+    services: Services | None = None
     platform: str = PLATFORM
     can_invite: bool = True
     sent: dict[str, tuple[str, Reply]] = field(default_factory=dict)
@@ -56,10 +56,9 @@ class ConsoleMessenger:
 
     async def _to_someone(self, email: str) -> str:
         name = None
-        if self.db is not None:
-            async with self.db.uow() as uow:
-                member = await find_by_email(uow, email)
-                name = member.display_name if member is not None else None
+        if self.services is not None:
+            person = await person_by_email(self.services, email)
+            name = person.display_name if person is not None else None
         if name:
             return self.screen.t("console.message_to", name=name, email=email)
         return self.screen.t("console.message_to_address", email=email)

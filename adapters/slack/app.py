@@ -30,7 +30,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound, outbound
-from adapters.slack.dedup import EventLedger
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
@@ -74,8 +73,7 @@ class SlackAdapter:
         self.router = router or CommandRouter(services)
         self.client = web_client(config, interactive=True)
         self.messenger = SlackMessenger(web_client(config, interactive=False), invite_client=self.client)
-        self.profiles = Profiles(self.client, services.db)
-        self.ledger = EventLedger(services.db, services.clock)
+        self.profiles = Profiles(self.client, services)
         self.tasks: set[asyncio.Task[Any]] = set()
         self.acks = outbound.SerializedAcks()
         signing = _secret(config.signing_secret)

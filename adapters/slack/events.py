@@ -1,8 +1,8 @@
 """Events API listeners: App Home and channel joins, each handled once per ``event_id``.
 
-The work runs before the acknowledgement (events are quick), inside ``EventLedger.once``: a retry of
-an event already handled is acknowledged and dropped; if the work fails, the claim is released and
-Bolt answers 500, so Slack's next retry does it.
+The work runs before the acknowledgement (events are quick), inside the core's inbound ledger
+(``core.inbound.ledger.once``): a retry of an event already handled is acknowledged and dropped; if
+the work fails, the claim is released and Bolt answers 500, so Slack's next retry does it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.app.async_app import AsyncApp
-from sqlmodel import select
 
 from adapters.slack import inbound
 from adapters.slack.home import home_view
 from core.commands import Action
-from core.schema import Group, GroupChannel
+from core.groups import lookup
+from core.inbound import ledger
 
 if TYPE_CHECKING:
     from adapters.slack.app import SlackAdapter
@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 
 
 def event_key(body: dict[str, Any]) -> str:
-    """The durable key of a delivery: Slack's ``event_id`` (stable across its retries)."""
+    """The durable id of a delivery: Slack's ``event_id`` (stable across its retries)."""
     event = body.get("event") or {}
-    return "slack:" + (body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}")
+    return body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"
 
 
 class Events:
@@ -47,7 +47,7 @@ class Events:
             view = await home_view(self.adapter.services, actor, self.adapter.config.command)
             await self.adapter.client.views_publish(user_id=event["user"], view=view)
 
-        await self.adapter.ledger.once(event_key(body), work)
+        await ledger.once(self.adapter.services, inbound.PLATFORM, event_key(body), work)
 
     async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Someone joined a channel linked to groups: with ``join_group_on_channel_join`` they join
@@ -60,17 +60,11 @@ class Events:
 
         async def work() -> None:
             team = event.get("team") or inbound.team_of(body)
-            for slug in await self._linked_groups(team, event.get("channel", "")):
+            channel = event.get("channel", "")
+            for slug in await lookup.linked_to(self.adapter.services, inbound.PLATFORM, team, channel):
                 await self._join(team, event, slug)
 
-        await self.adapter.ledger.once(event_key(body), work)
-
-    async def _linked_groups(self, team: str, channel: str) -> list[str]:
-        statement = (select(Group.slug).join(GroupChannel, GroupChannel.group_id == Group.id)  # type: ignore[arg-type]
-                     .where(GroupChannel.platform == "slack", GroupChannel.tenant == team,
-                            GroupChannel.channel_id == channel, Group.archived_at == None))  # noqa: E711
-        async with self.adapter.services.db.uow() as uow:
-            return list((await uow.session.exec(statement)).all())
+        await ledger.once(self.adapter.services, inbound.PLATFORM, event_key(body), work)
 
     async def _join(self, team: str, event: dict[str, Any], slug: str) -> None:
         actor = await self.adapter.profiles.actor(team, event["user"])

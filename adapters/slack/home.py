@@ -1,43 +1,39 @@
-"""The App Home tab: the member's groups, open questions and running campaigns, and how to start.
+"""The App Home tab: the member's groups, open questions and campaigns, and how to start.
 
-Published with ``views.publish`` when ``app_home_opened`` arrives. It reads through the core's own
-lookups (``group_lookup.summaries``) so privacy rules are the same as in ``group list``.
+Published with ``views.publish`` when ``app_home_opened`` arrives. Everything shown comes from the
+core's ``core.overview``, built on the functions behind ``group list``, ``question list`` and
+``campaign list``: the Home tab shows a member what those commands would, worded in their language.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
-
 from adapters.slack.outbound import MAX_MODAL_BLOCKS, Block, cut, mrkdwn, plain, split_text
 from core.commands import Actor
-from core.directory.members import resolve_actor
-from core.groups import lookup as group_lookup
 from core.i18n import Translator
-from core.schema import Campaign, Question
+from core.overview import Overview, QuestionItem, overview
 from core.services import Services
 
+#: groups shown at most (the member's groups are all in ``group list``)
 LIST_LIMIT = 15
 
 
-async def _lines(services: Services, actor: Actor, t: Translator) -> tuple[list[str], list[str], list[str]]:
-    member, roles = await resolve_actor(services, actor)
-    assert member.id is not None
-    async with services.db.uow() as uow:
-        viewer = group_lookup.Viewer(member_id=member.id, admin="admin" in roles)
-        mine = [item for item in await group_lookup.summaries(uow, viewer) if item.my_role is not None]
-        groups = [t("slack.home_group_line", name=item.group.name, slug=item.group.slug) for item in mine]
-        asked = (await uow.session.exec(
-            select(Question)
-            .where(Question.asker_id == member.id, col(Question.status).in_(("open", "routed")))
-            .order_by(col(Question.created_at).desc()).limit(LIST_LIMIT))).all()
-        questions = [t("slack.home_question_line", id=q.id, text=cut(q.text, 120)) for q in asked]
-        running = (await uow.session.exec(
-            select(Campaign).where(Campaign.status == "running")
-            .order_by(col(Campaign.id)).limit(LIST_LIMIT))).all()
-        campaigns = [t("slack.home_campaign_line", id=c.id, title=c.title) for c in running]
-    t.locale = member.locale
+def _question_lines(t: Translator, title: str, items: tuple[QuestionItem, ...]) -> list[str]:
+    """One part of ``question list``, in its words."""
+    if not items:
+        return []
+    return [t(title)] + [t("question.list_line", id=q.id, status=t(f"question.status_{q.status}"),
+                           text=cut(q.text, 120)) for q in items]
+
+
+def _lines(found: Overview, t: Translator) -> tuple[list[str], list[str], list[str]]:
+    groups = [t("slack.home_group_line", name=item.name, slug=item.slug) for item in found.groups]
+    questions = (_question_lines(t, "question.list_mine", found.asked)
+                 + _question_lines(t, "question.list_assigned", found.assigned)
+                 + _question_lines(t, "question.list_escalated", found.escalated))
+    campaigns = [t("campaign.list_line", id=c.id, title=c.title, status=t(f"campaign.status_{c.status}"))
+                 for c in found.campaigns]
     return groups[:LIST_LIMIT], questions, campaigns
 
 
@@ -49,8 +45,9 @@ def _part(title: str, lines: list[str], empty: str) -> list[Block]:
 
 async def home_view(services: Services, actor: Actor, command: str) -> dict[str, Any]:
     """The ``home`` view for one member, in their language."""
-    t = Translator(actor.locale or services.settings.default_locale)
-    groups, questions, campaigns = await _lines(services, actor, t)
+    found = await overview(services, actor)
+    t = Translator(found.locale)
+    groups, questions, campaigns = _lines(found, t)
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(t("slack.home_intro", command=command))}]
     blocks += _part(t("slack.home_groups"), groups, t("slack.home_no_groups", command=command))
     blocks += _part(t("slack.home_questions"), questions, t("slack.home_no_questions", command=command))

@@ -18,11 +18,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import select
 
 from core.commands import Actor
-from core.runtime.db import Database
-from core.schema import Identity
+from core.directory import identities
+from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +47,10 @@ def actor_from_user(team: str, user: dict[str, Any]) -> Actor:
 class Profiles:
     """A bounded, time-limited cache of actors by (team, user id)."""
 
-    def __init__(self, client: AsyncWebClient, db: Database, ttl: float = TTL_SECONDS,
+    def __init__(self, client: AsyncWebClient, services: Services, ttl: float = TTL_SECONDS,
                  size: int = MAX_ENTRIES) -> None:
         self.client = client
-        self.db = db
+        self.services = services
         self.ttl = ttl
         self.size = size
         self._cache: OrderedDict[tuple[str, str], tuple[float, Actor]] = OrderedDict()
@@ -81,7 +80,7 @@ class Profiles:
             self.lookups += 1
             response = await self.client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            if not await self._known(team, user_id):
+            if not await identities.is_known(self.services, PLATFORM, team, user_id):
                 log.warning("users.info for new user %s failed (%s): asking them to try again", user_id, exc)
                 raise IdentityUnavailable(user_id) from exc
             log.warning("users.info for %s failed (%s): continuing with the user id only", user_id, exc)
@@ -89,9 +88,3 @@ class Profiles:
         found = actor_from_user(team, response["user"])
         self.remember(found)
         return found
-
-    async def _known(self, team: str, user_id: str) -> bool:
-        statement = select(Identity.id).where(Identity.platform == PLATFORM, Identity.tenant == team,
-                                              Identity.user_id == user_id)
-        async with self.db.uow() as uow:
-            return (await uow.session.exec(statement)).first() is not None

@@ -1,11 +1,11 @@
 """Who a Teams user is, and where to reach them later.
 
-``Identity.conversation`` (a JSON column) keeps, per Teams user: the service URL of their tenant, the
-tenant id, their Bot Framework id (``29:…``) and, once they have a personal chat with the bot, its
-serialised ``ConversationReference`` — with the tenant id put back, since botbuilder 4.17.1 drops
-``conversation.tenantId`` when it (de)serialises a reference. That is what lets the messenger
-message someone after a restart (``continue_conversation``) or open a chat with someone the bot never
-talked to (``create_conversation``, which needs the tenant and the service URL).
+The core's identity store (``core.directory.identities``) keeps, per Teams user: the service URL of
+their tenant, the tenant id, their Bot Framework id (``29:…``) and, once they have a personal chat
+with the bot, its serialised ``ConversationReference`` — with the tenant id put back, since
+botbuilder 4.17.1 drops ``conversation.tenantId`` when it (de)serialises a reference. That is what
+lets the messenger message someone after a restart (``continue_conversation``) or open a chat with
+someone the bot never talked to (``create_conversation``, which needs the tenant and the service URL).
 
 ``MemberCache`` remembers what ``TeamsInfo.get_member`` said (e-mail, name) for a while, so a busy
 chat does not ask the connector on every message.
@@ -20,12 +20,10 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
-from sqlmodel import col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from core.commands import Actor
-from core.directory.members import resolve_actor
-from core.schema import Identity, Member
+from core.directory import identities
+from core.ports import MemberAddress
 from core.services import Services
 
 PLATFORM = "teams"
@@ -96,67 +94,31 @@ def contact_of(activity: Activity, tenant: str) -> dict[str, Any]:
 async def remember(services: Services, actor: Actor, contact: dict[str, Any]) -> None:
     """Store ``contact`` on the actor's identity (creating member and identity if new); writes only
     when something changed, so an ordinary message costs one read."""
-    identity = await _identity(services, actor)
-    if identity is None:
-        await resolve_actor(services, actor)
-    async with services.db.uow() as uow:
-        row = (await uow.session.exec(_by_account(actor.tenant, actor.user_id))).first()
-        if row is None:
-            return
-        merged = {**(row.conversation or {}), **{k: v for k, v in contact.items() if v is not None}}
-        if merged != row.conversation:
-            row.conversation = merged
-            uow.session.add(row)
-            await uow.commit()
-
-
-async def _identity(services: Services, actor: Actor) -> Identity | None:
-    async with services.db.uow() as uow:
-        return (await uow.session.exec(_by_account(actor.tenant, actor.user_id))).first()
-
-
-def _by_account(tenant: str, user_id: str) -> SelectOfScalar[Identity]:
-    return select(Identity).where(Identity.platform == PLATFORM, Identity.tenant == tenant,
-                                  Identity.user_id == user_id)
+    await identities.remember_conversation(services, actor, contact)
 
 
 async def contact(services: Services, tenant: str, user_id: str) -> dict[str, Any] | None:
     """The stored contact of one Teams user, if any."""
-    async with services.db.uow() as uow:
-        row = (await uow.session.exec(_by_account(tenant, user_id))).first()
-        return dict(row.conversation) if row is not None and row.conversation else None
+    return await identities.conversation(services, PLATFORM, tenant, user_id)
 
 
 async def service_url_of(services: Services, tenant: str) -> str | None:
-    """A service URL for ``tenant``, from the most recent Teams user of that tenant we heard from."""
-    async with services.db.uow() as uow:
-        rows = (await uow.session.exec(
-            select(Identity).where(Identity.platform == PLATFORM, Identity.tenant == tenant)
-            .order_by(col(Identity.id).desc()).limit(50))).all()
-    for row in rows:
-        url = (row.conversation or {}).get("service_url")
+    """A service URL for ``tenant``, from the most recent Teams users of that tenant we heard from."""
+    for known in await identities.recent_conversations(services, PLATFORM, tenant):
+        url = known.get("service_url")
         if url:
             return str(url)
     return None
 
 
-async def remember_personal(services: Services, to: Any, personal: dict[str, Any], service_url: str) -> None:
+async def remember_personal(services: Services, to: MemberAddress, personal: dict[str, Any],
+                            service_url: str) -> None:
     """Keep the personal chat ``create_conversation`` just opened, so the next message continues it."""
-    async with services.db.uow() as uow:
-        row = (await uow.session.exec(_by_account(to.tenant, to.user_id))).first()
-        if row is None:
-            return
-        row.conversation = {**(row.conversation or {}), "personal": personal, "service_url": service_url,
-                            "tenant_id": to.tenant}
-        uow.session.add(row)
-        await uow.commit()
+    await identities.merge_conversation(services, PLATFORM, to.tenant, to.user_id,
+                                        {"personal": personal, "service_url": service_url,
+                                         "tenant_id": to.tenant})
 
 
-async def locale_of(services: Services, to: Any) -> str | None:
+async def locale_of(services: Services, to: MemberAddress) -> str | None:
     """The language of the member behind a Teams address (for the words a card adds)."""
-    async with services.db.uow() as uow:
-        row = (await uow.session.exec(
-            select(Member.locale).join(Identity, col(Identity.member_id) == col(Member.id))
-            .where(Identity.platform == PLATFORM, Identity.tenant == to.tenant,
-                   Identity.user_id == to.user_id))).first()
-    return row
+    return await identities.locale_of(services, PLATFORM, to.tenant, to.user_id)

@@ -13,15 +13,13 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import core.schema  # noqa: F401  (registers every table on SQLModel.metadata)
 from core.runtime.columns import UTCDateTime
-from core.runtime.db import make_engine
+from core.runtime.db import make_engine, metadata
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = metadata()
 
 
 def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | bool:

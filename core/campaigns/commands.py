@@ -83,10 +83,10 @@ async def _create(ctx: Context, values: dict[str, str], template: str,
 
 @command("campaign", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
-    found = await campaigns.visible_campaigns(ctx.uow, ctx.member_id, ctx.has_role("animator"))
+    found = await campaigns.listed(ctx.uow, ctx.member_id, ctx.roles)
     if not found:
         return Reply(text=ctx.t("campaign.list_empty"))
-    return Reply(text="\n".join(_line(ctx, c) for c in found[:30]), title=ctx.t("campaign.list_title"))
+    return Reply(text="\n".join(_line(ctx, c) for c in found), title=ctx.t("campaign.list_title"))
 
 
 async def _group_names(ctx: Context, campaign: Campaign) -> str:

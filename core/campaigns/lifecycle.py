@@ -16,12 +16,15 @@ from sqlmodel import col, func, select
 from core.campaigns.models import Campaign, CampaignPrompt
 from core.campaigns.schedules import Schedule, first, instant, wall_of
 from core.directory.models import Member
+from core.directory.roles import holds
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.groups.models import GroupChannel, GroupMember
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
 
 MANAGERS = ("animator",)
+#: how many campaigns a list shows (the newest)
+LISTED = 30
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "start": (("draft",), "scheduled"),
     "pause": (("scheduled", "running"), "paused"),
@@ -189,6 +192,12 @@ async def visible_campaigns(uow: UnitOfWork, member_id: int, manager: bool) -> l
     mine = set((await uow.session.exec(select(GroupMember.group_id).where(
         GroupMember.member_id == member_id))).all())
     return [c for c in campaigns if mine & set(c.audience.get("groups", []))]
+
+
+async def listed(uow: UnitOfWork, member_id: int, roles: frozenset[str]) -> list[Campaign]:
+    """What ``campaign list`` and the Home tab show a member: the newest ``LISTED`` of the campaigns
+    they may see (animators and admins manage every campaign)."""
+    return (await visible_campaigns(uow, member_id, holds(roles, *MANAGERS)))[:LISTED]
 
 
 async def set_opt_out(uow: UnitOfWork, member: Member, opted_out: bool) -> bool:

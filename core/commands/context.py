@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
+from core.directory.roles import holds
 from core.i18n import Translator
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
@@ -61,7 +62,7 @@ class Context:
 
     def has_role(self, *roles: str) -> bool:
         """Whether the member holds any of ``roles`` (admins hold every role)."""
-        return "admin" in self.roles or any(role in self.roles for role in roles)
+        return holds(self.roles, *roles)
 
     def after_commit(self, effect: AfterCommit) -> None:
         self.effects.append(effect)

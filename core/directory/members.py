@@ -8,6 +8,7 @@ it only read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,46 @@ async def find_by_email(uow: UnitOfWork, email: str) -> Member | None:
     """The member with this e-mail (case-insensitive), if any."""
     result = await uow.session.exec(select(Member).where(Member.email == email.strip().lower()))
     return result.first()
+
+
+async def add_by_email(uow: UnitOfWork, email: str, locale: str, now: datetime) -> Member:
+    """A member known only by e-mail (granted a role in the configuration before ever appearing)."""
+    member = Member(email=email.strip().lower(), locale=locale, created_at=now)
+    uow.session.add(member)
+    await uow.session.flush()
+    return member
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member as plain values, for the code outside the core (the console, the command line), which
+    never holds a table row."""
+
+    member_id: int
+    email: str | None
+    display_name: str
+    title: str
+    locale: str
+    erased: bool
+
+
+def person_of(member: Member) -> Person:
+    assert member.id is not None
+    return Person(member_id=member.id, email=member.email, display_name=member.display_name,
+                  title=member.title, locale=member.locale, erased=member.erased_at is not None)
+
+
+async def person_by_email(services: Services, email: str) -> Person | None:
+    """The member with this e-mail, if any (an entry point: its own transaction)."""
+    async with services.db.uow() as uow:
+        member = await find_by_email(uow, email)
+        return person_of(member) if member is not None else None
+
+
+async def member_count(services: Services) -> int:
+    """How many members the directory holds (erased ones included)."""
+    async with services.db.uow() as uow:
+        return int((await uow.session.exec(select(func.count()).select_from(Member))).one())
 
 
 async def roles_of(uow: UnitOfWork, member_id: int) -> frozenset[str]:

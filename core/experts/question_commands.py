@@ -150,8 +150,7 @@ def _line(ctx: Context, question: Question) -> str:
 @command("question", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
     """My open questions, those waiting for my answer, and (referents) the escalated ones."""
-    mine, assigned, escalated = await questions.listing(
-        ctx.uow, ctx.member_id, referent=ctx.has_role("referent"), admin="admin" in ctx.roles)
+    mine, assigned, escalated = await questions.listing(ctx.uow, ctx.member_id, ctx.roles)
     parts = []
     for key, items in (("question.list_mine", mine), ("question.list_assigned", assigned),
                        ("question.list_escalated", escalated)):

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import col, or_, select
 
 from core.directory.models import ExpertSkill, Member, Skill
+from core.directory.roles import holds
 from core.directory.search import load_vocabulary, match_skills, words_of
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts.models import Answer, Question
@@ -239,10 +240,10 @@ def concerns(question: Question, skills: set[str]) -> bool:
     return not skills or not question.skills or bool(skills & set(question.skills))
 
 
-async def listing(uow: UnitOfWork, member_id: int, *, referent: bool,
-                  admin: bool) -> tuple[list[Question], list[Question], list[Question]]:
-    """My open questions, those assigned to me, and (for a ``referent``) the escalated ones of their
-    skills or of no skill (an ``admin``: every escalated one)."""
+async def listing(uow: UnitOfWork, member_id: int,
+                  roles: frozenset[str]) -> tuple[list[Question], list[Question], list[Question]]:
+    """My open questions, those assigned to me, and (for referents) the escalated ones of their
+    skills or of no skill (admins: every escalated one): what ``question list`` and the Home tab show."""
     session = uow.session
     mine = (await session.exec(select(Question).where(
         Question.asker_id == member_id,
@@ -252,8 +253,8 @@ async def listing(uow: UnitOfWork, member_id: int, *, referent: bool,
         Question.assignee_id == member_id, col(Question.status).in_(("routed", "escalated")))
         .order_by(col(Question.id)))).all()
     escalated: list[Question] = []
-    if referent:
-        skills = set() if admin else await referent_skills(uow, member_id)
+    if holds(roles, "referent"):
+        skills = set() if "admin" in roles else await referent_skills(uow, member_id)
         rows = (await session.exec(select(Question).where(Question.status == "escalated")
                                    .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
         escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process, utils
 from sqlmodel import col, func, or_, select, true
 
 from core.directory.models import Member
 from core.errors import NotFound
-from core.groups.models import Group, GroupMember
+from core.groups.models import Group, GroupChannel, GroupMember
 from core.runtime.db import UnitOfWork
 from core.text import fold, slugify, tokenize
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 SEARCH_CUTOFF = 70
 SUGGEST_CUTOFF = 70
@@ -159,3 +162,17 @@ async def resolve_prefix(uow: UnitOfWork, viewer: Viewer, text: str) -> tuple[Gr
             return found, text[words[count - 1].end():].strip()
     first = tokenize(text)
     raise _not_found(groups, first[0] if first else text)
+
+
+async def linked_slugs(uow: UnitOfWork, platform: str, tenant: str, channel_id: str) -> list[str]:
+    """The slugs of the live groups linked to a channel."""
+    statement = (select(Group.slug).join(GroupChannel, col(GroupChannel.group_id) == col(Group.id))
+                 .where(GroupChannel.platform == platform, GroupChannel.tenant == tenant,
+                        GroupChannel.channel_id == channel_id, col(Group.archived_at).is_(None)))
+    return list((await uow.session.exec(statement)).all())
+
+
+async def linked_to(services: Services, platform: str, tenant: str, channel_id: str) -> list[str]:
+    """``linked_slugs`` as an entry point for an adapter (someone joined that channel)."""
+    async with services.db.uow() as uow:
+        return await linked_slugs(uow, platform, tenant, channel_id)

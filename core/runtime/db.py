@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
@@ -54,6 +54,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def metadata() -> MetaData:
+    """Every table of the schema (``core.schema``), for migrations: Alembic compares against it, and
+    nothing outside the core imports the tables themselves."""
+    import core.schema  # noqa: F401  (registers every table on SQLModel.metadata)
+
+    return SQLModel.metadata
 
 
 @dataclass

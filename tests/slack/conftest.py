@@ -105,9 +105,12 @@ class Slack:
                             blocks=view["blocks"], state={"values": state})
         return await self.interact(body)
 
-    async def event(self, name: str, retry: int | None = None, **event: Any) -> tuple[int, Any]:
+    async def event(self, name: str, retry: int | None = None, event_id: str | None = None,
+                    **event: Any) -> tuple[int, Any]:
         body = payload(name)
         body["event"].update(event)
+        if event_id is not None:
+            body["event_id"] = event_id
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         return await self.post(json.dumps(body), "application/json", headers)
 

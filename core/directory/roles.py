@@ -1,0 +1,104 @@
+"""Roles: who holds which, granting and revoking them, and seeding them from the configuration.
+
+One service for every way a role changes hands, so ``role grant|revoke`` (``core.directory.role_commands``)
+and the configuration's ``[roles]`` (seeded at start-up by ``bots/bootstrap.py``) follow the same rules
+and leave the same ``AuditEntry``. The last admin cannot be revoked: Parvis is never left without
+someone who can manage roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
+
+from core.activity.models import AuditEntry
+from core.directory import members
+from core.directory.models import Member, MemberRole
+from core.errors import Conflict
+from core.ports import Clock
+from core.runtime.db import Database, UnitOfWork
+
+
+def holds(roles: Iterable[str], *wanted: str) -> bool:
+    """Whether ``roles`` include any of ``wanted`` (admins hold every role)."""
+    held = set(roles)
+    return "admin" in held or any(role in held for role in wanted)
+
+
+async def admin_count(uow: UnitOfWork) -> int:
+    statement = select(func.count()).where(MemberRole.role == "admin")
+    return (await uow.session.exec(statement)).one()
+
+
+def _audit(uow: UnitOfWork, change: str, member: Member, role: str, now: datetime, by: int | None,
+           target: str | None, source: str | None) -> None:
+    detail: dict[str, Any] = {"role": role} | ({"source": source} if source else {})
+    uow.session.add(AuditEntry(actor_id=by, action=f"role.{change}", target=target or f"member:{member.id}",
+                               at=now, detail=detail))
+
+
+async def grant(uow: UnitOfWork, member: Member, role: str, now: datetime, *, by: int | None = None,
+                target: str | None = None, source: str | None = None) -> bool:
+    """Give ``member`` the ``role``; ``False`` when they already hold it.
+
+    Audited with who granted it (``by``; ``None`` for the configuration), the target as written
+    (default ``member:<id>``) and where the grant came from (``source``). The same grant made at the
+    same moment by another transaction loses on the primary key: ``Conflict`` (``role.already_held``),
+    and this transaction must be rolled back.
+    """
+    assert member.id is not None
+    if await uow.session.get(MemberRole, (member.id, role)) is not None:
+        return False
+    uow.session.add(MemberRole(member_id=member.id, role=role, granted_at=now))
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("role.already_held", who=member.display_name, role=role) from exc
+    _audit(uow, "grant", member, role, now, by, target, source)
+    return True
+
+
+async def revoke(uow: UnitOfWork, member: Member, role: str, now: datetime, *, by: int | None = None) -> bool:
+    """Take the ``role`` from ``member``; ``False`` when they do not hold it, ``Conflict`` for the last
+    admin."""
+    assert member.id is not None
+    held = await uow.session.get(MemberRole, (member.id, role))
+    if held is None:
+        return False
+    if role == "admin" and await admin_count(uow) <= 1:
+        raise Conflict("role.last_admin", who=member.display_name)
+    await uow.session.delete(held)
+    _audit(uow, "revoke", member, role, now, by, None, None)
+    return True
+
+
+async def _seed_once(db: Database, grants: list[tuple[str, str]], default_locale: str, clock: Clock) -> int:
+    granted = 0
+    async with db.uow() as uow:
+        for email, role in grants:
+            member = await members.find_by_email(uow, email)
+            if member is None:
+                member = await members.add_by_email(uow, email, default_locale, clock.now())
+            if await grant(uow, member, role, clock.now(), target=email, source="configuration"):
+                granted += 1
+        await uow.commit()
+    return granted
+
+
+async def seed(db: Database, grants: Iterable[tuple[str, str]], *, default_locale: str, clock: Clock) -> int:
+    """Grant the configured ``(e-mail, role)`` pairs, creating members known only by e-mail; returns
+    how many roles were newly granted.
+
+    Idempotent, and safe when two processes start at once: the loser of a race retries and finds the
+    rows. It takes the ``Database`` rather than the services because it runs before they exist (at
+    start-up, like ``core.directory.importer.import_directory`` from the command line).
+    """
+    pairs = list(grants)
+    try:
+        return await _seed_once(db, pairs, default_locale, clock)
+    except (IntegrityError, Conflict):
+        return await _seed_once(db, pairs, default_locale, clock)
