@@ -28,7 +28,7 @@ from core.directory.members import find_by_email
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database, is_sqlite, make_engine
 from core.schema import AuditEntry, Member, MemberRole
-from core.services import CoreSettings, Services
+from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +61,12 @@ class WorkerUnavailable(Exception):
     """This installation has no scheduler to run."""
 
 
-def core_settings(config: Config) -> CoreSettings:
-    return CoreSettings(
-        default_locale=config.i18n.default_locale,
-        answer_timeout_minutes=config.experts.answer_timeout_minutes,
-        max_hops=config.experts.max_hops,
-        working_hours=config.experts.working_hours_range,
-    )
-
-
 def build_services(
     config: Config, *, clock: Clock | None = None, messengers: dict[str, Messenger] | None = None
 ) -> Services:
     """The process-wide services; ``messengers`` lets the console chat bring its own."""
     return Services(db=Database(config.database.url), clock=clock or SystemClock(),
-                    messengers=dict(messengers or {}), settings=core_settings(config))
+                    messengers=dict(messengers or {}), settings=config.settings())
 
 
 def build_platforms(config: Config, services: Services) -> list[Platform]:
@@ -145,15 +136,15 @@ def scheduler_module() -> ModuleType | None:
 async def worker(config: Config, services: Services) -> AsyncIterator[None]:
     """Runs the scheduler and the delivery dispatcher for as long as the block lasts.
 
-    Hook for ``core/scheduler.py``: it provides ``running(services, settings)``, an async context
-    manager that starts the periodic jobs of ``core.runtime.jobs`` and stops them on exit (``settings`` is
-    ``config.scheduler``).
+    Hook for ``core/scheduler.py``: it provides ``running(services)``, an async context manager that
+    starts the periodic jobs of ``core.runtime.jobs`` and stops them on exit (configured by
+    ``services.settings.scheduler``).
     """
     scheduler = scheduler_module()
     if scheduler is None:
         raise WorkerUnavailable("this installation has no scheduler yet (core/scheduler.py is missing): "
                                 "campaigns, reminders and deliveries do not run")
-    async with scheduler.running(services, config.scheduler):
+    async with scheduler.running(services):
         log.info("worker started")
         yield
     log.info("worker stopped")

@@ -49,7 +49,7 @@ def _part(title: str, lines: list[str], empty: str) -> list[Block]:
 
 async def home_view(services: Services, actor: Actor, command: str) -> dict[str, Any]:
     """The ``home`` view for one member, in their language."""
-    t = Translator(actor.locale or services.settings.default_locale)
+    t = Translator(actor.locale or services.settings.i18n.default_locale)
     groups, questions, campaigns = await _lines(services, actor, t)
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(t("slack.home_intro", command=command))}]
     blocks += _part(t("slack.home_groups"), groups, t("slack.home_no_groups", command=command))

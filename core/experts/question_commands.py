@@ -31,8 +31,8 @@ async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
     name = assignee.display_name if assignee else ""
     skills = ", ".join(question.skills) or ctx.t("question.no_skill")
     if result == "routed":
-        delay = duration(ctx.t, ctx.services.settings.answer_timeout_minutes)
-        if ctx.services.settings.working_hours is None or question.deadline_at is None:
+        delay = duration(ctx.t, ctx.services.settings.experts.answer_timeout_minutes)
+        if ctx.services.settings.experts.working_hours is None or question.deadline_at is None:
             return Reply(text=ctx.t("question.routed", id=question.id, expert=name, skills=skills,
                                     delay=delay))
         when = f"{wall_of(question.deadline_at, ctx.member.timezone):%Y-%m-%d %H:%M}"

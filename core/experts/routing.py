@@ -37,10 +37,11 @@ from core.messages import Button, Reply
 from core.ports import MemberAddress, SentMessage
 from core.runtime.db import UnitOfWork
 from core.runtime.jobs import periodic
+from core.settings import ExpertSettings
 from core.text import shorten
 
 if TYPE_CHECKING:
-    from core.services import CoreSettings, Services
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 50
@@ -107,7 +108,7 @@ def duration(t: Translator, minutes: int) -> str:
 
 
 def card(t: Translator, question: Question, asker: str, stage: str, due: datetime, zone: str,
-         settings: CoreSettings) -> Reply:
+         settings: ExpertSettings) -> Reply:
     """The direct message an expert or a referent receives: the question, its deadline, Answer / Pass."""
     assert question.id is not None
     skills = ", ".join(question.skills) or t("question.no_skill")
@@ -195,7 +196,7 @@ async def _asker_name(uow: UnitOfWork, question: Question) -> str:
 async def _assign(uow: UnitOfWork, services: Services, question: Question, member_id: int, now: datetime,
                   stage: str) -> Notice | None:
     """Hand the question to ``member_id`` until a deadline counted in their working hours."""
-    settings = services.settings
+    settings = services.settings.experts
     member = await uow.session.get(Member, member_id)
     zone = member.timezone if member is not None else "UTC"
     due = working_deadline(now, settings.answer_timeout_minutes, settings.working_hours, zone)
@@ -217,7 +218,7 @@ async def route_next(uow: UnitOfWork, services: Services, question: Question,
     ``referents_only``: a referent already had it, so it never goes back to the experts.
     """
     assert question.id is not None
-    now, settings = services.clock.now(), services.settings
+    now, settings = services.clock.now(), services.settings.experts
     tried = {r.expert_id for r in await routes_of(uow, question.id) if r.expert_id is not None}
     exclude = tried | ({question.asker_id} if question.asker_id else set())
     scores = await skill_scores(uow, question.skills)
