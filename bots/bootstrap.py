@@ -21,10 +21,11 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bots.config import Config, ConfigError, RolesConfig
+from bots.config import Config, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
 from bots.server import CleanupContext, RouteInstaller, create_app
 from core.directory.members import find_by_email
+from core.errors import ConfigError, OperatorError
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database, is_sqlite, make_engine
 from core.schema import AuditEntry, Member, MemberRole
@@ -53,11 +54,11 @@ ADAPTERS: dict[str, tuple[str, Callable[[Config], bool]]] = {
 }
 
 
-class DatabaseNotReady(Exception):
+class DatabaseNotReady(OperatorError):
     """The database cannot be used yet; the message tells the admin what to do."""
 
 
-class WorkerUnavailable(Exception):
+class WorkerUnavailable(OperatorError):
     """This installation has no scheduler to run."""
 
 
@@ -81,7 +82,7 @@ def build_platforms(config: Config, services: Services) -> list[Platform]:
             if exc.name is None or not module_name.startswith(exc.name):
                 raise
             raise ConfigError(f"[{name}] is configured, but this installation has no {name} adapter "
-                              f"({module_name})") from None
+                              f"({module_name})") from exc
         platform: Platform = module.build_platform(config, services)
         services.messengers[platform.name] = platform.messenger
         platforms.append(platform)

@@ -75,7 +75,7 @@ def run_slack_manifest(args: argparse.Namespace) -> int:
 
 
 def run_teams_package(args: argparse.Namespace) -> int:
-    from adapters.teams.package import write_package
+    from adapters.teams.package import PackageError, write_package
 
     config = load_config(args.config)
     app_id = args.app_id or config.teams.app_id
@@ -86,7 +86,7 @@ def run_teams_package(args: argparse.Namespace) -> int:
         return 2
     try:
         path = write_package(app_id=app_id, url=args.url, out=args.out)
-    except (ValueError, OSError) as exc:  # PackageError (app id not a GUID, bad URL) or an unwritable --out
+    except (PackageError, OSError) as exc:  # app id not a GUID, bad URL; or an unwritable --out
         print(f"parvis teams package: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {path}: upload it in Teams → Apps → Manage your apps → Upload an app")

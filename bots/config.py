@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.errors import ConfigError
 from core.runtime.db import DEFAULT_URL
 from core.settings import ExpertSettings, I18nSettings, Locale, SchedulerSettings, Settings
 
@@ -45,10 +46,6 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "MICROSOFT_APP_TENANT_ID": ("teams", "tenant_id"),
     "MICROSOFT_APP_TYPE": ("teams", "app_type"),
 }
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says where, which key and what was expected."""
 
 
 class Section(BaseModel):
@@ -246,6 +243,8 @@ def load_config(
         return Config.model_validate(data)
     except ValidationError as exc:
         where = str(source) if source else "configuration"
+        # from None, deliberately: pydantic's own message echoes every refused value, secrets included
+        # (``_describe`` hides them)
         raise ConfigError("\n".join(_describe(where, error, origins) for error in exc.errors())) from None
 
 
@@ -254,9 +253,9 @@ def _read_toml(source: Path) -> dict[str, Any]:
         with source.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     except OSError as exc:
-        raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from None
+        raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from exc
 
 
 def _apply_environment(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

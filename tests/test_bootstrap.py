@@ -17,8 +17,9 @@ from sqlmodel import select
 
 from bots import bootstrap
 from bots.cli import main
-from bots.config import Config, ConfigError, RolesConfig
+from bots.config import Config, RolesConfig
 from bots.migrations import is_current
+from core.errors import ConfigError
 from core.ports import FakeMessenger
 from core.runtime.db import Database
 from core.schema import AuditEntry, Member, MemberRole

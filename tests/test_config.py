@@ -10,7 +10,8 @@ import pytest
 from pydantic import BaseModel
 
 from bots.cli import main
-from bots.config import Config, ConfigError, load_config, parse_working_hours
+from bots.config import Config, load_config, parse_working_hours
+from core.errors import ConfigError
 from core.settings import ExpertSettings, I18nSettings, SchedulerSettings, Settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"

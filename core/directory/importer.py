@@ -238,9 +238,9 @@ async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock |
             async with db.uow() as uow:
                 await _write_batch(uow, batch, report, clock.now(), default_locale)
                 await uow.commit()
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         raise InvalidInput("importer.not_utf8", done=report.created + report.updated
-                           + report.unchanged) from None
+                           + report.unchanged) from exc
     return report
 
 

@@ -68,8 +68,8 @@ async def grant(ctx: Context, args: Args) -> Reply:
     ctx.uow.session.add(MemberRole(member_id=member.id, role=role, granted_at=ctx.services.clock.now()))
     try:
         await ctx.uow.session.flush()
-    except IntegrityError:  # the same grant, twice at once
-        raise Conflict("role.already_held", who=member.display_name, role=role) from None
+    except IntegrityError as exc:  # the same grant, twice at once
+        raise Conflict("role.already_held", who=member.display_name, role=role) from exc
     _audit(ctx, "grant", role, member)
     return Reply(text=ctx.t("role.granted", who=member.display_name, role=role))
 

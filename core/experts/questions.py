@@ -112,8 +112,8 @@ async def locked(ctx: Context, value: str) -> Question:
     """The question a button names, locked for this transaction."""
     try:
         question_id = int(value.strip().lstrip("#"))
-    except ValueError:
-        raise InvalidInput("question.bad_id", id=value) from None
+    except ValueError as exc:
+        raise InvalidInput("question.bad_id", id=value) from exc
     question = (await ctx.uow.session.exec(select(Question).where(Question.id == question_id)
                                            .with_for_update())).first()
     if question is None:
