@@ -15,10 +15,8 @@ from urllib.parse import urlparse
 from bots.cli import config_option
 from bots.config import load_config
 
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
-
-def register(subparsers: SubParsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     slack = subparsers.add_parser("slack", help="Slack app set-up")
     slack_actions = slack.add_subparsers(dest="slack_command", metavar="ACTION", required=True)
     manifest = slack_actions.add_parser("manifest", help="print the Slack app manifest (YAML)")

@@ -9,6 +9,7 @@ where a person's messages are delivered.
 
 from __future__ import annotations
 
+import io
 from importlib import resources
 from importlib.resources.abc import Traversable
 
@@ -32,14 +33,14 @@ def people_csv() -> Traversable:
 
 async def seed(db: Database) -> ImportReport:
     """Import the demo people (idempotent) and give each a console identity."""
-    with people_csv().open("r", encoding="utf-8-sig", newline="") as handle:
+    with people_csv().open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
         report = await import_directory(db, handle)
     async with db.uow() as uow:
         known = set((await uow.session.exec(select(Identity.member_id).where(
             Identity.platform == PLATFORM, Identity.tenant == TENANT))).all())
         members = (await uow.session.exec(select(Member).where(col(Member.email).is_not(None)))).all()
         for member in members:
-            if member.id not in known and member.email:
+            if member.id is not None and member.id not in known and member.email:
                 uow.session.add(Identity(platform=PLATFORM, tenant=TENANT, user_id=member.email,
                                          member_id=member.id))
         await uow.commit()
