@@ -21,13 +21,14 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bots.config import Config, ConfigError, RolesConfig
+from bots.config import Config, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
 from bots.server import CleanupContext, RouteInstaller, create_app
 from core.directory import roles as role_service
+from core.errors import ConfigError, OperatorError
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database, is_sqlite, make_engine
-from core.services import CoreSettings, Services
+from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +53,12 @@ ADAPTERS: dict[str, tuple[str, Callable[[Config], bool]]] = {
 }
 
 
-class DatabaseNotReady(Exception):
+class DatabaseNotReady(OperatorError):
     """The database cannot be used yet; the message tells the admin what to do."""
 
 
-class WorkerUnavailable(Exception):
+class WorkerUnavailable(OperatorError):
     """This installation has no scheduler to run."""
-
-
-def core_settings(config: Config) -> CoreSettings:
-    return CoreSettings(
-        default_locale=config.i18n.default_locale,
-        answer_timeout_minutes=config.experts.answer_timeout_minutes,
-        max_hops=config.experts.max_hops,
-        working_hours=config.experts.working_hours_range,
-    )
 
 
 def build_services(
@@ -74,7 +66,7 @@ def build_services(
 ) -> Services:
     """The process-wide services; ``messengers`` lets the console chat bring its own."""
     return Services(db=Database(config.database.url), clock=clock or SystemClock(),
-                    messengers=dict(messengers or {}), settings=core_settings(config))
+                    messengers=dict(messengers or {}), settings=config.settings())
 
 
 def build_platforms(config: Config, services: Services) -> list[Platform]:
@@ -89,7 +81,7 @@ def build_platforms(config: Config, services: Services) -> list[Platform]:
             if exc.name is None or not module_name.startswith(exc.name):
                 raise
             raise ConfigError(f"[{name}] is configured, but this installation has no {name} adapter "
-                              f"({module_name})") from None
+                              f"({module_name})") from exc
         platform: Platform = module.build_platform(config, services)
         services.messengers[platform.name] = platform.messenger
         platforms.append(platform)
@@ -144,15 +136,15 @@ def scheduler_module() -> ModuleType | None:
 async def worker(config: Config, services: Services) -> AsyncIterator[None]:
     """Runs the scheduler and the delivery dispatcher for as long as the block lasts.
 
-    Hook for ``core/scheduler.py``: it provides ``running(services, settings)``, an async context
-    manager that starts the periodic jobs of ``core.runtime.jobs`` and stops them on exit (``settings`` is
-    ``config.scheduler``).
+    Hook for ``core/scheduler.py``: it provides ``running(services)``, an async context manager that
+    starts the periodic jobs of ``core.runtime.jobs`` and stops them on exit (configured by
+    ``services.settings.scheduler``).
     """
     scheduler = scheduler_module()
     if scheduler is None:
         raise WorkerUnavailable("this installation has no scheduler yet (core/scheduler.py is missing): "
                                 "campaigns, reminders and deliveries do not run")
-    async with scheduler.running(services, config.scheduler):
+    async with scheduler.running(services):
         log.info("worker started")
         yield
     log.info("worker stopped")

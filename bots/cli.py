@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bots.config import ConfigError
+from core.errors import ConfigError
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bots.cli_server",  # serve, worker

@@ -38,7 +38,7 @@ from adapters.console.app import (
 from adapters.console.outbound import Screen
 from bots import bootstrap, demo
 from bots.cli import config_option
-from bots.config import Config, DatabaseConfig, SchedulerConfig, load_config
+from bots.config import Config, DatabaseConfig, load_config
 from core.directory.members import member_count, person_by_email
 from core.i18n import Translator
 from core.messages import Reply
@@ -153,7 +153,7 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         interactive = sys.stdin.isatty()
         reader = terminal_reader() if interactive else stream_reader(sys.stdin)
         chat = open_chat(services, email, screen, threaded(reader), echo=not interactive, channel=channel)
-        await converse(chat, config.scheduler, worker=worker)
+        await converse(chat, worker=worker)
         if interactive:
             screen.write(screen.t("console.bye"))
         return 0
@@ -161,25 +161,25 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         await services.db.dispose()
 
 
-async def converse(chat: ConsoleChat, settings: SchedulerConfig, *, worker: bool = True,
+async def converse(chat: ConsoleChat, *, worker: bool = True,
                    intervals: Mapping[str, float] = CONSOLE_INTERVALS) -> None:
     """The chat until ``quit`` or the end of input, with the worker running alongside it."""
-    async with console_worker(chat.router.services, settings, enabled=worker, intervals=intervals):
+    async with console_worker(chat.router.services, enabled=worker, intervals=intervals):
         await chat.run()
 
 
 @asynccontextmanager
-async def console_worker(services: Services, settings: SchedulerConfig, *, enabled: bool = True,
+async def console_worker(services: Services, *, enabled: bool = True,
                          intervals: Mapping[str, float] = CONSOLE_INTERVALS) -> AsyncIterator[Worker | None]:
     """The worker of ``parvis serve``, with the console's shorter intervals, for the block's duration;
     stopped (running jobs finished, nothing cut in half) when the chat ends."""
     if not enabled:
         yield None
         return
-    from core.runtime.scheduler import worker_from_settings
+    from core.runtime.scheduler import configured_worker
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # no "job missed" chatter in the chat
-    worker = worker_from_settings(services, settings)
+    worker = configured_worker(services)
     worker.intervals.update(intervals)
     await worker.start()
     try:

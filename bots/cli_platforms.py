@@ -15,10 +15,8 @@ from urllib.parse import urlparse
 from bots.cli import config_option
 from bots.config import load_config
 
-SubParsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
-
-def register(subparsers: SubParsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     slack = subparsers.add_parser("slack", help="Slack app set-up")
     slack_actions = slack.add_subparsers(dest="slack_command", metavar="ACTION", required=True)
     manifest = slack_actions.add_parser("manifest", help="print the Slack app manifest (YAML)")
@@ -75,7 +73,7 @@ def run_slack_manifest(args: argparse.Namespace) -> int:
 
 
 def run_teams_package(args: argparse.Namespace) -> int:
-    from adapters.teams.package import write_package
+    from adapters.teams.package import PackageError, write_package
 
     config = load_config(args.config)
     app_id = args.app_id or config.teams.app_id
@@ -86,7 +84,7 @@ def run_teams_package(args: argparse.Namespace) -> int:
         return 2
     try:
         path = write_package(app_id=app_id, url=args.url, out=args.out)
-    except (ValueError, OSError) as exc:  # PackageError (app id not a GUID, bad URL) or an unwritable --out
+    except (PackageError, OSError) as exc:  # app id not a GUID, bad URL; or an unwritable --out
         print(f"parvis teams package: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {path}: upload it in Teams → Apps → Manage your apps → Upload an app")

@@ -21,7 +21,7 @@ from bots import bootstrap, report_formats
 from bots.cli import config_option
 from bots.config import Config, load_config
 from core.campaigns import reports
-from core.errors import NotFound
+from core.errors import NotFound, OperatorError
 from core.i18n import Translator
 from core.ports import SystemClock
 from core.runtime.db import Database
@@ -40,7 +40,7 @@ people wrote one. Erased members count in no adoption figure."""
 T = TypeVar("T")
 
 
-class ReportError(Exception):
+class ReportError(OperatorError):
     """A bad argument or an unusable input: the message is for the admin, the exit status 2."""
 
 
@@ -77,8 +77,8 @@ def run_campaign(args: argparse.Namespace) -> int:
     async def gather(db: Database) -> reports.CampaignReport:
         try:
             return await reports.campaign_report(db, reference)
-        except NotFound:
-            raise ReportError(t("reports.no_campaign", ref=reference)) from None
+        except NotFound as exc:
+            raise ReportError(t("reports.no_campaign", ref=reference)) from exc
 
     return _produce(args, config, t, gather)
 
@@ -127,10 +127,10 @@ def _with_database(config: Config, gather: Callable[[Database], Awaitable[T]]) -
     try:
         return asyncio.run(run())
     except bootstrap.DatabaseNotReady as exc:
-        raise ReportError(str(exc)) from None
+        raise ReportError(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise ReportError(f"cannot read the database at {bootstrap.safe_url(config.database.url)}: {exc}") \
-            from None
+            from exc
 
 
 def _render(kind: str, t: Translator, report: reports.CampaignReport | reports.AdoptionReport) -> str | bytes:
@@ -167,4 +167,4 @@ def _write(t: Translator, output: str | None, content: str | bytes) -> None:
         else:
             path.write_text(content, encoding="utf-8", newline="")
     except OSError as exc:
-        raise ReportError(t("reports.cannot_write", path=path, reason=exc.strerror or exc)) from None
+        raise ReportError(t("reports.cannot_write", path=path, reason=exc.strerror or exc)) from exc

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from bots import bootstrap
 from bots.access_log import access_log_options
 from bots.cli import config_option
-from bots.config import Config, ConfigError, load_config
+from bots.config import Config, load_config
+from core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def _server_config(args: argparse.Namespace) -> Config:
             server = config.server.model_validate({**config.server.model_dump(), **overrides})
         except ValidationError as exc:
             raise ConfigError("\n".join(f"command line: --{error['loc'][0]}: {error['msg']}"
-                                        for error in exc.errors())) from None
+                                        for error in exc.errors())) from exc
         config = config.model_copy(update={"server": server})
     return config
 

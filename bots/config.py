@@ -1,12 +1,15 @@
 """Configuration: the TOML file and environment variables of DESIGN.md §4, typed and validated.
 
 Where it comes from, in order: ``--config FILE``, else ``parvis.toml`` in the working directory, else
-the defaults below. Secrets may come from the environment under the names the platforms' own tools use
-(``SLACK_BOT_TOKEN``, ``MICROSOFT_APP_PASSWORD``, …) and win over the file, so a file can be committed
-without them. A wrong key or type stops the start with a ``ConfigError`` naming the file, the dotted
-key and what was expected — a typo must not silently fall back to a default.
+the defaults. The defaults of what the core reads are the core's (``core.settings``, ``DEFAULTS``
+below), not restated here; the others (server, database, platforms) are written below. Secrets may
+come from the environment under the names the platforms' own tools use (``SLACK_BOT_TOKEN``,
+``MICROSOFT_APP_PASSWORD``, …) and win over the file, so a file can be committed without them. A wrong
+key or type stops the start with a ``ConfigError`` naming the file, the dotted key and what was
+expected — a typo must not silently fall back to a default.
 
-One class per section; features add their keys to their own section.
+One class per section; features add their keys to their own section. ``Config.settings()`` turns the
+sections the core reads into its typed ``core.settings.Settings``.
 """
 
 from __future__ import annotations
@@ -23,9 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.errors import ConfigError
 from core.runtime.db import DEFAULT_URL
+from core.settings import ExpertSettings, I18nSettings, Locale, SchedulerSettings, Settings
 
 DEFAULT_FILE = "parvis.toml"
+
+#: the core's defaults, which a key left out of the file keeps
+DEFAULTS = Settings()
 
 #: Environment variable → (section, key). Environment values win over the file.
 ENVIRONMENT: dict[str, tuple[str, str]] = {
@@ -38,10 +46,6 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "MICROSOFT_APP_TENANT_ID": ("teams", "tenant_id"),
     "MICROSOFT_APP_TYPE": ("teams", "app_type"),
 }
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says where, which key and what was expected."""
 
 
 class Section(BaseModel):
@@ -118,19 +122,26 @@ class TeamsConfig(Section):
 
 
 class SchedulerConfig(Section):
+    #: whether this process runs the worker: the process's business, not the core's
     enabled: bool = True
-    dispatch_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
-    dispatch_concurrency: int = Field(default=16, ge=1, le=64)
-    # Below the platforms' limits with a margin (PLATFORM_FACTS.md): Slack chat.postMessage allows a
-    # few hundred per minute per workspace (and 1/s per channel, core.delivery.ratelimit); Teams 50 requests/s
-    # per app and tenant (older docs: 30), and a proactive message may cost a create-conversation call.
-    slack_per_minute: int = Field(default=180, ge=1)
-    teams_per_second: int = Field(default=20, ge=1)
+    dispatch_interval_seconds: float = Field(default=DEFAULTS.scheduler.dispatch_interval_seconds, gt=0,
+                                             le=3600)
+    dispatch_concurrency: int = Field(default=DEFAULTS.scheduler.dispatch_concurrency, ge=1, le=64)
+    # Why these rates: core.delivery.ratelimit.platform_rates.
+    slack_per_minute: int = Field(default=DEFAULTS.scheduler.slack_per_minute, ge=1)
+    teams_per_second: int = Field(default=DEFAULTS.scheduler.teams_per_second, ge=1)
+
+    def settings(self) -> SchedulerSettings:
+        return SchedulerSettings(dispatch_interval_seconds=self.dispatch_interval_seconds,
+                                 dispatch_concurrency=self.dispatch_concurrency,
+                                 slack_per_minute=self.slack_per_minute,
+                                 teams_per_second=self.teams_per_second)
 
 
 class ExpertsConfig(Section):
-    answer_timeout_minutes: int = Field(default=240, ge=1)
-    max_hops: int = Field(default=3, ge=1, le=10)
+    answer_timeout_minutes: int = Field(default=DEFAULTS.experts.answer_timeout_minutes, ge=1)
+    max_hops: int = Field(default=DEFAULTS.experts.max_hops, ge=1, le=10)
+    #: ``"09:00-18:00"``, or unset for every hour of every day
     working_hours: str | None = None
 
     @field_validator("working_hours")
@@ -145,9 +156,16 @@ class ExpertsConfig(Section):
         """``(start, end)`` in each expert's own time zone, or ``None`` for any time."""
         return parse_working_hours(self.working_hours) if self.working_hours else None
 
+    def settings(self) -> ExpertSettings:
+        return ExpertSettings(answer_timeout_minutes=self.answer_timeout_minutes, max_hops=self.max_hops,
+                              working_hours=self.working_hours_range)
+
 
 class I18nConfig(Section):
-    default_locale: Literal["en", "fr"] = "en"
+    default_locale: Locale = DEFAULTS.i18n.default_locale
+
+    def settings(self) -> I18nSettings:
+        return I18nSettings(default_locale=self.default_locale)
 
 
 class RolesConfig(Section):
@@ -179,6 +197,11 @@ class Config(Section):
     experts: ExpertsConfig = Field(default_factory=ExpertsConfig)
     i18n: I18nConfig = Field(default_factory=I18nConfig)
     roles: RolesConfig = Field(default_factory=RolesConfig)
+
+    def settings(self) -> Settings:
+        """What the core reads of this configuration, typed."""
+        return Settings(i18n=self.i18n.settings(), experts=self.experts.settings(),
+                        scheduler=self.scheduler.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:
@@ -220,6 +243,8 @@ def load_config(
         return Config.model_validate(data)
     except ValidationError as exc:
         where = str(source) if source else "configuration"
+        # from None, deliberately: pydantic's own message echoes every refused value, secrets included
+        # (``_describe`` hides them)
         raise ConfigError("\n".join(_describe(where, error, origins) for error in exc.errors())) from None
 
 
@@ -228,9 +253,9 @@ def _read_toml(source: Path) -> dict[str, Any]:
         with source.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     except OSError as exc:
-        raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from None
+        raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from exc
 
 
 def _apply_environment(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:

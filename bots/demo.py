@@ -9,6 +9,7 @@ where a person's messages are delivered.
 
 from __future__ import annotations
 
+import io
 from importlib import resources
 from importlib.resources.abc import Traversable
 
@@ -31,7 +32,7 @@ def people_csv() -> Traversable:
 
 async def seed(db: Database) -> ImportReport:
     """Import the demo people (idempotent) and give each a console identity."""
-    with people_csv().open("r", encoding="utf-8-sig", newline="") as handle:
+    with people_csv().open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
         report = await import_directory(db, handle)
     await identify_by_email(db, PLATFORM, TENANT)
     return report

@@ -33,8 +33,9 @@ def _figure(rows: int) -> Figure:
 def _png(figure: Figure) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    FigureCanvasAgg(figure)  # the figure draws on an Agg canvas of its own: no global backend
     out = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(out)
+    figure.savefig(out, format="png")
     return out.getvalue()
 
 
@@ -59,7 +60,7 @@ def _message(axes: Axes, text: str) -> None:
 
 def campaign_png(report: CampaignReport, t: Translator) -> bytes:
     """Participation per round, then for each choice or scale question its answers over all rounds."""
-    counted = {}
+    counted: dict[int, list[PromptFigures]] = {}
     for round_ in report.rounds:
         for prompt in round_.prompts:
             if prompt.kind in ("choice", "scale"):

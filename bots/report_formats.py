@@ -79,9 +79,9 @@ def adoption_csv(report: AdoptionReport) -> str:
                 yield {"section": "week", "week": day, "metric": metric, "value": value}
         for rate in report.campaigns:
             about = {"section": "campaign", "campaign_id": rate.id, "campaign": rate.title}
-            for metric, value in (("rounds", rate.rounds), ("recipients", rate.recipients),
-                                  ("respondents", rate.respondents), ("answer_rate_pct", rate.rate)):
-                yield {**about, "metric": metric, "value": value}
+            for metric, figure in (("rounds", rate.rounds), ("recipients", rate.recipients),
+                                   ("respondents", rate.respondents), ("answer_rate_pct", rate.rate)):
+                yield {**about, "metric": metric, "value": figure}
 
     return _csv(ADOPTION_COLUMNS, rows())
 

@@ -1,16 +1,35 @@
 """The one error tree of Parvis.
 
-    ParvisError                  a domain error: carries a catalog key, becomes a localised reply
-    ├── UsageError               the command text does not fit the grammar (reply shows usage)
-    ├── NotFound                 a named thing (group, member, question…) does not exist or is hidden
-    ├── Forbidden                the member may not do this (role, ownership, privacy)
-    ├── Conflict                 the action contradicts the current state (already joined, closed…)
-    └── InvalidInput             a value is out of range or malformed (too long, bad date…)
-    DeliveryError                a Messenger could not deliver; says whether to retry and when
+Every exception Parvis raises on purpose descends from ``ParvisFailure``: what a boundary catches
+outside it is a bug or a foreign library's failure. Foreign errors (SQLAlchemy, pydantic, TOML,
+``OSError``, slack_sdk, botbuilder…) are translated where they enter, with ``raise … from exc`` so that
+a logged traceback keeps the cause; ``from None`` only where the cause would show what must not be
+shown (and the line says so).
 
-Adapters keep one boundary per inbound turn: a ``ParvisError`` becomes ``Reply`` text through the
-catalog, anything else is logged with its traceback and the user gets a generic apology — never the
-exception text.
+    ParvisFailure                 the root: a failure Parvis anticipated and can explain
+    ├── ParvisError               a domain error told to a member: a catalog key, becomes a localised reply
+    │   ├── UsageError            the command text does not fit the grammar (reply shows usage)
+    │   ├── NotFound              a named thing (group, member, question…) does not exist or is hidden
+    │   ├── Forbidden             the member may not do this (role, ownership, privacy)
+    │   ├── Conflict              the action contradicts the current state (already joined, closed…)
+    │   └── InvalidInput          a value is out of range or malformed (too long, bad date…)
+    ├── DeliveryError             a Messenger could not deliver; says whether to retry and when
+    ├── IdentityUnavailable       a platform cannot say yet who a never-seen person is: the turn asks them
+    │                             to try again (``adapters.slack.identity``)
+    └── OperatorError             the installation cannot do what its operator asked; the message, for
+        │                         them, goes to stderr with an exit status ≠ 0 (or stops the start)
+        ├── ConfigError           a configuration file, key, environment variable or option is wrong
+        │   └── EmulatorModeRefused  no Teams app id on a non-loopback address (``adapters.teams.auth``)
+        ├── DatabaseNotReady      the database is unreachable or not migrated (``bots.bootstrap``)
+        ├── WorkerUnavailable     this installation has no scheduler to run (``bots.bootstrap``)
+        ├── TemplateError         a campaign template file is malformed (``core.campaigns.templates``)
+        ├── PackageError          the Teams app package cannot be built as asked (``adapters.teams.package``)
+        └── ReportError           a report cannot be produced or written (``bots.cli_reports``)
+
+The classes without a module named above live here. Adapters keep one boundary per inbound turn: a
+``ParvisError`` becomes ``Reply`` text through the catalog, anything else is logged with its traceback
+and the user gets a generic apology — never the exception text. ``tests/test_errors.py`` checks that
+every exception class of ``core/``, ``adapters/`` and ``bots/`` is in this tree and in this picture.
 """
 
 from __future__ import annotations
@@ -18,7 +37,11 @@ from __future__ import annotations
 from typing import Any
 
 
-class ParvisError(Exception):
+class ParvisFailure(Exception):
+    """The root of every exception Parvis raises on purpose (see the tree above)."""
+
+
+class ParvisError(ParvisFailure):
     """A failure the user should be told about, in their language.
 
     ``key`` names a message in ``prompts/messages/*.toml``; ``params`` fill its placeholders.
@@ -63,7 +86,7 @@ class InvalidInput(ParvisError):
     """A value is malformed or out of range."""
 
 
-class DeliveryError(Exception):
+class DeliveryError(ParvisFailure):
     """A platform refused or failed a send.
 
     ``permanent`` failures (user gone, bot removed) must not be retried; ``retry_after`` is the
@@ -75,3 +98,15 @@ class DeliveryError(Exception):
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+class OperatorError(ParvisFailure):
+    """The installation cannot do what its operator asked; the message says what to do about it.
+
+    Unlike a ``ParvisError`` it is no catalog key: it is written for the person running ``parvis``
+    (on stderr, exit status ≠ 0) or reading the log.
+    """
+
+
+class ConfigError(OperatorError):
+    """The configuration cannot be used; the message says where, which key and what was expected."""

@@ -12,22 +12,10 @@ router, periodic jobs, start hooks, and the after-commit senders (``core.experts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
 
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database
-
-
-@dataclass
-class CoreSettings:
-    """The settings the core reads; ``bots/config.py`` fills them from the TOML file."""
-
-    default_locale: str = "en"
-    answer_timeout_minutes: int = 240
-    max_hops: int = 3
-    #: ``[experts] working_hours``: the answer timeout counts only this daily window, Monday to
-    #: Friday, in each expert's time zone (``core.experts.working_hours``); ``None``: every minute counts
-    working_hours: tuple[time, time] | None = None
+from core.settings import Settings
 
 
 @dataclass
@@ -37,7 +25,7 @@ class Services:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     messengers: dict[str, Messenger] = field(default_factory=dict)
-    settings: CoreSettings = field(default_factory=CoreSettings)
+    settings: Settings = field(default_factory=Settings)
 
     def messenger(self, platform: str) -> Messenger | None:
         return self.messengers.get(platform)

@@ -20,7 +20,7 @@ from core.messages import Reply
 from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.schema import MemberRole
-from core.services import CoreSettings, Services
+from core.services import Services
 
 PG_URL = os.environ.get("PARVIS_TEST_DATABASE_URL", "")
 
@@ -74,7 +74,7 @@ def messenger() -> FakeMessenger:
 
 @pytest.fixture
 def services(db: Database, clock: FakeClock, messenger: FakeMessenger) -> Services:
-    return Services(db=db, clock=clock, messengers={"console": messenger}, settings=CoreSettings())
+    return Services(db=db, clock=clock, messengers={"console": messenger})
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bots import access_log
 from bots.access_log import access_log_options
-from bots.config import Config, ConfigError, load_config
+from bots.config import Config, load_config
+from core.errors import ConfigError
 
 
 async def slow(request: web.Request) -> web.Response:

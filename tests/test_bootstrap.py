@@ -17,11 +17,13 @@ from sqlmodel import select
 
 from bots import bootstrap
 from bots.cli import main
-from bots.config import Config, ConfigError, RolesConfig
+from bots.config import Config, RolesConfig
 from bots.migrations import is_current
+from core.errors import ConfigError
 from core.ports import FakeMessenger
 from core.runtime.db import Database
 from core.schema import AuditEntry, Member, MemberRole
+from core.services import Services
 from tests.databases import KINDS, fresh_database
 
 
@@ -116,8 +118,9 @@ async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_
     messenger = plug_fake_adapter(monkeypatch, events)
 
     @asynccontextmanager
-    async def running(services: Any, settings: Any) -> AsyncIterator[None]:
-        events.append(("worker up", settings.dispatch_concurrency, services.messengers["chat"]))
+    async def running(services: Services) -> AsyncIterator[None]:
+        events.append(("worker up", services.settings.scheduler.dispatch_concurrency,
+                       services.messengers["chat"]))
         yield
         events.append("worker down")
 

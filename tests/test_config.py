@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
 from bots.cli import main
-from bots.config import Config, ConfigError, load_config, parse_working_hours
+from bots.config import Config, load_config, parse_working_hours
+from core.errors import ConfigError
+from core.settings import ExpertSettings, I18nSettings, SchedulerSettings, Settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 
@@ -147,6 +150,17 @@ def test_example_holds_the_defaults_and_its_commented_keys_are_valid(tmp_path: P
     uncommented = re.sub(r"(?m)^# (\w+ = )", r"\1", EXAMPLE.read_text(encoding="utf-8"))
     config = load_config(write(tmp_path, uncommented), env={})
     assert config.slack.configured and config.teams.openid_metadata_url
+
+
+def test_the_core_s_defaults_are_the_documented_ones(tmp_path: Path) -> None:
+    """The core states its defaults once (``core.settings``); the example file documents the same."""
+    assert load_config(EXAMPLE, env={}).settings() == Settings() == Config().settings()
+    text = ('[scheduler]\ndispatch_concurrency = 2\n[i18n]\ndefault_locale = "fr"\n'
+            '[experts]\nmax_hops = 5\nworking_hours = "08:00-12:00"\n')
+    config = load_config(write(tmp_path, text), env={})
+    assert config.settings() == Settings(
+        i18n=I18nSettings(default_locale="fr"), scheduler=SchedulerSettings(dispatch_concurrency=2),
+        experts=ExpertSettings(max_hops=5, working_hours=(time(8), time(12))))
 
 
 def test_cli_reports_a_bad_configuration_with_exit_status_2(tmp_path: Path,

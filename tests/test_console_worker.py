@@ -12,7 +12,7 @@ from collections.abc import Callable
 from adapters.console.app import attach_messenger, open_chat, threaded
 from adapters.console.outbound import Screen
 from bots.cli_chat import converse, worker_allowed
-from bots.config import Config, SchedulerConfig
+from bots.config import Config
 from core.runtime.scheduler import worker_of
 from core.services import Services
 from tests.campaign_support import ANA, create, demo_group
@@ -48,7 +48,7 @@ async def test_a_campaign_started_in_the_chat_prints_its_prompt(chat, db, clock,
     attach_messenger(services, screen, ANA)
     session = open_chat(services, ANA, screen, threaded(script(["campaign start 1"], out,
                                                                until="message to Bob")), echo=True)
-    await asyncio.wait_for(converse(session, SchedulerConfig(), intervals=FAST), timeout=30)
+    await asyncio.wait_for(converse(session, intervals=FAST), timeout=30)
     text = out.getvalue()
     assert "› campaign start 1\n" in text and "started" in text
     assert "── message to Bob (bob@example.com) ──\nLearning now" in text
@@ -66,7 +66,7 @@ async def test_without_the_worker_nothing_is_sent(chat, db, clock, services: Ser
     attach_messenger(services, screen, ANA)
     session = open_chat(services, ANA, screen, threaded(script(["campaign start 1"], out, until="—",
                                                                timeout=1.0)), echo=True)
-    await asyncio.wait_for(converse(session, SchedulerConfig(), worker=False), timeout=30)
+    await asyncio.wait_for(converse(session, worker=False), timeout=30)
     assert "started" in out.getvalue() and "message to" not in out.getvalue()
 
 

@@ -16,7 +16,8 @@ from core.runtime.db import Database
 from core.runtime.jobs import PERIODIC_JOBS
 from core.runtime.scheduler import Worker
 from core.schema import ExpertSkill, Identity
-from core.services import CoreSettings, Services
+from core.services import Services
+from core.settings import ExpertSettings, Settings
 from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
 ASKER = "emily.jones@aurora.example"  # Europe/London
@@ -52,7 +53,7 @@ def updates(messenger: FakeMessenger, user_id: str) -> list[str]:
 
 async def test_the_deadline_counts_the_expert_s_working_hours_in_their_zone(  # type: ignore[no-untyped-def]
         chat, demo, db: Database, clock: FakeClock, services: Services, messenger: FakeMessenger) -> None:
-    services.settings.working_hours = (time(9), time(18))
+    services.settings = Settings(experts=ExpertSettings(working_hours=(time(9), time(18))))
     clock.current = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # Friday 17:00 in Paris
     reply = await chat(ASKER).say(KUBERNETES)
     row = await question_row(db)
@@ -124,7 +125,7 @@ async def test_after_the_experts_referents_of_the_topic_come_first(  # type: ign
         chat, demo, db: Database, services: Services, messenger: FakeMessenger) -> None:
     declared = await chat(SARAH, "en").say("expert add kubernetes")
     assert "referent" in declared.text, "a referent's expert add makes them referent for the skill"
-    services.settings.max_hops = 1
+    services.settings = Settings(experts=ExpertSettings(max_hops=1))
     await chat(ASKER).say(KUBERNETES)
     assert not (await chat(HUGO, "en").click("question.pass", "1")).error
     assert (await question_row(db)).assignee_id == demo[SARAH], "the kubernetes referent before the others"
@@ -254,8 +255,7 @@ async def test_a_deadline_that_passed_while_down_is_enforced_at_the_next_start( 
     later = FakeClock(clock.now() + FOUR_HOURS + timedelta(hours=3))
     restarted_db = Database(database_url)
     messenger = FakeMessenger(platform="console")
-    services = Services(db=restarted_db, clock=later, messengers={"console": messenger},
-                        settings=CoreSettings())
+    services = Services(db=restarted_db, clock=later, messengers={"console": messenger})
     worker = Worker(services, jobs={"experts.deadlines": PERIODIC_JOBS["experts.deadlines"]}, hooks={},
                     dispatch=False, schedules=False)
     await worker.start()

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core.experts import questions
-from core.experts.routing import RoutingPolicy, deliver, expire_due_questions
+from core.experts.routing import deliver, expire_due_questions
 from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.schema import Answer, MemberRole, Question
@@ -222,7 +222,7 @@ async def test_the_services_run_in_the_callers_transaction_and_send_nothing_them
     """A service takes the unit of work and plain values, and returns what must be told: a rolled-back
     transaction tells nobody, and the caller sends the notices once it has committed."""
     text = "How do I deploy a Python service on Kubernetes?"
-    policy = RoutingPolicy.of(services.settings)
+    policy = services.settings.experts
     async with db.uow() as uow:  # left without commit: rolled back
         question = await questions.create(uow, db, demo[ASKER], text, clock.now())
         routed = await questions.route(uow, question, clock.now(), policy)

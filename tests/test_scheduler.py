@@ -11,11 +11,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.delivery.dispatcher import Dispatcher
 from core.delivery.outbox import enqueue
+from core.delivery.ratelimit import Rate
 from core.ports import FakeMessenger
 from core.runtime.db import Database
 from core.runtime.jobs import PeriodicJob
-from core.runtime.scheduler import Worker, running, worker_of
+from core.runtime.scheduler import Worker, configured_worker, running, worker_of
 from core.services import Services
+from core.settings import SchedulerSettings, Settings
 from tests.delivery_support import PURPOSE, make_round
 
 
@@ -89,8 +91,9 @@ async def test_the_dispatch_job_sends_due_deliveries(services: Services, messeng
     async with services.db.uow() as uow:
         await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
         await uow.commit()
-    settings = type("Settings", (), {"dispatch_interval_seconds": 0.05, "dispatch_concurrency": 2})()
-    async with running(services, settings) as worker:
+    services.settings = Settings(scheduler=SchedulerSettings(dispatch_interval_seconds=0.05,
+                                                             dispatch_concurrency=2))
+    async with running(services) as worker:
         assert worker.dispatcher.concurrency == 2
         await eventually(lambda: len(messenger.sent) == 4)
 
@@ -162,3 +165,15 @@ async def test_wake_dispatches_new_rows_before_the_interval(
         await eventually(lambda: len(messenger.sent) == 3, timeout=3.0)
     finally:
         await worker.stop()
+
+
+def test_the_configured_worker_follows_the_scheduler_settings(services: Services) -> None:
+    worker = configured_worker(services)
+    assert worker.dispatcher.concurrency == 16 and worker.dispatch_interval == 5.0
+    assert worker.dispatcher.limiter.rates == {"slack": Rate(3.0, burst=3.0), "teams": Rate(20.0, burst=20.0)}
+    scheduler = SchedulerSettings(dispatch_interval_seconds=2.0, dispatch_concurrency=3, slack_per_minute=120,
+                                  teams_per_second=7)
+    services.settings = Settings(scheduler=scheduler)
+    worker = configured_worker(services)
+    assert worker.dispatcher.concurrency == 3 and worker.dispatch_interval == 2.0
+    assert worker.dispatcher.limiter.rates == {"slack": Rate(2.0, burst=2.0), "teams": Rate(7.0, burst=7.0)}

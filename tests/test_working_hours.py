@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bots.bootstrap import core_settings
 from bots.config import load_config
 from core.experts.working_hours import WEEKEND, working_deadline
 
@@ -112,6 +111,6 @@ def test_the_deadline_leaves_exactly_the_working_minutes(start: datetime, minute
 def test_the_configuration_reaches_the_core(tmp_path: Path) -> None:
     path = tmp_path / "parvis.toml"
     path.write_text('[experts]\nanswer_timeout_minutes = 120\nworking_hours = "08:30-17:00"\n')
-    settings_ = core_settings(load_config(path, env={}))
+    settings_ = load_config(path, env={}).settings().experts
     assert settings_.working_hours == (time(8, 30), time(17)) and settings_.answer_timeout_minutes == 120
-    assert core_settings(load_config(env={}, cwd=tmp_path / "elsewhere")).working_hours is None
+    assert load_config(env={}, cwd=tmp_path / "elsewhere").settings().experts.working_hours is None

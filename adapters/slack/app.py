@@ -143,7 +143,7 @@ class SlackAdapter:
             log.error("slack: background work failed", exc_info=task.exception())
 
     def t(self, locale: str | None) -> Translator:
-        return Translator(locale or self.services.settings.default_locale)
+        return Translator(locale or self.services.settings.i18n.default_locale)
 
     async def quick(self, work: Callable[[], Awaitable[Reply]]) -> asyncio.Task[Reply] | Reply:
         """The reply if ``work`` ends within ``QUICK_SECONDS``, else the still running task."""

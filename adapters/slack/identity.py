@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.commands import Actor
 from core.directory import identities
+from core.errors import ParvisFailure
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ TTL_SECONDS = 6 * 3600
 MAX_ENTRIES = 20_000
 
 
-class IdentityUnavailable(Exception):
+class IdentityUnavailable(ParvisFailure):
     """Slack could not say who a never-seen user is; the request should be tried again later."""
 
 

@@ -28,6 +28,7 @@ from adapters.teams import auth
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.turns import TurnHandler
 from core.commands.router import CommandRouter
+from core.errors import ConfigError
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -102,12 +103,11 @@ def build_teams(settings: Any, router: CommandRouter, services: Services, *,
 def build_platform(config: Any, services: Services) -> Any:
     """The hook of ``bots/bootstrap.py``: the Teams platform when ``[teams]`` is configured."""
     from bots.bootstrap import Platform
-    from bots.config import ConfigError
 
     try:
         teams = build_teams(config.teams, CommandRouter(services), services, host=config.server.host)
-    except auth.EmulatorModeRefused as exc:
-        raise ConfigError(str(exc)) from None
+    except ConfigError:  # EmulatorModeRefused says what is wrong already
+        raise
     except Exception as exc:  # botbuilder refuses an incomplete SingleTenant/MSI configuration
-        raise ConfigError(f"[teams] cannot be used: {exc}") from None
+        raise ConfigError(f"[teams] cannot be used: {exc}") from exc
     return Platform(name="teams", messenger=teams.messenger, routes=teams.install, lifetime=teams.lifetime)

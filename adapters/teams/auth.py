@@ -32,12 +32,14 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.authentication import Authentication
 
+from core.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
-class EmulatorModeRefused(Exception):
+class EmulatorModeRefused(ConfigError):
     """No app id on a non-loopback address: anyone could talk to the bot unauthenticated."""
 
 

@@ -106,14 +106,14 @@ class TeamsMessenger:
             channel_id=CHANNEL_ID, service_url=service_url, bot=ChannelAccount(id=self.app_id),
             conversation=ConversationAccount(id=conversation_id, is_group=True,
                                              conversation_type="channel", tenant_id=channel.tenant))
-        return await self._send(reference, reply, Translator(self.services.settings.default_locale))
+        return await self._send(reference, reply, Translator(self.services.settings.i18n.default_locale))
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         service_url, conversation_id = decode(sent.conversation)
         reference = ConversationReference(channel_id=CHANNEL_ID, service_url=service_url,
                                           bot=ChannelAccount(id=self.app_id),
                                           conversation=ConversationAccount(id=conversation_id))
-        t = Translator(self.services.settings.default_locale)
+        t = Translator(self.services.settings.i18n.default_locale)
         activity = outbound.activities(reply, t)[0]
         activity.id = sent.message_id
 
@@ -184,4 +184,4 @@ class TeamsMessenger:
 
     async def _translator(self, to: MemberAddress) -> Translator:
         return Translator(await identity.locale_of(self.services, to) or
-                          self.services.settings.default_locale)
+                          self.services.settings.i18n.default_locale)

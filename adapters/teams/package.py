@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.errors import OperatorError
 from core.i18n import t
 
 MANIFEST_VERSION = "1.24"
@@ -40,7 +41,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class PackageError(ValueError):
+class PackageError(OperatorError):
     """The app id or URL cannot go into a manifest; the message says what was expected."""
 
 
@@ -93,8 +94,8 @@ def write_package(*, app_id: str, url: str, out: str | Path) -> Path:
 def _guid(app_id: str) -> str:
     try:
         return str(uuid.UUID(app_id.strip()))
-    except ValueError:
-        raise PackageError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}") from None
+    except ValueError as exc:
+        raise PackageError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}") from exc
 
 
 def _host(url: str) -> str:

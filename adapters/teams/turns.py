@@ -188,5 +188,5 @@ class TurnHandler:
             log.exception("teams: could not even apologise")
 
     def _t(self, activity: Activity) -> Translator:
-        default = self.services.settings.default_locale
+        default = self.services.settings.i18n.default_locale
         return Translator(normalise_locale(activity.locale, default))

@@ -31,8 +31,9 @@ def _generate(message: str, *, rev_id: str | None, upgrade_first: bool) -> Path:
                                                             rev_id=rev_id))
 
         asyncio.run(generate())
-    script = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    revision = ScriptDirectory.from_config(alembic_config()).get_revision(script)
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    revision = scripts.get_revision(head) if head is not None else None
     assert revision is not None and revision.path is not None
     return Path(revision.path)
 

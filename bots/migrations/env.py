@@ -7,7 +7,7 @@ SQLite migrations run in batch mode because it cannot alter most constraints in 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -15,6 +15,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
+from core.errors import ConfigError
 from core.runtime.columns import UTCDateTime
 from core.runtime.db import make_engine, metadata
 
@@ -22,7 +23,7 @@ config = context.config
 target_metadata = metadata()
 
 
-def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | bool:
+def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | Literal[False]:
     """Write the project's column types as plain, importable code in generated revisions."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         autogen.imports.add("from core.runtime.columns import UTCDateTime")
@@ -36,10 +37,18 @@ def _configure(**kwargs: Any) -> None:
     context.configure(target_metadata=target_metadata, render_item=render_item, compare_type=True, **kwargs)
 
 
+def database_url() -> str:
+    """The URL ``bots.migrations`` hands over, else ``sqlalchemy.url`` of an ``alembic.ini``."""
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if not isinstance(url, str):
+        raise ConfigError("the migrations were given no database URL")
+    return url
+
+
 def run_offline() -> None:
     """``--sql`` mode: print the SQL instead of running it."""
-    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
-    _configure(url=url, literal_binds=True, render_as_batch=str(url).startswith("sqlite"))
+    url = database_url()
+    _configure(url=url, literal_binds=True, render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -64,8 +73,7 @@ def run_online() -> None:
     if connection is not None:
         run_on(connection)
     else:
-        url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
-        asyncio.run(run_with_own_engine(url))
+        asyncio.run(run_with_own_engine(database_url()))
 
 
 if context.is_offline_mode():

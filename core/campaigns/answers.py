@@ -23,6 +23,7 @@ from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
 from core.delivery.models import Delivery
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime.db import UnitOfWork
+from core.settings import Settings
 
 MAX_TEXT = 4000
 SCALE = range(1, 6)
@@ -36,9 +37,9 @@ def respondent_key(campaign: Campaign, member_id: int, secret: str = "") -> str:
     return "anon:" + hmac.new(key, str(member_id).encode(), hashlib.sha256).hexdigest()
 
 
-def server_secret(settings: Any) -> str:
+def server_secret(settings: Settings) -> str:
     """The optional server-wide secret mixed into anonymous hashes (kept out of the database)."""
-    return str(getattr(settings, "anonymity_secret", "") or "")
+    return settings.campaigns.anonymity_secret
 
 
 def is_open(round_: Round, now: datetime) -> bool:

@@ -75,7 +75,8 @@ async def _create(ctx: Context, values: dict[str, str], template: str,
         new_campaign = await campaign_form.read(ctx.uow, viewer, values, template or None, where)
         campaign = await campaigns.create(ctx.uow, ctx.member, new_campaign, ctx.services.clock.now())
     except ParvisError as error:
-        raise campaign_form.attribute(error, values) from None
+        campaign_form.attribute(error, values)  # the form input it is about, for the modal to show it there
+        raise
     return Reply(text=ctx.t("campaign.created", id=campaign.id, title=campaign.title),
                  buttons=(Button(ctx.t("campaign.button_start"), "campaign.start", str(campaign.id),
                                  style="primary"),))

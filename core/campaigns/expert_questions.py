@@ -27,7 +27,8 @@ from core.experts.models import Question
 from core.i18n import Translator
 from core.messages import Button
 from core.runtime.db import Database, UnitOfWork
-from core.services import CoreSettings, Services
+from core.services import Services
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.experts.routing import NoticeList
@@ -39,7 +40,7 @@ def _questions() -> ModuleType | None:
     if importlib.util.find_spec("core.experts.questions") is None:
         return None
     module = importlib.import_module("core.experts.questions")
-    needed = ("check_text", "create", "route", "RoutingPolicy", "deliver")
+    needed = ("check_text", "create", "route", "deliver")
     return module if all(hasattr(module, name) for name in needed) else None
 
 
@@ -60,7 +61,7 @@ def ask_button(t: Translator, found: Target) -> Button | None:
 
 
 async def ask(uow: UnitOfWork, db: Database, found: Target, member_id: int, now: datetime,
-              settings: CoreSettings) -> Asked:
+              settings: Settings) -> Asked:
     """Route the member's own text answer to the experts (``db``: whose skill vocabulary to match
     it with; ``settings``: the anonymity secret and the routing policy)."""
     questions = _questions()
@@ -74,7 +75,7 @@ async def ask(uow: UnitOfWork, db: Database, found: Target, member_id: int, now:
     if mine.question_id is not None:
         raise Conflict("campaign.already_asked", id=mine.question_id)
     question = await questions.create(uow, db, member_id, questions.check_text(mine.text), now)
-    routed = await questions.route(uow, question, now, questions.RoutingPolicy.of(settings))
+    routed = await questions.route(uow, question, now, settings.experts)
     mine.question_id = question.id
     uow.session.add(mine)
     await uow.session.flush()

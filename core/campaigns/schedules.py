@@ -251,8 +251,8 @@ def parse_clock(text: str) -> time:
     hours, _, minutes = cleaned.partition(":")
     try:
         return time(int(hours), int(minutes or 0))
-    except ValueError:
-        raise InvalidInput("campaign.bad_time", value=text) from None
+    except ValueError as exc:
+        raise InvalidInput("campaign.bad_time", value=text) from exc
 
 
 def parse_date(text: str) -> date:
@@ -263,5 +263,5 @@ def parse_date(text: str) -> date:
             day, month, year = (int(part) for part in cleaned.split("/"))
             return date(year, month, day)
         return date.fromisoformat(cleaned)
-    except ValueError:
-        raise InvalidInput("campaign.bad_date", value=text) from None
+    except ValueError as exc:
+        raise InvalidInput("campaign.bad_date", value=text) from exc

@@ -15,14 +15,14 @@ from importlib import resources
 from typing import Any
 
 from core.campaigns.models import PROMPT_KINDS
-from core.errors import NotFound
+from core.errors import NotFound, OperatorError
 from core.i18n import LOCALES, normalise_locale
 from core.text import fold, slugify
 
 SCALE = ("1", "2", "3", "4", "5")
 
 
-class TemplateError(ValueError):
+class TemplateError(OperatorError):
     """A template file is malformed; the message names the file and the field."""
 
 

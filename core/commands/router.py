@@ -85,7 +85,7 @@ class CommandRouter:
 
     async def _run(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
                    act: Action | None) -> Reply:
-        t = Translator(actor.locale or self.services.settings.default_locale)
+        t = Translator(actor.locale or self.services.settings.i18n.default_locale)
         try:
             who = await directory.resolve(self.services, actor)
             t = Translator(who.locale)

@@ -39,6 +39,7 @@ from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
 from core.ports import ConversationRef, MemberAddress, SentMessage
 from core.runtime.jobs import periodic
+from core.settings import SchedulerSettings
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -55,7 +56,8 @@ def process_name() -> str:
 
 
 class Dispatcher:
-    """Sends due deliveries with at most ``concurrency`` sends in flight.
+    """Sends due deliveries with at most ``concurrency`` sends in flight (by default
+    ``[scheduler] dispatch_concurrency``, from ``services.settings``).
 
     ``limiter`` paces sends per platform and workspace; ``lease`` is how long a ``sending`` row may
     stay claimed before it is presumed orphaned by a crash; failures other than permanent ones and
@@ -63,12 +65,15 @@ class Dispatcher:
     ``max_backoff``), at most ``max_attempts`` attempts in all.
     """
 
-    def __init__(self, services: Services, *, concurrency: int = 4, limiter: RateLimiter | None = None,
+    def __init__(self, services: Services, *, concurrency: int | None = None,
+                 limiter: RateLimiter | None = None,
                  lease: timedelta = DEFAULT_LEASE, max_attempts: int = 6,
                  base_backoff: timedelta = timedelta(seconds=30), max_backoff: timedelta = timedelta(hours=1),
                  max_rate_limited: int = 50, name: str | None = None,
                  rng: random.Random | None = None) -> None:
         self.services = services
+        if concurrency is None:
+            concurrency = services.settings.scheduler.dispatch_concurrency
         self.concurrency = max(1, concurrency)
         self.limiter = limiter or RateLimiter.unlimited()
         self.lease = lease
@@ -259,7 +264,7 @@ class Dispatcher:
         return status
 
 
-@periodic("outbox.dispatch", seconds=5.0)
+@periodic("outbox.dispatch", seconds=SchedulerSettings.dispatch_interval_seconds)
 async def dispatch_due(services: Services) -> int:
     """Send what is due with default settings; the ``Worker`` runs its own configured ``Dispatcher``
     under this job's name instead."""

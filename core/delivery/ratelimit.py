@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from core.settings import SchedulerSettings
+
 EPSILON = 1e-9
 Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -35,13 +37,20 @@ class Rate:
         return cls(count / 60.0, burst if burst is not None else max(1.0, count / 60.0))
 
 
-#: Defaults under the platforms' limits with a margin (PLATFORM_FACTS.md §4 and §13), the same as
-#: ``[scheduler]``'s: Slack a few hundred messages/min per workspace, Teams 50 requests/s per app and
-#: tenant (30 in older docs; a first proactive message may cost a create-conversation call too).
-DEFAULT_RATES: dict[str, Rate] = {
-    "slack": Rate.per_minute(180, burst=3),
-    "teams": Rate(20.0, burst=10),
-}
+def platform_rates(settings: SchedulerSettings) -> dict[str, Rate]:
+    """The per workspace/tenant rates of ``[scheduler]``, each allowing a burst of one second's worth.
+
+    Their defaults stay under the platforms' limits with a margin (PLATFORM_FACTS.md §4 and §13): Slack
+    a few hundred messages/min per workspace, Teams 50 requests/s per app and tenant (30 in older docs;
+    a first proactive message may cost a create-conversation call too).
+    """
+    return {
+        "slack": Rate.per_minute(settings.slack_per_minute),
+        "teams": Rate(float(settings.teams_per_second), burst=float(settings.teams_per_second)),
+    }
+
+
+DEFAULT_RATES: dict[str, Rate] = platform_rates(SchedulerSettings())
 #: Per conversation: Slack's "one message per second per channel"; Teams allows a bot 7 sends per
 #: second, 8 per 2 s, 60 per 30 s and 1800 per hour in one thread: 0.45/s with a burst of 5 stays
 #: under all four (5 in 1 s, 5.9 in 2 s, 18.5 in 30 s, 1625 in an hour).

@@ -31,6 +31,7 @@ from core.errors import InvalidInput
 from core.i18n import LOCALES, Translator
 from core.ports import Clock, SystemClock
 from core.runtime.db import Database, UnitOfWork
+from core.settings import I18nSettings
 from core.text import clean, is_email, shorten
 
 COLUMNS: tuple[str, ...] = ("email", "name", "title", "department", "location", "timezone", "locale",
@@ -223,7 +224,8 @@ def _batches(rows: Iterator[PersonRow], size: int) -> Iterator[list[PersonRow]]:
 
 
 async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock | None = None,
-                           default_locale: str = "en", batch_size: int = BATCH_SIZE) -> ImportReport:
+                           default_locale: str = I18nSettings.default_locale,
+                           batch_size: int = BATCH_SIZE) -> ImportReport:
     """Upsert every valid row of the CSV text ``lines``; raises ``InvalidInput`` for a bad header.
 
     Each batch is one transaction: rows before a failure stay imported, and importing again is safe.
@@ -236,9 +238,9 @@ async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock |
             async with db.uow() as uow:
                 await _write_batch(uow, batch, report, clock.now(), default_locale)
                 await uow.commit()
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         raise InvalidInput("importer.not_utf8", done=report.created + report.updated
-                           + report.unchanged) from None
+                           + report.unchanged) from exc
     return report
 
 

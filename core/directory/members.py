@@ -147,7 +147,7 @@ async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, froze
         if member is None:
             member = await find_by_email(uow, actor.email) if actor.email else None
             if member is None:
-                member = _new_member(actor, services.settings.default_locale, services.clock.now())
+                member = _new_member(actor, services.settings.i18n.default_locale, services.clock.now())
                 uow.session.add(member)
                 await uow.session.flush()
             assert member.id is not None

@@ -16,8 +16,9 @@ from core.directory.models import Member
 from core.errors import Forbidden
 from core.experts import questions
 from core.experts.models import Question
-from core.experts.routing import NoticeList, RoutingPolicy, deliver, duration
+from core.experts.routing import NoticeList, deliver, duration
 from core.messages import Button, Form, FormInput, Reply, Section
+from core.settings import ExpertSettings
 from core.text import shorten
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
     name = assignee.display_name if assignee else ""
     skills = ", ".join(question.skills) or ctx.t("question.no_skill")
     if result == "routed":
-        delay = duration(ctx.t, ctx.services.settings.answer_timeout_minutes)
-        if ctx.services.settings.working_hours is None or question.deadline_at is None:
+        delay = duration(ctx.t, ctx.services.settings.experts.answer_timeout_minutes)
+        if ctx.services.settings.experts.working_hours is None or question.deadline_at is None:
             return Reply(text=ctx.t("question.routed", id=question.id, expert=name, skills=skills,
                                     delay=delay))
         when = f"{wall_of(question.deadline_at, ctx.member.timezone):%Y-%m-%d %H:%M}"
@@ -44,8 +45,8 @@ async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
     return Reply(text=ctx.t("question.nobody", id=question.id, skills=skills))
 
 
-def _policy(ctx: Context) -> RoutingPolicy:
-    return RoutingPolicy.of(ctx.services.settings)
+def _policy(ctx: Context) -> ExpertSettings:
+    return ctx.services.settings.experts
 
 
 def _send_after_commit(ctx: Context, notices: NoticeList) -> None:

@@ -30,7 +30,6 @@ from core.experts.models import Answer, Question
 from core.experts.routing import (
     NoticeList,
     Routed,
-    RoutingPolicy,
     current_route,
     move_on,
     notice,
@@ -40,6 +39,7 @@ from core.experts.routing import (
 from core.experts.routing import deliver as deliver  # sends what these services return, after commit
 from core.messages import Button, Reply
 from core.runtime.db import Database, UnitOfWork
+from core.settings import ExpertSettings
 from core.text import clean, shorten
 
 MIN_QUESTION = 10
@@ -106,7 +106,7 @@ async def create(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: d
     return question
 
 
-async def route(uow: UnitOfWork, question: Question, now: datetime, policy: RoutingPolicy) -> Routed:
+async def route(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings) -> Routed:
     """Route a saved question to its first holder; the caller sends the notices after commit."""
     return await route_next(uow, question, now, policy)
 
@@ -115,8 +115,8 @@ async def locked(uow: UnitOfWork, value: str) -> Question:
     """The question a button names, locked for this transaction."""
     try:
         question_id = int(value.strip().lstrip("#"))
-    except ValueError:
-        raise InvalidInput("question.bad_id", id=value) from None
+    except ValueError as exc:
+        raise InvalidInput("question.bad_id", id=value) from exc
     question = (await uow.session.exec(select(Question).where(Question.id == question_id)
                                        .with_for_update())).first()
     if question is None:
@@ -179,7 +179,7 @@ async def answer(uow: UnitOfWork, question: Question, member_id: int, text: str,
 
 
 async def pass_(uow: UnitOfWork, question: Question, member_id: int, now: datetime,
-                policy: RoutingPolicy) -> tuple[str, Routed]:
+                policy: ExpertSettings) -> tuple[str, Routed]:
     """The expert or referent declines; after the deadline the question moves on as timed out.
 
     Returns the outcome of their turn (passed / timed_out) and where the question went, with the

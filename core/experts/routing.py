@@ -33,16 +33,17 @@ from core.directory.models import ExpertSkill, Identity, Member, MemberRole, Ski
 from core.directory.search import rank_experts
 from core.errors import DeliveryError
 from core.experts.models import Question, QuestionRoute
-from core.experts.working_hours import WorkingHours, working_deadline
+from core.experts.working_hours import working_deadline
 from core.i18n import Translator
 from core.messages import Button, Reply
 from core.ports import MemberAddress, SentMessage
 from core.runtime.db import UnitOfWork
 from core.runtime.jobs import periodic
+from core.settings import ExpertSettings
 from core.text import shorten
 
 if TYPE_CHECKING:
-    from core.services import CoreSettings, Services
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 50
@@ -64,20 +65,6 @@ class Notice:
 
 
 NoticeList = list[Notice | None]
-
-
-@dataclass(frozen=True)
-class RoutingPolicy:
-    """The ``[experts]`` settings routing obeys: how long each holder has, counted in which daily
-    window (``None``: every minute counts), and after how many experts a referent takes over."""
-
-    answer_timeout_minutes: int
-    max_hops: int
-    working_hours: WorkingHours | None
-
-    @classmethod
-    def of(cls, settings: CoreSettings) -> RoutingPolicy:
-        return cls(settings.answer_timeout_minutes, settings.max_hops, settings.working_hours)
 
 
 @dataclass
@@ -132,7 +119,7 @@ def duration(t: Translator, minutes: int) -> str:
 
 
 def card(t: Translator, question: Question, asker: str, stage: str, due: datetime, zone: str,
-         policy: RoutingPolicy) -> Reply:
+         policy: ExpertSettings) -> Reply:
     """The direct message an expert or a referent receives: the question, its deadline, Answer / Pass."""
     assert question.id is not None
     skills = ", ".join(question.skills) or t("question.no_skill")
@@ -218,7 +205,7 @@ async def _asker_name(uow: UnitOfWork, question: Question) -> str:
 
 
 async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: str, now: datetime,
-                  policy: RoutingPolicy) -> Notice | None:
+                  policy: ExpertSettings) -> Notice | None:
     """Hand the question to ``member_id`` until a deadline counted in their working hours."""
     member = await uow.session.get(Member, member_id)
     zone = member.timezone if member is not None else "UTC"
@@ -234,7 +221,7 @@ async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: st
                         route_id=route.id)
 
 
-async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: RoutingPolicy, *,
+async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings, *,
                      referents_only: bool = False) -> Routed:
     """Give the question to the next expert, else to a referent, else let it expire.
 
@@ -258,7 +245,7 @@ async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy:
 
 
 async def move_on(uow: UnitOfWork, question: Question, route: QuestionRoute | None, outcome: str,
-                  now: datetime, policy: RoutingPolicy) -> Routed:
+                  now: datetime, policy: ExpertSettings) -> Routed:
     """Close the current holder's turn (passed or timed out) and route the question further.
 
     After a referent's turn only other referents are tried; the asker hears of every escalation and,
@@ -307,7 +294,7 @@ async def expire_due_questions(services: Services) -> int:
     processes never move the same question, and a question answered meanwhile is no longer due.
     """
     notices: NoticeList = []
-    policy = RoutingPolicy.of(services.settings)
+    policy = services.settings.experts
     async with services.db.uow() as uow:
         due = (select(Question).where(col(Question.status).in_(("routed", "escalated")),
                                       col(Question.deadline_at) <= services.clock.now())

@@ -77,8 +77,8 @@ async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) 
     uow.session.add(group)
     try:
         await uow.session.flush()
-    except IntegrityError:
-        raise Conflict("group.taken") from None
+    except IntegrityError as exc:
+        raise Conflict("group.taken") from exc
     assert group.id is not None
     uow.session.add(GroupMember(group_id=group.id, member_id=viewer.member_id, role="owner", joined_at=now))
     await uow.session.flush()
@@ -102,8 +102,8 @@ async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> G
     uow.session.add(row)
     try:
         await uow.session.flush()
-    except IntegrityError:  # the same join, twice at once
-        raise Conflict("group.already_member", name=group.name) from None
+    except IntegrityError as exc:  # the same join, twice at once
+        raise Conflict("group.already_member", name=group.name) from exc
     return row
 
 
@@ -172,6 +172,6 @@ async def link(uow: UnitOfWork, group: Group, where: ConversationRef, member_id:
                                  channel_id=where.channel, linked_by=member_id, linked_at=now))
     try:
         await uow.session.flush()
-    except IntegrityError:  # linked by someone else at the same moment
-        raise Conflict("group.already_linked", name=group.name) from None
+    except IntegrityError as exc:  # linked by someone else at the same moment
+        raise Conflict("group.already_linked", name=group.name) from exc
     return True

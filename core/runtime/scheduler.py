@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import core.commands.router  # noqa: F401  (registers every handler, renderer and periodic job)
 import core.delivery.dispatcher  # noqa: F401  (registers the outbox.dispatch job)
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.ratelimit import Rate, RateLimiter
+from core.delivery.ratelimit import RateLimiter, platform_rates
 from core.runtime.jobs import PERIODIC_JOBS, PeriodicJob
 
 if TYPE_CHECKING:
@@ -146,8 +146,9 @@ class Worker:
 
     @property
     def dispatch_interval(self) -> float:
-        job = self.jobs.get(DISPATCH_JOB)
-        return self.intervals.get(DISPATCH_JOB, job.seconds if job else 5.0)
+        """Seconds between dispatch runs when nothing wakes the loop: ``intervals`` may override
+        ``[scheduler] dispatch_interval_seconds``."""
+        return self.intervals.get(DISPATCH_JOB, self.services.settings.scheduler.dispatch_interval_seconds)
 
     async def _dispatch_loop(self) -> None:
         """Dispatch until stopped: again at once while rows keep settling, else after the interval
@@ -303,25 +304,17 @@ class Worker:
             await connection.close()
 
 
-def worker_from_settings(services: Services, settings: Any) -> Worker:
-    """A worker configured from ``[scheduler]`` (``bots.config.SchedulerConfig``, read by duck typing
-    so the core does not import ``bots``)."""
-    rates: dict[str, Rate] = {}
-    if (slack := getattr(settings, "slack_per_minute", None)) is not None:
-        rates["slack"] = Rate.per_minute(slack, burst=max(1.0, slack / 60.0))
-    if (teams := getattr(settings, "teams_per_second", None)) is not None:
-        rates["teams"] = Rate(float(teams), burst=float(teams))
-    limiter = RateLimiter(rates or None)
-    concurrency = getattr(settings, "dispatch_concurrency", 4)
-    dispatcher = Dispatcher(services, concurrency=concurrency, limiter=limiter)
-    interval = getattr(settings, "dispatch_interval_seconds", None)
-    return Worker(services, dispatcher=dispatcher, intervals={DISPATCH_JOB: interval} if interval else None)
+def configured_worker(services: Services) -> Worker:
+    """A worker as ``[scheduler]`` says (``services.settings.scheduler``): its dispatch interval and
+    concurrency, and the platforms paced at its rates."""
+    limiter = RateLimiter(platform_rates(services.settings.scheduler))
+    return Worker(services, dispatcher=Dispatcher(services, limiter=limiter))
 
 
 @asynccontextmanager
-async def running(services: Services, settings: Any) -> AsyncIterator[Worker]:
+async def running(services: Services) -> AsyncIterator[Worker]:
     """The worker of ``parvis serve`` / ``parvis worker`` (the hook ``bots/bootstrap.py`` calls)."""
-    worker = worker_from_settings(services, settings)
+    worker = configured_worker(services)
     await worker.start()
     try:
         yield worker

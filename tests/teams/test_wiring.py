@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from adapters.teams import auth
 from bots.bootstrap import build_app
-from bots.config import Config, ConfigError, SchedulerConfig, ServerConfig, TeamsConfig
+from bots.config import Config, SchedulerConfig, ServerConfig, TeamsConfig
+from core.errors import ConfigError
 from core.schema import Identity
 from tests.fakes.bot_connector import ISSUER, BotConnector
 from tests.teams.conftest import APP_ID, FakeLogin, payload

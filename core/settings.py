@@ -1,0 +1,74 @@
+"""The settings the core runs with: typed, frozen, and each default stated here and nowhere else.
+
+``bots/config.py`` reads the TOML file (DESIGN.md §4), validates it, and builds one ``Settings`` from
+it; a key left out of the file takes the default written below, which is also what
+``config.example.toml`` documents. The core never reads the configuration itself: it is handed a
+``Settings`` (held by ``core.services.Services``) or the one section a function needs.
+
+Only what the core reads lives here. Keys only the process around the core uses (``[server]``,
+``[database]``, the platforms' credentials, ``[scheduler] enabled``) keep their defaults in
+``bots/config.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Literal
+
+#: the languages a member may choose, as ``[i18n] default_locale`` accepts them
+Locale = Literal["en", "fr"]
+
+
+@dataclass(frozen=True)
+class I18nSettings:
+    """``[i18n]``."""
+
+    #: the language of members whose platform does not tell theirs
+    default_locale: Locale = "en"
+
+
+@dataclass(frozen=True)
+class ExpertSettings:
+    """``[experts]``: how questions travel from expert to expert, then to a referent."""
+
+    #: how long an expert or referent has to answer a routed question before it moves on
+    answer_timeout_minutes: int = 240
+    #: how many experts a question may be passed to before it is escalated to a referent
+    max_hops: int = 3
+    #: ``working_hours``: the answer timeout counts only this daily window, Monday to Friday, in each
+    #: expert's time zone (``core.experts.working_hours``); ``None``: every minute counts
+    working_hours: tuple[time, time] | None = None
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """``[scheduler]``: how the worker sends the outbox (``core.runtime.scheduler``, ``core.delivery``)."""
+
+    #: how often (seconds) the outbox is checked when nothing woke the dispatcher sooner
+    dispatch_interval_seconds: float = 5.0
+    #: sends in flight at once (also the most a crash can leave sent-but-unrecorded)
+    dispatch_concurrency: int = 16
+    #: Slack messages per minute per workspace; a burst of one second's worth
+    slack_per_minute: int = 180
+    #: Teams messages per second per tenant; a burst of one second's worth
+    teams_per_second: int = 20
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """Campaigns. No configuration key sets these yet: they keep their defaults in a configured process."""
+
+    #: mixed into the keyed hash that identifies an anonymous respondent (``core.campaigns.answers``),
+    #: kept out of the database so that a copy of the database alone cannot test guesses
+    anonymity_secret: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the core reads, one section per concern."""
+
+    i18n: I18nSettings = field(default_factory=I18nSettings)
+    experts: ExpertSettings = field(default_factory=ExpertSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)
