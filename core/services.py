@@ -1,12 +1,17 @@
-"""The process-wide services every part of the core is handed: database, clock, messengers, settings."""
+"""The process-wide services every part of the core is handed: database, registry, clock, messengers,
+settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+from typing import TYPE_CHECKING
 
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database
+
+if TYPE_CHECKING:  # the registry's handlers take Services: imported for the annotation only
+    from core.registry import Registry
 
 
 @dataclass
@@ -23,9 +28,13 @@ class CoreSettings:
 
 @dataclass
 class Services:
-    """Process-wide dependencies, built once by ``bots/bootstrap.py``."""
+    """Process-wide dependencies, built once by ``bots/bootstrap.py``.
+
+    ``registry`` has no default: a process without ``core.capabilities.build_registry()`` (or a
+    registry built on purpose) would know no command, and should say so at once."""
 
     db: Database
+    registry: Registry
     clock: Clock = field(default_factory=SystemClock)
     messengers: dict[str, Messenger] = field(default_factory=dict)
     settings: CoreSettings = field(default_factory=CoreSettings)

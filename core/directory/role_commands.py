@@ -12,11 +12,14 @@ from sqlmodel import func, select
 
 from core.activity.models import AuditEntry
 from core.commands.context import Context
-from core.commands.grammar import Args, closest, command
+from core.commands.grammar import Args, Handlers, closest
 from core.directory import members as directory
 from core.directory.models import ROLES, Member, MemberRole
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.messages import Reply
+
+#: this module's commands; ``core/directory/wiring.py`` adds them to the registry
+handlers = Handlers()
 
 GRANTABLE: tuple[str, ...] = tuple(role for role in ROLES if role != "member")
 
@@ -58,7 +61,7 @@ def _audit(ctx: Context, change: str, role: str, member: Member) -> None:
                                    detail={"role": role}))
 
 
-@command("role", "grant", min_args=2)
+@handlers.command("role", "grant", min_args=2)
 async def grant(ctx: Context, args: Args) -> Reply:
     """``role grant animator ana@example.com``."""
     role, member = await _target(ctx, args)
@@ -74,7 +77,7 @@ async def grant(ctx: Context, args: Args) -> Reply:
     return Reply(text=ctx.t("role.granted", who=member.display_name, role=role))
 
 
-@command("role", "revoke", min_args=2)
+@handlers.command("role", "revoke", min_args=2)
 async def revoke(ctx: Context, args: Args) -> Reply:
     """``role revoke animator ana@example.com``; the last admin stays."""
     role, member = await _target(ctx, args)
