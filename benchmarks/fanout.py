@@ -36,16 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel, col, func, select  # noqa: E402
 
-import core.campaigns.messages  # noqa: E402,F401  (registers the campaign renderers)
 import core.schema  # noqa: E402,F401
+from core.capabilities import build_registry  # noqa: E402
 from core.delivery.dispatcher import Dispatcher  # noqa: E402
-from core.delivery.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue  # noqa: E402
+from core.delivery.outbox import Outgoing, Target, addresses_of, enqueue  # noqa: E402
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket  # noqa: E402
 from core.errors import DeliveryError  # noqa: E402
 from core.messages import Reply  # noqa: E402
 from core.ports import ConversationRef, MemberAddress, SentMessage, SystemClock  # noqa: E402
+from core.registry import Registry  # noqa: E402
 from core.runtime.db import Database, UnitOfWork  # noqa: E402
-from core.runtime.jobs import PERIODIC_JOBS  # noqa: E402
 from core.runtime.scheduler import DISPATCH_JOB, Worker  # noqa: E402
 from core.schema import (  # noqa: E402
     Campaign,
@@ -68,13 +68,19 @@ SKIPPED = 500
 CLIENT_SHARE = 0.98
 
 
-@batch_renderer(MINIMAL)
 async def render(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
     """Addresses of the whole batch in one query; members without one are skipped."""
     addresses = await addresses_of(uow, (int(d.target_id) for d in deliveries))
     reply = Reply(text="What did you learn this week?")
     return [Outgoing(address, reply) if (address := addresses.get(int(d.target_id))) else None
             for d in deliveries]
+
+
+def bench_registry() -> Registry:
+    """The registry of a process (the campaign renderers), plus the minimal renderer of ``MINIMAL``."""
+    registry = build_registry()
+    registry.add_batch_renderer(MINIMAL, render)
+    return registry
 
 
 @dataclass
@@ -202,12 +208,13 @@ async def fan_out(url: str, recipients: int, limit: float, *, paced: bool,
     db = Database(url)
     expected = await prepare(db, recipients, purpose)
     platform = RateLimitedPlatform(limit)
-    services = Services(db=db, messengers={PLATFORM: platform})
+    services = Services(db=db, registry=bench_registry(), messengers={PLATFORM: platform})
     # configured a little under the platform's limit, with a burst under the platform's own
     rates = {PLATFORM: Rate(limit * CLIENT_SHARE, burst=4)} if paced else {}
     dispatcher = Dispatcher(services, concurrency=concurrency, limiter=RateLimiter(rates, channel_rates={}))
-    worker = Worker(services, dispatcher=dispatcher, jobs={DISPATCH_JOB: PERIODIC_JOBS[DISPATCH_JOB]},
-                    hooks={}, intervals={DISPATCH_JOB: 0.2})
+    worker = Worker(services, dispatcher=dispatcher,
+                    jobs={DISPATCH_JOB: services.registry.jobs[DISPATCH_JOB]}, hooks={},
+                    intervals={DISPATCH_JOB: 0.2})
     lags: list[float] = []
     tick = asyncio.create_task(ticker(lags))
     await worker.start()

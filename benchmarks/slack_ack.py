@@ -90,11 +90,12 @@ def serve_reference(kind: str, port: int, api_url: str) -> None:
         from adapters.slack.app import build_slack
         from bots.config import SlackConfig
         from core.messages import Reply
+        from core.registry import Registry
         from core.runtime.db import Database
         from core.services import Services
 
         class InstantRouter:
-            services = Services(db=Database("sqlite+aiosqlite:///:memory:"))
+            services = Services(db=Database("sqlite+aiosqlite:///:memory:"), registry=Registry())
 
             async def handle(self, invocation: object) -> Reply:
                 return Reply(text="ok")

@@ -1,10 +1,12 @@
-"""The composition root: configuration → database → services → messengers → worker → app.
+"""The composition root: configuration → database → registry → services → messengers → worker → app.
 
 Everything a process needs is built here, once, and passed down; no module holds a global adapter or
-bot. Platform adapters plug in through ``ADAPTERS``: when the configuration turns a platform on, its
-module's ``build_platform(config, services) -> Platform`` is imported and called, and what it returns
-(a messenger, routes, a lifetime) is wired in. The worker (scheduler + delivery dispatcher) plugs in
-through ``worker()``.
+bot. What the core can do (commands, actions, periodic jobs, outbox renderers, start hooks) is the
+registry ``core.capabilities.build_registry()`` builds from the capabilities listed there; it goes on
+``Services.registry``. Platform adapters plug in through ``ADAPTERS``: when the configuration turns a
+platform on, its module's ``build_platform(config, services) -> Platform`` is imported and called, and
+what it returns (a messenger, routes, a lifetime) is wired in. The worker (scheduler + delivery
+dispatcher, ``core.runtime.scheduler``) runs through ``worker()``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from types import ModuleType
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -24,15 +25,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from bots.config import Config, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
 from bots.server import CleanupContext, RouteInstaller, create_app
+from core.capabilities import build_registry
 from core.directory import roles as role_service
 from core.errors import ConfigError, OperatorError
 from core.ports import Clock, Messenger, SystemClock
+from core.runtime import scheduler
 from core.runtime.db import Database, is_sqlite, make_engine
 from core.services import Services
 
 log = logging.getLogger(__name__)
-
-SCHEDULER_MODULE = "core.runtime.scheduler"
 
 
 @dataclass
@@ -57,15 +58,13 @@ class DatabaseNotReady(OperatorError):
     """The database cannot be used yet; the message tells the admin what to do."""
 
 
-class WorkerUnavailable(OperatorError):
-    """This installation has no scheduler to run."""
 
 
 def build_services(
     config: Config, *, clock: Clock | None = None, messengers: dict[str, Messenger] | None = None
 ) -> Services:
     """The process-wide services; ``messengers`` lets the console chat bring its own."""
-    return Services(db=Database(config.database.url), clock=clock or SystemClock(),
+    return Services(db=Database(config.database.url), registry=build_registry(), clock=clock or SystemClock(),
                     messengers=dict(messengers or {}), settings=config.settings())
 
 
@@ -111,7 +110,7 @@ def worker_services(config: Config) -> Services:
 
 
 def build_app(config: Config, services: Services | None = None) -> web.Application:
-    """The HTTP app with every configured adapter and, unless disabled or absent, the worker."""
+    """The HTTP app with every configured adapter and, unless disabled, the worker."""
     services = services or build_services(config)
     platforms = build_platforms(config, services)
     contexts = [platform.lifetime for platform in platforms if platform.lifetime]
@@ -122,28 +121,10 @@ def build_app(config: Config, services: Services | None = None) -> web.Applicati
                       route_installers=[platform.routes for platform in platforms if platform.routes])
 
 
-def scheduler_module() -> ModuleType | None:
-    """``core.runtime.scheduler`` when this installation has it."""
-    try:
-        return importlib.import_module(SCHEDULER_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != SCHEDULER_MODULE:
-            raise
-        return None
-
-
 @asynccontextmanager
 async def worker(config: Config, services: Services) -> AsyncIterator[None]:
-    """Runs the scheduler and the delivery dispatcher for as long as the block lasts.
-
-    Hook for ``core/scheduler.py``: it provides ``running(services)``, an async context manager that
-    starts the periodic jobs of ``core.runtime.jobs`` and stops them on exit (configured by
-    ``services.settings.scheduler``).
-    """
-    scheduler = scheduler_module()
-    if scheduler is None:
-        raise WorkerUnavailable("this installation has no scheduler yet (core/scheduler.py is missing): "
-                                "campaigns, reminders and deliveries do not run")
+    """Runs the scheduler and the delivery dispatcher for as long as the block lasts: the periodic jobs
+    and start hooks of ``services.registry``, configured by ``services.settings.scheduler``."""
     async with scheduler.running(services):
         log.info("worker started")
         yield
@@ -154,9 +135,6 @@ def worker_lifetime(config: Config, services: Services) -> CleanupContext | None
     """The worker as a ``cleanup_ctx`` of the app, or ``None`` (with the reason logged)."""
     if not config.scheduler.enabled:
         log.info("worker off: [scheduler] enabled = false")
-        return None
-    if scheduler_module() is None:
-        log.warning("worker off: this installation has no scheduler yet (core/scheduler.py is missing)")
         return None
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:

@@ -72,10 +72,6 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    if bootstrap.scheduler_module() is None:
-        print("parvis worker: this installation has no scheduler yet (core/scheduler.py is missing)",
-              file=sys.stderr)
-        return 1
     if not _prepare(config, "worker"):
         return 1
     asyncio.run(_work(config))

@@ -21,7 +21,6 @@ shown (and the line says so).
         ├── ConfigError           a configuration file, key, environment variable or option is wrong
         │   └── EmulatorModeRefused  no Teams app id on a non-loopback address (``adapters.teams.auth``)
         ├── DatabaseNotReady      the database is unreachable or not migrated (``bots.bootstrap``)
-        ├── WorkerUnavailable     this installation has no scheduler to run (``bots.bootstrap``)
         ├── TemplateError         a campaign template file is malformed (``core.campaigns.templates``)
         ├── PackageError          the Teams app package cannot be built as asked (``adapters.teams.package``)
         └── ReportError           a report cannot be produced or written (``bots.cli_reports``)

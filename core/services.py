@@ -1,4 +1,4 @@
-"""The process-wide services: database, clock, messengers, settings.
+"""The process-wide services: database, registry, clock, messengers, settings.
 
 The service convention: a core service is a plain async function whose first argument is the
 ``UnitOfWork`` it runs in (``async def join(uow: UnitOfWork, ...)``); whatever else it needs from the
@@ -12,17 +12,25 @@ router, periodic jobs, start hooks, and the after-commit senders (``core.experts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database
 from core.settings import Settings
 
+if TYPE_CHECKING:  # the registry's handlers take Services: imported for the annotation only
+    from core.registry import Registry
+
 
 @dataclass
 class Services:
-    """Process-wide dependencies, built once by ``bots/bootstrap.py``."""
+    """Process-wide dependencies, built once by ``bots/bootstrap.py``.
+
+    ``registry`` has no default: a process without ``core.capabilities.build_registry()`` (or a
+    registry built on purpose) would know no command, and should say so at once."""
 
     db: Database
+    registry: Registry
     clock: Clock = field(default_factory=SystemClock)
     messengers: dict[str, Messenger] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)

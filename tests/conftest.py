@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import core.schema  # noqa: F401  (registers every table)
+from core.capabilities import build_registry
 from core.commands import Action, Actor, Invocation
 from core.commands.router import CommandRouter
 from core.directory.members import find_by_email
@@ -74,7 +75,9 @@ def messenger() -> FakeMessenger:
 
 @pytest.fixture
 def services(db: Database, clock: FakeClock, messenger: FakeMessenger) -> Services:
-    return Services(db=db, clock=clock, messengers={"console": messenger})
+    """The services of a process as ``bots/bootstrap.py`` builds them: a registry of every capability,
+    built afresh for each test (a test may add to it)."""
+    return Services(db=db, registry=build_registry(), clock=clock, messengers={"console": messenger})
 
 
 @pytest.fixture

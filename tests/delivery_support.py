@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.delivery.outbox import Outgoing, Target, renderer
+from core.delivery.outbox import Outgoing, Target
 from core.directory.members import address_of
 from core.messages import Reply
 from core.ports import ConversationRef
+from core.registry import Registry
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Campaign, Delivery, Identity, Member, Round
 
 PURPOSE = "test.hello"
 
 
-@renderer(PURPOSE)
 async def render_hello(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None:
     """A member's direct conversation, or a console channel; ``None`` when the member cannot be reached."""
     if delivery.target_kind == "channel":
@@ -24,6 +24,11 @@ async def render_hello(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None:
     if address is None:
         return None
     return Outgoing(address, Reply(text=f"hello {delivery.target_id} #{delivery.round_id}"))
+
+
+def register(registry: Registry) -> None:
+    """Add the test renderer of ``PURPOSE`` to a test's registry."""
+    registry.add_renderer(PURPOSE, render_hello)
 
 
 async def make_round(db: Database, members: int, due: datetime,

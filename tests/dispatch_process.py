@@ -15,13 +15,14 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-import tests.delivery_support  # noqa: F401  (registers the test renderer)
+from core.capabilities import build_registry
 from core.delivery.dispatcher import Dispatcher
 from core.messages import Reply
 from core.ports import FakeMessenger, MemberAddress, SentMessage
 from core.runtime.db import Database
 from core.schema import Delivery
 from core.services import Services
+from tests import delivery_support
 
 
 class RecordingMessenger(FakeMessenger):
@@ -57,7 +58,10 @@ async def main() -> None:
     parser.add_argument("--go", type=Path, help="wait for this file to exist before dispatching")
     args = parser.parse_args()
     db = Database(args.url)
-    services = Services(db=db, messengers={"console": RecordingMessenger(args.log, args.name, args.delay)})
+    registry = build_registry()
+    delivery_support.register(registry)
+    services = Services(db=db, registry=registry,
+                        messengers={"console": RecordingMessenger(args.log, args.name, args.delay)})
     dispatcher = Dispatcher(services, concurrency=args.concurrency, lease=timedelta(seconds=args.lease),
                             name=args.name)
     print("ready", flush=True)

@@ -1,4 +1,5 @@
-"""The core stays platform-agnostic and alone owns the data; the package installs its ``parvis`` command.
+"""The core stays platform-agnostic, free of import cycles, and alone owns the data; the package
+installs its ``parvis`` command.
 
 Ownership of data (issue 11, point 2): nothing in ``adapters/`` or ``bots/`` imports a table model
 (``core.schema``, ``core.<package>.models``) or opens a unit of work (``UnitOfWork``, ``….uow()``);
@@ -17,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import distribution
 from pathlib import Path
 
@@ -157,3 +158,161 @@ def test_parvis_console_script_is_installed() -> None:
                if entry.group == "console_scripts"}
     assert scripts.get("parvis") == "bots.cli:main"
     assert (Path(sys.executable).parent / "parvis").is_file()
+
+
+# -- no import cycle in core/ ---------------------------------------------------------------------------
+
+Graph = Mapping[str, set[str]]
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    """``core/groups/commands.py`` → ``core.groups.commands``; a package is named by its folder."""
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _runtime_imports(tree: ast.AST) -> Iterable[ast.Import | ast.ImportFrom]:
+    """Every import statement that runs, at any depth (functions included), but not the body of an
+    ``if TYPE_CHECKING:`` block."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and _type_checking_only(node):
+            for other in node.orelse:
+                yield from _runtime_imports(ast.Module(body=[other], type_ignores=[]))
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        yield from _runtime_imports(node)
+
+
+def import_edges(module: str, source: str, modules: Iterable[str], *, package: bool = False) -> set[str]:
+    """The modules of ``modules`` that ``module`` imports when it runs: ``import core.a``,
+    ``from core.a import b`` (``core.a``, and ``core.a.b`` when ``b`` is a module), relative forms
+    resolved. Imports under ``if TYPE_CHECKING:`` are left out (see ``test_core_has_no_import_cycle``)."""
+    known = set(modules)
+    found: set[str] = set()
+    for node in _runtime_imports(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+            continue
+        base = node.module or ""
+        if node.level:
+            anchor = module.split(".")
+            anchor = anchor[:len(anchor) - node.level + (1 if package else 0)]
+            base = ".".join([*anchor, base] if base else anchor)
+        found.add(base)
+        found.update(f"{base}.{alias.name}" for alias in node.names)
+    return (found & known) - {module}
+
+
+def core_import_graph() -> dict[str, set[str]]:
+    """Each module of ``core/`` → the modules of ``core/`` it imports when it runs."""
+    files = {module_name(path): path for path in sorted((ROOT / "core").rglob("*.py"))}
+    return {name: import_edges(name, path.read_text(encoding="utf-8"), files, package=path.stem == "__init__")
+            for name, path in files.items()}
+
+
+def cycles(graph: Graph) -> list[list[str]]:
+    """One cycle (``[a, b, …, a]``) through each strongly connected group of modules; ``[]`` if none.
+
+    Tarjan's algorithm, iterative, so a deep graph cannot hit the recursion limit."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph.get(start, ()))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor not in index:
+                    index[successor] = low[successor] = len(index)
+                    stack.append(successor)
+                    on_stack.add(successor)
+                    work.append((successor, iter(sorted(graph.get(successor, ())))))
+                    break
+                if successor in on_stack:
+                    low[node] = min(low[node], index[successor])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1 or node in graph.get(node, ()):
+                        groups.append(_cycle_within(graph, set(group)))
+    return groups
+
+
+def _cycle_within(graph: Graph, group: set[str]) -> list[str]:
+    """A shortest cycle from the group's first module back to it, staying inside the group."""
+    start = min(group)
+    paths = {start: [start]}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for successor in sorted(graph.get(node, set()) & group):
+                if successor == start:
+                    return [*paths[node], start]
+                if successor not in paths:
+                    paths[successor] = [*paths[node], successor]
+                    following.append(successor)
+        frontier = following
+    raise AssertionError(f"no cycle in {sorted(group)}")  # pragma: no cover — a group always has one
+
+
+def test_the_cycle_finder_reports_each_cycle_and_nothing_else() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e"}, "f": {"a"}}
+    assert sorted(cycles(graph)) == [["a", "b", "c", "a"], ["e", "e"]]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a", "c"}}) == []
+
+
+def test_the_graph_sees_submodules_relative_imports_and_leaves_type_checking_out() -> None:
+    modules = {"core", "core.a", "core.b", "core.c", "core.pkg", "core.pkg.d"}
+    source = ("from core import a\nimport core.b as b\nfrom typing import TYPE_CHECKING\n"
+              "from .pkg.d import x\nif TYPE_CHECKING:\n    from core import c\n"
+              "def later():\n    import core.pkg\n")
+    assert import_edges("core.e", source, modules) == {"core", "core.a", "core.b", "core.pkg", "core.pkg.d"}
+    assert import_edges("core.pkg", "from . import d\n", modules, package=True) == {"core.pkg.d"}
+
+
+def test_a_deliberate_cycle_fails_the_check() -> None:
+    """What ``test_core_has_no_import_cycle`` would see if two modules imported each other again."""
+    sources = {"core.runtime.db": "from core.runtime.sqlite_driver import tune_sqlite\n",
+               "core.runtime.sqlite_driver": "from core.runtime.db import UnitOfWork\n",
+               "core.runtime.jobs": "if TYPE_CHECKING:\n    from core.runtime.db import Database\n"}
+    graph = {name: import_edges(name, source, sources) for name, source in sources.items()}
+    assert cycles(graph) == [["core.runtime.db", "core.runtime.sqlite_driver", "core.runtime.db"]]
+
+
+def test_core_has_no_import_cycle() -> None:
+    """No module of ``core/`` imports, directly or not, a module that imports it back.
+
+    The graph holds every import that runs (at module level or inside a function), with
+    ``from core.x import y`` pointing at ``core.x.y`` too when ``y`` is a module. Imports under ``if
+    TYPE_CHECKING:`` are left out: they never run, so they cannot make behaviour depend on import
+    order. They exist because types refer to one another across layers: ``Services`` holds the
+    ``Registry``, whose periodic jobs and handlers take ``Services``.
+    """
+    graph = core_import_graph()
+    assert len(graph) > 50 and "core.commands.grammar" in graph["core.commands.router"]
+    found = cycles(graph)
+    assert found == [], "import cycles in core/:\n" + "\n".join(" → ".join(cycle) for cycle in found)

@@ -19,6 +19,7 @@ from bots import bootstrap
 from bots.cli import main
 from bots.config import Config, RolesConfig
 from bots.migrations import is_current
+from core.capabilities import build_registry
 from core.errors import ConfigError
 from core.ports import FakeMessenger
 from core.runtime.db import Database
@@ -120,26 +121,25 @@ async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_
     @asynccontextmanager
     async def running(services: Services) -> AsyncIterator[None]:
         events.append(("worker up", services.settings.scheduler.dispatch_concurrency,
-                       services.messengers["chat"]))
+                       services.messengers["chat"], "campaigns.rounds" in services.registry.jobs))
         yield
         events.append("worker down")
 
-    monkeypatch.setitem(sys.modules, "tests_fake_scheduler", types.SimpleNamespace(running=running))
-    monkeypatch.setattr(bootstrap, "SCHEDULER_MODULE", "tests_fake_scheduler")
+    monkeypatch.setattr(bootstrap.scheduler, "running", running)
     config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"},
                                     "scheduler": {"dispatch_concurrency": 3}})
     client = TestClient(TestServer(bootstrap.build_app(config)))
     await client.start_server()
     await client.close()
-    assert events == ["routes", "adapter up", ("worker up", 3, messenger), "worker down", "adapter down"]
+    assert events == ["routes", "adapter up", ("worker up", 3, messenger, True), "worker down",
+                      "adapter down"]
 
 
-def test_worker_says_when_there_is_no_scheduler(monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(bootstrap, "SCHEDULER_MODULE", "core.no_such_scheduler")
-    assert bootstrap.worker_lifetime(Config(), bootstrap.build_services(Config())) is None
-    assert main(["worker"]) == 1
-    assert "no scheduler yet" in capsys.readouterr().err
+def test_the_services_carry_the_registry_of_every_capability() -> None:
+    """The composition root builds the registry from ``core.capabilities``; each process its own."""
+    first, second = bootstrap.build_services(Config()), bootstrap.build_services(Config())
+    assert first.registry == build_registry()
+    assert first.registry is not second.registry
 
 
 def test_a_lone_worker_has_the_platforms_messengers_but_no_inbound_side(

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlmodel import select
 
-import core.campaigns.messages  # noqa: F401  (registers the renderers)
+from core.capabilities import build_registry
 from core.delivery.outbox import Outgoing, Target, enqueue
 from core.delivery.rendering import render_rows
 from core.ports import FakeClock, MemberAddress
@@ -26,6 +26,9 @@ from core.schema import (
     Member,
     Round,
 )
+
+#: the campaign renderers, as a process wires them
+REGISTRY = build_registry()
 
 
 @contextmanager
@@ -88,7 +91,7 @@ async def claimed(db: Database, clock: FakeClock) -> list[Delivery]:
 async def test_skips_opted_out_away_departed_and_erased_and_speaks_each_language(db: Database,
                                                                                  clock: FakeClock) -> None:
     await campaign_round(db, clock, 7)
-    rendered = await render_rows(db, await claimed(db, clock))
+    rendered = await render_rows(db, REGISTRY, await claimed(db, clock))
     sent = {i + 1: r for i, r in enumerate(rendered) if isinstance(r, Outgoing)}
     assert sorted(sent) == [1, 6, 7] and [r for r in rendered if not isinstance(r, Outgoing)] == [None] * 4
     assert sent[6].address == MemberAddress("console", "T", "U6")
@@ -98,15 +101,15 @@ async def test_skips_opted_out_away_departed_and_erased_and_speaks_each_language
 
 async def test_a_prompt_of_a_paused_campaign_is_skipped(db: Database, clock: FakeClock) -> None:
     await campaign_round(db, clock, 3, status="paused")
-    assert await render_rows(db, await claimed(db, clock)) == [None] * 3
+    assert await render_rows(db, REGISTRY, await claimed(db, clock)) == [None] * 3
 
 
 async def test_a_batch_costs_the_same_queries_whatever_its_size(db: Database, clock: FakeClock) -> None:
     await campaign_round(db, clock, 40)
     rows = await claimed(db, clock)
     with counting(db) as small:
-        await render_rows(db, rows[:6])
+        await render_rows(db, REGISTRY, rows[:6])
     with counting(db) as large:
-        rendered = await render_rows(db, rows)
+        rendered = await render_rows(db, REGISTRY, rows)
     assert sum(isinstance(r, Outgoing) for r in rendered) == 36
     assert len(large) == len(small) <= 6

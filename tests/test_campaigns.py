@@ -279,15 +279,15 @@ async def test_worker_at_start_sends_a_round_due_while_down(chat, db, clock, mes
     """The real scheduler Worker runs the campaign jobs: at start, a round still open is sent, once."""
     import asyncio
 
-    from core.runtime.jobs import PERIODIC_JOBS
     from core.runtime.scheduler import Worker
 
-    assert {"campaigns.rounds", "campaigns.reminders", "campaigns.close"} <= set(PERIODIC_JOBS)
+    jobs = services.registry.jobs
+    assert {"campaigns.rounds", "campaigns.reminders", "campaigns.close"} <= set(jobs)
     await demo_group(chat, db)
     await create(chat, recurrence="once", start="2026-03-09", timezone="Europe/Paris")
     await ok(chat(ANA), "campaign start 1")
     clock.current = at("2026-03-09T15:00")        # the process was down at 09:30
-    fast = {name: 0.05 for name in PERIODIC_JOBS if name.startswith(("campaigns.", "outbox."))}
+    fast = {name: 0.05 for name in jobs if name.startswith(("campaigns.", "outbox."))}
     worker = Worker(services, intervals=fast)
     await worker.start()
     try:

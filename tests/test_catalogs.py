@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.commands.grammar import COMMANDS, areas
+from core.capabilities import build_registry
 from core.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,12 +81,13 @@ def test_the_scan_finds_keys() -> None:
 
 def test_every_command_has_usage_and_summary() -> None:
     known = set(catalog("en"))
-    for cmd in COMMANDS.values():
+    commands = build_registry().commands
+    for cmd in commands.values():
         assert cmd.usage in known, cmd.name
         assert cmd.summary in known, cmd.name
-    for area in areas():
+    for area in build_registry().areas():
         assert f"help.area.{area}" in known
-        if any(len(path) > 1 and path[0] == area for path in COMMANDS):
+        if any(len(path) > 1 and path[0] == area for path in commands):
             assert f"usage_area.{area}" in known
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from core.capabilities import build_registry
 from core.commands.grammar import match
 from core.errors import UsageError
 
+REGISTRY = build_registry()
+
 
 def test_match_finds_two_word_commands_and_keeps_the_rest_verbatim() -> None:
-    found, args = match("group create Data Science -- All about data")
+    found, args = match(REGISTRY, "group create Data Science -- All about data")
     assert found.path == ("group", "create")
     assert args.text == "Data Science -- All about data"
     assert args.tokens == ("Data", "Science", "--", "All", "about", "data")
@@ -17,24 +20,24 @@ def test_match_finds_two_word_commands_and_keeps_the_rest_verbatim() -> None:
 
 @pytest.mark.parametrize("text", ["/parvis help", "parvis help", "/help", "HELP", "  help  "])
 def test_prefixes_and_case_are_tolerated(text: str) -> None:
-    assert match(text)[0].path == ("help",)
+    assert match(REGISTRY, text)[0].path == ("help",)
 
 
 def test_unknown_area_suggests_the_closest() -> None:
     with pytest.raises(UsageError) as caught:
-        match("grop list")
+        match(REGISTRY, "grop list")
     assert caught.value.params["suggestion"] == "group"
 
 
 def test_unknown_subcommand_suggests_the_closest() -> None:
     with pytest.raises(UsageError) as caught:
-        match("group jion data")
+        match(REGISTRY, "group jion data")
     assert caught.value.params["suggestion"] == "join"
 
 
 def test_too_long_text_is_refused_with_its_length() -> None:
     with pytest.raises(UsageError) as caught:
-        match("ask " + "x" * 10_000)
+        match(REGISTRY, "ask " + "x" * 10_000)
     assert caught.value.key == "errors.too_long"
     assert caught.value.params["length"] == 10_004
 

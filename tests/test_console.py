@@ -7,7 +7,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from adapters.console.outbound import Screen, render
 from bots.cli import main
 from core.commands import Action
 from core.commands.context import Context
-from core.commands.grammar import ACTIONS, action
 from core.i18n import Translator
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
 from core.ports import ConversationRef, MemberAddress, Messenger
@@ -153,20 +151,18 @@ async def test_messages_to_others_and_channel_posts_are_printed_under_a_banner(s
 
 
 @pytest.fixture
-def form_actions() -> Iterator[None]:
-    """Two throw-away actions: a button that opens ``FORM`` and its submission, which echoes."""
+def form_actions(services: Services) -> None:
+    """Two throw-away actions in this test's registry: a button that opens ``FORM`` and its submission,
+    which echoes."""
 
-    @action("testform")
     async def opened(ctx: Context, act: Action) -> Reply:
         return Reply(text="Fill this in", form=FORM)
 
-    @action("thing.create")
     async def submitted(ctx: Context, act: Action) -> Reply:
         return Reply(text=f"Got {sorted(act.values.items())} for {act.value}")
 
-    yield
-    ACTIONS.pop("testform")
-    ACTIONS.pop("thing.create")
+    services.registry.add_action("testform", opened)
+    services.registry.add_action("thing.create", submitted)
 
 
 async def test_a_button_opening_a_form_asks_it_then_submits(services: Services, form_actions: None) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select, update
 
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.outbox import Outgoing, Target, addresses_of, batch_renderer, enqueue
+from core.delivery.outbox import Outgoing, Target, addresses_of, enqueue
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket
 from core.errors import DeliveryError
 from core.messages import Reply
@@ -19,7 +19,15 @@ from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Delivery, Member
 from core.services import Services
+from tests import delivery_support
 from tests.delivery_support import PURPOSE, make_round
+
+
+@pytest.fixture
+def services(services: Services) -> Services:
+    """The test's services, with the test renderer of ``PURPOSE``."""
+    delivery_support.register(services.registry)
+    return services
 
 
 @dataclass
@@ -288,13 +296,13 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
         services: Services, messenger: FakeMessenger) -> None:
     batches: list[int] = []
 
-    @batch_renderer("test.batch")
     async def render_all(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
         batches.append(len(deliveries))
         addresses = await addresses_of(uow, (int(d.target_id) for d in deliveries))
         return [Outgoing(a, Reply(text="hi")) if (a := addresses.get(int(d.target_id))) else None
                 for d in deliveries]
 
+    services.registry.add_batch_renderer("test.batch", render_all)
     round_id, targets = await make_round(services.db, 9, services.clock.now())
     async with services.db.uow() as uow:
         erased = await uow.session.get(Member, targets[0].member_id)
@@ -309,9 +317,10 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
 
 
 async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services: Services) -> None:
-    @batch_renderer("test.broken")
     async def render_none(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
         return []
+
+    services.registry.add_batch_renderer("test.broken", render_none)
 
     round_id, targets = await make_round(services.db, 2, services.clock.now())
     async with services.db.uow() as uow:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.capabilities import build_registry
 from core.commands import Invocation
-from core.commands.grammar import COMMANDS, match
+from core.commands.grammar import match
 from core.errors import ParvisError
 from core.i18n import LOCALES, t
 from tests.conftest import actor
 
+REGISTRY = build_registry()
+COMMANDS = REGISTRY.commands
 WORDS = sorted({word for path in COMMANDS for word in path}) + ["--", '"', "«", "'", "<@U1|a>", "x@y.fr"]
 command_like = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=8).map(" ".join)
 INTERNAL = {t(locale, "errors.internal") for locale in LOCALES}
@@ -21,7 +24,7 @@ any_text = st.one_of(st.text(max_size=300), command_like)
 @settings(max_examples=400, deadline=None)
 def test_match_only_raises_domain_errors(text: str) -> None:
     try:
-        found, args = match(text)
+        found, args = match(REGISTRY, text)
     except ParvisError:
         return
     assert found.path in COMMANDS

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlmodel import col, delete, select
 
+from core.capabilities import build_registry
 from core.experts import routing as question_routing
 from core.experts.routing import expire_due_questions
 from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
-from core.runtime.jobs import PERIODIC_JOBS
 from core.runtime.scheduler import Worker
 from core.schema import ExpertSkill, Identity
 from core.services import Services
@@ -255,8 +255,9 @@ async def test_a_deadline_that_passed_while_down_is_enforced_at_the_next_start( 
     later = FakeClock(clock.now() + FOUR_HOURS + timedelta(hours=3))
     restarted_db = Database(database_url)
     messenger = FakeMessenger(platform="console")
-    services = Services(db=restarted_db, clock=later, messengers={"console": messenger})
-    worker = Worker(services, jobs={"experts.deadlines": PERIODIC_JOBS["experts.deadlines"]}, hooks={},
+    registry = build_registry()
+    services = Services(db=restarted_db, registry=registry, clock=later, messengers={"console": messenger})
+    worker = Worker(services, jobs={"experts.deadlines": registry.jobs["experts.deadlines"]}, hooks={},
                     dispatch=False, schedules=False)
     await worker.start()
     try:

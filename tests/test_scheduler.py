@@ -18,7 +18,15 @@ from core.runtime.jobs import PeriodicJob
 from core.runtime.scheduler import Worker, configured_worker, running, worker_of
 from core.services import Services
 from core.settings import SchedulerSettings, Settings
+from tests import delivery_support
 from tests.delivery_support import PURPOSE, make_round
+
+
+@pytest.fixture
+def services(services: Services) -> Services:
+    """The test's services, with the test renderer of ``PURPOSE``."""
+    delivery_support.register(services.registry)
+    return services
 
 
 async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +142,7 @@ async def test_only_one_process_leads_on_postgresql(db: Database, services: Serv
     calls: list[str] = []
     hooks = {"h": recorder(calls, "hook")}
     jobs = {"lead": PeriodicJob("lead", 0.05, recorder(calls, "lead"), leader_only=True)}
-    other = Services(db=db, clock=services.clock, messengers=services.messengers)
+    other = Services(db=db, registry=services.registry, clock=services.clock, messengers=services.messengers)
     first = Worker(services, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(services), election_seconds=0.1)
     second = Worker(other, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(other), election_seconds=0.1)
     await first.start()

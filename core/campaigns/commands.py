@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from core.campaigns import form as campaign_form
 from core.campaigns import lifecycle as campaigns
-from core.campaigns import messages as campaign_messages  # noqa: F401  (registers the outbox renderers)
 from core.campaigns import rounds, summaries
 from core.campaigns.answers import answer, current, is_open, server_secret, target
 from core.campaigns.expert_questions import ask, ask_button, deliver_notices
@@ -18,7 +17,7 @@ from core.campaigns.models import Campaign
 from core.campaigns.schedules import wall_of
 from core.campaigns.templates import find, templates
 from core.commands.context import Context
-from core.commands.grammar import Args, action, command
+from core.commands.grammar import Args, Handlers
 from core.errors import Conflict, InvalidInput, NotFound, ParvisError
 from core.groups.lookup import Viewer
 from core.groups.models import Group
@@ -27,6 +26,9 @@ from core.ports import ConversationRef
 
 if TYPE_CHECKING:
     from core.commands import Action
+
+#: this module's commands and actions; ``core/campaigns/wiring.py`` adds them to the registry
+handlers = Handlers()
 
 DONE = {"start": "campaign.started", "pause": "campaign.paused", "resume": "campaign.resumed"}
 STATUS_KEYS = {s: f"campaign.status_{s}" for s in ("draft", "scheduled", "running", "paused", "closed")}
@@ -41,7 +43,7 @@ def _line(ctx: Context, campaign: Campaign) -> str:
                  status=ctx.t(STATUS_KEYS[campaign.status]))
 
 
-@command("campaign", "new")
+@handlers.command("campaign", "new")
 async def new(ctx: Context, args: Args) -> Reply:
     """``campaign new [<template>] [name=value …]``: the creation form, prefilled from the template if
     one is named; with ``name=value`` pairs (the form's field names) the campaign is created at once."""
@@ -60,7 +62,7 @@ async def new(ctx: Context, args: Args) -> Reply:
     return Reply(text=text, title=form.title, form=form)
 
 
-@action("campaign.create")
+@handlers.action("campaign.create")
 async def create(ctx: Context, act: Action) -> Reply:
     """The submitted form: every value checked, then a draft campaign with a Start button."""
     _manager(ctx)
@@ -82,7 +84,7 @@ async def _create(ctx: Context, values: dict[str, str], template: str,
                                  style="primary"),))
 
 
-@command("campaign", "list")
+@handlers.command("campaign", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
     found = await campaigns.listed(ctx.uow, ctx.member_id, ctx.roles)
     if not found:
@@ -130,7 +132,7 @@ async def _details(ctx: Context, campaign: Campaign) -> list[str]:
     return lines
 
 
-@command("campaign", "show", min_args=1)
+@handlers.command("campaign", "show", min_args=1)
 async def show(ctx: Context, args: Args) -> Reply:
     campaign = await campaigns.get(ctx.uow, args.tokens[0])
     if not ctx.has_role("animator") and campaign not in await campaigns.visible_campaigns(
@@ -163,32 +165,32 @@ async def _close(ctx: Context, reference: str) -> Reply:
     return Reply(text=ctx.t("campaign.closed", id=campaign.id, title=campaign.title, rounds=closed))
 
 
-@command("campaign", "start", min_args=1)
+@handlers.command("campaign", "start", min_args=1)
 async def start(ctx: Context, args: Args) -> Reply:
     return await _transition(ctx, args.tokens[0], "start")
 
 
-@command("campaign", "pause", min_args=1)
+@handlers.command("campaign", "pause", min_args=1)
 async def pause(ctx: Context, args: Args) -> Reply:
     return await _transition(ctx, args.tokens[0], "pause")
 
 
-@command("campaign", "resume", min_args=1)
+@handlers.command("campaign", "resume", min_args=1)
 async def resume(ctx: Context, args: Args) -> Reply:
     return await _transition(ctx, args.tokens[0], "resume")
 
 
-@command("campaign", "close", min_args=1)
+@handlers.command("campaign", "close", min_args=1)
 async def close(ctx: Context, args: Args) -> Reply:
     return await _close(ctx, args.tokens[0])
 
 
-@action("campaign.start")
+@handlers.action("campaign.start")
 async def start_clicked(ctx: Context, act: Action) -> Reply:
     return await _transition(ctx, act.value, "start")
 
 
-@command("campaign", "report", min_args=1)
+@handlers.command("campaign", "report", min_args=1)
 async def report(ctx: Context, args: Args) -> Reply:
     """``campaign report <id>``: the summaries of the latest rounds (never a name if anonymous)."""
     _manager(ctx)
@@ -204,13 +206,13 @@ async def report(ctx: Context, args: Args) -> Reply:
                  sections=tuple(s for part in parts for s in part.sections))
 
 
-@command("campaign", "optout")
+@handlers.command("campaign", "optout")
 async def optout(ctx: Context, args: Args) -> Reply:
     changed = await campaigns.set_opt_out(ctx.uow, ctx.member, True)
     return Reply(text=ctx.t("campaign.opted_out" if changed else "campaign.already_opted_out"))
 
 
-@command("campaign", "optin")
+@handlers.command("campaign", "optin")
 async def optin(ctx: Context, args: Args) -> Reply:
     changed = await campaigns.set_opt_out(ctx.uow, ctx.member, False)
     return Reply(text=ctx.t("campaign.opted_in" if changed else "campaign.already_opted_in"))
@@ -234,7 +236,7 @@ async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Re
                  buttons=(button,) if button else ())
 
 
-@action("campaign.ask")
+@handlers.action("campaign.ask")
 async def ask_clicked(ctx: Context, act: Action) -> Reply:
     """"Ask the experts": the member's own text answer becomes a routed expert question."""
     round_id, prompt_id = _ids(act.value, 2)
@@ -246,14 +248,14 @@ async def ask_clicked(ctx: Context, act: Action) -> Reply:
     return Reply(text=ctx.t("campaign.asked", id=asked.question_id))
 
 
-@action("campaign.answer")
+@handlers.action("campaign.answer")
 async def answer_clicked(ctx: Context, act: Action) -> Reply:
     """A choice or scale button: ``<round>:<prompt>:<option index or 1–5>``."""
     round_id, prompt_id, value = _ids(act.value, 3)
     return await _record(ctx, round_id, prompt_id, value)
 
 
-@action("campaign.write")
+@handlers.action("campaign.write")
 async def write_clicked(ctx: Context, act: Action) -> Reply:
     """The Answer button of a text prompt opens a one-field form."""
     round_id, prompt_id = _ids(act.value, 2)
@@ -268,7 +270,7 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     return Reply(text=found.prompt.text, title=found.campaign.title, form=form)
 
 
-@action("campaign.text")
+@handlers.action("campaign.text")
 async def text_submitted(ctx: Context, act: Action) -> Reply:
     round_id, prompt_id = _ids(act.value, 2)
     return await _record(ctx, round_id, prompt_id, act.values.get("answer", ""))

@@ -6,9 +6,10 @@ renderer returns ``None`` and the row is ``skipped``); a prompt of a closed or p
 sent; a reminder goes only to someone who still has not answered; and every message is in the
 recipient's current language and time zone.
 
-The renderers take a claimed batch at once (``batch_renderer``): rounds, campaigns, prompts, members,
-memberships, away statuses and addresses are each loaded in one query for the whole batch, and one
-message is built per (round, language, time zone), so a delivery costs a share of a few queries.
+The renderers take a claimed batch at once (batch renderers, added in ``core/campaigns/wiring.py``):
+rounds, campaigns, prompts, members, memberships, away statuses and addresses are each loaded in one
+query for the whole batch, and one message is built per (round, language, time zone), so a delivery
+costs a share of a few queries.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from core.campaigns.models import Campaign, CampaignPrompt, Round
 from core.campaigns.schedules import wall_of
 from core.campaigns.summaries import RoundSummary, render, summarise
 from core.delivery.models import Delivery
-from core.delivery.outbox import Outgoing, addresses_of, batch_renderer
+from core.delivery.outbox import Outgoing, addresses_of
 from core.directory.models import ExpertStatus, Identity, Member
 from core.groups.models import GroupChannel, GroupMember
 from core.i18n import Translator
@@ -234,22 +235,18 @@ async def _render_rounds(uow: UnitOfWork, deliveries: list[Delivery],
     return [await messages.render(delivery) for delivery in deliveries]
 
 
-@batch_renderer("prompt")
 async def render_prompts(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
     return await _render_rounds(uow, deliveries, reminder=False)
 
 
-@batch_renderer("reminder.1")
 async def render_reminders(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
     return await _render_rounds(uow, deliveries, reminder=True)
 
 
-@batch_renderer("reminder.2")
 async def render_second_reminders(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
     return await _render_rounds(uow, deliveries, reminder=True)
 
 
-@batch_renderer("summary")
 async def render_summaries(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
     """Each round's summary, computed once for its animator (direct) and group channels (public)."""
     rounds = await load_rounds(uow, deliveries)

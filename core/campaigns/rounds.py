@@ -1,6 +1,7 @@
 """Rounds: materialising them into the outbox, reminding those who have not answered, closing them.
 
-Three leader-only periodic jobs, each safe to repeat and callable directly in tests:
+Three leader-only periodic jobs (``core/campaigns/wiring.py`` adds them), each safe to repeat and callable
+directly in tests:
 
 - ``materialise_due`` creates every round whose time has come (unique (campaign, index): never two)
   and enqueues one ``prompt`` delivery per recipient, due at *their* local time when the campaign
@@ -34,7 +35,6 @@ from core.delivery.models import Delivery
 from core.delivery.outbox import Target, enqueue
 from core.directory.models import Member
 from core.runtime.db import UnitOfWork
-from core.runtime.jobs import periodic
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -168,7 +168,6 @@ async def _active_campaigns(uow: UnitOfWork) -> list[Campaign]:
     return list((await uow.session.exec(statement)).all())
 
 
-@periodic("campaigns.rounds", seconds=60.0, leader_only=True)
 async def materialise_due(services: Services) -> int:
     """Create due rounds of every scheduled or running campaign, one transaction per campaign."""
     now, created = services.clock.now(), 0
@@ -204,7 +203,6 @@ async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: 
     return created
 
 
-@periodic("campaigns.reminders", seconds=60.0, leader_only=True)
 async def send_reminders(services: Services) -> int:
     now, created = services.clock.now(), 0
     async with services.db.uow() as uow:
@@ -248,7 +246,6 @@ async def close_campaign(uow: UnitOfWork, campaign: Campaign, now: datetime) -> 
     return sum(closed)
 
 
-@periodic("campaigns.close", seconds=60.0, leader_only=True)
 async def close_due(services: Services) -> int:
     """Close rounds whose time is up; close campaigns whose schedule is over and rounds all closed."""
     now, closed = services.clock.now(), 0

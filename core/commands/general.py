@@ -5,44 +5,52 @@ from __future__ import annotations
 from functools import lru_cache
 
 from core.commands.context import Context
-from core.commands.grammar import COMMANDS, Args, areas, closest, command
+from core.commands.grammar import Args, Command, Handlers, closest
 from core.directory.models import Member
 from core.errors import UsageError
 from core.i18n import LOCALES, Translator
 from core.messages import Reply, Section
 
+#: this module's commands; ``core/commands/wiring.py`` adds them to the registry
+handlers = Handlers()
 
-def _area_lines(t: Translator, area: str) -> str:
+
+def _area_lines(t: Translator, commands: tuple[Command, ...], area: str) -> str:
     lines = [f"• `{t(cmd.usage)}` — {t(cmd.summary)}"
-             for path, cmd in sorted(COMMANDS.items()) if path[0] == area]
+             for cmd in sorted(commands, key=lambda cmd: cmd.path) if cmd.path[0] == area]
     return "\n".join(lines)
 
 
 @lru_cache(maxsize=64)
-def _help(locale: str, area: str | None) -> Reply:
-    """The help text depends only on the language and the grammar, both fixed once the process
-    runs: built once per (language, area), not on every ``help`` (the most frequent command)."""
+def _help(locale: str, area: str | None, commands: tuple[Command, ...]) -> Reply:
+    """The help text depends only on the language and the registry's commands, both fixed once the
+    process runs: built once per (language, area, commands), not on every ``help`` (the most frequent
+    command)."""
     t = Translator(locale)
     if area is not None:
-        return Reply(text=_area_lines(t, area), title=t("help.area_title", area=area))
-    sections = tuple(Section(text=f"*{t('help.area.' + name)}*\n{_area_lines(t, name)}") for name in areas())
+        return Reply(text=_area_lines(t, commands, area), title=t("help.area_title", area=area))
+    areas = sorted({cmd.path[0] for cmd in commands})
+    sections = tuple(Section(text=f"*{t('help.area.' + name)}*\n{_area_lines(t, commands, name)}")
+                     for name in areas)
     text = t("help.intro") + "\n\n" + "\n\n".join(s.text for s in sections)
     return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"))
 
 
-@command("help", cached="shared")
+@handlers.command("help", cached="shared")
 async def help_(ctx: Context, args: Args) -> Reply:
     """``help`` lists the areas; ``help group`` the commands of one area."""
+    registry = ctx.services.registry
+    commands = tuple(registry.commands.values())
     if args:
         area = args.tokens[0].lower()
-        if area not in areas():
+        if not registry.has_area(area):
             raise UsageError("errors.unknown_help_area", usage="usage.help", word=args.tokens[0],
-                             suggestion=closest(area, areas()) or "group")
-        return _help(ctx.locale, area)
-    return _help(ctx.locale, None)
+                             suggestion=closest(area, registry.areas()) or "group")
+        return _help(ctx.locale, area, commands)
+    return _help(ctx.locale, None, commands)
 
 
-@command("lang", min_args=1)
+@handlers.command("lang", min_args=1)
 async def lang(ctx: Context, args: Args) -> Reply:
     """``lang fr`` switches every reply and message to French for this member, on every platform."""
     choice = args.tokens[0].lower()

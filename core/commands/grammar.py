@@ -1,9 +1,10 @@
-"""The grammar: every command and action the bot knows, and how typed text finds its command.
+"""The grammar: what a command is, how a module declares its handlers, and how typed text finds a command.
 
-Handlers in ``core/handlers/`` register themselves here with ``@command(...)`` and ``@action(...)``
-(DESIGN.md §3); ``match`` turns the words a member typed into a command and its arguments, or a
-``UsageError`` that suggests the nearest valid word. ``core.commands.router.CommandRouter`` runs what
-``match`` found.
+A module of handlers collects them in a ``Handlers`` of its own with ``@handlers.command(...)`` and
+``@handlers.action(...)`` (DESIGN.md §3); its capability's ``register(registry)`` adds them to the
+process's ``core.registry.Registry``. ``match`` turns the words a member typed into a command of that
+registry and its arguments, or a ``UsageError`` that suggests the nearest valid word.
+``core.commands.router.CommandRouter`` runs what ``match`` found.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.text import MAX_COMMAND_LENGTH, clean, tokenize
 
 if TYPE_CHECKING:
     from core.commands import Action
+    from core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -63,41 +65,40 @@ class Command:
         return "summary." + ".".join(self.path)
 
 
-COMMANDS: dict[tuple[str, ...], Command] = {}
-#: the first words of COMMANDS, kept beside it: ``match`` runs on every command
-_AREAS: set[str] = set()
-ACTIONS: dict[str, ActionHandler] = {}
+class Handlers:
+    """One module's commands and actions, collected by decorators (like aiohttp's ``RouteTableDef``).
 
-
-def command(*path: str, min_args: int = 0,
-            cached: CacheScope | None = None) -> Callable[[CommandHandler], CommandHandler]:
-    """Register a handler for the command words ``path`` (``"group", "create"``).
-
-    ``cached`` only for a read-only command whose reply depends on nothing but its text, the
-    database and who asks ("member") or only their language, time zone and roles ("shared") — not
-    the channel, not a random choice.
+    Decorating registers nothing anywhere else: importing a module of handlers changes no shared
+    state, and its capability's ``register(registry)`` adds them with ``Registry.add_handlers``.
     """
 
-    def register(handler: CommandHandler) -> CommandHandler:
-        COMMANDS[path] = Command(path, handler, min_args, cached)
-        _AREAS.add(path[0])
-        return handler
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.actions: list[tuple[str, ActionHandler]] = []
 
-    return register
+    def command(self, *path: str, min_args: int = 0,
+                cached: CacheScope | None = None) -> Callable[[CommandHandler], CommandHandler]:
+        """Declare a handler for the command words ``path`` (``"group", "create"``).
 
+        ``cached`` only for a read-only command whose reply depends on nothing but its text, the
+        database and who asks ("member") or only their language, time zone and roles ("shared") — not
+        the channel, not a random choice.
+        """
 
-def action(prefix: str) -> Callable[[ActionHandler], ActionHandler]:
-    """Register a handler for action ids ``prefix`` or ``prefix:…``."""
+        def collect(handler: CommandHandler) -> CommandHandler:
+            self.commands.append(Command(path, handler, min_args, cached))
+            return handler
 
-    def register(handler: ActionHandler) -> ActionHandler:
-        ACTIONS[prefix] = handler
-        return handler
+        return collect
 
-    return register
+    def action(self, prefix: str) -> Callable[[ActionHandler], ActionHandler]:
+        """Declare a handler for action ids ``prefix`` or ``prefix:…``."""
 
+        def collect(handler: ActionHandler) -> ActionHandler:
+            self.actions.append((prefix, handler))
+            return handler
 
-def areas() -> list[str]:
-    return sorted(_AREAS)
+        return collect
 
 
 def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
@@ -128,8 +129,8 @@ def _split_words(text: str, count: int) -> tuple[list[str], str]:
     return words, rest.strip()
 
 
-def match(text: str) -> tuple[Command, Args]:
-    """Find the command that ``text`` names, or raise ``UsageError`` with a suggestion."""
+def match(registry: Registry, text: str) -> tuple[Command, Args]:
+    """Find the command of ``registry`` that ``text`` names, or raise ``UsageError`` with a suggestion."""
     text = _strip_prefix(clean(text))
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError("errors.too_long", length=len(text), limit=MAX_COMMAND_LENGTH)
@@ -137,17 +138,18 @@ def match(text: str) -> tuple[Command, Args]:
     if not words:
         raise UsageError("errors.empty", usage="usage.help")
     area = words[0].lower()
-    if area not in _AREAS:
-        suggestion = closest(area, areas())
+    if not registry.has_area(area):
+        suggestion = closest(area, registry.areas())
         raise UsageError("errors.unknown_command", usage="usage.help", word=words[0],
                          suggestion=suggestion or "help")
-    single = COMMANDS.get((area,))
+    commands = registry.commands
+    single = commands.get((area,))
     sub = words[1].lower() if len(words) > 1 else None
-    found = COMMANDS.get((area, sub)) if sub else None
+    found = commands.get((area, sub)) if sub else None
     if found is None and single is not None:
         found, consumed = single, 1
     elif found is None:
-        subs = sorted(path[1] for path in COMMANDS if path[0] == area and len(path) > 1)
+        subs = sorted(path[1] for path in commands if path[0] == area and len(path) > 1)
         if sub is None:
             raise UsageError("errors.missing_subcommand", usage=f"usage_area.{area}", area=area,
                              choices=", ".join(subs))
@@ -160,13 +162,3 @@ def match(text: str) -> tuple[Command, Args]:
     if len(args.tokens) < found.min_args:
         raise UsageError("errors.missing_argument", usage=found.usage, command=found.name)
     return found, args
-
-
-# Registering the handlers last: they use the decorators above. Importing this module (or
-# ``core.commands.router``, which imports it) is what fills COMMANDS and ACTIONS.
-from core.commands import general  # noqa: E402, F401, I001
-from core.directory import role_commands  # noqa: E402, F401, I001
-from core.groups import commands as _groups  # noqa: E402, F401, I001
-from core.campaigns import commands as _campaigns  # noqa: E402, F401, I001
-from core.experts import expert_commands, question_commands  # noqa: E402, F401, I001
-from core.commands import later  # noqa: E402, F401, I001

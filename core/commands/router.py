@@ -1,9 +1,9 @@
 """The command layer: what adapters hand in and the router that runs it, on every platform.
 
 Adapters build an ``Invocation`` (who, where, what text) or an ``Action`` (a button click or a form
-submission) and hand it to ``CommandRouter``; they get a ``Reply`` back. The commands themselves,
-and how text finds one, are in ``core.commands.grammar`` (handlers register there with ``@command(...)`` /
-``@action(...)``, in ``core/handlers/``). The router never raises: a ``ParvisError`` becomes a
+submission) and hand it to ``CommandRouter``; they get a ``Reply`` back. The commands and actions are
+those of ``services.registry`` (``core.registry``, filled by each capability's ``wiring.py``); how text
+finds one is ``core.commands.grammar.match``. The router never raises: a ``ParvisError`` becomes a
 localised message, anything else a logged apology.
 """
 
@@ -14,7 +14,7 @@ from functools import partial
 
 from core.activity.models import ActivityEvent
 from core.commands.context import Context
-from core.commands.grammar import ACTIONS, Args, Command, match
+from core.commands.grammar import Args, Command, match
 from core.commands.requests import Action, Actor, Invocation
 from core.directory import members as directory
 from core.errors import ParvisError, UsageError
@@ -58,7 +58,7 @@ class CommandRouter:
         if who is None:
             return None
         try:
-            found = match(invocation.text)
+            found = match(self.services.registry, invocation.text)
         except ParvisError:  # the error reply is built by ``handle``
             return None
         return self._cached(found, who, invocation.actor, invocation.channel, invocation.text, "command",
@@ -89,7 +89,7 @@ class CommandRouter:
         try:
             who = await directory.resolve(self.services, actor)
             t = Translator(who.locale)
-            found = match(text) if act is None else None
+            found = match(self.services.registry, text) if act is None else None
             cached = self._cached(found, who, actor, channel, text, kind) if found is not None else None
             if cached is not None:
                 return cached
@@ -143,7 +143,7 @@ class CommandRouter:
             command, args = found
             return await command.handler(ctx, args), command.name
         prefix = act.action_id.split(":", 1)[0]
-        handler = ACTIONS.get(prefix)
+        handler = self.services.registry.actions.get(prefix)
         if handler is None:
             raise UsageError("errors.unknown_action")
         return await handler(ctx, act), prefix

@@ -38,8 +38,6 @@ from core.delivery.ratelimit import RateLimiter
 from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
 from core.ports import ConversationRef, MemberAddress, SentMessage
-from core.runtime.jobs import periodic
-from core.settings import SchedulerSettings
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -180,7 +178,7 @@ class Dispatcher:
 
     async def render(self, rows: list[Delivery]) -> list[Rendered]:
         """Render claimed rows right before they are sent (``core.delivery.rendering.render_rows``)."""
-        return await render_rows(self.services.db, rows)
+        return await render_rows(self.services.db, self.services.registry, rows)
 
     async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
         """Pace, send and record one claimed, rendered row; returns its new status."""
@@ -264,8 +262,7 @@ class Dispatcher:
         return status
 
 
-@periodic("outbox.dispatch", seconds=SchedulerSettings.dispatch_interval_seconds)
 async def dispatch_due(services: Services) -> int:
-    """Send what is due with default settings; the ``Worker`` runs its own configured ``Dispatcher``
-    under this job's name instead."""
+    """Send what is due with default settings (the ``outbox.dispatch`` job of ``core.delivery.wiring``);
+    the ``Worker`` runs its own configured ``Dispatcher`` under this job's name instead."""
     return await Dispatcher(services).run_once()

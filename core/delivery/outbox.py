@@ -10,13 +10,11 @@ sending directly is what makes delivery exactly-once across restarts, crashes an
   member who opted out, was erased or left the group in the meantime is skipped (renderer returns
   ``None``), and the message is in the member's current language.
 
-Renderers are registered by feature modules, one row at a time or a batch at a time::
+A capability adds its renderers to the process's registry in its ``wiring.py``, one row at a time or a
+batch at a time (``core.registry.Registry``)::
 
-    @renderer("prompt")
-    async def render_prompt(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None: ...
-
-    @batch_renderer("prompt")
-    async def render_prompts(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]: ...
+    registry.add_renderer("prompt", render_prompt)          # (uow, delivery) -> Outgoing | None
+    registry.add_batch_renderer("prompt", render_prompts)   # (uow, deliveries) -> list[Outgoing | None]
 """
 
 from __future__ import annotations
@@ -76,40 +74,15 @@ class Outgoing:
     reply: Reply
 
 
+#: renders one outbox row at send time. It gets a read-only unit of work and the claimed ``Delivery``
+#: (``round_id``, ``target_kind``, ``target_id``, ``payload``) and returns an ``Outgoing``, or ``None``
+#: to skip the row for good (member opted out, erased, left the audience, round closed…). It must not
+#: write: the dispatcher does not commit its unit of work.
 Renderer = Callable[["UnitOfWork", Delivery], Awaitable[Outgoing | None]]
-RENDERERS: dict[str, Renderer] = {}
-
-
-def renderer(purpose: str) -> Callable[[Renderer], Renderer]:
-    """Register the function that renders deliveries of ``purpose`` at send time.
-
-    It gets a read-only unit of work and the claimed ``Delivery`` (``round_id``, ``target_kind``,
-    ``target_id``, ``payload``) and returns an ``Outgoing``, or ``None`` to skip the row for good
-    (member opted out, erased, left the audience, round closed…). It must not write: the dispatcher
-    does not commit its unit of work.
-    """
-
-    def register(function: Renderer) -> Renderer:
-        RENDERERS[purpose] = function
-        return function
-
-    return register
-
-
+#: renders every claimed row of one purpose at once and returns one result per row, in order — so a
+#: batch of recipients costs a few queries, not a few per recipient (see ``addresses_of``). Same rules
+#: as ``Renderer``; a purpose's batch renderer takes precedence over its row renderer.
 BatchRenderer = Callable[["UnitOfWork", list[Delivery]], Awaitable[list[Outgoing | None]]]
-BATCH_RENDERERS: dict[str, BatchRenderer] = {}
-
-
-def batch_renderer(purpose: str) -> Callable[[BatchRenderer], BatchRenderer]:
-    """Register a renderer for ``purpose`` that takes every claimed row of that purpose at once and
-    returns one result per row, in order — so a batch of recipients costs a few queries, not a few
-    per recipient (see ``addresses_of``). Same rules as ``renderer``; it takes precedence."""
-
-    def register(function: BatchRenderer) -> BatchRenderer:
-        BATCH_RENDERERS[purpose] = function
-        return function
-
-    return register
 
 
 async def addresses_of(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, MemberAddress]:

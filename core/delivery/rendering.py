@@ -1,4 +1,4 @@
-"""Rendering claimed outbox rows at send time, through the renderers features register.
+"""Rendering claimed outbox rows at send time, through the renderers of the process's registry.
 
 Kept apart from the dispatcher, which only needs one result per row: an ``Outgoing``, ``None``
 (skip for good), the reason no renderer exists (fail for good), or the exception a renderer raised
@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from core.delivery.outbox import BATCH_RENDERERS, RENDERERS, Outgoing
+from core.delivery.outbox import Outgoing
 
 if TYPE_CHECKING:
     from core.delivery.models import Delivery
+    from core.registry import Registry
     from core.runtime.db import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 Rendered = Outgoing | None | str | Exception
 
 
-async def render_rows(db: Database, rows: list[Delivery]) -> list[Rendered]:
+async def render_rows(db: Database, registry: Registry, rows: list[Delivery]) -> list[Rendered]:
     """Render claimed rows in one read-only unit of work, one result per row, in order.
 
     Rows of a purpose with a batch renderer are rendered together; after a database error the unit
@@ -35,13 +36,14 @@ async def render_rows(db: Database, rows: list[Delivery]) -> list[Rendered]:
     async with db.uow() as uow:
         for purpose, indexes in by_purpose.items():
             group = [rows[index] for index in indexes]
-            results.update(zip(indexes, await render_group(uow, purpose, group), strict=True))
+            results.update(zip(indexes, await render_group(uow, registry, purpose, group), strict=True))
     return [results[index] for index in range(len(rows))]
 
 
-async def render_group(uow: UnitOfWork, purpose: str, rows: list[Delivery]) -> list[Rendered]:
+async def render_group(uow: UnitOfWork, registry: Registry, purpose: str,
+                       rows: list[Delivery]) -> list[Rendered]:
     """Rows of one purpose: by its batch renderer if there is one, else row by row."""
-    if (render_batch := BATCH_RENDERERS.get(purpose)) is not None:
+    if (render_batch := registry.batch_renderers.get(purpose)) is not None:
         try:
             rendered = await render_batch(uow, rows)
             if len(rendered) != len(rows):
@@ -51,7 +53,7 @@ async def render_group(uow: UnitOfWork, purpose: str, rows: list[Delivery]) -> l
             log.exception("the %r batch renderer failed", purpose)
             await uow.rollback()
             return [error] * len(rows)
-    if (render := RENDERERS.get(purpose)) is None:
+    if (render := registry.renderers.get(purpose)) is None:
         return [f"no renderer registered for purpose {purpose!r}"] * len(rows)
     results: list[Rendered] = []
     for row in rows:

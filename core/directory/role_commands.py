@@ -7,12 +7,15 @@ that seeds the configuration's ``[roles]``; the first admins come from there, ne
 from __future__ import annotations
 
 from core.commands.context import Context
-from core.commands.grammar import Args, closest, command
+from core.commands.grammar import Args, Handlers, closest
 from core.directory import members as directory
 from core.directory import roles
 from core.directory.models import ROLES, Member
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.messages import Reply
+
+#: this module's commands; ``core/directory/wiring.py`` adds them to the registry
+handlers = Handlers()
 
 GRANTABLE: tuple[str, ...] = tuple(role for role in ROLES if role != "member")
 
@@ -43,7 +46,7 @@ async def _target(ctx: Context, args: Args) -> tuple[str, Member]:
     return role, member
 
 
-@command("role", "grant", min_args=2)
+@handlers.command("role", "grant", min_args=2)
 async def grant(ctx: Context, args: Args) -> Reply:
     """``role grant animator ana@example.com``."""
     role, member = await _target(ctx, args)
@@ -52,7 +55,7 @@ async def grant(ctx: Context, args: Args) -> Reply:
     return Reply(text=ctx.t("role.granted", who=member.display_name, role=role))
 
 
-@command("role", "revoke", min_args=2)
+@handlers.command("role", "revoke", min_args=2)
 async def revoke(ctx: Context, args: Args) -> Reply:
     """``role revoke animator ana@example.com``; the last admin stays."""
     role, member = await _target(ctx, args)

@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 
 from core.campaigns.schedules import zone
 from core.commands.context import Context
-from core.commands.grammar import Args, command
+from core.commands.grammar import Args, Handlers
 from core.directory import skills
 from core.directory.models import ExpertStatus
 from core.directory.search import Expert, SearchResult, find_experts
@@ -23,6 +23,9 @@ from core.errors import InvalidInput, UsageError
 from core.experts.models import Answer, Question
 from core.messages import Reply, Section
 from core.text import fold
+
+#: this module's commands; ``core/experts/wiring.py`` adds them to the registry
+handlers = Handlers()
 
 LEVEL_KEYS = {1: "expert.level_1", 2: "expert.level_2", 3: "expert.level_3"}
 WEEKDAYS = {name: i for i, names in enumerate((
@@ -38,7 +41,7 @@ def _level(ctx: Context, level: int) -> str:
     return ctx.t(LEVEL_KEYS[level])
 
 
-@command("expert", "add", min_args=1)
+@handlers.command("expert", "add", min_args=1)
 async def add(ctx: Context, args: Args) -> Reply:
     """``expert add python:3, k8s (2), gestion de projet``; a referent becomes referent for them."""
     wanted = skills.parse_wanted(args.text)
@@ -53,7 +56,7 @@ async def add(ctx: Context, args: Args) -> Reply:
     return Reply(text=text)
 
 
-@command("expert", "remove", min_args=1)
+@handlers.command("expert", "remove", min_args=1)
 async def remove(ctx: Context, args: Args) -> Reply:
     """``expert remove <skill>`` (any of its names)."""
     name = await skills.remove_skill(ctx.uow, ctx.member_id, args.text.strip().strip('"“”«»'))
@@ -70,7 +73,7 @@ async def _away_line(ctx: Context) -> str:
     return ctx.t("expert.me_away_until", date=_last_day(ctx, status.away_until).isoformat())
 
 
-@command("expert", "me", cached="member")
+@handlers.command("expert", "me", cached="member")
 async def me(ctx: Context, args: Args) -> Reply:
     """My skills with levels, availability, answers given and questions waiting for me."""
     held = await skills.held_skills(ctx.uow, ctx.member_id)
@@ -101,7 +104,7 @@ def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Secti
     return Section(text=text)
 
 
-@command("expert", "find", min_args=1, cached="shared")
+@handlers.command("expert", "find", min_args=1, cached="shared")
 async def find(ctx: Context, args: Args) -> Reply:
     """``expert find <topic>``: the people who know it, best first; close skills when nothing matches."""
     topic = args.text.strip()
@@ -144,7 +147,7 @@ def parse_day(text: str, today: date) -> date | None:
     return None
 
 
-@command("expert", "away")
+@handlers.command("expert", "away")
 async def away(ctx: Context, args: Args) -> Reply:
     """``expert away [until <date>]``: no questions are routed to me meanwhile."""
     tz = zone(ctx.member.timezone)
@@ -168,7 +171,7 @@ async def away(ctx: Context, args: Args) -> Reply:
     return Reply(text=ctx.t("expert.away_until_set", date=_last_day(ctx, until).isoformat()))
 
 
-@command("expert", "back")
+@handlers.command("expert", "back")
 async def back(ctx: Context, args: Args) -> Reply:
     """``expert back``: questions are routed to me again."""
     status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from core.campaigns.schedules import wall_of
 from core.commands.context import Context
-from core.commands.grammar import Args, action, command
+from core.commands.grammar import Args, Handlers
 from core.directory.models import Member
 from core.errors import Forbidden
 from core.experts import questions
@@ -23,6 +23,9 @@ from core.text import shorten
 
 if TYPE_CHECKING:
     from core.commands import Action
+
+#: this module's commands and actions; ``core/experts/wiring.py`` adds them to the registry
+handlers = Handlers()
 
 STATUS_KEYS = {s: f"question.status_{s}" for s in
                ("open", "routed", "escalated", "answered", "closed", "expired")}
@@ -74,7 +77,7 @@ def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -
                  title=ctx.t("question.similar_title"), sections=sections, buttons=(button,))
 
 
-@command("ask", min_args=1)
+@handlers.command("ask", min_args=1)
 async def ask(ctx: Context, args: Args) -> Reply:
     """``ask <question>``: offer similar answered questions, else route to an expert."""
     text = questions.check_text(args.text)
@@ -85,7 +88,7 @@ async def ask(ctx: Context, args: Args) -> Reply:
     return await _route(ctx, question)
 
 
-@action("question.ask")
+@handlers.action("question.ask")
 async def ask_anyway(ctx: Context, act: Action) -> Reply:
     """The asker saw the similar answers and still wants an expert."""
     question = await questions.locked(ctx.uow, act.value)
@@ -96,7 +99,7 @@ async def ask_anyway(ctx: Context, act: Action) -> Reply:
     return await _route(ctx, question)
 
 
-@action("question.answer")
+@handlers.action("question.answer")
 async def answer_form(ctx: Context, act: Action) -> Reply:
     """The Answer button: a form with one text input, if the question is still this member's."""
     question = await questions.locked(ctx.uow, act.value)
@@ -109,7 +112,7 @@ async def answer_form(ctx: Context, act: Action) -> Reply:
                  form=form)
 
 
-@action("question.submit")
+@handlers.action("question.submit")
 async def submit(ctx: Context, act: Action) -> Reply:
     """The answer form's submission: ``values["answer"]``."""
     question = await questions.locked(ctx.uow, act.value)
@@ -121,7 +124,7 @@ async def submit(ctx: Context, act: Action) -> Reply:
     return Reply(text=ctx.t("question.answer_sent", id=question.id, asker=name))
 
 
-@action("question.pass")
+@handlers.action("question.pass")
 async def pass_(ctx: Context, act: Action) -> Reply:
     """The Pass button: the question moves on to the next expert, else a referent, else it expires."""
     question = await questions.locked(ctx.uow, act.value)
@@ -134,7 +137,7 @@ async def pass_(ctx: Context, act: Action) -> Reply:
                             id=question.id))
 
 
-@action("question.helpful")
+@handlers.action("question.helpful")
 async def helpful(ctx: Context, act: Action) -> Reply:
     """Helpful / Not helpful, from the asker; value ``<id>:yes|no``."""
     question_id, _, verdict = act.value.partition(":")
@@ -148,7 +151,7 @@ def _line(ctx: Context, question: Question) -> str:
                  text=shorten(question.text, 120))
 
 
-@command("question", "list")
+@handlers.command("question", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
     """My open questions, those waiting for my answer, and (referents) the escalated ones."""
     mine, assigned, escalated = await questions.listing(ctx.uow, ctx.member_id, ctx.roles)
@@ -162,7 +165,7 @@ async def list_(ctx: Context, args: Args) -> Reply:
     return Reply(text="\n\n".join(parts), title=ctx.t("question.list_title"))
 
 
-@command("question", "close", min_args=1)
+@handlers.command("question", "close", min_args=1)
 async def close(ctx: Context, args: Args) -> Reply:
     """``question close <id>``: by the asker (or an admin)."""
     question = await questions.locked(ctx.uow, args.tokens[0])

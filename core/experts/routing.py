@@ -38,7 +38,6 @@ from core.i18n import Translator
 from core.messages import Button, Reply
 from core.ports import MemberAddress, SentMessage
 from core.runtime.db import UnitOfWork
-from core.runtime.jobs import periodic
 from core.settings import ExpertSettings
 from core.text import shorten
 
@@ -283,7 +282,6 @@ def current_route(routes: list[QuestionRoute], member_id: int | None) -> Questio
     return next((r for r in reversed(routes) if r.expert_id == member_id and r.outcome is None), None)
 
 
-@periodic("experts.deadlines", 30)
 async def expire_due_questions(services: Services) -> int:
     """Move on every routed or escalated question whose deadline has passed; returns how many moved.
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from core.activity.models import AuditEntry
 from core.commands.context import Context
-from core.commands.grammar import Args, action, command
+from core.commands.grammar import Args, Handlers
 from core.directory import members as directory
 from core.errors import Conflict, DeliveryError, Forbidden, InvalidInput, UsageError
 from core.groups import invites as channel_invites
@@ -28,6 +28,9 @@ from core.text import shorten
 
 if TYPE_CHECKING:
     from core.commands import Action
+
+#: this module's commands and actions; ``core/groups/wiring.py`` adds them to the registry
+handlers = Handlers()
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ def _list_section(ctx: Context, item: GroupSummary) -> Section:
     return Section(text=text, buttons=buttons)
 
 
-@command("group", "list", cached="member")
+@handlers.command("group", "list", cached="member")
 async def list_(ctx: Context, args: Args) -> Reply:
     """``group list [query]``: every visible live group, or the best fuzzy matches of the query."""
     found = await lookup.summaries(ctx.uow, _viewer(ctx))
@@ -85,7 +88,7 @@ async def list_(ctx: Context, args: Args) -> Reply:
     return Reply(text=text, title=title, sections=sections, context=more)
 
 
-@command("group", "create", min_args=1)
+@handlers.command("group", "create", min_args=1)
 async def create(ctx: Context, args: Args) -> Reply:
     """``group create <name> [--private] [-- <description>]``: the creator becomes owner."""
     new = groups.parse_create(args.text)
@@ -114,7 +117,7 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
     return lines
 
 
-@command("group", "info", min_args=1, cached="member")
+@handlers.command("group", "info", min_args=1, cached="member")
 async def info(ctx: Context, args: Args) -> Reply:
     """``group info <group>``: description, owners, counts, and a Join or Leave button."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
@@ -161,29 +164,29 @@ async def _leave(ctx: Context, reference: str) -> Reply:
     return Reply(text=ctx.t("group.left", name=group.name))
 
 
-@command("group", "join", min_args=1)
+@handlers.command("group", "join", min_args=1)
 async def join(ctx: Context, args: Args) -> Reply:
     """``group join <group>``; a second join is a Conflict, an archived group refuses."""
     return await _join(ctx, args.text)
 
 
-@command("group", "leave", min_args=1)
+@handlers.command("group", "leave", min_args=1)
 async def leave(ctx: Context, args: Args) -> Reply:
     """``group leave <group>``; the last owner hands over to the longest-standing member."""
     return await _leave(ctx, args.text)
 
 
-@action("group.join")
+@handlers.action("group.join")
 async def join_clicked(ctx: Context, act: Action) -> Reply:
     return await _join(ctx, act.value)
 
 
-@action("group.leave")
+@handlers.action("group.leave")
 async def leave_clicked(ctx: Context, act: Action) -> Reply:
     return await _leave(ctx, act.value)
 
 
-@command("group", "members", min_args=1, cached="member")
+@handlers.command("group", "members", min_args=1, cached="member")
 async def members(ctx: Context, args: Args) -> Reply:
     """``group members <group>``: names and titles, owners marked."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
@@ -207,7 +210,7 @@ async def _managed(ctx: Context, reference: str, forbidden: str) -> Group:
     return group
 
 
-@command("group", "archive", min_args=1)
+@handlers.command("group", "archive", min_args=1)
 async def archive(ctx: Context, args: Args) -> Reply:
     """``group archive <group>``: hidden from lists, closed to joins; members and history kept."""
     group = await _managed(ctx, args.text, "group.archive_forbidden")
@@ -218,7 +221,7 @@ async def archive(ctx: Context, args: Args) -> Reply:
     return Reply(text=ctx.t("group.archived_done", name=group.name))
 
 
-@command("group", "add", min_args=2)
+@handlers.command("group", "add", min_args=2)
 async def add(ctx: Context, args: Args) -> Reply:
     """``group add <group> <member>``: how owners bring people into a private group."""
     group, who = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
@@ -237,7 +240,7 @@ async def add(ctx: Context, args: Args) -> Reply:
     return Reply(text="\n".join(lines))
 
 
-@command("group", "link", min_args=1)
+@handlers.command("group", "link", min_args=1)
 async def link(ctx: Context, args: Args) -> Reply:
     """``group link <group>``, typed in a channel: announcements of the group will be posted there."""
     group = await _managed(ctx, args.text, "group.link_forbidden")
@@ -273,7 +276,7 @@ async def deliver(services: Services, channels: list[ConversationRef], announcem
     return delivered
 
 
-@command("group", "announce", min_args=2)
+@handlers.command("group", "announce", min_args=2)
 async def announce(ctx: Context, args: Args) -> Reply:
     """``group announce <group> <text>``: a public post in every linked channel, after commit."""
     group, text = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)

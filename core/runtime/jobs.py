@@ -1,8 +1,9 @@
 """Periodic jobs: work the scheduler runs every few seconds (dispatch, reminders, closes, deadlines).
 
-Features register their job here with ``@periodic(...)``; ``core/scheduler.py`` runs every registered
-job. Jobs take the process ``Services``, read what is due from the database and must be safe to run
-in several processes at once and to repeat: the database, not the job, holds the state.
+A capability adds its jobs to the process's registry (``registry.add_job(...)`` in its ``wiring.py``);
+``core.runtime.scheduler.Worker`` runs every job of ``services.registry``. Jobs take the process
+``Services``, read what is due from the database and must be safe to run in several processes at once
+and to repeat: the database, not the job, holds the state.
 """
 
 from __future__ import annotations
@@ -25,16 +26,3 @@ class PeriodicJob:
     seconds: float
     function: JobFunction
     leader_only: bool = False
-
-
-PERIODIC_JOBS: dict[str, PeriodicJob] = {}
-
-
-def periodic(name: str, seconds: float, *, leader_only: bool = False) -> Callable[[JobFunction], JobFunction]:
-    """Register ``function`` to run every ``seconds`` under ``name``."""
-
-    def register(function: JobFunction) -> JobFunction:
-        PERIODIC_JOBS[name] = PeriodicJob(name, seconds, function, leader_only)
-        return function
-
-    return register

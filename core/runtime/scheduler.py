@@ -18,8 +18,10 @@ job: a long round is one run, and a run that outlasts the interval would make AP
 log every trigger meanwhile); it runs again at once while rows keep settling, else after the
 ``outbox.dispatch`` interval, or as soon as ``worker.wake()`` is called after new rows were committed.
 
-Campaign features plug in with ``@on_start``: each hook gets the ``Worker`` and (re)creates its jobs
-from the database with ``worker.schedule(job_id, trigger, function, *args)``. Hooks run when a process
+The periodic jobs and start hooks are those of ``services.registry`` (``core.registry``). A feature
+plugs in a start hook with ``registry.add_start_hook(hook)`` in its ``wiring.py``: each hook gets the
+``Worker`` and (re)creates its jobs from the database with ``worker.schedule(job_id, trigger, function,
+*args)``. Hooks run when a process
 becomes leader and again every ``resync_seconds`` (so a campaign started through another process is
 picked up); ``schedule`` keeps an identical existing job, so re-running a hook does not disturb it.
 """
@@ -41,11 +43,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import core.commands.router  # noqa: F401  (registers every handler, renderer and periodic job)
-import core.delivery.dispatcher  # noqa: F401  (registers the outbox.dispatch job)
 from core.delivery.dispatcher import Dispatcher
 from core.delivery.ratelimit import RateLimiter, platform_rates
-from core.runtime.jobs import PERIODIC_JOBS, PeriodicJob
+from core.runtime.jobs import PeriodicJob
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -57,14 +57,7 @@ LEADER_LOCK_KEY = 0x70617276
 DISPATCH_JOB = "outbox.dispatch"
 
 StartHook = Callable[["Worker"], Awaitable[Any]]
-START_HOOKS: dict[str, StartHook] = {}
 _WORKERS: WeakValueDictionary[int, Worker] = WeakValueDictionary()
-
-
-def on_start(function: StartHook) -> StartHook:
-    """Register a hook that (re)creates jobs from the database when this process leads."""
-    START_HOOKS[f"{function.__module__}.{function.__qualname__}"] = function
-    return function
 
 
 def worker_of(services: Services) -> Worker | None:
@@ -73,7 +66,9 @@ def worker_of(services: Services) -> Worker | None:
 
 
 class Worker:
-    """Runs periodic jobs, campaign schedule jobs (leader only) and the dispatcher of one process."""
+    """Runs periodic jobs, campaign schedule jobs (leader only) and the dispatcher of one process.
+
+    ``jobs`` and ``hooks`` default to those of ``services.registry``."""
 
     def __init__(self, services: Services, *, dispatch: bool = True, schedules: bool = True,
                  dispatcher: Dispatcher | None = None, intervals: Mapping[str, float] | None = None,
@@ -87,8 +82,8 @@ class Worker:
         self.schedules = schedules
         self.dispatcher = dispatcher or Dispatcher(services)
         self.intervals = dict(intervals or {})
-        self.jobs = PERIODIC_JOBS if jobs is None else jobs
-        self.hooks = START_HOOKS if hooks is None else hooks
+        self.jobs = services.registry.jobs if jobs is None else jobs
+        self.hooks = services.registry.start_hooks if hooks is None else hooks
         self.misfire_grace_seconds = misfire_grace_seconds
         self.election_seconds = election_seconds
         self.resync_seconds = resync_seconds
@@ -104,7 +99,7 @@ class Worker:
     # -- lifecycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Build the jobs afresh and start; if this process leads, run the ``@on_start`` hooks."""
+        """Build the jobs afresh and start; if this process leads, run the start hooks."""
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         for job in self.jobs.values():
             if job.name == DISPATCH_JOB:

@@ -19,15 +19,21 @@ import collections
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
-
-if TYPE_CHECKING:
-    from core.runtime.db import UnitOfWork
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 #: how long a connection waits for SQLite's write lock before "database is locked"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class InSession(Protocol):
+    """What the fast reads need of a ``core.runtime.db.UnitOfWork``: its session. A protocol rather than
+    an import, because ``core.runtime.db`` imports this module (it installs ``tune_sqlite``)."""
+
+    @property
+    def session(self) -> AsyncSession: ...
 
 
 def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -162,7 +168,7 @@ def prepare(statement: Any, dialect: Any) -> Prepared | None:
     return Prepared(compiled.string, names, defaults, converters, results)
 
 
-async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
     """Run a read on the session's connection: one hop on SQLite, SQLAlchemy Core elsewhere.
 
     Rows are tuples in both cases (no ORM bookkeeping per search).
@@ -176,7 +182,7 @@ async def read_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | No
     return [prepared.row(row) for row in rows]
 
 
-async def warm(uow: UnitOfWork, statements: list[Any]) -> None:
+async def warm(uow: InSession, statements: list[Any]) -> None:
     """Compile ``statements`` now (SQLite), so no search later pays the ~10 ms of a first compile."""
     connection = await uow.session.connection()
     if connection.dialect.name == "sqlite":

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from core.commands.grammar import COMMANDS
+from core.capabilities import build_registry
 from core.schema import Identity, Member
 from tests.slack.conftest import ANA, LEA, Slack
 
@@ -18,6 +18,7 @@ SAMPLES = {
     ("role", "revoke"): "role revoke animator lea@example.com", ("ask",): "ask how do I deploy kubernetes?",
     ("campaign", "report"): "campaign report 1", ("moderation", "report"): "moderation report https://x spam",
 }
+COMMANDS = build_registry().commands
 
 
 def sample(path: tuple[str, ...]) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from core.commands import Actor, Invocation, grammar
+from core.capabilities import build_registry
+from core.commands import Actor, Invocation
 from core.i18n import t
 from core.schema import Identity
 from tests.fakes.bot_connector import Call
@@ -56,7 +57,7 @@ def submits(element: Any) -> list[dict[str, Any]]:
 async def test_every_command_of_the_grammar_round_trips(teams: TeamsClient) -> None:
     await teams.say("group create Data Science -- Models and notebooks")
     internal, unknown = t("en", "errors.internal"), t("en", "errors.unknown_command", word="", suggestion="")
-    for path, found in sorted(grammar.COMMANDS.items()):
+    for path, found in sorted(build_registry().commands.items()):
         text = " ".join(path) + " " + SPECIAL.get(path, ARGS.get(found.min_args, ""))
         sent = await teams.say(text.strip())
         assert sent, text

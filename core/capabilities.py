@@ -1,0 +1,44 @@
+"""The capabilities of Parvis, in the order they are wired, and the registry built from them.
+
+Each entry is a package's ``register(registry)`` (its ``wiring.py``): it adds that capability's
+commands, actions, periodic jobs, outbox renderers and start hooks to the registry it is given, and
+nothing else: a capability that registers what another already did fails at start-up. The registry
+keeps this order (the worker starts its periodic jobs in it). ``later`` (commands of later releases)
+comes last: it only fills the command paths nobody registered.
+
+``bots/bootstrap.py`` calls ``build_registry()`` once per process and puts the result on ``Services``;
+tests build one the same way (``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.campaigns import wiring as campaigns
+from core.commands import later
+from core.commands import wiring as general
+from core.delivery import wiring as delivery
+from core.directory import wiring as directory
+from core.experts import wiring as experts
+from core.groups import wiring as groups
+from core.registry import Registry
+
+Capability = Callable[[Registry], None]
+
+CAPABILITIES: tuple[Capability, ...] = (
+    general.register,
+    directory.register,
+    groups.register,
+    campaigns.register,
+    experts.register,
+    delivery.register,
+    later.register,
+)
+
+
+def build_registry(capabilities: tuple[Capability, ...] = CAPABILITIES) -> Registry:
+    """A registry holding what ``capabilities`` register, in order."""
+    registry = Registry()
+    for register in capabilities:
+        register(registry)
+    return registry
