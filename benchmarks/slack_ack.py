@@ -100,7 +100,13 @@ def serve_reference(kind: str, port: int, api_url: str) -> None:
             async def handle(self, invocation: object) -> Reply:
                 return Reply(text="ok")
 
-            def answer_from_memory(self, invocation: object) -> Reply:
+            def prepare(self, invocation: object) -> object:
+                return invocation
+
+            def remembered(self, prepared: object) -> Reply:
+                return Reply(text="ok")
+
+            async def run(self, prepared: object, act: object = None) -> Reply:
                 return Reply(text="ok")
 
         config = SlackConfig.model_validate({"bot_token": BOT_TOKEN, "signing_secret": SECRET,

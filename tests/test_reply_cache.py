@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import func, select
 
+import core.commands.router as router_module
 from core.commands import Actor, Invocation
+from core.commands.router import CommandRouter
 from core.messages import Reply
 from core.ports import FakeClock
 from core.runtime.activity_log import activity_log
@@ -114,21 +117,58 @@ async def test_a_shared_reply_serves_everyone_with_the_same_language_and_time_zo
     assert french is not first and french.title != first.title
 
 
+def from_memory(router: CommandRouter, invocation: Invocation) -> Reply | None:
+    """What an adapter gets without awaiting anything: the prepared request's remembered reply."""
+    prepared = router.prepare(invocation)
+    return router.remembered(prepared) if prepared is not None else None
+
+
+async def test_a_prepared_command_runs_without_matching_or_resolving_again(  # type: ignore[no-untyped-def]
+        chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command enters the core once: what ``prepare`` found (member, grammar match, cache key) is
+    what ``run`` uses, for a miss of the memory path as for a write or a grammar error."""
+    ana = chat(ANA)
+    router = ana.router
+    assert not (await ana.say("group create Data Science")).error
+    assert not (await ana.say("help")).error                        # Ana is now in the actor cache
+    matched: list[str] = []
+    resolved: list[object] = []
+    real_match, real_resolve = router_module.match, router_module.directory.resolve
+
+    def counting_match(registry, text):  # type: ignore[no-untyped-def]
+        matched.append(text)
+        return real_match(registry, text)
+
+    async def counting_resolve(services, actor):  # type: ignore[no-untyped-def]
+        resolved.append(actor)
+        return await real_resolve(services, actor)
+
+    monkeypatch.setattr(router_module, "match", counting_match)
+    monkeypatch.setattr(router_module.directory, "resolve", counting_resolve)
+    for text in ("group list", "expert add python", "grup list"):
+        prepared = router.prepare(Invocation(actor=ana.actor, text=text))
+        assert prepared is not None and router.remembered(prepared) is None
+        reply = await router.run(prepared)
+        assert reply.error == (text == "grup list")
+    assert matched == ["group list", "expert add python", "grup list"]
+    assert resolved == []
+
+
 async def test_a_repeat_is_answered_from_memory_without_awaiting(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
     ana = chat(ANA)
     router = ana.router
     assert not (await ana.say("group create Data Science")).error
     asked = Invocation(actor=ana.actor, text="group list")
     misses = reply_cache(db).misses
-    assert router.answer_from_memory(asked) is None            # never read: it must run
+    assert from_memory(router, asked) is None            # never read: it must run
     assert reply_cache(db).misses == misses                     # counted once, by the run itself
     first = await warmed(ana, "group list")
-    assert router.answer_from_memory(asked) is first
+    assert from_memory(router, asked) is first
     for not_from_memory in ("group create Other", "grup list", "help " + "x" * 5000):
-        assert router.answer_from_memory(Invocation(actor=ana.actor, text=not_from_memory)) is None
+        assert from_memory(router, Invocation(actor=ana.actor, text=not_from_memory)) is None
     stranger = Invocation(actor=Actor(platform="console", tenant="local", user_id="new@example.com"),
                           text="group list")
-    assert router.answer_from_memory(stranger) is None          # not resolved yet
+    assert from_memory(router, stranger) is None          # not resolved yet
     await activity_log(db).flush()
     async with db.uow() as uow:
         lists = (await uow.session.exec(select(func.count()).select_from(ActivityEvent).where(

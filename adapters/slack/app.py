@@ -33,6 +33,7 @@ from adapters.slack import inbound, outbound
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
+from core.commands.memory import Prepared
 from core.commands.router import CommandRouter
 from core.i18n import Translator
 from core.messages import Reply
@@ -161,12 +162,8 @@ class SlackAdapter:
     # ------------------------------------------------------------ commands
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         team = inbound.team_of(body)
-
-        async def run() -> Reply:
-            actor = await self.profiles.actor(team, body.get("user_id", ""))
-            return await self.router.handle(inbound.invocation(actor, body, self.config.command))
-
-        remembered = self._from_memory(team, body)
+        prepared = self._prepared(team, body)
+        remembered = self.router.remembered(prepared) if prepared is not None else None
         if remembered is not None and remembered.form is None:
             kind = "in_channel" if remembered.visibility == "public" else "ephemeral"
             first, rest = self.acks.of(remembered, kind)
@@ -174,10 +171,16 @@ class SlackAdapter:
             if rest:
                 self.later(self._respond_pages(respond, rest, kind))
             return
+
+        async def run() -> Reply:
+            if prepared is not None:  # the core already knows who and what: it carries on from there
+                return await self.router.run(prepared)
+            actor = await self.profiles.actor(team, body.get("user_id", ""))
+            return await self.router.handle(inbound.invocation(actor, body, self.config.command))
+
         outcome = remembered or await self.quick(run)
         if isinstance(outcome, asyncio.Task):
-            cached = self.profiles.cached(team, body.get("user_id", ""))
-            working = self.t(cached.locale if cached else None)("slack.working")
+            working = self.t(prepared.who.locale if prepared is not None else None)("slack.working")
             await ack(text=working, response_type="ephemeral")
             self.later(self._respond_when_done(outcome, respond))
             return
@@ -190,13 +193,13 @@ class SlackAdapter:
         if len(pages) > 1:
             self.later(self._respond_pages(respond, pages[1:], kind))
 
-    def _from_memory(self, team: str, body: dict[str, Any]) -> Reply | None:
-        """A repeat of a read-only command by a known user, answered without starting a task (the
-        common case: no ``users.info``, no database, nothing awaited before the ack)."""
+    def _prepared(self, team: str, body: dict[str, Any]) -> Prepared | None:
+        """The command made ready by the core when Slack's user is known to this process (the common
+        case: no ``users.info``, no database, nothing awaited before the ack); ``None`` otherwise."""
         actor = self.profiles.cached(team, body.get("user_id", ""))
         if actor is None:
             return None
-        return self.router.answer_from_memory(inbound.invocation(actor, body, self.config.command))
+        return self.router.prepare(inbound.invocation(actor, body, self.config.command))
 
     async def _respond_when_done(self, task: asyncio.Task[Reply], respond: Any) -> None:
         reply = await task

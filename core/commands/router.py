@@ -3,18 +3,19 @@
 Adapters build an ``Invocation`` (who, where, what text) or an ``Action`` (a button click or a form
 submission) and hand it to ``CommandRouter``; they get a ``Reply`` back. The commands and actions are
 those of ``services.registry`` (``core.registry``, filled by each capability's ``wiring.py``); how text
-finds one is ``core.commands.grammar.match``. The router never raises: a ``ParvisError`` becomes a
+finds one is ``core.commands.grammar.match``; replies of read-only commands come back from memory
+(``core.commands.memory``) when they can. The router never raises: a ``ParvisError`` becomes a
 localised message, anything else a logged apology.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from core.activity.models import ActivityEvent
 from core.commands.context import Context
-from core.commands.grammar import Args, Command, match
+from core.commands.grammar import match
+from core.commands.memory import Memory, Prepared, cache_key
 from core.commands.requests import Action, Actor, Invocation
 from core.directory import members as directory
 from core.errors import ParvisError, UsageError
@@ -22,7 +23,6 @@ from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef
 from core.runtime.activity_log import activity_log
-from core.runtime.reply_cache import Key, key_of, reply_cache
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -39,114 +39,124 @@ def error_reply(t: Translator, error: ParvisError) -> Reply:
 
 class CommandRouter:
     """Runs invocations and actions: resolves the member, opens a transaction, calls the handler,
-    commits, then performs the queued side effects."""
+    commits, then performs the queued side effects.
+
+    A request enters once: ``prepare`` (or ``handle``/``act``, which call it) resolves the member,
+    matches the grammar and computes the reply-cache key; ``remembered`` answers from memory when it
+    can and ``run`` does the work otherwise, both from what ``prepare`` found."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.memory = Memory(services, self._refill)
 
     async def handle(self, invocation: Invocation) -> Reply:
-        return await self._run(invocation.actor, invocation.channel, "command", invocation.text, None)
-
-    def answer_from_memory(self, invocation: Invocation) -> Reply | None:
-        """The reply to a read-only command if this process answered it a moment ago, found without
-        awaiting anything (no task, no database); ``None`` when the command has to run (``handle``).
-
-        Why: an adapter that must acknowledge within milliseconds (Slack) answers most commands
-        from here, and only starts the core's work as a task for the rest. Counted as activity like
-        any command."""
-        who = directory.resolved(self.services, invocation.actor, peek=True)  # ``handle`` counts misses
-        if who is None:
-            return None
-        try:
-            found = match(self.services.registry, invocation.text)
-        except ParvisError:  # the error reply is built by ``handle``
-            return None
-        return self._cached(found, who, invocation.actor, invocation.channel, invocation.text, "command",
-                            peek=True)
-
-    def _cached(self, found: tuple[Command, Args], who: directory.Resolution, actor: Actor,
-                channel: ConversationRef | None, text: str, kind: str, *, peek: bool = False) -> Reply | None:
-        """A cached command's reply from the reply cache (refreshed ahead in the background), with
-        its activity event; ``None`` if not cached (``peek``: a miss not counted)."""
-        command = found[0]
-        if not command.cached:
-            return None
-        key = key_of(command.name, command.cached, text, who)
-        cache = reply_cache(self.services.db)
-        refill = partial(self._refill, key, found, who, actor, channel)
-        reply = cache.get(key, self.services.clock.now(), refill, peek=peek)
-        if reply is not None:
-            activity_log(self.services.db).add(directory.activity_event(
-                who.member_id, actor, kind, command.name, self.services.clock.now()))
-        return reply
+        return await self._enter(invocation.actor, invocation.channel, "command", invocation.text, None)
 
     async def act(self, act: Action) -> Reply:
-        return await self._run(act.actor, act.channel, "action", act.action_id, act)
+        return await self._enter(act.actor, act.channel, "action", act.action_id, act)
 
-    async def _run(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
-                   act: Action | None) -> Reply:
-        t = Translator(actor.locale or self.services.settings.i18n.default_locale)
+    def prepare(self, invocation: Invocation) -> Prepared | None:
+        """The typed command made ready to answer or run, without awaiting anything; ``None`` when the
+        member is not in this process's cache yet (then ``handle`` resolves them).
+
+        Why: an adapter that must acknowledge within milliseconds (Slack) answers most commands from
+        ``remembered`` and starts ``run`` as a task for the rest, without computing anything twice."""
+        who = directory.resolved(self.services, invocation.actor, peek=True)  # ``run`` counts misses
+        if who is None:
+            return None
+        return self._prepared(invocation.actor, invocation.channel, "command", invocation.text, who)
+
+    def remembered(self, request: Prepared) -> Reply | None:
+        """The reply to a read-only command if this process answered it a moment ago (no task, no
+        database); ``None`` when it has to ``run``. Counted as activity like any command."""
+        return self.memory.recall(request, peek=True)
+
+    async def run(self, request: Prepared, act: Action | None = None) -> Reply:
+        """Answer ``request``: from memory if kept, else in a transaction; never raises."""
+        t = Translator(request.who.locale)
         try:
-            who = await directory.resolve(self.services, actor)
-            t = Translator(who.locale)
-            found = match(self.services.registry, text) if act is None else None
-            cached = self._cached(found, who, actor, channel, text, kind) if found is not None else None
-            if cached is not None:
-                return cached
-            cache = reply_cache(self.services.db)
-            key = key_of(found[0].name, found[0].cached, text, who) if found and found[0].cached else None
-            now = self.services.clock.now()
-            generation = cache.generation
-            async with self.services.db.uow() as uow:
-                ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
-                reply, name = await self._dispatch(ctx, found, act)
-                event = (directory.activity_event(who.member_id, actor, kind, name, self.services.clock.now())
-                         if ctx.record_activity else None)
-                read_only = not uow.wrote
-                if event is not None and not read_only:  # a write commits anyway: the event joins it
-                    uow.session.add(ActivityEvent(**event))
-                    event = None
-                await uow.commit()
-            if event is not None:  # a read-only command: no write commit just for the statistic
-                activity_log(self.services.db).add(event)
-            if key is not None and read_only and not ctx.effects:
-                cache.put(key, reply, generation, now)
+            if request.error is not None:
+                raise request.error
+            reply = self.memory.recall(request)
+            if reply is not None:
+                return reply
+            reply, ctx = await self._transact(request, act, t)
         except ParvisError as error:
             return error_reply(t, error)
         except Exception:
-            log.exception("%s failed for %s:%s", kind, actor.platform, actor.user_id)
+            log.exception("%s failed for %s:%s", request.kind, request.actor.platform, request.actor.user_id)
             return Reply(text=t("errors.internal"), error=True)
         await self._run_effects(ctx)
         return reply
 
-    async def _refill(self, key: Key, found: tuple[Command, Args], who: directory.Resolution, actor: Actor,
-                      channel: ConversationRef | None) -> None:
-        """Read a cached command's reply again (refresh-ahead): no activity event (the hit that
-        started this counted), and nothing kept unless it only read."""
-        cache = reply_cache(self.services.db)
-        generation = cache.generation
-        t = Translator(who.locale)
+    async def _enter(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
+                     act: Action | None) -> Reply:
         try:
-            async with self.services.db.uow() as uow:  # never committed: a cached command only reads
-                ctx = Context(self.services, uow, who, who.roles, actor, channel, t)
-                reply, _ = await self._dispatch(ctx, found, None)
-                if uow.wrote or ctx.effects:
-                    return
-        except ParvisError:  # an answer that is now an error is not kept; the old one runs out
-            return
-        cache.put(key, reply, generation, self.services.clock.now())
+            who = await directory.resolve(self.services, actor)
+        except ParvisError as error:
+            return error_reply(Translator(actor.locale or self.services.settings.i18n.default_locale), error)
+        except Exception:
+            log.exception("%s failed for %s:%s", kind, actor.platform, actor.user_id)
+            t = Translator(actor.locale or self.services.settings.i18n.default_locale)
+            return Reply(text=t("errors.internal"), error=True)
+        return await self.run(self._prepared(actor, channel, kind, text, who, act), act)
 
-    async def _dispatch(self, ctx: Context, found: tuple[Command, Args] | None,
-                        act: Action | None) -> tuple[Reply, str]:
+    def _prepared(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
+                  who: directory.Resolution, act: Action | None = None) -> Prepared:
+        if act is not None:
+            return Prepared(actor, channel, kind, act.action_id.split(":", 1)[0], who)
+        try:
+            found = match(self.services.registry, text)
+        except ParvisError as error:
+            return Prepared(actor, channel, kind, text, who, error=error)
+        return Prepared(actor, channel, kind, text, who, found, key=cache_key(found, text, who))
+
+    async def _transact(self, request: Prepared, act: Action | None, t: Translator) -> tuple[Reply, Context]:
+        """Run the handler in one unit of work; its activity event joins a write, or goes to the
+        batched activity log when it only read (no commit just for the statistic)."""
+        now = self.services.clock.now()
+        generation = self.memory.cache.generation
+        who = request.who
+        async with self.services.db.uow() as uow:
+            ctx = Context(self.services, uow, who, who.roles, request.actor, request.channel, t)
+            reply = await self._dispatch(ctx, request, act)
+            event = (directory.activity_event(who.member_id, request.actor, request.kind, request.name, now)
+                     if ctx.record_activity else None)
+            read_only = not uow.wrote
+            if event is not None and not read_only:  # a write commits anyway: the event joins it
+                uow.session.add(ActivityEvent(**event))
+                event = None
+            await uow.commit()
+        if event is not None:
+            activity_log(self.services.db).add(event)
+        if read_only and not ctx.effects:
+            self.memory.keep(request, reply, generation, now)
+        return reply, ctx
+
+    async def _refill(self, request: Prepared) -> Reply | None:
+        """A kept command's reply read again (refresh-ahead): no activity event (the hit that started
+        this counted); ``None`` unless it only read."""
+        t = Translator(request.who.locale)
+        try:
+            async with self.services.db.uow() as uow:  # never committed: a kept command only reads
+                ctx = Context(self.services, uow, request.who, request.who.roles, request.actor,
+                              request.channel, t)
+                reply = await self._dispatch(ctx, request, None)
+                if uow.wrote or ctx.effects:
+                    return None
+        except ParvisError:  # an answer that is now an error is not kept; the old one runs out
+            return None
+        return reply
+
+    async def _dispatch(self, ctx: Context, request: Prepared, act: Action | None) -> Reply:
         if act is None:
-            assert found is not None
-            command, args = found
-            return await command.handler(ctx, args), command.name
-        prefix = act.action_id.split(":", 1)[0]
-        handler = self.services.registry.actions.get(prefix)
+            assert request.found is not None
+            command, args = request.found
+            return await command.handler(ctx, args)
+        handler = self.services.registry.actions.get(request.text)
         if handler is None:
             raise UsageError("errors.unknown_action")
-        return await handler(ctx, act), prefix
+        return await handler(ctx, act)
 
     async def _run_effects(self, ctx: Context) -> None:
         for effect in ctx.effects:
