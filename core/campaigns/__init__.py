@@ -1,0 +1,3 @@
+"""Discussion campaigns: templates, the authoring form, schedules and rounds, answers, reminders, summaries
+and reports.
+"""

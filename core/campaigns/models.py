@@ -1,4 +1,4 @@
-"""Discussion campaigns, their rounds, the delivery outbox and the answers."""
+"""Discussion campaigns, their prompts, rounds and answers (the outbox is ``core.delivery.models``)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+"""Delivery: the outbox every scheduled message goes through, its claims, pacing and the dispatcher that
+sends it.
+"""

@@ -1,0 +1,3 @@
+"""Experts: questions asked to the directory, routed from expert to expert in working hours, escalated to
+referents.
+"""

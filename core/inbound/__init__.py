@@ -1,0 +1,1 @@
+"""Inbound events: the ledger that makes a platform's retried deliveries run once."""
