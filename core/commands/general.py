@@ -24,10 +24,12 @@ def _help(locale: str, area: str | None) -> Reply:
     runs: built once per (language, area), not on every ``help`` (the most frequent command)."""
     t = Translator(locale)
     if area is not None:
-        return Reply(text=_area_lines(t, area), title=t("help.area_title", area=area))
-    sections = tuple(Section(text=f"*{t('help.area.' + name)}*\n{_area_lines(t, name)}") for name in areas())
+        return Reply(text=_area_lines(t, area), title=t("help.area_title", area=area), locale=t.locale)
+    sections = tuple(Section(text=f"**{t('help.area.' + name)}**\n{_area_lines(t, name)}")
+                     for name in areas())
     text = t("help.intro") + "\n\n" + "\n\n".join(s.text for s in sections)
-    return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"))
+    return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"),
+                 locale=t.locale)
 
 
 @command("help", cached="shared")

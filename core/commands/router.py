@@ -34,7 +34,7 @@ def error_reply(t: Translator, error: ParvisError) -> Reply:
     usage = error.usage if isinstance(error, UsageError) else None
     if usage:
         text = f"{text}\n{t('errors.usage_prefix')} {t(usage)}"
-    return Reply(text=text, error=True, extra={"input": error.input} if error.input else {})
+    return Reply(text=text, error=True, extra={"input": error.input} if error.input else {}, locale=t.locale)
 
 
 class CommandRouter:
@@ -115,7 +115,7 @@ class CommandRouter:
             return error_reply(t, error)
         except Exception:
             log.exception("%s failed for %s:%s", kind, actor.platform, actor.user_id)
-            return Reply(text=t("errors.internal"), error=True)
+            return Reply(text=t("errors.internal"), error=True, locale=t.locale)
         await self._run_effects(ctx)
         return reply
 
@@ -141,12 +141,12 @@ class CommandRouter:
         if act is None:
             assert found is not None
             command, args = found
-            return await command.handler(ctx, args), command.name
+            return (await command.handler(ctx, args)).localised(ctx.locale), command.name
         prefix = act.action_id.split(":", 1)[0]
         handler = ACTIONS.get(prefix)
         if handler is None:
             raise UsageError("errors.unknown_action")
-        return await handler(ctx, act), prefix
+        return (await handler(ctx, act)).localised(ctx.locale), prefix
 
     async def _run_effects(self, ctx: Context) -> None:
         for effect in ctx.effects:
