@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from adapters.slack.outbound import MAX_MODAL_BLOCKS, Block, cut, mrkdwn, plain, split_text
+from adapters.slack.outbound import MAX_MODAL_BLOCKS, Block, cut, mrkdwn, plain, sections_of, to_mrkdwn
 from core.commands import Actor
 from core.directory.members import resolve_actor
 from core.groups import lookup as group_lookup
@@ -24,6 +24,7 @@ LIST_LIMIT = 15
 async def _lines(services: Services, actor: Actor, t: Translator) -> tuple[list[str], list[str], list[str]]:
     member, roles = await resolve_actor(services, actor)
     assert member.id is not None
+    t.locale = member.locale  # every line in the member's language, as the core's replies are
     async with services.db.uow() as uow:
         viewer = group_lookup.Viewer(member_id=member.id, admin="admin" in roles)
         mine = [item for item in await group_lookup.summaries(uow, viewer) if item.my_role is not None]
@@ -37,13 +38,12 @@ async def _lines(services: Services, actor: Actor, t: Translator) -> tuple[list[
             select(Campaign).where(Campaign.status == "running")
             .order_by(col(Campaign.id)).limit(LIST_LIMIT))).all()
         campaigns = [t("slack.home_campaign_line", id=c.id, title=c.title) for c in running]
-    t.locale = member.locale
     return groups[:LIST_LIMIT], questions, campaigns
 
 
 def _part(title: str, lines: list[str], empty: str) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
-    blocks += [{"type": "section", "text": mrkdwn(piece)} for piece in split_text("\n".join(lines) or empty)]
+    blocks += sections_of("\n".join(lines) or empty)
     return blocks
 
 
@@ -51,10 +51,11 @@ async def home_view(services: Services, actor: Actor, command: str) -> dict[str,
     """The ``home`` view for one member, in their language."""
     t = Translator(actor.locale or services.settings.default_locale)
     groups, questions, campaigns = await _lines(services, actor, t)
-    blocks: list[Block] = [{"type": "section", "text": mrkdwn(t("slack.home_intro", command=command))}]
+    blocks: list[Block] = sections_of(t("slack.home_intro", command=command))
     blocks += _part(t("slack.home_groups"), groups, t("slack.home_no_groups", command=command))
     blocks += _part(t("slack.home_questions"), questions, t("slack.home_no_questions", command=command))
     blocks += _part(t("slack.home_campaigns"), campaigns, t("slack.home_no_campaigns"))
     blocks.append({"type": "divider"})
-    blocks.append({"type": "context", "elements": [mrkdwn(t("slack.home_shortcuts", command=command))]})
+    shortcuts = to_mrkdwn(t("slack.home_shortcuts", command=command))
+    blocks.append({"type": "context", "elements": [mrkdwn(shortcuts)]})
     return {"type": "home", "blocks": blocks[:MAX_MODAL_BLOCKS]}

@@ -25,7 +25,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from core.commands import Actor
 from core.directory.members import resolve_actor
-from core.schema import Identity, Member
+from core.schema import Identity
 from core.services import Services
 
 PLATFORM = "teams"
@@ -150,13 +150,3 @@ async def remember_personal(services: Services, to: Any, personal: dict[str, Any
                             "tenant_id": to.tenant}
         uow.session.add(row)
         await uow.commit()
-
-
-async def locale_of(services: Services, to: Any) -> str | None:
-    """The language of the member behind a Teams address (for the words a card adds)."""
-    async with services.db.uow() as uow:
-        row = (await uow.session.exec(
-            select(Member.locale).join(Identity, col(Identity.member_id) == col(Member.id))
-            .where(Identity.platform == PLATFORM, Identity.tenant == to.tenant,
-                   Identity.user_id == to.user_id))).first()
-    return row

@@ -190,6 +190,22 @@ async def test_a_click_too_slow_for_its_trigger_says_to_click_again(
     assert told["response_type"] == "ephemeral" and "Cliquez à nouveau" in str(told["blocks"])
 
 
+async def test_the_words_slack_adds_follow_the_member_s_language_not_their_slack_profile(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    """Bob's Slack speaks English, but he chose French: the prompt, and the "click again" the adapter
+    adds when a form comes too late, are French — taken from the reply, not from his profile."""
+    await prompted(slack, api, services, clock)
+    await slack.command("lang fr", user_id=BOB)
+    (bob_prompt,) = dms_to(slack, BOB)
+    slack.adapter.profiles.forget("T0PARVIS", BOB)
+    api.slow("users.info", 2.3)
+    api.fail("views.open", "expired_trigger_id")
+    status, _ = await click_in(slack, bob_prompt, button(bob_prompt, "campaign.write"), BOB)
+    assert status == 200
+    told = await said(slack, 1)
+    assert "Cliquez à nouveau" in str(told["blocks"])
+
+
 async def test_a_channel_campaign_is_answered_from_the_channel_post(
         slack: Slack, api: FakeSlackApi, services: Services) -> None:
     """Mode "channel": one post in the group's linked channel; members answer from it, each answer
