@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 #: the characters a backslash makes literal
 ESCAPABLE = frozenset("\\`*_[]")
@@ -68,10 +69,14 @@ def value(item: object) -> object:
     return item
 
 
-def parse(text: str) -> list[Span]:
-    """The spans of ``text``, in order; neighbouring runs of the same style are merged."""
+@lru_cache(maxsize=256)
+def parse(text: str) -> tuple[Span, ...]:
+    """The spans of ``text``, in order; neighbouring runs of the same style are merged.
+
+    Kept for the last few hundred texts: a campaign prompt goes to many people, and each adapter
+    renders it once per recipient."""
     if not _SPECIAL.search(text):
-        return [Span(text)] if text else []
+        return (Span(text),) if text else ()
     merged: list[Span] = []
     for span in _spans(text, 0, len(text), False, False):
         last = merged[-1] if merged else None
@@ -80,7 +85,7 @@ def parse(text: str) -> list[Span]:
             merged[-1] = Span(last.text + span.text, span.bold, span.italic)
         else:
             merged.append(span)
-    return merged
+    return tuple(merged)
 
 
 def plain(text: str) -> str:
@@ -104,6 +109,12 @@ def _spans(text: str, start: int, end: int, bold: bool, italic: bool) -> list[Sp
     literal: list[str] = []
     at = start
     while at < end:
+        special = _SPECIAL.search(text, at, end)
+        upto = special.start() if special is not None else end
+        if upto > at:  # plain text up to the next character that may start markup
+            literal.append(text[at:upto])
+            at = upto
+            continue
         if text[at] == "\\" and at + 1 < end and text[at + 1] in ESCAPABLE:
             literal.append(text[at + 1])
             at += 2
@@ -127,7 +138,7 @@ def _markup_at(text: str, at: int, end: int, bold: bool, italic: bool) -> tuple[
     """The spans of the markup starting at ``at`` and the index after it; ``None`` if none starts."""
     char = text[at]
     if char == "`":
-        close = _find(text, at + 1, end, lambda j: text[j] == "`", skip_code=False)
+        close = _find(text, at + 1, end, "`", lambda j: True, skip_code=False)
         if close is None or close == at + 1:
             return None
         return [Span(_unescape(text[at + 1:close]), bold, italic, code=True)], close + 1
@@ -135,31 +146,39 @@ def _markup_at(text: str, at: int, end: int, bold: bool, italic: bool) -> tuple[
         close = _closing_bold(text, at + 2, end)
         return None if close is None else (_spans(text, at + 2, close, True, italic), close + 2)
     if char == "_" and _opens_italic(text, at, end):
-        close = _find(text, at + 2, end, lambda j: _closes_italic(text, j, end))
+        close = _find(text, at + 2, end, "_", lambda j: _closes_italic(text, j, end))
         return None if close is None else (_spans(text, at + 1, close, bold, True), close + 1)
     if char == "[":
         return _link(text, at, end, bold, italic)
     return None
 
 
-def _find(text: str, start: int, end: int, wanted: Callable[[int], bool], *,
+def _find(text: str, start: int, end: int, chars: str, wanted: Callable[[int], bool], *,
           skip_code: bool = True) -> int | None:
-    """The first index from ``start`` where ``wanted`` holds, past escaped characters (and code
-    spans, unless looking for the end of one)."""
+    """The first index from ``start`` of one of ``chars`` where ``wanted`` holds, past escaped
+    characters (and code spans, unless looking for the end of one)."""
+    candidates = _candidates(chars)
     at = start
-    while at < end:
+    while (found := candidates.search(text, at, end)) is not None:
+        at = found.start()
         if text[at] == "\\" and at + 1 < end and text[at + 1] in ESCAPABLE:
             at += 2
             continue
-        if wanted(at):
+        if text[at] in chars and wanted(at):
             return at
         if skip_code and text[at] == "`":
-            close = _find(text, at + 1, end, lambda j: text[j] == "`", skip_code=False)
+            close = _find(text, at + 1, end, "`", lambda j: True, skip_code=False)
             if close is not None:
                 at = close + 1
                 continue
         at += 1
     return None
+
+
+@cache
+def _candidates(chars: str) -> re.Pattern[str]:
+    """What ``_find`` stops at: ``chars``, backslashes and backquotes."""
+    return re.compile("[" + re.escape(chars + "\\`") + "]")
 
 
 def _word(char: str) -> bool:
@@ -169,7 +188,8 @@ def _word(char: str) -> bool:
 def _closing_bold(text: str, start: int, end: int) -> int | None:
     if start >= end or text[start].isspace():
         return None
-    return _find(text, start + 1, end - 1, lambda j: text.startswith("**", j) and not text[j - 1].isspace())
+    return _find(text, start + 1, end - 1, "*",
+                 lambda j: text.startswith("**", j) and not text[j - 1].isspace())
 
 
 def _opens_italic(text: str, at: int, end: int) -> bool:
@@ -185,7 +205,7 @@ def _closes_italic(text: str, at: int, end: int) -> bool:
 
 def _link(text: str, at: int, end: int, bold: bool, italic: bool) -> tuple[list[Span], int] | None:
     """``[label](address)``: the label is shown as plain text; only web and mail addresses count."""
-    close = _find(text, at + 1, end, lambda j: text[j] in "[]")
+    close = _find(text, at + 1, end, "[]", lambda j: True)
     if close is None or text[close] != "]" or not text.startswith("(", close + 1):
         return None
     paren = text.find(")", close + 2, end)
