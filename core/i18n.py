@@ -64,7 +64,7 @@ def t(locale: str, key: str, **params: Any) -> Markup:
     none is missing in a release.
     """
     text = catalog(normalise_locale(locale)).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
-    values = _KeepMissing({name: markup.value(item) for name, item in params.items()})
+    values = _KeepMissing({name: markup.escape_value(item) for name, item in params.items()})
     try:
         return Markup(text.format_map(values))
     except (ValueError, IndexError, AttributeError):

@@ -9,11 +9,11 @@ A backslash makes the next markup character literal (``\\*``, ``\\_``, ``\\```, 
 into a message, so a member's name or question is text, never markup. Text that is markup already
 (``Markup``, what ``t()`` returns) goes into a message as it is.
 
-``parse`` reads text into ``Span``s (a run of text and its style) and each adapter renders the spans
-for its platform: Slack mrkdwn (``adapters/slack/outbound.py``), Teams Markdown
+``parse`` reads text into ``Span``s (a run of text and its style); ``render`` writes them in a
+platform's ``Style``: Slack mrkdwn (``adapters/slack/outbound.py``), Teams Markdown
 (``adapters/teams/outbound.py``), plain text (``plain`` below: the console, and every field a
-platform shows as plain text — button labels, modal titles, notification fallbacks). Parsing once,
-here, is what keeps the three renderings in agreement.
+platform shows as plain text — button labels, modal titles, notification fallbacks). One parser and
+one writer are what keep the three renderings in agreement.
 
 The rules are deliberately narrow, so ordinary text is rarely taken for markup: ``**`` pairs around
 non-blank text; ``_`` only at word boundaries (``snake_case`` stays as it is); a link only to an
@@ -62,7 +62,7 @@ def escape(text: str) -> str:
     return _ESCAPE.sub(r"\\\1", text)
 
 
-def value(item: object) -> object:
+def escape_value(item: object) -> object:
     """A value for a catalog message: text is escaped unless it is ``Markup``; numbers, dates… as is."""
     if isinstance(item, str) and not isinstance(item, Markup):
         return escape(item)
@@ -88,17 +88,64 @@ def parse(text: str) -> tuple[Span, ...]:
     return tuple(merged)
 
 
+def _same(text: str) -> str:
+    return text
+
+
+def _label_and_address(label: str, url: str) -> str:
+    if url.removeprefix("mailto:") == label:
+        return label
+    return f"{label} ({url})" if label else url
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one platform writes spans: the markers around bold and italic text, and how it writes
+    text (escaped as it needs), code and a link (from its label and its address)."""
+
+    bold: str = ""
+    italic: str = ""
+    text: Callable[[str], str] = _same
+    code: Callable[[str], str] = _same
+    link: Callable[[str, str], str] = _label_and_address
+
+
+#: plain text: no markers, a link as ``label (address)``
+PLAIN = Style()
+
+
+def render(text: str, style: Style) -> str:
+    """``text`` written in ``style``."""
+    return "".join(_render(span, style) for span in parse(text))
+
+
 def plain(text: str) -> str:
     """``text`` without markup: markers dropped, escapes resolved, a link as ``label (address)``."""
-    if not _SPECIAL.search(text):
+    return render(text, PLAIN) if _SPECIAL.search(text) else text
+
+
+def _render(span: Span, style: Style) -> str:
+    if span.url is not None:
+        text = style.link(span.text, span.url)
+    elif span.code:
+        text = style.code(span.text)
+    else:
+        text = style.text(span.text)
+    if span.italic:
+        text = _wrap(text, style.italic)
+    if span.bold:
+        text = _wrap(text, style.bold)
+    return text
+
+
+def _wrap(text: str, marker: str) -> str:
+    """``marker`` around ``text``, outside its leading and trailing spaces (``** b **`` is not bold
+    anywhere)."""
+    inner = text.strip()
+    if not marker or not inner:
         return text
-    return "".join(_plain(span) for span in parse(text))
-
-
-def _plain(span: Span) -> str:
-    if span.url is None or span.url.removeprefix("mailto:") == span.text:
-        return span.text
-    return f"{span.text} ({span.url})" if span.text else span.url
+    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+    return f"{lead}{marker}{inner}{marker}{trail}"
 
 
 # --- the parser -----------------------------------------------------------------------------------

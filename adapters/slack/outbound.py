@@ -17,7 +17,6 @@ from collections import OrderedDict
 from typing import Any
 
 from core import markup
-from core.markup import Span
 from core.messages import Button, Field, Form, FormInput, Reply, Section
 
 Block = dict[str, Any]
@@ -59,40 +58,22 @@ def split_text(text: str, limit: int = SECTION_TEXT) -> list[str]:
     return pieces
 
 
-def to_mrkdwn(text: str) -> str:
-    """Neutral markup → Slack mrkdwn: ``*bold*``, ``_italics_``, ```code```, ``<address|label>``."""
-    return "".join(_mrkdwn_span(span) for span in markup.parse(text))
-
-
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _address(url: str) -> str:
-    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+def _link(label: str, url: str) -> str:
+    address = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{address}|{_escape(label)}>" if label else f"<{address}>"
 
 
-def _mrkdwn_span(span: Span) -> str:
-    if span.url is not None:
-        text = f"<{_address(span.url)}|{_escape(span.text)}>" if span.text else f"<{_address(span.url)}>"
-    elif span.code:
-        text = f"`{_escape(span.text)}`"
-    else:
-        text = _escape(span.text)
-    if span.italic:
-        text = _wrap(text, "_")
-    if span.bold:
-        text = _wrap(text, "*")
-    return text
+#: Slack mrkdwn: ``*bold*``, ``_italics_``, a backquoted code, ``<address|label>``; ``&<>`` escaped
+MRKDWN = markup.Style(bold="*", italic="_", text=_escape, code=lambda text: f"`{_escape(text)}`", link=_link)
 
 
-def _wrap(text: str, marker: str) -> str:
-    """``marker`` around ``text``, outside its leading and trailing spaces (Slack ignores ``* b *``)."""
-    inner = text.strip()
-    if not inner:
-        return text
-    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-    return f"{lead}{marker}{inner}{marker}{trail}"
+def to_mrkdwn(text: str) -> str:
+    """Neutral markup → Slack mrkdwn."""
+    return markup.render(text, MRKDWN)
 
 
 def mrkdwn(text: str) -> dict[str, str]:

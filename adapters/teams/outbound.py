@@ -16,6 +16,7 @@ adds (a required input's message) are in the reply's language.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -24,7 +25,6 @@ from botbuilder.schema import Activity
 from adapters.teams.inbound import INPUT_PREFIX
 from core import markup
 from core.i18n import DEFAULT_LOCALE, Translator
-from core.markup import Span
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.text import shorten
 
@@ -41,35 +41,18 @@ def is_plain(reply: Reply) -> bool:
     return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context)
 
 
+#: the Markdown of Adaptive Card ``TextBlock``s and facts, which show no code spans
+CARD = markup.Style(bold="**", italic="_", link=lambda label, url: f"[{label or url}]({url})")
+#: the Markdown of text messages, which do show code
+MESSAGE = replace(CARD, code=lambda text: f"`{text}`")
+
+
 def to_markdown(text: str, *, code: bool = False) -> str:
-    """Neutral markup → Teams Markdown; code keeps its backquotes only with ``code`` (text messages).
+    """Neutral markup → Teams Markdown, code in backquotes only with ``code`` (text messages).
 
     Other text is left as it is: Teams clients disagree on backslash escapes (some show the
     backslash), so there is no reliable way to escape it."""
-    return "".join(_markdown_span(span, code) for span in markup.parse(text))
-
-
-def _markdown_span(span: Span, code: bool) -> str:
-    if span.url is not None:
-        text = f"[{span.text or span.url}]({span.url})"
-    elif span.code and code:
-        text = f"`{span.text}`"
-    else:
-        text = span.text
-    if span.italic:
-        text = _wrap(text, "_")
-    if span.bold:
-        text = _wrap(text, "**")
-    return text
-
-
-def _wrap(text: str, marker: str) -> str:
-    """``marker`` around ``text``, outside its leading and trailing spaces (``** b **`` is not bold)."""
-    inner = text.strip()
-    if not inner:
-        return text
-    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-    return f"{lead}{marker}{inner}{marker}{trail}"
+    return markup.render(text, MESSAGE if code else CARD)
 
 
 def activities(reply: Reply) -> list[Activity]:
