@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_import(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    t = Translator(config.i18n.default_locale)
+    t = Translator(config.i18n.default_locale, plain=True)
     path = Path(args.file)
     try:
         handle = path.open(encoding="utf-8-sig", newline="")

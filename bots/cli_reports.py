@@ -69,7 +69,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 def run_campaign(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    t = Translator(config.i18n.default_locale)
+    t = Translator(config.i18n.default_locale, plain=True)
     reference = args.id.strip().lstrip("#")
     if not reference.isdigit():
         return _fail(t("reports.bad_id", ref=args.id))
@@ -85,7 +85,7 @@ def run_campaign(args: argparse.Namespace) -> int:
 
 def run_adoption(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    t = Translator(config.i18n.default_locale)
+    t = Translator(config.i18n.default_locale, plain=True)
     weeks = args.weeks.strip()
     if not weeks.isdigit() or not 1 <= int(weeks) <= reports.MAX_WEEKS:
         return _fail(t("reports.bad_weeks", max=reports.MAX_WEEKS))

@@ -46,4 +46,4 @@ def welcome(member: Person, count: int, kept: str | None) -> Reply:
              t("demo.kept", path=kept) if kept else t("demo.throwaway"), "",
              t("demo.try_these"), t("demo.examples"), "",
              t("demo.others", email=other)]
-    return Reply(text="\n".join(lines), title="Parvis")
+    return Reply(text="\n".join(lines), title="Parvis", locale=t.locale)

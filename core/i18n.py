@@ -3,6 +3,11 @@
 The catalogs are TOML files in ``prompts/messages/`` (package data, found after a normal install).
 Nested tables flatten to dotted keys: ``[group] created = "…"`` is ``group.created``. Placeholders use
 ``str.format`` syntax; a missing parameter leaves the placeholder visible rather than raising.
+
+Messages are written in the neutral markup of ``core.markup`` (``**bold**``, ``_italics_``, code between
+backquotes, ``[text](url)``), which each adapter renders for its platform. The values put into a message are
+escaped first, so a name or a question is never read as markup; a value that is a message itself
+(``Markup``, what ``t()`` returns) goes in as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from core import markup
+from core.markup import Markup
 
 LOCALES: tuple[str, ...] = ("en", "fr")
 DEFAULT_LOCALE = "en"
@@ -48,24 +56,32 @@ class _KeepMissing(dict[str, Any]):
         return "{" + key + "}"
 
 
-def t(locale: str, key: str, **params: Any) -> str:
-    """Translate ``key`` into ``locale``, falling back to English, then to the key itself.
+def t(locale: str, key: str, **params: Any) -> Markup:
+    """Translate ``key`` into ``locale``, falling back to English, then to the key itself; the
+    result is neutral markup, with ``params`` escaped (``Markup`` values excepted).
 
     Falling back keeps a missing translation from breaking a command; the catalog tests make sure
     none is missing in a release.
     """
     text = catalog(normalise_locale(locale)).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
+    values = _KeepMissing({name: markup.escape_value(item) for name, item in params.items()})
     try:
-        return text.format_map(_KeepMissing(params))
+        return Markup(text.format_map(values))
     except (ValueError, IndexError, AttributeError):
-        return text
+        return Markup(text)
 
 
 class Translator:
-    """A translator bound to one member's locale, passed to handlers as ``ctx.t``."""
+    """A translator bound to one member's locale, passed to handlers as ``ctx.t``.
 
-    def __init__(self, locale: str) -> None:
+    It gives neutral markup, for replies (adapters render it); ``plain=True`` gives plain text instead,
+    for what is shown as it is: a terminal, a CSV or PNG report, a message on stderr.
+    """
+
+    def __init__(self, locale: str, *, plain: bool = False) -> None:
         self.locale = normalise_locale(locale)
+        self.plain = plain
 
     def __call__(self, key: str, **params: Any) -> str:
-        return t(self.locale, key, **params)
+        text = t(self.locale, key, **params)
+        return markup.plain(text) if self.plain else text

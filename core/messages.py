@@ -1,12 +1,16 @@
 """Platform-neutral replies: what the core says, before any adapter renders it.
 
 Adapters turn a ``Reply`` into Block Kit (Slack), an Adaptive Card (Teams) or plain text (console).
-Every string here is already localised; adapters add no words of their own.
+Every string here is already localised, in the language ``Reply.locale`` names, and written in the
+neutral markup of ``core.markup`` (adapters render it: Slack mrkdwn, Teams Markdown, plain text where
+the platform shows plain text). The few words an adapter adds around a reply (a required-field hint,
+a "click again") come from the catalogs in ``Reply.locale`` too: adapters never look the member up.
+Input values (``FormInput.initial``, ``Button.value``) are data, not markup.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Visibility = Literal["private", "public"]
@@ -80,7 +84,8 @@ class Reply:
 
     ``text`` is always set: it is the whole message on plain-text platforms and the notification
     fallback elsewhere. ``visibility`` says whether the channel may see it (announcements) or only the
-    member who asked (the default).
+    member who asked (the default). ``locale`` is the language it is written in, set by whoever
+    wrote it (the router for command replies, the renderers for what the outbox sends).
     """
 
     text: str
@@ -92,3 +97,8 @@ class Reply:
     visibility: Visibility = "private"
     error: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    locale: str | None = None
+
+    def localised(self, locale: str) -> Reply:
+        """This reply marked as written in ``locale``, unless its author already said otherwise."""
+        return self if self.locale else replace(self, locale=locale)

@@ -9,6 +9,7 @@ from importlib import resources
 from sqlmodel import col, select
 
 from core.directory.importer import import_directory
+from core.markup import plain
 from core.messages import Reply
 from core.ports import FakeClock, FakeMessenger, MemberAddress
 from core.runtime.db import Database
@@ -42,7 +43,7 @@ def directs(messenger: FakeMessenger, email: str) -> list[Reply]:
 
 def names_in(reply: Reply) -> list[str]:
     """The expert names of an ``expert find`` reply, in order."""
-    return [section.text.split("*")[1].split(" — ")[0] for section in reply.sections]
+    return [plain(section.text).split("\n")[0].split(" — ")[0] for section in reply.sections]
 
 
 async def question_row(db: Database, question_id: int = 1) -> Question:

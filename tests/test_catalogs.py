@@ -10,6 +10,7 @@ import pytest
 
 from core.capabilities import build_registry
 from core.i18n import LOCALES, catalog
+from core.markup import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for d in ("core", "adapters", "bots") for p in (ROOT / d).rglob("*.py")]
@@ -96,3 +97,37 @@ def test_placeholders_agree_between_languages() -> None:
     en, fr = catalog("en"), catalog("fr")
     for key, text in en.items():
         assert set(field.findall(text)) == set(field.findall(fr.get(key, ""))), key
+
+
+#: Slack's own markup, which Teams and the console would show as it is: the catalogs use the neutral
+#: markup of ``core.markup`` instead (``**bold**``, ``_italics_``, backquoted code, ``[text](url)``).
+SLACK_ONLY = {
+    "a Slack link <url|text>": re.compile(r"<(?:https?://|mailto:)[^>]*>"),
+    "a Slack mention or channel <@…> <#…> <!…>": re.compile(r"<[@#!][^>]*>"),
+    "Slack bold with single asterisks":
+        re.compile(r"(?<![*\w\\])\*(?=[^\s*])[^*\n]*?(?<=[^\s*\\])\*(?![*\w])"),
+    "Slack strikethrough": re.compile(r"(?<![~\w])~(?=\S)[^~\n]*?(?<=\S)~(?![~\w])"),
+}
+
+
+def slack_only(text: str) -> list[str]:
+    return [name for name, pattern in SLACK_ONLY.items() if pattern.search(text)]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_message_uses_slack_only_markup(locale: str) -> None:
+    found = {key: slack_only(text) for key, text in catalog(locale).items() if slack_only(text)}
+    assert not found, f"Slack markup in {locale}.toml (use **bold**, [text](url)): {found}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_markup_of_every_message_is_closed(locale: str) -> None:
+    """Read as plain text, no message shows a stray marker: every ``**`` and backquote is paired."""
+    stray = {key: text for key, text in catalog(locale).items() if "**" in plain(text) or "`" in plain(text)}
+    assert not stray
+
+
+def test_the_markup_checks_catch_slack_markup() -> None:
+    """Guards the guard: each kind of Slack markup is caught, the neutral markup is not."""
+    assert slack_only("Welcome to *{name}*! <https://x.example|plan> <!channel> ~old~") == list(SLACK_ONLY)
+    assert not slack_only("Welcome to **{name}**, `code`, [plan](https://x.example), cron 30 9 * * 1")

@@ -6,7 +6,9 @@ import pytest
 
 from core.capabilities import build_registry
 from core.commands.grammar import match
+from core.directory import members as directory
 from core.errors import UsageError
+from tests.conftest import actor
 
 REGISTRY = build_registry()
 
@@ -53,6 +55,19 @@ async def test_lang_switch_is_remembered(chat) -> None:  # type: ignore[no-untyp
     assert "français" in (await ana.say("lang fr")).text
     assert "Tapez une commande" in (await ana.say("")).text
     assert (await ana.say("lang de")).error
+
+
+async def test_every_reply_says_which_language_it_is_in(chat, services) -> None:  # type: ignore[no-untyped-def]
+    """Adapters take the words they add from ``Reply.locale``: the router sets it on answers, usage
+    errors, actions and cached repeats alike, and ``known_locale`` gives it before any answer."""
+    ana = chat("ana@example.com", locale="en-US")
+    assert (await ana.say("help")).locale == "en"
+    assert (await ana.say("lang fr")).locale == "fr"  # the confirmation is already French
+    replies = [await ana.say("help"), await ana.say("help"), await ana.say("grop list"),
+               await ana.click("nonsense.action"), await ana.say("group create Data")]
+    assert [reply.locale for reply in replies] == ["fr"] * 5
+    assert directory.known_locale(services, ana.actor) == "fr"  # the platform still says en-US
+    assert directory.known_locale(services, actor("new@example.com", "fr-CA")) == "fr"
 
 
 async def test_empty_and_control_characters_never_raise(chat) -> None:  # type: ignore[no-untyped-def]

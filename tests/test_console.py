@@ -22,6 +22,7 @@ from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
 from core.ports import ConversationRef, MemberAddress, Messenger
 from core.schema import Member
 from core.services import Services
+from tests.markup_support import PLAN, campaign_prompt
 
 EN = Translator("en")
 JOIN = Button("Join", "group.join", "data")
@@ -33,7 +34,7 @@ def test_buttons_are_numbered_across_sections_then_the_reply() -> None:
                   sections=(Section("Data", fields=(Field("Members", "3"),), buttons=(JOIN,)),
                             Section("Ops", buttons=(JOIN, LEAVE))),
                   buttons=(Button("More", "group.more"),), context="Page 1")
-    rendered = render(reply, EN)
+    rendered = render(reply)
     assert rendered.choices == (JOIN, JOIN, LEAVE, Button("More", "group.more"))
     assert rendered.text == ("Groups\n──────\n\nGroups:\n\nData\nMembers: 3\n[1] Join\n\nOps\n"
                              "[2] Join  [3] Leave\n\n2 more\n\n[4] More\n\nPage 1\n\n"
@@ -41,9 +42,29 @@ def test_buttons_are_numbered_across_sections_then_the_reply() -> None:
 
 
 def test_plain_text_error_and_unclickable_buttons() -> None:
-    assert render(Reply(text="Nope", error=True), EN).text == "⚠ Nope"
-    seen = render(Reply(text="A question for you", buttons=(JOIN, LEAVE)), EN, numbered=False)
+    assert render(Reply(text="Nope", error=True)).text == "⚠ Nope"
+    seen = render(Reply(text="A question for you", buttons=(JOIN, LEAVE)), numbered=False)
     assert (seen.text, seen.choices) == ("A question for you\n\n[Join]  [Leave]", ())
+
+
+def test_a_campaign_prompt_with_bold_text_and_a_link_is_plain_text() -> None:
+    """A terminal shows no markers: bold is just text, a link is its label and its address."""
+    assert render(campaign_prompt()).text == (
+        "Office <survey>\n───────────────\n\nTime for “Office <survey>”! Your answers help the whole "
+        f"community.\n\n1. What do you think of the new office? See the plan ({PLAN}) first.\n[1] Answer\n\n"
+        "Type a number from 1 to 1 to choose.")
+
+
+def test_the_console_s_words_follow_the_language_of_the_reply() -> None:
+    """No member is looked up: a French reply brings French console words, and the screen keeps
+    speaking French to its reader (form prompts, banners) until a reply in another language."""
+    french = render(Reply(text="x", buttons=(JOIN,), locale="fr"))
+    assert french.text.endswith("Tapez un nombre de 1 à 1 pour choisir.")
+    screen = Screen(io.StringIO())
+    screen.show(Reply(text="Formulaire", form=FORM, locale="fr"))
+    assert screen.t("console.optional") == "(facultatif, Entrée pour passer)"
+    screen.show(Reply(text="sent to someone else", locale="en"), "to Bob", for_reader=False)
+    assert screen.t.locale == "fr"
 
 
 def test_a_number_picks_a_choice_only_when_one_is_offered() -> None:
@@ -122,9 +143,9 @@ async def test_the_chat_runs_commands_and_a_number_clicks_a_button(services: Ser
     await chat_over(services, "ana@example.com",
                     "group list\n1\n\n   \ngroup members data science\n9\n\x00\x07\nquit\nhelp\n", out).run()
     text = out.getvalue()
-    assert "› group list\nGroups\n──────\n\n*Data Science* (`data-science`) — 1 member\nAll about data\n" \
+    assert "› group list\nGroups\n──────\n\nData Science (data-science) — 1 member\nAll about data\n" \
            "[1] Join\n\nType a number from 1 to 1 to choose." in text
-    assert "› 1\nWelcome to *Data Science*!" in text
+    assert "› 1\nWelcome to Data Science!" in text
     assert "Members of Data Science (2)" in text and "• ana@example.com\n" in text
     assert "I don't know the command “9”" in text  # no choice offered any more: a number is a command
     assert "› help" not in text  # nothing after quit
@@ -204,7 +225,7 @@ def test_parvis_demo_creates_joins_and_lists_a_group(tmp_path: Path) -> None:
     out = done.stdout
     assert "Welcome to the Parvis demo, Ana Martin!" in out
     assert ("› group create Data Science -- All about data\n"
-            "Group *Data Science* created (`data-science`)") in out
+            "Group Data Science created (data-science)") in out
     assert "› group join data-science\n" in out
     assert "Members of Data Science (1)" in out and "• Ana Martin — Data Science Lead (owner)" in out
     assert list(tmp_path.iterdir()) == []  # the throw-away database went with its temporary directory
@@ -231,7 +252,7 @@ def test_parvis_demo_keeps_its_database_and_speaks_french_to_french_people(
                                        "group list\n1\n", monkeypatch, capsys)
     assert status == 0, err
     assert "Welcome to the Parvis demo" in out  # she chose English last time
-    assert "*Veille IA* (`veille-ia`) — 1 member · you own it" in out
+    assert "Veille IA (veille-ia) — 1 member · you own it" in out
     assert "› 1\n⚠ I don't know the command “1”" in out  # no button was offered: a number is a command
     status, out, err = chat_in_process(["demo", "--as", "nobody@aurora.example", "--keep", "demo.db"], "",
                                        monkeypatch, capsys)
@@ -249,11 +270,11 @@ def test_parvis_chat_needs_an_imported_member(tmp_path: Path, monkeypatch: pytes
     status, out, err = chat_in_process(["chat", "--as", "ada@example.com"], SCENARIO, monkeypatch, capsys)
     assert status != 0 and out == ""
     assert "No one with the e-mail ada@example.com is in the directory" in err
-    assert "`parvis directory import people.csv`" in err and "`parvis demo`" in err
+    assert "with parvis directory import people.csv," in err and "parvis demo." in err
     assert main(["directory", "import", "people.csv"]) == 0
     chat = parvis("chat", "--as", "Ada@Example.com", stdin=SCENARIO, cwd=tmp_path)
     assert chat.returncode == 0, chat.stderr
-    assert "Group *Data Science* created" in chat.stdout
+    assert "Group Data Science created" in chat.stdout
     assert "Members of Data Science (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
 
 
@@ -268,5 +289,5 @@ async def test_in_a_channel_links_and_announcements_reach_the_console(services: 
                      channel="#guild-talk")
     await chat.run()
     assert ("── post in #guild-talk ──\nAnnouncement — Guild\n────────────────────\n\nMeetup on Friday!\n\n"
-            "Posted by ana@example.com\n\nAnnouncement for *Guild* sent to the linked channels: 1.\n"
+            "Posted by ana@example.com\n\nAnnouncement for Guild sent to the linked channels: 1.\n"
             ) in out.getvalue()

@@ -174,7 +174,7 @@ async def test_expert_find_replies(chat, db: Database, clock: FakeClock) -> None
     me = chat("ana.martin@aurora.example", "en")
     reply = await me.say("expert find kubernetis")
     assert reply.title == "Experts in kubernetes" and "Lucas Bernard" in names_in(reply)
-    assert "*Lucas Bernard — Ingénieur DevOps, Engineering*" in reply.text
+    assert "**Lucas Bernard — Ingénieur DevOps, Engineering**" in reply.text
     await chat("lucas.bernard@aurora.example", "en").say("expert away until 2026-03-20")
     away = await me.say("expert find k8s")
     lucas = next(s for s in away.sections if "Lucas Bernard" in s.text)

@@ -12,6 +12,7 @@ from sqlmodel import col, delete, select
 from core.capabilities import build_registry
 from core.experts import routing as question_routing
 from core.experts.routing import expire_due_questions
+from core.markup import plain
 from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.runtime.scheduler import Worker
@@ -70,7 +71,7 @@ async def test_the_deadline_counts_the_expert_s_working_hours_in_their_zone(  # 
     moved = await question_row(db)
     # Monday 04:00 in Los Angeles (summer time since Sunday): 4 hours from 09:00 is 13:00 PDT
     assert moved.assignee_id == demo[DANIEL] and moved.deadline_at == datetime(2026, 3, 9, 20, 0, tzinfo=UTC)
-    assert "2026-03-09 13:00 (America/Los_Angeles)" in directs(messenger, DANIEL)[-1].text
+    assert "2026-03-09 13:00 (America/Los_Angeles)" in plain(directs(messenger, DANIEL)[-1].text)
 
 
 async def test_without_working_hours_every_hour_counts(chat, demo, db: Database,  # type: ignore[no-untyped-def]

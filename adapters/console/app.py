@@ -21,7 +21,6 @@ from adapters.console.messenger import ConsoleMessenger
 from adapters.console.outbound import Screen
 from core.commands import Actor
 from core.commands.router import CommandRouter
-from core.directory.members import person_by_email
 from core.messages import Reply
 from core.ports import ConversationRef
 from core.services import Services
@@ -148,10 +147,7 @@ class ConsoleChat:
             self.screen.write(self.screen.t("errors.internal") + "\n")
 
     async def show(self, reply: Reply) -> None:
-        """Print a reply in the member's current language (``lang fr`` changes it mid-session)."""
-        person = await person_by_email(self.router.services, self.actor.email or self.actor.user_id)
-        if person is not None:
-            self.screen.t.locale = person.locale
+        """Print a reply; the console's own words follow its language (``lang fr`` switches them)."""
         self.screen.show(reply)
 
     async def fill_form(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core.commands import Action, Actor, Invocation
 from core.i18n import Translator
+from core.markup import plain
 from core.messages import Button, Form, FormInput
 from core.ports import ConversationRef
 
@@ -75,10 +76,10 @@ class FormSession:
         """The question for the current input, its options numbered."""
         field = self.current
         assert field is not None
-        lines = [field.label + ("" if field.required else " " + self.t("console.optional"))]
+        lines = [plain(field.label) + ("" if field.required else " " + self.t("console.optional"))]
         if field.placeholder:
-            lines.append(f"({field.placeholder})")
-        lines += [f"  {n}) {option.label}" for n, option in enumerate(field.options, start=1)]
+            lines.append(f"({plain(field.placeholder)})")
+        lines += [f"  {n}) {plain(option.label)}" for n, option in enumerate(field.options, start=1)]
         if field.kind == "scale" and not field.options:
             lines.append("  " + " · ".join(SCALE))
         if field.initial:
@@ -115,7 +116,7 @@ class FormSession:
             return "", self.t("console.answer_too_long", limit=field.max_length)
         if field.options:
             for n, option in enumerate(field.options, start=1):
-                if text in (str(n), option.value) or text.casefold() == option.label.casefold():
+                if text in (str(n), option.value) or text.casefold() == plain(option.label).casefold():
                     return option.value, None
             return "", self.t("console.answer_choice", last=len(field.options))
         if field.kind == "scale" and text not in SCALE:

@@ -2,7 +2,9 @@
 
 Buttons become numbered choices (``[1] Join  [2] Leave``) that the member picks by typing the number;
 fields become ``label: value`` lines; a form is announced here and then asked one input at a time
-(``adapters/console/inbound.py``). The renderer adds no words of its own beyond the catalog's.
+(``adapters/console/inbound.py``). The renderer adds no words of its own beyond the catalog's, in the
+reply's language. A terminal shows plain text: the neutral markup of the reply (``core.markup``) is
+shown without its markers, a link as ``label (address)``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from core.i18n import Translator
+from core.i18n import DEFAULT_LOCALE, Translator
+from core.markup import plain
 from core.messages import Button, Field, Form, Reply, Section
 
 RULE = "─"
@@ -33,12 +36,12 @@ def banner(label: str) -> str:
 def _buttons(buttons: tuple[Button, ...], first: int | None) -> str:
     """``[1] Join  [2] Leave``, or ``[Join]  [Leave]`` when the reader cannot pick them."""
     if first is None:
-        return "  ".join(f"[{button.label}]" for button in buttons)
-    return "  ".join(f"[{first + i}] {button.label}" for i, button in enumerate(buttons))
+        return "  ".join(f"[{plain(button.label)}]" for button in buttons)
+    return "  ".join(f"[{first + i}] {plain(button.label)}" for i, button in enumerate(buttons))
 
 
 def _fields(fields: tuple[Field, ...]) -> list[str]:
-    return [f"{field.label}: {field.value}" for field in fields]
+    return [f"{plain(field.label)}: {plain(field.value)}" for field in fields]
 
 
 def _body(reply: Reply) -> tuple[str, str]:
@@ -58,22 +61,24 @@ def _body(reply: Reply) -> tuple[str, str]:
 
 
 def _section(section: Section, first: int | None) -> list[str]:
-    lines = [section.text] if section.text else []
+    lines = [plain(section.text)] if section.text else []
     lines += _fields(section.fields)
     if section.buttons:
         lines.append(_buttons(section.buttons, first))
     return lines
 
 
-def render(reply: Reply, t: Translator, numbered: bool = True) -> Rendered:
+def render(reply: Reply, numbered: bool = True) -> Rendered:
     """The reply as text, with every button (sections' first, then the reply's) numbered from 1;
     ``numbered=False`` for messages the reader only sees (sent to someone else)."""
+    t = Translator(reply.locale or DEFAULT_LOCALE, plain=True)
     blocks: list[str] = []
     if reply.title:
-        blocks.append(f"{reply.title}\n{RULE * min(max(len(reply.title), 3), TITLE_RULE_MAX)}")
+        title = plain(reply.title)
+        blocks.append(f"{title}\n{RULE * min(max(len(title), 3), TITLE_RULE_MAX)}")
     head, tail = _body(reply)
     if head:
-        blocks.append(("⚠ " if reply.error else "") + head)
+        blocks.append(("⚠ " if reply.error else "") + plain(head))
     choices: list[Button] = []
     for section in reply.sections:
         lines = _section(section, len(choices) + 1 if numbered else None)
@@ -81,14 +86,14 @@ def render(reply: Reply, t: Translator, numbered: bool = True) -> Rendered:
         if lines:
             blocks.append("\n".join(lines))
     if tail:
-        blocks.append(tail)
+        blocks.append(plain(tail))
     if reply.buttons:
         blocks.append(_buttons(reply.buttons, len(choices) + 1 if numbered else None))
         choices += reply.buttons
     if reply.form is not None and numbered:
-        blocks.append(t("console.form_intro", title=reply.form.title))
+        blocks.append(t("console.form_intro", title=plain(reply.form.title)))
     if reply.context and reply.context != tail:
-        blocks.append(reply.context)
+        blocks.append(plain(reply.context))
     if choices and numbered:
         blocks.append(t("console.choose_hint", last=len(choices)))
     return Rendered("\n\n".join(blocks), tuple(choices) if numbered else ())
@@ -96,13 +101,25 @@ def render(reply: Reply, t: Translator, numbered: bool = True) -> Rendered:
 
 class Screen:
     """The terminal: prints replies and remembers what the reader may answer with a number (the
-    buttons of the last thing addressed to them) or by filling in a form."""
+    buttons of the last thing addressed to them) or by filling in a form.
 
-    def __init__(self, out: TextIO, locale: str = "en") -> None:
+    ``t`` gives the words of the console itself (banners, form prompts) as plain text, in the
+    reader's language: the language of the last reply addressed to them."""
+
+    def __init__(self, out: TextIO, locale: str = DEFAULT_LOCALE) -> None:
         self.out = out
-        self.t = Translator(locale)
+        self._t = Translator(locale, plain=True)
         self.choices: tuple[Button, ...] = ()
         self.form: Form | None = None
+
+    @property
+    def t(self) -> Translator:
+        return self._t
+
+    @t.setter
+    def t(self, words: Translator) -> None:
+        """Speak ``words``' language from now on (always as plain text: this is a terminal)."""
+        self._t = Translator(words.locale, plain=True)
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -111,8 +128,10 @@ class Screen:
     def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True) -> None:
         """Print ``reply`` (under a ``heading`` banner when it was sent, not answered); a reply for
         the reader replaces the numbered choices and may open a form."""
-        rendered = render(reply, self.t, numbered=for_reader)
+        rendered = render(reply, numbered=for_reader)
         self.write((banner(heading) + "\n" if heading else "") + rendered.text + "\n")
         if for_reader:
+            if reply.locale:
+                self.t = Translator(reply.locale)
             self.choices = rendered.choices
             self.form = reply.form

@@ -33,8 +33,10 @@ from adapters.slack import inbound, outbound
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
+from core import markup
 from core.commands.memory import Prepared
 from core.commands.router import CommandRouter
+from core.directory import members as directory
 from core.i18n import Translator
 from core.messages import Reply
 from core.services import Services
@@ -156,8 +158,9 @@ class SlackAdapter:
         """``work``'s reply, or "try again" when Slack cannot say who a new user is."""
         try:
             return await work()
-        except IdentityUnavailable:
-            return Reply(text=self.t(None)("slack.errors.identity_unavailable"), error=True)
+        except IdentityUnavailable:  # nobody known to speak to: the default language
+            words = self.t(None)
+            return Reply(text=words("slack.errors.identity_unavailable"), error=True, locale=words.locale)
 
     # ------------------------------------------------------------ commands
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
@@ -180,8 +183,9 @@ class SlackAdapter:
 
         outcome = remembered or await self.quick(run)
         if isinstance(outcome, asyncio.Task):
-            working = self.t(prepared.who.locale if prepared is not None else None)("slack.working")
-            await ack(text=working, response_type="ephemeral")
+            working = self.t(prepared.who.locale if prepared is not None
+                             else self._locale_of(team, body.get("user_id", "")))("slack.working")
+            await ack(text=outbound.to_mrkdwn(working), response_type="ephemeral")
             self.later(self._respond_when_done(outcome, respond))
             return
         if await self._open_form(body.get("trigger_id"), outcome, body.get("channel_id")):
@@ -192,6 +196,11 @@ class SlackAdapter:
         await ack(response_type=kind, **pages[0])
         if len(pages) > 1:
             self.later(self._respond_pages(respond, pages[1:], kind))
+
+    def _locale_of(self, team: str, user: str) -> str | None:
+        """The language of words said before the core has answered, without waiting for anything."""
+        actor = self.profiles.cached(team, user)
+        return directory.known_locale(self.services, actor) if actor is not None else None
 
     def _prepared(self, team: str, body: dict[str, Any]) -> Prepared | None:
         """The command made ready by the core when Slack's user is known to this process (the common
@@ -259,8 +268,7 @@ class SlackAdapter:
             return reply
         if await self._open_form(body.get("trigger_id"), reply, (body.get("channel") or {}).get("id")):
             return None
-        user = self.profiles.cached(inbound.team_of(body), (body.get("user") or {}).get("id", ""))
-        return replace(reply, context=self.t(user.locale if user else None)("slack.forms.click_again"))
+        return replace(reply, context=self.t(reply.locale)("slack.forms.click_again"))
 
     async def _tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
         """Show ``reply`` to the user: ephemeral in ``channel``, else in their direct messages.
@@ -296,7 +304,8 @@ class SlackAdapter:
             return
         block = inbound.error_input(view, outcome.extra.get("input"))
         if outcome.error and block:
-            await ack(response_action="errors", errors={block: outbound.cut(outcome.text, 2000)})
+            problem = outbound.cut(markup.plain(outcome.text), 2000)  # Slack shows it as plain text
+            await ack(response_action="errors", errors={block: problem})
         elif outcome.form is not None:
             await ack(response_action="update", view=outbound.modal(outcome.form, channel, outcome.text))
         else:

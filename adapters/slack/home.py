@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack.outbound import MAX_MODAL_BLOCKS, Block, cut, mrkdwn, plain, split_text
+from adapters.slack.outbound import (
+    MAX_MODAL_BLOCKS,
+    Block,
+    cut,
+    mrkdwn,
+    plain,
+    sections_of,
+    to_mrkdwn,
+)
 from core.commands import Actor
 from core.i18n import Translator
 from core.overview import Overview, QuestionItem, overview
@@ -39,7 +47,7 @@ def _lines(found: Overview, t: Translator) -> tuple[list[str], list[str], list[s
 
 def _part(title: str, lines: list[str], empty: str) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
-    blocks += [{"type": "section", "text": mrkdwn(piece)} for piece in split_text("\n".join(lines) or empty)]
+    blocks += sections_of("\n".join(lines) or empty)
     return blocks
 
 
@@ -48,10 +56,11 @@ async def home_view(services: Services, actor: Actor, command: str) -> dict[str,
     found = await overview(services, actor)
     t = Translator(found.locale)
     groups, questions, campaigns = _lines(found, t)
-    blocks: list[Block] = [{"type": "section", "text": mrkdwn(t("slack.home_intro", command=command))}]
+    blocks: list[Block] = sections_of(t("slack.home_intro", command=command))
     blocks += _part(t("slack.home_groups"), groups, t("slack.home_no_groups", command=command))
     blocks += _part(t("slack.home_questions"), questions, t("slack.home_no_questions", command=command))
     blocks += _part(t("slack.home_campaigns"), campaigns, t("slack.home_no_campaigns"))
     blocks.append({"type": "divider"})
-    blocks.append({"type": "context", "elements": [mrkdwn(t("slack.home_shortcuts", command=command))]})
+    shortcuts = to_mrkdwn(t("slack.home_shortcuts", command=command))
+    blocks.append({"type": "context", "elements": [mrkdwn(shortcuts)]})
     return {"type": "home", "blocks": blocks[:MAX_MODAL_BLOCKS]}

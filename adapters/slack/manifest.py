@@ -43,7 +43,7 @@ def _command(name: str, t: Translator, main: str, url: str | None) -> dict[str, 
 def build(*, url: str | None, socket_mode: bool, command: str = "/parvis",
           aliases: tuple[str, ...] = (), locale: str = "en", name: str = "Parvis") -> dict[str, Any]:
     """The manifest as a dict; ``url`` is the public base URL (``https://parvis.example.com``)."""
-    t = Translator(locale)
+    t = Translator(locale, plain=True)  # manifest fields are plain text
     events_url = None if socket_mode or not url else url.rstrip("/") + EVENTS_PATH
     settings: dict[str, Any] = {"interactivity": {"is_enabled": True},
                                 "event_subscriptions": {"bot_events": list(BOT_EVENTS)},

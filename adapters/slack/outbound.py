@@ -4,6 +4,10 @@ Limits (PLATFORM_FACTS §5): 50 blocks per message, 3,000 characters per section
 2,000, 25 elements per actions block, header 150, button text 75, modal title/submit 24. Long text is
 split into several sections at line breaks; a reply longer than one message becomes several pages
 (``render_pages``), each a complete message with its own text fallback, so Slack never rejects one.
+
+Reply text is neutral markup (``core.markup``); ``to_mrkdwn`` renders it as Slack mrkdwn, escaping
+``&``, ``<`` and ``>`` everywhere else so text is never a mention, a ping or a link in disguise. What
+Slack shows as plain text (headers, buttons, modal titles, labels, options) gets ``markup.plain``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+from core import markup
 from core.messages import Button, Field, Form, FormInput, Reply, Section
 
 Block = dict[str, Any]
@@ -53,12 +58,39 @@ def split_text(text: str, limit: int = SECTION_TEXT) -> list[str]:
     return pieces
 
 
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _link(label: str, url: str) -> str:
+    address = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{address}|{_escape(label)}>" if label else f"<{address}>"
+
+
+#: Slack mrkdwn: ``*bold*``, ``_italics_``, a backquoted code, ``<address|label>``; ``&<>`` escaped
+MRKDWN = markup.Style(bold="*", italic="_", text=_escape, code=lambda text: f"`{_escape(text)}`", link=_link)
+
+
+def to_mrkdwn(text: str) -> str:
+    """Neutral markup → Slack mrkdwn."""
+    return markup.render(text, MRKDWN)
+
+
 def mrkdwn(text: str) -> dict[str, str]:
+    """A mrkdwn text object of already rendered ``text``."""
     return {"type": "mrkdwn", "text": text}
 
 
+def sections_of(text: str, prefix: str = "") -> list[Block]:
+    """Section blocks for neutral markup ``text`` (after a mrkdwn ``prefix``), split within Slack's limit."""
+    rendered = to_mrkdwn(text)
+    return [{"type": "section", "text": mrkdwn(piece)}
+            for piece in split_text(prefix + rendered if rendered.strip() else "")]
+
+
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
+    """A plain-text object: neutral markup shown without its markers."""
+    return {"type": "plain_text", "text": cut(markup.plain(text), limit) or " ", "emoji": True}
 
 
 def button(item: Button, taken: set[str]) -> Block:
@@ -86,12 +118,12 @@ def actions(buttons: tuple[Button, ...]) -> list[Block]:
 
 
 def _field(item: Field) -> dict[str, str]:
-    return mrkdwn(cut(f"*{item.label}*\n{item.value}", FIELD_TEXT))
+    return mrkdwn(cut(to_mrkdwn(f"**{item.label}**\n{item.value}"), FIELD_TEXT))
 
 
 def section(item: Section) -> list[Block]:
     """One ``Section`` → section blocks (text split, fields by tens) and its buttons."""
-    blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(item.text)]
+    blocks = sections_of(item.text)
     for start in range(0, len(item.fields), MAX_FIELDS):
         chunk = [_field(f) for f in item.fields[start:start + MAX_FIELDS]]
         if blocks and "fields" not in blocks[-1] and start == 0:
@@ -123,22 +155,21 @@ def blocks_of(reply: Reply) -> list[Block]:
     if reply.title:
         blocks.append({"type": "header", "text": plain(reply.title, HEADER_TEXT)})
     before, after = _around_sections(reply) if reply.sections else (reply.text, "")
-    if reply.error and before:
-        before = ":warning: " + before
-    blocks += [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(before)]
+    blocks += sections_of(before, ":warning: " if reply.error else "")
     for item in reply.sections:
         blocks += section(item)
-    blocks += [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(after)]
+    blocks += sections_of(after)
     blocks += actions(reply.buttons)
     if reply.context:
-        blocks += [{"type": "context", "elements": [mrkdwn(piece)]} for piece in split_text(reply.context)]
+        blocks += [{"type": "context", "elements": [mrkdwn(piece)]}
+                   for piece in split_text(to_mrkdwn(reply.context))]
     return blocks
 
 
 def fallback(reply: Reply) -> str:
-    """The notification text: the title and the plain text."""
+    """The notification text (and the whole message when there are no blocks): title and text."""
     text = f"{reply.title}\n{reply.text}" if reply.title and reply.title not in reply.text else reply.text
-    return cut(text or " ", FALLBACK_TEXT)
+    return cut(to_mrkdwn(text) or " ", FALLBACK_TEXT)
 
 
 def render_pages(reply: Reply) -> list[dict[str, Any]]:
@@ -218,7 +249,7 @@ def modal(form: Form, channel: str | None = None, intro: str = "") -> Block:
     meta = {"v": form.value} | ({"c": channel} if channel else {})
     if intro.strip() in {field.label.strip() for field in form.inputs}:
         intro = ""
-    blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(intro)]
+    blocks = sections_of(intro)
     blocks += [input_block(field) for field in form.inputs]
     return {"type": "modal", "callback_id": form.action_id[:255], "title": plain(form.title, MODAL_TEXT),
             "submit": plain(form.submit_label, MODAL_TEXT), "private_metadata": json.dumps(meta)[:3000],

@@ -117,8 +117,3 @@ async def remember_personal(services: Services, to: MemberAddress, personal: dic
     await identities.merge_conversation(services, PLATFORM, to.tenant, to.user_id,
                                         {"personal": personal, "service_url": service_url,
                                          "tenant_id": to.tenant})
-
-
-async def locale_of(services: Services, to: MemberAddress) -> str | None:
-    """The language of the member behind a Teams address (for the words a card adds)."""
-    return await identities.locale_of(services, PLATFORM, to.tenant, to.user_id)

@@ -32,7 +32,6 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import identity, outbound
 from adapters.teams.inbound import PLATFORM
 from core.errors import DeliveryError
-from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, SentMessage
 from core.services import Services
@@ -93,11 +92,10 @@ class TeamsMessenger:
 
     async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
         contact = await identity.contact(self.services, to.tenant, to.user_id)
-        t = await self._translator(to)
         if contact and contact.get("personal"):
             reference = identity.restore(contact["personal"])
-            return await self._send(reference, reply, t)
-        return await self._create(to, contact or {}, reply, t)
+            return await self._send(reference, reply)
+        return await self._create(to, contact or {}, reply)
 
     async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
         service_url = await self._service_url(channel.tenant)
@@ -106,15 +104,14 @@ class TeamsMessenger:
             channel_id=CHANNEL_ID, service_url=service_url, bot=ChannelAccount(id=self.app_id),
             conversation=ConversationAccount(id=conversation_id, is_group=True,
                                              conversation_type="channel", tenant_id=channel.tenant))
-        return await self._send(reference, reply, Translator(self.services.settings.i18n.default_locale))
+        return await self._send(reference, reply)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         service_url, conversation_id = decode(sent.conversation)
         reference = ConversationReference(channel_id=CHANNEL_ID, service_url=service_url,
                                           bot=ChannelAccount(id=self.app_id),
                                           conversation=ConversationAccount(id=conversation_id))
-        t = Translator(self.services.settings.i18n.default_locale)
-        activity = outbound.activities(reply, t)[0]
+        activity = outbound.activities(reply)[0]
         activity.id = sent.message_id
 
         async def change(context: TurnContext) -> None:
@@ -133,11 +130,11 @@ class TeamsMessenger:
         if tenant and service_url:
             self.service_urls[tenant] = service_url
 
-    async def _send(self, reference: ConversationReference, reply: Reply, t: Translator) -> SentMessage:
+    async def _send(self, reference: ConversationReference, reply: Reply) -> SentMessage:
         ids: list[str] = []
 
         async def send(context: TurnContext) -> None:
-            for activity in outbound.activities(reply, t):
+            for activity in outbound.activities(reply):
                 response = await context.send_activity(activity)
                 ids.append(response.id if response and response.id else "")
 
@@ -151,8 +148,7 @@ class TeamsMessenger:
         except Exception as exc:  # every connector failure becomes a DeliveryError, typed below
             raise delivery_error(exc) from exc
 
-    async def _create(self, to: MemberAddress, contact: dict[str, Any], reply: Reply,
-                      t: Translator) -> SentMessage:
+    async def _create(self, to: MemberAddress, contact: dict[str, Any], reply: Reply) -> SentMessage:
         service_url = contact.get("service_url") or await self._service_url(to.tenant)
         user_id = (contact.get("user") or {}).get("id") or to.user_id
         parameters = TeamsConversationParameters(
@@ -163,7 +159,7 @@ class TeamsMessenger:
         async def opened(context: TurnContext) -> None:
             personal = identity.reference_of(context.activity, to.tenant)
             await identity.remember_personal(self.services, to, personal, service_url)
-            ids = [await context.send_activity(activity) for activity in outbound.activities(reply, t)]
+            ids = [await context.send_activity(activity) for activity in outbound.activities(reply)]
             conversation = encode(service_url, context.activity.conversation.id)
             result.append(SentMessage(PLATFORM, conversation, ids[0].id if ids[0] else ""))
 
@@ -181,7 +177,3 @@ class TeamsMessenger:
             raise DeliveryError(f"no Teams service URL known for tenant {tenant!r} yet: nobody there has "
                                 "talked to the bot", permanent=True)
         return url
-
-    async def _translator(self, to: MemberAddress) -> Translator:
-        return Translator(await identity.locale_of(self.services, to) or
-                          self.services.settings.i18n.default_locale)

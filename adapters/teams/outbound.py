@@ -5,18 +5,26 @@ card: ``TextBlock``s for text, a ``FactSet`` for fields, ``Action.Submit`` butto
 ``{"action_id": …, "value": …}`` (read back by ``adapters/teams/inbound.py``), ``Input.*`` for a
 form (inputs named ``in.<name>``). Teams refuses messages over about 100 KB (HTTP 413), so a card is
 kept under ``CARD_BUDGET`` bytes: long replies are split over several cards, section by section.
+
+Reply text is neutral markup (``core.markup``), rendered by ``to_markdown`` into the Markdown Teams reads
+in text messages and in ``TextBlock``s and facts: ``**bold**``, ``_italics_``, ``[label](address)``.
+Cards show no code spans, so there code is shown as its text. What Teams shows as plain text (button
+titles, input labels, choices, the notification summary) gets ``markup.plain``. The words the card
+adds (a required input's message) are in the reply's language.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
 from adapters.teams.inbound import INPUT_PREFIX
-from core.i18n import Translator
+from core import markup
+from core.i18n import DEFAULT_LOCALE, Translator
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.text import shorten
 
@@ -33,14 +41,30 @@ def is_plain(reply: Reply) -> bool:
     return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context)
 
 
-def activities(reply: Reply, t: Translator) -> list[Activity]:
+#: the Markdown of Adaptive Card ``TextBlock``s and facts, which show no code spans
+CARD = markup.Style(bold="**", italic="_", link=lambda label, url: f"[{label or url}]({url})")
+#: the Markdown of text messages, which do show code
+MESSAGE = replace(CARD, code=lambda text: f"`{text}`")
+
+
+def to_markdown(text: str, *, code: bool = False) -> str:
+    """Neutral markup → Teams Markdown, code in backquotes only with ``code`` (text messages).
+
+    Other text is left as it is: Teams clients disagree on backslash escapes (some show the
+    backslash), so there is no reliable way to escape it."""
+    return markup.render(text, MESSAGE if code else CARD)
+
+
+def activities(reply: Reply) -> list[Activity]:
     """What to send for ``reply``: one text message, or one or more cards."""
     if is_plain(reply):
-        return [text_message(chunk) for chunk in _chunks(reply.text, CARD_BUDGET // 2)]
-    return [card_message(card, reply.text) for card in cards(reply, t)]
+        text = to_markdown(reply.text, code=True)
+        return [text_message(chunk) for chunk in _chunks(text, CARD_BUDGET // 2)]
+    return [card_message(card, reply.text) for card in cards(reply)]
 
 
 def text_message(text: str) -> Activity:
+    """A text message of already rendered Markdown ``text``."""
     activity = MessageFactory.text(text)
     activity.text_format = "markdown"
     return activity
@@ -48,13 +72,14 @@ def text_message(text: str) -> Activity:
 
 def card_message(card: Element, fallback: str) -> Activity:
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-    activity.summary = shorten(fallback, 200)
+    activity.summary = shorten(markup.plain(fallback), 200)
     return activity
 
 
-def cards(reply: Reply, t: Translator) -> list[Element]:
+def cards(reply: Reply) -> list[Element]:
     """The reply as cards, each under ``CARD_BUDGET`` bytes once serialised."""
-    head = _title(reply) + [_text(chunk, reply.error) for chunk in _chunks(_intro(reply), TEXT_CHUNK)]
+    t = Translator(reply.locale or DEFAULT_LOCALE, plain=True)
+    head = _title(reply) + _texts(_intro(reply), reply.error)
     blocks = [head] + [_section(section) for section in reply.sections]
     blocks.append(_form(reply.form, t) if reply.form else [])
     blocks.append([_subtle(reply.context)] if reply.context else [])
@@ -72,7 +97,7 @@ def cards(reply: Reply, t: Translator) -> list[Element]:
 
 def _card(body: list[Element], actions: list[Element], fallback: str) -> Element:
     card: Element = {"$schema": SCHEMA, "type": "AdaptiveCard", "version": VERSION, "body": body,
-                     "fallbackText": shorten(fallback, 2000), "msteams": {"width": "Full"}}
+                     "fallbackText": shorten(markup.plain(fallback), 2000), "msteams": {"width": "Full"}}
     if actions:
         card["actions"] = actions
     return card
@@ -92,7 +117,8 @@ def _intro(reply: Reply) -> str:
 def _title(reply: Reply) -> list[Element]:
     if not reply.title:
         return []
-    return [{"type": "TextBlock", "text": reply.title, "size": "Medium", "weight": "Bolder", "wrap": True}]
+    return [{"type": "TextBlock", "text": to_markdown(reply.title), "size": "Medium", "weight": "Bolder",
+             "wrap": True}]
 
 
 def _text(text: str, error: bool = False) -> Element:
@@ -102,15 +128,20 @@ def _text(text: str, error: bool = False) -> Element:
     return block
 
 
+def _texts(text: str, error: bool = False) -> list[Element]:
+    """``TextBlock``s for neutral markup ``text``, rendered and cut into pieces a card can hold."""
+    return [_text(chunk, error) for chunk in _chunks(to_markdown(text), TEXT_CHUNK)]
+
+
 def _subtle(text: str) -> Element:
-    return {"type": "TextBlock", "text": text, "wrap": True, "isSubtle": True, "size": "Small"}
+    return {"type": "TextBlock", "text": to_markdown(text), "wrap": True, "isSubtle": True, "size": "Small"}
 
 
 def _section(section: Section) -> list[Element]:
-    block: list[Element] = [_text(chunk) for chunk in _chunks(section.text, TEXT_CHUNK)]
+    block = _texts(section.text)
     if section.fields:
-        block.append({"type": "FactSet", "facts": [{"title": f.label, "value": f.value}
-                                                   for f in section.fields]})
+        facts = [{"title": to_markdown(f.label), "value": to_markdown(f.value)} for f in section.fields]
+        block.append({"type": "FactSet", "facts": facts})
     if section.buttons:
         block.append({"type": "ActionSet",
                       "actions": [_submit(button) for button in section.buttons[:MAX_ACTIONS]]})
@@ -120,7 +151,7 @@ def _section(section: Section) -> list[Element]:
 
 
 def _submit(button: Button) -> Element:
-    action: Element = {"type": "Action.Submit", "title": button.label,
+    action: Element = {"type": "Action.Submit", "title": markup.plain(button.label),
                        "data": {"action_id": button.action_id, "value": button.value}}
     if button.style:
         action["style"] = "positive" if button.style == "primary" else "destructive"
@@ -128,28 +159,30 @@ def _submit(button: Button) -> Element:
 
 
 def _form_submit(form: Form) -> Element:
-    return {"type": "Action.Submit", "title": form.submit_label, "style": "positive",
+    return {"type": "Action.Submit", "title": markup.plain(form.submit_label), "style": "positive",
             "data": {"action_id": form.action_id, "value": form.value}}
 
 
 def _form(form: Form, t: Translator) -> list[Element]:
-    title = {"type": "TextBlock", "text": form.title, "weight": "Bolder", "wrap": True, "separator": True}
+    title = {"type": "TextBlock", "text": to_markdown(form.title), "weight": "Bolder", "wrap": True,
+             "separator": True}
     return [title] + [_input(item, t) for item in form.inputs]
 
 
 def _input(item: FormInput, t: Translator) -> Element:
-    base: Element = {"id": INPUT_PREFIX + item.name, "label": item.label, "isRequired": item.required}
+    base: Element = {"id": INPUT_PREFIX + item.name, "label": markup.plain(item.label),
+                     "isRequired": item.required}
     if item.required:
         base["errorMessage"] = t("teams.input_required")
     if item.kind in ("choice", "scale"):
         options = item.options or ()
-        choices = [{"title": o.label, "value": o.value} for o in options] or \
+        choices = [{"title": markup.plain(o.label), "value": o.value} for o in options] or \
                   [{"title": n, "value": n} for n in SCALE]
         style = "expanded" if item.kind == "scale" else "compact"
         return {**base, "type": "Input.ChoiceSet", "style": style, "choices": choices,
                 "value": item.initial}
     text: Element = {**base, "type": "Input.Text", "isMultiline": item.kind == "multiline",
-                     "placeholder": item.placeholder, "value": item.initial}
+                     "placeholder": markup.plain(item.placeholder), "value": item.initial}
     if item.max_length:
         text["maxLength"] = item.max_length
     return text
@@ -172,7 +205,7 @@ def _size(body: list[Element]) -> int:
     return len(json.dumps(body, ensure_ascii=False).encode())
 
 
-def card_of(reply: Reply, t: Translator) -> Element:
+def card_of(reply: Reply) -> Element:
     """One card for ``reply`` (an ``adaptiveCard/action`` invoke answers with a single card)."""
-    return cards(reply, t)[0] if not is_plain(reply) else _card(
-        [_text(chunk, reply.error) for chunk in _chunks(reply.text, TEXT_CHUNK)][:6], [], reply.text)
+    return cards(reply)[0] if not is_plain(reply) else _card(
+        _texts(reply.text, reply.error)[:6], [], reply.text)

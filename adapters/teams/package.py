@@ -5,6 +5,12 @@ It holds ``manifest.json`` (schema 1.24), ``color.png`` (192×192, full colour) 
 PNG writer (a ring and a dot: Parvis' "square where people meet"), so the package needs no binary
 files in the repository. The bot is offered in personal chats, teams and group chats, with the main
 commands as suggestions (``commandLists``; at most 10 per list).
+
+Its words come from the catalogs, as the Slack manifest's do: ``manifest.json`` is in English (the
+``defaultLanguageTag``) and every other catalog language gets a localisation file at the zip's root
+(``fr.json``), listed in ``localizationInfo.additionalLanguages``, for Teams clients set to that
+language. Command titles stay as typed: they are what the bot receives, and the grammar is the
+same in every language; only their descriptions are translated.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import OperatorError
-from core.i18n import t
+from core.i18n import DEFAULT_LOCALE, LOCALES, Translator
 
 MANIFEST_VERSION = "1.24"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+LOCALISATION_SCHEMA = (f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/"
+                       "MicrosoftTeams.Localization.schema.json")
+NAME = "Parvis"
 ACCENT = (0x2E, 0x5E, 0x8C)
 SCOPES = ["personal", "team", "groupChat"]
 #: (title as typed, catalog key of its description) — the suggestions Teams shows in the compose box.
@@ -50,6 +59,9 @@ def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]
     app_id = _guid(app_id)
     host = _host(url)
     base = url.rstrip("/")
+    words = texts(DEFAULT_LOCALE)
+    commands = [{"title": title, "description": words[_command_key(n)]}
+                for n, (title, _) in enumerate(COMMANDS)]
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,
@@ -57,13 +69,8 @@ def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]
         "id": app_id,
         "developer": {"name": "Parvis", "websiteUrl": base, "privacyUrl": f"{base}/privacy",
                       "termsOfUseUrl": f"{base}/terms"},
-        "name": {"short": "Parvis", "full": "Parvis — groups, experts and discussion campaigns"},
-        "description": {
-            "short": "Groups, experts and discussion campaigns in Teams.",
-            "full": ("Parvis brings your company's communities into Teams: join interest groups, find "
-                     "the colleague who knows, ask a question and have it routed to an expert, and take "
-                     "part in short discussion campaigns. Type help to the bot to start."),
-        },
+        "name": {"short": words["name.short"], "full": words["name.full"]},
+        "description": {"short": words["description.short"], "full": words["description.full"]},
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
         "bots": [{
@@ -71,12 +78,37 @@ def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]
             "scopes": SCOPES,
             "isNotificationOnly": False,
             "supportsFiles": False,
-            "commandLists": [{"scopes": SCOPES, "commands": [
-                {"title": title, "description": _short(t("en", key), 128)} for title, key in COMMANDS]}],
+            "commandLists": [{"scopes": SCOPES, "commands": commands}],
         }],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
+        "localizationInfo": {"defaultLanguageTag": DEFAULT_LOCALE, "additionalLanguages": [
+            {"languageTag": locale, "file": f"{locale}.json"} for locale in _other_locales()]},
     }
+
+
+def texts(locale: str) -> dict[str, str]:
+    """The manifest's words in ``locale``, keyed as a Teams localisation file keys them."""
+    t = Translator(locale, plain=True)
+    words = {"name.short": NAME, "name.full": _short(t("teams.package.name_full"), 100),
+             "description.short": _short(t("teams.package.description_short"), 80),
+             "description.full": _short(t("teams.package.description_full"), 4000)}
+    for n, (_, key) in enumerate(COMMANDS):
+        words[_command_key(n)] = _short(t(key), 128)
+    return words
+
+
+def localisation(locale: str) -> dict[str, Any]:
+    """The localisation file of ``locale`` (``fr.json``): the manifest's words in that language."""
+    return {"$schema": LOCALISATION_SCHEMA, "manifestVersion": MANIFEST_VERSION, **texts(locale)}
+
+
+def _command_key(n: int) -> str:
+    return f"bots[0].commandLists[0].commands[{n}].description"
+
+
+def _other_locales() -> list[str]:
+    return [locale for locale in LOCALES if locale != DEFAULT_LOCALE]
 
 
 def write_package(*, app_id: str, url: str, out: str | Path) -> Path:
@@ -86,6 +118,8 @@ def write_package(*, app_id: str, url: str, out: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", content)
+        for locale in _other_locales():
+            archive.writestr(f"{locale}.json", json.dumps(localisation(locale), indent=2, ensure_ascii=False))
         archive.writestr("color.png", color_icon())
         archive.writestr("outline.png", outline_icon())
     return path

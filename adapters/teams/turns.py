@@ -27,7 +27,8 @@ from adapters.teams.identity import MemberCache, MemberInfo
 from adapters.teams.messenger import TeamsMessenger, encode
 from core.commands import Actor, Invocation
 from core.commands.router import CommandRouter
-from core.i18n import Translator, normalise_locale
+from core.directory import members as directory
+from core.i18n import Translator
 from core.messages import Reply
 from core.ports import SentMessage
 from core.services import Services
@@ -77,8 +78,9 @@ class TurnHandler:
         action = inbound.action_of(actor, data, channel=inbound.channel_of(activity),
                                    message=message) if data is not None else None
         if action is None:
-            return await self._send(context, Reply(text=self._t(activity)("teams.bad_submission"),
-                                                   error=True))
+            words = Translator(await directory.locale_of(self.services, actor))
+            refusal = Reply(text=words("teams.bad_submission"), error=True, locale=words.locale)
+            return await self._send(context, refusal)
         reply = await self.router.act(action)
         if message is not None and not reply.error and await self._update(context, message, reply):
             return
@@ -92,13 +94,14 @@ class TurnHandler:
         data = inbound.submission(activity)
         action = inbound.action_of(actor, data, channel=inbound.channel_of(activity),
                                    message=self._clicked(activity)) if data is not None else None
-        t = self._t(activity)
         if action is None:
+            locale = await directory.locale_of(self.services, actor)
+            message = Translator(locale, plain=True)("teams.bad_submission")
             return await self._answer(context, 200, {"statusCode": 400, "type": ERROR_TYPE, "value": {
-                "code": "BadRequest", "message": t("teams.bad_submission")}})
+                "code": "BadRequest", "message": message}})
         reply = await self.router.act(action)
         await self._answer(context, 200, {"statusCode": 200, "type": CARD_TYPE,
-                                          "value": outbound.card_of(reply, t)})
+                                          "value": outbound.card_of(reply)})
 
     async def _contact(self, context: TurnContext) -> Actor:
         """The sender as an ``Actor``, with their contact stored for proactive messages."""
@@ -160,7 +163,7 @@ class TurnHandler:
 
     async def _update(self, context: TurnContext, message: SentMessage, reply: Reply) -> bool:
         """Replace the clicked card with the answer; ``False`` when Teams would not (then send)."""
-        update = outbound.activities(reply, self._t(context.activity))[0]
+        update = outbound.activities(reply)[0]
         update.id = message.message_id
         try:
             await context.update_activity(update)
@@ -170,7 +173,7 @@ class TurnHandler:
         return True
 
     async def _send(self, context: TurnContext, reply: Reply) -> None:
-        for activity in outbound.activities(reply, self._t(context.activity)):
+        for activity in outbound.activities(reply):
             await context.send_activity(activity)
 
     async def _answer(self, context: TurnContext, status: int, body: Any) -> None:
@@ -182,11 +185,8 @@ class TurnHandler:
             if context.activity.type == "invoke":
                 await self._answer(context, 200, None)
             else:
-                apology = self._t(context.activity)("errors.internal")
-                await context.send_activity(outbound.text_message(apology))
+                known = directory.known_locale(self.services, inbound.actor_of(context.activity))
+                apology = Translator(known)("errors.internal")  # nothing awaited: the turn just failed
+                await context.send_activity(outbound.text_message(outbound.to_markdown(apology, code=True)))
         except Exception:
             log.exception("teams: could not even apologise")
-
-    def _t(self, activity: Activity) -> Translator:
-        default = self.services.settings.i18n.default_locale
-        return Translator(normalise_locale(activity.locale, default))

@@ -21,6 +21,7 @@ from core.commands.grammar import Args, Handlers
 from core.errors import Conflict, InvalidInput, NotFound, ParvisError
 from core.groups.lookup import Viewer
 from core.groups.models import Group
+from core.markup import Markup, escape
 from core.messages import Button, Form, FormInput, Reply
 from core.ports import ConversationRef
 
@@ -57,7 +58,7 @@ async def new(ctx: Context, args: Args) -> Reply:
             raise InvalidInput("campaign.unknown_fields", names=", ".join(unknown), choices=", ".join(values))
         values.update(inline)
         return await _create(ctx, values, form.value, ctx.channel)
-    names = ", ".join(f"`{key}`" for key in templates())
+    names = Markup(", ".join(f"`{escape(key)}`" for key in templates()))
     text = ctx.t("campaign.new_intro", templates=names)
     return Reply(text=text, title=form.title, form=form)
 
@@ -201,7 +202,7 @@ async def report(ctx: Context, args: Args) -> Reply:
         return Reply(text=ctx.t("campaign.report_empty", id=campaign.id, title=campaign.title))
     parts = [summaries.render(ctx.t, campaign, await summaries.summarise(ctx.uow, campaign, r))
              for r in found]
-    text = "\n\n———\n\n".join(f"*{part.title}*\n{part.text}" for part in parts)
+    text = "\n\n———\n\n".join(f"**{part.title}**\n{part.text}" for part in parts)
     return Reply(text=text, title=ctx.t("campaign.report_title", id=campaign.id, title=campaign.title),
                  sections=tuple(s for part in parts for s in part.sections))
 

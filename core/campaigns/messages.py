@@ -47,7 +47,7 @@ def prompt_section(t: Translator, round_id: int, prompt: CampaignPrompt) -> Sect
         buttons = tuple(Button(str(n), "campaign.answer", f"{key}:{n}") for n in range(1, 6))
     else:
         buttons = (Button(t("campaign.button_write"), "campaign.write", key, style="primary"),)
-    return Section(text=f"*{prompt.position}. {prompt.text}*", buttons=buttons)
+    return Section(text=f"**{prompt.position}.** {prompt.text}", buttons=buttons)
 
 
 def prompt_reply(t: Translator, campaign: Campaign, round_: Round, prompts: list[CampaignPrompt],
@@ -61,7 +61,7 @@ def prompt_reply(t: Translator, campaign: Campaign, round_: Round, prompts: list
         notes.append(t("campaign.prompt_anonymous"))
     text = "\n\n".join([intro, *(section.text for section in sections)])
     return Reply(text=text, title=campaign.title, sections=(Section(text=intro), *sections),
-                 context=" · ".join(notes) or None)
+                 context=" · ".join(notes) or None, locale=t.locale)
 
 
 

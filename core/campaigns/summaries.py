@@ -106,7 +106,7 @@ def _asked(t: Translator, status: str | None) -> str:
 
 
 def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool) -> str:
-    lines = [f"*{item.prompt.position}. {item.prompt.text}*",
+    lines = [f"**{item.prompt.position}.** {item.prompt.text}",
              t("campaign.summary_answers", count=item.answers)]
     if item.prompt.kind == "choice":
         for option in item.prompt.options:
@@ -137,7 +137,8 @@ def render(t: Translator, campaign: Campaign, summary: RoundSummary) -> Reply:
               date=summary.round.wall[:10])
     context = t("campaign.summary_anonymous") if campaign.anonymous else None
     text = "\n\n".join([head, *(section.text for section in sections)])
-    return Reply(text=text, title=title, sections=(Section(text=head), *sections), context=context)
+    return Reply(text=text, title=title, sections=(Section(text=head), *sections), context=context,
+                 locale=t.locale)
 
 
 async def rounds_of(uow: UnitOfWork, campaign_id: int, limit: int = 5) -> list[Round]:

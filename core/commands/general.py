@@ -28,12 +28,14 @@ def _help(locale: str, area: str | None, commands: tuple[Command, ...]) -> Reply
     command)."""
     t = Translator(locale)
     if area is not None:
-        return Reply(text=_area_lines(t, commands, area), title=t("help.area_title", area=area))
+        return Reply(text=_area_lines(t, commands, area), title=t("help.area_title", area=area),
+                     locale=t.locale)
     areas = sorted({cmd.path[0] for cmd in commands})
-    sections = tuple(Section(text=f"*{t('help.area.' + name)}*\n{_area_lines(t, commands, name)}")
+    sections = tuple(Section(text=f"**{t('help.area.' + name)}**\n{_area_lines(t, commands, name)}")
                      for name in areas)
     text = t("help.intro") + "\n\n" + "\n\n".join(s.text for s in sections)
-    return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"))
+    return Reply(text=text, title=t("help.title"), sections=sections, context=t("help.footer"),
+                 locale=t.locale)
 
 
 @handlers.command("help", cached="shared")

@@ -34,7 +34,7 @@ def error_reply(t: Translator, error: ParvisError) -> Reply:
     usage = error.usage if isinstance(error, UsageError) else None
     if usage:
         text = f"{text}\n{t('errors.usage_prefix')} {t(usage)}"
-    return Reply(text=text, error=True, extra={"input": error.input} if error.input else {})
+    return Reply(text=text, error=True, extra={"input": error.input} if error.input else {}, locale=t.locale)
 
 
 class CommandRouter:
@@ -85,20 +85,20 @@ class CommandRouter:
             return error_reply(t, error)
         except Exception:
             log.exception("%s failed for %s:%s", request.kind, request.actor.platform, request.actor.user_id)
-            return Reply(text=t("errors.internal"), error=True)
+            return Reply(text=t("errors.internal"), error=True, locale=t.locale)
         await self._run_effects(ctx)
         return reply
 
     async def _enter(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
                      act: Action | None) -> Reply:
+        t = Translator(actor.locale or self.services.settings.i18n.default_locale)
         try:
             who = await directory.resolve(self.services, actor)
         except ParvisError as error:
-            return error_reply(Translator(actor.locale or self.services.settings.i18n.default_locale), error)
+            return error_reply(t, error)
         except Exception:
             log.exception("%s failed for %s:%s", kind, actor.platform, actor.user_id)
-            t = Translator(actor.locale or self.services.settings.i18n.default_locale)
-            return Reply(text=t("errors.internal"), error=True)
+            return Reply(text=t("errors.internal"), error=True, locale=t.locale)
         return await self.run(self._prepared(actor, channel, kind, text, who, act), act)
 
     def _prepared(self, actor: Actor, channel: ConversationRef | None, kind: str, text: str,
@@ -152,11 +152,11 @@ class CommandRouter:
         if act is None:
             assert request.found is not None
             command, args = request.found
-            return await command.handler(ctx, args)
+            return (await command.handler(ctx, args)).localised(ctx.locale)
         handler = self.services.registry.actions.get(request.text)
         if handler is None:
             raise UsageError("errors.unknown_action")
-        return await handler(ctx, act)
+        return (await handler(ctx, act)).localised(ctx.locale)
 
     async def _run_effects(self, ctx: Context) -> None:
         for effect in ctx.effects:

@@ -258,3 +258,19 @@ async def address_of(uow: UnitOfWork, member_id: int) -> MemberAddress | None:
     if identity is None:
         return None
     return MemberAddress(platform=identity.platform, tenant=identity.tenant, user_id=identity.user_id)
+
+
+def known_locale(services: Services, actor: Actor) -> str:
+    """The language to speak to ``actor`` in when nothing may be awaited (a "working on it…" before the
+    core has answered, an apology after a failure): their member's if the core knows them already,
+    else the platform's guess, else the default. Adapters ask here rather than look members up."""
+    who = resolved(services, actor, peek=True)
+    if who is not None:
+        return who.locale
+    return normalise_locale(actor.locale, services.settings.i18n.default_locale)
+
+
+async def locale_of(services: Services, actor: Actor) -> str:
+    """The language of the member behind ``actor``, resolved as a command would resolve them: for
+    the words an adapter says on its own when the router is not asked (a card it cannot read)."""
+    return (await resolve(services, actor)).locale

@@ -21,6 +21,7 @@ from core.directory.models import ExpertStatus
 from core.directory.search import Expert, SearchResult, find_experts
 from core.errors import InvalidInput, UsageError
 from core.experts.models import Answer, Question
+from core.markup import Markup, escape
 from core.messages import Reply, Section
 from core.text import fold
 
@@ -85,7 +86,7 @@ async def me(ctx: Context, args: Args) -> Reply:
     if held:
         marks = [ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level))
                  + (" " + ctx.t("expert.referent_mark") if h.referent else "") for h in held]
-        skills_text = ctx.t("expert.me_skills", skills="\n".join(f"• {m}" for m in marks))
+        skills_text = ctx.t("expert.me_skills", skills=Markup("\n".join(f"• {m}" for m in marks)))
     else:
         skills_text = ctx.t("expert.me_no_skills")
     text = "\n".join([skills_text, await _away_line(ctx),
@@ -96,7 +97,7 @@ async def me(ctx: Context, args: Args) -> Reply:
 def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Section:
     who = " — ".join(p for p in (expert.name, ", ".join(x for x in (expert.title, expert.department) if x))
                      if p)
-    text = f"*{who}*\n" + ctx.t("expert.find_skills", skills=", ".join(result.skills_of(expert)),
+    text = f"**{escape(who)}**\n" + ctx.t("expert.find_skills", skills=", ".join(result.skills_of(expert)),
                                 level=_level(ctx, expert.level))
     if expert.away:
         text += "\n" + (ctx.t("expert.find_away_until", date=_last_day(ctx, expert.away_until).isoformat())

@@ -82,7 +82,7 @@ async def notice(uow: UnitOfWork, member_id: int | None, build: Callable[[Transl
     address = await address_of(uow, member_id) if member is not None and member_id is not None else None
     if member is None or address is None:
         return None
-    return Notice(address, build(Translator(member.locale)), route_id, replace)
+    return Notice(address, build(Translator(member.locale)).localised(member.locale), route_id, replace)
 
 
 async def deliver(services: Services, notices: NoticeList) -> None:
@@ -136,7 +136,7 @@ def card(t: Translator, question: Question, asker: str, stage: str, due: datetim
         text += "\n" + t("question.worktime.card_deadline", delay=delay, when=when, zone=zone)
     buttons = (Button(t("question.button_answer"), "question.answer", str(question.id), style="primary"),
                Button(t("question.button_pass"), "question.pass", str(question.id)))
-    return Reply(text=text, title=t("question.card_title", id=question.id), buttons=buttons)
+    return Reply(text=text, title=t("question.card_title", id=question.id), buttons=buttons, locale=t.locale)
 
 
 async def skill_scores(uow: UnitOfWork, names: list[str]) -> dict[int, float]:

@@ -21,6 +21,7 @@ from core.groups import lookup
 from core.groups import services as groups
 from core.groups.lookup import GroupSummary, Viewer
 from core.groups.models import Group
+from core.markup import Markup, escape
 from core.messages import Button, Reply, Section
 from core.ports import ConversationRef
 from core.services import Services
@@ -65,7 +66,7 @@ def _list_section(ctx: Context, item: GroupSummary) -> Section:
         marks.append(ctx.t("group.mark_private"))
     if item.my_role is not None:
         marks.append(ctx.t(MINE[item.my_role]))
-    text = ctx.t("group.list_line", name=group.name, slug=group.slug, marks=" · ".join(marks))
+    text = ctx.t("group.list_line", name=group.name, slug=group.slug, marks=Markup(" · ".join(marks)))
     if group.description:
         text += "\n" + shorten(group.description, 140)
     buttons = (_join_button(ctx, group),) if item.my_role is None else ()
@@ -102,7 +103,7 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
     owners = [member.display_name for member, role in members if role == "owner"]
     channels = await groups.channels_of(ctx.uow, group)
     fields = [
-        ("group.field_slug", f"`{group.slug}`"),
+        ("group.field_slug", Markup(f"`{escape(group.slug)}`")),
         ("group.field_visibility", ctx.t(VISIBILITY[group.visibility])),
         ("group.field_members", str(len(members))),
         ("group.field_owners", ", ".join(owners) or "—"),
@@ -294,7 +295,7 @@ async def announce(ctx: Context, args: Args) -> Reply:
         raise Conflict("group.no_channels", name=group.name, slug=group.slug)
     announcement = Reply(text=text, title=ctx.t("group.announce_title", name=group.name),
                          context=ctx.t("group.announce_context", author=ctx.member.display_name),
-                         visibility="public")
+                         visibility="public", locale=ctx.locale)
     services = ctx.services
     ctx.after_commit(lambda: deliver(services, reachable, announcement))
     lines = [ctx.t("group.announced", name=group.name, count=len(reachable))]

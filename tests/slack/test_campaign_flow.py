@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from core.ports import FakeClock
@@ -177,14 +178,20 @@ async def test_a_slow_click_still_opens_its_form(slack: Slack, api: FakeSlackApi
     assert not slack.api.responses                                    # no text instead of the form
 
 
+@pytest.mark.parametrize("who, lang", [(LEA, None), (BOB, "fr")])
 async def test_a_click_too_slow_for_its_trigger_says_to_click_again(
-        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock, who: str,
+        lang: str | None) -> None:
+    """Léa's Slack speaks French; Bob's speaks English, but he chose French: the "click again" the
+    adapter adds follows the language of the reply it completes, never the Slack profile."""
     await prompted(slack, api, services, clock)
-    (lea_prompt,) = dms_to(slack, LEA)
-    slack.adapter.profiles.forget("T0PARVIS", LEA)
+    if lang:
+        await slack.command(f"lang {lang}", user_id=who)
+    (prompt,) = dms_to(slack, who)
+    slack.adapter.profiles.forget("T0PARVIS", who)
     api.slow("users.info", 2.3)
     api.fail("views.open", "expired_trigger_id")
-    status, _ = await click_in(slack, lea_prompt, button(lea_prompt, "campaign.write"), LEA)
+    status, _ = await click_in(slack, prompt, button(prompt, "campaign.write"), who)
     assert status == 200
     told = await said(slack, 1)
     assert told["response_type"] == "ephemeral" and "Cliquez à nouveau" in str(told["blocks"])

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core.capabilities import build_registry
+from core.i18n import t
 from core.schema import Identity, Member
 from tests.slack.conftest import ANA, LEA, Slack
 
@@ -102,6 +103,18 @@ async def test_a_slow_command_is_acknowledged_then_answered_through_respond(
     (_, answer), = await slack.api.wait_responses(1)
     assert answer["response_type"] == "ephemeral" and answer["blocks"][0]["type"] == "header"
     assert answer["replace_original"] is False
+
+
+async def test_working_on_it_is_said_in_the_member_s_language(slack: Slack, monkeypatch) -> None:
+    """Ana's Slack profile says en-US but she chose French: the adapter's own "working on it…" is
+    French, as the core knows her (no member read by the adapter)."""
+    await slack.command("lang fr")
+    await slack.command("group list")
+    monkeypatch.setattr("adapters.slack.app.QUICK_SECONDS", 0)
+    status, ack = await slack.command("group create Guild")
+    assert status == 200 and ack == {"text": t("fr", "slack.working"), "response_type": "ephemeral"}
+    (_, answer), = await slack.api.wait_responses(1)
+    assert "Guild" in answer["text"] and "**" not in answer["text"]
 
 
 async def test_an_announcement_is_posted_in_linked_channels(slack: Slack) -> None:

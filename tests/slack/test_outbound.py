@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from adapters.slack import inbound, outbound
 from core.commands import Actor
+from core.i18n import t
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
+from tests.markup_support import campaign_prompt
 
 
 def check_limits(page: dict) -> None:
@@ -50,10 +52,40 @@ def test_many_fields_and_buttons_are_spread_over_blocks() -> None:
 
 
 def test_text_around_sections_is_shown_once() -> None:
-    sections = (Section(text="*Groups*\n• a"), Section(text="*Experts*\n• b"))
-    reply = Reply(text="Intro\n\n*Groups*\n• a\n\n*Experts*\n• b\n\nOutro", sections=sections, context="ctx")
+    sections = (Section(text="**Groups**\n• a"), Section(text="**Experts**\n• b"))
+    reply = Reply(text="Intro\n\n**Groups**\n• a\n\n**Experts**\n• b\n\nOutro", sections=sections,
+                  context="ctx")
     texts = [b.get("text", {}).get("text") for b in outbound.render(reply)["blocks"]]
     assert texts[0] == "Intro" and texts[-2] == "Outro" and texts.count("*Groups*\n• a") == 1
+
+
+def test_a_campaign_prompt_with_bold_text_and_a_link_is_slack_mrkdwn() -> None:
+    """The neutral markup of a prompt becomes ``*bold*`` and ``<address|label>``; ``&``, ``<`` and
+    ``>`` are escaped; what Slack shows as plain text has no markers at all."""
+    page = outbound.render(campaign_prompt())
+    header, intro, prompt = page["blocks"]
+    assert header["text"] == {"type": "plain_text", "text": "Office <survey>", "emoji": True}
+    assert intro["text"] == {"type": "mrkdwn", "text": "Time for “Office &lt;survey&gt;”! Your answers help "
+                                                       "the whole community."}
+    link = "<https://example.com/plan?floor=2&amp;wing=b|the plan>"
+    assert prompt["text"]["text"] == f"*1.* What do you think of the *new office*? See {link} first."
+    assert prompt["accessory"]["text"]["text"] == "Answer"
+    assert link in page["text"] and "**" not in page["text"] and "[the plan]" not in page["text"]
+
+
+def test_code_italics_and_escaped_text_in_mrkdwn() -> None:
+    assert outbound.to_mrkdwn("Type `group join <slug>` _now_, **a** & **b **") == \
+        "Type `group join &lt;slug&gt;` _now_, *a* &amp; **b **"
+    unsafe = "** spaced ** and [x](javascript:alert(1))"
+    assert outbound.to_mrkdwn(unsafe) == unsafe
+
+
+def test_names_put_into_a_message_never_become_slack_markup() -> None:
+    """A group named after a mention, a link or markup is shown as typed: no ping, no hidden link."""
+    text = t("en", "group.joined", name="<!channel> [win](https://evil.example)", slug="x")
+    rendered = outbound.render(Reply(text=text))["blocks"][0]["text"]["text"]
+    assert rendered.startswith("Welcome to *&lt;!channel&gt; [win](https://evil.example)*!")
+    assert "<https://evil.example" not in rendered and "<!channel>" not in rendered
 
 
 def test_a_form_becomes_a_modal_and_its_submission_an_action() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import t
+from tests.conftest import give_role
 from tests.teams.conftest import TeamsClient, payload
 from tests.teams.test_commands import shown
 
@@ -85,3 +86,17 @@ async def test_french_member_gets_french_messages(teams: TeamsClient) -> None:
     body = payload("card_submit", teams.connector.url, value={"nope": 1}, locale="fr-FR")
     status, sent = await _reply_to(teams, body)
     assert status == 200 and t("fr", "teams.bad_submission") in shown(sent[0])
+
+
+async def test_a_french_member_gets_french_words_whatever_their_teams_client_says(
+        teams: TeamsClient, services) -> None:  # type: ignore[no-untyped-def]
+    """The member chose French (``lang fr``); the Teams client still says en-US. The words the adapter
+    adds — a required input's message, a refused submission — are French, as the replies are."""
+    await teams.say("lang fr")
+    await give_role(services.db, "ana@example.com", "animator")
+    sent = await teams.say("campaign new weekly-learning")
+    form = sent[0].body["attachments"][0]["content"]
+    required = [e for e in form["body"] if e["type"].startswith("Input.") and e["isRequired"]]
+    assert required and {e["errorMessage"] for e in required} == {t("fr", "teams.input_required")}
+    status, refused = await teams.submit({"nope": 1})
+    assert status == 200 and t("fr", "teams.bad_submission") in shown(refused[0])

@@ -11,7 +11,7 @@ from sqlmodel import select
 from adapters.teams.app import build_teams
 from core.commands.router import CommandRouter
 from core.errors import DeliveryError
-from core.messages import Button, Field, Reply, Section
+from core.messages import Button, Field, Form, FormInput, Reply, Section
 from core.ports import ConversationRef, MemberAddress
 from core.schema import Identity
 from tests.teams.conftest import TENANT, FakeLogin, TeamsClient, payload, settings_for
@@ -34,6 +34,21 @@ async def test_direct_message_continues_the_stored_conversation(teams: TeamsClie
     assert calls[0].path.startswith("/v3/conversations/a:1personal-ana/activities")
     assert calls[0].body["attachments"][0]["content"]["version"] == "1.5"
     assert sent.platform == "teams" and sent.message_id.startswith("act-")
+
+
+async def test_a_sent_card_speaks_the_reply_s_language_not_the_member_s_record(teams: TeamsClient) -> None:
+    """The messenger reads no member: the words it adds follow ``Reply.locale`` (here French for a
+    member the directory has in English), and the markup becomes Teams Markdown."""
+    await teams.say("help")
+    answer_input = FormInput("answer", "**Réponse**", "multiline")
+    form = Form("Votre réponse", "campaign.text", "Envoyer", (answer_input,))
+    before = len(teams.connector.calls)
+    await teams.adapter.messenger.send_direct(address("ana"), Reply(text="Une **question**", form=form,
+                                                                    locale="fr"))
+    content = teams.connector.calls[before].body["attachments"][0]["content"]
+    (answer,) = [element for element in content["body"] if element["type"] == "Input.Text"]
+    assert answer["errorMessage"] == "Ce champ est obligatoire." and answer["label"] == "Réponse"
+    assert content["body"][0]["text"] == "Une **question**"
 
 
 async def test_after_a_restart_the_reference_is_read_from_the_database(teams: TeamsClient, services) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.teams.package import PackageError, manifest, write_package
 from bots.cli import main
+from core.i18n import t
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
@@ -46,8 +47,29 @@ def package(tmp_path: Path) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
-def test_package_holds_manifest_and_icons_at_its_root(package: zipfile.ZipFile) -> None:
-    assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+def test_package_holds_manifest_icons_and_translations_at_its_root(package: zipfile.ZipFile) -> None:
+    assert sorted(package.namelist()) == ["color.png", "fr.json", "manifest.json", "outline.png"]
+
+
+def test_words_come_from_the_catalogs_in_english_and_french(package: zipfile.ZipFile) -> None:
+    """As the Slack manifest's: the manifest in English, a localisation file per other language."""
+    data = json.loads(package.read("manifest.json"))
+    assert data["localizationInfo"] == {"defaultLanguageTag": "en",
+                                        "additionalLanguages": [{"languageTag": "fr", "file": "fr.json"}]}
+    assert data["description"]["short"] == t("en", "teams.package.description_short")
+    assert data["name"]["full"] == t("en", "teams.package.name_full")
+    french = json.loads(package.read("fr.json"))
+    assert french["$schema"].endswith(f"/v{data['manifestVersion']}/MicrosoftTeams.Localization.schema.json")
+    assert french["manifestVersion"] == data["manifestVersion"]
+    assert french["description.full"] == t("fr", "teams.package.description_full")
+    assert len(french["description.short"]) <= 80 and len(french["name.full"]) <= 100
+    commands = data["bots"][0]["commandLists"][0]["commands"]
+    for n, command in enumerate(commands):
+        described = french[f"bots[0].commandLists[0].commands[{n}].description"]
+        assert 0 < len(described) <= 128 and described != command["description"]
+        assert f"bots[0].commandLists[0].commands[{n}].title" not in french  # typed as in English
+    assert commands[0] == {"title": "help", "description": t("en", "summary.help")}
+    assert french["bots[0].commandLists[0].commands[0].description"] == t("fr", "summary.help")
 
 
 def test_manifest_has_the_fields_teams_requires(package: zipfile.ZipFile) -> None:
@@ -99,7 +121,7 @@ def test_command_line_writes_the_package(tmp_path: Path, capsys: pytest.CaptureF
               "--config", str(tmp_path / "none.toml")]
     (tmp_path / "none.toml").write_text("")
     assert main([*common, "--app-id", APP_ID]) == 0
-    assert sorted(zipfile.ZipFile(out).namelist()) == ["color.png", "manifest.json", "outline.png"]
+    assert sorted(zipfile.ZipFile(out).namelist()) == ["color.png", "fr.json", "manifest.json", "outline.png"]
     capsys.readouterr()
     assert main([*common, "--app-id", "x"]) == 2
     assert "GUID" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from adapters.teams.auth import ThreadedCredentialFactory
 from core.commands import Actor
 from core.i18n import Translator
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
+from tests.markup_support import PLAN, campaign_prompt
 from tests.teams.conftest import APP_ID, payload
 
 T = Translator("en")
@@ -24,7 +25,7 @@ def test_sections_fields_and_buttons() -> None:
     reply = Reply(text="Groups", title="Your groups", context="2 groups", sections=(
         Section(text="Data Science", fields=(Field("Members", "12"),),
                 buttons=(Button("Join", "group.join", "data-science", style="primary"),)),))
-    (card,) = outbound.cards(reply, T)
+    (card,) = outbound.cards(reply)
     kinds = [element["type"] for element in card["body"]]
     assert kinds == ["TextBlock", "TextBlock", "TextBlock", "FactSet", "ActionSet", "TextBlock"]
     assert card["body"][3]["facts"] == [{"title": "Members", "value": "12"}]
@@ -33,8 +34,40 @@ def test_sections_fields_and_buttons() -> None:
 
 
 def test_plain_reply_is_a_markdown_text_message() -> None:
-    (activity,) = outbound.activities(Reply(text="Done **now**"), T)
+    (activity,) = outbound.activities(Reply(text="Done **now**"))
     assert activity.text == "Done **now**" and not activity.attachments and activity.text_format == "markdown"
+
+
+def test_a_campaign_prompt_with_bold_text_and_a_link_is_teams_markdown() -> None:
+    """Cards read ``**bold**`` and ``[label](address)``; the notification summary and the fallback
+    are plain text, the link shown with its address."""
+    (activity,) = outbound.activities(campaign_prompt())
+    card = activity.attachments[0].content
+    texts = [element["text"] for element in card["body"] if element["type"] == "TextBlock"]
+    assert texts == ["Office <survey>", "Time for “Office <survey>”! Your answers help the whole community.",
+                     f"**1.** What do you think of the **new office**? See [the plan]({PLAN}) first."]
+    plain_prompt = f"1. What do you think of the new office? See the plan ({PLAN}) first."
+    assert card["fallbackText"].endswith(plain_prompt)
+    assert activity.summary.startswith("Time for “Office <survey>”!") and "**" not in activity.summary
+    (answer,) = [e for e in card["body"] if e["type"] == "ActionSet"]
+    assert answer["actions"][0]["title"] == "Answer"
+
+
+def test_code_is_kept_in_text_messages_and_shown_as_text_in_cards() -> None:
+    (message,) = outbound.activities(Reply(text="Type `group join data` _now_"))
+    assert message.text == "Type `group join data` _now_"
+    (card,) = outbound.cards(Reply(text="Type `group join data` _now_", title="Help"))
+    assert card["body"][1]["text"] == "Type group join data _now_"  # Adaptive Cards show no code spans
+
+
+def test_the_words_a_card_adds_are_in_the_reply_s_language() -> None:
+    """The required-field message follows ``Reply.locale``: the adapter never looks the member up."""
+    form = Form(title="Réponse", action_id="campaign.text", submit_label="Envoyer",
+                inputs=(FormInput("answer", "Votre réponse", kind="multiline"),))
+    for locale, words in (("fr", "Ce champ est obligatoire."), ("en", "This field is required.")):
+        (card,) = outbound.cards(Reply(text="Question", form=form, locale=locale))
+        (answer,) = [e for e in card["body"] if e["type"] == "Input.Text"]
+        assert answer["errorMessage"] == words == Translator(locale)("teams.input_required")
 
 
 def test_form_becomes_inputs_and_its_submission_an_action() -> None:
@@ -44,7 +77,7 @@ def test_form_becomes_inputs_and_its_submission_an_action() -> None:
                         FormInput("audience", "Audience", kind="choice",
                                   options=(Option("Data Science", "g1"), Option("Everyone", "all"))),
                         FormInput("mood", "Mood", kind="scale")))
-    (card,) = outbound.cards(Reply(text="Create a campaign", form=form), T)
+    (card,) = outbound.cards(Reply(text="Create a campaign", form=form))
     inputs = {element["id"]: element for element in card["body"] if element["type"].startswith("Input.")}
     assert inputs["in.name"]["type"] == "Input.Text" and inputs["in.name"]["maxLength"] == 80
     assert inputs["in.name"]["errorMessage"] == T("teams.input_required")
@@ -63,7 +96,7 @@ def test_long_lists_are_split_into_cards_under_the_size_limit() -> None:
     sections = tuple(Section(text=f"Group {n}: " + "description " * 40,
                              buttons=(Button("Join", "group.join", f"g{n}"),)) for n in range(400))
     cards = outbound.cards(Reply(text="All groups", title="Groups", sections=sections,
-                                 buttons=(Button("More", "group.more"),)), T)
+                                 buttons=(Button("More", "group.more"),)))
     assert len(cards) > 1
     assert all(len(json.dumps(card).encode()) < 80_000 for card in cards)
     shown = [e["text"] for card in cards for e in card["body"] if e["type"] == "TextBlock"]
@@ -72,7 +105,7 @@ def test_long_lists_are_split_into_cards_under_the_size_limit() -> None:
 
 
 def test_very_long_text_is_cut_into_messages_under_the_limit() -> None:
-    activities = outbound.activities(Reply(text="line\n" * 40_000), T)
+    activities = outbound.activities(Reply(text="line\n" * 40_000))
     assert len(activities) > 1 and all(len(a.text.encode()) < 80_000 for a in activities)
 
 
