@@ -88,7 +88,7 @@ def serve_reference(kind: str, port: int, api_url: str) -> None:
         app.router.add_post("/slack/events", handle)
     else:
         from adapters.slack.app import build_slack
-        from bots.config import SlackConfig
+        from adapters.slack.settings import SlackConfig
         from core.messages import Reply
         from core.registry import Registry
         from core.runtime.db import Database

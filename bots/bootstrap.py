@@ -4,9 +4,11 @@ Everything a process needs is built here, once, and passed down; no module holds
 bot. What the core can do (commands, actions, periodic jobs, outbox renderers, start hooks) is the
 registry ``core.capabilities.build_registry()`` builds from the capabilities listed there; it goes on
 ``Services.registry``. Platform adapters plug in through ``ADAPTERS``: when the configuration turns a
-platform on, its module's ``build_platform(config, services) -> Platform`` is imported and called, and
-what it returns (a messenger, routes, a lifetime) is wired in. The worker (scheduler + delivery
-dispatcher, ``core.runtime.scheduler``) runs through ``worker()``.
+platform on, its module's ``build_platform(section, services, …) -> Platform`` is imported and called
+with the adapter's own section, and what it returns (``adapters.platform``: a messenger, routes, a
+lifetime) is wired in. The dependency runs one way: this module knows the adapters, they know nothing
+of ``bots/``. The worker (scheduler + delivery dispatcher, ``core.runtime.scheduler``) runs through
+``worker()``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.platform import CleanupContext, Platform, PlatformSection
 from bots.config import Config, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
-from bots.server import CleanupContext, RouteInstaller, create_app
+from bots.server import create_app
 from core.capabilities import build_registry
 from core.directory import roles as role_service
 from core.errors import ConfigError, OperatorError
@@ -36,21 +39,27 @@ from core.services import Services
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Platform:
-    """What one adapter contributes to the process."""
-
-    name: str
-    messenger: Messenger
-    routes: RouteInstaller | None = None
-    lifetime: CleanupContext | None = None
+def _nothing_else(config: Config) -> dict[str, object]:
+    return {}
 
 
-#: platform → (adapter module exposing ``build_platform(config, services) -> Platform``, whether the
-#: configuration turns it on). Adapters are imported only when turned on.
-ADAPTERS: dict[str, tuple[str, Callable[[Config], bool]]] = {
-    "slack": ("adapters.slack.app", lambda config: config.slack.configured),
-    "teams": ("adapters.teams.app", lambda config: config.teams.configured),
+@dataclass(frozen=True)
+class Adapter:
+    """How the configuration turns one platform on: ``module`` exposes
+    ``build_platform(section, services, **extras) -> Platform`` (``adapters.platform``), called with the
+    adapter's own ``section`` of the configuration and the plain values of the process it needs besides
+    (``extras``), never the whole ``Config``: the adapter knows nothing of ``bots/``."""
+
+    module: str
+    section: Callable[[Config], PlatformSection]
+    extras: Callable[[Config], dict[str, object]] = _nothing_else
+
+
+#: platform → its adapter. Adapters are imported only when their section turns them on.
+ADAPTERS: dict[str, Adapter] = {
+    "slack": Adapter("adapters.slack.app", lambda config: config.slack),
+    "teams": Adapter("adapters.teams.app", lambda config: config.teams,
+                     lambda config: {"host": config.server.host}),
 }
 
 
@@ -71,17 +80,18 @@ def build_services(
 def build_platforms(config: Config, services: Services) -> list[Platform]:
     """The adapters the configuration turns on, each registered as the messenger of its platform."""
     platforms = []
-    for name, (module_name, enabled) in ADAPTERS.items():
-        if not enabled(config):
+    for name, adapter in ADAPTERS.items():
+        section = adapter.section(config)
+        if not section.configured:
             continue
         try:
-            module = importlib.import_module(module_name)
+            module = importlib.import_module(adapter.module)
         except ModuleNotFoundError as exc:
-            if exc.name is None or not module_name.startswith(exc.name):
+            if exc.name is None or not adapter.module.startswith(exc.name):
                 raise
             raise ConfigError(f"[{name}] is configured, but this installation has no {name} adapter "
-                              f"({module_name})") from exc
-        platform: Platform = module.build_platform(config, services)
+                              f"({adapter.module})") from exc
+        platform: Platform = module.build_platform(section, services, **adapter.extras(config))
         services.messengers[platform.name] = platform.messenger
         platforms.append(platform)
     return platforms

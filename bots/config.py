@@ -2,14 +2,18 @@
 
 Where it comes from, in order: ``--config FILE``, else ``parvis.toml`` in the working directory, else
 the defaults. The defaults of what the core reads are the core's (``core.settings``, ``DEFAULTS``
-below), not restated here; the others (server, database, platforms) are written below. Secrets may
-come from the environment under the names the platforms' own tools use (``SLACK_BOT_TOKEN``,
+below), not restated here; the platforms' sections are their adapters' (``[slack]`` in
+``adapters/slack/settings.py``, ``[teams]`` in ``adapters/teams/settings.py``), composed into
+``Config`` below; the others (server, database, …) are written below. Secrets may come from the
+environment under the names the platforms' own tools use (``SLACK_BOT_TOKEN``,
 ``MICROSOFT_APP_PASSWORD``, …) and win over the file, so a file can be committed without them. A wrong
 key or type stops the start with a ``ConfigError`` naming the file, the dotted key and what was
 expected — a typo must not silently fall back to a default.
 
-One class per section; features add their keys to their own section. ``Config.settings()`` turns the
-sections the core reads into its typed ``core.settings.Settings``.
+One class per section, each a strict ``adapters.settings.Section``; features add their keys to their
+own section. The loader and its error reporting stay here: an adapter declares its section and is
+handed it, and imports nothing from ``bots/``. ``Config.settings()`` turns the sections the core reads
+into its typed ``core.settings.Settings``.
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from adapters.settings import Section
+from adapters.slack.settings import SlackConfig
+from adapters.teams.settings import TeamsConfig
 from core.errors import ConfigError
 from core.runtime.db import DEFAULT_URL
 from core.settings import ExpertSettings, I18nSettings, Locale, SchedulerSettings, Settings
@@ -46,12 +53,6 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "MICROSOFT_APP_TENANT_ID": ("teams", "tenant_id"),
     "MICROSOFT_APP_TYPE": ("teams", "app_type"),
 }
-
-
-class Section(BaseModel):
-    """Unknown keys and loose types are refused: ``port = "80"`` is an error, not a coercion."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 #: which HTTP requests ``parvis serve`` logs (``bots/access_log.py``)
@@ -78,47 +79,6 @@ class DatabaseConfig(Section):
         if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
             raise ValueError("a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
         return value
-
-
-class SlackConfig(Section):
-    bot_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    app_token: SecretStr | None = None
-    socket_mode: bool = False
-    api_base_url: str = "https://slack.com/api/"
-    command: str = "/parvis"
-    aliases: list[str] = Field(default_factory=list)
-    join_group_on_channel_join: bool = False
-
-    @field_validator("command", "aliases")
-    @classmethod
-    def _slash(cls, value: str | list[str]) -> str | list[str]:
-        for name in [value] if isinstance(value, str) else value:
-            if not re.fullmatch(r"/[a-z0-9_\-]{1,31}", name):
-                raise ValueError("a slash command such as /parvis (lower case, at most 32 characters)")
-        return value
-
-    @property
-    def configured(self) -> bool:
-        """Slack is on when the bot has a token."""
-        return self.bot_token is not None
-
-
-class TeamsConfig(Section):
-    app_id: str = ""
-    app_password: SecretStr | None = None
-    tenant_id: str = ""
-    app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
-    openid_metadata_url: str | None = None
-    token_issuer: str | None = None
-    login_url: str | None = None
-    oauth_scope: str | None = None
-    emulator: bool = False
-
-    @property
-    def configured(self) -> bool:
-        """Teams is on when the bot has an app id, or for the Bot Framework Emulator (loopback only)."""
-        return bool(self.app_id) or self.emulator
 
 
 class SchedulerConfig(Section):

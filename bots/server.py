@@ -1,29 +1,26 @@
 """The aiohttp app (DESIGN.md §4): health, readiness and metrics, plus the routes adapters install.
 
-``create_app`` only assembles what ``bots/bootstrap.py`` built; state lives under typed ``AppKey``s,
-and everything with a lifetime (the database, the worker, a Socket Mode client) is a ``cleanup_ctx``
-entry, so a SIGTERM stops them in reverse order after the requests in flight have finished.
+``create_app`` only assembles what ``bots/bootstrap.py`` built (the adapters' routes and lifetimes, typed
+in ``adapters.platform``); state lives under typed ``AppKey``s, and everything with a lifetime (the
+database, the worker, a Socket Mode client) is a ``cleanup_ctx`` entry, so a SIGTERM stops them in
+reverse order after the requests in flight have finished.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 
 from aiohttp import web
 
+from adapters.platform import CleanupContext, RouteInstaller
 from bots.config import Config
 from bots.metrics import Metrics
 from bots.migrations import is_current
 from core.services import Services
 
 log = logging.getLogger(__name__)
-
-#: Adds an adapter's routes to the app (``app.router.add_post("/slack/events", …)``).
-RouteInstaller = Callable[[web.Application], None]
-#: A ``cleanup_ctx`` entry: the code before ``yield`` runs at start, the code after it at shutdown.
-CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 CONFIG = web.AppKey("config", Config)
 SERVICES = web.AppKey("services", Services)

@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
+from adapters.platform import Platform
 from bots import bootstrap
 from bots.cli import main
 from bots.config import Config, RolesConfig
@@ -90,27 +91,32 @@ async def test_prepare_explains_an_unreachable_database() -> None:
 
 
 def test_a_configured_platform_without_its_adapter_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(bootstrap.ADAPTERS, "slack", ("adapters.no_such_adapter.app", lambda c: True))
+    monkeypatch.setitem(bootstrap.ADAPTERS, "slack", bootstrap.Adapter("adapters.no_such_adapter.app", on))
     with pytest.raises(ConfigError, match=r"\[slack\] is configured, but this installation has no slack"):
         bootstrap.build_platforms(Config(), bootstrap.build_services(Config()))
+
+
+def on(config: Config) -> types.SimpleNamespace:
+    """An adapter's section that turns its platform on."""
+    return types.SimpleNamespace(configured=True)
 
 
 def plug_fake_adapter(monkeypatch: pytest.MonkeyPatch, events: list[Any]) -> FakeMessenger:
     """A configured adapter "chat" whose routes and lifetime record themselves in ``events``."""
     messenger = FakeMessenger(platform="chat")
 
-    def build_platform(config: Config, services: Any) -> bootstrap.Platform:
+    def build_platform(section: Any, services: Any) -> Platform:
         async def lifetime(app: Any) -> AsyncIterator[None]:
             events.append("adapter up")
             yield
             events.append("adapter down")
 
-        return bootstrap.Platform("chat", messenger, routes=lambda app: events.append("routes"),
+        return Platform("chat", messenger, routes=lambda app: events.append("routes"),
                                   lifetime=lifetime)
 
     adapter = types.SimpleNamespace(build_platform=build_platform)
     monkeypatch.setitem(sys.modules, "tests_fake_adapter", adapter)
-    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", ("tests_fake_adapter", lambda c: True))
+    monkeypatch.setitem(bootstrap.ADAPTERS, "chat", bootstrap.Adapter("tests_fake_adapter", on))
     return messenger
 
 

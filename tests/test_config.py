@@ -63,6 +63,14 @@ def test_unknown_key_names_the_keys_that_exist(tmp_path: Path) -> None:
     assert f"{path}: sheduler: unknown key; expected one of: server, database, slack" in message
 
 
+def test_an_adapters_section_is_reported_like_the_others(tmp_path: Path) -> None:
+    """``[slack]`` and ``[teams]`` are declared by their adapters; the loader reports them the same way."""
+    path = write(tmp_path, '[slack]\ncomand = "/x"\n[teams]\napp_password = 123456\n')
+    message = refusal(path)
+    assert f"{path}: slack.comand: unknown key; expected one of: bot_token, signing_secret," in message
+    assert f"{path}: teams.app_password: expected " in message and "123456" not in message
+
+
 @pytest.mark.parametrize(("text", "key", "expected"), [
     ('[teams]\napp_type = "Multi"', "teams.app_type", "'MultiTenant', 'SingleTenant' or 'UserAssignedMSI'"),
     ("[server]\nport = 70000", "server.port", "less than or equal to 65535"),

@@ -18,8 +18,6 @@ async def test_remembering_a_new_account_creates_its_member_and_keeps_its_values
     assert await identities.conversation(services, "teams", "local", ANA) == {"service_url": "https://one"}
     person = await person_by_email(services, ANA)
     assert person is not None and person.locale == "fr" and not person.erased
-    assert await identities.locale_of(services, "teams", "local", ANA) == "fr"
-    assert await identities.locale_of(services, "teams", "local", "nobody") is None
 
 
 async def test_merging_keeps_earlier_values_and_ignores_unknown_accounts(services: Services) -> None:

@@ -6,7 +6,7 @@ core's work as a task and waits for it at most ``QUICK_SECONDS``: a quick comman
 acknowledgement itself (ephemeral), a slow one is acknowledged with "working on it" and answered later
 through ``respond``. The work is never cancelled, so nothing is lost when it is slow.
 
-``bots/bootstrap.py`` calls ``build_platform(config, services)`` when ``[slack]`` has a bot token.
+``bots/bootstrap.py`` calls ``build_platform(settings, services)`` when ``[slack]`` has a bot token.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -29,10 +29,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.platform import Platform
 from adapters.slack import inbound, outbound
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
+from adapters.slack.settings import SlackConfig
 from core import markup
 from core.commands.memory import Prepared
 from core.commands.router import CommandRouter
@@ -40,10 +42,6 @@ from core.directory import members as directory
 from core.i18n import Translator
 from core.messages import Reply
 from core.services import Services
-
-if TYPE_CHECKING:
-    from bots.bootstrap import Platform
-    from bots.config import Config, SlackConfig
 
 log = logging.getLogger(__name__)
 
@@ -322,10 +320,8 @@ def build_slack(config: SlackConfig, services: Services, router: CommandRouter |
     return SlackAdapter(config, services, router)
 
 
-def build_platform(config: Config, services: Services) -> Platform:
-    """The hook ``bots/bootstrap.py`` calls when Slack is configured."""
-    from bots.bootstrap import Platform
-
-    adapter = build_slack(config.slack, services)
-    routes = adapter.install if config.slack.signing_secret is not None else None
+def build_platform(settings: SlackConfig, services: Services) -> Platform:
+    """The hook ``bots/bootstrap.py`` calls when ``[slack]`` (``settings``) has a bot token."""
+    adapter = build_slack(settings, services)
+    routes = adapter.install if settings.signing_secret is not None else None
     return Platform(name="slack", messenger=adapter.messenger, routes=routes, lifetime=adapter.lifetime)

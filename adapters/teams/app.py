@@ -7,8 +7,8 @@ Here authentication runs first and *any* failure is a 401 before the bot sees th
 ``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
 serialised once.
 
-``build_platform(config, services)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams`` is the
-same with injectable parts (tests pass a credentials factory whose tokens the fake connector issued).
+``build_platform(settings, services, host=…)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams``
+is the same with injectable parts (tests pass a credentials factory whose tokens the fake connector issued).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
+from adapters.platform import Platform
 from adapters.teams import auth
 from adapters.teams.messenger import TeamsMessenger
+from adapters.teams.settings import TeamsConfig
 from adapters.teams.turns import TurnHandler
 from core.commands.router import CommandRouter
 from core.errors import ConfigError
@@ -100,12 +102,11 @@ def build_teams(settings: Any, router: CommandRouter, services: Services, *,
     return TeamsAdapter(bot, router, services, adapter)
 
 
-def build_platform(config: Any, services: Services) -> Any:
-    """The hook of ``bots/bootstrap.py``: the Teams platform when ``[teams]`` is configured."""
-    from bots.bootstrap import Platform
-
+def build_platform(settings: TeamsConfig, services: Services, *, host: str) -> Platform:
+    """The hook of ``bots/bootstrap.py``: the Teams platform when ``[teams]`` (``settings``) is configured.
+    ``host`` is the address the server listens on (``[server] host``): emulator mode needs a loopback one."""
     try:
-        teams = build_teams(config.teams, CommandRouter(services), services, host=config.server.host)
+        teams = build_teams(settings, CommandRouter(services), services, host=host)
     except ConfigError:  # EmulatorModeRefused says what is wrong already
         raise
     except Exception as exc:  # botbuilder refuses an incomplete SingleTenant/MSI configuration

@@ -32,6 +32,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.authentication import Authentication
 
+from adapters.teams.settings import TeamsConfig
 from core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class BotSettings:
     TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
 
     @classmethod
-    def from_config(cls, teams: Any) -> BotSettings:
+    def from_config(cls, teams: TeamsConfig) -> BotSettings:
         password = teams.app_password.get_secret_value() if teams.app_password is not None else ""
         return cls(APP_ID=teams.app_id, APP_PASSWORD=password, APP_TYPE=teams.app_type,
                    APP_TENANTID=teams.tenant_id,

@@ -84,15 +84,6 @@ async def recent_conversations(services: Services, platform: str, tenant: str) -
     return [dict(row.conversation or {}) for row in rows]
 
 
-async def locale_of(services: Services, platform: str, tenant: str, user_id: str) -> str | None:
-    """The language of the member behind an account, if the account is known."""
-    async with services.db.uow() as uow:
-        return (await uow.session.exec(
-            select(Member.locale).join(Identity, col(Identity.member_id) == col(Member.id))
-            .where(Identity.platform == platform, Identity.tenant == tenant,
-                   Identity.user_id == user_id))).first()
-
-
 async def identify_by_email(db: Database, platform: str, tenant: str) -> int:
     """Give every member with an e-mail and no identity on ``(platform, tenant)`` one whose user id is
     that e-mail; returns how many were added.

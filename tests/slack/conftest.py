@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter, build_slack
-from bots.config import SlackConfig
+from adapters.slack.settings import SlackConfig
 from core.services import Services
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from adapters.slack.messenger import SlackMessenger
+from adapters.slack.settings import SlackConfig
 from bots.bootstrap import build_app, build_services
-from bots.config import Config, DatabaseConfig, SlackConfig
+from bots.config import Config, DatabaseConfig
 
 
 def test_a_configured_slack_is_mounted_on_slack_events(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from adapters.teams import auth
+from adapters.teams.settings import TeamsConfig
 from bots.bootstrap import build_app
-from bots.config import Config, SchedulerConfig, ServerConfig, TeamsConfig
+from bots.config import Config, SchedulerConfig, ServerConfig
 from core.errors import ConfigError
 from core.schema import Identity
 from tests.fakes.bot_connector import ISSUER, BotConnector
