@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft6Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 SCHEMA = Path(__file__).parent.parent / "data" / "adaptive-card-1.5.json"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -59,17 +59,29 @@ def card_problems(card: Any, where: str = "$") -> list[str]:
     problems = _msteams(card.get("msteams"), f"{where}.msteams") if "msteams" in card else []
     bare = {key: value for key, value in card.items() if key != "msteams"}
     for error in sorted(validator().iter_errors(bare), key=lambda e: list(e.absolute_path)):
-        problems.append(_schema_error(error, where))
+        problems += [f"{where}{leaf.json_path.removeprefix('$')}: {leaf.message[:300]}"
+                     for leaf in _leaves(error)]
     problems += _version(card.get("version"), f"{where}.version")
     problems += _submits(card, where)
     return problems
 
 
-def _schema_error(error: ValidationError, where: str) -> str:
-    """The most telling message of a schema error (an ``anyOf`` miss names the branch that came closest)."""
-    deepest = best_match(error.context) if error.context else error
-    path = deepest.json_path.removeprefix("$")
-    return f"{where}{path}: {deepest.message[:300]}"
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """The errors that tell what is wrong. The schema lists each element type as one branch of an
+    ``anyOf``; when exactly one branch is for the element's ``type``, its own errors are the answer."""
+    if error.validator != "anyOf" or not error.context:
+        return [error]
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    typed = [subs for subs in branches.values() if not any(_other_type(sub) for sub in subs)]
+    if len(typed) != 1:
+        return [error]
+    return [leaf for sub in typed[0] for leaf in _leaves(sub)]
+
+
+def _other_type(error: ValidationError) -> bool:
+    return error.validator == "enum" and list(error.relative_path)[-1:] == ["type"]
 
 
 def _msteams(value: Any, where: str) -> list[str]:
