@@ -3,8 +3,10 @@
 A reply that is only text goes out as a markdown text message. Anything with structure becomes a
 card: ``TextBlock``s for text, a ``FactSet`` for fields, ``Action.Submit`` buttons whose data is
 ``{"action_id": …, "value": …}`` (read back by ``adapters/teams/inbound.py``), ``Input.*`` for a
-form (inputs named ``in.<name>``). Teams refuses messages over about 100 KB (HTTP 413), so a card is
-kept under ``CARD_BUDGET`` bytes: long replies are split over several cards, section by section.
+form (inputs named ``in.<name>``). Teams takes an activity of at most 28 KB (PLATFORM_FACTS §16), so a
+card, serialised, is kept under ``CARD_BUDGET`` bytes (the limit less what botbuilder wraps around it):
+long replies are split over several cards, section by section (element by element for a section too
+big on its own), text in pieces of at most ``TEXT_CHUNK`` bytes and facts in sets of that size.
 
 Reply text is neutral markup (``core.markup``), rendered by ``to_markdown`` into the Markdown Teams reads
 in text messages and in ``TextBlock``s and facts: ``**bold**``, ``_italics_``, ``[label](address)``.
@@ -25,13 +27,15 @@ from botbuilder.schema import Activity
 from adapters.teams.inbound import INPUT_PREFIX
 from core import markup
 from core.i18n import DEFAULT_LOCALE, Translator
-from core.messages import Button, Form, FormInput, Reply, Section
+from core.messages import Button, Field, Form, FormInput, Reply, Section
 from core.text import shorten
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
-CARD_BUDGET = 60_000
-TEXT_CHUNK = 8_000
+ACTIVITY_LIMIT = 28 * 1024               # bytes of a whole activity, serialised (PLATFORM_FACTS §16)
+ENVELOPE = 2_560                         # what botbuilder adds around a card: ids, service URL, summary
+CARD_BUDGET = ACTIVITY_LIMIT - ENVELOPE  # bytes of one card (or one text message), serialised
+TEXT_CHUNK = 4_000                       # bytes of one TextBlock's text, or of one FactSet
 MAX_ACTIONS = 6
 SCALE = tuple(str(n) for n in range(1, 6))
 Element = dict[str, Any]
@@ -59,7 +63,7 @@ def activities(reply: Reply) -> list[Activity]:
     """What to send for ``reply``: one text message, or one or more cards."""
     if is_plain(reply):
         text = to_markdown(reply.text, code=True)
-        return [text_message(chunk) for chunk in _chunks(text, CARD_BUDGET // 2)]
+        return [text_message(chunk) for chunk in _chunks(text, CARD_BUDGET)]
     return [card_message(card, reply.text) for card in cards(reply)]
 
 
@@ -82,15 +86,17 @@ def cards(reply: Reply) -> list[Element]:
     head = _title(reply) + _texts(_intro(reply), reply.error)
     blocks = [head] + [_section(section) for section in reply.sections]
     blocks.append(_form(reply.form, t) if reply.form else [])
-    blocks.append([_subtle(reply.context)] if reply.context else [])
-    pages: list[list[Element]] = [[]]
-    for block in blocks:
-        if pages[-1] and _size(pages[-1] + block) > CARD_BUDGET:
-            pages.append([])
-        pages[-1].extend(block)
+    blocks.append([_subtle(chunk) for chunk in _chunks(to_markdown(reply.context or ""), TEXT_CHUNK)])
     actions = [_submit(button) for button in reply.buttons[:MAX_ACTIONS]]
     if reply.form:
         actions.insert(0, _form_submit(reply.form))
+    room = CARD_BUDGET - _size(_card([], actions, reply.text))  # what the body may take
+    pages: list[list[Element]] = [[]]
+    for block in blocks:
+        for piece in [block] if _size(block) <= room else [[element] for element in block]:
+            if pages[-1] and _size(pages[-1] + piece) > room:
+                pages.append([])
+            pages[-1].extend(piece)
     return [_card(body, actions if n == len(pages) - 1 else [], reply.text)
             for n, body in enumerate(pages)]
 
@@ -134,20 +140,37 @@ def _texts(text: str, error: bool = False) -> list[Element]:
 
 
 def _subtle(text: str) -> Element:
-    return {"type": "TextBlock", "text": to_markdown(text), "wrap": True, "isSubtle": True, "size": "Small"}
+    """A small, subtle ``TextBlock`` of already rendered Markdown ``text``."""
+    return {"type": "TextBlock", "text": text, "wrap": True, "isSubtle": True, "size": "Small"}
 
 
 def _section(section: Section) -> list[Element]:
     block = _texts(section.text)
-    if section.fields:
-        facts = [{"title": to_markdown(f.label), "value": to_markdown(f.value)} for f in section.fields]
-        block.append({"type": "FactSet", "facts": facts})
+    block += _fact_sets(section.fields)
     if section.buttons:
         block.append({"type": "ActionSet",
                       "actions": [_submit(button) for button in section.buttons[:MAX_ACTIONS]]})
     if block:
         block[0] = {**block[0], "separator": True, "spacing": "Medium"}
     return block
+
+
+def _fact_sets(fields: tuple[Field, ...]) -> list[Element]:
+    """Fields as ``FactSet``s of at most ``TEXT_CHUNK`` bytes each."""
+    sets: list[list[Element]] = []
+    for item in fields:
+        fact = {"title": _cut(to_markdown(item.label), TEXT_CHUNK // 4),
+                "value": _cut(to_markdown(item.value), TEXT_CHUNK // 2)}
+        if not sets or _size(sets[-1] + [fact]) > TEXT_CHUNK:
+            sets.append([])
+        sets[-1].append(fact)
+    return [{"type": "FactSet", "facts": facts} for facts in sets]
+
+
+def _cut(text: str, size: int) -> str:
+    """``text``, or its start with an ellipsis when it weighs more than ``size`` bytes."""
+    pieces = _chunks(text, size - 3)
+    return pieces[0] + "…" if len(pieces) > 1 else text
 
 
 def _submit(button: Button) -> Element:
@@ -189,20 +212,38 @@ def _input(item: FormInput, t: Translator) -> Element:
 
 
 def _chunks(text: str, size: int) -> list[str]:
-    """``text`` in pieces of at most ``size`` characters, cut at line ends where possible."""
+    """``text`` in pieces of at most ``size`` bytes once in JSON, cut at line ends where possible."""
     if not text:
         return []
     pieces: list[str] = []
-    while len(text) > size:
-        cut = text.rfind("\n", 0, size)
-        cut = cut if cut > size // 2 else size
+    while _weight(text) > size:
+        fits = _fitting(text, size)
+        cut = text.rfind("\n", 0, fits)
+        cut = cut if cut > fits // 2 else fits
         pieces.append(text[:cut])
         text = text[cut:].lstrip("\n")
     return pieces + ([text] if text else [])
 
 
-def _size(body: list[Element]) -> int:
-    return len(json.dumps(body, ensure_ascii=False).encode())
+def _weight(text: str) -> int:
+    """Bytes ``text`` takes in a serialised activity (UTF-8, JSON escapes, no quotes)."""
+    return len(json.dumps(text, ensure_ascii=False).encode()) - 2
+
+
+def _fitting(text: str, size: int) -> int:
+    """How many characters of ``text``, from its start, weigh at most ``size`` (at least one)."""
+    low, high = 1, min(len(text), size)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _weight(text[:middle]) <= size:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _size(value: list[Element] | Element) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
 
 
 def card_of(reply: Reply) -> Element:

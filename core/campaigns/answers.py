@@ -25,7 +25,9 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime.db import UnitOfWork
 from core.settings import Settings
 
-MAX_TEXT = 4000
+#: The longest text answer: Slack's ``plain_text_input`` takes a ``max_length`` of at most 3,000
+#: (a modal asking for more is refused, and the answer lost), so no platform's form may ask for more.
+MAX_TEXT = 3000
 SCALE = range(1, 6)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from core.campaigns import form as campaign_form
 from core.campaigns import lifecycle as campaigns
 from core.campaigns import rounds, summaries
-from core.campaigns.answers import answer, current, is_open, server_secret, target
+from core.campaigns.answers import MAX_TEXT, answer, current, is_open, server_secret, target
 from core.campaigns.expert_questions import ask, ask_button, deliver_notices
 from core.campaigns.models import Campaign
 from core.campaigns.schedules import wall_of
@@ -265,7 +265,7 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     if not is_open(found.round, ctx.services.clock.now()):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
     mine = await current(ctx.uow, found, ctx.member_id, server_secret(ctx.services.settings))
-    field = FormInput("answer", found.prompt.text, "multiline", max_length=4000,
+    field = FormInput("answer", found.prompt.text, "multiline", max_length=MAX_TEXT,
                       placeholder=ctx.t("campaign.answer_hint"), initial=mine.text or "" if mine else "")
     form = Form(found.campaign.title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)
     return Reply(text=found.prompt.text, title=found.campaign.title, form=form)

@@ -11,6 +11,11 @@ It plays both sides Microsoft plays for a Teams bot:
   trailing activity id, PUT for updates, POST ``/v3/conversations`` to create one) and answers with
   the connector's shapes, after checking the bearer token is one it issued (``issue_token``).
   ``fail_next`` makes it answer 429 with ``Retry-After``, or 403/404/5xx.
+
+Like Teams, it refuses what Teams refuses (``tests/fakes/adaptive_card.py``): an activity over 28 KB gets
+413 ``MessageSizeTooBig``, one with an Adaptive Card off the 1.5 schema or Teams' limits 400
+``BadArgument``. Each refusal is also kept in ``violations``, which the ``connector`` fixture asserts
+empty after each test: every test that makes Parvis send a card checks it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from urllib.parse import unquote
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fakes.adaptive_card import MAX_ACTIVITY, activity_problems, activity_size
 
 ISSUER = "https://api.botframework.com"
 MAIN, NARROW, OTHER = "main", "narrow", "other"
@@ -62,6 +69,8 @@ class BotConnector:
     failures: list[Failure] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     metadata_fetches: int = 0
+    #: activities real Teams would refuse, as ``"<METHOD> <path>: <problem>"`` (the fixture asserts none)
+    violations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.keys = {name: rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -116,6 +125,12 @@ class BotConnector:
         return [call for call in self.calls if call.body is not None and call.authorized
                 and "/activities" in call.path and (kind is None or call.method == kind)]
 
+    def check(self, where: str, problems: list[str]) -> list[str]:
+        """Record ``problems`` found in what ``where`` received; returns them."""
+        with self._lock:
+            self.violations.extend(f"{where}: {problem}" for problem in problems)
+        return problems
+
     def next_id(self, prefix: str) -> str:
         with self._lock:
             self._ids += 1
@@ -158,11 +173,29 @@ def _handler(fake: BotConnector) -> type[BaseHTTPRequestHandler]:
             fake.calls.append(Call(method, path, authorized, body))
             if not authorized:
                 return self._json(401, {"error": {"code": "Unauthorized", "message": "bad token"}})
+            refusal = self._refusal(method, path)
+            if refusal is not None:
+                return self._json(*refusal)
             if fake.failures:
                 failure = fake.failures.pop(0)
                 headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
                 return self._json(failure.status, {"error": {"code": "Failed", "message": "fake"}}, headers)
             self._route(method, path.split("/"))
+
+        def _refusal(self, method: str, path: str) -> tuple[int, dict[str, Any]] | None:
+            """Teams' answer to an activity it refuses (``None`` when it takes it)."""
+            body = fake.calls[-1].body
+            if method not in ("POST", "PUT") or not isinstance(body, dict):
+                return None
+            activity = body if "/activities" in path else body.get("activity")
+            if not isinstance(activity, dict):
+                return None
+            problems = fake.check(f"{method} {path}", activity_problems(activity))
+            if not problems:
+                return None
+            if activity_size(activity) > MAX_ACTIVITY:
+                return 413, {"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}}
+            return 400, {"error": {"code": "BadArgument", "message": "; ".join(problems)[:2000]}}
 
         def _route(self, method: str, parts: list[str]) -> None:
             # ['', 'v3', 'conversations', id?, 'activities'|'members', id?]

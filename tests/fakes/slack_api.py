@@ -5,6 +5,12 @@ for Web API methods, app-level token for ``apps.connections.open``), records eve
 method with ``{"ok": false, "error": …}`` or rate-limit it with HTTP 429 + ``Retry-After``, and serves
 ``response_url`` endpoints (``/respond/<n>``) that record what Bolt's ``respond()`` posts.
 Point ``AsyncWebClient(base_url=api.base_url)`` at it.
+
+Like Slack, it refuses the Block Kit Slack refuses (``tests/fakes/block_kit.py``): a message with bad
+blocks gets ``{"ok": false, "error": "invalid_blocks", "errors": […]}``, a bad view
+``{"ok": false, "error": "invalid_arguments", "response_metadata": {"messages": […]}}``, a bad
+``response_url`` post HTTP 400 ``invalid_blocks``. Each refusal is also kept in ``violations``, which
+the ``api`` fixture asserts empty at teardown: every test that makes Parvis send Block Kit checks it.
 """
 
 from __future__ import annotations
@@ -17,10 +23,17 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.block_kit import message_problems, view_problems
+
 BOT_TOKEN = "xoxb-parvis-test"
 APP_TOKEN = "xapp-parvis-test"
 TEAM = "T0PARVIS"
 BOT_USER = "UPARVISBOT"
+
+
+#: methods whose ``blocks`` Slack checks as a message, and those taking a ``view``
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage")
+VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 
 
 @dataclass
@@ -58,6 +71,8 @@ class FakeSlackApi:
     faults: dict[str, Fault] = field(default_factory=dict)
     #: seconds each call of a method waits before answering (a busy or rate-limited Slack)
     delays: dict[str, float] = field(default_factory=dict)
+    #: payloads real Slack would refuse, as ``"<method>: <problem>"`` (the fixture asserts none)
+    violations: list[str] = field(default_factory=list)
     ws_url: str = ""
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -101,6 +116,11 @@ class FakeSlackApi:
         """The successful calls of ``method``."""
         return [call for call in self.calls if call.method == method and call.status == 200]
 
+    def check(self, method: str, problems: list[str]) -> list[str]:
+        """Record ``problems`` found in what ``method`` received; returns them."""
+        self.violations += [f"{method}: {problem}" for problem in problems]
+        return problems
+
     async def wait_responses(self, count: int, timeout: float = 5.0) -> list[tuple[str, dict[str, Any]]]:
         """Wait until ``count`` ``respond()`` posts arrived (they come after the ack)."""
         async with asyncio.timeout(timeout):
@@ -139,6 +159,11 @@ class FakeSlackApi:
             return self._error(call, "not_authed")
         if token != expected:
             return self._error(call, "invalid_auth")
+        refused = self._refusal(method, args)
+        if refused is not None:
+            call.status = 0
+            call.result = refused
+            return web.json_response(refused)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         fault = self.faults.get(method)
@@ -158,13 +183,31 @@ class FakeSlackApi:
             call.status = 0
         return web.json_response(found)
 
+    def _refusal(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a payload it refuses (``None`` when it accepts it)."""
+        if method in MESSAGE_METHODS:
+            problems = self.check(method, message_problems(args))
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "errors": problems,
+                        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]}}
+        elif method in VIEW_METHODS:
+            problems = self.check(method, view_problems(args.get("view")))
+            if problems:
+                return {"ok": False, "error": "invalid_arguments",
+                        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]}}
+        return None
+
     def _error(self, call: Call, error: str) -> web.Response:
         call.status = 0
         return web.json_response({"ok": False, "error": error})
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append((request.match_info["key"], await request.json()))
+        """A ``response_url`` post: recorded; refused with 400 ``invalid_blocks`` as Slack does."""
+        body = await request.json()
+        self.responses.append((request.match_info["key"], body))
         self._responded.set()
+        if self.check("response_url", message_problems(body)):
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -202,8 +245,6 @@ class FakeSlackApi:
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view") or {}
-        if isinstance(view, dict) and len(view.get("blocks", [])) > 100:
-            return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "view": {"id": "VPARVIS", **(view if isinstance(view, dict) else {})}}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -212,6 +253,7 @@ class FakeSlackApi:
         return self._view(args)
 
     _m_views_update = _view
+    _m_views_push = _view
     _m_views_publish = _view
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:

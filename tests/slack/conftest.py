@@ -3,6 +3,10 @@
 ``slack.command("group list")`` sends what Slack sends for ``/parvis group list`` (a signed form body
 from ``payloads/slash_command.json``) and returns the HTTP status and the acknowledgement;
 ``slack.click`` and ``slack.submit`` send interactivity payloads, ``slack.event`` Events API bodies.
+
+Every payload Parvis hands Slack is checked against Slack's own rules (``tests/fakes/block_kit.py``):
+Web API calls and ``response_url`` posts by the fake, acknowledgements here (``ack_problems``). The
+``api`` fixture fails any test during which Parvis sent something real Slack would refuse.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.app import SlackAdapter, build_slack
 from adapters.slack.settings import SlackConfig
 from core.services import Services
+from tests.fakes.block_kit import message_problems, view_problems
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -33,6 +38,16 @@ ANA, LEA = "U0ANA", "U0LEA"
 
 def payload(name: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads((PAYLOADS / f"{name}.json").read_text()))
+
+
+def ack_problems(body: Any) -> list[str]:
+    """What Slack would refuse in an acknowledgement: a message's blocks (slash command), the view
+    of a ``response_action`` ``update`` or ``push`` (modal submission)."""
+    if not isinstance(body, dict):
+        return []
+    if body.get("response_action") in ("update", "push"):
+        return view_problems(body.get("view"))
+    return message_problems(body)
 
 
 def signed_headers(body: str, content_type: str, timestamp: int | None = None,
@@ -59,9 +74,11 @@ class Slack:
         text = await response.text()
         self.content_type = response.headers.get("Content-Type", "")
         try:
-            return response.status, json.loads(text) if text else None
+            answer = json.loads(text) if text else None
         except ValueError:
             return response.status, text
+        self.api.check("ack", ack_problems(answer))
+        return response.status, answer
 
     async def command(self, text: str, user_id: str = ANA, command: str = "/parvis",
                       channel: str = "C0GENERAL") -> tuple[int, Any]:
@@ -130,6 +147,7 @@ async def api() -> AsyncIterator[FakeSlackApi]:
     await fake.start()
     yield fake
     await fake.stop()
+    assert not fake.violations, "Parvis sent payloads Slack refuses:\n" + "\n".join(fake.violations)
 
 
 @pytest.fixture

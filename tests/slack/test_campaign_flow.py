@@ -112,6 +112,28 @@ async def test_members_answer_with_buttons_and_a_modal(
     assert texts == ["Pairing, and writing it down"]
 
 
+async def test_the_text_answer_modal_is_one_slack_opens_and_longer_answers_are_refused(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    """Issue 12, finding 8: the modal asked for ``max_length: 4000``, beyond the 3,000 Slack allows, so
+    Slack refused to open it and the answer was lost. Now it asks for 3,000 at most, and the core
+    refuses a longer answer (from any platform) with a message in the member's language."""
+    await prompted(slack, api, services, clock)
+    for who, too_long in ((BOB, "too long"), (LEA, "trop longue")):
+        (prompt,) = dms_to(slack, who)
+        opened = len(api.made("views.open"))
+        await click_in(slack, prompt, button(prompt, "campaign.write"), who)
+        assert len(api.made("views.open")) == opened + 1, api.violations   # Slack opened the modal
+        view = opened_view(slack)
+        (field,) = [block for block in view["blocks"] if block["type"] == "input"]
+        assert field["element"]["max_length"] == 3000
+        status, ack = await slack.submit(view, {"answer": "x" * 3001}, user_id=who)
+        assert status == 200 and ack["response_action"] == "errors"
+        assert too_long in ack["errors"]["answer"] and "3000" in ack["errors"]["answer"]
+        status, ack = await slack.submit(view, {"answer": "y" * 3000}, user_id=who)
+        assert status == 200 and ack is None
+    assert sorted(len(row.text or "") for row in await responses(services)) == [3000, 3000]
+
+
 async def test_reminder_only_for_who_has_not_answered(
         slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
     await prompted(slack, api, services, clock)

@@ -12,7 +12,7 @@ from core.runtime.reply_cache import reply_cache
 from core.services import Services
 from tests.fakes.slack_api import APP_TOKEN, FakeSlackApi
 from tests.fakes.slack_socket import FakeSocketMode
-from tests.slack.conftest import payload, slack_config
+from tests.slack.conftest import ack_problems, payload, slack_config
 
 
 @pytest.fixture
@@ -21,6 +21,8 @@ async def socket(api: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
     api.ws_url = server.url
     yield server
     await server.stop()
+    for ack in server.acks.values():  # checked as HTTP acknowledgements are (the api fixture asserts)
+        api.check("ack", ack_problems(ack.get("payload")))
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """The Teams adapter under test: the real ``CloudAdapter`` on ``/api/messages`` in an aiohttp test server,
 real JWT validation against the fake connector's JWKS (``tests/fakes/bot_connector.py``), and outbound
-calls authorised by tokens the fake issued (nothing reaches Microsoft login)."""
+calls authorised by tokens the fake issued (nothing reaches Microsoft login).
+
+Every activity Parvis sends is checked against Teams' rules (``tests/fakes/adaptive_card.py``): by the
+connector for what it receives, here for the cards answered inline to an invoke. The ``connector``
+fixture fails any test during which Parvis sent something Teams would refuse."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from adapters.teams.app import TeamsAdapter, build_teams
 from adapters.teams.auth import BotSettings
 from core.commands.router import CommandRouter
 from core.services import Services
+from tests.fakes.adaptive_card import CARD_TYPE, card_problems
 from tests.fakes.bot_connector import ISSUER, MAIN, BotConnector, Call
 
 APP_ID = "00000000-0000-0000-0000-00000000b0t1"
@@ -72,7 +77,9 @@ class TeamsClient:
             headers["Authorization"] = auth
         response = await self.client.post("/api/messages", data=json.dumps(body), headers=headers)
         content = await response.read()
-        return response.status, (json.loads(content) if content else None)
+        answer = json.loads(content) if content else None
+        self.connector.check("invoke response", invoke_problems(answer))
+        return response.status, answer
 
     async def say(self, text: str, *, user: str = "ana", channel: bool = False,
                   **changes: Any) -> list[Call]:
@@ -95,6 +102,13 @@ class TeamsClient:
         return status, [call for call in self.connector.calls[before:] if call.body is not None]
 
 
+def invoke_problems(answer: Any) -> list[str]:
+    """What Teams would refuse in an invoke's inline answer: the card of an ``adaptiveCard/action``."""
+    if isinstance(answer, dict) and answer.get("type") == CARD_TYPE:
+        return card_problems(answer.get("value"), "$.value")
+    return []
+
+
 def _as(body: dict[str, Any], user: str) -> None:
     body["from"] = {"id": f"29:1{user}-bf-id", "name": user.title(), "aadObjectId": f"aad-{user}"}
     if body["conversation"].get("conversationType") == "personal":
@@ -102,9 +116,19 @@ def _as(body: dict[str, Any], user: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def connector() -> Iterator[BotConnector]:
+def connector_server() -> Iterator[BotConnector]:
+    """One fake connector for the session (its keys take a moment to make)."""
     with BotConnector() as fake:
         yield fake
+
+
+@pytest.fixture
+def connector(connector_server: BotConnector) -> Iterator[BotConnector]:
+    """The fake connector, failing the test if Parvis sent it anything Teams would refuse."""
+    connector_server.violations.clear()
+    yield connector_server
+    found, connector_server.violations[:] = list(connector_server.violations), []
+    assert not found, "Parvis sent activities Teams refuses:\n" + "\n".join(found)
 
 
 @pytest.fixture
