@@ -22,7 +22,15 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -89,6 +97,17 @@ class SlackConfig(Section):
     command: str = "/parvis"
     aliases: list[str] = Field(default_factory=list)
     join_group_on_channel_join: bool = False
+    #: the workspaces served (``core.directory.tenancy``); ``None``: the one ``auth.test`` reports
+    allowed_teams: list[str] | None = None
+
+    @field_validator("allowed_teams")
+    @classmethod
+    def _workspaces(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (not value or not all(re.fullmatch(r"T[A-Z0-9]+", team) for team in value)):
+            raise ValueError("a non-empty list of workspace ids such as T0123ABCD (an Enterprise Grid "
+                             "organisation lists each of its workspaces), or no key at all for the "
+                             "workspace auth.test reports for the bot token")
+        return value
 
     @field_validator("command", "aliases")
     @classmethod
@@ -109,11 +128,25 @@ class TeamsConfig(Section):
     app_password: SecretStr | None = None
     tenant_id: str = ""
     app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    #: the tenants served (``core.directory.tenancy``); ``None``: ``[tenant_id]`` unless MultiTenant
+    allowed_tenants: list[str] | None = Field(default=None, validate_default=True)
     openid_metadata_url: str | None = None
     token_issuer: str | None = None
     login_url: str | None = None
     oauth_scope: str | None = None
     emulator: bool = False
+
+    @field_validator("allowed_tenants")
+    @classmethod
+    def _tenants(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        """A multi-tenant registration lets any organisation's users reach the bot, reporting any
+        e-mail: it must say which tenants it serves (issue 12)."""
+        blank = value is not None and not all(tenant.strip() for tenant in value)
+        if blank or info.data.get("app_id") and info.data.get("app_type") == "MultiTenant" and not value:
+            raise ValueError('a non-empty list of the Microsoft Entra tenant ids whose users the bot serves: '
+                             'with app_type = "MultiTenant" any organisation\'s users can reach it, and a '
+                             'user of another tenant could report a member\'s e-mail address')
+        return value
 
     @property
     def configured(self) -> bool:

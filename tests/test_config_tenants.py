@@ -35,12 +35,12 @@ def test_multi_tenant_from_the_environment_is_refused_too(tmp_path: Path) -> Non
     assert "teams.allowed_tenants" in message
 
 
-def test_multi_tenant_with_its_tenants_and_single_tenant_by_default(tmp_path: Path) -> None:
+def test_multi_tenant_with_its_tenants_and_single_tenant_without_a_list(tmp_path: Path) -> None:
     path = tmp_path / "parvis.toml"
     path.write_text(TEAMS + 'allowed_tenants = ["t1", "t2"]\n', encoding="utf-8")
-    assert load_config(path, env={}).teams.allowed_tenant_ids == ["t1", "t2"]
+    assert load_config(path, env={}).teams.allowed_tenants == ["t1", "t2"]
     path.write_text(TEAMS + 'app_type = "SingleTenant"\ntenant_id = "t1"\n', encoding="utf-8")
-    assert load_config(path, env={}).teams.allowed_tenant_ids == ["t1"]
+    assert load_config(path, env={}).teams.allowed_tenants is None  # the adapter serves [tenant_id]
     assert load_config(None, env={}, cwd=tmp_path / "nowhere").teams.allowed_tenants is None
 
 

@@ -16,29 +16,20 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
 
 from adapters.slack.app import build_slack
 from core.errors import ConfigError
-from core.runtime.db import Database
 from core.services import Services
 from tests.conftest import give_role
 from tests.fakes.slack_api import APP_TOKEN, TEAM, FakeSlackApi, user
 from tests.fakes.slack_socket import FakeSocketMode
 from tests.slack.conftest import ANA, Slack, payload, slack_config
+from tests.tables import table_counts
 
 OTHER = "T0EVIL"
 MALLORY = "U0MAL"
 ADMIN = "ana@example.com"
 FORM = "application/x-www-form-urlencoded"
-
-
-async def table_counts(db: Database) -> dict[str, int]:
-    async with db.uow() as uow:
-        return {table.name: int((await uow.session.exec(  # type: ignore[call-overload]
-            select(func.count()).select_from(table))).one()[0])
-            for table in SQLModel.metadata.sorted_tables}
 
 
 def mallory(api: FakeSlackApi) -> None:
@@ -97,7 +88,8 @@ async def test_a_form_submission_from_another_workspace_is_refused(slack: Slack,
 
 
 @pytest.mark.parametrize("name", ["app_home_opened", "member_joined_channel"])
-async def test_an_event_from_another_workspace_is_refused(slack: Slack, services: Services, name: str) -> None:
+async def test_an_event_from_another_workspace_is_refused(slack: Slack, services: Services,
+                                                          name: str) -> None:
     mallory(slack.api)
     body = payload(name)
     body["team_id"] = OTHER
@@ -105,7 +97,8 @@ async def test_an_event_from_another_workspace_is_refused(slack: Slack, services
     before, calls = await table_counts(services.db), len(slack.api.calls)
     status, _ = await slack.post(json.dumps(body), "application/json")
     assert status == 403
-    assert await table_counts(services.db) == before and slack.api.calls[calls:] == []
+    assert await table_counts(services.db) == before
+    assert [call.method for call in slack.api.calls[calls:]] in ([], ["auth.test"])  # Bolt's, once
 
 
 async def test_the_default_is_the_workspace_of_the_bot_token(slack: Slack, services: Services) -> None:
@@ -152,7 +145,8 @@ async def socket(api: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
 
 
 async def test_socket_mode_drops_another_workspace_with_a_log_line(
-        api: FakeSlackApi, socket: FakeSocketMode, services: Services, caplog: pytest.LogCaptureFixture) -> None:
+        api: FakeSlackApi, socket: FakeSocketMode, services: Services,
+        caplog: pytest.LogCaptureFixture) -> None:
     config = slack_config(api, socket_mode=True, app_token=SecretStr(APP_TOKEN), signing_secret=None)
     adapter = build_slack(config, services)
     await adapter.start()
@@ -165,7 +159,8 @@ async def test_socket_mode_drops_another_workspace_with_a_log_line(
         with caplog.at_level(logging.WARNING, logger="adapters.slack"):
             ack = await socket.reply(await socket.send("slash_commands", body))
         assert "payload" not in ack
-        assert await table_counts(services.db) == before and api.calls[calls:] == []
+        assert await table_counts(services.db) == before
+        assert [call.method for call in api.calls[calls:]] in ([], ["auth.test"])  # Bolt's, once
         assert any(OTHER in record.getMessage() for record in caplog.records)
     finally:
         await adapter.stop()

@@ -39,7 +39,7 @@ async def test_direct_message_continues_the_stored_conversation(teams: TeamsClie
 async def test_after_a_restart_the_reference_is_read_from_the_database(teams: TeamsClient, services) -> None:
     await teams.say("help")
     fresh = build_teams(settings_for(teams.connector), CommandRouter(services), services,
-                        credentials_factory=FakeLogin(teams.connector))
+                        credentials_factory=FakeLogin(teams.connector), allowed_tenants=[TENANT])
     before = len(teams.connector.calls)
     await fresh.messenger.send_direct(address("ana"), Reply(text="Reminder"))
     call = teams.connector.calls[before]

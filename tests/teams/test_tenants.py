@@ -12,29 +12,19 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
 
 from adapters.teams.app import build_teams
 from adapters.teams.auth import BotSettings
 from core.commands.router import CommandRouter
 from core.errors import ConfigError
-from core.runtime.db import Database
 from core.services import Services
 from tests.conftest import give_role
 from tests.fakes.bot_connector import BotConnector
+from tests.tables import table_counts
 from tests.teams.conftest import TENANT, FakeLogin, TeamsClient, payload, settings_for
 
 OTHER = "tenant-evil"
 ADMIN = "ana@example.com"
-
-
-async def table_counts(db: Database) -> dict[str, int]:
-    """Rows per table: what "the database is unchanged" is checked against."""
-    async with db.uow() as uow:
-        return {table.name: int((await uow.session.exec(  # type: ignore[call-overload]
-            select(func.count()).select_from(table))).one()[0])
-            for table in SQLModel.metadata.sorted_tables}
 
 
 def from_tenant(body: dict[str, Any], tenant: str, user: str) -> dict[str, Any]:
