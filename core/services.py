@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from core.directory.tenancy import Tenancy
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database
 from core.settings import Settings
@@ -27,13 +28,15 @@ class Services:
     """Process-wide dependencies, built once by ``bots/bootstrap.py``.
 
     ``registry`` has no default: a process without ``core.capabilities.build_registry()`` (or a
-    registry built on purpose) would know no command, and should say so at once."""
+    registry built on purpose) would know no command, and should say so at once. ``tenancy`` is filled
+    by the adapters as they are built and started (``core.directory.tenancy``)."""
 
     db: Database
     registry: Registry
     clock: Clock = field(default_factory=SystemClock)
     messengers: dict[str, Messenger] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
+    tenancy: Tenancy = field(default_factory=Tenancy)
 
     def messenger(self, platform: str) -> Messenger | None:
         return self.messengers.get(platform)

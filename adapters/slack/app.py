@@ -35,6 +35,7 @@ from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.settings import SlackConfig
+from adapters.slack.workspaces import Workspaces
 from core import markup
 from core.commands.memory import Prepared
 from core.commands.router import CommandRouter
@@ -82,11 +83,13 @@ class SlackAdapter:
                             request_verification_enabled=signing is not None, process_before_response=True,
                             name="parvis")
         self.events = Events(self)
+        self.workspaces = Workspaces(config.allowed_teams, services.tenancy, self.client)
         self.socket: Any = None
         self._listen()
 
     # ----------------------------------------------------------------- wiring
     def _listen(self) -> None:
+        self.app.middleware(self.workspaces.middleware)  # other workspaces: refused before any listener
         for name in [self.config.command, *self.config.aliases]:
             self.app.command(name)(self.on_command)
         self.app.action(ANY)(self.on_action)
@@ -110,7 +113,9 @@ class SlackAdapter:
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def start(self) -> None:
-        """Connect to Socket Mode when configured (the app token opens the WebSocket)."""
+        """Learn the workspace served (``auth.test``), then connect to Socket Mode when configured (the
+        app token opens the WebSocket)."""
+        await self.workspaces.start()
         if not (self.config.socket_mode and self.config.app_token):
             return
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -23,6 +23,17 @@ class SlackConfig(Section):
     command: str = "/parvis"
     aliases: list[str] = Field(default_factory=list)
     join_group_on_channel_join: bool = False
+    #: the workspaces served (``core.directory.tenancy``); ``None``: the one ``auth.test`` reports
+    allowed_teams: list[str] | None = None
+
+    @field_validator("allowed_teams")
+    @classmethod
+    def _workspaces(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (not value or not all(re.fullmatch(r"T[A-Z0-9]+", team) for team in value)):
+            raise ValueError("a non-empty list of workspace ids such as T0123ABCD (an Enterprise Grid "
+                             "organisation lists each of its workspaces), or no key at all for the "
+                             "workspace auth.test reports for the bot token")
+        return value
 
     @field_validator("command", "aliases")
     @classmethod

@@ -3,8 +3,9 @@
 The handler is ours, not ``CloudAdapter.process``, because botbuilder 4.17.1 gets two things wrong
 there: it serialises invoke bodies twice (every invoke answered 500) and lets some authentication
 failures (expired token, channel not endorsed, no header on the parameterised path) escape as 500.
-Here authentication runs first and *any* failure is a 401 before the bot sees the activity; then
-``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
+Here authentication runs first and *any* failure is a 401 before the bot sees the activity; an
+activity from a tenant outside ``[teams] allowed_tenants`` is then a 403 (``adapters.teams.tenants``);
+then ``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
 serialised once.
 
 ``build_platform(settings, services, host=…)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams``
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +26,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
 from adapters.platform import Platform
-from adapters.teams import auth
+from adapters.teams import auth, tenants
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.settings import TeamsConfig
 from adapters.teams.turns import TurnHandler
@@ -42,8 +43,12 @@ class TeamsAdapter:
     """One Teams bot: its endpoint, its messenger, and its start-up work."""
 
     def __init__(self, settings: auth.BotSettings, router: CommandRouter, services: Services,
-                 adapter: CloudAdapter) -> None:
+                 adapter: CloudAdapter, allowed: frozenset[str] | None = None) -> None:
         self.settings, self.router, self.services, self.adapter = settings, router, services, adapter
+        #: the tenants served (``None``: Emulator mode, unrestricted), declared to the core as well
+        self.allowed = allowed
+        if allowed is not None:
+            services.tenancy.allow(tenants.PLATFORM, allowed)
         self.messenger = TeamsMessenger(adapter, settings.APP_ID, services)
         self.turns = TurnHandler(router, services, self.messenger)
 
@@ -71,6 +76,10 @@ class TeamsAdapter:
         except Exception as exc:  # botbuilder raises PermissionError, jwt errors, IndexError, Exception…
             log.info("teams: refused an activity: %s", type(exc).__name__)
             return web.Response(status=401)
+        if not tenants.admits(self.allowed, activity):
+            log.warning("teams: refused an activity from tenant %s: not in [teams] allowed_tenants",
+                        ", ".join(sorted(tenants.tenants_named(activity))) or "(none named)")
+            return web.Response(status=403)
         try:
             invoke = await self.adapter.process_activity(authenticated, activity, self.turns.on_turn)
         except Exception:
@@ -94,12 +103,15 @@ async def _activity(request: web.Request) -> Activity | None:
 
 def build_teams(settings: Any, router: CommandRouter, services: Services, *,
                 credentials_factory: ServiceClientCredentialsFactory | None = None,
-                host: str = "127.0.0.1") -> TeamsAdapter:
-    """The adapter from ``[teams]`` (a ``TeamsConfig``) or ready ``BotSettings``."""
+                host: str = "127.0.0.1", allowed_tenants: Iterable[str] | None = None) -> TeamsAdapter:
+    """The adapter from ``[teams]`` (a ``TeamsConfig``) or ready ``BotSettings``; ``allowed_tenants``
+    (else the configuration's) as ``adapters.teams.tenants`` defaults it."""
     bot = settings if isinstance(settings, auth.BotSettings) else auth.BotSettings.from_config(settings)
     auth.check_emulator_mode(bot, host)
+    listed = allowed_tenants if allowed_tenants is not None else getattr(settings, "allowed_tenants", None)
+    allowed = tenants.allowed_tenants(bot.APP_ID, bot.APP_TYPE, bot.APP_TENANTID, listed)
     adapter = CloudAdapter(auth.build_authentication(bot, credentials_factory))
-    return TeamsAdapter(bot, router, services, adapter)
+    return TeamsAdapter(bot, router, services, adapter, allowed)
 
 
 def build_platform(settings: TeamsConfig, services: Services, *, host: str) -> Platform:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, func, select
 
 from core.directory.models import Identity, Member, MemberRole
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.i18n import normalise_locale
 from core.ports import MemberAddress
 from core.runtime.actor_cache import actor_cache
@@ -139,7 +139,15 @@ def _refresh(member: Member, actor: Actor) -> None:
         member.display_name = actor.display_name
 
 
+def check_tenant(services: Services, actor: Actor) -> None:
+    """Refuse an account of a tenant or workspace its platform does not serve
+    (``core.directory.tenancy``): never joined to a member by the e-mail it reports, never a new member."""
+    if not services.tenancy.allows(actor.platform, actor.tenant):
+        raise Forbidden("errors.tenant_not_allowed")
+
+
 async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
+    check_tenant(services, actor)
     cache = actor_cache(services.db)
     generation = cache.generation
     async with services.db.uow() as uow:
@@ -164,7 +172,8 @@ async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, froze
 
 
 async def resolve_actor(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
-    """The member behind ``actor``: by identity, else by e-mail (joining platforms), else new.
+    """The member behind ``actor``: by identity, else by e-mail (joining platforms), else new; refused
+    (``Forbidden``) when the actor's tenant is not one its platform serves.
 
     From the process's ``ActorCache`` when it was resolved a moment ago from the same profile (no
     database round trip at all). Two first commands of a new person can race; the unique constraints
@@ -185,6 +194,8 @@ async def _resolve_again(services: Services, actor: Actor) -> None:
 def resolved(services: Services, actor: Actor, *, peek: bool = False) -> Resolution | None:
     """The member behind ``actor`` if the cache knows them (no database, nothing awaited);
     ``peek``: a miss is not counted."""
+    if not services.tenancy.allows(actor.platform, actor.tenant):
+        return None  # ``resolve`` refuses it
     cached = actor_cache(services.db).get(actor, partial(_resolve_again, services, actor), peek=peek)
     if cached is None:
         return None

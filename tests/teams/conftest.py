@@ -148,7 +148,7 @@ def members(connector: BotConnector) -> Iterator[dict[str, dict[str, Any]]]:
 async def teams(services: Services, connector: BotConnector,
                 members: dict[str, Any]) -> AsyncIterator[TeamsClient]:
     adapter = build_teams(settings_for(connector), CommandRouter(services), services,
-                          credentials_factory=FakeLogin(connector))
+                          credentials_factory=FakeLogin(connector), allowed_tenants=[TENANT])
     services.messengers["teams"] = adapter.messenger
     app = web.Application()
     adapter.install(app)

@@ -54,7 +54,7 @@ async def test_a_sent_card_speaks_the_reply_s_language_not_the_member_s_record(t
 async def test_after_a_restart_the_reference_is_read_from_the_database(teams: TeamsClient, services) -> None:
     await teams.say("help")
     fresh = build_teams(settings_for(teams.connector), CommandRouter(services), services,
-                        credentials_factory=FakeLogin(teams.connector))
+                        credentials_factory=FakeLogin(teams.connector), allowed_tenants=[TENANT])
     before = len(teams.connector.calls)
     await fresh.messenger.send_direct(address("ana"), Reply(text="Reminder"))
     call = teams.connector.calls[before]

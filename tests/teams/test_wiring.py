@@ -16,12 +16,13 @@ from bots.config import Config, SchedulerConfig, ServerConfig
 from core.errors import ConfigError
 from core.schema import Identity
 from tests.fakes.bot_connector import ISSUER, BotConnector
-from tests.teams.conftest import APP_ID, FakeLogin, payload
+from tests.teams.conftest import APP_ID, TENANT, FakeLogin, payload
 
 
 def teams_config(connector: BotConnector, **changes: object) -> TeamsConfig:
     values: dict[str, object] = dict(
-        app_id=APP_ID, app_password=SecretStr("secret"), openid_metadata_url=connector.metadata_url,
+        app_id=APP_ID, app_password=SecretStr("secret"), allowed_tenants=[TENANT],
+        openid_metadata_url=connector.metadata_url,
         token_issuer=ISSUER, login_url=f"{connector.url}/login", oauth_scope=f"{connector.url}/.default")
     values.update(changes)
     return TeamsConfig(**values)  # type: ignore[arg-type]
