@@ -21,6 +21,7 @@ from core.delivery import wiring as delivery
 from core.directory import wiring as directory
 from core.experts import wiring as experts
 from core.groups import wiring as groups
+from core.inbound import wiring as inbound
 from core.registry import Registry
 
 Capability = Callable[[Registry], None]
@@ -32,6 +33,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     campaigns.register,
     experts.register,
     delivery.register,
+    inbound.register,
     later.register,
 )
 

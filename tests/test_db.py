@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from core.commands import Invocation
 from core.commands.router import CommandRouter
 from core.runtime.activity_log import activity_log
-from core.runtime.db import Database
+from core.runtime.db import Database, make_engine
 from core.schema import ActivityEvent, Member
 from tests.conftest import actor
 
@@ -56,3 +58,22 @@ async def test_concurrent_commands_never_fail(router: CommandRouter, db: Databas
     await activity_log(db).flush()  # the read-only helps' events are written in a batch
     async with db.uow() as uow:
         assert len((await uow.session.exec(select(ActivityEvent))).all()) == 80
+
+
+async def test_a_database_error_carries_no_sql_parameters(db: Database) -> None:
+    """An error's message is logged (``log.exception``): it must not hold the values a member typed."""
+    secret = "member@example.com wrote: my manager is the problem"
+
+    def ana() -> Member:
+        return Member(email="ana@example.com", display_name=secret, created_at=datetime.now(UTC))
+
+    async with db.uow() as uow:
+        uow.session.add(ana())
+        await uow.commit()
+    with pytest.raises(IntegrityError) as raised:
+        async with db.uow() as uow:
+            uow.session.add(ana())
+            await uow.commit()
+    assert "my manager" not in str(raised.value) and "ana@example.com" not in str(raised.value)
+    assert db.engine.sync_engine.hide_parameters
+    assert make_engine("sqlite+aiosqlite://").sync_engine.hide_parameters, "migrations' engines too"

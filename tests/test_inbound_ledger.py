@@ -3,6 +3,8 @@ handling releases the claim; ids of different platforms never collide."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -34,3 +36,21 @@ async def test_once_runs_the_work_once_and_releases_a_failed_claim(services: Ser
     assert await ledger.once(services, "slack", "Ev2", work), "the failure released the claim"
     assert not await ledger.once(services, "slack", "Ev2", work), "a retry after success is dropped"
     assert done == ["work"]
+
+
+async def test_the_ledger_keeps_a_day_and_a_periodic_job_prunes_the_rest(services: Services, clock) -> None:
+    """Slack retries for five minutes at most: a day is plenty, and the table no longer grows forever."""
+    job = services.registry.jobs["inbound.prune"]
+    assert job.leader_only and job.seconds <= 3600
+    assert await ledger.first_time(services, "slack", "Old")
+    clock.advance(timedelta(hours=23))
+    assert await ledger.first_time(services, "slack", "Recent")
+    clock.advance(timedelta(hours=1, seconds=1))
+    assert await job.function(services) == 1
+    async with services.db.uow() as uow:
+        keys = [row.key for row in (await uow.session.exec(select(ProcessedEvent))).all()]
+    assert keys == ["slack:Recent"]
+    assert not await ledger.first_time(services, "slack", "Recent"), "a retry within the day is still dropped"
+    clock.advance(timedelta(days=1, seconds=1))
+    assert await job.function(services) == 1
+    assert await job.function(services) == 0

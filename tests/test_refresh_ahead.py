@@ -71,9 +71,10 @@ async def test_a_failed_refresh_is_logged_and_close_cancels_what_runs(
         await asyncio.sleep(3600)
 
     with caplog.at_level(logging.WARNING, logger=refresh_ahead.__name__):
-        refresher.start("broken", broken)
+        refresher.start("group list secret plans", broken)
         await refresher.wait()
-    assert "refresh of 'broken' failed" in caplog.text
+    assert "cache: a background refresh failed" in caplog.text and "database gone" in caplog.text
+    assert "secret plans" not in caplog.text, "the key (the reply cache's holds command text) is not logged"
     refresher.start("slow", endless)
     await asyncio.sleep(0)
     await refresher.close()

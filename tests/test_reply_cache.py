@@ -6,6 +6,7 @@ The real router on a real database; a second ``Database`` on the same URL plays 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -174,3 +175,21 @@ async def test_a_repeat_is_answered_from_memory_without_awaiting(chat, db: Datab
         lists = (await uow.session.exec(select(func.count()).select_from(ActivityEvent).where(
             ActivityEvent.kind == "command"))).one()
     assert lists == 4                                            # create, two lists, one from memory
+
+
+async def test_a_failed_refresh_logs_no_command_text(caplog: pytest.LogCaptureFixture) -> None:
+    """The reply cache's key holds what the member typed: a failed background read must not log it."""
+    cache, now = ReplyCache(), FakeClock().now()
+    key = ("expert find", "expert find burnout of my manager", 1, "en", "UTC", frozenset({"member"}))
+    cache.put(key, Reply(text="found"), cache.generation, now)
+
+    async def failing() -> None:
+        raise RuntimeError("database unavailable")
+
+    caplog.set_level(logging.DEBUG)
+    later = now + timedelta(seconds=REPLY_TTL_SECONDS * 0.95)
+    assert cache.get(key, later, failing) == Reply(text="found")
+    await cache.refresher.wait()
+    logged = "\n".join(caplog.text.splitlines())
+    assert "refresh" in logged and "database unavailable" in logged
+    assert "burnout" not in logged and "expert find" not in logged

@@ -3,9 +3,10 @@
 The handler is ours, not ``CloudAdapter.process``, because botbuilder 4.17.1 gets two things wrong
 there: it serialises invoke bodies twice (every invoke answered 500) and lets some authentication
 failures (expired token, channel not endorsed, no header on the parameterised path) escape as 500.
-Here authentication runs first and *any* failure is a 401 before the bot sees the activity; an
-activity from a tenant outside ``[teams] allowed_tenants`` is then a 403 (``adapters.teams.tenants``);
-then ``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
+Here authentication runs first and *any* failure is a 401 before the bot sees the activity; then an
+incomplete activity is a 400 and one from a tenant outside ``[teams] allowed_tenants`` a 403
+(``adapters.teams.tenants``; ``TeamsAdapter.handle`` gives the order and why); then
+``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
 serialised once.
 
 ``build_platform(settings, services, host=…)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams``
@@ -26,10 +27,10 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
 from adapters.platform import Platform
-from adapters.teams import auth, tenants
+from adapters.teams import auth, inbound, tenants
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.settings import TeamsConfig
-from adapters.teams.turns import TurnHandler
+from adapters.teams.turns import TurnHandler, unanswered
 from core.commands.router import CommandRouter
 from core.errors import ConfigError
 from core.services import Services
@@ -64,27 +65,47 @@ class TeamsAdapter:
         yield
 
     async def handle(self, request: web.Request) -> web.Response:
+        """``POST /api/messages``; each step answers before the next one runs:
+
+        1. a body that is not JSON by its content type: 415;
+        2. the body is read first because botbuilder authenticates *against the activity* (the token's
+           ``serviceurl`` claim must match its ``serviceUrl``; an Emulator token is told by its
+           ``channelId``); a body that is no activity is authenticated as an empty one;
+        3. the token: any failure is a 401, whatever the body — an unauthenticated caller never
+           learns what was wrong with what it sent;
+        4. the activity's structure (``inbound.malformed``): 400, before any turn runs or writes; then its
+           tenant (``tenants.admits``): 403 unless ``[teams] allowed_tenants`` names it;
+        5. the turn. A reply the connector refuses (5xx, 403…) is logged at WARNING by the turn and
+           the answer is still 200: the command ran, and a 5xx would make the channel resend it. When
+           botbuilder cannot get the outbound token, which it does before the turn starts, the turn
+           does not run — without the connector it could not ask who a newcomer is, and would make
+           them a second, unlinked member — and the activity is logged at WARNING, answered 202. Both
+           are ``turns.unanswered``; README's Teams section says so.
+        """
         if "application/json" not in (request.headers.get("Content-Type") or ""):
             return web.Response(status=415)
         activity = await _activity(request)
-        if activity is None:
-            return web.Response(status=400, text="expected a Bot Framework activity")
         header = request.headers.get("Authorization")
         try:
             authenticated = await self.adapter.bot_framework_authentication.authenticate_request(
-                activity, header if header or self.settings.APP_ID else None)
+                activity or Activity(), header if header or self.settings.APP_ID else None)
         except Exception as exc:  # botbuilder raises PermissionError, jwt errors, IndexError, Exception…
             log.info("teams: refused an activity: %s", type(exc).__name__)
             return web.Response(status=401)
+        problem = "not a Bot Framework activity" if activity is None else inbound.malformed(activity)
+        if problem is not None or activity is None:
+            log.info("teams: refused an authenticated request: %s", problem)
+            return web.json_response({"error": f"expected a complete Bot Framework activity: {problem}"},
+                                     status=400)
         if not tenants.admits(self.allowed, activity):
             log.warning("teams: refused an activity from tenant %s: not in [teams] allowed_tenants",
                         ", ".join(sorted(tenants.tenants_named(activity))) or "(none named)")
             return web.Response(status=403)
         try:
             invoke = await self.adapter.process_activity(authenticated, activity, self.turns.on_turn)
-        except Exception:
-            log.exception("teams: turn failed")
-            return web.Response(status=500)
+        except Exception as exc:  # the outbound token (or another step before the turn) failed: nothing ran
+            unanswered(activity, "not handled (the turn could not start)", exc)
+            return web.Response(status=202)
         if invoke is None:
             return web.Response(status=200)
         body = invoke.body.serialize() if isinstance(invoke.body, Model) else invoke.body

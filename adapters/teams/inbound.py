@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from botbuilder.schema import Activity
@@ -33,6 +34,21 @@ MAX_INPUTS = 40
 
 _AT = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<(?:/?p|br\s*/?|/?div|/?span[^>]*)>", re.IGNORECASE)
+
+
+def malformed(activity: Activity) -> str | None:
+    """What ``activity`` lacks to be a turn, or ``None``: every turn reads who sent it (``from``), in
+    which conversation, to which bot (``recipient``) and where to answer (``serviceUrl``). Without
+    them a turn failed half-way, after writing a member named "unknown" with an empty tenant."""
+    url = activity.service_url
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
+        return "no http(s) serviceUrl"
+    for name, account in (("conversation", activity.conversation), ("from", activity.from_property),
+                          ("recipient", activity.recipient)):
+        if account is None or not isinstance(account.id, str) or not account.id.strip():
+            return f"no {name} id"
+    return None
 
 
 def tenant_of(activity: Activity) -> str:

@@ -10,7 +10,8 @@
 - anything else is ignored (a silent 200).
 
 Every turn stores the sender's contact (service URL, tenant, personal reference). Nothing here raises:
-a failure is logged and the member gets the catalog's apology, never the exception text.
+a failure is logged and the member gets the catalog's apology, never the exception text; a reply the
+connector will not take is logged (``unanswered``) and the turn ends, its work done.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, InvokeResponse
+from msrest.exceptions import HttpOperationError
 
 from adapters.teams import identity, inbound, outbound
 from adapters.teams.identity import MemberCache, MemberInfo
-from adapters.teams.messenger import TeamsMessenger, encode
+from adapters.teams.messenger import TeamsMessenger, delivery_error, encode
 from core.commands import Actor, Invocation
 from core.commands.router import CommandRouter
 from core.directory import members as directory
@@ -40,6 +42,19 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 ERROR_TYPE = "application/vnd.microsoft.error"
 CONTACT_EVENTS = frozenset({"conversationUpdate", "installationUpdate"})
 MAX_MEMBERS_ADDED = 50
+
+
+def unanswered(activity: Activity, what: str, exc: Exception) -> None:
+    """An activity Teams will get no reply to: logged with its id and conversation, never its text.
+
+    The HTTP answer stays 2xx: the channel must not resend a message whose work was done (a command
+    run twice). Issue 12 will retry such replies through the outbox; until then this warning is how an
+    operator learns of them. The exception's message is the connector's or Microsoft login's (a status,
+    an ``AADSTS…`` code), not the member's."""
+    conversation = activity.conversation.id if activity.conversation is not None else None
+    reason = delivery_error(exc).reason if isinstance(exc, HttpOperationError) else type(exc).__name__
+    log.warning("teams: activity %s in conversation %s %s: %s (%.200s)", activity.id, conversation, what,
+                reason, exc)
 
 
 class TurnHandler:
@@ -174,7 +189,11 @@ class TurnHandler:
 
     async def _send(self, context: TurnContext, reply: Reply) -> None:
         for activity in outbound.activities(reply):
-            await context.send_activity(activity)
+            try:
+                await context.send_activity(activity)
+            except Exception as exc:  # the connector refused or is unreachable: the turn's work is done
+                unanswered(context.activity, "handled, reply not delivered", exc)
+                return
 
     async def _answer(self, context: TurnContext, status: int, body: Any) -> None:
         await context.send_activity(Activity(type="invokeResponse",

@@ -6,12 +6,17 @@ minute, after 5 minutes, possibly to another process or after a restart). The fi
 key and is dropped. If handling fails, the claim is released so a later retry can do the work:
 nothing is lost, nothing is done twice. Nothing here is specific to one platform: the adapter says
 which platform and which id.
+
+A claim is kept ``KEEP`` (a day) and then pruned by the ``inbound.prune`` job (``wiring.py``): Slack
+stops retrying after five minutes, so a day is ample, and without pruning the table grew by one row
+per event forever.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +28,11 @@ if TYPE_CHECKING:
     from core.services import Services
 
 log = logging.getLogger(__name__)
+
+#: how long a handled event is remembered (Slack's last retry comes five minutes after the first try)
+KEEP = timedelta(days=1)
+#: how often the prune job runs
+PRUNE_SECONDS = 3600.0
 
 
 def key_of(platform: str, event_id: str) -> str:
@@ -61,3 +71,15 @@ async def once(services: Services, platform: str, event_id: str, work: Callable[
         await forget(services, platform, event_id)
         raise
     return True
+
+
+async def prune(services: Services) -> int:
+    """Forget events handled more than ``KEEP`` ago (the ``inbound.prune`` job); how many were."""
+    async with services.db.uow() as uow:
+        result = await uow.session.exec(delete(ProcessedEvent).where(
+            col(ProcessedEvent.at) < services.clock.now() - KEEP))
+        await uow.commit()
+    pruned = int(result.rowcount or 0)
+    if pruned:
+        log.info("inbound ledger: %d handled event(s) older than %s forgotten", pruned, KEEP)
+    return pruned

@@ -41,7 +41,11 @@ SQLITE_POOL_SIZE = 8
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url``, with SQLite's pragmas applied to every connection."""
+    """An async engine for ``url``, with SQLite's pragmas applied to every connection.
+
+    ``hide_parameters``: a database error's message (which ends up in logs) shows the SQL without the
+    values bound to it — they are what members typed: answers, questions, names, e-mail addresses."""
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         # a fixed pool: overflow connections would be opened and closed under load, each costing a

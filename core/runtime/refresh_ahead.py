@@ -40,8 +40,9 @@ def refresh_point(stored: float, ttl: float) -> float:
 class Refresher:
     """Runs background refreshes: one per key at a time, ``concurrency`` at once."""
 
-    def __init__(self, concurrency: int = CONCURRENCY) -> None:
+    def __init__(self, concurrency: int = CONCURRENCY, name: str = "cache") -> None:
         self.concurrency = concurrency
+        self.name = name
         self._slots: asyncio.Semaphore | None = None  # made in the running loop, on first use
         self._running: dict[Hashable, asyncio.Task[None]] = {}
         self.started = 0
@@ -63,7 +64,8 @@ class Refresher:
             async with slots:
                 await refresh()
         except Exception:  # the entry expires as it would have without refresh-ahead
-            log.warning("refresh of %r failed; the entry will expire", key, exc_info=True)
+            # not the key: the reply cache's holds the command text a member typed
+            log.warning("%s: a background refresh failed; the entry will expire", self.name, exc_info=True)
 
     @property
     def running(self) -> int:
@@ -97,7 +99,7 @@ class RefreshingCache(Generic[K, E]):
         self.generation = 0
         self._entries: OrderedDict[K, E] = OrderedDict()
         self.hits = self.misses = 0
-        self.refresher = Refresher()
+        self.refresher = Refresher(name=type(self).__name__)
 
     def _keep(self, key: K, entry: E) -> None:
         """Store ``entry`` as the most recent, dropping the least recently stored beyond ``size``."""

@@ -60,12 +60,14 @@ async def test_invoke_with_bad_token_is_401_too(teams: TeamsClient, services) ->
 
 
 async def test_not_json_or_not_an_activity(teams: TeamsClient) -> None:
+    """Unauthenticated, a body that is no activity is a 401 like any other (test_ingress.py: a 400 only
+    with a valid token)."""
     response = await teams.client.post("/api/messages", data="hello", headers={"Content-Type": "text/plain"})
     assert response.status == 415
     for body in ("{not json", "[1, 2]", '{"text": "no type"}'):
         response = await teams.client.post("/api/messages", data=body,
                                            headers={"Content-Type": "application/json"})
-        assert response.status == 400
+        assert response.status == 401
 
 
 async def test_keys_are_fetched_at_start_not_per_request(teams: TeamsClient) -> None:
