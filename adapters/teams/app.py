@@ -3,7 +3,8 @@
 The handler is ours, not ``CloudAdapter.process``, because botbuilder 4.17.1 gets two things wrong
 there: it serialises invoke bodies twice (every invoke answered 500) and lets some authentication
 failures (expired token, channel not endorsed, no header on the parameterised path) escape as 500.
-Here authentication runs first and *any* failure is a 401 before the bot sees the activity; then
+Here authentication runs first and *any* failure is a 401 (a 503 while no signing key could be
+fetched) before the bot sees the activity; then
 ``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
 serialised once.
 
@@ -25,6 +26,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
 from adapters.teams import auth
+from adapters.teams.keys import SigningKeysUnavailable
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.turns import TurnHandler
 from core.commands.router import CommandRouter
@@ -66,6 +68,8 @@ class TeamsAdapter:
         try:
             authenticated = await self.adapter.bot_framework_authentication.authenticate_request(
                 activity, header if header or self.settings.APP_ID else None)
+        except SigningKeysUnavailable:  # no key could be fetched yet: nothing can be checked
+            return web.Response(status=503)
         except Exception as exc:  # botbuilder raises PermissionError, jwt errors, IndexError, Exception…
             log.info("teams: refused an activity: %s", type(exc).__name__)
             return web.Response(status=401)
