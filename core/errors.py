@@ -16,6 +16,8 @@ shown (and the line says so).
     ├── DeliveryError             a Messenger could not deliver; says whether to retry and when
     ├── IdentityUnavailable       a platform cannot say yet who a never-seen person is: the turn asks them
     │                             to try again (``adapters.slack.identity``)
+    ├── SigningKeysUnavailable    no Teams signing key could be fetched yet: activities get 503
+    │                             (``adapters.teams.keys``)
     └── OperatorError             the installation cannot do what its operator asked; the message, for
         │                         them, goes to stderr with an exit status ≠ 0 (or stops the start)
         ├── ConfigError           a configuration file, key, environment variable or option is wrong

@@ -3,11 +3,11 @@
 The handler is ours, not ``CloudAdapter.process``, because botbuilder 4.17.1 gets two things wrong
 there: it serialises invoke bodies twice (every invoke answered 500) and lets some authentication
 failures (expired token, channel not endorsed, no header on the parameterised path) escape as 500.
-Here authentication runs first and *any* failure is a 401 before the bot sees the activity; then an
-incomplete activity is a 400 and one from a tenant outside ``[teams] allowed_tenants`` a 403
-(``adapters.teams.tenants``; ``TeamsAdapter.handle`` gives the order and why); then
-``process_activity`` runs the turn with the already-authenticated result, and an invoke body is
-serialised once.
+Here authentication runs first and *any* failure is a 401 (a 503 while no signing key could be
+fetched) before the bot sees the activity; then an incomplete activity is a 400 and one from a tenant
+outside ``[teams] allowed_tenants`` a 403 (``adapters.teams.tenants``; ``TeamsAdapter.handle`` gives
+the order and why); then ``process_activity`` runs the turn with the already-authenticated result,
+and an invoke body is serialised once.
 
 ``build_platform(settings, services, host=…)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams``
 is the same with injectable parts (tests pass a credentials factory whose tokens the fake connector issued).
@@ -28,6 +28,7 @@ from msrest.serialization import Model
 
 from adapters.platform import Platform
 from adapters.teams import auth, inbound, tenants
+from adapters.teams.keys import SigningKeysUnavailable
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.settings import TeamsConfig
 from adapters.teams.turns import TurnHandler, unanswered
@@ -89,6 +90,8 @@ class TeamsAdapter:
         try:
             authenticated = await self.adapter.bot_framework_authentication.authenticate_request(
                 activity or Activity(), header if header or self.settings.APP_ID else None)
+        except SigningKeysUnavailable:  # no key could be fetched yet: nothing can be checked
+            return web.Response(status=503)
         except Exception as exc:  # botbuilder raises PermissionError, jwt errors, IndexError, Exception…
             log.info("teams: refused an activity: %s", type(exc).__name__)
             return web.Response(status=401)

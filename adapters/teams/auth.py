@@ -4,8 +4,10 @@ botbuilder 4.17.1 validates inbound tokens itself (issuer, audience = app id, si
 metadata's keys, expiry, endorsement of the channel, service URL claim); this module only feeds it the
 configuration, and works around what the archived SDK gets wrong:
 
-- its signing keys are fetched with blocking ``requests``: ``warm_keys`` fetches them in a thread at
-  start, so the first real request does not stall the event loop;
+- its signing keys are fetched with blocking ``requests``, without timeout, on the event loop, whenever
+  a token names an unknown key: ``build_authentication`` gives it our own key source instead
+  (``adapters.teams.keys``: aiohttp, a timeout, a minimum interval between fetches), which
+  ``warm_keys`` fills at start;
 - the outbound token is fetched with MSAL, also blocking, and with fresh credentials (an empty cache)
   for every connector: ``ThreadedCredentialFactory`` keeps the credentials and fetches in a thread;
 - with no app id, botbuilder accepts unsigned requests (Bot Framework Emulator): ``check_emulator_mode``
@@ -29,9 +31,9 @@ from botframework.connector.auth import (
     MicrosoftAppCredentials,
     ServiceClientCredentialsFactory,
 )
-from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.authentication import Authentication
 
+from adapters.teams import keys
 from adapters.teams.settings import TeamsConfig
 from core.errors import ConfigError
 
@@ -123,24 +125,27 @@ def build_authentication(settings: BotSettings,
     configuration = settings.without_unset()
     factory = credentials_factory or ThreadedCredentialFactory(
         ConfigurationServiceClientCredentialFactory(configuration))
+    install_signing_keys(settings)
     return ConfigurationBotFrameworkAuthentication(configuration, credentials_factory=factory)
 
 
-async def warm_keys(settings: BotSettings) -> bool:
-    """Fetch the inbound signing keys in a thread (botbuilder would block the loop on first use).
+def install_signing_keys(settings: BotSettings) -> None:
+    """Our key source (``adapters.teams.keys``) for every metadata URL botbuilder may fetch with these
+    settings: the channel's, and the Emulator's, which the public-cloud path uses for a token bearing an
+    Emulator or skill issuer (any sender chooses its issuer). With overrides (sovereign clouds, tests)
+    botbuilder's Emulator URL is unset and such a token fails before any fetch."""
+    for url in (settings.metadata_url, AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL):
+        keys.install(url)
 
-    A failure is logged, not fatal: botbuilder retries on the first request.
+
+async def warm_keys(settings: BotSettings) -> bool:
+    """Fetch the channel's signing keys at start, within ``keys.FETCH_TIMEOUT_SECONDS``.
+
+    A failure is logged, not fatal: the first request tries again (and meanwhile gets 503).
     """
     if not settings.APP_ID:
         return False
-    metadata = JwtTokenExtractor.get_open_id_metadata(settings.metadata_url)
-    try:
-        await asyncio.to_thread(lambda: asyncio.run(metadata._refresh()))
-    except Exception as exc:  # requests/JSON errors of any kind: the first request retries
-        log.warning("teams: could not fetch the signing keys from %s yet: %s", settings.metadata_url, exc)
-        return False
-    log.info("teams: %d signing key(s) loaded from %s", len(metadata.keys), settings.metadata_url)
-    return True
+    return await keys.installed(settings.metadata_url).refresh()
 
 
 def is_loopback(host: str) -> bool:

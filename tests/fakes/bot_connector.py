@@ -3,10 +3,11 @@
 It plays both sides Microsoft plays for a Teams bot:
 
 - the **token publisher**: an OpenID metadata document and a JWKS holding the keys the test signs
-  inbound activities with (``sign``). botbuilder fetches them with blocking ``requests``, which is why
-  the server runs in its own thread rather than on the test's event loop. Two keys are published: one
+  inbound activities with (``sign``). The server runs in its own thread rather than on the test's event
+  loop, so that it answers whatever the loop is doing. Two keys are published (``published``): one
   endorsed for ``msteams`` and one endorsed only for another channel (to test endorsement checks); a
-  third key (``OTHER``) is never published.
+  third key (``OTHER``) is not, until a test publishes it (a key rotation). ``key_status`` makes both
+  documents answer an HTTP error instead.
 - the **connector**: records what the bot sends to ``/v3/conversations/…`` (with and without a
   trailing activity id, PUT for updates, POST ``/v3/conversations`` to create one) and answers with
   the connector's shapes, after checking the bearer token is one it issued (``issue_token``).
@@ -71,6 +72,11 @@ class BotConnector:
     metadata_fetches: int = 0
     #: activities real Teams would refuse, as ``"<METHOD> <path>: <problem>"`` (the fixture asserts none)
     violations: list[str] = field(default_factory=list)
+    #: key name → its endorsements, for every key the JWKS publishes
+    published: dict[str, list[str]] = field(default_factory=lambda: {MAIN: ["msteams", "emulator"],
+                                                                      NARROW: ["webchat"]})
+    #: when set, the metadata document and the JWKS answer this HTTP status
+    key_status: int | None = None
 
     def __post_init__(self) -> None:
         self.keys = {name: rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -97,7 +103,7 @@ class BotConnector:
 
     def jwks(self) -> dict[str, Any]:
         keys = []
-        for name, endorsements in ((MAIN, ["msteams", "emulator"]), (NARROW, ["webchat"])):
+        for name, endorsements in self.published.items():
             jwk = json.loads(RSAAlgorithm.to_jwk(self.keys[name].public_key()))
             keys.append({**jwk, "kid": name, "use": "sig", "endorsements": endorsements})
         return {"keys": keys}
@@ -146,9 +152,13 @@ def _handler(fake: BotConnector) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0]
             if path.endswith("/openidconfiguration"):
                 fake.metadata_fetches += 1
+                if fake.key_status is not None:
+                    return self._json(fake.key_status, {"error": "fake"})
                 return self._json(200, {"issuer": fake.issuer, "jwks_uri": f"{fake.url}/v1/.well-known/keys",
                                         "id_token_signing_alg_values_supported": ["RS256"]})
             if path.endswith("/v1/.well-known/keys"):
+                if fake.key_status is not None:
+                    return self._json(fake.key_status, {"error": "fake"})
                 return self._json(200, fake.jwks())
             self._connector("GET", None)
 
