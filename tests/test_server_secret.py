@@ -17,6 +17,9 @@ import pytest
 
 from bots.cli import main
 from bots.config import load_config
+from bots.server_secret import provide
+from core.errors import ConfigError
+from core.settings import Settings
 
 KEY = "k" * 40
 
@@ -104,3 +107,60 @@ def test_a_readable_configuration_file_holding_secrets_is_named_in_a_warning(
     with caplog.at_level(logging.WARNING):
         load_config(plain, env={})
     assert not caplog.records                                   # nothing secret in it: no warning
+
+
+def test_the_secret_and_the_minimum_are_typed_settings(tmp_path: Path) -> None:
+    path = write(tmp_path / "parvis.toml", f'[campaigns]\nanonymity_min = 5\n[security]\n'
+                 f'secret_key = "{KEY}"\nprevious_secret_keys = ["{"o" * 32}"]\n')
+    settings = load_config(path, env={}).settings()
+    assert settings.campaigns.anonymity_min == 5
+    assert settings.security.secret_key == KEY and settings.security.previous_secret_keys == ("o" * 32,)
+    assert KEY not in repr(settings)
+    from_env = load_config(None, env={"PARVIS_SECRET_KEY": "e" * 32}, cwd=tmp_path / "nowhere")
+    assert from_env.settings().security.secret_key == "e" * 32
+    assert load_config(None, env={}, cwd=tmp_path / "nowhere").settings() == Settings()
+
+
+@pytest.mark.parametrize(("text", "env", "expected"), [
+    ("[campaigns]\nanonymity_min = 2\n", {},
+     "campaigns.anonymity_min: expected at least 3 (the minimum may be raised, never lowered), got 2"),
+    ('[security]\nsecret_key = "short-and-guessable"\n', {}, "security.secret_key: expected a random string "
+                                                            "of at least 32 characters"),
+    ("", {"PARVIS_SECRET_KEY": "short"}, "environment variable PARVIS_SECRET_KEY: security.secret_key: "
+                                         "expected a random string"),
+    ('[security]\nprevious_secret_keys = ["also-short"]\n', {}, "security.previous_secret_keys: expected"),
+])
+def test_a_lowered_minimum_or_a_weak_secret_is_refused_at_start(
+        tmp_path: Path, text: str, env: dict[str, str], expected: str) -> None:
+    path = write(tmp_path / "parvis.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env=env)
+    assert expected in str(caught.value)
+    assert "short" not in str(caught.value)                    # secrets are never echoed
+
+
+def test_provide_keeps_a_configured_secret_and_reads_the_generated_one(tmp_path: Path) -> None:
+    config, _database = sqlite_config(tmp_path)
+    loaded = load_config(config, env={})
+    provided = provide(loaded)
+    secret = provided.settings().security.secret_key
+    assert len(secret) >= 32 and provide(loaded).settings().security.secret_key == secret
+    assert (tmp_path / "parvis.db.secret").read_text(encoding="utf-8").strip() == secret
+    configured = load_config(config, env={"PARVIS_SECRET_KEY": KEY})
+    assert provide(configured) is configured
+    memory = load_config(None, env={"PARVIS_DATABASE_URL": "sqlite+aiosqlite:///:memory:"},
+                         cwd=tmp_path / "nowhere")
+    assert len(provide(memory).settings().security.secret_key) >= 32   # lives as long as the database
+
+
+def test_a_secret_file_others_can_read_or_too_short_is_named(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config, _database = sqlite_config(tmp_path)
+    secret = write(tmp_path / "parvis.db.secret", "s" * 40 + "\n", 0o644)
+    with caplog.at_level(logging.WARNING):
+        provide(load_config(config, env={}))
+    assert str(secret) in caplog.text and "chmod 600" in caplog.text
+    write(secret, "tiny\n")
+    with pytest.raises(ConfigError) as caught:
+        provide(load_config(config, env={}))
+    assert str(secret) in str(caught.value) and "tiny" not in str(caught.value)
