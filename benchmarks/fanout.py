@@ -59,6 +59,7 @@ from core.schema import (  # noqa: E402
     Round,
 )
 from core.services import Services  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 MINIMAL = "bench.prompt"
 PLATFORM = "bench"
@@ -68,7 +69,7 @@ SKIPPED = 500
 CLIENT_SHARE = 0.98
 
 
-async def render(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
+async def render(uow: UnitOfWork, deliveries: list[Delivery], settings: Settings) -> list[Outgoing | None]:
     """Addresses of the whole batch in one query; members without one are skipped."""
     addresses = await addresses_of(uow, (int(d.target_id) for d in deliveries))
     reply = Reply(text="What did you learn this week?")

@@ -36,7 +36,7 @@ from adapters.console.app import (
     threaded,
 )
 from adapters.console.outbound import Screen
-from bots import bootstrap, demo
+from bots import bootstrap, demo, server_secret
 from bots.cli import config_option
 from bots.config import Config, DatabaseConfig, load_config
 from core.directory.members import member_count, person_by_email
@@ -84,7 +84,7 @@ def _quiet() -> None:
 
 def run_chat(args: argparse.Namespace) -> int:
     _quiet()
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))
     return _open(config, args, greeting=None)
 
 
@@ -99,6 +99,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _demo(config: Config, path: Path, args: argparse.Namespace) -> int:
     config = config.model_copy(update={"database": DatabaseConfig(url=f"sqlite+aiosqlite:///{path}")})
+    config = server_secret.provide(config)
     if not _prepare(config, "demo"):
         return 2
     asyncio.run(_seed(config))

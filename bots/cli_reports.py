@@ -31,11 +31,12 @@ EPILOG = """\
 --format csv (the default) prints one figure per row, with fixed column names:
   campaign: round,date,recipients,respondents,participation_pct,position,question,kind,
             measure,label,value,respondent,expert_question
-            (measure: answers, choice, scale, average, text or texts_hidden)
+            (measure: answers, choice, scale, average, text or hidden)
   adoption: section,week,platform,campaign_id,campaign,metric,value
 --format html writes one self-contained page; --format png a chart (give --output FILE, or redirect).
-Anonymous campaigns never name anyone, and their text answers are left out when fewer than three
-people wrote one. Erased members count in no adoption figure."""
+Anonymous campaigns never name anyone, and a question of theirs answered by fewer than [campaigns]
+anonymity_min people (3 unless raised) shows no figure: no text, count, value or average
+(measure: hidden). Erased members count in no adoption figure."""
 
 T = TypeVar("T")
 
@@ -76,7 +77,7 @@ def run_campaign(args: argparse.Namespace) -> int:
 
     async def gather(db: Database) -> reports.CampaignReport:
         try:
-            return await reports.campaign_report(db, reference)
+            return await reports.campaign_report(db, reference, config.settings().campaigns.anonymity_min)
         except NotFound as exc:
             raise ReportError(t("reports.no_campaign", ref=reference)) from exc
 

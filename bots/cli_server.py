@@ -11,7 +11,7 @@ import sys
 from aiohttp import web
 from pydantic import ValidationError
 
-from bots import bootstrap
+from bots import bootstrap, server_secret
 from bots.access_log import access_log_options
 from bots.cli import config_option
 from bots.config import Config, load_config
@@ -54,7 +54,7 @@ def _prepare(config: Config, command: str) -> bool:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    config = _server_config(args)
+    config = server_secret.provide(_server_config(args))
     if not _prepare(config, "serve"):
         return 1
 
@@ -71,7 +71,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))
     if not _prepare(config, "worker"):
         return 1
     asyncio.run(_work(config))

@@ -8,7 +8,9 @@ below), not restated here; the platforms' sections are their adapters' (``[slack
 environment under the names the platforms' own tools use (``SLACK_BOT_TOKEN``,
 ``MICROSOFT_APP_PASSWORD``, …) and win over the file, so a file can be committed without them. A wrong
 key or type stops the start with a ``ConfigError`` naming the file, the dotted key and what was
-expected — a typo must not silently fall back to a default.
+expected — a typo must not silently fall back to a default. A file that holds secrets (tokens, the app
+password, ``[security]`` keys, a database password) and that other users may read is named in a
+warning.
 
 One class per section, each a strict ``adapters.settings.Section``; features add their keys to their
 own section. The loader and its error reporting stay here: an adapter declares its section and is
@@ -18,15 +20,17 @@ into its typed ``core.settings.Settings``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,7 +39,18 @@ from adapters.slack.settings import SlackConfig
 from adapters.teams.settings import TeamsConfig
 from core.errors import ConfigError
 from core.runtime.db import DEFAULT_URL
-from core.settings import ExpertSettings, I18nSettings, Locale, SchedulerSettings, Settings
+from core.settings import (
+    ANONYMITY_FLOOR,
+    CampaignSettings,
+    ExpertSettings,
+    I18nSettings,
+    Locale,
+    SchedulerSettings,
+    SecuritySettings,
+    Settings,
+)
+
+log = logging.getLogger(__name__)
 
 DEFAULT_FILE = "parvis.toml"
 
@@ -45,6 +60,7 @@ DEFAULTS = Settings()
 #: Environment variable → (section, key). Environment values win over the file.
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "PARVIS_DATABASE_URL": ("database", "url"),
+    "PARVIS_SECRET_KEY": ("security", "secret_key"),
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
@@ -148,6 +164,46 @@ class RolesConfig(Section):
         return [(email, role) for role, emails in by_role.items() for email in emails]
 
 
+class CampaignsConfig(Section):
+    anonymity_min: int = DEFAULTS.campaigns.anonymity_min
+
+    @field_validator("anonymity_min")
+    @classmethod
+    def _not_lower(cls, value: int) -> int:
+        if value < ANONYMITY_FLOOR:
+            raise ValueError(f"at least {ANONYMITY_FLOOR} (the minimum may be raised, never lowered)")
+        return value
+
+    def settings(self) -> CampaignSettings:
+        return CampaignSettings(anonymity_min=self.anonymity_min)
+
+
+#: the fewest characters a configured server secret may have: it must not be guessable
+SECRET_MIN_LENGTH = 32
+SECRET_HINT = ("a random string of at least 32 characters, such as the output of "
+               "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+
+
+class SecurityConfig(Section):
+    #: the server secret (``core.settings.SecuritySettings``); on SQLite ``bots/server_secret.py``
+    #: generates one beside the database when it is not given
+    secret_key: SecretStr | None = None
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)
+
+    @field_validator("secret_key", "previous_secret_keys")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | list[SecretStr] | None) -> SecretStr | list[SecretStr] | None:
+        for secret in value if isinstance(value, list) else [value] if value else []:
+            if len(secret.get_secret_value()) < SECRET_MIN_LENGTH:
+                raise ValueError(SECRET_HINT)
+        return value
+
+    def settings(self) -> SecuritySettings:
+        current = self.secret_key.get_secret_value() if self.secret_key else ""
+        return SecuritySettings(secret_key=current, previous_secret_keys=tuple(
+            secret.get_secret_value() for secret in self.previous_secret_keys))
+
+
 class Config(Section):
     server: ServerConfig = Field(default_factory=ServerConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -157,11 +213,14 @@ class Config(Section):
     experts: ExpertsConfig = Field(default_factory=ExpertsConfig)
     i18n: I18nConfig = Field(default_factory=I18nConfig)
     roles: RolesConfig = Field(default_factory=RolesConfig)
+    campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
 
     def settings(self) -> Settings:
         """What the core reads of this configuration, typed."""
         return Settings(i18n=self.i18n.settings(), experts=self.experts.settings(),
-                        scheduler=self.scheduler.settings())
+                        scheduler=self.scheduler.settings(), campaigns=self.campaigns.settings(),
+                        security=self.security.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:
@@ -198,6 +257,8 @@ def load_config(
     """The validated configuration; raises ``ConfigError`` with the file, the key and the expectation."""
     source = find_config_file(path, cwd)
     data = _read_toml(source) if source else {}
+    if source is not None:
+        warn_if_others_can_read(source, _secrets_in(data))
     origins = _apply_environment(data, os.environ if env is None else env)
     try:
         return Config.model_validate(data)
@@ -216,6 +277,40 @@ def _read_toml(source: Path) -> dict[str, Any]:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{source}: cannot be read: {exc.strerror}") from exc
+
+
+def warn_if_others_can_read(path: Path, holds: list[str]) -> None:
+    """Log a warning naming ``path`` when it holds secrets (``holds``: what) and its group or other
+    users may read it."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    if holds and mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning("%s holds %s and other users can read it (mode %03o): restrict it with `chmod 600 %s`",
+                    path, ", ".join(holds), mode, path)
+
+
+def _secrets_in(data: Mapping[str, Any]) -> list[str]:
+    """The dotted keys of the file's data that hold secrets: every ``SecretStr`` key, and a database
+    URL carrying a password."""
+    found = []
+    for section, table in data.items():
+        field = Config.model_fields.get(section)
+        model = field.annotation if field else None
+        if not isinstance(table, dict) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for key, value in table.items():
+            inner = model.model_fields.get(key)
+            if inner is not None and "SecretStr" in str(inner.annotation) and value:
+                found.append(f"{section}.{key}")
+    url = data.get("database", {}).get("url") if isinstance(data.get("database"), dict) else None
+    try:
+        if isinstance(url, str) and make_url(url).password:
+            found.append("database.url (its password)")
+    except ArgumentError:
+        pass
+    return found
 
 
 def _apply_environment(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
@@ -259,5 +354,7 @@ def _known_keys(loc: tuple[Any, ...]) -> str:
 
 
 def _is_secret(loc: tuple[Any, ...]) -> bool:
+    while loc and isinstance(loc[-1], int):  # an item of a list of secrets
+        loc = loc[:-1]
     field = _section_model(loc[:-1]).model_fields.get(str(loc[-1])) if loc else None
     return field is not None and "SecretStr" in str(field.annotation)

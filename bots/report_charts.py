@@ -59,7 +59,8 @@ def _message(axes: Axes, text: str) -> None:
 
 
 def campaign_png(report: CampaignReport, t: Translator) -> bytes:
-    """Participation per round, then for each choice or scale question its answers over all rounds."""
+    """Participation per round, then for each choice or scale question its answers over all rounds —
+    the rounds whose figures are withheld (anonymous, too few answers) left out of the sums."""
     counted: dict[int, list[PromptFigures]] = {}
     for round_ in report.rounds:
         for prompt in round_.prompts:
@@ -78,7 +79,12 @@ def campaign_png(report: CampaignReport, t: Translator) -> bytes:
         axes[0].set_ylim(0, 110)
         axes[0].set_ylabel(t("reports.participation_axis"))
     for chart, (position, prompts) in zip(axes[1:], sorted(counted.items()), strict=True):
-        names, counts = _totals(prompts)
+        shown = [prompt for prompt in prompts if not prompt.hidden]
+        if not shown:  # anonymous, too few answers in every round: no bar may give them away
+            _message(chart, t("campaign.summary_hidden", minimum=report.minimum))
+            chart.set_title(_wrap(f"{position}. {prompts[-1].text}"), loc="left", fontsize="medium")
+            continue
+        names, counts = _totals(shown)
         chart.barh(names[::-1], counts[::-1], color=GREY if prompts[0].kind == "scale" else BLUE)
         chart.set_title(_wrap(f"{position}. {prompts[-1].text}"), loc="left", fontsize="medium")
         chart.set_xlabel(t("reports.answers_axis"))

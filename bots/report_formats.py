@@ -16,7 +16,6 @@ from html import escape
 
 from core.campaigns.expert_questions import ANSWERED
 from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures, RoundFigures
-from core.campaigns.summaries import MIN_ANONYMOUS_TEXTS
 from core.i18n import Translator
 
 CAMPAIGN_COLUMNS = ("round", "date", "recipients", "respondents", "participation_pct", "position", "question",
@@ -33,8 +32,10 @@ def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, object]]) -> str:
     return out.getvalue()
 
 
-def _prompt_rows(prompt: PromptFigures) -> Iterator[dict[str, object]]:
+def _prompt_rows(prompt: PromptFigures, minimum: int) -> Iterator[dict[str, object]]:
     yield {"measure": "answers", "value": prompt.answers}
+    if prompt.hidden:
+        yield {"measure": "hidden", "label": f"fewer than {minimum} answers"}
     for option, count in prompt.choices:
         yield {"measure": "choice", "label": option, "value": count}
     for value, count in prompt.scale:
@@ -44,12 +45,11 @@ def _prompt_rows(prompt: PromptFigures) -> Iterator[dict[str, object]]:
     for answer in prompt.texts:
         yield {"measure": "text", "value": answer.text, "respondent": answer.who,
                "expert_question": answer.question_status}
-    if prompt.texts_hidden:
-        yield {"measure": "texts_hidden", "label": f"fewer than {MIN_ANONYMOUS_TEXTS} answers"}
 
 
 def campaign_csv(report: CampaignReport) -> str:
-    """One row per figure: answers, each choice count, each scale value, the average, each text."""
+    """One row per figure: answers, each choice count, each scale value, the average, each text — or,
+    for an anonymous prompt with too few answers, a ``hidden`` row instead of its figures."""
 
     def rows() -> Iterator[dict[str, object]]:
         for round_ in report.rounds:
@@ -57,7 +57,7 @@ def campaign_csv(report: CampaignReport) -> str:
                     "respondents": round_.respondents, "participation_pct": round_.rate}
             for prompt in round_.prompts:
                 about = {"position": prompt.position, "question": prompt.text, "kind": prompt.kind}
-                for figure in _prompt_rows(prompt):
+                for figure in _prompt_rows(prompt, report.minimum):
                     yield {**head, **about, **figure}
 
     return _csv(CAMPAIGN_COLUMNS, rows())
@@ -119,18 +119,18 @@ def _counts(rows: Iterable[tuple[str, int]], total: int) -> str:
     return "<table>" + "".join(cells) + "</table>"
 
 
-def _prompt_html(t: Translator, prompt: PromptFigures) -> list[str]:
+def _prompt_html(t: Translator, prompt: PromptFigures, minimum: int) -> list[str]:
     parts = [f"<h3>{prompt.position}. {escape(prompt.text)}</h3>",
              f"<p>{escape(t('campaign.summary_answers', count=prompt.answers))}</p>"]
+    if prompt.hidden:
+        hidden = t("campaign.summary_hidden", minimum=minimum)
+        parts.append(f'<p class="note">{escape(hidden)}</p>')
     if prompt.choices:
         parts.append(_counts(prompt.choices, prompt.answers))
     if prompt.scale:
         if prompt.average is not None:
             parts.append(f"<p>{escape(t('campaign.summary_average', average=f'{prompt.average:.1f}'))}</p>")
         parts.append(_counts(((str(value), count) for value, count in prompt.scale), prompt.answers))
-    if prompt.texts_hidden:
-        hidden = t("campaign.summary_hidden", minimum=MIN_ANONYMOUS_TEXTS)
-        parts.append(f'<p class="note">{escape(hidden)}</p>')
     if prompt.texts:
         items = []
         for answer in prompt.texts:
@@ -145,7 +145,7 @@ def _prompt_html(t: Translator, prompt: PromptFigures) -> list[str]:
     return parts
 
 
-def _round_html(t: Translator, title: str, round_: RoundFigures) -> list[str]:
+def _round_html(t: Translator, title: str, round_: RoundFigures, minimum: int) -> list[str]:
     if round_.rate is not None:
         head = t("campaign.summary_participation", respondents=round_.respondents,
                  recipients=round_.recipients, rate=round_.rate)
@@ -154,7 +154,7 @@ def _round_html(t: Translator, title: str, round_: RoundFigures) -> list[str]:
     heading = t("campaign.summary_title", title=title, index=round_.index, date=round_.date)
     parts = [f"<h2>{escape(heading)}</h2>", f"<p>{escape(head)}</p>"]
     for prompt in round_.prompts:
-        parts += _prompt_html(t, prompt)
+        parts += _prompt_html(t, prompt, minimum)
     return parts
 
 
@@ -166,7 +166,7 @@ def campaign_html(report: CampaignReport, t: Translator) -> str:
     if not report.rounds:
         body.append(f"<p>{escape(t('campaign.report_empty', id=report.id, title=report.title))}</p>")
     for round_ in report.rounds:
-        body += _round_html(t, report.title, round_)
+        body += _round_html(t, report.title, round_, report.minimum)
     return _page(t, title, body)
 
 

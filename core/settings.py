@@ -55,13 +55,34 @@ class SchedulerSettings:
     teams_per_second: int = 20
 
 
+#: the smallest number of answers an anonymous prompt's figures are shown from; ``[campaigns]
+#: anonymity_min`` may raise it, never lower it
+ANONYMITY_FLOOR = 3
+
+
 @dataclass(frozen=True)
 class CampaignSettings:
-    """Campaigns. No configuration key sets these yet: they keep their defaults in a configured process."""
+    """``[campaigns]``."""
 
-    #: mixed into the keyed hash that identifies an anonymous respondent (``core.campaigns.answers``),
-    #: kept out of the database so that a copy of the database alone cannot test guesses
-    anonymity_secret: str = ""
+    #: an anonymous prompt's figures (texts, choice counts, scale values and average) are shown only
+    #: from this many answers (``core.campaigns.summaries``); at least ``ANONYMITY_FLOOR``
+    anonymity_min: int = ANONYMITY_FLOOR
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """``[security]``: the server secret, which never lives in the database.
+
+    It keys the hashes that stand for the respondents of anonymous campaigns
+    (``core.campaigns.answers``): without it, a copy of the database cannot tell who answered what.
+    ``previous_secret_keys`` are the secrets used before a rotation, still recognised so that members
+    can edit, and are not reminded about, what they answered under them. Empty in a bare ``Settings()``:
+    the process's start (``bots/server_secret.py``) provides it, and an anonymous answer without one is
+    refused rather than keyed by nothing.
+    """
+
+    secret_key: str = field(default="", repr=False)
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,3 +93,4 @@ class Settings:
     experts: ExpertSettings = field(default_factory=ExpertSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)

@@ -22,8 +22,11 @@ from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.schema import MemberRole
 from core.services import Services
+from core.settings import SecuritySettings, Settings
 
 PG_URL = os.environ.get("PARVIS_TEST_DATABASE_URL", "")
+#: a process's settings in tests: the defaults, and a server secret as ``bots/server_secret.py`` provides
+TEST_SETTINGS = Settings(security=SecuritySettings(secret_key="test-secret-" + "s" * 32))
 
 
 async def _reset_schema(url: str) -> None:
@@ -77,7 +80,8 @@ def messenger() -> FakeMessenger:
 def services(db: Database, clock: FakeClock, messenger: FakeMessenger) -> Services:
     """The services of a process as ``bots/bootstrap.py`` builds them: a registry of every capability,
     built afresh for each test (a test may add to it)."""
-    return Services(db=db, registry=build_registry(), clock=clock, messengers={"console": messenger})
+    return Services(db=db, registry=build_registry(), clock=clock, messengers={"console": messenger},
+                    settings=TEST_SETTINGS)
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from core.ports import ConversationRef
 from core.registry import Registry
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Campaign, Delivery, Identity, Member, Round
+from core.settings import Settings
 
 PURPOSE = "test.hello"
 
 
-async def render_hello(uow: UnitOfWork, delivery: Delivery) -> Outgoing | None:
+async def render_hello(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Outgoing | None:
     """A member's direct conversation, or a console channel; ``None`` when the member cannot be reached."""
     if delivery.target_kind == "channel":
         return Outgoing(ConversationRef("console", "local", delivery.target_id),

@@ -26,9 +26,11 @@ from core.schema import (
     Member,
     Round,
 )
+from core.settings import Settings
 
 #: the campaign renderers, as a process wires them
 REGISTRY = build_registry()
+SETTINGS = Settings()
 
 
 @contextmanager
@@ -91,7 +93,7 @@ async def claimed(db: Database, clock: FakeClock) -> list[Delivery]:
 async def test_skips_opted_out_away_departed_and_erased_and_speaks_each_language(db: Database,
                                                                                  clock: FakeClock) -> None:
     await campaign_round(db, clock, 7)
-    rendered = await render_rows(db, REGISTRY, await claimed(db, clock))
+    rendered = await render_rows(db, REGISTRY, await claimed(db, clock), SETTINGS)
     sent = {i + 1: r for i, r in enumerate(rendered) if isinstance(r, Outgoing)}
     assert sorted(sent) == [1, 6, 7] and [r for r in rendered if not isinstance(r, Outgoing)] == [None] * 4
     assert sent[6].address == MemberAddress("console", "T", "U6")
@@ -101,15 +103,15 @@ async def test_skips_opted_out_away_departed_and_erased_and_speaks_each_language
 
 async def test_a_prompt_of_a_paused_campaign_is_skipped(db: Database, clock: FakeClock) -> None:
     await campaign_round(db, clock, 3, status="paused")
-    assert await render_rows(db, REGISTRY, await claimed(db, clock)) == [None] * 3
+    assert await render_rows(db, REGISTRY, await claimed(db, clock), SETTINGS) == [None] * 3
 
 
 async def test_a_batch_costs_the_same_queries_whatever_its_size(db: Database, clock: FakeClock) -> None:
     await campaign_round(db, clock, 40)
     rows = await claimed(db, clock)
     with counting(db) as small:
-        await render_rows(db, REGISTRY, rows[:6])
+        await render_rows(db, REGISTRY, rows[:6], SETTINGS)
     with counting(db) as large:
-        rendered = await render_rows(db, REGISTRY, rows)
+        rendered = await render_rows(db, REGISTRY, rows, SETTINGS)
     assert sum(isinstance(r, Outgoing) for r in rendered) == 36
     assert len(large) == len(small) <= 6

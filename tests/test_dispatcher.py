@@ -19,6 +19,7 @@ from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Delivery, Member
 from core.services import Services
+from core.settings import Settings
 from tests import delivery_support
 from tests.delivery_support import PURPOSE, make_round
 
@@ -296,7 +297,8 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
         services: Services, messenger: FakeMessenger) -> None:
     batches: list[int] = []
 
-    async def render_all(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
+    async def render_all(uow: UnitOfWork, deliveries: list[Delivery],
+                         settings: Settings) -> list[Outgoing | None]:
         batches.append(len(deliveries))
         addresses = await addresses_of(uow, (int(d.target_id) for d in deliveries))
         return [Outgoing(a, Reply(text="hi")) if (a := addresses.get(int(d.target_id))) else None
@@ -317,7 +319,8 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
 
 
 async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services: Services) -> None:
-    async def render_none(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
+    async def render_none(uow: UnitOfWork, deliveries: list[Delivery],
+                          settings: Settings) -> list[Outgoing | None]:
         return []
 
     services.registry.add_batch_renderer("test.broken", render_none)

@@ -90,9 +90,8 @@ async def test_campaign_report_as_csv_html_and_png(chat, db, clock, messenger, s
     assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
 
 
-async def test_anonymous_campaign_with_two_answers_hides_texts_and_names(chat, db, clock, messenger,  # type: ignore[no-untyped-def]
-                                                                        services, config_file,
-                                                                        capsys) -> None:
+async def test_anonymous_campaign_with_two_answers_shows_no_figure_and_no_name(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services, config_file, capsys) -> None:
     await sent_campaign(chat, db, clock, services, anonymous=True)
     await answer(chat, messenger, BOB, text="my manager never listens", choice="Course")
     await answer(chat, messenger, CARL, text="too many meetings", choice="Course")
@@ -101,12 +100,14 @@ async def test_anonymous_campaign_with_two_answers_hides_texts_and_names(chat, d
     rows = list(csv.DictReader(io.StringIO(out)))
     assert "never listens" not in out and "meetings" not in out
     assert not any(row["respondent"] for row in rows)
-    assert [row["measure"] for row in rows if row["position"] == "1"] == ["answers", "texts_hidden"]
+    for position in ("1", "2", "3"):
+        assert [row["measure"] for row in rows if row["position"] == position] == ["answers", "hidden"]
+    assert {row["label"] for row in rows if row["measure"] == "hidden"} == {"fewer than 3 answers"}
     status, out, err = await parvis(capsys, "report", "campaign", "1", "--format", "html",
                                     "--config", config_file)
     assert status == 0, err
     assert "never listens" not in out and "Bob" not in out and "Carl" not in out
-    assert "fewer than 3 people answered" in out and "Anonymous campaign" in out
+    assert "fewer than 3 answers" in out and "Anonymous campaign" in out and "Course" not in out
 
 
 async def test_adoption_report(chat, db, clock, messenger, services, config_file, tmp_path,  # type: ignore[no-untyped-def]

@@ -15,32 +15,37 @@ async def test_campaign_figures_per_round(chat, db, clock, messenger, services) 
     await sent_campaign(chat, db, clock, services)
     await answer(chat, messenger, BOB, text="use <b>fixtures</b> & marks", choice="Colleague", scale=4)
     await answer(chat, messenger, CARL, text="pair programming", choice="Project", scale=2)
-    report = await campaign_report(db, "#1")
+    report = await campaign_report(db, "#1", 3)
     assert (report.id, report.title, report.anonymous) == (1, TITLE, False)
     (round_,) = report.rounds
     assert (round_.index, round_.date, round_.recipients, round_.respondents, round_.rate) == (
         1, "2026-03-09", 3, 2, 67)
     learned, where, useful = round_.prompts
-    assert learned.kind == "text" and learned.answers == 2 and not learned.texts_hidden
+    assert learned.kind == "text" and learned.answers == 2 and not learned.hidden
     assert {(a.text, a.who) for a in learned.texts} == {("use <b>fixtures</b> & marks", "Bob"),
                                                          ("pair programming", "Carl")}
     assert where.choices == (("Project", 1), ("Colleague", 1), ("Course", 0))
     assert useful.scale == ((1, 0), (2, 1), (3, 0), (4, 1), (5, 0)) and useful.average == 3.0
 
 
-async def test_anonymous_campaign_names_nobody_and_hides_too_few_texts(chat, db, clock, messenger,  # type: ignore[no-untyped-def]
-                                                                      services) -> None:
+async def test_anonymous_campaign_names_nobody_and_withholds_figures_under_the_minimum(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services) -> None:
     await sent_campaign(chat, db, clock, services, anonymous=True)
     await answer(chat, messenger, BOB, text="my manager never listens", choice="Course", scale=1)
-    await answer(chat, messenger, CARL, text="too many meetings", scale=5)
-    (round_,) = (await campaign_report(db, "1")).rounds
+    await answer(chat, messenger, CARL, text="too many meetings", choice="Course", scale=5)
+    (round_,) = (await campaign_report(db, "1", 3)).rounds
+    for prompt in round_.prompts:
+        assert prompt.answers == 2 and prompt.hidden
+        assert (prompt.texts, prompt.choices, prompt.scale, prompt.average) == ((), (), (), None)
+    await answer(chat, messenger, ANA, text="a third voice", choice="Project", scale=3)
+    (round_,) = (await campaign_report(db, "1", 3)).rounds
     learned, where, useful = round_.prompts
-    assert learned.answers == 2 and learned.texts == () and learned.texts_hidden
-    assert where.choices[2] == ("Course", 1) and useful.average == 3.0
-    await answer(chat, messenger, ANA, text="a third voice")
-    (round_,) = (await campaign_report(db, "1")).rounds
-    texts = round_.prompts[0].texts
-    assert len(texts) == 3 and all(a.who is None for a in texts) and not round_.prompts[0].texts_hidden
+    assert [a.text for a in learned.texts] == [
+        "a third voice", "my manager never listens", "too many meetings"]    # alphabetical, not by time
+    assert all(a.who is None for a in learned.texts) and not learned.hidden
+    assert where.choices == (("Project", 1), ("Colleague", 0), ("Course", 2)) and useful.average == 3.0
+    (round_,) = (await campaign_report(db, "1", 4)).rounds     # a raised minimum: hidden again
+    assert all(prompt.hidden and not prompt.texts for prompt in round_.prompts)
 
 
 async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, clock, messenger,  # type: ignore[no-untyped-def]

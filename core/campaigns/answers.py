@@ -1,17 +1,39 @@
 """Answers to campaign prompts: record, edit, and keep anonymous answers anonymous.
 
 A ``Response`` is unique per (round, prompt, respondent), so answering again edits. ``respondent`` is
-the member id, or for an anonymous campaign an HMAC of the member id keyed by the campaign's random
-salt (and the server's secret when configured): the member can still edit their answer and reminders
-can still tell who has answered, but ``member_id`` stays empty and no report, export or log can name
-them. Nothing here logs who answered, and an anonymous answer is stamped with its round's time rather
-than the moment of the click, which could otherwise be matched against activity records.
+the member id, or for an anonymous campaign a keyed hash, ``respondent_keys``:
+HMAC-SHA256(server secret, campaign salt : round : member id). The server secret
+(``[security] secret_key``, ``core.settings.SecuritySettings``) never lives in the database.
+
+What Parvis may know, and what nobody may learn (the threat model; README "Security" says the same):
+
+- Parvis knows *that* a member took part in a round: with the secret it recomputes the member's key,
+  which is how the member edits their own answer and how reminders skip those who answered. This is
+  the one link, and it needs the secret: an operator holding both the database and the secret can
+  make it, and nobody else.
+- Nobody may learn *what* a given person answered: not an animator or an admin (reports, exports and
+  summaries carry no name and withhold every figure of a prompt with fewer than ``[campaigns]
+  anonymity_min`` answers, ``core.campaigns.summaries``), and not someone reading the database
+  alone. For that reader an anonymous answer holds no member id, a hash they cannot recompute without
+  the secret (a different one in every round, so rounds cannot be chained either), the round's time
+  instead of the click's, and a random row id; no activity event records the click
+  (``ctx.record_activity``), nothing here logs. When the round closes, its answers are written again in
+  random order (``reshuffle``) and its reminder rows, which said who had not answered yet, are deleted
+  (``core.campaigns.rounds.close_round``). While a round is open, someone who can watch the live
+  database (or read PostgreSQL's row versions) can still see answers arrive next to other traces.
+
+Rotating the secret: the secrets used before are kept in ``[security] previous_secret_keys``; a
+member's answers stored under one of them are recognised (for editing, prefilling and reminders) and
+moved to the current key when the member answers again. Once every round open at the rotation has
+closed, the previous secrets may be dropped: closed rounds need no key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,27 +43,40 @@ from sqlmodel import col, select
 
 from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
 from core.delivery.models import Delivery
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import ConfigError, Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime.db import UnitOfWork
-from core.settings import Settings
+from core.settings import SecuritySettings
 
 #: The longest text answer: Slack's ``plain_text_input`` takes a ``max_length`` of at most 3,000
 #: (a modal asking for more is refused, and the answer lost), so no platform's form may ask for more.
 MAX_TEXT = 3000
 SCALE = range(1, 6)
+ANONYMOUS = "anon:"
 
 
-def respondent_key(campaign: Campaign, member_id: int, secret: str = "") -> str:
-    """Who answered, as stored: the member id, or a keyed hash for anonymous campaigns."""
+def respondent_keys(campaign: Campaign, round_id: int, member_id: int,
+                    security: SecuritySettings) -> tuple[str, ...]:
+    """How a member's answers to one round are stored: their id, or for an anonymous campaign the keyed
+    hash under the current secret, then under each previous one (to find answers from before a
+    rotation). Raises ``ConfigError`` for an anonymous campaign when the process has no secret."""
     if not campaign.anonymous:
-        return str(member_id)
-    key = (campaign.anonymity_salt + secret).encode()
-    return "anon:" + hmac.new(key, str(member_id).encode(), hashlib.sha256).hexdigest()
+        return (str(member_id),)
+    if not security.secret_key:
+        raise ConfigError("no server secret ([security] secret_key): anonymous answers cannot be keyed")
+    message = f"{campaign.anonymity_salt}:{round_id}:{member_id}".encode()
+    return tuple(ANONYMOUS + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+                 for secret in (security.secret_key, *security.previous_secret_keys))
 
 
-def server_secret(settings: Settings) -> str:
-    """The optional server-wide secret mixed into anonymous hashes (kept out of the database)."""
-    return settings.campaigns.anonymity_secret
+def has_answered(done: set[str], campaign: Campaign, round_id: int, member_id: int,
+                 security: SecuritySettings) -> bool:
+    """Whether the member is among ``done`` (``answered``), under any of the secrets."""
+    return not done.isdisjoint(respondent_keys(campaign, round_id, member_id, security))
+
+
+def new_response_id() -> int:
+    """A random row id: the order rows were written in must not be the order of their ids."""
+    return secrets.randbelow(2**62) + 1
 
 
 def is_open(round_: Round, now: datetime) -> bool:
@@ -98,8 +133,20 @@ async def _existing(uow: UnitOfWork, round_id: int, prompt_id: int, respondent: 
     return (await uow.session.exec(statement)).first()
 
 
+async def _rekey(uow: UnitOfWork, round_id: int, keys: tuple[str, ...]) -> None:
+    """Move a member's answers to this round stored under a previous secret to the current one."""
+    statement = select(Response).where(Response.round_id == round_id, col(Response.respondent).in_(keys[1:]))
+    for row in (await uow.session.exec(statement)).all():
+        if await _existing(uow, round_id, row.prompt_id, keys[0]) is not None:
+            await uow.session.delete(row)
+        else:
+            row.respondent = keys[0]
+            uow.session.add(row)
+    await uow.session.flush()
+
+
 async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now: datetime,
-                 secret: str = "") -> tuple[Response, bool]:
+                 security: SecuritySettings) -> tuple[Response, bool]:
     """Record or edit an answer; returns it and whether it replaced an earlier one.
 
     Refused politely when the round is closed, and in a direct campaign from someone it was not sent to.
@@ -111,21 +158,26 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
             uow, found.round.id, member_id):
         raise Forbidden("campaign.not_recipient")
     columns = _value(found.prompt, value)
-    respondent = respondent_key(found.campaign, member_id, secret)
+    keys = respondent_keys(found.campaign, found.round.id, member_id, security)
+    respondent = keys[0]
+    if len(keys) > 1:
+        await _rekey(uow, found.round.id, keys)
     if found.campaign.anonymous:  # no exact time either: it could be matched against activity logs
         now = found.round.due_at
     row = await _existing(uow, found.round.id, found.prompt.id, respondent)
     edited = row is not None
     if row is None:
-        row = Response(round_id=found.round.id, prompt_id=found.prompt.id, respondent=respondent,
-                       member_id=None if found.campaign.anonymous else member_id, answered_at=now)
+        row = Response(id=new_response_id(), round_id=found.round.id, prompt_id=found.prompt.id,
+                       respondent=respondent, member_id=None if found.campaign.anonymous else member_id,
+                       answered_at=now)
         try:
             async with uow.session.begin_nested():
                 uow.session.add(row)
         except IntegrityError:  # the same answer clicked twice at once: edit the one that won
-            row = await _existing(uow, found.round.id, found.prompt.id, respondent)
-            assert row is not None
-            edited = True
+            won = await _existing(uow, found.round.id, found.prompt.id, respondent)
+            if won is None:  # not a double click: a random id met an existing one (1 in 2**62)
+                raise
+            row, edited = won, True
     for name, column in columns.items():
         setattr(row, name, column)
     row.answered_at = now
@@ -134,11 +186,16 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
     return row, edited
 
 
-async def current(uow: UnitOfWork, found: Target, member_id: int, secret: str = "") -> Response | None:
+async def current(uow: UnitOfWork, found: Target, member_id: int,
+                  security: SecuritySettings) -> Response | None:
     """The member's own answer to a prompt, to prefill the form when they edit it."""
     assert found.round.id is not None and found.prompt.id is not None
-    respondent = respondent_key(found.campaign, member_id, secret)
-    return await _existing(uow, found.round.id, found.prompt.id, respondent)
+    keys = respondent_keys(found.campaign, found.round.id, member_id, security)
+    statement = select(Response).where(Response.round_id == found.round.id,
+                                       Response.prompt_id == found.prompt.id,
+                                       col(Response.respondent).in_(keys))
+    rows = (await uow.session.exec(statement)).all()
+    return min(rows, key=lambda row: keys.index(row.respondent), default=None)
 
 
 async def answered(uow: UnitOfWork, round_id: int) -> set[str]:
@@ -148,5 +205,27 @@ async def answered(uow: UnitOfWork, round_id: int) -> set[str]:
 
 
 async def responses_of(uow: UnitOfWork, round_id: int) -> list[Response]:
-    statement = select(Response).where(Response.round_id == round_id).order_by(col(Response.answered_at))
+    """A round's answers by time (an anonymous round's all share one), then by their random ids."""
+    statement = (select(Response).where(Response.round_id == round_id)
+                 .order_by(col(Response.answered_at), col(Response.id)))
     return list((await uow.session.exec(statement)).all())
+
+
+async def reshuffle(uow: UnitOfWork, round_id: int) -> int:
+    """Write a closed anonymous round's answers again, in random order under new random ids.
+
+    Whatever the storage kept of the order answers arrived in (PostgreSQL's row positions and
+    versions, the order of a dump) then says nothing: the rows are as if written at the close, all at
+    once. Returns how many answers were rewritten.
+    """
+    rows = list((await uow.session.exec(select(Response).where(Response.round_id == round_id))).all())
+    if not rows:
+        return 0
+    copies = [Response(**row.model_dump(exclude={"id"}), id=new_response_id()) for row in rows]
+    for row in rows:
+        await uow.session.delete(row)
+    await uow.session.flush()
+    random.SystemRandom().shuffle(copies)
+    uow.session.add_all(copies)
+    await uow.session.flush()
+    return len(copies)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from core.campaigns import form as campaign_form
 from core.campaigns import lifecycle as campaigns
 from core.campaigns import rounds, summaries
-from core.campaigns.answers import MAX_TEXT, answer, current, is_open, server_secret, target
+from core.campaigns.answers import MAX_TEXT, answer, current, is_open, target
 from core.campaigns.expert_questions import ask, ask_button, deliver_notices
 from core.campaigns.models import Campaign
 from core.campaigns.schedules import wall_of
@@ -200,7 +200,8 @@ async def report(ctx: Context, args: Args) -> Reply:
     found = await summaries.rounds_of(ctx.uow, campaign.id)
     if not found:
         return Reply(text=ctx.t("campaign.report_empty", id=campaign.id, title=campaign.title))
-    parts = [summaries.render(ctx.t, campaign, await summaries.summarise(ctx.uow, campaign, r))
+    minimum = ctx.services.settings.campaigns.anonymity_min
+    parts = [summaries.render(ctx.t, campaign, await summaries.summarise(ctx.uow, campaign, r), minimum)
              for r in found]
     text = "\n\n———\n\n".join(f"**{part.title}**\n{part.text}" for part in parts)
     return Reply(text=text, title=ctx.t("campaign.report_title", id=campaign.id, title=campaign.title),
@@ -230,7 +231,7 @@ async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Re
     found = await target(ctx.uow, int(round_id), int(prompt_id))
     ctx.record_activity = not found.campaign.anonymous  # who answered an anonymous campaign: nowhere
     _row, edited = await answer(ctx.uow, found, ctx.member_id, value, ctx.services.clock.now(),
-                                server_secret(ctx.services.settings))
+                                ctx.services.settings.security)
     key = "campaign.answer_edited" if edited else "campaign.answer_saved"
     button = ask_button(ctx.t, found)
     return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position),
@@ -264,7 +265,7 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     ctx.record_activity = not found.campaign.anonymous
     if not is_open(found.round, ctx.services.clock.now()):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
-    mine = await current(ctx.uow, found, ctx.member_id, server_secret(ctx.services.settings))
+    mine = await current(ctx.uow, found, ctx.member_id, ctx.services.settings.security)
     field = FormInput("answer", found.prompt.text, "multiline", max_length=MAX_TEXT,
                       placeholder=ctx.t("campaign.answer_hint"), initial=mine.text or "" if mine else "")
     form = Form(found.campaign.title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from core.campaigns.answers import Target, current, server_secret
+from core.campaigns.answers import Target, current
 from core.errors import Conflict, Forbidden, NotFound
 from core.experts.models import Question
 from core.i18n import Translator
@@ -63,13 +63,13 @@ def ask_button(t: Translator, found: Target) -> Button | None:
 async def ask(uow: UnitOfWork, db: Database, found: Target, member_id: int, now: datetime,
               settings: Settings) -> Asked:
     """Route the member's own text answer to the experts (``db``: whose skill vocabulary to match
-    it with; ``settings``: the anonymity secret and the routing policy)."""
+    it with; ``settings``: the server secret and the routing policy)."""
     questions = _questions()
     if questions is None:
         raise NotFound("campaign.ask_unavailable")
     if found.campaign.anonymous:
         raise Forbidden("campaign.ask_anonymous")
-    mine = await current(uow, found, member_id, server_secret(settings))
+    mine = await current(uow, found, member_id, settings.security)
     if mine is None or not mine.text:
         raise NotFound("campaign.ask_no_answer")
     if mine.question_id is not None:

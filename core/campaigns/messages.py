@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import and_, false
 from sqlmodel import col, select
 
-from core.campaigns.answers import answered, is_open, respondent_key
+from core.campaigns.answers import answered, has_answered, is_open
 from core.campaigns.models import Campaign, CampaignPrompt, Round
 from core.campaigns.schedules import wall_of
 from core.campaigns.summaries import RoundSummary, render, summarise
@@ -33,6 +33,7 @@ from core.i18n import Translator
 from core.messages import Button, Reply, Section
 from core.ports import ConversationRef, MemberAddress
 from core.runtime.db import UnitOfWork
+from core.settings import SecuritySettings, Settings
 
 SENDABLE = ("scheduled", "running")
 
@@ -174,8 +175,10 @@ def _audience_groups(campaign: Campaign) -> frozenset[int]:
 class RoundMessages:
     """Renders the prompts or reminders of a batch, building each distinct message once."""
 
-    def __init__(self, uow: UnitOfWork, rounds: Rounds, recipients: dict[int, Recipient], reminder: bool):
+    def __init__(self, uow: UnitOfWork, rounds: Rounds, recipients: dict[int, Recipient], reminder: bool,
+                 security: SecuritySettings):
         self.uow = uow
+        self.security = security
         self.rounds = rounds
         self.recipients = recipients
         self.reminder = reminder
@@ -212,7 +215,7 @@ class RoundMessages:
         assert round_.id is not None
         if (done := self._answered.get(round_.id)) is None:
             done = self._answered[round_.id] = await answered(self.uow, round_.id)
-        return respondent_key(campaign, member_id) in done
+        return has_answered(done, campaign, round_.id, member_id, self.security)
 
     async def _channel_post(self, delivery: Delivery, round_: Round, campaign: Campaign) -> Outgoing | None:
         where = await channel_ref(self.uow, delivery.target_id)
@@ -224,31 +227,38 @@ class RoundMessages:
         return Outgoing(where, replace(reply, visibility="public"))
 
 
-async def _render_rounds(uow: UnitOfWork, deliveries: list[Delivery],
-                         reminder: bool) -> list[Outgoing | None]:
+async def _render_rounds(uow: UnitOfWork, deliveries: list[Delivery], reminder: bool,
+                         settings: Settings) -> list[Outgoing | None]:
     rounds = await load_rounds(uow, deliveries)
     sendable = [d for d in deliveries if (found := rounds.of(d)) and found[1].status in SENDABLE]
     member_ids = {int(d.target_id) for d in sendable if d.target_kind == "member"}
     groups = set().union(*(_audience_groups(campaign) for campaign in rounds.campaigns.values()))
     recipients = await load_recipients(uow, member_ids, groups)
-    messages = RoundMessages(uow, rounds, recipients, reminder)
+    messages = RoundMessages(uow, rounds, recipients, reminder, settings.security)
     return [await messages.render(delivery) for delivery in deliveries]
 
 
-async def render_prompts(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
-    return await _render_rounds(uow, deliveries, reminder=False)
+async def render_prompts(uow: UnitOfWork, deliveries: list[Delivery],
+                         settings: Settings) -> list[Outgoing | None]:
+    return await _render_rounds(uow, deliveries, False, settings)
 
 
-async def render_reminders(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
-    return await _render_rounds(uow, deliveries, reminder=True)
+async def render_reminders(uow: UnitOfWork, deliveries: list[Delivery],
+                           settings: Settings) -> list[Outgoing | None]:
+    """Reminders, each skipped when its member has answered since (``settings.security`` recognises
+    the respondents of anonymous campaigns)."""
+    return await _render_rounds(uow, deliveries, True, settings)
 
 
-async def render_second_reminders(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
-    return await _render_rounds(uow, deliveries, reminder=True)
+async def render_second_reminders(uow: UnitOfWork, deliveries: list[Delivery],
+                                  settings: Settings) -> list[Outgoing | None]:
+    return await _render_rounds(uow, deliveries, True, settings)
 
 
-async def render_summaries(uow: UnitOfWork, deliveries: list[Delivery]) -> list[Outgoing | None]:
-    """Each round's summary, computed once for its animator (direct) and group channels (public)."""
+async def render_summaries(uow: UnitOfWork, deliveries: list[Delivery],
+                           settings: Settings) -> list[Outgoing | None]:
+    """Each round's summary, computed once for its animator (direct) and group channels (public), with
+    the figures of anonymous prompts withheld under ``settings.campaigns.anonymity_min`` answers."""
     rounds = await load_rounds(uow, deliveries)
     summaries: dict[int, RoundSummary] = {}
     results: list[Outgoing | None] = []
@@ -260,20 +270,23 @@ async def render_summaries(uow: UnitOfWork, deliveries: list[Delivery]) -> list[
         round_, campaign = found
         if (summary := summaries.get(delivery.round_id)) is None:
             summary = summaries[delivery.round_id] = await summarise(uow, campaign, round_)
-        results.append(await _summary_to(uow, delivery, campaign, summary))
+        minimum = settings.campaigns.anonymity_min
+        results.append(await _summary_to(uow, delivery, campaign, summary, minimum))
     return results
 
 
-async def _summary_to(uow: UnitOfWork, delivery: Delivery, campaign: Campaign,
-                      summary: RoundSummary) -> Outgoing | None:
+async def _summary_to(uow: UnitOfWork, delivery: Delivery, campaign: Campaign, summary: RoundSummary,
+                      minimum: int) -> Outgoing | None:
     if delivery.target_kind == "channel":
         where = await channel_ref(uow, delivery.target_id)
         if where is None:
             return None
-        reply = render(await campaign_translator(uow, campaign), campaign, summary)
+        reply = render(await campaign_translator(uow, campaign), campaign, summary, minimum)
         return Outgoing(where, replace(reply, visibility="public"))
     member = await uow.session.get(Member, int(delivery.target_id))
     if member is None or member.erased_at is not None or member.id is None:
         return None
     address = (await addresses_of(uow, [member.id])).get(member.id)
-    return Outgoing(address, render(Translator(member.locale), campaign, summary)) if address else None
+    if address is None:
+        return None
+    return Outgoing(address, render(Translator(member.locale), campaign, summary, minimum))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.runtime.columns import json_column, utcnow, when
@@ -80,16 +80,19 @@ class Round(SQLModel, table=True):
 class Response(SQLModel, table=True):
     """An answer to a prompt; answering again edits it.
 
-    ``respondent`` is the member id, or for anonymous campaigns a keyed hash that lets the member edit
-    their answer but lets no report link it back to them; ``member_id`` is then empty.
-    ``question_id`` is the expert question a text answer was turned into (never for anonymous ones).
+    ``respondent`` is the member id, or for anonymous campaigns a hash keyed by the server secret that
+    lets the member edit their answer but lets neither a report nor the database alone link it back to
+    them; ``member_id`` is then empty (``core.campaigns.answers``). ``id`` is random (64-bit), so that
+    the order of ids is not the order answers came in. ``question_id`` is the expert question a text
+    answer was turned into (never for anonymous ones).
     """
 
     __table_args__ = (
         UniqueConstraint("round_id", "prompt_id", "respondent", name="uq_response_respondent"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True,
+                           sa_type=BigInteger().with_variant(Integer(), "sqlite"))
     round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
     prompt_id: int = Field(foreign_key="campaign_prompt.id", ondelete="CASCADE")
     respondent: str = Field(max_length=128)

@@ -4,8 +4,9 @@ Formatting (CSV, HTML, PNG) lives in ``bots/cli_reports.py``; this module only g
 applies the privacy rules before anything leaves it, so no format can forget them:
 
 - a campaign report is built from ``core.campaigns.summaries.summarise`` (the same counts as the in-chat
-  ``campaign report``): anonymous campaigns carry no names, and the text answers of an anonymous
-  prompt with fewer than ``MIN_ANONYMOUS_TEXTS`` of them are dropped, only a flag saying so is kept;
+  ``campaign report``): anonymous campaigns carry no names, and an anonymous prompt with fewer than
+  ``minimum`` answers (``[campaigns] anonymity_min``) carries no figure at all — no text, choice
+  count, scale value or average —, only a flag saying so (``summaries.withheld``);
 - adoption statistics are counts of ``ActivityEvent`` rows (a command or click name, never content);
   erased members are left out of every figure, as if they had never used Parvis.
 """
@@ -50,8 +51,9 @@ class PromptFigures:
     scale: tuple[tuple[int, int], ...] = ()
     average: float | None = None
     texts: tuple[TextAnswer, ...] = ()
-    #: the text answers exist but are withheld (anonymous prompt, too few answers)
-    texts_hidden: bool = False
+    #: every figure above is withheld (anonymous prompt, fewer answers than ``CampaignReport.minimum``):
+    #: ``choices``, ``scale`` and ``texts`` are empty and ``average`` is ``None``
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,15 @@ class CampaignReport:
     status: str
     anonymous: bool
     rounds: tuple[RoundFigures, ...]
+    #: the fewest answers an anonymous prompt's figures are shown from
+    minimum: int
 
 
-def _prompt(item: summaries.PromptSummary, anonymous: bool) -> PromptFigures:
+def _prompt(item: summaries.PromptSummary, anonymous: bool, minimum: int) -> PromptFigures:
     prompt = item.prompt
+    if summaries.withheld(anonymous, item, minimum):
+        return PromptFigures(position=prompt.position, text=prompt.text, kind=prompt.kind,
+                             answers=item.answers, hidden=True)
     choices: tuple[tuple[str, int], ...] = ()
     scale: tuple[tuple[int, int], ...] = ()
     if prompt.kind == "choice":
@@ -85,18 +92,16 @@ def _prompt(item: summaries.PromptSummary, anonymous: bool) -> PromptFigures:
     elif prompt.kind == "scale":
         scale = tuple((value, item.scale.get(value, 0)) for value in SCALE)
     texts = tuple(TextAnswer(text, None if anonymous else who, status) for who, text, status in item.texts)
-    hidden = anonymous and 0 < len(texts) < summaries.MIN_ANONYMOUS_TEXTS
     return PromptFigures(position=prompt.position, text=prompt.text, kind=prompt.kind, answers=item.answers,
-                         choices=choices, scale=scale, average=item.average,
-                         texts=() if hidden else texts, texts_hidden=hidden)
+                         choices=choices, scale=scale, average=item.average, texts=texts)
 
 
-def _round(summary: summaries.RoundSummary, anonymous: bool) -> RoundFigures:
+def _round(summary: summaries.RoundSummary, anonymous: bool, minimum: int) -> RoundFigures:
     round_ = summary.round
     return RoundFigures(index=round_.index, date=round_.wall[:10], recipients=summary.recipients,
                         respondents=summary.respondents, rate=summary.rate,
                         closed=round_.closed_at is not None,
-                        prompts=tuple(_prompt(item, anonymous) for item in summary.prompts))
+                        prompts=tuple(_prompt(item, anonymous, minimum) for item in summary.prompts))
 
 
 async def all_rounds(uow: UnitOfWork, campaign_id: int) -> list[Round]:
@@ -104,8 +109,9 @@ async def all_rounds(uow: UnitOfWork, campaign_id: int) -> list[Round]:
     return list((await uow.session.exec(statement)).all())
 
 
-async def campaign_report(db: Database, reference: str) -> CampaignReport:
-    """Every round of the campaign ``reference`` names (``12`` or ``#12``), oldest first.
+async def campaign_report(db: Database, reference: str, minimum: int) -> CampaignReport:
+    """Every round of the campaign ``reference`` names (``12`` or ``#12``), oldest first
+    (``minimum``: ``[campaigns] anonymity_min``).
 
     Raises ``NotFound`` (``campaign.not_found``) when there is no such campaign.
     """
@@ -115,8 +121,8 @@ async def campaign_report(db: Database, reference: str) -> CampaignReport:
         found = [await summaries.summarise(uow, campaign, round_)
                  for round_ in await all_rounds(uow, campaign.id)]
     return CampaignReport(id=campaign.id, title=campaign.title, status=campaign.status,
-                          anonymous=campaign.anonymous,
-                          rounds=tuple(_round(summary, campaign.anonymous) for summary in found))
+                          anonymous=campaign.anonymous, minimum=minimum,
+                          rounds=tuple(_round(summary, campaign.anonymous, minimum) for summary in found))
 
 
 # -- adoption ----------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ directly in tests:
 - ``send_reminders`` enqueues ``reminder.1``/``reminder.2`` deliveries for members whose prompt was
   sent ``reminder_after`` ago (twice that for the second) and who have not answered.
 - ``close_due`` closes rounds at ``closes_at`` and enqueues the summary for the animator and, if the
-  campaign asks, the groups' channels; a campaign whose schedule is over then closes too.
+  campaign asks, the groups' channels; a campaign whose schedule is over then closes too. Closing an
+  anonymous round also rewrites its answers in random order and deletes its reminder rows, which said
+  who had not answered yet (``core.campaigns.answers`` explains why).
 
 Who is actually messaged is decided again at send time by the renderers (``core.campaigns.messages``).
 """
@@ -22,11 +24,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
-from core.campaigns.answers import answered, respondent_key, server_secret
+from core.campaigns.answers import answered, has_answered, reshuffle
 from core.campaigns.calendars import country_of, is_holiday
 from core.campaigns.lifecycle import linked_channels, reachable_members, schedule_of
 from core.campaigns.models import Campaign, Round
@@ -35,6 +37,7 @@ from core.delivery.models import Delivery
 from core.delivery.outbox import Target, enqueue
 from core.directory.models import Member
 from core.runtime.db import UnitOfWork
+from core.settings import SecuritySettings
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -185,8 +188,10 @@ async def materialise_due(services: Services) -> int:
     return created
 
 
-async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: datetime, secret: str) -> int:
-    """Enqueue the reminders now due to members of one round who have not answered."""
+async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: datetime,
+                       security: SecuritySettings) -> int:
+    """Enqueue the reminders now due to members of one round who have not answered (``security``:
+    the secrets that recognise the respondents of an anonymous campaign)."""
     assert round_.id is not None and campaign.reminder_after_minutes
     statement = select(Delivery.target_id, Delivery.sent_at).where(
         Delivery.round_id == round_.id, Delivery.purpose == "prompt", Delivery.target_kind == "member",
@@ -198,7 +203,7 @@ async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: 
         targets = [Target.member(int(member_id)) for member_id, sent_at in sent
                    if sent_at is not None and sent_at + number * after <= now
                    and (round_.closes_at is None or sent_at + number * after < round_.closes_at)
-                   and respondent_key(campaign, int(member_id), secret) not in done]
+                   and not has_answered(done, campaign, round_.id, int(member_id), security)]
         created += await enqueue(uow, round_.id, f"reminder.{number}", targets, now)
     return created
 
@@ -211,7 +216,7 @@ async def send_reminders(services: Services) -> int:
                             Campaign.status == "running", col(Campaign.reminders) > 0,
                             col(Campaign.reminder_after_minutes).is_not(None)))
         for round_, campaign in (await uow.session.exec(statement)).all():
-            created += await remind_round(uow, round_, campaign, now, server_secret(services.settings))
+            created += await remind_round(uow, round_, campaign, now, services.settings.security)
         await uow.commit()
     return created
 
@@ -224,11 +229,24 @@ async def close_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: d
         return False
     round_.closed_at = now
     assert round_.id is not None
+    if campaign.anonymous:
+        await reshuffle(uow, round_.id)
+        await forget_reminders(uow, round_.id)
     targets = [Target.member(campaign.created_by)] if campaign.created_by else []
     if campaign.summary_to_channels:
         targets += await channel_targets(uow, campaign)
     await enqueue(uow, round_.id, "summary", targets, now)
     return True
+
+
+async def forget_reminders(uow: UnitOfWork, round_id: int) -> None:
+    """Delete a closed round's reminder rows: each said that its member had not answered by then.
+    A row being sent at this moment is left to its dispatcher."""
+    statement = (delete(Delivery).where(col(Delivery.round_id) == round_id,
+                                        col(Delivery.purpose).startswith("reminder."),
+                                        col(Delivery.status) != "sending")
+                 .execution_options(synchronize_session=False))
+    await uow.session.exec(statement)
 
 
 async def open_rounds(uow: UnitOfWork, campaign_id: int) -> list[Round]:

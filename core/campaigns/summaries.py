@@ -1,7 +1,12 @@
 """Round summaries and campaign reports: participation, choice counts, scale averages, text answers.
 
-Anonymous campaigns show no names anywhere, and the text answers of an anonymous prompt only when at
-least ``MIN_ANONYMOUS_TEXTS`` people answered it: with fewer, the words alone could identify them.
+Anonymous campaigns show no names anywhere, and no figure of an anonymous prompt — its texts, its
+choice counts, its scale values, distribution and average — unless at least ``minimum`` people
+answered it (``[campaigns] anonymity_min``, never below ``core.settings.ANONYMITY_FLOOR``): with one
+answer out of three, "1 × 4" is that person's answer, and with two, each knows the other's. Every
+output (the chat's report and round summaries, CSV, HTML, PNG, exports) goes through ``withheld``,
+so the rule is decided here once. Anonymous texts are listed in alphabetical order, not the order
+they came in.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from core.messages import Reply, Section
 from core.runtime.db import UnitOfWork
 from core.text import shorten
 
-MIN_ANONYMOUS_TEXTS = 3
 TEXTS_SHOWN = 20
 BAR = 10
 
@@ -52,6 +56,12 @@ class RoundSummary:
     @property
     def rate(self) -> int | None:
         return round(100 * self.respondents / self.recipients) if self.recipients else None
+
+
+def withheld(anonymous: bool, item: PromptSummary, minimum: int) -> bool:
+    """Whether every figure of this prompt must stay hidden: anonymous, and fewer than ``minimum``
+    answers."""
+    return anonymous and item.answers < minimum
 
 
 async def _recipients(uow: UnitOfWork, round_id: int) -> int:
@@ -88,6 +98,9 @@ async def summarise(uow: UnitOfWork, campaign: Campaign, round_: Round) -> Round
         if response.text:
             who = names.get(response.member_id or 0) if not campaign.anonymous else None
             summary.texts.append((who, response.text, asked.get(response.question_id or 0)))
+    if campaign.anonymous:
+        for summary in prompts.values():
+            summary.texts.sort(key=lambda found: found[1])
     respondents = len({r.respondent for r in responses})
     return RoundSummary(round_, await _recipients(uow, round_.id), respondents, list(prompts.values()))
 
@@ -105,10 +118,12 @@ def _asked(t: Translator, status: str | None) -> str:
                    else "campaign.summary_question_waiting")
 
 
-def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool) -> str:
+def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool, minimum: int) -> str:
     lines = [f"**{item.prompt.position}.** {item.prompt.text}",
              t("campaign.summary_answers", count=item.answers)]
-    if item.prompt.kind == "choice":
+    if withheld(anonymous, item, minimum):
+        lines.append(t("campaign.summary_hidden", minimum=minimum))
+    elif item.prompt.kind == "choice":
         for option in item.prompt.options:
             count = item.choices.get(option, 0)
             lines.append(f"{_bar(count, item.answers)} {option} — {count}")
@@ -117,22 +132,20 @@ def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool) -> str:
         lines += [f"{value} {_bar(item.scale.get(value, 0), item.answers)} {item.scale.get(value, 0)}"
                   for value in range(1, 6)]
     elif item.prompt.kind == "text" and item.texts:
-        if anonymous and len(item.texts) < MIN_ANONYMOUS_TEXTS:
-            lines.append(t("campaign.summary_hidden", minimum=MIN_ANONYMOUS_TEXTS))
-        else:
-            lines += [f"• {shorten(text, 300)}" + (f" — {who}" if who else "") + _asked(t, status)
-                      for who, text, status in item.texts[:TEXTS_SHOWN]]
+        lines += [f"• {shorten(text, 300)}" + (f" — {who}" if who else "") + _asked(t, status)
+                  for who, text, status in item.texts[:TEXTS_SHOWN]]
     return "\n".join(lines)
 
 
-def render(t: Translator, campaign: Campaign, summary: RoundSummary) -> Reply:
-    """The summary of one round as a message."""
+def render(t: Translator, campaign: Campaign, summary: RoundSummary, minimum: int) -> Reply:
+    """The summary of one round as a message (``minimum``: ``[campaigns] anonymity_min``)."""
     if summary.rate is not None:
         head = t("campaign.summary_participation", respondents=summary.respondents,
                  recipients=summary.recipients, rate=summary.rate)
     else:
         head = t("campaign.summary_respondents", respondents=summary.respondents)
-    sections = tuple(Section(text=_prompt_text(t, item, campaign.anonymous)) for item in summary.prompts)
+    sections = tuple(Section(text=_prompt_text(t, item, campaign.anonymous, minimum))
+                     for item in summary.prompts)
     title = t("campaign.summary_title", title=campaign.title, index=summary.round.index,
               date=summary.round.wall[:10])
     context = t("campaign.summary_anonymous") if campaign.anonymous else None
@@ -150,11 +163,13 @@ async def rounds_of(uow: UnitOfWork, campaign_id: int, limit: int = 5) -> list[R
 EXPORT_COLUMNS = ("round", "date", "question", "kind", "answer", "respondent")
 
 
-async def export_rows(uow: UnitOfWork, campaign: Campaign) -> list[dict[str, str]]:
-    """Every answer of a campaign, one row each, for ``parvis report campaign ID --format csv``.
+async def export_rows(uow: UnitOfWork, campaign: Campaign, minimum: int) -> list[dict[str, str]]:
+    """Every answer of a campaign, one row each.
 
     Anonymous campaigns export no name and no time beyond the round's date; answers are shuffled
-    within each round into a stable but meaningless order (by text), so row order reveals nothing.
+    within each round into a stable but meaningless order (by text), so row order reveals nothing; an
+    anonymous prompt with fewer than ``minimum`` answers in a round exports one row saying so instead
+    of its answers.
     """
     assert campaign.id is not None
     prompts = {p.id: p for p in await prompts_of(uow, campaign.id)}
@@ -166,12 +181,17 @@ async def export_rows(uow: UnitOfWork, campaign: Campaign) -> list[dict[str, str
         responses = await responses_of(uow, round_.id)
         names = {} if campaign.anonymous else await _names(
             uow, {r.member_id for r in responses if r.member_id is not None})
-        found = []
+        counts = Counter(response.prompt_id for response in responses)
+        found: list[dict[str, str]] = []
+        withheld_prompts: set[int] = set()
         for response in responses:
             prompt = prompts.get(response.prompt_id)
-            if prompt is None:
+            if prompt is None or response.prompt_id in withheld_prompts:
                 continue
             value = response.text or response.choice or (str(response.scale) if response.scale else "")
+            if campaign.anonymous and counts[response.prompt_id] < minimum:
+                withheld_prompts.add(response.prompt_id)
+                value = f"(fewer than {minimum} answers)"
             who = "" if campaign.anonymous else names.get(response.member_id or 0, "")
             found.append({"round": str(round_.index), "date": round_.wall[:10], "question": prompt.text,
                           "kind": prompt.kind, "answer": value, "respondent": who})

@@ -178,7 +178,7 @@ class Dispatcher:
 
     async def render(self, rows: list[Delivery]) -> list[Rendered]:
         """Render claimed rows right before they are sent (``core.delivery.rendering.render_rows``)."""
-        return await render_rows(self.services.db, self.services.registry, rows)
+        return await render_rows(self.services.db, self.services.registry, rows, self.services.settings)
 
     async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
         """Pace, send and record one claimed, rendered row; returns its new status."""

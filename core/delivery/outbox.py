@@ -13,8 +13,8 @@ sending directly is what makes delivery exactly-once across restarts, crashes an
 A capability adds its renderers to the process's registry in its ``wiring.py``, one row at a time or a
 batch at a time (``core.registry.Registry``)::
 
-    registry.add_renderer("prompt", render_prompt)          # (uow, delivery) -> Outgoing | None
-    registry.add_batch_renderer("prompt", render_prompts)   # (uow, deliveries) -> list[Outgoing | None]
+    registry.add_renderer("prompt", render_prompt)          # (uow, delivery, settings) -> Outgoing | None
+    registry.add_batch_renderer("prompt", render_prompts)   # (uow, deliveries, settings) -> list[…]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from core.runtime.columns import UTCDateTime
 
 if TYPE_CHECKING:
     from core.runtime.db import Database, UnitOfWork
+    from core.settings import Settings
 
 TargetKind = Literal["member", "channel"]
 #: rows per INSERT statement: keeps each statement well under SQLite's bound-parameter limit
@@ -74,15 +75,16 @@ class Outgoing:
     reply: Reply
 
 
-#: renders one outbox row at send time. It gets a read-only unit of work and the claimed ``Delivery``
-#: (``round_id``, ``target_kind``, ``target_id``, ``payload``) and returns an ``Outgoing``, or ``None``
+#: renders one outbox row at send time. It gets a read-only unit of work, the claimed ``Delivery``
+#: (``round_id``, ``target_kind``, ``target_id``, ``payload``) and the process's ``Settings`` (the
+#: server secret, the anonymity minimum…), and returns an ``Outgoing``, or ``None``
 #: to skip the row for good (member opted out, erased, left the audience, round closed…). It must not
 #: write: the dispatcher does not commit its unit of work.
-Renderer = Callable[["UnitOfWork", Delivery], Awaitable[Outgoing | None]]
+Renderer = Callable[["UnitOfWork", Delivery, "Settings"], Awaitable[Outgoing | None]]
 #: renders every claimed row of one purpose at once and returns one result per row, in order — so a
 #: batch of recipients costs a few queries, not a few per recipient (see ``addresses_of``). Same rules
 #: as ``Renderer``; a purpose's batch renderer takes precedence over its row renderer.
-BatchRenderer = Callable[["UnitOfWork", list[Delivery]], Awaitable[list[Outgoing | None]]]
+BatchRenderer = Callable[["UnitOfWork", list[Delivery], "Settings"], Awaitable[list[Outgoing | None]]]
 
 
 async def addresses_of(uow: UnitOfWork, member_ids: Iterable[int]) -> dict[int, MemberAddress]:

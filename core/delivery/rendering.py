@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from core.delivery.models import Delivery
     from core.registry import Registry
     from core.runtime.db import Database, UnitOfWork
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,10 @@ log = logging.getLogger(__name__)
 Rendered = Outgoing | None | str | Exception
 
 
-async def render_rows(db: Database, registry: Registry, rows: list[Delivery]) -> list[Rendered]:
-    """Render claimed rows in one read-only unit of work, one result per row, in order.
+async def render_rows(db: Database, registry: Registry, rows: list[Delivery],
+                      settings: Settings) -> list[Rendered]:
+    """Render claimed rows in one read-only unit of work, one result per row, in order; the renderers
+    get the process's ``settings``.
 
     Rows of a purpose with a batch renderer are rendered together; after a database error the unit
     of work is rolled back and the others go on in a clean transaction.
@@ -36,16 +39,17 @@ async def render_rows(db: Database, registry: Registry, rows: list[Delivery]) ->
     async with db.uow() as uow:
         for purpose, indexes in by_purpose.items():
             group = [rows[index] for index in indexes]
-            results.update(zip(indexes, await render_group(uow, registry, purpose, group), strict=True))
+            rendered = await render_group(uow, registry, purpose, group, settings)
+            results.update(zip(indexes, rendered, strict=True))
     return [results[index] for index in range(len(rows))]
 
 
-async def render_group(uow: UnitOfWork, registry: Registry, purpose: str,
-                       rows: list[Delivery]) -> list[Rendered]:
+async def render_group(uow: UnitOfWork, registry: Registry, purpose: str, rows: list[Delivery],
+                       settings: Settings) -> list[Rendered]:
     """Rows of one purpose: by its batch renderer if there is one, else row by row."""
     if (render_batch := registry.batch_renderers.get(purpose)) is not None:
         try:
-            rendered = await render_batch(uow, rows)
+            rendered = await render_batch(uow, rows, settings)
             if len(rendered) != len(rows):
                 raise ValueError(f"{len(rendered)} results for {len(rows)} deliveries")
             return list(rendered)
@@ -58,7 +62,7 @@ async def render_group(uow: UnitOfWork, registry: Registry, purpose: str,
     results: list[Rendered] = []
     for row in rows:
         try:
-            results.append(await render(uow, row))
+            results.append(await render(uow, row, settings))
         except Exception as error:  # noqa: BLE001 — one bad row must not stop the round
             log.exception("delivery %s: the %r renderer failed", row.id, purpose)
             results.append(error)

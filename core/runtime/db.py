@@ -1,7 +1,9 @@
 """The one place that knows about engines and sessions.
 
 ``Database`` builds the async engine (SQLite tuned for concurrent commands, or PostgreSQL) and hands
-out units of work. Nothing connects at import time: ``Database`` connects lazily on first use.
+out units of work. Nothing connects at import time: ``Database`` connects lazily on first use. A SQLite
+database file is created readable and writable by its owner only (SQLite gives its ``-wal`` and
+``-shm`` companions the same permissions): it holds everything, anonymous answers included.
 
 Every session remembers the rows it wrote (ORM objects, and the tables of bulk statements); after a
 commit, the listeners registered with ``Database.on_commit`` are told, which is how process caches
@@ -13,6 +15,7 @@ closes (the activity log writes what it still holds).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -40,6 +43,25 @@ def is_sqlite(url: str) -> bool:
 SQLITE_POOL_SIZE = 8
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names (relative to the working directory), or ``None`` for an in-memory
+    database or a ``file:`` URI."""
+    parsed = make_url(url)
+    if not is_sqlite(url) or parsed.database in (None, "", ":memory:") or "uri" in parsed.query:
+        return None
+    assert parsed.database is not None
+    return None if parsed.database.startswith("file:") else parsed.database
+
+
+def create_private_file(path: str) -> None:
+    """Create ``path``, empty and readable by its owner only (0600), unless it exists. SQLite then opens
+    the empty file as a new database. Any other failure is left for SQLite to report in its words."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``, with SQLite's pragmas applied to every connection.
 
@@ -54,6 +76,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
             kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
+        if (path := sqlite_file(url)) is not None:
+            event.listen(engine.sync_engine, "do_connect", lambda *_: create_private_file(path))
         event.listen(engine.sync_engine, "connect", tune_sqlite)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

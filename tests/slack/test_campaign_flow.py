@@ -29,7 +29,8 @@ def at(text: str) -> datetime:
 
 async def responses(services: Services) -> list[Response]:
     async with services.db.uow() as uow:
-        return list((await uow.session.exec(select(Response).order_by(col(Response.id)))).all())
+        rows = select(Response).order_by(col(Response.prompt_id), col(Response.id))  # ids are random
+        return list((await uow.session.exec(rows)).all())
 
 
 async def said(slack: Slack, count: int) -> dict[str, Any]:
