@@ -230,6 +230,10 @@ async def wait_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise RuntimeError(f"{url} did not come up")
 
 
+#: ``[security] secret_key``: PostgreSQL refuses to start without one (SQLite would make one)
+BENCH_SECRET_KEY = "benchmark-only-secret-key-0123456789abcdef"
+
+
 def write_config(directory: Path, port: int, api: FakeSlackApi, database_url: str) -> Path:
     path = directory / "parvis.toml"
     path.write_text(f"""
@@ -239,6 +243,8 @@ port = {port}
 url = "{database_url}"
 [scheduler]
 enabled = false
+[security]
+secret_key = "{BENCH_SECRET_KEY}"
 [slack]
 bot_token = "{BOT_TOKEN}"
 signing_secret = "{SECRET}"

@@ -92,7 +92,8 @@ class SlackAdapter:
 
     # ----------------------------------------------------------------- wiring
     def _listen(self) -> None:
-        self.app.middleware(self.workspaces.middleware)  # other workspaces: refused before any listener
+        if self.config.socket_mode:  # over HTTP, handle_http refuses other workspaces before Bolt runs
+            self.app.middleware(self.workspaces.middleware)
         for name in [self.config.command, *self.config.aliases]:
             self.app.command(name)(self.on_command)
         self.app.action(ANY)(self.on_action)
@@ -104,9 +105,10 @@ class SlackAdapter:
         app.router.add_post(EVENTS_PATH, self.handle_http)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """The signature first, then the body's shape, then Bolt (``adapters/slack/ingress.py``): an
-        unsigned request is a 401 whatever its body, a malformed signed one a 400; neither is logged
-        with its body."""
+        """The signature first, then the body's shape, then its workspace, then Bolt
+        (``adapters/slack/ingress.py``, ``workspaces.py``): an unsigned request is a 401 whatever its
+        body, a malformed signed one a 400, one from another workspace a 403; none is logged with its
+        body."""
         if request.content_type not in BODY_TYPES:
             return web.json_response({"error": "expected a form or JSON body"}, status=415)
         raw = await request.read()
@@ -115,10 +117,13 @@ class SlackAdapter:
         if refused is not None:
             log.info("slack: request refused (%s; %d bytes)", refused, len(raw))
             return web.json_response({"error": "invalid request"}, status=401)
-        if ingress.parsed(raw, request.content_type) is None:
+        body = ingress.parsed(raw, request.content_type)
+        if body is None:
             log.info("slack: signed request refused (malformed %s body; %d bytes)", request.content_type,
                      len(raw))
             return web.json_response({"error": "malformed body"}, status=400)
+        if (status := await self.workspaces.refusal(body)) is not None:
+            return web.Response(status=status)
         bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
                                         headers=request.headers)  # type: ignore[arg-type]
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
