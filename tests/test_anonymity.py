@@ -365,14 +365,19 @@ async def test_no_figure_of_an_anonymous_prompt_under_three_answers_in_any_outpu
         assert any(note in content for note in notes), where
 
 
-async def test_from_three_answers_every_output_shows_the_figures(  # type: ignore[no-untyped-def]
-        chat, db, clock, messenger, services) -> None:
+async def _three_answers_every_output(chat, db, clock, messenger, services):  # type: ignore[no-untyped-def]
+    """Every output of an anonymous campaign closed after three members answered alike."""
     await sent_campaign(chat, db, clock, services, anonymous=True)
     for email in (BOB, CARL, ANA):
         await answer(chat, messenger, email, text=TEXTS[email], choice="Colleague", scale=4)
     await ok(chat(ANA), "campaign close 1")
     await tick(services)
-    outputs = await _every_output(chat, db, messenger, services)
+    return await _every_output(chat, db, messenger, services)
+
+
+async def test_from_three_answers_every_output_shows_the_figures(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services) -> None:
+    outputs = await _three_answers_every_output(chat, db, clock, messenger, services)
     for where, content in outputs.items():
         assert "Colleague" in content, where
         if where not in ("png data",):
@@ -382,12 +387,7 @@ async def test_from_three_answers_every_output_shows_the_figures(  # type: ignor
 async def test_a_raised_minimum_withholds_three_answers_too(  # type: ignore[no-untyped-def]
         chat, db, clock, messenger, services) -> None:
     services.settings = replace(services.settings, campaigns=CampaignSettings(anonymity_min=4))
-    await sent_campaign(chat, db, clock, services, anonymous=True)
-    for email in (BOB, CARL, ANA):
-        await answer(chat, messenger, email, text=TEXTS[email], choice="Colleague", scale=4)
-    await ok(chat(ANA), "campaign close 1")
-    await tick(services)
-    outputs = await _every_output(chat, db, messenger, services)
+    outputs = await _three_answers_every_output(chat, db, clock, messenger, services)
     assert not _outputs_without_figures(outputs, 3)
     assert "fewer than 4 answers" in outputs["chat en"] and "moins de 4 réponses" in outputs["html fr"]
 
