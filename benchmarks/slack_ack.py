@@ -16,7 +16,10 @@ the servers taking turns (bare, Bolt, adapter, Parvis, bare, …), so that a bur
 on the machine lands on all of them alike; a server's rate is the median of its rounds, its latency
 percentiles are over all its requests, its CPU time is the total over its rounds. A single short run
 of the bare handler (3,000 requests take it 0.2 s) swung between 8,500 and 16,000 req/s on the same
-machine, and the ratio with it.
+machine, and the ratio with it. Before each round a server gets one unmeasured pass over every (user,
+command) pair: while the others take their turns it sits idle, on a slow machine for longer than its
+caches keep an entry (5 s), and without that pass each of its rounds would begin with 150 commands
+missing every cache at once — an artefact of taking turns, not the steady traffic a round measures.
 
 Targets (issue 5): at 50 connections, throughput ≥ 0.25× the bare handler's and p99 < 100 ms; with one
 connection, p50 < 2 ms. The load generator is one Python process: with 2 cores it shares the machine
@@ -50,6 +53,8 @@ from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user  # noqa: E402
 SECRET = "benchmark-signing-secret"
 USERS = [f"U{n:04d}" for n in range(50)]
 COMMANDS = ("help", "expert find python", "group list")
+#: requests of the unmeasured pass before each round: every (user, command) pair once
+WARM_UP = len(USERS) * len(COMMANDS)
 REFERENCES = ("bare", "bolt", "adapter")
 LABELS = {"bare": "bare aiohttp", "bolt": "default Bolt, instant ack",
           "adapter": "parvis adapter, instant core", "parvis": "parvis serve /slack/events"}
@@ -322,6 +327,10 @@ async def measure(args: argparse.Namespace, api: FakeSlackApi, urls: dict[str, s
         runs: dict[str, list[Result]] = {name: [] for name in LABELS}
         for _ in range(rounds):
             for name, label in LABELS.items():
+                # one unmeasured pass over every user and command first: while the other servers took
+                # their turn this one was idle for longer than its caches keep an entry (5 s), and a
+                # round must measure steady traffic, not 150 commands arriving at once after a pause
+                await load(f"{label}, warm-up", urls[name], bodies[:WARM_UP], connections)
                 before = cpu_seconds(pids[name])
                 result = await load(f"{label}, {connections} conn", urls[name], bodies, connections)
                 result.cpu_seconds = cpu_seconds(pids[name]) - before
