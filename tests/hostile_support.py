@@ -67,3 +67,14 @@ def shown(reply: Reply, piece: str = HOSTILE) -> bool:
             assert text.count(piece) == text.count(MARK), f"member text lost its characters in {text!r}"
             found = True
     return found
+
+
+#: ``HOSTILE`` in Slack mrkdwn: ``&<>`` as entities, formatting characters as their look-alikes
+SLACK_SHOWN = ("&lt;!channel&gt; &lt;@U123&gt; &lt;https://x|y&gt; \u2217b\u2217 \u02cdi\u02cd \u223cs\u223c "
+               "\u02cbc\u02cb [a](https://x) \u2217\u2217b\u2217\u2217 &lt;at&gt;Ana&lt;/at&gt;")
+#: ``HOSTILE`` in Teams Markdown: look-alikes, and an invisible space after ``<`` and inside ``](``
+TEAMS_SHOWN = ("<\u200b!channel> <\u200b@U123> <\u200bhttps://x|y> \u2217b\u2217 \u02cdi\u02cd \u223cs\u223c "
+               "\u02cbc\u02cb [a]\u200b(https://x) \u2217\u2217b\u2217\u2217 <\u200bat>Ana<\u200b/at>")
+#: what no platform text may hold: a ping, a mention, a disguised link, a link, formatting
+SLACK_MARKUP = ("<!channel>", "<@U123>", "<https://x", "*b*", "_i_", "~s~", "`c`")
+TEAMS_MARKUP = ("<at>", "](https://x)", "*b*", "_i_", "~s~", "`c`")
