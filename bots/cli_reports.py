@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.console.outbound import printable
 from bots import bootstrap, report_formats
 from bots.cli import config_option
 from bots.config import Config, load_config
@@ -158,8 +159,8 @@ def _write(t: Translator, output: str | None, content: str | bytes) -> None:
             sys.stdout.flush()
             sys.stdout.buffer.write(content)
             sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(content)
+        else:  # a terminal obeys control characters in answers and titles: show them inert
+            sys.stdout.write(printable(content) if sys.stdout.isatty() else content)
         return
     path = Path(output)
     try:

@@ -7,7 +7,10 @@ One small subset of Markdown, chosen because Teams reads most of it and it still
 A backslash makes the next markup character literal (``\\*``, ``\\_``, ``\\```, ``\\[``, ``\\]``,
 ``\\\\``). ``escape`` adds those backslashes; the catalogs' ``t()`` applies it to every value it puts
 into a message, so a member's name or question is text, never markup. Text that is markup already
-(``Markup``, what ``t()`` returns) goes into a message as it is.
+(``Markup``, what ``t()`` returns) goes into a message as it is. Only the catalogs and the code make
+markup: whatever a member wrote enters a message through ``t()`` or ``escape``, exactly once (twice
+would show the backslashes), and each adapter keeps the text it renders inert on its platform
+(``adapters/literal.py``).
 
 ``parse`` reads text into ``Span``s (a run of text and its style); ``render`` writes them in a
 platform's ``Style``: Slack mrkdwn (``adapters/slack/outbound.py``), Teams Markdown

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from adapters.console.app import ConsoleChat, attach_messenger, open_chat, stream_reader
 from adapters.console.inbound import FormSession, chosen, console_actor
@@ -18,10 +19,12 @@ from bots.cli import main
 from core.commands import Action
 from core.commands.context import Context
 from core.i18n import Translator
+from core.markup import escape
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
 from core.ports import ConversationRef, MemberAddress, Messenger
-from core.schema import Member
+from core.schema import Group, Member
 from core.services import Services
+from tests.hostile_support import ANSI, HOSTILE
 from tests.markup_support import PLAN, campaign_prompt
 
 EN = Translator("en")
@@ -291,3 +294,27 @@ async def test_in_a_channel_links_and_announcements_reach_the_console(services: 
     assert ("── post in #guild-talk ──\nAnnouncement — Guild\n────────────────────\n\nMeetup on Friday!\n\n"
             "Posted by ana@example.com\n\nAnnouncement for Guild sent to the linked channels: 1.\n"
             ) in out.getvalue()
+
+
+async def test_member_text_reaches_the_terminal_as_typed_its_control_characters_as_symbols(
+        services: Services) -> None:
+    """Issue 12, finding 5: a terminal reads escape sequences (colours, cursor moves, a title), a
+    carriage return overwrites the line, a bidirectional override reorders it. Commands drop control
+    characters, but names and texts also come from directory imports and platform profiles: whatever
+    reaches the screen shows them as visible symbols, and markup characters as typed."""
+    await add_member(services, "cy@example.com", "Cy \x1b[31mRano\x07")
+    await chat_over(services, "ben@example.com", f"group create Evil -- {HOSTILE}\n", io.StringIO()).run()
+    hidden = f"{HOSTILE}{ANSI}red\rover\x9b2J\u202eevil"
+    async with services.db.uow() as uow:
+        group = (await uow.session.exec(select(Group))).one()
+        group.description = hidden
+        uow.session.add(group)
+        await uow.commit()
+    out = io.StringIO()
+    await chat_over(services, "ana@example.com", "group info evil\n", out).run()
+    await services.messengers["console"].send_direct(MemberAddress("console", "local", "cy@example.com"),
+                                                     Reply(text=escape(hidden)))
+    text = out.getvalue()
+    assert not any(char in text for char in "\x1b\x07\x9b\r\u202e"), repr(text)
+    assert text.count(f"{HOSTILE}\u241b[31mred\u240dover\ufffd2J\ufffdevil") == 2
+    assert "── message to Cy \u241b[31mRano\u2407 (cy@example.com) ──" in text

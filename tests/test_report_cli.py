@@ -157,3 +157,24 @@ def test_the_installed_script_refuses_an_unknown_format_and_writes_png_to_a_pipe
                          cwd=tmp_path, timeout=60, env=env)
     assert png.returncode == 0, png.stderr
     assert png.stdout.startswith(PNG_SIGNATURE)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_a_report_printed_on_a_terminal_shows_control_characters_as_symbols(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services, config_file, monkeypatch) -> None:
+    """Issue 12, finding 5: answers come from forms, where nothing drops an escape sequence; printed
+    on a terminal, a report shows it inert. Redirected to a file or a pipe, the data is kept as it is."""
+    await sent_campaign(chat, db, clock, services)
+    await answer(chat, messenger, BOB, text="\x1b]0;pwned\x07\x1b[31mred", choice="Colleague", scale=4)
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    assert await asyncio.to_thread(main, ["report", "campaign", "1", "--config", config_file]) == 0
+    assert "\x1b" not in screen.getvalue() and "\u241b]0;pwned\u2407\u241b[31mred" in screen.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", piped)
+    assert await asyncio.to_thread(main, ["report", "campaign", "1", "--config", config_file]) == 0
+    assert "\x1b[31mred" in piped.getvalue()

@@ -4,7 +4,10 @@ Buttons become numbered choices (``[1] Join  [2] Leave``) that the member picks 
 fields become ``label: value`` lines; a form is announced here and then asked one input at a time
 (``adapters/console/inbound.py``). The renderer adds no words of its own beyond the catalog's, in the
 reply's language. A terminal shows plain text: the neutral markup of the reply (``core.markup``) is
-shown without its markers, a link as ``label (address)``.
+shown without its markers, a link as ``label (address)``. A terminal also obeys control characters
+(escape sequences recolour, move the cursor, retitle the window; a carriage return overwrites the
+line; a bidirectional override reorders it), so everything written shows them as symbols instead
+(``printable``): member text from a directory import or a profile prints as it was typed, inert.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ from core.messages import Button, Field, Form, Reply, Section
 
 RULE = "─"
 TITLE_RULE_MAX = 60
+#: C0 controls but line feed and tab, and DEL: Unicode's pictures of them (``\x1b`` → ``␛``)
+_PICTURED = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\n\t"} | {0x7F: 0x2421}
+#: C1 controls (``\x9b`` starts a sequence too) and bidirectional controls: a replacement character
+_REPLACED = dict.fromkeys([*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                           *range(0x2066, 0x206A)], 0xFFFD)
+_INERT = _PICTURED | _REPLACED
+
+
+def printable(text: str) -> str:
+    """``text`` with no character a terminal would obey rather than show, keeping line feeds and tabs."""
+    return text.translate(_INERT)
 
 
 @dataclass(frozen=True)
@@ -122,7 +136,7 @@ class Screen:
         self._t = Translator(words.locale, plain=True)
 
     def write(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(printable(text) + "\n")
         self.out.flush()
 
     def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True) -> None:

@@ -5,17 +5,22 @@ Limits (PLATFORM_FACTS §5): 50 blocks per message, 3,000 characters per section
 split into several sections at line breaks; a reply longer than one message becomes several pages
 (``render_pages``), each a complete message with its own text fallback, so Slack never rejects one.
 
-Reply text is neutral markup (``core.markup``); ``to_mrkdwn`` renders it as Slack mrkdwn, escaping
-``&``, ``<`` and ``>`` everywhere else so text is never a mention, a ping or a link in disguise. What
-Slack shows as plain text (headers, buttons, modal titles, labels, options) gets ``markup.plain``.
+Reply text is neutral markup (``core.markup``); ``to_mrkdwn`` renders it as Slack mrkdwn. Only the
+markup makes mrkdwn: in text, ``&``, ``<`` and ``>`` become entities (no mention, ping or link in
+disguise), and the formatting characters Slack has no escape for are written as look-alikes
+(``adapters/literal.py``), so member text never turns bold, italic, struck or code. Every mrkdwn object
+is ``verbatim``: Slack does not link bare names and addresses of its own accord either. What Slack shows
+as plain text (headers, buttons, modal titles, labels, options) gets ``markup.plain``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from typing import Any
 
+from adapters import literal
 from core import markup
 from core.messages import Button, Field, Form, FormInput, Reply, Section
 
@@ -58,17 +63,32 @@ def split_text(text: str, limit: int = SECTION_TEXT) -> list[str]:
     return pieces
 
 
+#: Slack also reads the full-width forms of its markers (for languages typed without spaces)
+FULL_WIDTH = {"\uff0a": "\ufe61", "\uff3f": "\u2e0f", "\uff40": "\u02cb"}
+#: a ``>`` (or full-width ``＞``) opening a line makes a quote; a soft hyphen before it does not
+_QUOTE = re.compile(r"^(?=[ \t]*[>\uff1e])", re.MULTILINE)
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _text(text: str) -> str:
+    """A run of text as mrkdwn that Slack shows as it is: no entity, mention, link or formatting."""
+    return _escape(_QUOTE.sub("\u00ad", literal.markers(text, FULL_WIDTH)))
+
+
+def _code(text: str) -> str:
+    return f"`{_escape(text.replace('`', literal.LOOKALIKES['`']))}`"
+
+
 def _link(label: str, url: str) -> str:
     address = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    return f"<{address}|{_escape(label)}>" if label else f"<{address}>"
+    return f"<{address}|{_text(label)}>" if label else f"<{address}>"
 
 
-#: Slack mrkdwn: ``*bold*``, ``_italics_``, a backquoted code, ``<address|label>``; ``&<>`` escaped
-MRKDWN = markup.Style(bold="*", italic="_", text=_escape, code=lambda text: f"`{_escape(text)}`", link=_link)
+#: Slack mrkdwn: ``*bold*``, ``_italics_``, a backquoted code, ``<address|label>``; text as it is
+MRKDWN = markup.Style(bold="*", italic="_", text=_text, code=_code, link=_link)
 
 
 def to_mrkdwn(text: str) -> str:
@@ -76,9 +96,9 @@ def to_mrkdwn(text: str) -> str:
     return markup.render(text, MRKDWN)
 
 
-def mrkdwn(text: str) -> dict[str, str]:
-    """A mrkdwn text object of already rendered ``text``."""
-    return {"type": "mrkdwn", "text": text}
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object of already rendered ``text``; ``verbatim``: Slack links nothing itself."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def sections_of(text: str, prefix: str = "") -> list[Block]:
@@ -117,7 +137,7 @@ def actions(buttons: tuple[Button, ...]) -> list[Block]:
     return blocks
 
 
-def _field(item: Field) -> dict[str, str]:
+def _field(item: Field) -> dict[str, Any]:
     return mrkdwn(cut(to_mrkdwn(f"**{item.label}**\n{item.value}"), FIELD_TEXT))
 
 

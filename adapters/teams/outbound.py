@@ -10,20 +10,24 @@ big on its own), text in pieces of at most ``TEXT_CHUNK`` bytes and facts in set
 
 Reply text is neutral markup (``core.markup``), rendered by ``to_markdown`` into the Markdown Teams reads
 in text messages and in ``TextBlock``s and facts: ``**bold**``, ``_italics_``, ``[label](address)``.
-Cards show no code spans, so there code is shown as its text. What Teams shows as plain text (button
-titles, input labels, choices, the notification summary) gets ``markup.plain``. The words the card
-adds (a required input's message) are in the reply's language.
+Cards show no code spans, so there code is shown as its text. Only the markup makes Markdown: text is
+written so that Teams reads nothing in it (``_as_is``), neither formatting nor a link nor, in text
+messages, an HTML tag or an ``<at>`` mention. What Teams shows as plain text (button titles, input
+labels, choices, the notification summary) gets ``markup.plain``. The words the card adds (a required
+input's message) are in the reply's language.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
+from adapters import literal
 from adapters.teams.inbound import INPUT_PREFIX
 from core import markup
 from core.i18n import DEFAULT_LOCALE, Translator
@@ -45,17 +49,30 @@ def is_plain(reply: Reply) -> bool:
     return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context)
 
 
-#: the Markdown of Adaptive Card ``TextBlock``s and facts, which show no code spans
-CARD = markup.Style(bold="**", italic="_", link=lambda label, url: f"[{label or url}]({url})")
+#: a ``<`` that could open a tag or an ``<at>`` mention, a ``](`` that joins a link's label to its
+#: address, a ``>`` opening a line (a quote in text messages)
+_OPENERS = re.compile(r"<|(?<=\])(?=\()|\]$|^(?=[ \t]*>)", re.MULTILINE)
+
+
+def _as_is(text: str) -> str:
+    """A run of text as Markdown that Teams shows as it is. Teams clients disagree on backslash escapes
+    (iOS and Android show the backslash), so formatting characters are written as look-alikes and an
+    invisible space separates what would pair up (``adapters/literal.py``)."""
+    return _OPENERS.sub(lambda found: found.group() + literal.ZERO_WIDTH, literal.markers(text))
+
+
+def _link(label: str, url: str) -> str:
+    return f"[{_as_is(label or url)}]({url})"
+
+
+#: the Markdown of Adaptive Card ``TextBlock``s and facts, which show no code spans (code is text there)
+CARD = markup.Style(bold="**", italic="_", text=_as_is, code=_as_is, link=_link)
 #: the Markdown of text messages, which do show code
-MESSAGE = replace(CARD, code=lambda text: f"`{text}`")
+MESSAGE = replace(CARD, code=lambda text: f"`{text.replace('`', literal.LOOKALIKES['`'])}`")
 
 
 def to_markdown(text: str, *, code: bool = False) -> str:
-    """Neutral markup → Teams Markdown, code in backquotes only with ``code`` (text messages).
-
-    Other text is left as it is: Teams clients disagree on backslash escapes (some show the
-    backslash), so there is no reliable way to escape it."""
+    """Neutral markup → Teams Markdown, code in backquotes only with ``code`` (text messages)."""
     return markup.render(text, MESSAGE if code else CARD)
 
 

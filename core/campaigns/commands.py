@@ -129,7 +129,7 @@ async def _details(ctx: Context, campaign: Campaign) -> list[str]:
     for prompt in await campaigns.prompts_of(ctx.uow, campaign.id):
         extra = f" [{' | '.join(prompt.options)}]" if prompt.kind == "choice" else (
             " [1–5]" if prompt.kind == "scale" else "")
-        lines.append(f"{prompt.position}. {prompt.text}{extra}")
+        lines.append(f"{prompt.position}. {escape(prompt.text + extra)}")
     return lines
 
 
@@ -266,10 +266,11 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     if not is_open(found.round, ctx.services.clock.now()):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
     mine = await current(ctx.uow, found, ctx.member_id, ctx.services.settings.security)
-    field = FormInput("answer", found.prompt.text, "multiline", max_length=MAX_TEXT,
+    field = FormInput("answer", escape(found.prompt.text), "multiline", max_length=MAX_TEXT,
                       placeholder=ctx.t("campaign.answer_hint"), initial=mine.text or "" if mine else "")
-    form = Form(found.campaign.title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)
-    return Reply(text=found.prompt.text, title=found.campaign.title, form=form)
+    title = escape(found.campaign.title)
+    form = Form(title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)
+    return Reply(text=escape(found.prompt.text), title=title, form=form)
 
 
 @handlers.action("campaign.text")

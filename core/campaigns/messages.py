@@ -30,6 +30,7 @@ from core.delivery.outbox import Outgoing, addresses_of
 from core.directory.models import ExpertStatus, Identity, Member
 from core.groups.models import GroupChannel, GroupMember
 from core.i18n import Translator
+from core.markup import escape
 from core.messages import Button, Reply, Section
 from core.ports import ConversationRef, MemberAddress
 from core.runtime.db import UnitOfWork
@@ -42,13 +43,13 @@ def prompt_section(t: Translator, round_id: int, prompt: CampaignPrompt) -> Sect
     """One prompt with its answer buttons: options, 1–5, or a button opening the text form."""
     key = f"{round_id}:{prompt.id}"
     if prompt.kind == "choice":
-        buttons = tuple(Button(option, "campaign.answer", f"{key}:{n}")
+        buttons = tuple(Button(escape(option), "campaign.answer", f"{key}:{n}")
                         for n, option in enumerate(prompt.options))
     elif prompt.kind == "scale":
         buttons = tuple(Button(str(n), "campaign.answer", f"{key}:{n}") for n in range(1, 6))
     else:
         buttons = (Button(t("campaign.button_write"), "campaign.write", key, style="primary"),)
-    return Section(text=f"**{prompt.position}.** {prompt.text}", buttons=buttons)
+    return Section(text=f"**{prompt.position}.** {escape(prompt.text)}", buttons=buttons)
 
 
 def prompt_reply(t: Translator, campaign: Campaign, round_: Round, prompts: list[CampaignPrompt],
@@ -61,7 +62,7 @@ def prompt_reply(t: Translator, campaign: Campaign, round_: Round, prompts: list
     if campaign.anonymous:
         notes.append(t("campaign.prompt_anonymous"))
     text = "\n\n".join([intro, *(section.text for section in sections)])
-    return Reply(text=text, title=campaign.title, sections=(Section(text=intro), *sections),
+    return Reply(text=text, title=escape(campaign.title), sections=(Section(text=intro), *sections),
                  context=" · ".join(notes) or None, locale=t.locale)
 
 

@@ -23,6 +23,7 @@ from core.campaigns.models import Campaign, CampaignPrompt, Round
 from core.delivery.models import Delivery
 from core.directory.models import Member
 from core.i18n import Translator
+from core.markup import escape
 from core.messages import Reply, Section
 from core.runtime.db import UnitOfWork
 from core.text import shorten
@@ -119,20 +120,20 @@ def _asked(t: Translator, status: str | None) -> str:
 
 
 def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool, minimum: int) -> str:
-    lines = [f"**{item.prompt.position}.** {item.prompt.text}",
+    lines = [f"**{item.prompt.position}.** {escape(item.prompt.text)}",
              t("campaign.summary_answers", count=item.answers)]
     if withheld(anonymous, item, minimum):
         lines.append(t("campaign.summary_hidden", minimum=minimum))
     elif item.prompt.kind == "choice":
         for option in item.prompt.options:
             count = item.choices.get(option, 0)
-            lines.append(f"{_bar(count, item.answers)} {option} — {count}")
+            lines.append(f"{_bar(count, item.answers)} {escape(option)} — {count}")
     elif item.prompt.kind == "scale" and item.average is not None:
         lines.append(t("campaign.summary_average", average=f"{item.average:.1f}"))
         lines += [f"{value} {_bar(item.scale.get(value, 0), item.answers)} {item.scale.get(value, 0)}"
                   for value in range(1, 6)]
     elif item.prompt.kind == "text" and item.texts:
-        lines += [f"• {shorten(text, 300)}" + (f" — {who}" if who else "") + _asked(t, status)
+        lines += [f"• {escape(shorten(text, 300))}" + (f" — {escape(who)}" if who else "") + _asked(t, status)
                   for who, text, status in item.texts[:TEXTS_SHOWN]]
     return "\n".join(lines)
 

@@ -68,7 +68,7 @@ def _list_section(ctx: Context, item: GroupSummary) -> Section:
         marks.append(ctx.t(MINE[item.my_role]))
     text = ctx.t("group.list_line", name=group.name, slug=group.slug, marks=Markup(" · ".join(marks)))
     if group.description:
-        text += "\n" + shorten(group.description, 140)
+        text += "\n" + escape(shorten(group.description, 140))
     buttons = (_join_button(ctx, group),) if item.my_role is None else ()
     return Section(text=text, buttons=buttons)
 
@@ -123,7 +123,7 @@ async def info(ctx: Context, args: Args) -> Reply:
     """``group info <group>``: description, owners, counts, and a Join or Leave button."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
     mine = await lookup.membership(ctx.uow, group, ctx.member_id)
-    lines = [group.description or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
+    lines = [escape(group.description) or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
     buttons: tuple[Button, ...] = ()
     if mine is not None:
         lines.append(ctx.t(YOU[mine.role]))
@@ -131,7 +131,7 @@ async def info(ctx: Context, args: Args) -> Reply:
     elif group.archived_at is None:
         lines.append(ctx.t("group.you_not_member", slug=group.slug))
         buttons = (_join_button(ctx, group),)
-    return Reply(text="\n".join(lines), title=group.name, buttons=buttons)
+    return Reply(text="\n".join(lines), title=escape(group.name), buttons=buttons)
 
 
 async def _join(ctx: Context, reference: str) -> Reply:
@@ -196,7 +196,7 @@ async def members(ctx: Context, args: Args) -> Reply:
         return Reply(text=ctx.t("group.members_empty", name=group.name))
     lines = []
     for member, role in rows[:MEMBERS_LIMIT]:
-        line = f"• {member.display_name}" + (f" — {member.title}" if member.title else "")
+        line = f"• {escape(member.display_name)}" + (f" — {escape(member.title)}" if member.title else "")
         lines.append(line + (f" ({ctx.t('group.mark_owner')})" if role == "owner" else ""))
     if len(rows) > MEMBERS_LIMIT:
         lines.append(ctx.t("group.list_more", count=len(rows) - MEMBERS_LIMIT))
@@ -293,7 +293,7 @@ async def announce(ctx: Context, args: Args) -> Reply:
     reachable = [where for where in channels if ctx.services.messenger(where.platform) is not None]
     if not channels:
         raise Conflict("group.no_channels", name=group.name, slug=group.slug)
-    announcement = Reply(text=text, title=ctx.t("group.announce_title", name=group.name),
+    announcement = Reply(text=escape(text), title=ctx.t("group.announce_title", name=group.name),
                          context=ctx.t("group.announce_context", author=ctx.member.display_name),
                          visibility="public", locale=ctx.locale)
     services = ctx.services

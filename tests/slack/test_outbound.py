@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from adapters.slack import inbound, outbound
 from core.commands import Actor
 from core.i18n import t
+from core.markup import escape
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
+from tests.hostile_support import HOSTILE, SLACK_MARKUP, SLACK_SHOWN
 from tests.markup_support import campaign_prompt
 
 
@@ -66,7 +68,7 @@ def test_a_campaign_prompt_with_bold_text_and_a_link_is_slack_mrkdwn() -> None:
     header, intro, prompt = page["blocks"]
     assert header["text"] == {"type": "plain_text", "text": "Office <survey>", "emoji": True}
     assert intro["text"] == {"type": "mrkdwn", "text": "Time for “Office &lt;survey&gt;”! Your answers help "
-                                                       "the whole community."}
+                                                       "the whole community.", "verbatim": True}
     link = "<https://example.com/plan?floor=2&amp;wing=b|the plan>"
     assert prompt["text"]["text"] == f"*1.* What do you think of the *new office*? See {link} first."
     assert prompt["accessory"]["text"]["text"] == "Answer"
@@ -75,9 +77,9 @@ def test_a_campaign_prompt_with_bold_text_and_a_link_is_slack_mrkdwn() -> None:
 
 def test_code_italics_and_escaped_text_in_mrkdwn() -> None:
     assert outbound.to_mrkdwn("Type `group join <slug>` _now_, **a** & **b **") == \
-        "Type `group join &lt;slug&gt;` _now_, *a* &amp; **b **"
+        "Type `group join &lt;slug&gt;` _now_, *a* &amp; \u2217\u2217b \u2217\u2217"
     unsafe = "** spaced ** and [x](javascript:alert(1))"
-    assert outbound.to_mrkdwn(unsafe) == unsafe
+    assert outbound.to_mrkdwn(unsafe) == unsafe.replace("*", "\u2217")
 
 
 def test_names_put_into_a_message_never_become_slack_markup() -> None:
@@ -120,3 +122,25 @@ sections = st.lists(st.builds(Section, text=texts, fields=fields, buttons=button
 def test_any_reply_renders_within_limits(title, text, context, sections) -> None:
     for page in outbound.render_pages(Reply(text=text, title=title, context=context, sections=sections)):
         check_limits(page)
+
+
+def test_member_text_in_a_message_is_shown_as_typed() -> None:
+    """Issue 12, finding 5: ``&<>`` escaped keep mentions and links out; Slack has no escape for its
+    formatting characters, so those of member text are written as look-alikes, and ``verbatim`` stops
+    Slack from linking names and addresses of its own accord. Parvis's own bold and links still work."""
+    text = t("en", "group.joined", name=HOSTILE, slug="x") + " [Parvis](https://parvis.example)"
+    page = outbound.render(Reply(text=text, title=escape(HOSTILE), context=escape(HOSTILE)))
+    header, section, context = page["blocks"]
+    assert header["text"]["text"] == HOSTILE[:150]                  # plain text: Slack shows it as it is
+    assert section["text"]["verbatim"] is True and context["elements"][0]["verbatim"] is True
+    shown = section["text"]["text"]
+    assert shown.startswith(f"Welcome to *{SLACK_SHOWN}*!") and "<https://parvis.example|Parvis>" in shown
+    for text in (shown, context["elements"][0]["text"], page["text"]):
+        assert SLACK_SHOWN in text and not any(markup in text for markup in SLACK_MARKUP), text
+
+
+def test_underscores_inside_words_and_quotes_at_line_starts() -> None:
+    """``snake_case`` and e-mail addresses keep their underscores (Slack formats nothing inside a word);
+    a line of member text starting with ``>`` is not a quote (a soft hyphen goes before it)."""
+    rendered = outbound.to_mrkdwn(t("en", "group.joined", name="first_last@x.io _no_\n> quoted", slug="x"))
+    assert "first_last@x.io \u02cdno\u02cd\n\u00ad&gt; quoted" in rendered

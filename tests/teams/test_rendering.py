@@ -12,8 +12,10 @@ from botframework.connector.auth import MicrosoftAppCredentials, ServiceClientCr
 from adapters.teams import inbound, outbound
 from adapters.teams.auth import ThreadedCredentialFactory
 from core.commands import Actor
-from core.i18n import Translator
+from core.i18n import Translator, t
+from core.markup import escape
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
+from tests.hostile_support import HOSTILE, TEAMS_MARKUP, TEAMS_SHOWN
 from tests.markup_support import PLAN, campaign_prompt
 from tests.teams.conftest import APP_ID, payload
 
@@ -44,7 +46,8 @@ def test_a_campaign_prompt_with_bold_text_and_a_link_is_teams_markdown() -> None
     (activity,) = outbound.activities(campaign_prompt())
     card = activity.attachments[0].content
     texts = [element["text"] for element in card["body"] if element["type"] == "TextBlock"]
-    assert texts == ["Office <survey>", "Time for “Office <survey>”! Your answers help the whole community.",
+    survey = "Office <\u200bsurvey>"                # no "<" opens a tag, whatever reads the card as HTML
+    assert texts == [survey, f"Time for “{survey}”! Your answers help the whole community.",
                      f"**1.** What do you think of the **new office**? See [the plan]({PLAN}) first."]
     plain_prompt = f"1. What do you think of the new office? See the plan ({PLAN}) first."
     assert card["fallbackText"].endswith(plain_prompt)
@@ -156,3 +159,35 @@ async def test_credentials_are_reused_and_tokens_fetched_off_the_loop() -> None:
     assert first is second and len(inner.made) == 1
     assert len(inner.made[0].threads) == 2
     assert threading.main_thread().name not in inner.made[0].threads
+
+
+def test_member_text_is_shown_as_typed_in_cards_and_text_messages() -> None:
+    """Issue 12, finding 5: Teams reads Markdown (and in text messages HTML and ``<at>`` mentions) in
+    text, and its mobile clients show a backslash escape, so member text goes out with its formatting
+    characters as look-alikes and an invisible space after ``<`` and inside ``](``; Parvis's own bold
+    and links still work, and what Teams shows as plain text keeps the member's characters."""
+    text = t("en", "group.joined", name=HOSTILE, slug="x") + " [Parvis](https://parvis.example)"
+    (message,) = outbound.activities(Reply(text=text))
+    assert message.text.startswith(f"Welcome to **{TEAMS_SHOWN}**!")
+    assert message.text.endswith("[Parvis](https://parvis.example)")
+    reply = Reply(text=text, title=escape(HOSTILE), sections=(Section(
+        text=text, fields=(Field(escape(HOSTILE), escape(HOSTILE)),),
+        buttons=(Button(escape(HOSTILE), "group.join", "x"),)),), context=escape(HOSTILE))
+    (card,) = outbound.cards(reply)
+    blocks = [e["text"] for e in card["body"] if e["type"] == "TextBlock"]
+    facts = [text for e in card["body"] if e["type"] == "FactSet" for f in e["facts"] for text in f.values()]
+    for shown in (message.text, *blocks, *facts):
+        assert TEAMS_SHOWN in shown and not any(markup in shown for markup in TEAMS_MARKUP), shown
+    (actions,) = [e for e in card["body"] if e["type"] == "ActionSet"]
+    assert actions["actions"][0]["title"] == HOSTILE                # plain text: shown as it is
+    assert HOSTILE in card["fallbackText"]
+
+
+def test_underscores_inside_words_and_code_in_teams() -> None:
+    joined = t("en", "group.joined", name="first_last@x.io > q", slug="x")
+    (message,) = outbound.activities(Reply(text=joined))
+    assert "first_last@x.io > q" in message.text
+    (code,) = outbound.activities(Reply(text="Type `a*b` and `c_d`"))
+    assert code.text == "Type `a*b` and `c_d`"                      # code shows its text in messages
+    (card,) = outbound.cards(Reply(text="Type `a *b* c`", title="Help"))
+    assert card["body"][1]["text"] == "Type a \u2217b\u2217 c"      # and cards read no code spans
