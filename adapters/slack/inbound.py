@@ -32,10 +32,17 @@ def channel_ref(team: str, channel_id: str | None, thread: str | None = None) ->
     return ConversationRef(PLATFORM, team, channel_id, thread)
 
 
+def unescape(text: str) -> str:
+    """The text as the member typed it: Slack sends ``&``, ``<`` and ``>`` of typed text as ``&amp;``,
+    ``&lt;`` and ``&gt;`` (only a mention or a link it made itself keeps raw brackets), so "R&D" would
+    otherwise be stored, and shown back, as "R&amp;D". ``&amp;`` last, so a typed "&lt;" stays as typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def command_text(command: str, text: str, main: str) -> str:
     """What the grammar sees: ``/parvis group list`` → ``group list``; an alias names its area, so
     ``/group list`` → ``group list`` and ``/ask how…`` → ``ask how…``."""
-    text = (text or "").strip()
+    text = unescape((text or "").strip())
     if command == main:
         return text
     area = command.lstrip("/")

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core.capabilities import build_registry
+from core.groups.models import Group
 from core.i18n import t
 from core.schema import Identity, Member
 from tests.slack.conftest import ANA, LEA, Slack
@@ -147,3 +148,15 @@ async def test_a_repeated_read_is_acknowledged_from_memory_and_still_sees_change
     _, after = await slack.command("group list")
     assert started == ["group join data-science", "group list"]   # the join emptied the cache
     assert after != first
+
+
+async def test_typed_ampersands_and_brackets_are_stored_as_typed(slack: Slack, services) -> None:
+    """Slack sends typed ``&``, ``<``, ``>`` as entities: a group named "R&D <core>" must not be stored
+    as "R&amp;D &lt;core&gt;" (and shown back doubly escaped)."""
+    status, ack = await slack.command("group create R&amp;D &lt;core&gt; -- Research &amp;amp; more")
+    assert status == 200
+    async with services.db.uow() as uow:
+        group = (await uow.session.exec(select(Group))).one()
+    assert group.name == "R&D <core>"
+    assert group.description == "Research &amp; more"  # a typed "&amp;" stays as typed
+    assert "&amp;amp;" not in ack["text"] and "R&amp;D" in ack["text"]  # escaped once, for mrkdwn
