@@ -5,7 +5,7 @@ checked against it by a test.
 """
 
 from core.activity.models import ActivityEvent, AuditEntry
-from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
+from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
 from core.delivery.models import Delivery
 from core.directory.models import (
     ROLES,
@@ -28,6 +28,7 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "CampaignPrompt",
+    "CampaignShare",
     "Delivery",
     "ExpertSkill",
     "ExpertStatus",

@@ -23,12 +23,6 @@ from core.ports import Clock
 from core.runtime.db import Database, UnitOfWork
 
 
-def holds(roles: Iterable[str], *wanted: str) -> bool:
-    """Whether ``roles`` include any of ``wanted`` (admins hold every role)."""
-    held = set(roles)
-    return "admin" in held or any(role in held for role in wanted)
-
-
 async def admin_count(uow: UnitOfWork) -> int:
     statement = select(func.count()).where(MemberRole.role == "admin")
     return (await uow.session.exec(statement)).one()

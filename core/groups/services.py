@@ -136,14 +136,6 @@ async def members_of(uow: UnitOfWork, group: Group) -> list[tuple[Member, str]]:
     return sorted(rows, key=lambda row: (row[1] != "owner", fold(row[0].display_name)))
 
 
-async def can_manage(uow: UnitOfWork, group: Group, member_id: int, animator: bool) -> bool:
-    """Owners of the group, animators and admins manage it (the caller passes ``has_role``)."""
-    if animator:
-        return True
-    row = await membership(uow, group, member_id)
-    return row is not None and row.role == "owner"
-
-
 async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:
     if group.archived_at is not None:
         raise Conflict("group.already_archived", name=group.name)
