@@ -14,6 +14,7 @@ from core.directory.models import (
     Identity,
     Member,
     MemberRole,
+    RoleSeed,
     Skill,
     SkillAlias,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Question",
     "QuestionRoute",
     "Response",
+    "RoleSeed",
     "Round",
     "Skill",
     "SkillAlias",
