@@ -129,7 +129,7 @@ async def test_each_member_sees_only_their_audiences(world, services: Services) 
 
 async def test_the_overview_names_the_members_groups_in_their_language(world, services: Services) -> None:  # type: ignore[no-untyped-def]
     found = await overview(services, actor(CHLOE))
-    assert [group.slug for group in found.groups] == ["board"]
+    assert [group.name for group in found.groups] == ["Board"]
     assert found.locale == "en", "she chose nothing: her last platform locale (en above) is kept"
     found = await overview(services, actor(GEORGE))
     assert found.groups == ()

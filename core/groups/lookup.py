@@ -135,14 +135,21 @@ async def can_see(uow: UnitOfWork, group: Group, viewer: Viewer) -> bool:
 
 
 def _match(groups: list[Group], reference: str) -> Group | None:
-    """The group a reference names: same slug, or the same letters once hyphens are ignored."""
+    """The group a reference names: same slug, else the one group of that name (a private group's
+    slug has a suffix, ``core.groups.services``), or the same letters once hyphens are ignored."""
     slug = slugify(reference)
+    if not slug:
+        return None
     for group in groups:
-        if slug and group.slug == slug:
+        if group.slug == slug:
             return group
     compact = slug.replace("-", "")
-    same = [group for group in groups if compact and group.slug.replace("-", "") == compact]
-    return same[0] if len(same) == 1 else None
+    for same in ([group for group in groups if slugify(group.name) == slug],
+                 [group for group in groups if compact in (group.slug.replace("-", ""),
+                                                           slugify(group.name).replace("-", ""))]):
+        if len(same) == 1:
+            return same[0]
+    return None
 
 
 def _not_found(groups: list[Group], reference: str) -> NotFound:
