@@ -192,8 +192,9 @@ async def _require_current(url: str) -> None:
 
 async def apply_roles(db: Database, roles: RolesConfig, *, default_locale: str = "en",
                       clock: Clock | None = None) -> int:
-    """Grant the configured roles, creating members known only by e-mail, through the same service as
-    ``role grant`` (``core.directory.roles``); idempotent, and safe when two processes start at once.
+    """Grant the configured roles not seeded at an earlier start, creating members known only by
+    e-mail, through the same service as ``role grant`` (``core.directory.roles``): once per (e-mail,
+    role), so a role revoked in the chat stays revoked; safe when two processes start at once.
     Returns how many roles were newly granted."""
     granted = await role_service.seed(db, roles.grants(), default_locale=default_locale,
                                       clock=clock or SystemClock())

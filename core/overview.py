@@ -4,7 +4,7 @@ What a platform shows a member at a glance (the Slack Home tab). It holds no rul
 part comes from the function behind the matching command, so the overview can never show more, or
 other, than the member would get by asking: the groups are ``group list``'s (``core.groups.lookup``),
 the questions ``question list``'s (``core.experts.questions.listing``) and the campaigns
-``campaign list``'s (``core.campaigns.lifecycle.listed``). It returns plain values, to be worded by the
+``campaign list``'s (``core.campaigns.ownership.listed``). It returns plain values, to be worded by the
 adapter in ``Overview.locale``, the member's language.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.campaigns import lifecycle
+from core.campaigns import ownership
 from core.campaigns.models import Campaign
 from core.directory.members import resolve
 from core.experts import questions
@@ -80,7 +80,7 @@ async def member_overview(uow: UnitOfWork, member_id: int, roles: frozenset[str]
     groups = [GroupItem(name=item.group.name, slug=item.group.slug)
               for item in await lookup.summaries(uow, viewer) if item.my_role is not None]
     asked, assigned, escalated = await questions.listing(uow, member_id, roles)
-    campaigns = await lifecycle.listed(uow, member_id, roles)
+    campaigns = await ownership.listed(uow, member_id, roles)
     return Overview(locale=locale, groups=tuple(groups), asked=tuple(map(_question, asked)),
                     assigned=tuple(map(_question, assigned)), escalated=tuple(map(_question, escalated)),
                     campaigns=tuple(map(_campaign, campaigns)))

@@ -9,6 +9,10 @@ dispatcher's rendering and the scheduler's worker read it.
 
 Adding something twice is a wiring mistake and raises ``ValueError``: no capability silently replaces
 another's command, job or renderer.
+
+Who may use each command and action is the permission table (``core.access.table``), which every
+registry starts from; ``add_rule`` gives a command added outside the capabilities (a test's, a
+plug-in's) its row, never replacing one of the table's.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from core.access.rules import Rule
+from core.access.table import TABLE
 from core.runtime.jobs import JobFunction, PeriodicJob
 
 if TYPE_CHECKING:
@@ -50,6 +56,8 @@ class Registry:
     batch_renderers: dict[str, BatchRenderer] = field(default_factory=dict)
     #: name → hook that (re)creates jobs from the database when this process leads the scheduler
     start_hooks: dict[str, StartHook] = field(default_factory=dict)
+    #: command name or action prefix → who may use it: the permission table, plus ``add_rule``'s rows
+    rules: dict[str, Rule] = field(default_factory=lambda: dict(TABLE))
     #: the first words of ``commands``, kept beside them: ``match`` checks one on every command
     _areas: set[str] = field(default_factory=set, init=False, repr=False)
 
@@ -69,6 +77,14 @@ class Registry:
                 self.add_command(command)
             for prefix, handler in handlers.actions:
                 self.add_action(prefix, handler)
+
+    def add_rule(self, name: str, rule: Rule) -> None:
+        """Who may use the command ``name`` (``"ping"``) or the action prefix ``name``, for one that the
+        permission table does not list; a command without a rule is refused to everyone."""
+        _add(self.rules, name, rule, f"permission rule {name!r}")
+
+    def rule(self, name: str) -> Rule | None:
+        return self.rules.get(name)
 
     def has_area(self, word: str) -> bool:
         return word in self._areas

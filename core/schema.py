@@ -5,7 +5,7 @@ checked against it by a test.
 """
 
 from core.activity.models import ActivityEvent, AuditEntry
-from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
+from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
 from core.delivery.models import Delivery
 from core.directory.models import (
     ROLES,
@@ -14,6 +14,7 @@ from core.directory.models import (
     Identity,
     Member,
     MemberRole,
+    RoleSeed,
     Skill,
     SkillAlias,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "CampaignPrompt",
+    "CampaignShare",
     "Delivery",
     "ExpertSkill",
     "ExpertStatus",
@@ -41,6 +43,7 @@ __all__ = [
     "Question",
     "QuestionRoute",
     "Response",
+    "RoleSeed",
     "Round",
     "Skill",
     "SkillAlias",

@@ -24,7 +24,7 @@ from core.capabilities import build_registry
 from core.errors import ConfigError
 from core.ports import FakeMessenger
 from core.runtime.db import Database
-from core.schema import AuditEntry, Member, MemberRole
+from core.schema import AuditEntry, Member, MemberRole, RoleSeed
 from core.services import Services
 from tests.databases import KINDS, fresh_database
 
@@ -57,6 +57,25 @@ async def test_configured_roles_are_granted_once(db: Database) -> None:
     assert sorted((a.target, a.detail["role"]) for a in audit) == [
         ("ana@example.com", "admin"), ("ana@example.com", "animator"),
         ("bea@example.com", "animator"), ("bea@example.com", "referent")]
+
+
+async def test_a_role_revoked_in_the_chat_is_not_granted_again_at_the_next_start(db: Database, chat) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 9: ``[roles]`` granted its roles again at every start, undoing an admin's
+    revoke. Each (address, role) is now seeded once, and the seeding recorded."""
+    roles = RolesConfig(admins=["admin@example.com"], animators=["ana@example.com"])
+    assert await bootstrap.apply_roles(db, roles) == 2
+    revoked = await chat("admin@example.com").say("role revoke animator ana@example.com")
+    assert not revoked.error, revoked.text
+    assert await bootstrap.apply_roles(db, roles) == 0                       # the next start
+    assert await roles_by_email(db) == {"admin@example.com": {"admin"}}
+    more = RolesConfig(admins=["admin@example.com"], animators=["ana@example.com"],
+                       referents=["ana@example.com"])
+    assert await bootstrap.apply_roles(db, more) == 1, "a pair new to the configuration is seeded"
+    assert await roles_by_email(db) == {"admin@example.com": {"admin"}, "ana@example.com": {"referent"}}
+    async with db.uow() as uow:
+        seeded = (await uow.session.exec(select(RoleSeed.email, RoleSeed.role))).all()
+    assert sorted(seeded) == [("admin@example.com", "admin"), ("ana@example.com", "animator"),
+                              ("ana@example.com", "referent")]
 
 
 @pytest.mark.parametrize("kind", KINDS)

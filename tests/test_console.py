@@ -16,6 +16,7 @@ from adapters.console.app import ConsoleChat, attach_messenger, open_chat, strea
 from adapters.console.inbound import FormSession, chosen, console_actor
 from adapters.console.outbound import Screen, render
 from bots.cli import main
+from core.access.table import EVERYONE
 from core.commands import Action
 from core.commands.context import Context
 from core.i18n import Translator
@@ -187,6 +188,8 @@ def form_actions(services: Services) -> None:
 
     services.registry.add_action("testform", opened)
     services.registry.add_action("thing.create", submitted)
+    for name in ("testform", "thing.create"):
+        services.registry.add_rule(name, EVERYONE)
 
 
 async def test_a_button_opening_a_form_asks_it_then_submits(services: Services, form_actions: None) -> None:

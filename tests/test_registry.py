@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core.access.table import EVERYONE
 from core.capabilities import CAPABILITIES, build_registry
 from core.commands.context import Context
 from core.commands.grammar import Args, Command, Handlers
@@ -34,7 +35,7 @@ GRAMMAR = {
     ("ask",), ("question", "list"), ("question", "close"),
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
-    ("campaign", "optout"), ("campaign", "optin"),
+    ("campaign", "share"), ("campaign", "optout"), ("campaign", "optin"),
     ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
     ("stats",), ("charter",), ("privacy", "export"), ("privacy", "delete"),
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
@@ -145,6 +146,7 @@ async def test_the_router_and_the_worker_use_the_services_registry(  # type: ign
         return Reply(text=f"pong {args.text}")
 
     services.registry.add_command(Command(("ping",), ping))
+    services.registry.add_rule("ping", EVERYONE)
     assert (await chat("ana@example.com").say("ping there")).text == "pong there"
     worker = Worker(services)
     assert worker.jobs is services.registry.jobs and worker.hooks is services.registry.start_hooks

@@ -43,7 +43,7 @@ from sqlmodel import col, select
 
 from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
 from core.delivery.models import Delivery
-from core.errors import ConfigError, Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import ConfigError, Conflict, InvalidInput, NotFound
 from core.runtime.db import UnitOfWork
 from core.settings import SecuritySettings
 
@@ -149,14 +149,12 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
                  security: SecuritySettings) -> tuple[Response, bool]:
     """Record or edit an answer; returns it and whether it replaced an earlier one.
 
-    Refused politely when the round is closed, and in a direct campaign from someone it was not sent to.
+    Refused politely when the round is closed. Whether the member may answer at all (the prompt
+    reached them) the caller has asked the permission table (``core.campaigns.ownership.answering``).
     """
     if not is_open(found.round, now):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
     assert found.round.id is not None and found.prompt.id is not None
-    if found.campaign.audience.get("mode") != "channel" and not await was_sent_to(
-            uow, found.round.id, member_id):
-        raise Forbidden("campaign.not_recipient")
     columns = _value(found.prompt, value)
     keys = respondent_keys(found.campaign, found.round.id, member_id, security)
     respondent = keys[0]

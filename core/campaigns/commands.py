@@ -1,7 +1,10 @@
-"""Campaign commands and clicks: new (a form), list, show, start, pause, resume, close, report,
+"""Campaign commands and clicks: new (a form), list, show, start, pause, resume, close, report, share,
 optout/optin, and answering prompts (buttons for choices and scales, a form for text).
 
-Only animators and admins create and run campaigns; everyone may answer, opt out and opt back in.
+Who may do what is the permission table (``core.access.table``): animators create campaigns; a
+campaign is run by its creator, the animators it is shared with, and admins; its audience may see it
+(its prompts, not its results) and the members its prompts reached may answer. A campaign aimed at
+a group the member cannot see does not exist for them (``core.campaigns.ownership``).
 """
 
 from __future__ import annotations
@@ -10,14 +13,15 @@ from typing import TYPE_CHECKING
 
 from core.campaigns import form as campaign_form
 from core.campaigns import lifecycle as campaigns
-from core.campaigns import rounds, summaries
-from core.campaigns.answers import MAX_TEXT, answer, current, is_open, target
+from core.campaigns import ownership, rounds, summaries
+from core.campaigns.answers import MAX_TEXT, Target, answer, current, is_open, target
 from core.campaigns.expert_questions import ask, ask_button, deliver_notices
 from core.campaigns.models import Campaign
 from core.campaigns.schedules import wall_of
 from core.campaigns.templates import find, templates
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.directory import members as directory
 from core.errors import Conflict, InvalidInput, NotFound, ParvisError
 from core.groups.lookup import Viewer
 from core.groups.models import Group
@@ -35,8 +39,16 @@ DONE = {"start": "campaign.started", "pause": "campaign.paused", "resume": "camp
 STATUS_KEYS = {s: f"campaign.status_{s}" for s in ("draft", "scheduled", "running", "paused", "closed")}
 
 
-def _manager(ctx: Context) -> None:
-    campaigns.require_manager(ctx.has_role("animator"))
+async def _campaign(ctx: Context, reference: str, command: str) -> tuple[Campaign, frozenset[str]]:
+    """The campaign ``reference`` names and the member's relations to it, if the table lets them do
+    ``command`` to it. One they may not even see is "not found", word for word as one that does not
+    exist: a campaign aimed at a private group names nothing of it to outsiders."""
+    campaign = await campaigns.get(ctx.uow, reference)
+    facts = await ownership.relations(ctx.uow, campaign, ctx.member_id, ctx.roles)
+    if not ctx.may("campaign show", facts):
+        raise NotFound("campaign.not_found", ref=reference.strip())
+    ctx.require(command, facts, "campaign.not_manager", id=campaign.id, title=campaign.title)
+    return campaign, facts
 
 
 def _line(ctx: Context, campaign: Campaign) -> str:
@@ -48,7 +60,6 @@ def _line(ctx: Context, campaign: Campaign) -> str:
 async def new(ctx: Context, args: Args) -> Reply:
     """``campaign new [<template>] [name=value …]``: the creation form, prefilled from the template if
     one is named; with ``name=value`` pairs (the form's field names) the campaign is created at once."""
-    _manager(ctx)
     reference, inline = campaign_form.split_inline(args.text)
     template = find(reference) if reference else None
     form = campaign_form.build(ctx.t, template, ctx.services.clock.now(), ctx.member.timezone)
@@ -66,7 +77,6 @@ async def new(ctx: Context, args: Args) -> Reply:
 @handlers.action("campaign.create")
 async def create(ctx: Context, act: Action) -> Reply:
     """The submitted form: every value checked, then a draft campaign with a Start button."""
-    _manager(ctx)
     return await _create(ctx, act.values, act.value, act.channel or ctx.channel)
 
 
@@ -87,7 +97,7 @@ async def _create(ctx: Context, values: dict[str, str], template: str,
 
 @handlers.command("campaign", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
-    found = await campaigns.listed(ctx.uow, ctx.member_id, ctx.roles)
+    found = await ownership.listed(ctx.uow, ctx.member_id, ctx.roles)
     if not found:
         return Reply(text=ctx.t("campaign.list_empty"))
     return Reply(text="\n".join(_line(ctx, c) for c in found), title=ctx.t("campaign.list_title"))
@@ -103,22 +113,25 @@ async def _group_names(ctx: Context, campaign: Campaign) -> str:
     return ", ".join(names + channels) or "—"
 
 
-async def _details(ctx: Context, campaign: Campaign) -> list[str]:
+async def _details(ctx: Context, campaign: Campaign, manager: bool) -> list[str]:
+    """What ``campaign show`` says: everything to its managers; to its audience, its status, when
+    the next round comes and its prompts."""
     assert campaign.id is not None
     zone = campaign.timezone or ctx.t("campaign.zone_local")
     channel = campaign.audience.get("mode") == "channel"
     mode = ctx.t("campaign.mode_channel") if channel else ctx.t("campaign.mode_direct")
     when = campaign.recurrence or ctx.t("campaign.once")
     start = wall_of(campaign.starts_at, campaign.timezone or None) if campaign.starts_at else None
-    lines = [
-        ctx.t("campaign.field_status", value=ctx.t(STATUS_KEYS[campaign.status])),
-        ctx.t("campaign.field_audience", value=await _group_names(ctx, campaign), mode=mode),
-        ctx.t("campaign.field_schedule", start=f"{start:%Y-%m-%d %H:%M}" if start else "—", rule=when,
-              zone=zone),
-        ctx.t("campaign.field_delays", reminders=campaign.reminders,
-              reminder=(campaign.reminder_after_minutes or 0) // 60,
-              close=campaign.close_after_minutes // 60),
-    ]
+    lines = [ctx.t("campaign.field_status", value=ctx.t(STATUS_KEYS[campaign.status]))]
+    if manager:
+        lines += [
+            ctx.t("campaign.field_audience", value=await _group_names(ctx, campaign), mode=mode),
+            ctx.t("campaign.field_schedule", start=f"{start:%Y-%m-%d %H:%M}" if start else "—", rule=when,
+                  zone=zone),
+            ctx.t("campaign.field_delays", reminders=campaign.reminders,
+                  reminder=(campaign.reminder_after_minutes or 0) // 60,
+                  close=campaign.close_after_minutes // 60),
+        ]
     last = await rounds.last_round(ctx.uow, campaign.id)
     now = ctx.services.clock.now()
     upcoming = rounds.next_wall(campaign, last, now) if campaign.status != "closed" else None
@@ -135,17 +148,15 @@ async def _details(ctx: Context, campaign: Campaign) -> list[str]:
 
 @handlers.command("campaign", "show", min_args=1)
 async def show(ctx: Context, args: Args) -> Reply:
-    campaign = await campaigns.get(ctx.uow, args.tokens[0])
-    if not ctx.has_role("animator") and campaign not in await campaigns.visible_campaigns(
-            ctx.uow, ctx.member_id, False):
-        raise NotFound("campaign.not_found", ref=args.tokens[0])
-    return Reply(text="\n".join(await _details(ctx, campaign)),
+    """``campaign show <id>``: for its managers and its audience (who see its prompts, not how it is run)."""
+    campaign, facts = await _campaign(ctx, args.tokens[0], "campaign show")
+    manager = ctx.may("campaign report", facts)
+    return Reply(text="\n".join(await _details(ctx, campaign, manager)),
                  title=ctx.t("campaign.show_title", id=campaign.id, title=campaign.title))
 
 
 async def _transition(ctx: Context, reference: str, verb: str) -> Reply:
-    _manager(ctx)
-    campaign = await campaigns.get(ctx.uow, reference)
+    campaign, _ = await _campaign(ctx, reference, f"campaign {verb}")
     try:
         await campaigns.transition(ctx.uow, campaign, verb)
     except Conflict as error:  # name the current state in the member's language
@@ -158,8 +169,7 @@ async def _transition(ctx: Context, reference: str, verb: str) -> Reply:
 
 
 async def _close(ctx: Context, reference: str) -> Reply:
-    _manager(ctx)
-    campaign = await campaigns.get(ctx.uow, reference)
+    campaign, _ = await _campaign(ctx, reference, "campaign close")
     if campaign.status == "closed":
         raise Conflict("campaign.already_closed", id=campaign.id, title=campaign.title)
     closed = await rounds.close_campaign(ctx.uow, campaign, ctx.services.clock.now())
@@ -194,8 +204,7 @@ async def start_clicked(ctx: Context, act: Action) -> Reply:
 @handlers.command("campaign", "report", min_args=1)
 async def report(ctx: Context, args: Args) -> Reply:
     """``campaign report <id>``: the summaries of the latest rounds (never a name if anonymous)."""
-    _manager(ctx)
-    campaign = await campaigns.get(ctx.uow, args.tokens[0])
+    campaign, _ = await _campaign(ctx, args.tokens[0], "campaign report")
     assert campaign.id is not None
     found = await summaries.rounds_of(ctx.uow, campaign.id)
     if not found:
@@ -206,6 +215,16 @@ async def report(ctx: Context, args: Args) -> Reply:
     text = "\n\n———\n\n".join(f"**{part.title}**\n{part.text}" for part in parts)
     return Reply(text=text, title=ctx.t("campaign.report_title", id=campaign.id, title=campaign.title),
                  sections=tuple(s for part in parts for s in part.sections))
+
+
+@handlers.command("campaign", "share", min_args=2)
+async def share(ctx: Context, args: Args) -> Reply:
+    """``campaign share <id> <member>``: another animator runs the campaign too (audited)."""
+    campaign, _ = await _campaign(ctx, args.tokens[0], "campaign share")
+    person = await directory.find_member(ctx.uow, " ".join(args.tokens[1:]), ctx.actor.platform,
+                                         ctx.actor.tenant)
+    await ownership.share(ctx.uow, campaign, person, ctx.member_id, ctx.services.clock.now())
+    return Reply(text=ctx.t("campaign.shared", who=person.display_name, id=campaign.id, title=campaign.title))
 
 
 @handlers.command("campaign", "optout")
@@ -227,8 +246,17 @@ def _ids(value: str, parts: int) -> list[str]:
     return pieces
 
 
-async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Reply:
-    found = await target(ctx.uow, int(round_id), int(prompt_id))
+async def _reached(ctx: Context, act: Action, parts: int) -> tuple[Target, list[str]]:
+    """The round and prompt a click names, if the prompt reached the member (the table's
+    ``recipient``): nobody else opens its form or reads its prompt, whatever ids they send."""
+    pieces = _ids(act.value, parts)
+    found = await target(ctx.uow, int(pieces[0]), int(pieces[1]))
+    facts = await ownership.answering(ctx.uow, found, ctx.member_id, act.channel or ctx.channel)
+    ctx.require(act.action_id.split(":", 1)[0], facts)
+    return found, pieces
+
+
+async def _record(ctx: Context, found: Target, value: str) -> Reply:
     ctx.record_activity = not found.campaign.anonymous  # who answered an anonymous campaign: nowhere
     _row, edited = await answer(ctx.uow, found, ctx.member_id, value, ctx.services.clock.now(),
                                 ctx.services.settings.security)
@@ -241,8 +269,7 @@ async def _record(ctx: Context, round_id: str, prompt_id: str, value: str) -> Re
 @handlers.action("campaign.ask")
 async def ask_clicked(ctx: Context, act: Action) -> Reply:
     """"Ask the experts": the member's own text answer becomes a routed expert question."""
-    round_id, prompt_id = _ids(act.value, 2)
-    found = await target(ctx.uow, int(round_id), int(prompt_id))
+    found, _ = await _reached(ctx, act, 2)
     asked = await ask(ctx.uow, ctx.services.db, found, ctx.member_id, ctx.services.clock.now(),
                       ctx.services.settings)
     services = ctx.services
@@ -253,15 +280,14 @@ async def ask_clicked(ctx: Context, act: Action) -> Reply:
 @handlers.action("campaign.answer")
 async def answer_clicked(ctx: Context, act: Action) -> Reply:
     """A choice or scale button: ``<round>:<prompt>:<option index or 1–5>``."""
-    round_id, prompt_id, value = _ids(act.value, 3)
-    return await _record(ctx, round_id, prompt_id, value)
+    found, pieces = await _reached(ctx, act, 3)
+    return await _record(ctx, found, pieces[2])
 
 
 @handlers.action("campaign.write")
 async def write_clicked(ctx: Context, act: Action) -> Reply:
-    """The Answer button of a text prompt opens a one-field form."""
-    round_id, prompt_id = _ids(act.value, 2)
-    found = await target(ctx.uow, int(round_id), int(prompt_id))
+    """The Answer button of a text prompt opens a one-field form, for a member the prompt reached."""
+    found, _ = await _reached(ctx, act, 2)
     ctx.record_activity = not found.campaign.anonymous
     if not is_open(found.round, ctx.services.clock.now()):
         raise Conflict("campaign.round_closed", title=found.campaign.title)
@@ -275,6 +301,6 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
 
 @handlers.action("campaign.text")
 async def text_submitted(ctx: Context, act: Action) -> Reply:
-    round_id, prompt_id = _ids(act.value, 2)
-    return await _record(ctx, round_id, prompt_id, act.values.get("answer", ""))
+    found, _ = await _reached(ctx, act, 2)
+    return await _record(ctx, found, act.values.get("answer", ""))
 

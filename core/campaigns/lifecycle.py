@@ -16,15 +16,11 @@ from sqlmodel import col, func, select
 from core.campaigns.models import Campaign, CampaignPrompt
 from core.campaigns.schedules import Schedule, first, instant, wall_of
 from core.directory.models import Member
-from core.directory.roles import holds
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.groups.models import GroupChannel, GroupMember
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
 
-MANAGERS = ("animator",)
-#: how many campaigns a list shows (the newest)
-LISTED = 30
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "start": (("draft",), "scheduled"),
     "pause": (("scheduled", "running"), "paused"),
@@ -158,12 +154,6 @@ async def prompts_of(uow: UnitOfWork, campaign_id: int) -> list[CampaignPrompt]:
     return list((await uow.session.exec(statement)).all())
 
 
-def require_manager(roles_ok: bool) -> None:
-    """Only animators and admins create and run campaigns."""
-    if not roles_ok:
-        raise Forbidden("campaign.forbidden")
-
-
 async def transition(uow: UnitOfWork, campaign: Campaign, verb: str) -> Campaign:
     """``start``, ``pause`` or ``resume``; any other state is a Conflict naming the current one."""
     allowed, target = TRANSITIONS[verb]
@@ -182,22 +172,6 @@ async def _round_count(uow: UnitOfWork, campaign: Campaign) -> int:
 
     statement = select(func.count()).select_from(Round).where(Round.campaign_id == campaign.id)
     return int((await uow.session.exec(statement)).one())
-
-
-async def visible_campaigns(uow: UnitOfWork, member_id: int, manager: bool) -> list[Campaign]:
-    """Managers see every campaign; members those whose audience groups they belong to."""
-    campaigns = list((await uow.session.exec(select(Campaign).order_by(col(Campaign.id).desc()))).all())
-    if manager:
-        return campaigns
-    mine = set((await uow.session.exec(select(GroupMember.group_id).where(
-        GroupMember.member_id == member_id))).all())
-    return [c for c in campaigns if mine & set(c.audience.get("groups", []))]
-
-
-async def listed(uow: UnitOfWork, member_id: int, roles: frozenset[str]) -> list[Campaign]:
-    """What ``campaign list`` and the Home tab show a member: the newest ``LISTED`` of the campaigns
-    they may see (animators and admins manage every campaign)."""
-    return (await visible_campaigns(uow, member_id, holds(roles, *MANAGERS)))[:LISTED]
 
 
 async def set_opt_out(uow: UnitOfWork, member: Member, opted_out: bool) -> bool:

@@ -47,6 +47,18 @@ class Campaign(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
 
 
+class CampaignShare(SQLModel, table=True):
+    """An animator the campaign's creator (or another of its managers) shared it with: they manage it
+    as the creator does (``campaign share``; who may do what is ``core.access.table``)."""
+
+    __tablename__ = "campaign_share"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE")
+    shared_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    shared_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
 class CampaignPrompt(SQLModel, table=True):
     """One question of a campaign, in order."""
 

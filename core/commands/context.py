@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.directory.roles import holds
+from core.access.rules import Rule, holds, permits
+from core.errors import Forbidden
 from core.i18n import Translator
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
@@ -63,6 +64,23 @@ class Context:
     def has_role(self, *roles: str) -> bool:
         """Whether the member holds any of ``roles`` (admins hold every role)."""
         return holds(self.roles, *roles)
+
+    def rule(self, command: str) -> Rule:
+        """The permission table's row for a command (``"campaign start"``) or action prefix."""
+        found = self.services.registry.rule(command)
+        if found is None:
+            raise Forbidden("errors.forbidden")  # no row, no right: a command must be in the table
+        return found
+
+    def may(self, command: str, ownership: Iterable[str] = ()) -> bool:
+        """Whether the member may do ``command`` to a thing they have the relations ``ownership`` to."""
+        return permits(self.roles, self.rule(command), ownership)
+
+    def require(self, command: str, ownership: Iterable[str] = (), key: str | None = None,
+                **params: Any) -> None:
+        """``Forbidden`` (the rule's refusal, or ``key``) unless the member may do ``command``."""
+        if not self.may(command, ownership):
+            raise Forbidden(key or self.rule(command).denied, **params)
 
     def after_commit(self, effect: AfterCommit) -> None:
         self.effects.append(effect)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from core.access.rules import usable
 from core.commands.context import Context
 from core.commands.grammar import Args, Command, Handlers, closest
 from core.directory.models import Member
-from core.errors import UsageError
+from core.errors import Forbidden, UsageError
 from core.i18n import LOCALES, Translator
 from core.messages import Reply, Section
+
+if TYPE_CHECKING:
+    from core.registry import Registry
 
 #: this module's commands; ``core/commands/wiring.py`` adds them to the registry
 handlers = Handlers()
@@ -21,11 +26,18 @@ def _area_lines(t: Translator, commands: tuple[Command, ...], area: str) -> str:
     return "\n".join(lines)
 
 
+def _open_to(roles: frozenset[str], registry: Registry) -> tuple[Command, ...]:
+    """The commands the permission table lets someone holding ``roles`` use (on some thing: a group
+    owner's commands are listed for every member, since any member may own a group)."""
+    return tuple(command for command in registry.commands.values()
+                 if (rule := registry.rule(command.name)) is not None and usable(roles, rule))
+
+
 @lru_cache(maxsize=64)
 def _help(locale: str, area: str | None, commands: tuple[Command, ...]) -> Reply:
-    """The help text depends only on the language and the registry's commands, both fixed once the
-    process runs: built once per (language, area, commands), not on every ``help`` (the most frequent
-    command)."""
+    """The help text depends only on the language and the commands open to the member (their roles
+    against the registry, both fixed once the process runs): built once per (language, area,
+    commands), not on every ``help`` (the most frequent command)."""
     t = Translator(locale)
     if area is not None:
         return Reply(text=_area_lines(t, commands, area), title=t("help.area_title", area=area),
@@ -40,14 +52,17 @@ def _help(locale: str, area: str | None, commands: tuple[Command, ...]) -> Reply
 
 @handlers.command("help", cached="shared")
 async def help_(ctx: Context, args: Args) -> Reply:
-    """``help`` lists the areas; ``help group`` the commands of one area."""
+    """``help`` lists the areas; ``help group`` the commands of one area: only the commands the
+    member's roles open to them (``core.access``)."""
     registry = ctx.services.registry
-    commands = tuple(registry.commands.values())
+    commands = _open_to(ctx.roles, registry)
     if args:
         area = args.tokens[0].lower()
         if not registry.has_area(area):
             raise UsageError("errors.unknown_help_area", usage="usage.help", word=args.tokens[0],
                              suggestion=closest(area, registry.areas()) or "group")
+        if not any(command.path[0] == area for command in commands):
+            raise Forbidden("errors.help_area_closed", area=area)
         return _help(ctx.locale, area, commands)
     return _help(ctx.locale, None, commands)
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 
+from core.access.rules import usable
 from core.activity.models import ActivityEvent
 from core.commands.context import Context
 from core.commands.grammar import match
 from core.commands.memory import Memory, Prepared, cache_key
 from core.commands.requests import Action, Actor, Invocation
 from core.directory import members as directory
-from core.errors import ParvisError, UsageError
+from core.errors import Forbidden, ParvisError, UsageError
 from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef
@@ -152,11 +153,23 @@ class CommandRouter:
         if act is None:
             assert request.found is not None
             command, args = request.found
+            self._gate(ctx, command.name)
             return (await command.handler(ctx, args)).localised(ctx.locale)
         handler = self.services.registry.actions.get(request.text)
         if handler is None:
             raise UsageError("errors.unknown_action")
+        self._gate(ctx, request.text)
         return (await handler(ctx, act)).localised(ctx.locale)
+
+    def _gate(self, ctx: Context, name: str) -> None:
+        """Refuse, before the handler runs, what the member's roles allow on nothing at all (the
+        permission table, ``core.access``); relations to the thing are the handler's to check."""
+        rule = self.services.registry.rule(name)
+        if rule is None:
+            log.error("no permission rule for %r: refused (add its row to core/access/table.py)", name)
+            raise Forbidden("errors.forbidden")
+        if not usable(ctx.roles, rule):
+            raise Forbidden(rule.denied)
 
     async def _run_effects(self, ctx: Context) -> None:
         for effect in ctx.effects:

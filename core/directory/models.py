@@ -41,6 +41,21 @@ class MemberRole(SQLModel, table=True):
     granted_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
 
 
+class RoleSeed(SQLModel, table=True):
+    """An (address, role) pair of the configuration's ``[roles]`` already granted once.
+
+    Why: ``[roles]`` names the *first* admins, animators and referents. Granted once and recorded
+    here, a pair is never granted again, so a role an admin revoked in the chat stays revoked
+    when Parvis restarts with the same configuration (``core.directory.roles.seed``).
+    """
+
+    __tablename__ = "role_seed"
+
+    email: str = Field(primary_key=True, max_length=320)
+    role: str = Field(primary_key=True, max_length=16)
+    seeded_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
 class Identity(SQLModel, table=True):
     """A member's account on one platform and workspace/tenant.
 

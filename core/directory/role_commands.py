@@ -1,4 +1,5 @@
-"""Role management: ``role grant|revoke <role> <member>``, for admins only.
+"""Role management: ``role grant|revoke <role> <member>``, for admins only (the permission table's
+rows ``role grant`` and ``role revoke``, checked by the router before these handlers run).
 
 The changes themselves (audited, the last admin kept) are ``core.directory.roles``, the same service
 that seeds the configuration's ``[roles]``; the first admins come from there, never from a command.
@@ -11,19 +12,13 @@ from core.commands.grammar import Args, Handlers, closest
 from core.directory import members as directory
 from core.directory import roles
 from core.directory.models import ROLES, Member
-from core.errors import Conflict, Forbidden, InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.messages import Reply
 
 #: this module's commands; ``core/directory/wiring.py`` adds them to the registry
 handlers = Handlers()
 
 GRANTABLE: tuple[str, ...] = tuple(role for role in ROLES if role != "member")
-
-
-async def _require_admin(ctx: Context) -> None:
-    if "admin" in ctx.roles:
-        return
-    raise Forbidden("role.no_admin" if await roles.admin_count(ctx.uow) == 0 else "role.admins_only")
 
 
 def _role(word: str) -> str:
@@ -39,7 +34,6 @@ def _role(word: str) -> str:
 
 
 async def _target(ctx: Context, args: Args) -> tuple[str, Member]:
-    await _require_admin(ctx)
     role = _role(args.tokens[0])
     who = " ".join(args.tokens[1:])
     member = await directory.find_member(ctx.uow, who, ctx.actor.platform, ctx.actor.tenant)

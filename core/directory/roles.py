@@ -3,7 +3,8 @@
 One service for every way a role changes hands, so ``role grant|revoke`` (``core.directory.role_commands``)
 and the configuration's ``[roles]`` (seeded at start-up by ``bots/bootstrap.py``) follow the same rules
 and leave the same ``AuditEntry``. The last admin cannot be revoked: Parvis is never left without
-someone who can manage roles.
+someone who can manage roles. ``[roles]`` seeds each (address, role) once, recorded in ``RoleSeed``:
+after that the chat decides, and a role an admin revoked is not granted back at the next start.
 """
 
 from __future__ import annotations
@@ -17,16 +18,10 @@ from sqlmodel import func, select
 
 from core.activity.models import AuditEntry
 from core.directory import members
-from core.directory.models import Member, MemberRole
+from core.directory.models import Member, MemberRole, RoleSeed
 from core.errors import Conflict
 from core.ports import Clock
 from core.runtime.db import Database, UnitOfWork
-
-
-def holds(roles: Iterable[str], *wanted: str) -> bool:
-    """Whether ``roles`` include any of ``wanted`` (admins hold every role)."""
-    held = set(roles)
-    return "admin" in held or any(role in held for role in wanted)
 
 
 async def admin_count(uow: UnitOfWork) -> int:
@@ -80,24 +75,29 @@ async def _seed_once(db: Database, grants: list[tuple[str, str]], default_locale
     granted = 0
     async with db.uow() as uow:
         for email, role in grants:
+            if await uow.session.get(RoleSeed, (email, role)) is not None:
+                continue  # seeded at an earlier start: whatever the chat did since stands
             member = await members.find_by_email(uow, email)
             if member is None:
                 member = await members.add_by_email(uow, email, default_locale, clock.now())
             if await grant(uow, member, role, clock.now(), target=email, source="configuration"):
                 granted += 1
+            uow.session.add(RoleSeed(email=email, role=role, seeded_at=clock.now()))
+            await uow.session.flush()
         await uow.commit()
     return granted
 
 
 async def seed(db: Database, grants: Iterable[tuple[str, str]], *, default_locale: str, clock: Clock) -> int:
-    """Grant the configured ``(e-mail, role)`` pairs, creating members known only by e-mail; returns
-    how many roles were newly granted.
+    """Grant the configured ``(e-mail, role)`` pairs not seeded before, creating members known only by
+    e-mail, and record each as seeded; returns how many roles were newly granted.
 
-    Idempotent, and safe when two processes start at once: the loser of a race retries and finds the
+    Once per pair: a pair seeded at an earlier start is skipped, so a role an admin revoked in the chat
+    stays revoked. Safe when two processes start at once: the loser of a race retries and finds the
     rows. It takes the ``Database`` rather than the services because it runs before they exist (at
     start-up, like ``core.directory.importer.import_directory`` from the command line).
     """
-    pairs = list(grants)
+    pairs = list(dict.fromkeys((email.strip().lower(), role) for email, role in grants))
     try:
         return await _seed_once(db, pairs, default_locale, clock)
     except (IntegrityError, Conflict):

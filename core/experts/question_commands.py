@@ -13,7 +13,6 @@ from core.campaigns.schedules import wall_of
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.directory.models import Member
-from core.errors import Forbidden
 from core.experts import questions
 from core.experts.models import Question
 from core.experts.routing import NoticeList, deliver, duration
@@ -92,8 +91,7 @@ async def ask(ctx: Context, args: Args) -> Reply:
 async def ask_anyway(ctx: Context, act: Action) -> Reply:
     """The asker saw the similar answers and still wants an expert."""
     question = await questions.locked(ctx.uow, act.value)
-    if question.asker_id != ctx.member_id:
-        raise Forbidden("question.not_asker", id=question.id)
+    ctx.require("question.ask", questions.relations(question, ctx.member_id), id=question.id)
     if question.status != "open":
         return Reply(text=ctx.t("question.already_routed", id=question.id))
     return await _route(ctx, question)
@@ -142,7 +140,8 @@ async def helpful(ctx: Context, act: Action) -> Reply:
     """Helpful / Not helpful, from the asker; value ``<id>:yes|no``."""
     question_id, _, verdict = act.value.partition(":")
     question = await questions.locked(ctx.uow, question_id)
-    questions.mark_helpful(question, ctx.member_id, verdict == "yes")
+    ctx.require("question.helpful", questions.relations(question, ctx.member_id), id=question.id)
+    questions.mark_helpful(question, verdict == "yes")
     return Reply(text=ctx.t("question.thanks_helpful" if verdict == "yes" else "question.thanks_not_helpful"))
 
 
@@ -169,7 +168,7 @@ async def list_(ctx: Context, args: Args) -> Reply:
 async def close(ctx: Context, args: Args) -> Reply:
     """``question close <id>``: by the asker (or an admin)."""
     question = await questions.locked(ctx.uow, args.tokens[0])
-    notices = await questions.close(ctx.uow, question, ctx.member_id, "admin" in ctx.roles,
-                                    ctx.services.clock.now())
+    ctx.require("question close", questions.relations(question, ctx.member_id), id=question.id)
+    notices = await questions.close(ctx.uow, question, ctx.member_id, ctx.services.clock.now())
     _send_after_commit(ctx, notices)
     return Reply(text=ctx.t("question.closed", id=question.id))

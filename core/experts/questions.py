@@ -22,8 +22,9 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 from sqlmodel import col, or_, select
 
+from core.access.rules import holds, permits
+from core.access.table import TABLE
 from core.directory.models import ExpertSkill, Member, Skill
-from core.directory.roles import holds
 from core.directory.search import load_vocabulary, match_skills, words_of
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts.models import Answer, Question
@@ -124,9 +125,19 @@ async def locked(uow: UnitOfWork, value: str) -> Question:
     return question
 
 
-async def own_turn(uow: UnitOfWork, question: Question, member_id: int) -> None:
-    """Refuse to answer or pass a question that is not (or no longer) the member's to handle."""
+def relations(question: Question, member_id: int) -> frozenset[str]:
+    """The member's relations to a question, as the permission table names them: ``asker``, and
+    ``assignee`` while it is routed or escalated to them."""
+    facts = {"asker"} if question.asker_id == member_id else set()
     if question.assignee_id == member_id and question.status in ("routed", "escalated"):
+        facts.add("assignee")
+    return frozenset(facts)
+
+
+async def own_turn(uow: UnitOfWork, question: Question, member_id: int) -> None:
+    """Refuse to answer or pass a question that is not (or no longer) the member's to handle (the
+    table's ``question.answer`` row), saying why: too late, passed, answered, closed."""
+    if permits((), TABLE["question.answer"], relations(question, member_id)):
         return
     assert question.id is not None
     mine = [r for r in await routes_of(uow, question.id) if r.expert_id == member_id]
@@ -193,23 +204,19 @@ async def pass_(uow: UnitOfWork, question: Question, member_id: int, now: dateti
     return outcome, await move_on(uow, question, route, outcome, now, policy)
 
 
-def mark_helpful(question: Question, member_id: int, helpful: bool) -> None:
-    """The asker's verdict on the (locked) question; a helpful answer makes it reusable for others."""
-    if question.asker_id != member_id:
-        raise Forbidden("question.not_asker", id=question.id)
+def mark_helpful(question: Question, helpful: bool) -> None:
+    """The asker's verdict on the (locked) question (the caller checked it is theirs); a helpful
+    answer makes it reusable for others."""
     if question.status not in ("answered", "closed"):
         raise Conflict("question.not_answered", id=question.id)
     question.helpful = helpful
     question.reusable = helpful
 
 
-async def close(uow: UnitOfWork, question: Question, member_id: int, admin: bool,
-                now: datetime) -> NoticeList:
-    """The asker (or an ``admin``) closes the question; whoever held it stops being waited for: their
-    turn ends (outcome ``closed``) and their card says who closed it, so its buttons are not tried.
-    Returns the card's update, to send after commit."""
-    if question.asker_id != member_id and not admin:
-        raise Forbidden("question.not_asker", id=question.id)
+async def close(uow: UnitOfWork, question: Question, member_id: int, now: datetime) -> NoticeList:
+    """The asker (or an admin: the caller asked the permission table) closes the question; whoever
+    held it stops being waited for: their turn ends (outcome ``closed``) and their card says who
+    closed it, so its buttons are not tried. Returns the card's update, to send after commit."""
     if question.status in ("closed", "expired"):
         raise Conflict("question.already_closed", id=question.id)
     assert question.id is not None

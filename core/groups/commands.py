@@ -15,7 +15,7 @@ from core.activity.models import AuditEntry
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.directory import members as directory
-from core.errors import Conflict, DeliveryError, Forbidden, InvalidInput, UsageError
+from core.errors import Conflict, DeliveryError, InvalidInput, UsageError
 from core.groups import invites as channel_invites
 from core.groups import lookup
 from core.groups import services as groups
@@ -203,18 +203,23 @@ async def members(ctx: Context, args: Args) -> Reply:
     return Reply(text="\n".join(lines), title=ctx.t("group.members_title", name=group.name, count=len(rows)))
 
 
-async def _managed(ctx: Context, reference: str, forbidden: str) -> Group:
-    """The group ``reference`` names, if the member may manage it (owner, animator, admin)."""
+async def _managed(ctx: Context, reference: str, command: str, forbidden: str) -> Group:
+    """The group ``reference`` names, if the permission table lets the member do ``command`` to it."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
-    if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
-        raise Forbidden(forbidden, name=group.name)
+    await _require(ctx, group, command, forbidden)
     return group
+
+
+async def _require(ctx: Context, group: Group, command: str, forbidden: str) -> None:
+    """``Forbidden`` (``forbidden``, naming the group) unless the table lets the member do ``command``
+    to ``group`` (its owners, animators, admins; moderators may archive)."""
+    ctx.require(command, await lookup.relations(ctx.uow, group, ctx.member_id), forbidden, name=group.name)
 
 
 @handlers.command("group", "archive", min_args=1)
 async def archive(ctx: Context, args: Args) -> Reply:
     """``group archive <group>``: hidden from lists, closed to joins; members and history kept."""
-    group = await _managed(ctx, args.text, "group.archive_forbidden")
+    group = await _managed(ctx, args.text, "group archive", "group.archive_forbidden")
     now = ctx.services.clock.now()
     await groups.archive(ctx.uow, group, now)
     ctx.uow.session.add(AuditEntry(actor_id=ctx.member_id, action="group.archive",
@@ -228,8 +233,7 @@ async def add(ctx: Context, args: Args) -> Reply:
     group, who = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
     if not who:
         raise UsageError("group.add_missing_member", usage="usage.group.add")
-    if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
-        raise Forbidden("group.add_forbidden", name=group.name)
+    await _require(ctx, group, "group add", "group.add_forbidden")
     person = await directory.find_member(ctx.uow, who, ctx.actor.platform, ctx.actor.tenant)
     assert person.id is not None
     if await groups.add(ctx.uow, group, person.id, ctx.services.clock.now()) is None:
@@ -244,7 +248,7 @@ async def add(ctx: Context, args: Args) -> Reply:
 @handlers.command("group", "link", min_args=1)
 async def link(ctx: Context, args: Args) -> Reply:
     """``group link <group>``, typed in a channel: announcements of the group will be posted there."""
-    group = await _managed(ctx, args.text, "group.link_forbidden")
+    group = await _managed(ctx, args.text, "group link", "group.link_forbidden")
     if ctx.channel is None:
         raise InvalidInput("group.link_no_channel", slug=group.slug)
     new = await groups.link(ctx.uow, group, ctx.channel, ctx.member_id, ctx.services.clock.now())
@@ -281,8 +285,7 @@ async def deliver(services: Services, channels: list[ConversationRef], announcem
 async def announce(ctx: Context, args: Args) -> Reply:
     """``group announce <group> <text>``: a public post in every linked channel, after commit."""
     group, text = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
-    if not await groups.can_manage(ctx.uow, group, ctx.member_id, ctx.has_role("animator")):
-        raise Forbidden("group.announce_forbidden", name=group.name)
+    await _require(ctx, group, "group announce", "group.announce_forbidden")
     if group.archived_at is not None:
         raise Conflict("group.archived", name=group.name)
     if not text:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process, utils
 from sqlmodel import col, func, or_, select, true
 
+from core.access.rules import ADMIN, permits
+from core.access.table import SEEING
 from core.directory.models import Member
 from core.errors import NotFound
 from core.groups.models import Group, GroupChannel, GroupMember
@@ -36,6 +38,17 @@ class Viewer:
     member_id: int
     admin: bool = False
 
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles that matter to seeing groups (``SEEING["group"]``)."""
+        return frozenset({ADMIN}) if self.admin else frozenset()
+
+
+def group_relations(public: bool, member: bool, owner: bool = False) -> frozenset[str]:
+    """A member's relations to a group, as the permission table names them."""
+    return frozenset(name for name, fact in (("public", public), ("group_member", member), ("owner", owner))
+                     if fact)
+
 
 @dataclass(frozen=True)
 class GroupSummary:
@@ -47,7 +60,9 @@ class GroupSummary:
 
 
 def _visible(viewer: Viewer) -> Any:
-    """The SQL condition for the groups ``viewer`` may know about."""
+    """The SQL condition for the groups ``viewer`` may know about: the permission table's
+    ``SEEING["group"]`` row (public, a member of it, or an admin) as SQL, for lists; ``can_see`` asks
+    the table itself, and ``tests/test_permissions.py`` checks that both agree."""
     if viewer.admin:
         return true()
     mine = select(GroupMember.group_id).where(GroupMember.member_id == viewer.member_id)
@@ -107,21 +122,34 @@ async def membership(uow: UnitOfWork, group: Group, member_id: int) -> GroupMemb
     return await uow.session.get(GroupMember, (group.id, member_id))
 
 
+async def relations(uow: UnitOfWork, group: Group, member_id: int) -> frozenset[str]:
+    """``public``, ``group_member``, ``owner``: what the permission table asks of a group."""
+    row = await membership(uow, group, member_id)
+    owner = row is not None and row.role == "owner"
+    return group_relations(group.visibility == "public", row is not None, owner)
+
+
 async def can_see(uow: UnitOfWork, group: Group, viewer: Viewer) -> bool:
-    if group.visibility == "public" or viewer.admin:
-        return True
-    return await membership(uow, group, viewer.member_id) is not None
+    """Whether the group exists for ``viewer`` (``SEEING["group"]``)."""
+    return permits(viewer.roles, SEEING["group"], await relations(uow, group, viewer.member_id))
 
 
 def _match(groups: list[Group], reference: str) -> Group | None:
-    """The group a reference names: same slug, or the same letters once hyphens are ignored."""
+    """The group a reference names: same slug, else the one group of that name (a private group's
+    slug has a suffix, ``core.groups.services``), or the same letters once hyphens are ignored."""
     slug = slugify(reference)
+    if not slug:
+        return None
     for group in groups:
-        if slug and group.slug == slug:
+        if group.slug == slug:
             return group
     compact = slug.replace("-", "")
-    same = [group for group in groups if compact and group.slug.replace("-", "") == compact]
-    return same[0] if len(same) == 1 else None
+    for same in ([group for group in groups if slugify(group.name) == slug],
+                 [group for group in groups if compact in (group.slug.replace("-", ""),
+                                                           slugify(group.name).replace("-", ""))]):
+        if len(same) == 1:
+            return same[0]
+    return None
 
 
 def _not_found(groups: list[Group], reference: str) -> NotFound:

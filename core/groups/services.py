@@ -8,11 +8,18 @@ Finding groups (visibility, search, tolerant references) lives in ``core.groups.
 
 Ownership rule: a group with members always has an owner. When the last owner leaves, the
 longest-standing remaining member becomes owner; when nobody remains, the next member to join does.
+
+Naming rule: a public group's slug is its name's; a private group's slug is its name's plus a random
+suffix (``board-room-k7q2m``). Why: slugs are unique, so a private group holding ``board-room`` would
+make ``group create Board Room`` fail for people who cannot see it — telling them it exists. With the
+suffix a private group never takes a name from anyone, and creating a group answers exactly the same
+whether or not a private group of that name exists.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +28,7 @@ from sqlmodel import col, func, select
 
 from core.directory.models import Member
 from core.errors import Conflict, InvalidInput, UsageError
-from core.groups.lookup import Viewer, by_slug, can_see, membership
+from core.groups.lookup import Viewer, by_slug, membership, visible_groups
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
@@ -33,6 +40,9 @@ MAX_TAGS = 10
 PRIVATE_FLAGS = frozenset({"--private", "--prive"})
 _DESCRIPTION_SEP = re.compile(r"(?:^|\s)--(?:\s|$)")
 _TAG = re.compile(r"#(\w[\w-]{0,39})")
+#: the letters of a private group's slug suffix (no 0/o, 1/l look-alikes)
+SUFFIX_LETTERS = "abcdefghijkmnpqrstuvwxyz23456789"
+SUFFIX_LENGTH = 5
 
 
 @dataclass(frozen=True)
@@ -63,14 +73,28 @@ def parse_create(text: str) -> NewGroup:
     tags = tuple(dict.fromkeys(fold(tag) for tag in _TAG.findall(description)))[:MAX_TAGS]
     return NewGroup(name, description, tags, private)
 
+def private_slug(name: str) -> str:
+    """A private group's slug: its name's, and a random suffix (see the naming rule above)."""
+    suffix = "".join(secrets.choice(SUFFIX_LETTERS) for _ in range(SUFFIX_LENGTH))
+    return f"{slugify(name)[: MAX_NAME - SUFFIX_LENGTH - 1].rstrip('-')}-{suffix}"
+
+
+async def _slug_for(uow: UnitOfWork, viewer: Viewer, new: NewGroup) -> str:
+    """The new group's slug; a group of the same name the creator can see is a Conflict naming it."""
+    plain = slugify(new.name)
+    for group in await visible_groups(uow, viewer, archived=True):
+        if plain in (group.slug, slugify(group.name)):
+            raise Conflict("group.exists", name=group.name, slug=group.slug)
+    if new.private:
+        return private_slug(new.name)
+    if await by_slug(uow, plain) is not None:  # a hidden group named before private slugs had suffixes
+        raise Conflict("group.name_unavailable")
+    return plain
+
+
 async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) -> Group:
-    """A new group owned by its creator; a taken slug is a Conflict, even in a race."""
-    slug = slugify(new.name)
-    existing = await by_slug(uow, slug)
-    if existing is not None:
-        if await can_see(uow, existing, viewer):
-            raise Conflict("group.exists", name=existing.name, slug=existing.slug)
-        raise Conflict("group.taken")
+    """A new group owned by its creator; a name the creator sees taken is a Conflict, even in a race."""
+    slug = await _slug_for(uow, viewer, new)
     group = Group(slug=slug, name=new.name, description=new.description, tags=list(new.tags),
                   visibility="private" if new.private else "public", created_by=viewer.member_id,
                   created_at=now)
@@ -134,14 +158,6 @@ async def members_of(uow: UnitOfWork, group: Group) -> list[tuple[Member, str]]:
                  .where(GroupMember.group_id == group.id, col(Member.erased_at).is_(None)))
     rows = [(member, role) for member, role in (await uow.session.exec(statement)).all()]
     return sorted(rows, key=lambda row: (row[1] != "owner", fold(row[0].display_name)))
-
-
-async def can_manage(uow: UnitOfWork, group: Group, member_id: int, animator: bool) -> bool:
-    """Owners of the group, animators and admins manage it (the caller passes ``has_role``)."""
-    if animator:
-        return True
-    row = await membership(uow, group, member_id)
-    return row is not None and row.role == "owner"
 
 
 async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:

@@ -20,7 +20,7 @@ from tests.fakes.slack_api import FakeSlackApi, user
 from tests.slack.conftest import ANA, LEA, Slack
 from tests.slack.dm_support import button, buttons, click_in, dms_to, opened_view, text_of
 
-BOB = "U0BOB"
+BOB, ZOE = "U0BOB", "U0ZOE"
 
 
 def at(text: str) -> datetime:
@@ -133,6 +133,26 @@ async def test_the_text_answer_modal_is_one_slack_opens_and_longer_answers_are_r
         status, ack = await slack.submit(view, {"answer": "y" * 3000}, user_id=who)
         assert status == 200 and ack is None
     assert sorted(len(row.text or "") for row in await responses(services)) == [3000, 3000]
+
+
+async def test_a_member_outside_the_audience_cannot_open_the_answer_modal(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
+    """Issue 12, finding 9: Zoé, in no group of the campaign, clicked the "Answer" button of a prompt
+    someone forwarded her (its action id and value) and Slack opened the form, showing the prompt.
+    Now no modal opens and she reads only that the question was not sent to her."""
+    await prompted(slack, api, services, clock)
+    api.users[ZOE] = user(ZOE, "zoe@example.com", "Zoé Roux")
+    (bob_prompt,) = dms_to(slack, BOB)
+    opened = len(api.made("views.open"))
+    status, ack = await click_in(slack, bob_prompt, button(bob_prompt, "campaign.write"), ZOE)
+    assert status == 200 and ack is None
+    refused = await said(slack, 1)
+    assert warned(refused) and "not sent to you" in refused["text"]
+    assert "What did you learn" not in str(refused) and "Weekly learning" not in str(refused)
+    assert len(api.made("views.open")) == opened
+    await click_in(slack, bob_prompt, button(bob_prompt, "campaign.answer"), ZOE)
+    assert "not sent to you" in (await said(slack, 2))["text"]
+    assert await responses(services) == []
 
 
 async def test_reminder_only_for_who_has_not_answered(

@@ -1,0 +1,108 @@
+"""The permission table: every command (by its words, ``"campaign start"``) and every click or form
+(by its action id prefix, ``"campaign.start"``) of Parvis, and who may use it.
+
+Read a row as "this role, with this relation to the thing, may"; admins hold every role and
+``member`` is everyone. ``tests/test_permissions.py`` fails when a registered command or action has
+no row here, or a row names nothing registered; README "Who may do what" is this table in words.
+Objects that are seen rather than used (a private group) have their rows in ``SEEING``; rows for
+features announced but not built yet wait in ``PLANNED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from core.access.rules import ADMIN, ANIMATOR, MEMBER, MODERATOR, Grant, Rule
+
+EVERYONE = Rule((Grant(MEMBER),))
+#: runs campaigns: the campaign's creator and the animators it is shared with (animators still), admins
+CAMPAIGN_MANAGERS = Rule((Grant(ANIMATOR, "creator"), Grant(ANIMATOR, "shared"), Grant(ADMIN)),
+                         denied="campaign.forbidden")
+#: manages a group: its owners, animators (and so admins)
+GROUP_MANAGERS = Rule((Grant(MEMBER, "owner"), Grant(ANIMATOR)))
+ANSWERS = Rule((Grant(MEMBER, "recipient"),), denied="campaign.not_recipient")
+ASKER = Rule((Grant(MEMBER, "asker"),), denied="question.not_asker")
+ASSIGNEE = Rule((Grant(MEMBER, "assignee"),), denied="question.not_yours")
+
+_COMMANDS: dict[str, Rule] = {
+    "help": EVERYONE,
+    "lang": EVERYONE,
+    # groups: which ones a member may name at all is SEEING["group"]
+    "group list": EVERYONE,
+    "group create": EVERYONE,
+    "group info": EVERYONE,
+    "group join": EVERYONE,
+    "group leave": EVERYONE,
+    "group members": EVERYONE,
+    "group add": GROUP_MANAGERS,
+    "group link": GROUP_MANAGERS,
+    "group announce": GROUP_MANAGERS,
+    "group archive": Rule((*GROUP_MANAGERS.grants, Grant(MODERATOR))),
+    "group pairing": GROUP_MANAGERS,
+    # experts and questions
+    "expert add": EVERYONE,
+    "expert remove": EVERYONE,
+    "expert me": EVERYONE,
+    "expert find": EVERYONE,
+    "expert away": EVERYONE,
+    "expert back": EVERYONE,
+    "ask": EVERYONE,
+    "question list": EVERYONE,
+    "question close": Rule((Grant(MEMBER, "asker"), Grant(ADMIN)), denied="question.not_asker"),
+    # campaigns
+    "campaign list": EVERYONE,
+    "campaign new": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
+    "campaign show": Rule((*CAMPAIGN_MANAGERS.grants, Grant(MEMBER, "audience"))),
+    "campaign start": CAMPAIGN_MANAGERS,
+    "campaign pause": CAMPAIGN_MANAGERS,
+    "campaign resume": CAMPAIGN_MANAGERS,
+    "campaign close": CAMPAIGN_MANAGERS,
+    "campaign report": CAMPAIGN_MANAGERS,
+    "campaign share": CAMPAIGN_MANAGERS,
+    "campaign optout": EVERYONE,
+    "campaign optin": EVERYONE,
+    # later releases (the grammar knows them already)
+    "pairing join": EVERYONE,
+    "pairing leave": EVERYONE,
+    "pairing pause": EVERYONE,
+    "stats": EVERYONE,
+    "charter": EVERYONE,
+    "privacy export": EVERYONE,
+    "privacy delete": EVERYONE,
+    "moderation report": EVERYONE,
+    # roles
+    "role grant": Rule((Grant(ADMIN),), denied="role.admins_only"),
+    "role revoke": Rule((Grant(ADMIN),), denied="role.admins_only"),
+}
+
+_ACTIONS: dict[str, Rule] = {
+    "group.join": EVERYONE,
+    "group.leave": EVERYONE,
+    "campaign.create": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
+    "campaign.start": CAMPAIGN_MANAGERS,
+    "campaign.answer": ANSWERS,
+    "campaign.write": ANSWERS,
+    "campaign.text": ANSWERS,
+    "campaign.ask": ANSWERS,
+    "question.ask": ASKER,
+    "question.helpful": ASKER,
+    "question.answer": ASSIGNEE,
+    "question.submit": ASSIGNEE,
+    "question.pass": ASSIGNEE,
+}
+
+#: every command and action of the registry → its rule
+TABLE: Mapping[str, Rule] = MappingProxyType(_COMMANDS | _ACTIONS)
+
+#: who may know that a thing exists at all: a private group is known to its members (and admins) only;
+#: for everyone else it answers exactly like a group that does not exist
+SEEING: Mapping[str, Rule] = MappingProxyType({
+    "group": Rule((Grant(MEMBER, "public"), Grant(MEMBER, "group_member"), Grant(ADMIN))),
+})
+
+#: rows ready for features of later issues, moved to ``TABLE`` when their command is registered
+PLANNED: Mapping[str, Rule] = MappingProxyType({
+    "moderation.decide": Rule((Grant(MODERATOR),)),  # Dismiss / Remove / Warn on a report (issue 14)
+})
+
