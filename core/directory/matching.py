@@ -38,6 +38,7 @@ MAX_EXACT_WINDOW = 8  # dictionary lookups: "gestion prévisionnelle des emplois
 WEAK = 90  # a phrase matched below this score sorted is also compared in typed order, for a strong match
 FUSED_SCORE, CLIPPED_SCORE, ACRONYM_SCORE = 98.0, 92.0, 92.0
 MAX_VARIANTS = 32  # clipped-word completions tried per window
+UNRELATED = 65
 MIN_ALONE = 5  # a clipped word alone: "cyber", "infra"; "data" is not "database"
 Candidate = tuple[float, int, int, Ids, bool]  # score with the phrase bonus, start, end, skills, weak
 
@@ -163,16 +164,20 @@ def _initialism(vocab: Vocabulary, start: int, word: str, typed: bool) -> Candid
     return (ACRONYM_SCORE, start, start + 1, found, not typed) if found else None
 
 
-def _spelled_out(vocab: Vocabulary, words: list[str]) -> list[Candidate]:
+def _spelled_out(vocab: Vocabulary, words: list[str], named: set[int]) -> list[Candidate]:
     """Runs of words whose initialism is a skill written as an acronym (``virtual private network``).
 
     Three words at least, filler words included (``internet of things``): two words say too little
-    ("lorem ipsum" is not "li")."""
+    ("lorem ipsum" is not "li"); and not a run half of whose words are skills by themselves
+    (``named``: "spark airflow pipelines" is two skills, not SAP)."""
     found: list[Candidate] = []
     for start in range(len(words)):
         for end in range(start + 3, min(len(words), start + MAX_EXACT_WINDOW) + 1):
             run = words[start:end]
             if "" in run or run[0] in STOPWORDS or run[-1] in STOPWORDS:
+                continue
+            meaningful = [i for i in range(start, end) if words[i] not in STOPWORDS]
+            if 2 * len(named.intersection(meaningful)) >= len(meaningful):
                 continue
             for initialism in initialisms(run):
                 if len(initialism) >= 3 and (ids := vocab.acronyms.get(initialism)):
@@ -200,10 +205,12 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     windows = _windows(words, question, filler, MAX_EXACT_WINDOW)
     candidates: list[Candidate] = []
     exact_words: set[int] = set()
+    named: set[int] = set()  # the words that are a skill by themselves
     for start, end, phrase, _ in windows:
         if found := _exact(vocab, start, end, phrase):
             candidates.append(found)
             exact_words |= set(range(start, end)) if end - start > 1 else set()
+            named |= {start} if end - start == 1 else set()
     candidates += _fuzzy(vocab, windows, question, exact_words)
     acronyms = typed_acronyms(text)
     for start, end, phrase, fuzzy in windows:
@@ -211,7 +218,7 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
             candidates.append(found)
         if end - start == 1 and fuzzy and (found := _initialism(vocab, start, phrase, start in acronyms)):
             candidates.append(found)
-    candidates += _spelled_out(vocab, [w if i not in filler else "" for i, w in enumerate(words)])
+    candidates += _spelled_out(vocab, [w if i not in filler else "" for i, w in enumerate(words)], named)
     taken: set[int] = set()
     chosen: list[tuple[float, Ids, bool]] = []
     for bonus_score, start, end, ids, weak in sorted(candidates, key=lambda c: (-c[0], c[1], c[4])):
@@ -234,7 +241,8 @@ def suggest(vocab: Vocabulary, text: str, limit: int = 5) -> list[str]:
 
     ``WRatio`` is slow (several scorers per pair), so it only ranks the names sharing a word, or a
     word close to one, with the topic; a topic whose words are all unknown is compared with every
-    name by plain ``ratio``.
+    name by plain ``ratio``, and below ``UNRELATED`` a name shares little more than its letters with
+    it (with a few thousand names, "astrologie védique" is 58 from "distribution logistique").
     """
     words = [w for w in words_of(text) if w]
     if not words:
@@ -250,6 +258,7 @@ def suggest(vocab: Vocabulary, text: str, limit: int = 5) -> list[str]:
             query, choices, scorer=fuzz.WRatio, processor=None, limit=limit * 4, score_cutoff=50)]
     else:
         found = [(k, score) for _, score, k in process.extract(
-            key(query), vocab.choices, scorer=fuzz.ratio, processor=None, limit=limit * 4, score_cutoff=50)]
+            key(query), vocab.choices, scorer=fuzz.ratio, processor=None, limit=limit * 4,
+            score_cutoff=UNRELATED)]
     names = [vocab.names[i] for position, _ in found for i in vocab.skills_of[position]]
     return list(dict.fromkeys(names))[:limit]
