@@ -71,9 +71,10 @@ async def resolve_skills(uow: UnitOfWork, names: Iterable[str]) -> dict[str, Ski
     wanted = _normalised(names)
     if not wanted:
         return {}
-    aliases = dict((await uow.session.exec(
-        select(SkillAlias.alias, SkillAlias.skill_id).where(col(SkillAlias.alias).in_(wanted))
-    )).all())
+    folded = {fold(name) for name in wanted}  # synonyms are stored folded (core.directory.synonyms)
+    curated = dict((await uow.session.exec(
+        select(SkillAlias.alias, SkillAlias.skill_id).where(col(SkillAlias.alias).in_(folded)))).all())
+    aliases = {name: curated[fold(name)] for name in wanted if fold(name) in curated}
     targets = set(wanted) - set(aliases)
     skills = (await uow.session.exec(select(Skill).where(
         col(Skill.name).in_(targets) | col(Skill.id).in_(set(aliases.values()))))).all()
