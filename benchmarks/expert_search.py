@@ -2,9 +2,10 @@
 
 Builds a directory of N members (default 100,000) holding about 5 skills each, drawn with a mild
 popularity skew from a vocabulary of about 5,000 skills (the ``prompts/skills.toml`` ones plus
-generated names), on SQLite. It then times, for the same topics (exact names, names in other
-cases and with accents, aliases and French translations, typos, several words in a sentence, and a few
-topics that match nothing, which take the suggestion path):
+generated names) and 1,000 curated synonyms (made-up company words, as ``expert synonym add`` stores
+them), on SQLite. It then times, for the same topics (exact names, names in other cases and with
+accents, aliases and French translations, curated synonyms, typos, several words in a sentence, and a
+few topics that match nothing, which take the suggestion path):
 
 - ``service``: ``core.directory.search.find_experts`` with a fresh unit of work per search, as a command
   runs it (rapidfuzz over the cached vocabulary, then the indexed expert query);
@@ -23,7 +24,7 @@ the garbage collector (``gc.freeze``): a bot holds no such heap, and full collec
 add pauses of several milliseconds to random searches.
 
 Run: ``flock /work/notes/bench.lock .venv/bin/python benchmarks/expert_search.py [--members 100000]
-[--skills 5000] [--queries 600]``.
+[--skills 5000] [--queries 600] [--synonyms 1000]``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ import core.schema  # noqa: F401  (registers every table)
 from core.directory.search import find_experts, load_vocabulary
 from core.directory.skills import vocabulary
 from core.runtime.db import Database
-from core.schema import ExpertSkill, Member, Skill
+from core.schema import ExpertSkill, Member, Skill, SkillAlias
 
 ADJECTIVES = ("applied", "advanced", "cloud", "secure", "mobile", "financial", "industrial", "digital",
               "clinical", "legal", "retail", "quantum", "embedded", "web", "green", "global", "urban",
@@ -75,6 +76,19 @@ NOUNS = ("analysis", "architecture", "auditing", "automation", "branding", "comp
          "carpentry", "plumbing", "masonry", "tailoring", "baking", "brewing", "catering", "fundraising")
 
 
+SYLLABLES = ("ka", "zu", "mi", "ro", "ten", "vex", "lor", "pim", "qua", "sol", "dra", "nex", "fyr", "gal",
+             "hux", "jin", "bel", "cor", "dax", "eon", "ith", "ump", "wol", "yar")
+
+
+def company_words(count: int, rng: random.Random) -> list[str]:
+    """``count`` distinct made-up words (``vexlor``, ``pim dra``), like product names and jargon."""
+    found: dict[str, None] = {}
+    while len(found) < count:
+        word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 3)))
+        found[word if rng.random() < 0.7 else f"{word} {rng.choice(SYLLABLES)}{rng.choice(SYLLABLES)}"] = None
+    return list(found)
+
+
 def skill_names(count: int, rng: random.Random) -> list[str]:
     names = list(vocabulary())
     generated = [f"{a} {n}" for a in ADJECTIVES for n in NOUNS]
@@ -83,14 +97,19 @@ def skill_names(count: int, rng: random.Random) -> list[str]:
     return names[:count]
 
 
-async def build(db: Database, members: int, skills: int, per_member: int, rng: random.Random) -> list[str]:
-    """Create the tables and fill them with bulk inserts; returns the skill names."""
+async def build(db: Database, members: int, skills: int, per_member: int, rng: random.Random,
+                synonyms: int = 1000) -> tuple[list[str], list[str]]:
+    """Create the tables and fill them with bulk inserts; returns the skill names and the synonyms."""
     names = skill_names(skills, rng)
+    words = company_words(synonyms, rng)
     now = datetime(2026, 3, 2, tzinfo=UTC)
     async with db.engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
         await conn.execute(insert(Skill), [{"id": i + 1, "name": n, "created_at": now}
                                            for i, n in enumerate(names)])
+        if words:
+            await conn.execute(insert(SkillAlias), [
+                {"alias": w, "skill_id": rng.randint(1, len(names)), "added_at": now} for w in words])
         population = range(1, len(names) + 1)
         cumulative = list(itertools.accumulate(1 / (rank + 50) for rank in range(len(names))))
         for start in range(0, members, 20_000):
@@ -106,7 +125,7 @@ async def build(db: Database, members: int, skills: int, per_member: int, rng: r
                                  "referent": False, "added_at": now})
             await conn.execute(insert(ExpertSkill), rows)
         await conn.execute(text("ANALYZE"))
-    return names
+    return names, words
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -118,7 +137,7 @@ def typo(word: str, rng: random.Random) -> str:
 
 NOTHING = ("quantum chromodynamics", "xyzzy", "underwater basket weaving", "???", "cuisine moléculaire",
            "zzz top", "astrologie védique", "origami avancé")
-KINDS = ("name", "typo", "alias", "sentence", "case", "typo", "sentence", "alias", "name", "typo")
+KINDS = ("name", "typo", "alias", "sentence", "case", "typo", "sentence", "alias", "name", "typo", "curated")
 
 
 def _accented(name: str) -> str:
@@ -126,7 +145,8 @@ def _accented(name: str) -> str:
     return name.title().replace("e", "é", 1)
 
 
-def topics(names: list[str], count: int, rng: random.Random) -> list[tuple[str, str]]:
+def topics(names: list[str], count: int, rng: random.Random, curated: list[str] | None = None,
+           ) -> list[tuple[str, str]]:
     """``count`` (kind, topic) pairs, in a fixed mix of kinds; one in 50 matches no skill at all."""
     aliases = [a for listed in vocabulary().values() for a in listed if len(a) > 3]
     found = []
@@ -138,6 +158,8 @@ def topics(names: list[str], count: int, rng: random.Random) -> list[tuple[str, 
             topic = typo(rng.choice(names), rng)
         elif kind == "alias":
             topic = rng.choice(aliases)
+        elif kind == "curated":
+            topic = rng.choice(curated or aliases)
         elif kind == "case":
             topic = _accented(rng.choice(names))
         elif kind == "sentence":
@@ -192,15 +214,16 @@ async def measure(ways: dict[str, Callable[[str], Awaitable[object]]], queries: 
 
 
 async def run(members: int = 100_000, skills: int = 5_000, per_member: int = 5, queries: int = 600,
-              path: Path | None = None, seed: int = 7) -> dict[str, Timing]:
+              path: Path | None = None, seed: int = 7, synonyms: int = 1000) -> dict[str, Timing]:
     """Build the directory, time the three ways, print the figures; returns the timings by name."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite+aiosqlite:///{path or Path(tmp) / 'bench.db'}")
         started = time.perf_counter()
-        names = await build(db, members, skills, per_member, rng)
-        print(f"built {members:,} members, {len(names):,} skills in {time.perf_counter() - started:.1f} s")
-        kinds = topics(names, queries, rng)
+        names, curated = await build(db, members, skills, per_member, rng, synonyms)
+        print(f"built {members:,} members, {len(names):,} skills, {len(curated):,} curated synonyms "
+              f"in {time.perf_counter() - started:.1f} s")
+        kinds = topics(names, queries, rng, curated)
         asked = [topic for _, topic in kinds]
         now = datetime(2026, 3, 2, tzinfo=UTC)
         async with db.uow() as uow:
@@ -240,7 +263,7 @@ async def run(members: int = 100_000, skills: int = 5_000, per_member: int = 5, 
         # garbage collector's full passes, which would otherwise land on random timed searches.
         gc.collect()
         gc.freeze()
-        warm = topics(names, 60, random.Random(seed + 1))  # other topics: caches warm, answers not
+        warm = topics(names, 60, random.Random(seed + 1), curated)  # other topics: caches warm, answers not
         await measure(ways, [topic for _, topic in warm], {"scan": 30})
         load_before = os.getloadavg()
         timings, results = await measure(ways, asked, {"scan": 10})
@@ -288,8 +311,9 @@ def main() -> None:
     parser.add_argument("--skills", type=int, default=5_000)
     parser.add_argument("--per-member", type=int, default=5)
     parser.add_argument("--queries", type=int, default=600)
+    parser.add_argument("--synonyms", type=int, default=1000, help="curated synonyms (default 1000)")
     args = parser.parse_args()
-    asyncio.run(run(args.members, args.skills, args.per_member, args.queries))
+    asyncio.run(run(args.members, args.skills, args.per_member, args.queries, synonyms=args.synonyms))
 
 
 if __name__ == "__main__":

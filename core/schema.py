@@ -4,7 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``; Alembic m
 checked against it by a test.
 """
 
-from core.activity.models import ActivityEvent, AuditEntry
+from core.activity.models import ActivityEvent, AuditEntry, SearchMiss
 from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
 from core.delivery.models import Delivery
 from core.directory.models import (
@@ -45,6 +45,7 @@ __all__ = [
     "Response",
     "RoleSeed",
     "Round",
+    "SearchMiss",
     "Skill",
     "SkillAlias",
 ]

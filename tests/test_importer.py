@@ -162,6 +162,34 @@ async def test_a_language_chosen_in_chat_wins_and_known_aliases_are_followed(db:
     assert await skills_of(db, "ana.martin@example.com") == {"python", "machine learning", "kubernetes"}
 
 
+async def referent_for(db: Database, email: str) -> set[str]:
+    async with db.uow() as uow:
+        rows = await uow.session.exec(
+            select(Skill.name).join(ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id))
+            .join(Member, col(Member.id) == col(ExpertSkill.member_id))
+            .where(Member.email == email, col(ExpertSkill.referent)))
+        return set(rows.all())
+
+
+async def test_a_member_imported_as_referent_is_referent_for_the_skills_on_the_row(db: Database) -> None:
+    text = HEADER + ("rita@example.com,Rita,,,,,,kubernetes;k8s;Droit du travail,referent\n"
+                     "ben@example.com,Ben,,,,,,python,\n"
+                     "ada@example.com,Ada,,,,,,sql,admin\n")
+    await run(db, text)
+    assert await referent_for(db, "rita@example.com") == {"kubernetes", "employment law"}
+    assert await referent_for(db, "ben@example.com") == set()
+    assert await referent_for(db, "ada@example.com") == {"sql"}, "admins hold every role"
+    again = await run(db, text)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3), "idempotent"
+    async with db.uow() as uow:  # Ben becomes referent in chat; the next import marks his skills
+        ben = (await uow.session.exec(select(Member).where(Member.email == "ben@example.com"))).one()
+        uow.session.add(MemberRole(member_id=ben.id, role="referent"))
+        await uow.commit()
+    later = await run(db, text)
+    assert (later.updated, later.unchanged) == (1, 2)
+    assert await referent_for(db, "ben@example.com") == {"python"}
+
+
 async def test_large_files_are_committed_in_batches(db: Database) -> None:
     rows = "".join(f"p{i}@example.com,Person {i},,,,,,skill {i % 7},\n" for i in range(450))
     report = await run(db, HEADER + rows + "bad,Bad,,,,,,,\n", batch_size=100)

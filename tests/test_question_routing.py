@@ -19,6 +19,7 @@ from core.runtime.scheduler import Worker
 from core.schema import ExpertSkill, Identity
 from core.services import Services
 from core.settings import ExpertSettings, Settings
+from tests.conftest import give_role
 from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
 ASKER = "emily.jones@aurora.example"  # Europe/London
@@ -26,6 +27,7 @@ HUGO = "hugo.lefebvre@aurora.example"  # Europe/Paris
 DANIEL = "daniel.lee@aurora.example"  # America/Los_Angeles
 LUCAS, SARAH, AMELIA, ISABELLE = ("lucas.bernard@aurora.example", "sarah.lambert@aurora.example",
                                   "amelia.brown@aurora.example", "isabelle.tremblay@aurora.example")
+OLIVIA = "olivia.davis@aurora.example"
 KUBERNETES = "ask How do I deploy a Python service on Kubernetes?"
 NO_SKILL = "ask Who can explain quantum chromodynamics lattice methods?"
 FOUR_HOURS = timedelta(hours=4)
@@ -129,13 +131,17 @@ async def test_after_the_experts_referents_of_the_topic_come_first(  # type: ign
     services.settings = Settings(experts=ExpertSettings(max_hops=1))
     await chat(ASKER).say(KUBERNETES)
     assert not (await chat(HUGO, "en").click("question.pass", "1")).error
-    assert (await question_row(db)).assignee_id == demo[SARAH], "the kubernetes referent before the others"
-    assert not (await chat(SARAH, "en").click("question.pass", "1")).error
-    assert (await question_row(db)).assignee_id == demo[LUCAS], "then any referent, never an expert again"
-    answered = await chat(LUCAS, "en").click("question.submit", "1", answer="Use a Deployment.")
+    # the kubernetes referents first: Lucas and Amelia by the directory import (referents holding
+    # kubernetes on their row), Sarah by her expert add; by member id
+    for referent in (LUCAS, SARAH, AMELIA):
+        assert (await question_row(db)).assignee_id == demo[referent], "the kubernetes referents first"
+        assert not (await chat(referent, "en").click("question.pass", "1")).error
+    assert (await question_row(db)).assignee_id == demo[ISABELLE], "then any referent, never an expert again"
+    answered = await chat(ISABELLE, "en").click("question.submit", "1", answer="Use a Deployment.")
     assert not answered.error and (await question_row(db)).status == "answered"
     assert "Use a Deployment" in directs(messenger, ASKER)[-1].text
-    assert await routes(db) == [(demo[HUGO], "passed"), (demo[SARAH], "passed"), (demo[LUCAS], "answered")]
+    assert await routes(db) == [(demo[HUGO], "passed"), (demo[LUCAS], "passed"), (demo[SARAH], "passed"),
+                                (demo[AMELIA], "passed"), (demo[ISABELLE], "answered")]
 
 
 async def test_a_referent_lists_the_escalated_questions_of_their_skills(  # type: ignore[no-untyped-def]
@@ -152,7 +158,10 @@ async def test_a_referent_lists_the_escalated_questions_of_their_skills(  # type
     assert "Escalated to referents:" in sarah.text and "#2" in sarah.text, sarah.text
     assert "#1" not in sarah.text, "employment law is not one of Sarah's referent skills"
     amelia = await chat(AMELIA, "en").say("question list")
-    assert "#1" in amelia.text and "#2" in amelia.text, "a referent of no skill in particular sees all"
+    assert "#2" in amelia.text and "#1" not in amelia.text, "imported referent of kubernetes, ML…"
+    await give_role(db, OLIVIA, "referent")  # after the import: a referent of no skill in particular
+    olivia = await chat(OLIVIA, "en").say("question list")
+    assert "#1" in olivia.text and "#2" in olivia.text, "a referent of no skill in particular sees all"
     lucas = await chat(LUCAS, "en").say("question list")
     assert "Waiting for your answer:" in lucas.text and "#1" in lucas.text and "#2" in lucas.text
     admin = await chat("camille.durand@aurora.example", "en").say("question list")

@@ -31,7 +31,7 @@ GRAMMAR = {
     ("group", "list"), ("group", "create"), ("group", "info"), ("group", "join"), ("group", "leave"),
     ("group", "members"), ("group", "add"), ("group", "link"), ("group", "announce"), ("group", "archive"),
     ("expert", "add"), ("expert", "remove"), ("expert", "me"), ("expert", "find"), ("expert", "away"),
-    ("expert", "back"),
+    ("expert", "back"), ("expert", "synonym"), ("expert", "misses"),
     ("ask",), ("question", "list"), ("question", "close"),
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),

@@ -20,7 +20,7 @@ from core.ports import FakeClock
 from core.runtime.activity_log import activity_log
 from core.runtime.db import Database
 from core.runtime.reply_cache import REPLY_TTL_SECONDS, ReplyCache, reply_cache
-from core.schema import ActivityEvent, Group
+from core.schema import ActivityEvent, Group, SearchMiss
 from tests.conftest import Chat
 
 ANA, BOB = "ana@example.com", "bob@example.com"
@@ -102,6 +102,7 @@ def test_a_reply_read_before_a_commit_is_not_kept() -> None:
 
 async def test_activity_events_alone_do_not_empty_the_cache(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
     ana = chat(ANA)
+    assert not (await ana.say("expert add python")).error  # found: a miss would be counted, not kept
     first = await warmed(ana, "expert find python")
     await activity_log(db).flush()                     # a batch insert of statistics
     assert await ana.say("expert find python") is first
@@ -193,3 +194,15 @@ async def test_a_failed_refresh_logs_no_command_text(caplog: pytest.LogCaptureFi
     logged = "\n".join(caplog.text.splitlines())
     assert "refresh" in logged and "database unavailable" in logged
     assert "burnout" not in logged and "expert find" not in logged
+
+
+async def test_a_search_miss_is_counted_each_time_and_empties_no_kept_reply(  # type: ignore[no-untyped-def]
+        chat, db: Database) -> None:
+    ana, bob = chat(ANA), chat(BOB)
+    await bob.say("help")                              # Bob's first command writes his member row
+    first = await warmed(ana, "group list")
+    for _ in range(2):
+        assert "found no skill" in (await bob.say("expert find underwater basket weaving")).text
+    assert await ana.say("group list") is first, "the miss's write changes no kept reply"
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(SearchMiss.count))).all() == [2], "not answered from memory"

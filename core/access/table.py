@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from core.access.rules import ADMIN, ANIMATOR, MEMBER, MODERATOR, Grant, Rule
+from core.access.rules import ADMIN, ANIMATOR, MEMBER, MODERATOR, REFERENT, Grant, Rule
 
 EVERYONE = Rule((Grant(MEMBER),))
 #: runs campaigns: the campaign's creator and the animators it is shared with (animators still), admins
@@ -24,6 +24,8 @@ GROUP_MANAGERS = Rule((Grant(MEMBER, "owner"), Grant(ANIMATOR)))
 ANSWERS = Rule((Grant(MEMBER, "recipient"),), denied="campaign.not_recipient")
 ASKER = Rule((Grant(MEMBER, "asker"),), denied="question.not_asker")
 ASSIGNEE = Rule((Grant(MEMBER, "assignee"),), denied="question.not_yours")
+#: teach the expert search the company's words: referents (and so admins)
+CURATORS = Rule((Grant(REFERENT),), denied="synonym.referents_only")
 
 _COMMANDS: dict[str, Rule] = {
     "help": EVERYONE,
@@ -48,6 +50,8 @@ _COMMANDS: dict[str, Rule] = {
     "expert away": EVERYONE,
     "expert back": EVERYONE,
     "ask": EVERYONE,
+    "expert synonym": CURATORS,
+    "expert misses": CURATORS,
     "question list": EVERYONE,
     "question close": Rule((Grant(MEMBER, "asker"), Grant(ADMIN)), denied="question.not_asker"),
     # campaigns

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Field, SQLModel
@@ -34,3 +34,17 @@ class AuditEntry(SQLModel, table=True):
     target: str = Field(default="", max_length=255)
     at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+
+
+class SearchMiss(SQLModel, table=True):
+    """A search that found nobody (``expert find``, ``ask``): its words, folded, and how often.
+
+    Anonymous by construction: no member, no time finer than the day (``core.directory.misses``).
+    """
+
+    __tablename__ = "search_miss"
+
+    text: str = Field(primary_key=True, max_length=200)
+    count: int = 1
+    first_day: date
+    last_day: date = Field(index=True)

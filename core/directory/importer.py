@@ -3,7 +3,9 @@
 Header ``email,name,title,department,location,timezone,locale,skills,roles`` (any column order);
 ``skills`` and ``roles`` are ``;``-separated. Each row is an idempotent upsert by e-mail (lower-cased):
 importing the same file twice changes nothing the second time. A bad row is reported with its line
-number and reason and skipped; the others are imported. Roles and skills are only ever *added*: a role
+number and reason and skipped; the others are imported. A member holding the ``referent`` role (from
+the file or already; admins hold every role) becomes referent for the skills on their row, as ``expert
+add`` makes a referent referent for the skills they add. Roles and skills are only ever *added*: a role
 or skill missing from the file is not taken away (people gain skills in chat with ``expert add``, roles
 with ``role grant``; removing is a deliberate act, not a side effect of an export that forgot a column).
 
@@ -39,6 +41,7 @@ COLUMNS: tuple[str, ...] = ("email", "name", "title", "department", "location", 
 TEXT_LIMITS = {"name": 200, "title": 200, "department": 200, "location": 200}
 MAX_EMAIL = 320
 BATCH_SIZE = 200
+REFERENT_ROLES: tuple[str, ...] = ("referent", "admin")
 
 
 @dataclass(frozen=True)
@@ -263,8 +266,10 @@ async def _write_batch(uow: UnitOfWork, batch: list[PersonRow], report: ImportRe
         written.append((row, member, created, _apply(member, row)))
     await uow.session.flush()
     ids = {row.email: member.id for row, member, _, _ in written if member.id is not None}
-    granted = await _grant(uow, [(ids[row.email], row) for row, *_ in written], now)
-    learned = await add_expert_skills_many(uow, {ids[row.email]: row.skills for row, *_ in written}, now=now)
+    rows = [(ids[row.email], row) for row, *_ in written]
+    granted = await _grant(uow, rows, now)
+    learned = await add_expert_skills_many(uow, {ids[row.email]: row.skills for row, *_ in written}, now=now,
+                                           referents=await _referents(uow, rows))
     for row, _member, created, changed in written:
         changes = changed + granted.get(ids[row.email], 0) + learned.get(ids[row.email], 0)
         outcome = "created" if created else "updated" if changes else "unchanged"
@@ -286,6 +291,17 @@ def _apply(member: Member, row: PersonRow) -> int:
             setattr(member, name, value)
             changed += 1
     return changed
+
+
+async def _referents(uow: UnitOfWork, rows: list[tuple[int, PersonRow]]) -> frozenset[int]:
+    """The members who hold the referent role (admins hold every role), by their row or already:
+    they become referent for the skills on their row, as ``expert add`` makes a referent."""
+    roles = set(REFERENT_ROLES)
+    by_row = {member_id for member_id, row in rows if roles & set(row.roles)}
+    held = (await uow.session.exec(select(MemberRole.member_id).where(
+        col(MemberRole.member_id).in_([member_id for member_id, row in rows if row.skills]),
+        col(MemberRole.role).in_(REFERENT_ROLES)))).all()
+    return frozenset(by_row | set(held))
 
 
 async def _grant(uow: UnitOfWork, rows: list[tuple[int, PersonRow]], now: datetime) -> dict[int, int]:

@@ -83,12 +83,21 @@ class Skill(SQLModel, table=True):
 
 
 class SkillAlias(SQLModel, table=True):
-    """Another name of a skill (``k8s`` for kubernetes), stored normalised."""
+    """A curated synonym of a skill (``snek`` for python), stored normalised; who added it and when.
+
+    Ids are never reused (``AUTOINCREMENT`` on SQLite, a sequence on PostgreSQL): the vocabulary's
+    version (``core.directory.vocabulary``) is the count and the highest id, so any addition or
+    removal changes it.
+    """
 
     __tablename__ = "skill_alias"
+    __table_args__ = {"sqlite_autoincrement": True}
 
-    alias: str = Field(primary_key=True, max_length=100)
+    id: int | None = Field(default=None, primary_key=True)
+    alias: str = Field(unique=True, max_length=100)
     skill_id: int = Field(foreign_key="skill.id", index=True, ondelete="CASCADE")
+    added_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    added_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
 
 
 class ExpertSkill(SQLModel, table=True):

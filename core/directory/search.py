@@ -1,8 +1,9 @@
 """Who knows X: fuzzy matching over the skill vocabulary, then the index skill → experts.
 
-Searching never scans member rows with rapidfuzz: ``core.directory.vocabulary`` matches the topic against the
-cached skill vocabulary, then one indexed query over ``expert_skill`` by skill ids ranks the experts
-in SQL (match score, level, availability, load) and returns only the page shown.
+Searching never scans member rows with rapidfuzz: ``core.directory.matching`` matches the topic against
+the cached skill vocabulary (``core.directory.vocabulary``), then one indexed query over
+``expert_skill`` by skill ids ranks the experts in SQL (match score, level, availability, load) and
+returns only the page shown.
 """
 
 from __future__ import annotations
@@ -17,17 +18,12 @@ from sqlalchemy import ColumnElement, Float, Integer, and_, bindparam, case, fal
 from sqlmodel import col, func, select
 from sqlmodel.sql.expression import Select
 
+from core.directory.matching import match_skills as match_skills  # also re-exported for callers
+from core.directory.matching import suggest
 from core.directory.models import ExpertSkill, ExpertStatus, Member
-from core.directory.vocabulary import (
-    as_version,
-    cached_vocabulary,
-    read_version,
-    suggest,
-    version_columns,
-)
+from core.directory.vocabulary import as_version, cached_vocabulary, read_version, version_columns
 from core.directory.vocabulary import load_vocabulary as load_vocabulary  # also re-exported for callers
-from core.directory.vocabulary import match_skills as match_skills  # also re-exported for callers
-from core.directory.vocabulary import words_of as words_of  # re-exported for callers
+from core.directory.word_forms import words_of as words_of  # re-exported for callers
 from core.experts.models import Question
 from core.runtime.columns import UTCDateTime
 from core.runtime.db import Database, UnitOfWork
@@ -214,7 +210,7 @@ async def find_experts(uow: UnitOfWork, db: Database, topic: str, now: datetime,
         if scores:
             ids, query = _ranking(scores, now, limit, frozenset(), False, False, with_version=True)
             rows = await read_rows(uow, *query)
-        version = as_version(rows[0][10:13]) if rows else await read_version(uow)
+        version = as_version(rows[0][10:14]) if rows else await read_version(uow)
         if version == vocab.version:
             break
         vocab = await load_vocabulary(uow, db, version)

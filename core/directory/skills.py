@@ -71,9 +71,10 @@ async def resolve_skills(uow: UnitOfWork, names: Iterable[str]) -> dict[str, Ski
     wanted = _normalised(names)
     if not wanted:
         return {}
-    aliases = dict((await uow.session.exec(
-        select(SkillAlias.alias, SkillAlias.skill_id).where(col(SkillAlias.alias).in_(wanted))
-    )).all())
+    folded = {fold(name) for name in wanted}  # synonyms are stored folded (core.directory.synonyms)
+    curated = dict((await uow.session.exec(
+        select(SkillAlias.alias, SkillAlias.skill_id).where(col(SkillAlias.alias).in_(folded)))).all())
+    aliases = {name: curated[fold(name)] for name in wanted if fold(name) in curated}
     targets = set(wanted) - set(aliases)
     skills = (await uow.session.exec(select(Skill).where(
         col(Skill.name).in_(targets) | col(Skill.id).in_(set(aliases.values()))))).all()
@@ -97,9 +98,10 @@ async def find_or_create_skills(uow: UnitOfWork, names: Iterable[str]) -> list[S
 
 async def add_expert_skills_many(
     uow: UnitOfWork, wanted: Mapping[int, Iterable[str]], level: int = DEFAULT_LEVEL,
-    now: datetime | None = None,
+    now: datetime | None = None, referents: frozenset[int] = frozenset(),
 ) -> dict[int, int]:
-    """``add_expert_skills`` for many members at once; returns member id → skills new to them."""
+    """``add_expert_skills`` for many members at once; returns member id → skills new to them (or
+    newly theirs as referent). The members in ``referents`` become referent for the skills listed."""
     names = {member_id: _normalised(skills) for member_id, skills in wanted.items()}
     skills = await resolve_skills(uow, (name for listed in names.values() for name in listed))
     added = {member_id: 0 for member_id in names}
@@ -107,16 +109,22 @@ async def add_expert_skills_many(
         return added
     # By member only (the primary key's prefix): filtering on skill_id too lets PostgreSQL pick the
     # skill index, which scans every holder of a common skill.
-    held = set((await uow.session.exec(select(ExpertSkill.member_id, ExpertSkill.skill_id).where(
-        col(ExpertSkill.member_id).in_(list(names))))).all())
+    held = {(row.member_id, row.skill_id): row for row in (await uow.session.exec(select(ExpertSkill).where(
+        col(ExpertSkill.member_id).in_(list(names))))).all()}
     for member_id, listed in names.items():
+        referent = member_id in referents
         for name in listed:
             skill_id = skills[name].id
             assert skill_id is not None
-            if (member_id, skill_id) not in held:
-                held.add((member_id, skill_id))
-                uow.session.add(ExpertSkill(member_id=member_id, skill_id=skill_id, level=level,
-                                            added_at=now or utcnow()))
+            row = held.get((member_id, skill_id))
+            if row is None:
+                held[member_id, skill_id] = row = ExpertSkill(
+                    member_id=member_id, skill_id=skill_id, level=level, referent=referent,
+                    added_at=now or utcnow())
+                uow.session.add(row)
+                added[member_id] += 1
+            elif referent and not row.referent:
+                row.referent = True
                 added[member_id] += 1
     return added
 

@@ -16,7 +16,7 @@ from sqlmodel import col, func, select
 from core.campaigns.schedules import zone
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
-from core.directory import skills
+from core.directory import misses, skills
 from core.directory.models import ExpertStatus
 from core.directory.search import Expert, SearchResult, find_experts
 from core.errors import InvalidInput, UsageError
@@ -107,10 +107,12 @@ def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Secti
 
 @handlers.command("expert", "find", min_args=1, cached="shared")
 async def find(ctx: Context, args: Args) -> Reply:
-    """``expert find <topic>``: the people who know it, best first; close skills when nothing matches."""
+    """``expert find <topic>``: the people who know it, best first; close skills when nothing matches
+    (and the miss is counted, anonymously, for ``expert misses``)."""
     topic = args.text.strip()
     result = await find_experts(ctx.uow, ctx.services.db, topic, ctx.services.clock.now())
     if not result.experts:
+        await misses.record(ctx.uow, topic, ctx.services.clock.now())
         if result.suggestions:
             return Reply(text=ctx.t("expert.find_none_suggest", topic=topic,
                                     suggestions=", ".join(result.suggestions)))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from core.campaigns.schedules import wall_of
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.directory import misses
 from core.directory.models import Member
 from core.experts import questions
 from core.experts.models import Question
@@ -82,6 +83,8 @@ async def ask(ctx: Context, args: Args) -> Reply:
     text = questions.check_text(args.text)
     similar = await questions.similar_answered(ctx.uow, text)
     question = await questions.create(ctx.uow, ctx.services.db, ctx.member_id, text, ctx.services.clock.now())
+    if not question.skills:  # counted, anonymously, for ``expert misses``
+        await misses.record(ctx.uow, text, ctx.services.clock.now(), question=True)
     if similar:
         return _offer(ctx, question, similar)
     return await _route(ctx, question)
