@@ -27,6 +27,8 @@ BLUE = "#2f81f7"
 GREY = "#8c959f"
 #: dots per inch of the PNG: 8 × 5.2 inches at 90 dpi is 720 × 468 pixels, within Teams' 1024 × 1024
 DPI = 90
+#: the colours of the PNG's palette: enough for antialiased text on two blues and greys
+COLOURS = 16
 
 
 def figure(rows: int, width: float = WIDTH, row_height: float = ROW_HEIGHT) -> Figure:
@@ -36,13 +38,20 @@ def figure(rows: int, width: float = WIDTH, row_height: float = ROW_HEIGHT) -> F
     return Figure(figsize=(width, row_height * max(1, rows)), layout="constrained")
 
 
-def png(drawn: Figure, dpi: float = DPI) -> bytes:
-    """The figure as PNG bytes, drawn on an Agg canvas of its own."""
+def png(drawn: Figure, dpi: float = DPI, colours: int = COLOURS) -> bytes:
+    """The figure as PNG bytes, drawn on an Agg canvas of its own, then reduced to a palette of
+    ``colours`` (a third of the size: a chart then travels inside a Teams card, 28 KB in all)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image as Picture  # Pillow comes with matplotlib
 
     FigureCanvasAgg(drawn)  # the figure draws on a canvas of its own: no global backend
+    drawn_png = io.BytesIO()
+    drawn.savefig(drawn_png, format="png", dpi=dpi, metadata={"Software": None})
+    drawn_png.seek(0)
     out = io.BytesIO()
-    drawn.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
+    with Picture.open(drawn_png) as picture:
+        picture.convert("RGB").quantize(colours, method=Picture.Quantize.MEDIANCUT).save(
+            out, format="PNG", optimize=True)
     return out.getvalue()
 
 
