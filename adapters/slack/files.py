@@ -17,6 +17,7 @@ import logging
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from core.errors import DeliveryError
 from core.messages import Image
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,11 @@ REFUSALS = {
 }
 
 
-class UploadFailed(Exception):
+class UploadFailed(DeliveryError):
     """Slack did not take the picture; ``code`` is Slack's error (or the exception's kind)."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
+        super().__init__(f"slack did not take the chart: {code}", permanent=True)
         self.code = code
 
 

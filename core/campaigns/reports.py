@@ -14,13 +14,14 @@ applies the privacy rules before anything leaves it, so no format can forget the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, distinct
 from sqlmodel import col, func, select
 
 from core.access.rules import ADMIN
 from core.activity.models import ActivityEvent
+from core.activity.weeks import week_of
 from core.campaigns import lifecycle as campaigns
 from core.campaigns import summaries
 from core.campaigns.answers import SCALE
@@ -173,9 +174,8 @@ class AdoptionReport:
 
 
 def week_start(moment: datetime) -> datetime:
-    """Monday 00:00 UTC of the week ``moment`` falls in."""
-    day = moment.astimezone(UTC).date()
-    return datetime.combine(day - timedelta(days=day.weekday()), time(), tzinfo=UTC)
+    """Monday 00:00 UTC of the week ``moment`` falls in (the weeks of the activity roll-up)."""
+    return week_of(moment)
 
 
 def _live_events(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
