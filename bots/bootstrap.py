@@ -59,7 +59,7 @@ class Adapter:
 ADAPTERS: dict[str, Adapter] = {
     "slack": Adapter("adapters.slack.app", lambda config: config.slack),
     "teams": Adapter("adapters.teams.app", lambda config: config.teams,
-                     lambda config: {"host": config.server.host}),
+                     lambda config: {"host": config.server.host, "public_url": config.web.public_url}),
 }
 
 

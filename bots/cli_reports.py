@@ -93,7 +93,8 @@ def run_adoption(args: argparse.Namespace) -> int:
         return _fail(t("reports.bad_weeks", max=reports.MAX_WEEKS))
 
     async def gather(db: Database) -> reports.AdoptionReport:
-        return await reports.adoption_report(db, SystemClock().now(), int(weeks))
+        return await reports.adoption_report(db, SystemClock().now(), int(weeks),
+                                             config.settings().campaigns.anonymity_min)
 
     return _produce(args, config, t, gather)
 
@@ -147,7 +148,10 @@ def _render(kind: str, t: Translator, report: reports.CampaignReport | reports.A
             return report_formats.campaign_html(report, t)
         return report_formats.campaign_csv(report)
     if kind == "html":
-        return report_formats.adoption_html(report, t)
+        from core.stats import charts  # matplotlib only when a chart is drawn
+
+        chart = charts.stats_png(report.stats, t) if report.stats is not None else None
+        return report_formats.adoption_html(report, t, chart)
     return report_formats.adoption_csv(report)
 
 

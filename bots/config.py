@@ -204,6 +204,19 @@ class SecurityConfig(Section):
             secret.get_secret_value() for secret in self.previous_secret_keys))
 
 
+class WebConfig(Section):
+    #: the https:// address where people's clients reach Parvis (behind its reverse proxy): Teams
+    #: fetches the charts of ``stats`` from there when they are too large to travel in the card
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError('an http(s) address such as "https://parvis.example.com"')
+        return value
+
+
 class Config(Section):
     server: ServerConfig = Field(default_factory=ServerConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -215,6 +228,7 @@ class Config(Section):
     roles: RolesConfig = Field(default_factory=RolesConfig)
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     def settings(self) -> Settings:
         """What the core reads of this configuration, typed."""

@@ -1,46 +1,18 @@
 """PNG charts of ``core.campaigns.reports`` for ``parvis report … --format png``.
 
-matplotlib is imported here, inside the functions, and only through its object API with the Agg
-canvas (no pyplot, no display, no global figure state): the server never imports this module, and a
-report run pays for matplotlib only when it asks for a PNG.
+Drawn with the helpers of ``core.stats.charts`` (matplotlib imported inside them, object API on an
+Agg canvas of the figure's own): the server never imports this module, and a report run pays for
+matplotlib only when it asks for a PNG.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
-from typing import TYPE_CHECKING
-
 from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures
 from core.i18n import Translator
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-WIDTH = 8.0
-ROW_HEIGHT = 2.6
-BLUE = "#2f81f7"
-GREY = "#8c959f"
-
-
-def _figure(rows: int) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(WIDTH, ROW_HEIGHT * max(1, rows)), layout="constrained")
-
-
-def _png(figure: Figure) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(figure)  # the figure draws on an Agg canvas of its own: no global backend
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
-
-
-def _wrap(text: str, width: int = 70) -> str:
-    return "\n".join(textwrap.wrap(text, width)[:2]) or "—"
+from core.stats.charts import BLUE, GREY, message, participation
+from core.stats.charts import figure as _figure
+from core.stats.charts import png as _png
+from core.stats.charts import wrap as _wrap
 
 
 def _totals(prompt_rounds: list[PromptFigures]) -> tuple[list[str], list[int]]:
@@ -51,11 +23,6 @@ def _totals(prompt_rounds: list[PromptFigures]) -> tuple[list[str], list[int]]:
         for label, count in pairs:
             totals[label] = totals.get(label, 0) + count
     return list(totals), list(totals.values())
-
-
-def _message(axes: Axes, text: str) -> None:
-    axes.axis("off")
-    axes.text(0.5, 0.5, _wrap(text), ha="center", va="center")
 
 
 def campaign_png(report: CampaignReport, t: Translator) -> bytes:
@@ -70,18 +37,15 @@ def campaign_png(report: CampaignReport, t: Translator) -> bytes:
     figure.suptitle(_wrap(t("campaign.report_title", id=report.id, title=report.title)))
     axes = figure.subplots(1 + len(counted), 1, squeeze=False)[:, 0]
     if not report.rounds:
-        _message(axes[0], t("campaign.report_empty", id=report.id, title=report.title))
+        message(axes[0], t("campaign.report_empty", id=report.id, title=report.title))
     else:
-        labels = [t("reports.round", index=round_.index) for round_ in report.rounds]
-        rates = [round_.rate or 0 for round_ in report.rounds]
-        bars = axes[0].bar(labels, rates, color=BLUE)
-        axes[0].bar_label(bars, labels=[f"{r.respondents}/{r.recipients}" for r in report.rounds])
-        axes[0].set_ylim(0, 110)
-        axes[0].set_ylabel(t("reports.participation_axis"))
+        participation(axes[0], t, [t("reports.round", index=round_.index) for round_ in report.rounds],
+                      [round_.rate for round_ in report.rounds],
+                      [f"{r.respondents}/{r.recipients}" for r in report.rounds])
     for chart, (position, prompts) in zip(axes[1:], sorted(counted.items()), strict=True):
         shown = [prompt for prompt in prompts if not prompt.hidden]
         if not shown:  # anonymous, too few answers in every round: no bar may give them away
-            _message(chart, t("campaign.summary_hidden", minimum=report.minimum))
+            message(chart, t("campaign.summary_hidden", minimum=report.minimum))
             chart.set_title(_wrap(f"{position}. {prompts[-1].text}"), loc="left", fontsize="medium")
             continue
         names, counts = _totals(shown)
@@ -115,5 +79,5 @@ def adoption_png(report: AdoptionReport, t: Translator) -> bytes:
         campaigns.set_xlim(0, 110)
         campaigns.set_xlabel(t("reports.rate") + " (%)")
     else:
-        _message(campaigns, t("reports.no_campaigns"))
+        message(campaigns, t("reports.no_campaigns"))
     return _png(figure)

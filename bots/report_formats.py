@@ -9,6 +9,7 @@ nothing here decides what may be shown.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,8 @@ from html import escape
 from core.campaigns.expert_questions import ANSWERED
 from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures, RoundFigures
 from core.i18n import Translator
+from core.stats.figures import Share, Stats
+from core.stats.summary import span
 
 CAMPAIGN_COLUMNS = ("round", "date", "recipients", "respondents", "participation_pct", "position", "question",
                     "kind", "measure", "label", "value", "respondent", "expert_question")
@@ -82,8 +85,32 @@ def adoption_csv(report: AdoptionReport) -> str:
             for metric, figure in (("rounds", rate.rounds), ("recipients", rate.recipients),
                                    ("respondents", rate.respondents), ("answer_rate_pct", rate.rate)):
                 yield {**about, "metric": metric, "value": figure}
+        if report.stats is not None:
+            yield from _stats_rows(report.stats)
 
     return _csv(ADOPTION_COLUMNS, rows())
+
+
+def _share_rows(section: str, rows: tuple[Share, ...]) -> Iterator[dict[str, object]]:
+    for row in rows:
+        label = row.label if row.label is not None else f"other ({row.merged})"
+        for metric, value in (("members", row.members), ("active", row.active), ("active_pct", row.share)):
+            yield {"section": section, "campaign": label, "metric": metric, "value": value}
+
+
+def _stats_rows(stats: Stats) -> Iterator[dict[str, object]]:
+    """Departments and roles (``campaign`` holds the department or role; none about fewer than the
+    anonymity minimum, small departments gathered as ``other (n)``), then the expert figures."""
+    yield from _share_rows("department", stats.departments)
+    yield from _share_rows("role", stats.roles)
+    experts = stats.experts
+    for metric, value in (("asked", experts.asked), ("answered", experts.answered),
+                          ("reused", experts.reused), ("escalated", experts.escalated),
+                          ("expired", experts.expired),
+                          ("median_minutes_to_first_answer", experts.median_minutes),
+                          ("p90_minutes_to_first_answer", experts.p90_minutes)):
+        yield {"section": "experts", "metric": metric,
+               "value": round(value, 1) if isinstance(value, float) else value}
 
 
 # -- HTML --------------------------------------------------------------------------------------------
@@ -97,7 +124,7 @@ table{border-collapse:collapse;margin:.4rem 0 1rem}td,th{padding:.2rem .6rem;tex
 vertical-align:top}th{border-bottom:1px solid #d0d7de}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .bar{background:#eaeef2;width:12rem;height:.8rem;border-radius:3px}
 .bar span{display:block;background:#2f81f7;height:100%;border-radius:3px}
-.note{color:#57606a}ul{margin-top:.2rem}
+.note{color:#57606a}ul{margin-top:.2rem}img.chart{display:block;max-width:100%;margin:1rem 0}
 """
 
 
@@ -170,7 +197,39 @@ def campaign_html(report: CampaignReport, t: Translator) -> str:
     return _page(t, title, body)
 
 
-def adoption_html(report: AdoptionReport, t: Translator) -> str:
+def _shares_html(t: Translator, heading: str, rows: tuple[Share, ...]) -> list[str]:
+    def label(row: Share) -> str:
+        return row.label if row.label is not None else t("stats.other_departments", count=row.merged)
+
+    cells = [f"<tr><td>{escape(label(row))}</td>"
+             f'<td class="n">{row.active}/{row.members}</td><td>{_bar(row.active, row.members)}</td></tr>'
+             for row in rows]
+    return [f"<h2>{escape(heading)}</h2>", "<table>" + "".join(cells) + "</table>"]
+
+
+def _stats_html(t: Translator, stats: Stats, chart: bytes | None) -> list[str]:
+    """The chart, the departments and roles (privacy rules applied by ``core.stats``), the experts."""
+    body = []
+    if chart is not None:
+        alt = t("stats.chart_alt", start=stats.start.isoformat(), end=stats.end.isoformat())
+        body.append(f'<img class="chart" alt="{escape(alt)}" '
+                    f'src="data:image/png;base64,{base64.b64encode(chart).decode()}">')
+    body += _shares_html(t, t("reports.departments"), stats.departments)
+    body += _shares_html(t, t("reports.roles"), stats.roles)
+    experts = stats.experts
+    lines = [t("stats.questions", asked=experts.asked, answered=experts.answered,
+               answered_share=f"{experts.share(experts.answered)} %", reused=experts.reused,
+               reused_share=f"{experts.share(experts.reused)} %", escalated=experts.escalated,
+               escalated_share=f"{experts.share(experts.escalated)} %", expired=experts.expired,
+               expired_share=f"{experts.share(experts.expired)} %")]
+    if experts.median_minutes is not None and experts.p90_minutes is not None:
+        lines.append(t("stats.answer_times", median=span(t, experts.median_minutes),
+                       p90=span(t, experts.p90_minutes)))
+    body += [f"<h2>{escape(t('reports.experts'))}</h2>", *(f"<p>{escape(line)}</p>" for line in lines)]
+    return body
+
+
+def adoption_html(report: AdoptionReport, t: Translator, chart: bytes | None = None) -> str:
     title = t("reports.adoption_title", start=report.start.isoformat(), end=report.end.isoformat())
     peak = max((week.active for week in report.weeks), default=0)
     heads = [t("reports.week"), t("reports.active"), "",
@@ -198,5 +257,7 @@ def adoption_html(report: AdoptionReport, t: Translator) -> str:
                     + "".join(rows) + "</table>")
     else:
         body.append(f"<p>{escape(t('reports.no_campaigns'))}</p>")
+    if report.stats is not None:
+        body += _stats_html(t, report.stats, chart)
     body.append(f'<p class="note">{escape(t("reports.privacy_note"))}</p>')
     return _page(t, title, body)

@@ -23,6 +23,7 @@ from core.experts import wiring as experts
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
 from core.registry import Registry
+from core.stats import wiring as stats
 
 Capability = Callable[[Registry], None]
 
@@ -34,6 +35,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     experts.register,
     delivery.register,
     inbound.register,
+    stats.register,
     later.register,
 )
 

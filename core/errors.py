@@ -14,6 +14,7 @@ shown (and the line says so).
     │   ├── Conflict              the action contradicts the current state (already joined, closed…)
     │   └── InvalidInput          a value is out of range or malformed (too long, bad date…)
     ├── DeliveryError             a Messenger could not deliver; says whether to retry and when
+    │   └── UploadFailed          Slack did not take a chart (``adapters.slack.files``)
     ├── IdentityUnavailable       a platform cannot say yet who a never-seen person is: the turn asks them
     │                             to try again (``adapters.slack.identity``)
     ├── SigningKeysUnavailable    no Teams signing key could be fetched yet: activities get 503

@@ -79,6 +79,17 @@ class Form:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture that goes with a reply (a chart): PNG bytes, the words that stand for it where it
+    cannot be shown (and for screen readers), and a file name. Each adapter shows it its own way:
+    Slack uploads it, Teams puts it in the card, the console writes it to a file."""
+
+    png: bytes = field(repr=False)
+    alt: str
+    name: str = "chart.png"
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the core answers to an invocation or an action, or sends proactively.
 
@@ -98,6 +109,7 @@ class Reply:
     error: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     locale: str | None = None
+    image: Image | None = None
 
     def localised(self, locale: str) -> Reply:
         """This reply marked as written in ``locale``, unless its author already said otherwise."""

@@ -4,7 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``; Alembic m
 checked against it by a test.
 """
 
-from core.activity.models import ActivityEvent, AuditEntry, SearchMiss
+from core.activity.models import ActivityEvent, ActivityWeek, AuditEntry, SearchMiss
 from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
 from core.delivery.models import Delivery
 from core.directory.models import (
@@ -21,15 +21,18 @@ from core.directory.models import (
 from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
+from core.stats.models import ChartImage
 
 __all__ = [
     "ROLES",
     "ActivityEvent",
+    "ActivityWeek",
     "Answer",
     "AuditEntry",
     "Campaign",
     "CampaignPrompt",
     "CampaignShare",
+    "ChartImage",
     "Delivery",
     "ExpertSkill",
     "ExpertStatus",

@@ -151,6 +151,9 @@ async def test_lifecycle_list_show_pause_resume_close_report(chat, db, clock, me
     assert "0 of 2" in inbox(messenger, ANA)[-1].text
     report = await ok(ana, "campaign report 1")
     assert "Participation" in report.text
+    assert report.image is not None and report.image.png.startswith(b"\x89PNG") and "#1" in report.image.alt
+    unknown = await ana.say("campaign report 42")
+    assert unknown.error and "no campaign #42" in unknown.text and unknown.image is None
     assert (await ana.say("campaign close 1")).error
     assert (await ana.say("campaign show 42")).error
 

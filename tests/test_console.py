@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from adapters.console.app import ConsoleChat, attach_messenger, open_chat, stream_reader
 from adapters.console.inbound import FormSession, chosen, console_actor
-from adapters.console.outbound import Screen, render
+from adapters.console.outbound import ChartFiles, Screen, render
 from bots.cli import main
 from core.access.table import EVERYONE
 from core.commands import Action
@@ -321,3 +321,20 @@ async def test_member_text_reaches_the_terminal_as_typed_its_control_characters_
     assert not any(char in text for char in "\x1b\x07\x9b\r\u202e"), repr(text)
     assert text.count(f"{HOSTILE}\u241b[31mred\u240dover\ufffd2J\ufffdevil") == 2
     assert "── message to Cy \u241b[31mRano\u2407 (cy@example.com) ──" in text
+
+
+async def test_stats_writes_its_chart_to_a_private_file_and_prints_the_path(services: Services,  # type: ignore[no-untyped-def]
+                                                                            tmp_path) -> None:
+    """The console cannot show a picture: it writes the PNG (mode 0600) and prints where."""
+    out = io.StringIO()
+    screen = Screen(out, charts=ChartFiles(tmp_path / "charts"))
+    attach_messenger(services, screen, "ana@example.com")
+    chat = open_chat(services, "ana@example.com", screen,
+                     stream_reader(io.StringIO("group create Data Science\nstats 4\nstats 4\n")))
+    await chat.run()
+    paths = [line.removeprefix("Chart: ") for line in out.getvalue().splitlines()
+             if line.startswith("Chart: ")]
+    assert len(paths) == 2 and len(set(paths)) == 2, "a second chart does not overwrite the first"
+    for path in map(Path, paths):
+        assert path.parent == tmp_path / "charts" and path.read_bytes().startswith(b"\x89PNG")
+        assert path.stat().st_mode & 0o777 == 0o600

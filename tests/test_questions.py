@@ -82,8 +82,20 @@ async def test_the_console_scenario(chat, demo, messenger: FakeMessenger, clock:
     other = await chat(HUGO, "en").say("ask deploying python on kubernetes, how?")
     assert [b.action_id for b in other.buttons] == ["question.ask"] and "Helm chart" in other.text
     assert (await question_row(db, 2)).status == "open"
+    assert [b.action_id for s in other.sections for b in s.buttons] == ["question.reuse"]
     routed = await chat(HUGO, "en").click("question.ask", "2")
     assert not routed.error and (await question_row(db, 2)).status == "routed"
+    assert (await question_row(db)).escalated_at is not None, "escalation stays on record once answered"
+
+    third = await chat(DANIEL, "en").say("ask deploying python on kubernetes, how?")
+    (reuse,) = [b for s in third.sections for b in s.buttons]
+    assert (await chat(HUGO, "en").click(reuse.action_id, reuse.value)).error, "only its asker may"
+    taken = await chat(DANIEL, "en").click(reuse.action_id, reuse.value)
+    assert not taken.error and "No expert was asked" in taken.text
+    row = await question_row(db, 3)
+    assert (row.status, row.reused_from) == ("closed", 1)
+    again = await chat(DANIEL, "en").click(reuse.action_id, reuse.value)
+    assert again.error, "a question taken from a past answer is not taken twice"
 
 
 async def question_count(db: Database) -> int:

@@ -12,12 +12,15 @@ line; a bidirectional override reorders it), so everything written shows them as
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from core.i18n import DEFAULT_LOCALE, Translator
 from core.markup import plain
-from core.messages import Button, Field, Form, Reply, Section
+from core.messages import Button, Field, Form, Image, Reply, Section
 
 RULE = "─"
 TITLE_RULE_MAX = 60
@@ -113,6 +116,28 @@ def render(reply: Reply, numbered: bool = True) -> Rendered:
     return Rendered("\n\n".join(blocks), tuple(choices) if numbered else ())
 
 
+class ChartFiles:
+    """Where the console writes the pictures of replies (a chart): a directory of its own, readable
+    by its owner only (figures are not for every user of the machine), made on the first picture."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+
+    def save(self, image: Image) -> Path:
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="parvis-charts-"))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stem, suffix = os.path.splitext(Path(image.name).name or "chart.png")
+        path, n = self.directory / f"{stem}{suffix}", 1
+        while path.exists():
+            n += 1
+            path = self.directory / f"{stem}-{n}{suffix}"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(image.png)
+        return path
+
+
 class Screen:
     """The terminal: prints replies and remembers what the reader may answer with a number (the
     buttons of the last thing addressed to them) or by filling in a form.
@@ -120,8 +145,9 @@ class Screen:
     ``t`` gives the words of the console itself (banners, form prompts) as plain text, in the
     reader's language: the language of the last reply addressed to them."""
 
-    def __init__(self, out: TextIO, locale: str = DEFAULT_LOCALE) -> None:
+    def __init__(self, out: TextIO, locale: str = DEFAULT_LOCALE, charts: ChartFiles | None = None) -> None:
         self.out = out
+        self.charts = charts or ChartFiles()
         self._t = Translator(locale, plain=True)
         self.choices: tuple[Button, ...] = ()
         self.form: Form | None = None
@@ -144,6 +170,12 @@ class Screen:
         the reader replaces the numbered choices and may open a form."""
         rendered = render(reply, numbered=for_reader)
         self.write((banner(heading) + "\n" if heading else "") + rendered.text + "\n")
+        if reply.image is not None:
+            words = Translator(reply.locale or self.t.locale, plain=True)
+            try:
+                self.write(words("console.chart_saved", path=str(self.charts.save(reply.image))) + "\n")
+            except OSError as exc:
+                self.write(words("console.chart_not_saved", reason=exc.strerror or str(exc)) + "\n")
         if for_reader:
             if reply.locale:
                 self.t = Translator(reply.locale)

@@ -31,7 +31,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.platform import Platform
-from adapters.slack import inbound, ingress, outbound
+from adapters.slack import files, inbound, ingress, outbound
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
@@ -201,11 +201,13 @@ class SlackAdapter:
             return await self.router.handle(inbound.invocation(actor, body, self.config.command))
 
         outcome = remembered or await self.quick(run)
+        if not isinstance(outcome, asyncio.Task):
+            outcome = self._noted(outcome)
         if isinstance(outcome, asyncio.Task):
             working = self.t(prepared.who.locale if prepared is not None
                              else self._locale_of(team, body.get("user_id", "")))("slack.working")
             await ack(text=outbound.to_mrkdwn(working), response_type="ephemeral")
-            self.later(self._respond_when_done(outcome, respond))
+            self.later(self._respond_when_done(outcome, respond, body.get("user_id", "")))
             return
         if await self._open_form(body.get("trigger_id"), outcome, body.get("channel_id")):
             await ack()
@@ -215,6 +217,8 @@ class SlackAdapter:
         await ack(response_type=kind, **pages[0])
         if len(pages) > 1:
             self.later(self._respond_pages(respond, pages[1:], kind))
+        if outcome.image is not None:
+            self.later(self._share_image(body.get("user_id", ""), outcome, respond))
 
     def _locale_of(self, team: str, user: str) -> str | None:
         """The language of words said before the core has answered, without waiting for anything."""
@@ -229,10 +233,30 @@ class SlackAdapter:
             return None
         return self.router.prepare(inbound.invocation(actor, body, self.config.command))
 
-    async def _respond_when_done(self, task: asyncio.Task[Reply], respond: Any) -> None:
-        reply = await task
+    async def _respond_when_done(self, task: asyncio.Task[Reply], respond: Any, user: str = "") -> None:
+        reply = self._noted(await task)
         kind = "in_channel" if reply.visibility == "public" else "ephemeral"
         await self._respond_pages(respond, outbound.render_pages(reply), kind)
+        if reply.image is not None:
+            await self._share_image(user, reply, respond)
+
+    def _noted(self, reply: Reply) -> Reply:
+        """A reply with a picture says where the picture goes: a file cannot be ephemeral, so it
+        follows in the member's direct messages (``adapters.slack.files``)."""
+        if reply.image is None:
+            return reply
+        note = self.t(reply.locale)("slack.chart_follows")
+        return replace(reply, context=f"{reply.context}\n{note}" if reply.context else note)
+
+    async def _share_image(self, user: str, reply: Reply, respond: Any) -> None:
+        """Upload the reply's picture to the member's direct conversation with Parvis; if Slack will
+        not take it, tell them so (ephemeral) rather than leave them waiting for it."""
+        assert reply.image is not None
+        try:
+            await files.to_member(self.client, user, reply.image)
+        except files.UploadFailed as failed:
+            words = self.t(reply.locale)("slack.chart_failed", reason=failed.code)
+            await respond(response_type="ephemeral", replace_original=False, text=outbound.to_mrkdwn(words))
 
     async def _respond_pages(self, respond: Any, pages: list[dict[str, Any]], kind: str) -> None:
         for page in pages:

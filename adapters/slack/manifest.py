@@ -5,7 +5,8 @@ direct messages, updates), ``chat:write.public`` (announcements in linked public
 has not joined), ``users:read`` and ``users:read.email`` (``users.info``: name, time zone, locale and
 the e-mail that joins a person's Slack and Teams identities), ``channels:read`` and ``groups:read``
 (``member_joined_channel`` events), ``channels:manage`` and ``groups:write`` (``conversations.invite``:
-new group members added to the group's linked public and private channels). With Socket Mode no
+new group members added to the group's linked public and private channels), ``files:write`` (the
+charts of ``stats`` and ``campaign report``, uploaded to the member's direct messages). With Socket Mode no
 request URL is needed.
 """
 
@@ -19,7 +20,7 @@ from core.i18n import Translator
 
 EVENTS_PATH = "/slack/events"
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
-              "channels:read", "groups:read", "channels:manage", "groups:write"]
+              "channels:read", "groups:read", "channels:manage", "groups:write", "files:write"]
 BOT_EVENTS = ["app_home_opened", "member_joined_channel"]
 
 

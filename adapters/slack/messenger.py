@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import files
 from adapters.slack.outbound import render, render_pages
 from core.errors import DeliveryError
 from core.messages import Reply
@@ -106,6 +107,11 @@ class SlackMessenger:
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             raise delivery_error(exc, "chat.postMessage") from exc
         assert first is not None
+        if reply.image is not None:  # after the text: a refused picture must not resend the message
+            try:
+                await files.upload(self.client, first.conversation, reply.image, thread)
+            except files.UploadFailed:
+                pass  # logged with Slack's reason; the text, with every figure, was delivered
         return first
 
     async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:

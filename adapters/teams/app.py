@@ -30,6 +30,7 @@ from adapters.platform import Platform
 from adapters.teams import auth, inbound, tenants
 from adapters.teams.keys import SigningKeysUnavailable
 from adapters.teams.messenger import TeamsMessenger
+from adapters.teams.pictures import Pictures
 from adapters.teams.settings import TeamsConfig
 from adapters.teams.turns import TurnHandler, unanswered
 from core.commands.router import CommandRouter
@@ -45,17 +46,21 @@ class TeamsAdapter:
     """One Teams bot: its endpoint, its messenger, and its start-up work."""
 
     def __init__(self, settings: auth.BotSettings, router: CommandRouter, services: Services,
-                 adapter: CloudAdapter, allowed: frozenset[str] | None = None) -> None:
+                 adapter: CloudAdapter, allowed: frozenset[str] | None = None,
+                 public_url: str | None = None) -> None:
         self.settings, self.router, self.services, self.adapter = settings, router, services, adapter
         #: the tenants served (``None``: Emulator mode, unrestricted), declared to the core as well
         self.allowed = allowed
         if allowed is not None:
             services.tenancy.allow(tenants.PLATFORM, allowed)
         self.messenger = TeamsMessenger(adapter, settings.APP_ID, services)
-        self.turns = TurnHandler(router, services, self.messenger)
+        #: charts in cards: inline, or served once at ``public_url`` (``[web] public_url``)
+        self.pictures = Pictures(services, public_url)
+        self.turns = TurnHandler(router, services, self.messenger, self.pictures)
 
     def install(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.handle)
+        self.pictures.install(app)
 
     async def start(self) -> None:
         """Warm the signing-key cache off the event loop."""
@@ -127,7 +132,8 @@ async def _activity(request: web.Request) -> Activity | None:
 
 def build_teams(settings: Any, router: CommandRouter, services: Services, *,
                 credentials_factory: ServiceClientCredentialsFactory | None = None,
-                host: str = "127.0.0.1", allowed_tenants: Iterable[str] | None = None) -> TeamsAdapter:
+                host: str = "127.0.0.1", allowed_tenants: Iterable[str] | None = None,
+                public_url: str | None = None) -> TeamsAdapter:
     """The adapter from ``[teams]`` (a ``TeamsConfig``) or ready ``BotSettings``; ``allowed_tenants``
     (else the configuration's) as ``adapters.teams.tenants`` defaults it."""
     bot = settings if isinstance(settings, auth.BotSettings) else auth.BotSettings.from_config(settings)
@@ -135,14 +141,16 @@ def build_teams(settings: Any, router: CommandRouter, services: Services, *,
     listed = allowed_tenants if allowed_tenants is not None else getattr(settings, "allowed_tenants", None)
     allowed = tenants.allowed_tenants(bot.APP_ID, bot.APP_TYPE, bot.APP_TENANTID, listed)
     adapter = CloudAdapter(auth.build_authentication(bot, credentials_factory))
-    return TeamsAdapter(bot, router, services, adapter, allowed)
+    return TeamsAdapter(bot, router, services, adapter, allowed, public_url)
 
 
-def build_platform(settings: TeamsConfig, services: Services, *, host: str) -> Platform:
+def build_platform(settings: TeamsConfig, services: Services, *, host: str,
+                   public_url: str | None = None) -> Platform:
     """The hook of ``bots/bootstrap.py``: the Teams platform when ``[teams]`` (``settings``) is configured.
-    ``host`` is the address the server listens on (``[server] host``): emulator mode needs a loopback one."""
+    ``host`` is the address the server listens on (``[server] host``): emulator mode needs a loopback one;
+    ``public_url`` (``[web] public_url``) where Teams fetches the charts too large for a card."""
     try:
-        teams = build_teams(settings, CommandRouter(services), services, host=host)
+        teams = build_teams(settings, CommandRouter(services), services, host=host, public_url=public_url)
     except ConfigError:  # EmulatorModeRefused says what is wrong already
         raise
     except Exception as exc:  # botbuilder refuses an incomplete SingleTenant/MSI configuration

@@ -46,7 +46,7 @@ Element = dict[str, Any]
 
 
 def is_plain(reply: Reply) -> bool:
-    return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context)
+    return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context or reply.image)
 
 
 #: a ``<`` that could open a tag or an ``<at>`` mention, a ``](`` that joins a link's label to its
@@ -76,12 +76,13 @@ def to_markdown(text: str, *, code: bool = False) -> str:
     return markup.render(text, MESSAGE if code else CARD)
 
 
-def activities(reply: Reply) -> list[Activity]:
-    """What to send for ``reply``: one text message, or one or more cards."""
+def activities(reply: Reply, image_url: str | None = None) -> list[Activity]:
+    """What to send for ``reply``: one text message, or one or more cards (its picture, found at
+    ``image_url``, in the first)."""
     if is_plain(reply):
         text = to_markdown(reply.text, code=True)
         return [text_message(chunk) for chunk in _chunks(text, CARD_BUDGET)]
-    return [card_message(card, reply.text) for card in cards(reply)]
+    return [card_message(card, reply.text) for card in cards(reply, image_url)]
 
 
 def text_message(text: str) -> Activity:
@@ -97,10 +98,19 @@ def card_message(card: Element, fallback: str) -> Activity:
     return activity
 
 
-def cards(reply: Reply) -> list[Element]:
+def _picture(reply: Reply, url: str | None, t: Translator) -> list[Element]:
+    """The reply's picture, or a word saying it cannot be shown here."""
+    if reply.image is None:
+        return []
+    if url is None:
+        return [_subtle(to_markdown(t("teams.chart_unavailable")))]
+    return [{"type": "Image", "url": url, "altText": markup.plain(reply.image.alt)[:1000], "size": "Stretch"}]
+
+
+def cards(reply: Reply, image_url: str | None = None) -> list[Element]:
     """The reply as cards, each under ``CARD_BUDGET`` bytes once serialised."""
     t = Translator(reply.locale or DEFAULT_LOCALE, plain=True)
-    head = _title(reply) + _texts(_intro(reply), reply.error)
+    head = _title(reply) + _picture(reply, image_url, t) + _texts(_intro(reply), reply.error)
     blocks = [head] + [_section(section) for section in reply.sections]
     blocks.append(_form(reply.form, t) if reply.form else [])
     blocks.append([_subtle(chunk) for chunk in _chunks(to_markdown(reply.context or ""), TEXT_CHUNK)])

@@ -27,6 +27,7 @@ from msrest.exceptions import HttpOperationError
 from adapters.teams import identity, inbound, outbound
 from adapters.teams.identity import MemberCache, MemberInfo
 from adapters.teams.messenger import TeamsMessenger, delivery_error, encode
+from adapters.teams.pictures import Pictures
 from core.commands import Actor, Invocation
 from core.commands.router import CommandRouter
 from core.directory import members as directory
@@ -58,8 +59,10 @@ def unanswered(activity: Activity, what: str, exc: Exception) -> None:
 
 
 class TurnHandler:
-    def __init__(self, router: CommandRouter, services: Services, messenger: TeamsMessenger) -> None:
+    def __init__(self, router: CommandRouter, services: Services, messenger: TeamsMessenger,
+                 pictures: Pictures | None = None) -> None:
         self.router, self.services, self.messenger = router, services, messenger
+        self.pictures = pictures or Pictures(services, None)
         self.members = MemberCache()
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -188,7 +191,8 @@ class TurnHandler:
         return True
 
     async def _send(self, context: TurnContext, reply: Reply) -> None:
-        for activity in outbound.activities(reply):
+        url = await self.pictures.url_of(reply.image) if reply.image is not None else None
+        for activity in outbound.activities(reply, url):
             try:
                 await context.send_activity(activity)
             except Exception as exc:  # the connector refused or is unreachable: the turn's work is done

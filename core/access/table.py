@@ -27,6 +27,9 @@ ASSIGNEE = Rule((Grant(MEMBER, "assignee"),), denied="question.not_yours")
 #: teach the expert search the company's words: referents (and so admins)
 CURATORS = Rule((Grant(REFERENT),), denied="synonym.referents_only")
 
+#: the ``SEEING`` row of the organisation's adoption figures
+ORGANISATION_FIGURES = "view of the whole organisation's statistics (`stats`)"
+
 _COMMANDS: dict[str, Rule] = {
     "help": EVERYONE,
     "lang": EVERYONE,
@@ -91,6 +94,7 @@ _ACTIONS: dict[str, Rule] = {
     "campaign.ask": ANSWERS,
     "question.ask": ASKER,
     "question.helpful": ASKER,
+    "question.reuse": ASKER,
     "question.answer": ASSIGNEE,
     "question.submit": ASSIGNEE,
     "question.pass": ASSIGNEE,
@@ -103,6 +107,8 @@ TABLE: Mapping[str, Rule] = MappingProxyType(_COMMANDS | _ACTIONS)
 #: for everyone else it answers exactly like a group that does not exist
 SEEING: Mapping[str, Rule] = MappingProxyType({
     "group": Rule((Grant(MEMBER, "public"), Grant(MEMBER, "group_member"), Grant(ADMIN))),
+    #: ``stats`` of everyone, not only of the groups one belongs to (``core.stats.commands``)
+    ORGANISATION_FIGURES: Rule((Grant(ANIMATOR),), denied="stats.organisation_forbidden"),
 })
 
 #: rows ready for features of later issues, moved to ``TABLE`` when their command is registered

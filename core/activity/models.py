@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from core.runtime.columns import json_column, utcnow, when
+from core.runtime.columns import UTCDateTime, json_column, utcnow, when
 
 
 class ActivityEvent(SQLModel, table=True):
@@ -21,6 +22,24 @@ class ActivityEvent(SQLModel, table=True):
     platform: str = Field(default="", max_length=16)
     at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False, index=True))
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+
+
+class ActivityWeek(SQLModel, table=True):
+    """That a member used Parvis on a platform during a week (from Monday 00:00 UTC): one row per
+    member, week and platform, however many events.
+
+    Why: adoption figures count distinct members per week (``core.stats``); read from the events that
+    is every event of the period, read from here one row per active member and week, which stays fast
+    at 100,000 members and a year of events. Written in the transaction that writes the events
+    (``core.activity.weeks``), so the two never disagree. The primary key leads with the week (weekly
+    counts read one range of it); ``ix_activity_week_member`` answers "was this member active since"."""
+
+    __tablename__ = "activity_week"
+    __table_args__ = (Index("ix_activity_week_member", "member_id", "week"),)
+
+    week: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True, nullable=False))
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    platform: str = Field(default="", primary_key=True, max_length=16)
 
 
 class AuditEntry(SQLModel, table=True):

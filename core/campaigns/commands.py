@@ -9,6 +9,7 @@ a group the member cannot see does not exist for them (``core.campaigns.ownershi
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from core.campaigns import form as campaign_form
@@ -25,9 +26,12 @@ from core.directory import members as directory
 from core.errors import Conflict, InvalidInput, NotFound, ParvisError
 from core.groups.lookup import Viewer
 from core.groups.models import Group
+from core.i18n import Translator
 from core.markup import Markup, escape
-from core.messages import Button, Form, FormInput, Reply
+from core.messages import Button, Form, FormInput, Image, Reply
 from core.ports import ConversationRef
+from core.stats import charts
+from core.stats.figures import CampaignFigure, RoundFigure
 
 if TYPE_CHECKING:
     from core.commands import Action
@@ -210,11 +214,22 @@ async def report(ctx: Context, args: Args) -> Reply:
     if not found:
         return Reply(text=ctx.t("campaign.report_empty", id=campaign.id, title=campaign.title))
     minimum = ctx.services.settings.campaigns.anonymity_min
-    parts = [summaries.render(ctx.t, campaign, await summaries.summarise(ctx.uow, campaign, r), minimum)
-             for r in found]
+    counted = [await summaries.summarise(ctx.uow, campaign, r) for r in found]
+    parts = [summaries.render(ctx.t, campaign, summary, minimum) for summary in counted]
     text = "\n\n———\n\n".join(f"**{part.title}**\n{part.text}" for part in parts)
+    figure = CampaignFigure(campaign.id, campaign.title, tuple(
+        RoundFigure(s.round.index, s.round.due_at.date(), s.recipients, s.respondents)
+        for s in reversed(counted)))
     return Reply(text=text, title=ctx.t("campaign.report_title", id=campaign.id, title=campaign.title),
-                 sections=tuple(s for part in parts for s in part.sections))
+                 sections=tuple(s for part in parts for s in part.sections),
+                 image=await asyncio.to_thread(_participation_chart, figure, ctx.locale))
+
+
+def _participation_chart(figure: CampaignFigure, locale: str) -> Image:
+    """The campaign's participation per round (the rounds the report shows), as a picture."""
+    t = Translator(locale, plain=True)
+    return Image(png=charts.campaign_png(figure, t), alt=t("stats.chart_campaign_alt", id=figure.id),
+                 name=f"parvis-campaign-{figure.id}.png")
 
 
 @handlers.command("campaign", "share", min_args=2)

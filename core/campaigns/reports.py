@@ -14,18 +14,23 @@ applies the privacy rules before anything leaves it, so no format can forget the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, distinct
 from sqlmodel import col, func, select
 
+from core.access.rules import ADMIN
 from core.activity.models import ActivityEvent
+from core.activity.weeks import week_of
 from core.campaigns import lifecycle as campaigns
 from core.campaigns import summaries
 from core.campaigns.answers import SCALE
 from core.campaigns.models import Campaign, Round
 from core.directory.models import Member
 from core.runtime.db import Database, UnitOfWork
+from core.settings import ANONYMITY_FLOOR
+from core.stats.figures import Scope, Stats
+from core.stats.service import gather
 
 MAX_WEEKS = 104
 
@@ -163,12 +168,14 @@ class AdoptionReport:
     #: every platform seen in the period, in a stable order
     platforms: tuple[str, ...]
     campaigns: tuple[CampaignRate, ...]
+    #: the organisation's figures as ``stats`` gives them to an admin: departments, roles and experts
+    #: included, with their privacy rules (``core.stats``)
+    stats: Stats | None = None
 
 
 def week_start(moment: datetime) -> datetime:
-    """Monday 00:00 UTC of the week ``moment`` falls in."""
-    day = moment.astimezone(UTC).date()
-    return datetime.combine(day - timedelta(days=day.weekday()), time(), tzinfo=UTC)
+    """Monday 00:00 UTC of the week ``moment`` falls in (the weeks of the activity roll-up)."""
+    return week_of(moment)
 
 
 def _live_events(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -217,8 +224,10 @@ async def _campaign_rates(uow: UnitOfWork, start: datetime, end: datetime) -> li
             for campaign_id, (campaign, rounds, recipients, respondents) in totals.items()]
 
 
-async def adoption_report(db: Database, now: datetime, weeks: int = 8) -> AdoptionReport:
-    """The last ``weeks`` weeks (the current one included, Monday to Sunday, UTC)."""
+async def adoption_report(db: Database, now: datetime, weeks: int = 8, minimum: int = ANONYMITY_FLOOR
+                          ) -> AdoptionReport:
+    """The last ``weeks`` weeks (the current one included, Monday to Sunday, UTC); ``minimum``:
+    ``[campaigns] anonymity_min``."""
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}")
     first = week_start(now) - timedelta(weeks=weeks - 1)
@@ -226,6 +235,7 @@ async def adoption_report(db: Database, now: datetime, weeks: int = 8) -> Adopti
     async with db.uow() as uow:
         found = [await _week(uow, first + timedelta(weeks=n)) for n in range(weeks)]
         rates = await _campaign_rates(uow, first, end)
+        figures = await gather(uow, Scope(), now, weeks, minimum, member_id=0, roles=frozenset({ADMIN}))
     platforms = tuple(sorted({platform for week in found for platform, _ in week.by_platform}))
     return AdoptionReport(start=first.date(), end=(end - timedelta(days=1)).date(), weeks=tuple(found),
-                          platforms=platforms, campaigns=tuple(rates))
+                          platforms=platforms, campaigns=tuple(rates), stats=figures)

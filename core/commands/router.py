@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from core.access.rules import usable
+from core.activity import weeks
 from core.activity.models import ActivityEvent
 from core.commands.context import Context
 from core.commands.grammar import match
@@ -126,6 +127,7 @@ class CommandRouter:
             read_only = not uow.wrote
             if event is not None and not read_only:  # a write commits anyway: the event joins it
                 uow.session.add(ActivityEvent(**event))
+                await weeks.record(uow, [event])
                 event = None
             await uow.commit()
         if event is not None:

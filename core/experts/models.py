@@ -26,8 +26,12 @@ class Question(SQLModel, table=True):
     hops: int = 0
     helpful: bool | None = None
     reusable: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False, index=True))
     closed_at: datetime | None = Field(default=None, sa_column=when())
+    #: when it first went to a referent (it stays set once answered): adoption statistics
+    escalated_at: datetime | None = Field(default=None, sa_column=when())
+    #: the answered question whose answer the asker took instead of asking an expert (``question.reuse``)
+    reused_from: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
 
 
 class QuestionRoute(SQLModel, table=True):

@@ -70,7 +70,9 @@ async def _route(ctx: Context, question: Question) -> Reply:
 def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -> Reply:
     sections = tuple(Section(text=ctx.t("question.similar_item", id=s.question.id,
                                         question=shorten(s.question.text, 200),
-                                        answer=shorten(s.answer, 600))) for s in similar)
+                                        answer=shorten(s.answer, 600)),
+                             buttons=(Button(ctx.t("question.button_reuse"), "question.reuse",
+                                             f"{question.id}:{s.question.id}"),)) for s in similar)
     button = Button(ctx.t("question.button_ask_anyway"), "question.ask", str(question.id), style="primary")
     intro = ctx.t("question.similar_intro", id=question.id)
     return Reply(text="\n\n".join([intro] + [s.text for s in sections]),
@@ -98,6 +100,17 @@ async def ask_anyway(ctx: Context, act: Action) -> Reply:
     if question.status != "open":
         return Reply(text=ctx.t("question.already_routed", id=question.id))
     return await _route(ctx, question)
+
+
+@handlers.action("question.reuse")
+async def reuse(ctx: Context, act: Action) -> Reply:
+    """"This answers my question" under a similar answered question: the asker's question closes,
+    counted as answered by reuse (adoption statistics), and no expert is asked."""
+    question_id, _, source = act.value.partition(":")
+    question = await questions.locked(ctx.uow, question_id)
+    ctx.require("question.reuse", questions.relations(question, ctx.member_id), id=question.id)
+    await questions.reuse(ctx.uow, question, source, ctx.services.clock.now())
+    return Reply(text=ctx.t("question.reused", id=question.id, source=source))
 
 
 @handlers.action("question.answer")

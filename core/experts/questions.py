@@ -204,6 +204,23 @@ async def pass_(uow: UnitOfWork, question: Question, member_id: int, now: dateti
     return outcome, await move_on(uow, question, route, outcome, now, policy)
 
 
+async def reuse(uow: UnitOfWork, question: Question, source: str, now: datetime) -> Question:
+    """The asker takes the answer of the similar question ``source`` (one ``ask`` offered) instead of
+    asking an expert: their (locked, still ``open``) question closes, marked as answered by reuse.
+    Returns the source question."""
+    try:
+        source_id = int(source)
+    except ValueError as exc:
+        raise InvalidInput("question.bad_id", id=source) from exc
+    found = await uow.session.get(Question, source_id)
+    if found is None or not found.reusable:
+        raise NotFound("question.not_found", id=source_id)
+    if question.status != "open":
+        raise Conflict("question.already_routed", id=question.id)
+    question.status, question.closed_at, question.reused_from = "closed", now, source_id
+    return found
+
+
 def mark_helpful(question: Question, helpful: bool) -> None:
     """The asker's verdict on the (locked) question (the caller checked it is theirs); a helpful
     answer makes it reusable for others."""

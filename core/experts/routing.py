@@ -211,6 +211,8 @@ async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: st
     due = working_deadline(now, policy.answer_timeout_minutes, policy.working_hours, zone)
     question.assignee_id, question.deadline_at = member_id, due
     question.status = "routed" if stage == EXPERT else "escalated"
+    if stage != EXPERT and question.escalated_at is None:
+        question.escalated_at = now
     assert question.id is not None
     route = QuestionRoute(question_id=question.id, expert_id=member_id, routed_at=now)
     uow.session.add(route)

@@ -59,7 +59,7 @@ class GroupSummary:
     my_role: str | None
 
 
-def _visible(viewer: Viewer) -> Any:
+def visible(viewer: Viewer) -> Any:
     """The SQL condition for the groups ``viewer`` may know about: the permission table's
     ``SEEING["group"]`` row (public, a member of it, or an admin) as SQL, for lists; ``can_see`` asks
     the table itself, and ``tests/test_permissions.py`` checks that both agree."""
@@ -71,7 +71,7 @@ def _visible(viewer: Viewer) -> Any:
 
 async def visible_groups(uow: UnitOfWork, viewer: Viewer, archived: bool = False) -> list[Group]:
     """Every group the viewer may see, by name; archived ones only when asked."""
-    statement = select(Group).where(_visible(viewer))
+    statement = select(Group).where(visible(viewer))
     if not archived:
         statement = statement.where(col(Group.archived_at).is_(None))
     groups = (await uow.session.exec(statement)).all()
@@ -91,7 +91,7 @@ async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
     mine = (select(GroupMember.role)
             .where(col(GroupMember.group_id) == col(Group.id), GroupMember.member_id == viewer.member_id)
             .correlate(Group).scalar_subquery())
-    statement = select(Group, counted, mine).where(_visible(viewer), col(Group.archived_at).is_(None))
+    statement = select(Group, counted, mine).where(visible(viewer), col(Group.archived_at).is_(None))
     rows = (await uow.session.exec(statement)).all()
     found = [GroupSummary(group, count or 0, role) for group, count, role in rows]
     return sorted(found, key=lambda item: fold(item.group.name))

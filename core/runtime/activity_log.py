@@ -31,6 +31,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Dialect
 
+from core.activity import weeks
 from core.activity.models import ActivityEvent
 from core.runtime.db import Database
 
@@ -150,4 +151,5 @@ class ActivityLog:
                 await uow.session.exec(_SQLITE_BATCH, params={"rows": batch})  # type: ignore[call-overload]
             else:
                 await uow.session.exec(insert(_TABLE), params=rows)
+            await weeks.record(uow, rows)  # the weekly roll-up, in the same transaction
             await uow.commit()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from core.activity.models import ActivityEvent, SearchMiss
+from core.activity.models import ActivityEvent, ActivityWeek, SearchMiss
 from core.messages import Reply
 from core.runtime.db import Database, Written
 from core.runtime.refresh_ahead import REFRESH_FROM, RefreshingCache, refresh_point
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 REPLY_TTL_SECONDS = 5.0
 REPLY_CACHE_SIZE = 4096
 #: tables whose writes change no kept reply (statistics; ``expert misses`` is never kept)
-IGNORED_TABLES = frozenset({ActivityEvent.__tablename__, SearchMiss.__tablename__})
+IGNORED_TABLES = frozenset({ActivityEvent.__tablename__, ActivityWeek.__tablename__,
+                            SearchMiss.__tablename__})
 
 CacheScope = Literal["member", "shared"]
 Key = tuple[str, str, int, str, str, frozenset[str]]

@@ -64,6 +64,20 @@ def user(user_id: str, email: str, name: str, locale: str = "en-US",
 
 
 @dataclass
+class Upload:
+    """A file of the upload v2 flow: announced (``files.getUploadURLExternal``), sent to its upload URL,
+    then shared (``files.completeUploadExternal``), each step once and in that order."""
+
+    filename: str
+    length: int
+    alt_txt: str = ""
+    data: bytes | None = None
+    title: str = ""
+    channel: str | None = None
+    completed: bool = False
+
+
+@dataclass
 class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
@@ -74,6 +88,8 @@ class FakeSlackApi:
     #: payloads real Slack would refuse, as ``"<method>: <problem>"`` (the fixture asserts none)
     violations: list[str] = field(default_factory=list)
     ws_url: str = ""
+    #: file id → the file of the upload v2 flow
+    files: dict[str, Upload] = field(default_factory=dict)
     port: int = 0
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -211,9 +227,25 @@ class FakeSlackApi:
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        size = len(await request.read())
-        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "size": size}, None))
-        return web.Response(text=f"OK - {size}")
+        """The upload URL: the bytes of a file announced by ``files.getUploadURLExternal`` (raw, or a
+        multipart form's ``file``), exactly ``length`` of them, once; no bearer token (the URL is the
+        credential). Slack answers 200 ``OK - <size>``."""
+        file_id = request.match_info["file_id"]
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = form.get("file") or form.get("filename")
+            data = part.file.read() if hasattr(part, "file") else str(part or "").encode()
+        else:
+            data = await request.read()
+        self.calls.append(Call("upload", {"file_id": file_id, "size": len(data)}, None))
+        found = self.files.get(file_id)
+        if found is None or found.data is not None:
+            self.check("upload", [f"{file_id}: no upload is waiting for this URL"])
+            return web.Response(status=404, text="not found")
+        if len(data) != found.length:
+            self.check("upload", [f"{file_id}: {len(data)} bytes sent, {found.length} announced"])
+        found.data = data
+        return web.Response(text=f"OK - {len(data)}")
 
     # -------------------------------------------------------------- methods
     def _ts_next(self) -> str:
@@ -276,14 +308,41 @@ class FakeSlackApi:
         return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
 
     def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``filename`` and ``length`` (a positive integer) are required; ``alt_txt`` ≤ 1000."""
+        length = str(args.get("length", ""))
+        if not args.get("filename") or not length.isdigit() or int(length) == 0:
+            return {"ok": False, "error": "invalid_arguments" if args.get("filename") else "missing_argument"}
+        if len(str(args.get("alt_txt") or "")) > 1000:
+            return {"ok": False, "error": "alt_txt_too_large"}
         file_id = f"F{next(self._ts):08d}"
+        self.files[file_id] = Upload(str(args["filename"]), int(length), str(args.get("alt_txt") or ""))
         url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
         return {"ok": True, "upload_url": url, "file_id": file_id}
 
     def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files")
-        files = json.loads(files) if isinstance(files, str) else files or []
-        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        """``files``: a JSON array of ``{"id", "title"}`` of files uploaded and not completed yet; a
+        ``channel_id`` (or ``channels``) shares them there, else they stay private. Once per file."""
+        try:
+            files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files")
+        except ValueError:
+            files = None
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        for item in files:
+            found = self.files.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if found is None or found.data is None or found.completed:
+                return {"ok": False, "error": "file_not_found"}
+        channel = args.get("channel_id") or (str(args.get("channels") or "").split(",")[0] or None)
+        if channel is not None and not str(channel).startswith(("C", "D", "G")):
+            return {"ok": False, "error": "channel_not_found"}
+        shared = []
+        for item in files:
+            found = self.files[str(item["id"])]
+            found.completed, found.title, found.channel = True, str(item.get("title") or ""), channel
+            shared.append({"id": item["id"], "title": found.title, "name": found.filename,
+                           "size": found.length, "alt_txt": found.alt_txt,
+                           "channels": [channel] if channel else []})
+        return {"ok": True, "files": shared}
 
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.ws_url}
