@@ -80,3 +80,25 @@ def test_weak_evidence_needs_the_rest_of_the_text_to_be_known() -> None:
 def test_curated_synonyms_join_every_form() -> None:
     v = vocab(("snake language", "python"))
     assert found(v, "snake language") == found(v, "snakelanguage") == {"python"}
+
+
+def _own(*strings: tuple[str, str]) -> Vocabulary:
+    """A vocabulary of (text, skill) pairs, each skill named by its first text."""
+    names: dict[int, str] = {}
+    ids: dict[str, int] = {}
+    for _, skill in strings:
+        ids.setdefault(skill, len(ids) + 1)
+        names[ids[skill]] = skill
+    return index(names, [(text, ids[skill]) for text, skill in strings])
+
+
+def test_words_running_inside_a_longer_skill_name_it() -> None:
+    v = _own(("site reliability engineering", "sre"), ("event-driven architecture", "eda"),
+             ("event planning", "event planning"), ("events", "event planning"), ("driving", "driving"),
+             ("délégué à la protection des données", "dpo"), ("site", "site"))
+    assert found(v, "site reliability") == found(v, "reliability engineering") == {"sre"}
+    assert found(v, "site") == {"site"}, "one word alone is that word, not every skill holding it"
+    assert found(v, "event driven") == found(v, "Event-Driven") == {"eda"}, "both words beat one"
+    assert found(v, "protection des") == set(), "a run ending with a filler word says nothing"
+    assert found(v, "site reliability for astronauts") == set(), "a part is a guess: unknown words drop it"
+

@@ -37,6 +37,8 @@ MAX_ACRONYM = 6
 MAX_EXACT_WINDOW = 8  # dictionary lookups: "gestion prévisionnelle des emplois et des compétences"
 WEAK = 90  # a phrase matched below this score sorted is also compared in typed order, for a strong match
 FUSED_SCORE, CLIPPED_SCORE, ACRONYM_SCORE = 98.0, 92.0, 92.0
+# Two words of a longer skill (``site reliability``) outrank one word matched exactly: 96 + 5 > 100.
+PART_SCORE = 96.0
 MAX_VARIANTS = 32  # clipped-word completions tried per window
 UNRELATED = 65
 MIN_ALONE = 5  # a clipped word alone: "cyber", "infra"; "data" is not "database"
@@ -106,6 +108,14 @@ def _exact(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | 
     if fused is not None:
         return FUSED_SCORE + 5 * (end - start - 1), start, end, fused, False
     return None
+
+
+def _part(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | None:
+    """Two words or more that run inside a longer name or synonym (``site reliability``, ``event
+    driven``): weak evidence, but every word of the window is a word of that one skill, so it
+    outranks a skill that matches one of them only."""
+    found = vocab.parts.get(key(phrase)) if end - start > 1 else None
+    return (PART_SCORE + 5 * (end - start - 1), start, end, found, True) if found else None
 
 
 def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], question: bool,
@@ -211,6 +221,8 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
             candidates.append(found)
             exact_words |= set(range(start, end)) if end - start > 1 else set()
             named |= {start} if end - start == 1 else set()
+        elif found := _part(vocab, start, end, phrase):
+            candidates.append(found)
     candidates += _fuzzy(vocab, windows, question, exact_words)
     acronyms = typed_acronyms(text)
     for start, end, phrase, fuzzy in windows:
