@@ -102,3 +102,8 @@ def test_words_running_inside_a_longer_skill_name_it() -> None:
     assert found(v, "protection des") == set(), "a run ending with a filler word says nothing"
     assert found(v, "site reliability for astronauts") == set(), "a part is a guess: unknown words drop it"
 
+
+def test_a_guess_about_one_word_gives_way_to_a_reading_of_the_whole_window() -> None:
+    v = _own(("user stories", "user stories"), ("storytelling", "storytelling"), ("user research", "ux"))
+    assert found(v, "story") == {"storytelling"}, "alone, a clipped word is completed"
+    assert found(v, "user story") == {"user stories"}, "not 'storytelling' with 'user' left over"

@@ -201,6 +201,20 @@ def _unexplained(vocab: Vocabulary, words: list[str], taken: set[int], stop: fro
                for i, word in enumerate(words))
 
 
+def _outweighed_dropped(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates without the weak ones lying strictly inside a strong one.
+
+    A clipped word, an initialism or a part of a skill is a guess about a few words; a name, a
+    synonym or a close match of a longer window reads more of the text: ``user story`` is ``user
+    stories`` (both words), not ``storytelling`` (one word completed) with ``user`` left over.
+    """
+    strong = [(start, end) for _, start, end, _, weak in candidates if not weak and end - start > 1]
+    return [candidate for candidate in candidates
+            if not candidate[4] or not any(start <= candidate[1] and candidate[2] <= end
+                                           and end - start > candidate[2] - candidate[1]
+                                           for start, end in strong)]
+
+
 def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
     """Skill id → match score (0–100) for every skill the text mentions.
 
@@ -233,7 +247,8 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     candidates += _spelled_out(vocab, [w if i not in filler else "" for i, w in enumerate(words)], named)
     taken: set[int] = set()
     chosen: list[tuple[float, Ids, bool]] = []
-    for bonus_score, start, end, ids, weak in sorted(candidates, key=lambda c: (-c[0], c[1], c[4])):
+    for bonus_score, start, end, ids, weak in sorted(_outweighed_dropped(candidates),
+                                                     key=lambda c: (-c[0], c[1], c[4])):
         if taken & set(range(start, end)):
             continue
         taken |= set(range(start, end))
