@@ -4,6 +4,7 @@ precision cases, where a text that names nothing must match nothing."""
 
 from __future__ import annotations
 
+from core.directory.everyday_words import is_everyday_word
 from core.directory.matching import match_skills
 from core.directory.vocabulary import Vocabulary, index
 from core.directory.word_forms import acronym_form, completions, initialisms, joined, words_of
@@ -107,3 +108,18 @@ def test_a_guess_about_one_word_gives_way_to_a_reading_of_the_whole_window() -> 
     v = _own(("user stories", "user stories"), ("storytelling", "storytelling"), ("user research", "ux"))
     assert found(v, "story") == {"storytelling"}, "alone, a clipped word is completed"
     assert found(v, "user story") == {"user stories"}, "not 'storytelling' with 'user' left over"
+
+
+def test_an_everyday_word_is_not_a_typo_of_another_word() -> None:
+    """A fuzzy match corrects words that do not exist: one that does is read as itself (hobbies,
+    sports, food name nobody), unless it is a variant of the skill word (same first letters)."""
+    assert is_everyday_word("sailing") and is_everyday_word("hiking") and is_everyday_word("randonnee")
+    assert not is_everyday_word("kotiln") and not is_everyday_word("recrutemnt")
+    v = _own(("email marketing", "email marketing"), ("emailing", "email marketing"), ("kotlin", "kotlin"),
+             ("recruiting", "recruiting"), ("hiring", "recruiting"), ("localisation", "localisation"),
+             ("cryptography", "cryptography"), ("cryptographie", "cryptography"))
+    assert found(v, "sailing") == found(v, "hiking") == found(v, "photographie animalière") == set()
+    assert found(v, "anyone going hiking on sunday?", question=True) == set()
+    assert found(v, "kotiln") == {"kotlin"} and found(v, "hirring") == {"recruiting"}, "typos still match"
+    assert found(v, "localization") == {"localisation"}, "a variant of the skill word, not another word"
+    assert found(v, "cryptographi") == {"cryptography"}

@@ -18,6 +18,7 @@ from itertools import islice, product
 
 from rapidfuzz import fuzz, process
 
+from core.directory.everyday_words import is_everyday_word
 from core.directory.vocabulary import Ids, Vocabulary
 from core.directory.word_forms import (
     QUESTION_WORDS,
@@ -42,6 +43,7 @@ PART_SCORE = 96.0
 MAX_VARIANTS = 32  # clipped-word completions tried per window
 UNRELATED = 65
 MIN_ALONE = 5  # a clipped word alone: "cyber", "infra"; "data" is not "database"
+STEM = 4  # an everyday word matches a skill word beginning with the same letters: "modeling", "modelling"
 Candidate = tuple[float, int, int, Ids, bool]  # score with the phrase bonus, start, end, skills, weak
 
 
@@ -122,7 +124,11 @@ def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], questio
            exact_words: set[int]) -> list[Candidate]:
     """Close strings for the windows with no exact match: sorted words first, then typed order for
     the phrases that matched only weakly or whose words nothing else matched (a typo that moves a
-    word boundary or changes a first letter, "coastal rachitecture", reorders the sorted words)."""
+    word boundary or changes a first letter, "coastal rachitecture", reorders the sorted words).
+
+    A word alone that the vocabulary does not hold but English or French does is no typo
+    (``core.directory.everyday_words``): it matches only the strings beginning with its first
+    letters, its variants ("localization"), not a different word ("sailing" is not "emailing")."""
     candidates: list[Candidate] = []
     retry: list[tuple[int, int, str, float, bool]] = []  # (start, end, phrase, cutoff, weak)
     for start, end, phrase, fuzzy in windows:
@@ -131,6 +137,8 @@ def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], questio
             continue
         cutoff = _cutoff(window, question)
         found = _close(vocab, window, cutoff, limit=8)
+        if end - start == 1 and window not in vocab.with_word and is_everyday_word(window):
+            found = [(score, i) for score, i in found if vocab.natural[i][:STEM] == window[:STEM]]
         if found:
             candidates.append(_candidate(vocab, found, start, end))
         if end - start > 1 and (not found or found[0][0] < WEAK):

@@ -13,6 +13,7 @@ no TTL to wait for. Matching text against it is ``core.directory.matching``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,6 +21,7 @@ from weakref import WeakKeyDictionary
 
 from sqlmodel import col, func, select
 
+from core.directory import everyday_words
 from core.directory.models import Skill, SkillAlias
 from core.directory.skills import vocabulary
 from core.directory.word_forms import acronym_form, initialisms, inner_runs, joined, key, natural
@@ -131,6 +133,7 @@ def index(names: dict[int, str], strings: list[tuple[str, int]], version: Versio
 
 
 async def _build(uow: UnitOfWork, version: Version) -> Vocabulary:
+    await asyncio.to_thread(everyday_words.load)  # once per process, about a second: off the event loop
     names = {skill_id: name for skill_id, name in (await uow.session.exec(select(Skill.id, Skill.name))).all()
              if skill_id is not None}  # a stored row always has its id: narrows ``int | None``
     shipped = vocabulary()
