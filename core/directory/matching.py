@@ -6,7 +6,8 @@ to four words are one rapidfuzz pass each (``ratio``, no processor: the strings 
 the vocabulary is built) over the strings whose length can reach the cutoff. Weaker evidence comes
 last, also by dictionary: a word that is the initialism of a skill (``RTOS``), words spelling out a
 skill that is an acronym (``virtual private network`` for ``VPN``), clipped words completed
-(``infra as code``, ``supplier mgmt``). Precision first: this weak evidence counts only when every
+(``infra as code``, ``supplier mgmt``), the leading words of a longer skill (``site reliability``).
+Precision first: this weak evidence counts only when every
 other word of the text is a word the vocabulary knows, so ``opera singing`` finds nobody, not
 operations; an acronym typed in capitals is the exception, strong evidence anywhere.
 """
@@ -38,8 +39,8 @@ MAX_ACRONYM = 6
 MAX_EXACT_WINDOW = 8  # dictionary lookups: "gestion prévisionnelle des emplois et des compétences"
 WEAK = 90  # a phrase matched below this score sorted is also compared in typed order, for a strong match
 FUSED_SCORE, CLIPPED_SCORE, ACRONYM_SCORE = 98.0, 92.0, 92.0
-# Two words of a longer skill (``site reliability``) outrank one word matched exactly: 96 + 5 > 100.
-PART_SCORE = 96.0
+# The first two words of a longer skill (``site reliability``) outrank one word matched exactly: 96 + 5 > 100.
+LEADING_SCORE = 96.0
 MAX_VARIANTS = 32  # clipped-word completions tried per window
 UNRELATED = 65
 MIN_ALONE = 5  # a clipped word alone: "cyber", "infra"; "data" is not "database"
@@ -112,12 +113,12 @@ def _exact(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | 
     return None
 
 
-def _part(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | None:
-    """Two words or more that run inside a longer name or synonym (``site reliability``, ``event
-    driven``): weak evidence, but every word of the window is a word of that one skill, so it
-    outranks a skill that matches one of them only."""
-    found = vocab.parts.get(key(phrase)) if end - start > 1 else None
-    return (PART_SCORE + 5 * (end - start - 1), start, end, found, True) if found else None
+def _leading(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | None:
+    """Two words or more that begin a longer name or synonym (``site reliability``, ``event
+    driven``): a clipped phrase, weak evidence, but every word of the window is a word of that one
+    skill, so it outranks a skill that matches one of them only."""
+    found = vocab.leading.get(key(phrase)) if end - start > 1 else None
+    return (LEADING_SCORE + 5 * (end - start - 1), start, end, found, True) if found else None
 
 
 def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], question: bool,
@@ -212,7 +213,7 @@ def _unexplained(vocab: Vocabulary, words: list[str], taken: set[int], stop: fro
 def _outweighed_dropped(candidates: list[Candidate]) -> list[Candidate]:
     """The candidates without the weak ones lying strictly inside a strong one.
 
-    A clipped word, an initialism or a part of a skill is a guess about a few words; a name, a
+    A clipped word or phrase or an initialism is a guess about a few words; a name, a
     synonym or a close match of a longer window reads more of the text: ``user story`` is ``user
     stories`` (both words), not ``storytelling`` (one word completed) with ``user`` left over.
     """
@@ -243,7 +244,7 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
             candidates.append(found)
             exact_words |= set(range(start, end)) if end - start > 1 else set()
             named |= {start} if end - start == 1 else set()
-        elif found := _part(vocab, start, end, phrase):
+        elif found := _leading(vocab, start, end, phrase):
             candidates.append(found)
     candidates += _fuzzy(vocab, windows, question, exact_words)
     acronyms = typed_acronyms(text)

@@ -70,13 +70,12 @@ def initialisms(words: Sequence[str]) -> set[str]:
     return {f for f in found if len(f) >= 2}
 
 
-def inner_runs(words: Sequence[str]) -> set[str]:
-    """The runs of two words or more inside a longer phrase, as keys: ``site reliability`` and
-    ``reliability engineering`` of ``site reliability engineering``. A run neither starts nor ends
-    with a filler word ("protection des" says nothing of ``protection des données``)."""
-    return {key(" ".join(words[start:end]))
-            for start in range(len(words)) for end in range(start + 2, len(words) + 1)
-            if end - start < len(words) and words[start] not in STOPWORDS and words[end - 1] not in STOPWORDS}
+def leading_runs(words: Sequence[str]) -> set[str]:
+    """The leading words of a longer phrase, two or more, as keys: ``site reliability`` of ``site
+    reliability engineering``. Not its last words: in English they are the generic head ("management
+    system" is not ``quality management system``); not a run ending with a filler word ("protection
+    des" says nothing of ``protection des données``)."""
+    return {key(" ".join(words[:end])) for end in range(2, len(words)) if words[end - 1] not in STOPWORDS}
 
 
 def acronym_form(word: str) -> str:
