@@ -34,6 +34,7 @@ def test_the_vocabulary_is_large_and_unambiguous() -> None:
     ("Apprentissage automatique", "machine learning"), ("gestion de projet", "project management"),
     ("Négociation", "negotiation"), ("negociation", "negotiation"), ("API REST", "rest api"),
     ("Basket  Weaving", "basket weaving"),
+    ("DPO", "data protection"), ("Délégué à la protection des données", "data protection"),
 ])
 def test_canonical_names(typed: str, expected: str) -> None:
     assert canonical(typed) == expected

@@ -4,6 +4,7 @@ precision cases, where a text that names nothing must match nothing."""
 
 from __future__ import annotations
 
+from core.directory.everyday_words import is_everyday_word
 from core.directory.matching import match_skills
 from core.directory.vocabulary import Vocabulary, index
 from core.directory.word_forms import acronym_form, completions, initialisms, joined, words_of
@@ -80,3 +81,47 @@ def test_weak_evidence_needs_the_rest_of_the_text_to_be_known() -> None:
 def test_curated_synonyms_join_every_form() -> None:
     v = vocab(("snake language", "python"))
     assert found(v, "snake language") == found(v, "snakelanguage") == {"python"}
+
+
+def _own(*strings: tuple[str, str]) -> Vocabulary:
+    """A vocabulary of (text, skill) pairs, each skill named by its first text."""
+    names: dict[int, str] = {}
+    ids: dict[str, int] = {}
+    for _, skill in strings:
+        ids.setdefault(skill, len(ids) + 1)
+        names[ids[skill]] = skill
+    return index(names, [(text, ids[skill]) for text, skill in strings])
+
+
+def test_the_leading_words_of_a_longer_skill_name_it() -> None:
+    v = _own(("site reliability engineering", "sre"), ("event-driven architecture", "eda"),
+             ("event planning", "event planning"), ("events", "event planning"), ("driving", "driving"),
+             ("délégué à la protection des données", "dpo"), ("site", "site"),
+             ("quality management system", "qms"), ("leadership", "leadership"), ("management", "leadership"))
+    assert found(v, "site reliability") == found(v, "Reliability Site") == {"sre"}
+    assert found(v, "site") == {"site"}, "one word alone is that word, not every skill holding it"
+    assert found(v, "event driven") == found(v, "Event-Driven") == {"eda"}, "both words beat one"
+    assert found(v, "protection des") == set(), "leading words ending with a filler word say nothing"
+    assert found(v, "management system") == {"leadership"}, "the last words are a generic head, not a guess"
+    assert found(v, "site reliability for astronauts") == set(), "a guess: unknown words drop it"
+
+
+def test_a_guess_about_one_word_gives_way_to_a_reading_of_the_whole_window() -> None:
+    v = _own(("user stories", "user stories"), ("storytelling", "storytelling"), ("user research", "ux"))
+    assert found(v, "story") == {"storytelling"}, "alone, a clipped word is completed"
+    assert found(v, "user story") == {"user stories"}, "not 'storytelling' with 'user' left over"
+
+
+def test_an_everyday_word_is_not_a_typo_of_another_word() -> None:
+    """A fuzzy match corrects words that do not exist: one that does is read as itself (hobbies,
+    sports, food name nobody), unless it is a variant of the skill word (same first letters)."""
+    assert is_everyday_word("sailing") and is_everyday_word("hiking") and is_everyday_word("randonnee")
+    assert not is_everyday_word("kotiln") and not is_everyday_word("recrutemnt")
+    v = _own(("email marketing", "email marketing"), ("emailing", "email marketing"), ("kotlin", "kotlin"),
+             ("recruiting", "recruiting"), ("hiring", "recruiting"), ("localisation", "localisation"),
+             ("cryptography", "cryptography"), ("cryptographie", "cryptography"))
+    assert found(v, "sailing") == found(v, "hiking") == found(v, "photographie animalière") == set()
+    assert found(v, "anyone going hiking on sunday?", question=True) == set()
+    assert found(v, "kotiln") == {"kotlin"} and found(v, "hirring") == {"recruiting"}, "typos still match"
+    assert found(v, "localization") == {"localisation"}, "a variant of the skill word, not another word"
+    assert found(v, "cryptographi") == {"cryptography"}

@@ -6,7 +6,8 @@ to four words are one rapidfuzz pass each (``ratio``, no processor: the strings 
 the vocabulary is built) over the strings whose length can reach the cutoff. Weaker evidence comes
 last, also by dictionary: a word that is the initialism of a skill (``RTOS``), words spelling out a
 skill that is an acronym (``virtual private network`` for ``VPN``), clipped words completed
-(``infra as code``, ``supplier mgmt``). Precision first: this weak evidence counts only when every
+(``infra as code``, ``supplier mgmt``), the leading words of a longer skill (``site reliability``).
+Precision first: this weak evidence counts only when every
 other word of the text is a word the vocabulary knows, so ``opera singing`` finds nobody, not
 operations; an acronym typed in capitals is the exception, strong evidence anywhere.
 """
@@ -18,6 +19,7 @@ from itertools import islice, product
 
 from rapidfuzz import fuzz, process
 
+from core.directory.everyday_words import is_everyday_word
 from core.directory.vocabulary import Ids, Vocabulary
 from core.directory.word_forms import (
     QUESTION_WORDS,
@@ -37,9 +39,12 @@ MAX_ACRONYM = 6
 MAX_EXACT_WINDOW = 8  # dictionary lookups: "gestion prévisionnelle des emplois et des compétences"
 WEAK = 90  # a phrase matched below this score sorted is also compared in typed order, for a strong match
 FUSED_SCORE, CLIPPED_SCORE, ACRONYM_SCORE = 98.0, 92.0, 92.0
+# The first two words of a longer skill (``site reliability``) outrank one word matched exactly: 96 + 5 > 100.
+LEADING_SCORE = 96.0
 MAX_VARIANTS = 32  # clipped-word completions tried per window
 UNRELATED = 65
 MIN_ALONE = 5  # a clipped word alone: "cyber", "infra"; "data" is not "database"
+STEM = 4  # an everyday word matches a skill word beginning with the same letters: "modeling", "modelling"
 Candidate = tuple[float, int, int, Ids, bool]  # score with the phrase bonus, start, end, skills, weak
 
 
@@ -108,11 +113,23 @@ def _exact(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | 
     return None
 
 
+def _leading(vocab: Vocabulary, start: int, end: int, phrase: str) -> Candidate | None:
+    """Two words or more that begin a longer name or synonym (``site reliability``, ``event
+    driven``): a clipped phrase, weak evidence, but every word of the window is a word of that one
+    skill, so it outranks a skill that matches one of them only."""
+    found = vocab.leading.get(key(phrase)) if end - start > 1 else None
+    return (LEADING_SCORE + 5 * (end - start - 1), start, end, found, True) if found else None
+
+
 def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], question: bool,
            exact_words: set[int]) -> list[Candidate]:
     """Close strings for the windows with no exact match: sorted words first, then typed order for
     the phrases that matched only weakly or whose words nothing else matched (a typo that moves a
-    word boundary or changes a first letter, "coastal rachitecture", reorders the sorted words)."""
+    word boundary or changes a first letter, "coastal rachitecture", reorders the sorted words).
+
+    A word alone that the vocabulary does not hold but English or French does is no typo
+    (``core.directory.everyday_words``): it matches only the strings beginning with its first
+    letters, its variants ("localization"), not a different word ("sailing" is not "emailing")."""
     candidates: list[Candidate] = []
     retry: list[tuple[int, int, str, float, bool]] = []  # (start, end, phrase, cutoff, weak)
     for start, end, phrase, fuzzy in windows:
@@ -121,6 +138,8 @@ def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], questio
             continue
         cutoff = _cutoff(window, question)
         found = _close(vocab, window, cutoff, limit=8)
+        if end - start == 1 and window not in vocab.with_word and is_everyday_word(window):
+            found = [(score, i) for score, i in found if vocab.natural[i][:STEM] == window[:STEM]]
         if found:
             candidates.append(_candidate(vocab, found, start, end))
         if end - start > 1 and (not found or found[0][0] < WEAK):
@@ -191,6 +210,20 @@ def _unexplained(vocab: Vocabulary, words: list[str], taken: set[int], stop: fro
                for i, word in enumerate(words))
 
 
+def _outweighed_dropped(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates without the weak ones lying strictly inside a strong one.
+
+    A clipped word or phrase or an initialism is a guess about a few words; a name, a
+    synonym or a close match of a longer window reads more of the text: ``user story`` is ``user
+    stories`` (both words), not ``storytelling`` (one word completed) with ``user`` left over.
+    """
+    strong = [(start, end) for _, start, end, _, weak in candidates if not weak and end - start > 1]
+    return [candidate for candidate in candidates
+            if not candidate[4] or not any(start <= candidate[1] and candidate[2] <= end
+                                           and end - start > candidate[2] - candidate[1]
+                                           for start, end in strong)]
+
+
 def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
     """Skill id → match score (0–100) for every skill the text mentions.
 
@@ -211,6 +244,8 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
             candidates.append(found)
             exact_words |= set(range(start, end)) if end - start > 1 else set()
             named |= {start} if end - start == 1 else set()
+        elif found := _leading(vocab, start, end, phrase):
+            candidates.append(found)
     candidates += _fuzzy(vocab, windows, question, exact_words)
     acronyms = typed_acronyms(text)
     for start, end, phrase, fuzzy in windows:
@@ -221,7 +256,8 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
     candidates += _spelled_out(vocab, [w if i not in filler else "" for i, w in enumerate(words)], named)
     taken: set[int] = set()
     chosen: list[tuple[float, Ids, bool]] = []
-    for bonus_score, start, end, ids, weak in sorted(candidates, key=lambda c: (-c[0], c[1], c[4])):
+    for bonus_score, start, end, ids, weak in sorted(_outweighed_dropped(candidates),
+                                                     key=lambda c: (-c[0], c[1], c[4])):
         if taken & set(range(start, end)):
             continue
         taken |= set(range(start, end))

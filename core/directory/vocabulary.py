@@ -13,6 +13,7 @@ no TTL to wait for. Matching text against it is ``core.directory.matching``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,9 +21,10 @@ from weakref import WeakKeyDictionary
 
 from sqlmodel import col, func, select
 
+from core.directory import everyday_words
 from core.directory.models import Skill, SkillAlias
 from core.directory.skills import vocabulary
-from core.directory.word_forms import acronym_form, initialisms, joined, key, natural
+from core.directory.word_forms import acronym_form, initialisms, joined, key, leading_runs, natural
 from core.runtime.db import Database, UnitOfWork
 from core.runtime.sqlite_driver import read_rows
 
@@ -39,7 +41,8 @@ class Vocabulary:
     names and complete clipped words. ``natural`` holds each string with its words in their usual
     order (same length as the key). ``fused`` maps each string's words written as one
     (``datawarehouse``) to its skills; ``initials`` the initialisms of the strings of several words
-    (``nlp``); ``acronyms`` the strings of one short word (``siem``, ``fp&a`` as ``fpa``).
+    (``nlp``); ``acronyms`` the strings of one short word (``siem``, ``fp&a`` as ``fpa``); ``leading``
+    the leading words (two or more) of a longer string, by key (``site reliability``).
     """
 
     version: Version
@@ -54,6 +57,7 @@ class Vocabulary:
     fused: dict[str, Ids] = field(default_factory=dict)
     initials: dict[str, Ids] = field(default_factory=dict)
     acronyms: dict[str, Ids] = field(default_factory=dict)
+    leading: dict[str, Ids] = field(default_factory=dict)
 
 
 _CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()
@@ -100,6 +104,7 @@ def index(names: dict[int, str], strings: list[tuple[str, int]], version: Versio
     fused: dict[str, set[int]] = {}
     initials: dict[str, set[int]] = {}
     acronyms: dict[str, set[int]] = {}
+    leading: dict[str, set[int]] = {}
     for text, skill_id in strings:
         folded = natural(text)
         if not folded:
@@ -111,6 +116,8 @@ def index(names: dict[int, str], strings: list[tuple[str, int]], version: Versio
         fused.setdefault(joined(words), set()).add(skill_id)
         for initialism in initialisms(words):
             initials.setdefault(initialism, set()).add(skill_id)
+        for run in leading_runs(words):
+            leading.setdefault(run, set()).add(skill_id)
         if len(words) == 1 and 2 <= len(acronym := acronym_form(folded)) <= MAX_ACRONYM:
             acronyms.setdefault(acronym, set()).add(skill_id)
     choices = sorted(by_key, key=len)
@@ -122,10 +129,11 @@ def index(names: dict[int, str], strings: list[tuple[str, int]], version: Versio
                       {c: i for i, c in enumerate(choices)}, [len(c) for c in choices], sorted(with_word),
                       {word: tuple(positions) for word, positions in with_word.items()},
                       [natural_of[c] for c in choices], _grouped(fused), _grouped(initials),
-                      _grouped(acronyms))
+                      _grouped(acronyms), _grouped(leading))
 
 
 async def _build(uow: UnitOfWork, version: Version) -> Vocabulary:
+    await asyncio.to_thread(everyday_words.load)  # once per process, about a second: off the event loop
     names = {skill_id: name for skill_id, name in (await uow.session.exec(select(Skill.id, Skill.name))).all()
              if skill_id is not None}  # a stored row always has its id: narrows ``int | None``
     shipped = vocabulary()

@@ -6,7 +6,8 @@ is also ``datawarehouse``; ``natural language processing`` is also ``nlp`` and `
 and event management`` is ``siem`` (short and filler words skipped, in English and French: ``qualité de
 vie au travail`` is ``qvt``; or kept: ``software as a service`` is ``saas``; ``to`` may be ``2``:
 ``business to business`` is ``b2b``); ``mgmt`` and ``infra`` are clipped forms of ``management`` and
-``infrastructure``. ``core.directory.vocabulary`` indexes every skill string under these forms once;
+``infrastructure``; ``site reliability`` is a clipped form of ``site reliability engineering``.
+``core.directory.vocabulary`` indexes every skill string under these forms once;
 ``core.directory.matching`` looks a query's words up in them.
 """
 
@@ -67,6 +68,14 @@ def initialisms(words: Sequence[str]) -> set[str]:
     if len(significant) >= 2:
         found.add("".join(w[0] for w in significant))
     return {f for f in found if len(f) >= 2}
+
+
+def leading_runs(words: Sequence[str]) -> set[str]:
+    """The leading words of a longer phrase, two or more, as keys: ``site reliability`` of ``site
+    reliability engineering``. Not its last words: in English they are the generic head ("management
+    system" is not ``quality management system``); not a run ending with a filler word ("protection
+    des" says nothing of ``protection des données``)."""
+    return {key(" ".join(words[:end])) for end in range(2, len(words)) if words[end - 1] not in STOPWORDS}
 
 
 def acronym_form(word: str) -> str:
