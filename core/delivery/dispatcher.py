@@ -4,14 +4,18 @@ Exactly-once, as far as a platform without idempotency keys allows (Slack's ``ch
 none):
 
 1. **Claim** in a short transaction of its own: due rows (``pending`` with ``next_attempt_at <= now``)
-   become ``sending`` with ``attempts + 1``, ``claimed_at`` and ``claimed_by``, and the transaction
+   become ``sending`` with ``attempts + 1``, ``claimed_at``, ``claimed_by`` and a fresh
+   ``claim_token``, and the transaction
    commits *before* the platform is called. On PostgreSQL the candidate rows are selected ``FOR UPDATE
    SKIP LOCKED``, so several processes claim disjoint rows without waiting on each other; on SQLite
    the single ``UPDATE … RETURNING`` runs under the database's one write lock, which is as atomic.
 2. **Send**: the row is rendered (at send time, so late opt-outs count), a token is taken from the
    rate limiter, and the messenger is called. The dispatcher, not the HTTP client, decides retries.
 3. **Record** in another short transaction: ``sent`` with the platform's message reference, or
-   ``skipped``, or ``failed`` (permanent), or back to ``pending`` at a later ``next_attempt_at``.
+   ``skipped``, or ``failed`` (permanent), or back to ``pending`` at a later ``next_attempt_at`` —
+   only if the row still holds this claim's token: an outcome whose claim expired meanwhile (the row
+   was recovered, perhaps sent again by another dispatcher) is dropped and logged, never written over
+   the newer one. One outcome that cannot be written fails alone: the batch's other sends go on.
 
 A crash (kill -9) between 1 and 3 leaves rows in ``sending``; once their lease has expired they are
 handed out again. That is the only duplicate window: at most the sends in flight at the crash, i.e.
@@ -131,15 +135,22 @@ class Dispatcher:
 
     async def _send_batch(self, rows: list[Delivery]) -> None:
         """Render a claimed batch, then send its rows concurrently (while the next batch is claimed)."""
-        rendered = await self.render(rows)
+        try:
+            rendered = await self.render(rows)
+        except Exception as error:  # noqa: BLE001 — the database failed: retry the rows later
+            log.exception("rendering %d deliveries failed", len(rows))
+            rendered = [error] * len(rows)
         async with asyncio.TaskGroup() as sends:
             for row, outgoing in zip(rows, rendered, strict=True):
                 sends.create_task(self._send_one(row, outgoing))
 
     async def _send_one(self, row: Delivery, rendered: Rendered) -> None:
+        """One row, whatever happens: an error here must not cancel its batch's other sends."""
         try:
             await self.deliver(row, rendered)
             self._settled += 1
+        except Exception:  # noqa: BLE001 — the row stays 'sending' and is recovered after its lease
+            log.exception("delivery %s: sending failed unexpectedly", row.id)
         finally:
             self._slots.release()
 
@@ -251,14 +262,22 @@ class Dispatcher:
 
     async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None,
                       **values: Any) -> str:
-        """Record the outcome of a claimed row: batched with others while a round is under way."""
-        assert delivery.id is not None
-        outcome = Outcome(delivery.id, status, last_error[:ERROR_LENGTH] if last_error else None, **values)
-        if self._writer is not None:
-            await self._writer.record(outcome)
-        else:
-            writer = OutcomeWriter(self.services.db, self._sqlite_writes)
-            await writer.write_now(outcome)
+        """Record the outcome of a claimed row: batched with others while a round is under way.
+
+        Written only under the row's claim token (a claim that expired meanwhile is dropped, the
+        newer outcome stands). A failure to write is logged, never raised: the other sends of the
+        batch go on, and the row, still ``sending``, is recovered once its lease expires."""
+        assert delivery.id is not None and delivery.claim_token is not None
+        outcome = Outcome(delivery.id, delivery.claim_token, status,
+                          last_error[:ERROR_LENGTH] if last_error else None, **values)
+        try:
+            if self._writer is not None:
+                await self._writer.record(outcome)
+            else:
+                await OutcomeWriter(self.services.db, self._sqlite_writes).write_now(outcome)
+        except Exception:  # noqa: BLE001 — see the docstring: never cancel the batch's other sends
+            log.exception("delivery %s: could not record its outcome %r; it is retried once its lease "
+                          "expires", delivery.id, status)
         return status
 
 

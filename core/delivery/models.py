@@ -17,9 +17,9 @@ class Delivery(SQLModel, table=True):
     ``purpose`` (``prompt``, ``reminder``, ``summary``…) names the renderer that builds the message at
     send time, so a member who opts out or leaves after the round was materialised is not messaged.
     The unique constraint makes materialising a round idempotent: no member gets the same prompt of
-    the same round twice, while a reminder is a row of its own. ``claimed_at``/``claimed_by`` are set
-    when a dispatcher marks the row ``sending`` *before* calling the platform, so a crash leaves
-    evidence that the lease-based recovery turns back into a retry.
+    the same round twice, while a reminder is a row of its own. ``claimed_at``/``claimed_by``/
+    ``claim_token`` are set when a dispatcher marks the row ``sending`` *before* calling the platform,
+    so a crash leaves evidence that the lease-based recovery turns back into a retry.
     """
 
     __table_args__ = (
@@ -38,6 +38,9 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=when(index=True))
     claimed_at: datetime | None = Field(default=None, sa_column=when())
     claimed_by: str | None = Field(default=None, max_length=64)
+    #: a fresh value per claim: an outcome is written only while the row still holds the token of the
+    #: claim that sent it, so a dispatcher whose lease ran out never overwrites a newer outcome
+    claim_token: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=500)
     message_ref: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     sent_at: datetime | None = Field(default=None, sa_column=when())
