@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from core.delivery.dispatcher import Dispatcher
+from core.delivery.ratelimit import Rate, RateLimiter
 from core.errors import DeliveryError
 from core.messages import Reply
 from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
@@ -128,3 +129,68 @@ async def test_a_failure_writing_one_outcome_does_not_cancel_the_others(services
         statuses = {row.target_id: row.status for row in (await uow.session.exec(select(Delivery))).all()}
     assert statuses.pop(targets[0].id) == "sending"  # recovered, and retried, once its lease expires
     assert set(statuses.values()) == {"sent"}  # written although they shared a batch with the bad one
+
+
+class RateLimitedOnce(FakeMessenger):
+    """The first send is answered "retry after ``seconds``"; the others are accepted."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(platform="console")
+        self.seconds = seconds
+        self.calls = 0
+
+    async def send_direct(self, to: MemberAddress, reply: Reply, progress: object = None) -> SentMessage:
+        self.calls += 1
+        if self.calls == 1:
+            raise DeliveryError("ratelimited", retry_after=self.seconds)
+        return await super().send_direct(to, reply)
+
+
+async def test_a_retry_after_longer_than_the_lease_releases_the_claims_instead_of_waiting(
+        services: Services, clock: FakeClock) -> None:
+    """Slack answers "retry after an hour": no claimed row waits for it while holding its claim; each
+    goes back to the outbox, due when the platform allows, its attempt not counted."""
+    messenger = RateLimitedOnce(3600)
+    services.messengers["console"] = messenger
+    await materialise(services, 4)
+    limiter = RateLimiter({"console": Rate(1000.0, burst=1)})
+    dispatcher = Dispatcher(services, concurrency=4, limiter=limiter, lease=LEASE)
+    assert await asyncio.wait_for(dispatcher.run_once(), 5) == 4
+    async with services.db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
+    assert messenger.calls == 1 and {row.status for row in rows} == {"pending"}
+    assert {row.claim_token for row in rows} == {None}
+    limited = [row for row in rows if row.attempts == 1]
+    released = [row for row in rows if row.attempts == 0]
+    assert len(limited) == 1 and len(released) == 3
+    for row in rows:
+        assert row.next_attempt_at is not None
+        assert abs((row.next_attempt_at - clock.now()).total_seconds() - 3600) < 5
+
+
+async def test_a_retry_after_is_capped(services: Services, clock: FakeClock) -> None:
+    services.messengers["console"] = RateLimitedOnce(10 * 86400)  # "come back in ten days"
+    await materialise(services, 1)
+    await Dispatcher(services, max_backoff=timedelta(hours=1)).run_once()
+    row = await only_row(services.db)
+    assert (row.status, row.next_attempt_at) == ("pending", clock.now() + timedelta(hours=1))
+
+
+class Hanging(FakeMessenger):
+    """A platform that accepts the connection and never answers."""
+
+    async def send_direct(self, to: MemberAddress, reply: Reply, progress: object = None) -> SentMessage:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_send_is_cut_short_before_its_lease_expires(services: Services) -> None:
+    services.messengers["console"] = Hanging(platform="console")
+    await materialise(services, 1)
+    lease = timedelta(seconds=1)
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(Dispatcher(services, lease=lease).run_once(), 5)
+    assert asyncio.get_running_loop().time() - started < lease.total_seconds()
+    row = await only_row(services.db)
+    assert (row.status, row.claim_token, row.attempts) == ("pending", None, 1)
+    assert row.last_error is not None and "lease" in row.last_error

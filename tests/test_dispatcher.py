@@ -112,7 +112,11 @@ async def test_retry_after_is_honoured_and_pauses_the_limiter(services: Services
     paused: list[tuple[str, str, float]] = []
 
     class Limiter:
-        async def acquire(self, platform: str, tenant: str, channel: str | None = None) -> float:
+        async def acquire(self, platform: str, tenant: str, channel: str | None = None, *,
+                          budget: float | None = None) -> bool:
+            return True
+
+        def delay(self, platform: str, tenant: str, channel: str | None = None) -> float:
             return 0.0
 
         def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:

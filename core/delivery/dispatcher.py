@@ -19,7 +19,13 @@ none):
 
 A crash (kill -9) between 1 and 3 leaves rows in ``sending``; once their lease has expired they are
 handed out again. That is the only duplicate window: at most the sends in flight at the crash, i.e.
-``concurrency``. The lease must exceed the longest send (HTTP timeouts are well under a minute).
+``concurrency``.
+
+A claim never outlives its lease while its dispatcher runs: pacing waits at most what the lease
+leaves once a send's share (``SEND_SHARE``) and the outcome's (``SETTLE_SHARE``) are set aside — a
+longer wait, such as a platform's ``Retry-After`` of an hour, gives the row back to the outbox due
+when the platform allows, its attempt not counted — and the send itself is cut short (then retried)
+if it would run into the outcome's share. A ``Retry-After`` is followed up to ``max_backoff``.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from core.delivery.outbox import Outcome, OutcomeWriter, Outgoing
 from core.delivery.ratelimit import RateLimiter
 from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, MemberAddress, Messenger, SentMessage
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -49,6 +55,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
+#: the last part of a lease, kept to record the outcome before the row may be recovered
+SETTLE_SHARE = 0.1
+#: the part of a lease a send may take once paced (HTTP timeouts are well under it): a row that
+#: would have to wait for the rate limiter beyond the rest goes back to the outbox instead
+SEND_SHARE = 0.2
 ERROR_LENGTH = 500
 
 
@@ -205,37 +216,65 @@ class Dispatcher:
         finally:
             self.in_flight -= 1
 
+    def _time_left(self, delivery: Delivery) -> float:
+        """Seconds this claim may still spend before its send must be over: the lease, less the share
+        kept to record the outcome before another dispatcher may recover the row."""
+        claimed = delivery.claimed_at or self._now()
+        return (claimed + self.lease * (1 - SETTLE_SHARE) - self._now()).total_seconds()
+
     async def _send(self, delivery: Delivery, outgoing: Outgoing) -> str:
         address = outgoing.address
         messenger = self.services.messenger(address.platform)
         if messenger is None:
             return await self._fail(delivery, f"no messenger for platform {address.platform!r}")
         channel = address.channel if isinstance(address, ConversationRef) else None
-        await self.limiter.acquire(address.platform, address.tenant, channel)
+        allowance = self.lease.total_seconds() * SEND_SHARE
+        budget = self._time_left(delivery) - allowance
+        if budget < 0 or not await self.limiter.acquire(address.platform, address.tenant, channel,
+                                                         budget=budget):
+            wait = self.limiter.delay(address.platform, address.tenant, channel)
+            return await self._release(delivery, wait, address.platform)
         try:
-            if isinstance(address, MemberAddress):
-                sent = await messenger.send_direct(address, outgoing.reply)
-            else:
-                sent = await messenger.post(address, outgoing.reply)
+            async with asyncio.timeout(max(self._time_left(delivery), 0.0)) as deadline:
+                sent = await self._call(messenger, outgoing)
         except DeliveryError as error:
             return await self._failed_send(delivery, address, error)
+        except TimeoutError as error:
+            if deadline.expired():
+                return await self._retry(delivery, "the send did not finish within its claim's lease")
+            return await self._retry(delivery, f"{type(error).__name__}: {error}")
         except Exception as error:  # noqa: BLE001 — an adapter bug must not stop the other sends
             log.exception("delivery %s: unexpected error from the %s messenger",
                           delivery.id, address.platform)
             return await self._retry(delivery, f"{type(error).__name__}: {error}")
         return await self._sent(delivery, sent)
 
+    @staticmethod
+    async def _call(messenger: Messenger, outgoing: Outgoing) -> SentMessage:
+        address = outgoing.address
+        if isinstance(address, MemberAddress):
+            return await messenger.send_direct(address, outgoing.reply)
+        return await messenger.post(address, outgoing.reply)
+
+    async def _release(self, delivery: Delivery, wait: float, platform: str) -> str:
+        """Give the row back unsent, due once the platform allows, its attempt not counted: a claim
+        never waits for a rate limit longer than its lease."""
+        delay = timedelta(seconds=max(wait, 1.0))
+        reason = f"{platform} rate limit: given back to the outbox for {delay.total_seconds():.0f} s"
+        return await self._settle(delivery, status="pending", last_error=reason, uncount=True,
+                                  next_attempt_at=self._now() + delay)
+
     async def _failed_send(self, delivery: Delivery, address: MemberAddress | ConversationRef,
                            error: DeliveryError) -> str:
         if error.permanent:
             return await self._fail(delivery, error.reason)
         if error.retry_after is not None:
+            wait = min(error.retry_after, self.max_backoff.total_seconds())  # "in ten days" is not a plan
             channel = address.channel if isinstance(address, ConversationRef) else None
-            self.limiter.pause(address.platform, address.tenant, error.retry_after, channel)
+            self.limiter.pause(address.platform, address.tenant, wait, channel)
             if delivery.attempts >= self.max_rate_limited:
                 return await self._fail(delivery, f"still rate limited after {delivery.attempts} attempts")
-            return await self._reschedule(delivery, timedelta(seconds=error.retry_after),
-                                          f"rate limited: {error.reason}")
+            return await self._reschedule(delivery, timedelta(seconds=wait), f"rate limited: {error.reason}")
         return await self._retry(delivery, error.reason)
 
     def backoff(self, attempts: int) -> timedelta:
