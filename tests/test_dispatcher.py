@@ -15,7 +15,7 @@ from core.delivery.outbox import Outgoing, Target, addresses_of, enqueue
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket
 from core.errors import DeliveryError
 from core.messages import Reply
-from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
+from core.ports import FakeClock, FakeMessenger, MemberAddress, Progress, SentMessage
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Delivery, Member
 from core.services import Services
@@ -38,11 +38,12 @@ class ScriptedMessenger(FakeMessenger):
     errors: list[DeliveryError | Exception] = field(default_factory=list)
     calls: int = 0
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)
-        return await super().send_direct(to, reply)
+        return await super().send_direct(to, reply, progress)
 
 
 async def rows(db: Database) -> list[Delivery]:
@@ -209,13 +210,14 @@ async def test_concurrency_bounds_sends_in_flight(services: Services, concurrenc
     current = 0
 
     class Slow(FakeMessenger):
-        async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
             nonlocal peak, current
             current += 1
             peak = max(peak, current)
             await asyncio.sleep(0.005)
             current -= 1
-            return await super().send_direct(to, reply)
+            return await super().send_direct(to, reply, progress)
 
     services.messengers["console"] = Slow(platform="console")
     await materialise(services, 30)
@@ -285,9 +287,10 @@ async def test_dispatcher_sends_at_the_limiter_pace(services: Services) -> None:
     stamps: list[float] = []
 
     class Stamping(FakeMessenger):
-        async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
             stamps.append(time.t)
-            return await super().send_direct(to, reply)
+            return await super().send_direct(to, reply, progress)
 
     services.messengers["console"] = Stamping(platform="console")
     await materialise(services, 12)

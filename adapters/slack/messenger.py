@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.outbound import render, render_pages
 from core.errors import DeliveryError
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -96,24 +96,29 @@ class SlackMessenger:
         self.client = client
         self.invite_client = invite_client or client
 
-    async def _post(self, channel: str, reply: Reply, thread: str | None = None) -> SentMessage:
-        first: SentMessage | None = None
+    async def _post(self, channel: str, reply: Reply, thread: str | None,
+                    progress: Progress | None) -> SentMessage:
+        """The reply's pages (``render_pages``), one post each, from the first one ``progress`` does
+        not count: a retry never posts a page again."""
+        progress = progress if progress is not None else Progress()
+        extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
         try:
-            for page in render_pages(reply):
-                extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
+            for page in render_pages(reply)[progress.parts:]:
                 response = await self.client.chat_postMessage(channel=channel, **page, **extra)
-                first = first or SentMessage(PLATFORM, response["channel"], response["ts"])
+                progress.advance(SentMessage(PLATFORM, response["channel"], response["ts"]))
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             raise delivery_error(exc, "chat.postMessage") from exc
-        assert first is not None
-        return first
+        assert progress.first is not None
+        return progress.first
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
         """``chat.postMessage`` to the user id opens (or reuses) the bot's direct conversation."""
-        return await self._post(to.user_id, reply)
+        return await self._post(to.user_id, reply, None, progress)
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
-        return await self._post(channel.channel, reply, channel.thread)
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
+        return await self._post(channel.channel, reply, channel.thread, progress)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         try:

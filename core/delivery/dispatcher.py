@@ -47,7 +47,7 @@ from core.delivery.outbox import Outcome, OutcomeWriter, Outgoing
 from core.delivery.ratelimit import RateLimiter
 from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
-from core.ports import ConversationRef, MemberAddress, Messenger, SentMessage
+from core.ports import ConversationRef, MemberAddress, Messenger, Progress, SentMessage
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -236,7 +236,7 @@ class Dispatcher:
             return await self._release(delivery, wait, address.platform)
         try:
             async with asyncio.timeout(max(self._time_left(delivery), 0.0)) as deadline:
-                sent = await self._call(messenger, outgoing)
+                sent = await self._call(messenger, outgoing, delivery)
         except DeliveryError as error:
             return await self._failed_send(delivery, address, error)
         except TimeoutError as error:
@@ -250,11 +250,17 @@ class Dispatcher:
         return await self._sent(delivery, sent)
 
     @staticmethod
-    async def _call(messenger: Messenger, outgoing: Outgoing) -> SentMessage:
+    async def _call(messenger: Messenger, outgoing: Outgoing, delivery: Delivery) -> SentMessage:
+        """Send from where an earlier attempt stopped (the page cursor in ``message_ref``); whatever
+        happens, the row as this claim knows it keeps how far the send got, for the outcome."""
         address = outgoing.address
-        if isinstance(address, MemberAddress):
-            return await messenger.send_direct(address, outgoing.reply)
-        return await messenger.post(address, outgoing.reply)
+        progress = Progress.from_ref(delivery.message_ref)
+        try:
+            if isinstance(address, MemberAddress):
+                return await messenger.send_direct(address, outgoing.reply, progress)
+            return await messenger.post(address, outgoing.reply, progress)
+        finally:
+            delivery.message_ref = progress.as_ref() or delivery.message_ref
 
     async def _release(self, delivery: Delivery, wait: float, platform: str) -> str:
         """Give the row back unsent, due once the platform allows, its attempt not counted: a claim
@@ -296,7 +302,8 @@ class Dispatcher:
         return await self._settle(delivery, status="failed", last_error=reason)
 
     async def _sent(self, delivery: Delivery, sent: SentMessage) -> str:
-        return await self._settle(delivery, status="sent", last_error=None, message_ref=asdict(sent),
+        reference = asdict(sent) | {"parts": max(1, int(delivery.message_ref.get("parts", 1)))}
+        return await self._settle(delivery, status="sent", last_error=None, message_ref=reference,
                                   sent_at=self._now())
 
     async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None,
@@ -307,6 +314,7 @@ class Dispatcher:
         newer outcome stands). A failure to write is logged, never raised: the other sends of the
         batch go on, and the row, still ``sending``, is recovered once its lease expires."""
         assert delivery.id is not None and delivery.claim_token is not None
+        values.setdefault("message_ref", delivery.message_ref)  # a page cursor outlives a retry
         outcome = Outcome(delivery.id, delivery.claim_token, status,
                           last_error[:ERROR_LENGTH] if last_error else None, **values)
         try:
