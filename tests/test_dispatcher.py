@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import select, update
 
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.outbox import Outgoing, Target, addresses_of, enqueue
+from core.delivery.immediate import send_now
+from core.delivery.outbox import Outgoing, Source, Target, addresses_of, enqueue
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket
 from core.errors import DeliveryError
 from core.messages import Reply
@@ -54,7 +55,7 @@ async def rows(db: Database) -> list[Delivery]:
 async def materialise(services: Services, members: int, **kwargs: object) -> list[Target]:
     round_id, targets = await make_round(services.db, members, services.clock.now(), **kwargs)  # type: ignore[arg-type]
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), PURPOSE, targets, services.clock.now())
         await uow.commit()
     return targets
 
@@ -64,9 +65,9 @@ async def test_sends_each_due_row_once_and_records_the_reference(
     targets = await materialise(services, 5)
     async with services.db.uow() as uow:
         round_id = (await rows(services.db))[0].round_id
-        await enqueue(uow, round_id, PURPOSE, [Target.channel("C9")], services.clock.now())
+        await enqueue(uow, Source("round", round_id), PURPOSE, [Target.channel("C9")], services.clock.now())
         later = services.clock.now() + timedelta(hours=1)
-        await enqueue(uow, round_id, "later", [Target.channel("C9")], later)
+        await enqueue(uow, Source("round", round_id), "later", [Target.channel("C9")], later)
         await uow.commit()
     dispatcher = Dispatcher(services, concurrency=3)
     assert await dispatcher.run_once() == 6
@@ -195,7 +196,8 @@ async def test_claims_are_disjoint(services: Services) -> None:
 async def test_an_unknown_purpose_fails_without_sending(services: Services, messenger: FakeMessenger) -> None:
     round_id, _ = await make_round(services.db, 0, services.clock.now())
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, "nobody.renders.this", [Target.channel("C1")], services.clock.now())
+        await enqueue(uow, Source("round", round_id), "nobody.renders.this", [Target.channel("C1")],
+                      services.clock.now())
         await uow.commit()
     await Dispatcher(services).run_once()
     [row] = await rows(services.db)
@@ -317,7 +319,7 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
         erased = await uow.session.get(Member, targets[0].member_id)
         assert erased is not None
         erased.erased_at = services.clock.now()
-        await enqueue(uow, round_id, "test.batch", targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), "test.batch", targets, services.clock.now())
         await uow.commit()
     assert await Dispatcher(services, concurrency=4).run_once() == 9
     assert sum(batches) == 9 and max(batches) > 1
@@ -334,8 +336,21 @@ async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services
 
     round_id, targets = await make_round(services.db, 2, services.clock.now())
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, "test.broken", targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), "test.broken", targets, services.clock.now())
         await uow.commit()
     await Dispatcher(services).run_once()
     assert [(r.status, r.last_error) for r in await rows(services.db)] == [
         ("pending", "render failed: ValueError")] * 2
+
+
+async def test_send_now_sends_the_given_rows_still_pending(services: Services,
+                                                          messenger: FakeMessenger) -> None:
+    """A command's rows go out right after its commit: only those given, and not one another
+    dispatcher claimed first (it sends it)."""
+    await materialise(services, 4)
+    ids = [row.id for row in await rows(services.db)]
+    (taken,) = await Dispatcher(services, name="other").claim(1)
+    assert await send_now(services, [taken.id, ids[1], ids[2]]) == 2
+    assert len(messenger.sent) == 2
+    assert [r.status for r in await rows(services.db)] == ["sending", "sent", "sent", "pending"]
+    assert await send_now(services, [ids[1]]) == 0  # sent already: nothing twice

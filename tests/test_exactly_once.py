@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from core.delivery.outbox import enqueue
+from core.delivery.outbox import Source, enqueue
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import Delivery
@@ -45,7 +45,7 @@ async def materialise(db: Database, clock: FakeClock) -> None:
     """One round to ``RECIPIENTS`` members, due long ago (the processes run on the real clock)."""
     round_id, targets = await make_round(db, RECIPIENTS, clock.now())
     async with db.uow() as uow:
-        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == RECIPIENTS
+        assert await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now()) == RECIPIENTS
         await uow.commit()
 
 

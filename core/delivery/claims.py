@@ -1,4 +1,5 @@
-"""The two statements that hand outbox rows to dispatchers: claim due rows, recover expired claims.
+"""The statements that hand outbox rows to dispatchers: claim due rows (or given ones), recover
+expired claims.
 
 A claim commits before any send (the row is ``sending`` with ``claimed_at``/``claimed_by`` and a
 ``claim_token`` of its own), so a crash leaves evidence; a claim older than the lease is presumed
@@ -61,9 +62,23 @@ async def claim_due(db: Database, name: str, now: datetime, limit: int) -> list[
         chosen: Any = col(Delivery.id) == any_(ids)
     else:
         chosen = col(Delivery.id).in_(due.scalar_subquery())
+    return await _claim(db, name, now, chosen)
+
+
+async def claim_ids(db: Database, name: str, now: datetime, ids: list[int]) -> list[Delivery]:
+    """Claim these rows if they are still pending and due (a command's own rows, sent right after its
+    commit): a row another dispatcher claimed first is left to it."""
+    if not ids:
+        return []
+    due = col(Delivery.next_attempt_at) <= now
+    return await _claim(db, name, now, col(Delivery.id).in_(ids), due)
+
+
+async def _claim(db: Database, name: str, now: datetime, *chosen: Any) -> list[Delivery]:
+    """Mark the ``chosen`` rows that are pending ``sending`` under a fresh token, and commit."""
     statement = (
         update(Delivery)
-        .where(chosen, col(Delivery.status) == "pending")
+        .where(*chosen, col(Delivery.status) == "pending")
         .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now, claimed_by=name,
                 claim_token=uuid.uuid4().hex)
         .returning(Delivery)

@@ -37,13 +37,15 @@ import random
 import socket
 import uuid
 from contextlib import AbstractAsyncContextManager, nullcontext
+from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.delivery.claims import claim_due, recover_expired
+from core.delivery.claims import claim_due, claim_ids, recover_expired
 from core.delivery.models import Delivery
-from core.delivery.outbox import Outcome, OutcomeWriter, Outgoing
+from core.delivery.outbox import Outgoing
+from core.delivery.outcomes import Outcome, OutcomeWriter
 from core.delivery.ratelimit import RateLimiter
 from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: the outcome writer of the dispatch run the current task belongs to (none: write at once)
+_RUN_WRITER: ContextVar[tuple[Dispatcher, OutcomeWriter] | None] = ContextVar("run_writer", default=None)
 DEFAULT_LEASE = timedelta(minutes=5)
 #: the last part of a lease, kept to record the outcome before the row may be recovered
 SETTLE_SHARE = 0.1
@@ -98,7 +102,6 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.in_flight = 0
         self._stopping = False
-        self._writer: OutcomeWriter | None = None
         self._slots = asyncio.Semaphore(self.concurrency)
         self._settled = 0
         # SQLite has one writer at a time and a waiting writer polls with sleeps of up to 100 ms:
@@ -130,40 +133,57 @@ class Dispatcher:
         await self.recover()
         self._slots = asyncio.Semaphore(self.concurrency)
         self._settled = 0
-        self._writer = writer = OutcomeWriter(self.services.db, self._sqlite_writes)
+        writer = OutcomeWriter(self.services.db, self._sqlite_writes)
+        running = _RUN_WRITER.set((self, writer))  # this run's tasks record through its writer
         try:
             async with asyncio.TaskGroup() as outer:
                 outer.create_task(writer.run())
                 try:
                     async with asyncio.TaskGroup() as batches:
                         while not self._stopping and (rows := await self._claim_for_idle_slots()):
-                            batches.create_task(self._send_batch(rows))
+                            batches.create_task(self._send_batch(rows, self._slots))
                 finally:
                     writer.close()
         finally:
-            self._writer = None
+            _RUN_WRITER.reset(running)
         return self._settled
 
-    async def _send_batch(self, rows: list[Delivery]) -> None:
-        """Render a claimed batch, then send its rows concurrently (while the next batch is claimed)."""
+    async def send_now(self, ids: list[int]) -> int:
+        """Send these rows at once if they are still pending and due — a command's messages, right
+        after the commit that wrote them, ahead of any campaign round waiting in the outbox. Rows
+        another dispatcher claimed first are left to it; a failed send stays in the outbox, retried
+        like any other. Returns how many rows were settled."""
+        if self._stopping or not ids:
+            return 0
+        async with self._writing():
+            rows = await claim_ids(self.services.db, self.name, self._now(), ids)
+        return await self._send_batch(rows) if rows else 0
+
+    async def _send_batch(self, rows: list[Delivery], slots: asyncio.Semaphore | None = None) -> int:
+        """Render a claimed batch, then send its rows concurrently (while the next batch is claimed);
+        returns how many were settled."""
         try:
             rendered = await self.render(rows)
         except Exception as error:  # noqa: BLE001 — the database failed: retry the rows later
             log.exception("rendering %d deliveries failed", len(rows))
             rendered = [error] * len(rows)
         async with asyncio.TaskGroup() as sends:
-            for row, outgoing in zip(rows, rendered, strict=True):
-                sends.create_task(self._send_one(row, outgoing))
+            tasks = [sends.create_task(self._send_one(row, outgoing, slots))
+                     for row, outgoing in zip(rows, rendered, strict=True)]
+        return sum(task.result() for task in tasks)
 
-    async def _send_one(self, row: Delivery, rendered: Rendered) -> None:
+    async def _send_one(self, row: Delivery, rendered: Rendered, slots: asyncio.Semaphore | None) -> bool:
         """One row, whatever happens: an error here must not cancel its batch's other sends."""
         try:
             await self.deliver(row, rendered)
             self._settled += 1
+            return True
         except Exception:  # noqa: BLE001 — the row stays 'sending' and is recovered after its lease
             log.exception("delivery %s: sending failed unexpectedly", row.id)
+            return False
         finally:
-            self._slots.release()
+            if slots is not None:
+                slots.release()
 
     async def _claim_for_idle_slots(self) -> list[Delivery]:
         """Wait for a quarter of the send slots to be idle, take every idle one, claim as many rows:
@@ -317,9 +337,10 @@ class Dispatcher:
         values.setdefault("message_ref", delivery.message_ref)  # a page cursor outlives a retry
         outcome = Outcome(delivery.id, delivery.claim_token, status,
                           last_error[:ERROR_LENGTH] if last_error else None, **values)
+        running = _RUN_WRITER.get()
         try:
-            if self._writer is not None:
-                await self._writer.record(outcome)
+            if running is not None and running[0] is self:
+                await running[1].record(outcome)
             else:
                 await OutcomeWriter(self.services.db, self._sqlite_writes).write_now(outcome)
         except Exception:  # noqa: BLE001 — see the docstring: never cancel the batch's other sends

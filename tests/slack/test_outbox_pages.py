@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from adapters.slack.outbound import render_pages
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.outbox import Outgoing, Target, enqueue
+from core.delivery.outbox import Outgoing, Source, Target, enqueue
 from core.messages import Reply, Section
 from core.ports import FakeClock, MemberAddress
 from core.runtime.db import UnitOfWork
@@ -38,7 +38,7 @@ async def test_a_retry_resumes_at_the_first_page_not_sent(
         await uow.session.flush()
         assert member.id is not None
         uow.session.add(Identity(platform="slack", tenant=TEAM, user_id=ANA, member_id=member.id))
-        await enqueue(uow, round_id, "test.long", [Target.member(member.id)], clock.now())
+        await enqueue(uow, Source("round", round_id), "test.long", [Target.member(member.id)], clock.now())
         await uow.commit()
     slack.api.unavailable("chat.postMessage", status=503, skip=1)  # page 1 goes, page 2 meets a 503
 
