@@ -67,7 +67,7 @@ def delivery_error(exc: Exception, what: str, permanent: dict[str, str] = PERMAN
     """A Slack failure → a ``DeliveryError`` the dispatcher understands."""
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
-        code = str(exc.response.get("error", "") or "")
+        code = error_code(exc)
         if status == 429 or code == "ratelimited":
             retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
             return DeliveryError(f"slack rate limit on {what}", retry_after=_seconds(retry))
@@ -76,6 +76,13 @@ def delivery_error(exc: Exception, what: str, permanent: dict[str, str] = PERMAN
             return DeliveryError(f"slack {code}: {permanent[code]}", permanent=True)
         return DeliveryError(f"slack {code or status} on {what}")
     return DeliveryError(f"slack unreachable on {what}: {type(exc).__name__}")
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``…); empty when the answer is not Slack's JSON (a 503
+    page while Slack itself is down)."""
+    data = exc.response.data
+    return str(data.get("error", "") or "") if isinstance(data, dict) else ""
 
 
 def _seconds(value: Any) -> float:
@@ -140,7 +147,7 @@ class SlackMessenger:
             response = await self.invite_client.conversations_invite(
                 channel=channel, users=user_ids, force=True if len(user_ids) > 1 else None)
         except SlackApiError as exc:
-            if exc.response.get("error") == "already_in_channel":
+            if error_code(exc) == "already_in_channel":
                 return
             raise delivery_error(exc, what, PERMANENT | INVITE_REFUSALS) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:

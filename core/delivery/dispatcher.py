@@ -274,6 +274,9 @@ class Dispatcher:
         """Send from where an earlier attempt stopped (the page cursor in ``message_ref``); whatever
         happens, the row as this claim knows it keeps how far the send got, for the outcome."""
         address = outgoing.address
+        if outgoing.replace is not None:  # one part: an update is all or nothing
+            await messenger.update(outgoing.replace, outgoing.reply)
+            return outgoing.replace
         progress = Progress.from_ref(delivery.message_ref)
         try:
             if isinstance(address, MemberAddress):
