@@ -18,12 +18,13 @@ from core.directory.models import (
     SkillAlias,
 )
 from core.experts.models import Answer, Question, QuestionRoute
-from core.groups.models import Group, GroupChannel, GroupMember
+from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
 
 __all__ = [
     "ROLES",
     "ActivityEvent",
+    "Announcement",
     "Answer",
     "AuditEntry",
     "Campaign",
