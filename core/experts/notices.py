@@ -28,6 +28,7 @@ from core.delivery.models import Delivery
 from core.delivery.outbox import Outgoing, Source, Target, enqueue_ids
 from core.directory.members import address_of
 from core.directory.models import Identity, Member
+from core.errors import ParvisFailure
 from core.experts.models import Answer, Question, QuestionRoute
 from core.i18n import Translator
 from core.messages import Button, Reply
@@ -43,7 +44,7 @@ EXPERT, REFERENT, NEXT_REFERENT = "expert", "referent", "next_referent"
 HOLDING = ("routed", "escalated")
 
 
-class CardInFlight(Exception):
+class CardInFlight(ParvisFailure):
     """The card a ``question.card_update`` replaces is being sent right now: render the update later."""
 
 
