@@ -11,7 +11,6 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from core.delivery.dispatcher import Dispatcher
@@ -22,16 +21,12 @@ from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
 from core.runtime.db import Database
 from core.schema import Delivery
 from core.services import Services
-from tests import delivery_support
+from tests import test_dispatcher
 from tests.test_dispatcher import materialise
 
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture
-def services(services: Services) -> Services:
-    delivery_support.register(services.registry)
-    return services
+#: the test's services, with the test renderer (as the dispatcher's tests have them)
+services = test_dispatcher.services
 
 
 @dataclass

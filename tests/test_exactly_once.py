@@ -50,10 +50,10 @@ async def materialise(db: Database, clock: FakeClock) -> None:
     due long ago (the processes run on the real clock)."""
     round_id, targets = await make_round(db, MEMBERS, clock.now())
     async with db.uow() as uow:
-        assert await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now()) == MEMBERS
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now())) == MEMBERS
         for i in range(CHANNELS):
             channel = [Target.channel(f"C{i}")]
-            assert await enqueue(uow, Source("announcement", i), PURPOSE, channel, clock.now()) == 1
+            assert len(await enqueue(uow, Source("announcement", i), PURPOSE, channel, clock.now())) == 1
         await uow.commit()
 
 

@@ -3,45 +3,23 @@ database, as an admin runs them."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select, update
 
 from bots.bootstrap import build_app
-from bots.cli import main
 from bots.config import Config
-from bots.migrations import upgrade
 from core.delivery.outbox import Source, Target, enqueue
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import AuditEntry, Delivery, Member
+from tests import cli_support
+from tests.cli_support import parvis
+
+#: a real, migrated SQLite database and a configuration file naming it
+database_url, db, config_file = cli_support.database_url, cli_support.db, cli_support.config_file
 
 ERROR = "slack not_in_channel: the Parvis bot is not a member of the channel"
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Always SQLite here: the CLI migrates it as it would a real installation's."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'parvis.db'}"
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    await upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-def config_file(tmp_path: Path, database_url: str) -> str:
-    path = tmp_path / "parvis.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n[scheduler]\nenabled = false\n', encoding="utf-8")
-    return str(path)
 
 
 async def outbox(db: Database, clock: FakeClock) -> None:
@@ -61,14 +39,6 @@ async def outbox(db: Database, clock: FakeClock) -> None:
         await uow.session.exec(update(Delivery).where(Delivery.id == 4)  # type: ignore[call-overload]
                                .values(status="sent"))
         await uow.commit()
-
-
-async def parvis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the command line in this process (in a thread: it runs its own event loop)."""
-    capsys.readouterr()
-    status = await asyncio.to_thread(main, list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 async def statuses(db: Database) -> list[str]:

@@ -204,7 +204,7 @@ async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: 
                    if sent_at is not None and sent_at + number * after <= now
                    and (round_.closes_at is None or sent_at + number * after < round_.closes_at)
                    and not has_answered(done, campaign, round_.id, int(member_id), security)]
-        created += await enqueue(uow, Source("round", round_.id), f"reminder.{number}", targets, now)
+        created += len(await enqueue(uow, Source("round", round_.id), f"reminder.{number}", targets, now))
     return created
 
 

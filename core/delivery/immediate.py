@@ -1,7 +1,7 @@
 """Sending a command's messages right after its commit, through the outbox.
 
 A command that tells other people something (an expert's card, an answer for the asker, an
-announcement) writes its outbox rows in its own transaction (``core.delivery.outbox.enqueue_ids``)
+announcement) writes its outbox rows in its own transaction (``core.delivery.outbox.enqueue``)
 and queues ``send_now`` with ``ctx.after_commit``: the rows are claimed and sent at once, ahead of any
 campaign round waiting in the outbox, by this process's dispatcher (its pacing, its claims). Nothing
 is sent if the transaction rolls back; a send that fails stays in the outbox and is retried like any

@@ -153,27 +153,14 @@ async def enqueue(
     due_at: datetime | Mapping[Target, datetime],
     *,
     payload: Mapping[str, Any] | None = None,
-) -> int:
+) -> list[int]:
     """Materialise one pending delivery per target, due at ``due_at`` (one time, or one per target —
-    each recipient's local 09:30). Returns how many rows were created: rows that already exist for
+    each recipient's local 09:30). Returns the ids of the rows created — what a command hands to
+    ``core.delivery.immediate.send_now`` once its transaction commits: rows that already exist for
     (source, purpose, target) are left untouched, so calling this again is harmless.
 
     Runs in the caller's transaction: the rows appear only if the caller commits.
     """
-    return len(await enqueue_ids(uow, source, purpose, targets, due_at, payload=payload))
-
-
-async def enqueue_ids(
-    uow: UnitOfWork,
-    source: Source,
-    purpose: str,
-    targets: Iterable[Target],
-    due_at: datetime | Mapping[Target, datetime],
-    *,
-    payload: Mapping[str, Any] | None = None,
-) -> list[int]:
-    """``enqueue``, returning the ids of the rows created: what a command hands to
-    ``core.delivery.immediate.send_now`` once its transaction commits."""
     rows = _rows(source, purpose, targets, due_at, payload or {})
     insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
     created: list[int] = []

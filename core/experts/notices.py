@@ -25,7 +25,7 @@ from sqlmodel import col, select
 
 from core.campaigns.schedules import wall_of
 from core.delivery.models import Delivery
-from core.delivery.outbox import Outgoing, Source, Target, enqueue_ids
+from core.delivery.outbox import Outgoing, Source, Target, enqueue
 from core.directory.members import address_of
 from core.directory.models import Identity, Member
 from core.errors import ParvisFailure
@@ -54,7 +54,7 @@ async def enqueue_card(uow: UnitOfWork, route: QuestionRoute, stage: str, now: d
     """The card of the expert or referent ``route`` hands the question to."""
     if route.expert_id is None:
         return []
-    return await enqueue_ids(uow, Source("route", str(route.id)), CARD, [Target.member(route.expert_id)], now,
+    return await enqueue(uow, Source("route", str(route.id)), CARD, [Target.member(route.expert_id)], now,
                              payload={"stage": stage})
 
 
@@ -64,7 +64,7 @@ async def enqueue_card_update(uow: UnitOfWork, route: QuestionRoute, key: str, v
     if route.expert_id is None:
         return []
     holder, payload = [Target.member(route.expert_id)], {"key": key, "values": dict(values)}
-    return await enqueue_ids(uow, Source("route", str(route.id)), CARD_UPDATE, holder, now, payload=payload)
+    return await enqueue(uow, Source("route", str(route.id)), CARD_UPDATE, holder, now, payload=payload)
 
 
 async def enqueue_answer(uow: UnitOfWork, question: Question, now: datetime) -> list[int]:
@@ -72,7 +72,7 @@ async def enqueue_answer(uow: UnitOfWork, question: Question, now: datetime) -> 
     if question.asker_id is None:
         return []
     asker = [Target.member(question.asker_id)]
-    return await enqueue_ids(uow, Source("question", str(question.id)), ANSWER, asker, now,
+    return await enqueue(uow, Source("question", str(question.id)), ANSWER, asker, now,
                              payload={"question": question.id})
 
 
@@ -81,7 +81,7 @@ async def enqueue_notice(uow: UnitOfWork, source: Source, member_id: int | None,
     """A plain message for ``member_id``: catalog ``key`` with ``values``, worded at send time."""
     if member_id is None:
         return []
-    return await enqueue_ids(uow, source, NOTICE, [Target.member(member_id)], now,
+    return await enqueue(uow, source, NOTICE, [Target.member(member_id)], now,
                              payload={"key": key, "values": dict(values)})
 
 

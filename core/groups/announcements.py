@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from core.delivery.models import Delivery
-from core.delivery.outbox import Outgoing, Source, Target, enqueue_ids
+from core.delivery.outbox import Outgoing, Source, Target, enqueue
 from core.directory.models import Member
 from core.groups.models import Announcement, Group, GroupChannel
 from core.i18n import Translator
@@ -43,7 +43,7 @@ async def write(uow: UnitOfWork, group: Group, author_id: int, text: str, locale
     await uow.session.flush()
     assert announcement.id is not None
     targets = [Target.channel(f"{CHANNEL_KEY}{channel.id}") for channel in channels]
-    return await enqueue_ids(uow, Source("announcement", announcement.id), PURPOSE, targets, now)
+    return await enqueue(uow, Source("announcement", announcement.id), PURPOSE, targets, now)
 
 
 async def render(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Outgoing | None:
