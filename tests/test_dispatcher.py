@@ -354,3 +354,19 @@ async def test_send_now_sends_the_given_rows_still_pending(services: Services,
     assert len(messenger.sent) == 2
     assert [r.status for r in await rows(services.db)] == ["sending", "sent", "sent", "pending"]
     assert await send_now(services, [ids[1]]) == 0  # sent already: nothing twice
+
+
+async def test_send_now_does_not_keep_the_member_waiting_for_the_pace(
+        services: Services, messenger: FakeMessenger, clock: FakeClock) -> None:
+    """A command's messages go out at once if the pace allows; one that would have to wait goes back
+    to the outbox (for the worker), so the member's reply is not held up by a rate limit."""
+    await materialise(services, 2)
+    ids = [row.id for row in await rows(services.db)]
+    limiter = RateLimiter({"console": Rate.per_minute(1)})  # one now, the next in a minute
+    started = asyncio.get_running_loop().time()
+    assert await asyncio.wait_for(Dispatcher(services, limiter=limiter).send_now(ids), 10) == 2
+    assert asyncio.get_running_loop().time() - started < 5
+    first, second = await rows(services.db)
+    assert (first.status, second.status, second.attempts) == ("sent", "pending", 0)
+    assert second.next_attempt_at is not None and second.next_attempt_at > clock.now()
+    assert len(messenger.sent) == 1

@@ -58,6 +58,11 @@ log = logging.getLogger(__name__)
 
 #: the outcome writer of the dispatch run the current task belongs to (none: write at once)
 _RUN_WRITER: ContextVar[tuple[Dispatcher, OutcomeWriter] | None] = ContextVar("run_writer", default=None)
+#: how long a send may wait for the pace in this task: a command's own sends (``send_now``) do not
+#: keep the member waiting, the dispatch loop's may wait as long as their claim allows
+_PATIENCE: ContextVar[float | None] = ContextVar("patience", default=None)
+#: the pace a command's own sends wait for at most, before going back to the outbox for the worker
+IMMEDIATE_PATIENCE = 1.0
 DEFAULT_LEASE = timedelta(minutes=5)
 #: the last part of a lease, kept to record the outcome before the row may be recovered
 SETTLE_SHARE = 0.1
@@ -151,13 +156,18 @@ class Dispatcher:
     async def send_now(self, ids: list[int]) -> int:
         """Send these rows at once if they are still pending and due — a command's messages, right
         after the commit that wrote them, ahead of any campaign round waiting in the outbox. Rows
-        another dispatcher claimed first are left to it; a failed send stays in the outbox, retried
-        like any other. Returns how many rows were settled."""
+        another dispatcher claimed first are left to it; a row the pace would hold back more than
+        ``IMMEDIATE_PATIENCE`` goes back to the outbox for the dispatch loop, and a failed send stays
+        there, retried like any other. Returns how many rows were settled."""
         if self._stopping or not ids:
             return 0
         async with self._writing():
             rows = await claim_ids(self.services.db, self.name, self._now(), ids)
-        return await self._send_batch(rows) if rows else 0
+        patient = _PATIENCE.set(IMMEDIATE_PATIENCE)  # a row the pace holds back goes to the worker
+        try:
+            return await self._send_batch(rows) if rows else 0
+        finally:
+            _PATIENCE.reset(patient)
 
     async def _send_batch(self, rows: list[Delivery], slots: asyncio.Semaphore | None = None) -> int:
         """Render a claimed batch, then send its rows concurrently (while the next batch is claimed);
@@ -250,6 +260,8 @@ class Dispatcher:
         channel = address.channel if isinstance(address, ConversationRef) else None
         allowance = self.lease.total_seconds() * SEND_SHARE
         budget = self._time_left(delivery) - allowance
+        if (patience := _PATIENCE.get()) is not None:
+            budget = min(budget, patience)
         if budget < 0 or not await self.limiter.acquire(address.platform, address.tenant, channel,
                                                          budget=budget):
             wait = self.limiter.delay(address.platform, address.tenant, channel)
