@@ -39,7 +39,7 @@ from sqlmodel import SQLModel, col, func, select  # noqa: E402
 import core.schema  # noqa: E402,F401
 from core.capabilities import build_registry  # noqa: E402
 from core.delivery.dispatcher import Dispatcher  # noqa: E402
-from core.delivery.outbox import Outgoing, Target, addresses_of, enqueue  # noqa: E402
+from core.delivery.outbox import Outgoing, Source, Target, addresses_of, enqueue  # noqa: E402
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket  # noqa: E402
 from core.errors import DeliveryError  # noqa: E402
 from core.messages import Reply  # noqa: E402
@@ -177,7 +177,7 @@ async def prepare(db: Database, recipients: int, purpose: str) -> int:
             away = [{"member_id": i, "away": True} for i in ids if skipped(i) == "away"]
             if away:
                 await uow.session.exec(insert(ExpertStatus), params=away)  # type: ignore[call-overload]
-            await enqueue(uow, round_id, purpose, [Target.member(i) for i in ids], now)
+            await enqueue(uow, Source("round", round_id), purpose, [Target.member(i) for i in ids], now)
         await uow.commit()
     if db.dialect == "postgresql":  # fresh tables: give the planner the statistics autovacuum would
         async with db.engine.connect() as conn:

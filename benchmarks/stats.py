@@ -105,9 +105,9 @@ async def generate(db: Database, members: int, weeks: int, seed: int = 15) -> in
     deliveries, responses = [], []
     for r in range(1, weeks + 1):
         for n in audience:
-            deliveries.append({"round_id": r, "purpose": "prompt", "target_kind": "member",
-                               "target_id": str(n), "payload": {}, "status": "sent", "attempts": 1,
-                               "message_ref": {}})
+            deliveries.append({"source": f"round:{r}", "round_id": r, "purpose": "prompt",
+                               "target_kind": "member", "target_id": str(n), "payload": {},
+                               "status": "sent", "attempts": 1, "message_ref": {}})
             if rng.random() < 0.4:
                 responses.append({"id": r * 1_000_000 + n, "round_id": r, "prompt_id": 1,
                                   "respondent": f"h{r}-{n}", "scale": rng.randrange(1, 6),

@@ -9,17 +9,14 @@ unwritable output file (the reason on stderr).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.console.outbound import printable
-from bots import bootstrap, report_formats
+from bots import report_formats
 from bots.cli import config_option
+from bots.cli_database import DatabaseUnusable, with_database
 from bots.config import Config, load_config
 from core.campaigns import reports
 from core.errors import NotFound, OperatorError
@@ -38,8 +35,6 @@ EPILOG = """\
 Anonymous campaigns never name anyone, and a question of theirs answered by fewer than [campaigns]
 anonymity_min people (3 unless raised) shows no figure: no text, count, value or average
 (measure: hidden). Erased members count in no adoption figure."""
-
-T = TypeVar("T")
 
 
 class ReportError(OperatorError):
@@ -103,10 +98,10 @@ def _produce(args: argparse.Namespace, config: Config, t: Translator,
              gather: Callable[[Database], Awaitable[reports.CampaignReport | reports.AdoptionReport]]) -> int:
     """Gather the report's figures, render them in the asked format and write them; 0, or 2 with a message."""
     try:
-        report = _with_database(config, gather)
+        report = with_database(config, gather)
         content = _render(args.format, t, report)
         _write(t, args.output, content)
-    except ReportError as error:
+    except (ReportError, DatabaseUnusable) as error:
         return _fail(str(error))
     return 0
 
@@ -114,26 +109,6 @@ def _produce(args: argparse.Namespace, config: Config, t: Translator,
 def _fail(message: str) -> int:
     print(f"parvis report: {message}", file=sys.stderr)
     return 2
-
-
-def _with_database(config: Config, gather: Callable[[Database], Awaitable[T]]) -> T:
-    """Check the database is migrated (SQLite is migrated on the spot), then read from it."""
-
-    async def run() -> T:
-        await bootstrap.prepare_database(config)
-        database = Database(config.database.url)
-        try:
-            return await gather(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(run())
-    except bootstrap.DatabaseNotReady as exc:
-        raise ReportError(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise ReportError(f"cannot read the database at {bootstrap.safe_url(config.database.url)}: {exc}") \
-            from exc
 
 
 def _render(kind: str, t: Translator, report: reports.CampaignReport | reports.AdoptionReport) -> str | bytes:

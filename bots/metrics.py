@@ -1,4 +1,5 @@
-"""Prometheus metrics of one app: requests per route, their latency, and the process itself.
+"""Prometheus metrics of one app: requests per route, their latency, the outbox (pending, sending and
+failed deliveries, read from the database at each scrape), and the process itself.
 
 Each app gets its own ``CollectorRegistry`` (not the global one) so tests can build several apps in
 one process, and features can register their own counters on ``Metrics.registry``.
@@ -7,12 +8,14 @@ one process, and features can register their own counters on ``Metrics.registry`
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
@@ -36,6 +39,15 @@ class Metrics:
         self.latency = Histogram("parvis_http_request_duration_seconds",
                                  "Time spent handling HTTP requests, by route.",
                                  ["method", "route"], registry=self.registry)
+        self.outbox = Gauge("parvis_outbox_deliveries",
+                            "Outbox deliveries by status: pending (due or scheduled), sending (in flight), "
+                            "failed (gave up: `parvis outbox failed` lists them).",
+                            ["status"], registry=self.registry)
+
+    def count_outbox(self, counts: Mapping[str, int]) -> None:
+        """The outbox's figures as the database has them now (read at each scrape)."""
+        for status, count in counts.items():
+            self.outbox.labels(status).set(count)
 
     def render(self, accept: str | None) -> web.Response:
         """The exposition in the format the scraper asked for (text format by default)."""

@@ -18,6 +18,7 @@ from adapters.platform import CleanupContext, RouteInstaller
 from bots.config import Config
 from bots.metrics import Metrics
 from bots.migrations import is_current
+from core.delivery import failures
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -84,4 +85,10 @@ def _not_ready(reason: str) -> web.Response:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    return request.app[METRICS].render(request.headers.get("Accept"))
+    metrics = request.app[METRICS]
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            metrics.count_outbox(await failures.figures(request.app[SERVICES].db))
+    except Exception:  # the process's own figures are still worth serving
+        log.warning("metrics: the outbox figures could not be read", exc_info=True)
+    return metrics.render(request.headers.get("Accept"))

@@ -19,11 +19,14 @@ shown (and the line says so).
     │                             to try again (``adapters.slack.identity``)
     ├── SigningKeysUnavailable    no Teams signing key could be fetched yet: activities get 503
     │                             (``adapters.teams.keys``)
+    ├── CardInFlight              the card an update replaces is being sent: the update is built later
+    │                             (``core.experts.notices``)
     └── OperatorError             the installation cannot do what its operator asked; the message, for
         │                         them, goes to stderr with an exit status ≠ 0 (or stops the start)
         ├── ConfigError           a configuration file, key, environment variable or option is wrong
         │   └── EmulatorModeRefused  no Teams app id on a non-loopback address (``adapters.teams.auth``)
         ├── DatabaseNotReady      the database is unreachable or not migrated (``bots.bootstrap``)
+        ├── DatabaseUnusable      a one-shot command cannot use the database (``bots.cli_database``)
         ├── TemplateError         a campaign template file is malformed (``core.campaigns.templates``)
         ├── PackageError          the Teams app package cannot be built as asked (``adapters.teams.package``)
         └── ReportError           a report cannot be produced or written (``bots.cli_reports``)

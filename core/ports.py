@@ -6,9 +6,10 @@ Addresses are opaque value objects: the core stores and passes them, never looks
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from core.messages import Reply
 
@@ -41,19 +42,62 @@ class SentMessage:
     message_id: str
 
 
+@dataclass
+class Progress:
+    """How far a message of several parts got: a Slack message holds 50 blocks, so a long reply is
+    several posts; a Teams reply may be several activities.
+
+    The dispatcher keeps it in the outbox row (``Delivery.message_ref``) and hands it back on a retry,
+    so the messenger resumes at the first part the platform has not accepted instead of sending every
+    part again. A messenger skips the first ``parts`` parts of the reply (rendered again at send
+    time: if it now has fewer, nothing is left to send) and calls ``advance`` after each part the
+    platform accepts, so what was sent is known even when the send fails or is cut short.
+    """
+
+    parts: int = 0
+    #: the platform's reference to the first part: what the message is known by (and updated through)
+    first: SentMessage | None = None
+
+    def advance(self, sent: SentMessage) -> None:
+        self.parts += 1
+        if self.first is None:
+            self.first = sent
+
+    def as_ref(self) -> dict[str, Any]:
+        """What the outbox row keeps: the first part's reference and how many parts went."""
+        if self.first is None:
+            return {}
+        return {**asdict(self.first), "parts": self.parts}
+
+    @classmethod
+    def from_ref(cls, ref: Mapping[str, Any]) -> Progress:
+        """The progress an outbox row kept (none for a row never partly sent)."""
+        try:
+            first = SentMessage(str(ref["platform"]), str(ref["conversation"]), str(ref["message_id"]))
+            return cls(int(ref.get("parts", 1)), first)
+        except (KeyError, TypeError, ValueError):
+            return cls()
+
+
 @runtime_checkable
 class Messenger(Protocol):
-    """Sends replies on one platform. Raises ``core.errors.DeliveryError`` on failure."""
+    """Sends replies on one platform. Raises ``core.errors.DeliveryError`` on failure.
+
+    ``send_direct`` and ``post`` take the ``Progress`` of an earlier, partial attempt (or ``None``),
+    resume after the parts it counts, advance it part by part, and return the first part's
+    reference."""
 
     platform: str
     #: whether ``invite`` can really add people to a channel (Teams' bot API cannot: it does nothing)
     can_invite: bool
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
         """Send to the member's direct conversation with the bot, opening it if needed."""
         ...
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
         """Post visibly in a channel."""
         ...
 
@@ -109,16 +153,28 @@ class FakeMessenger:
     invited: list[tuple[ConversationRef, list[MemberAddress]]] = field(default_factory=list)
     can_invite: bool = True
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
-        self.sent.append(("direct", to, reply))
-        return SentMessage(self.platform, to.user_id, str(len(self.sent)))
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
+        return self._record("direct", to, to.user_id, reply, progress)
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
-        self.sent.append(("post", channel, reply))
-        return SentMessage(self.platform, channel.channel, str(len(self.sent)))
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
+        return self._record("post", channel, channel.channel, reply, progress)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         self.sent.append(("update", sent, reply))
 
     async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
         self.invited.append((channel, list(members)))
+
+    def _record(self, kind: str, to: object, conversation: str, reply: Reply,
+                progress: Progress | None) -> SentMessage:
+        """A message of one part: recorded, unless an earlier attempt got it through already."""
+        if progress is not None and progress.first is not None:
+            return progress.first
+        self.sent.append((kind, to, reply))
+        sent = SentMessage(self.platform, conversation, str(len(self.sent)))
+        if progress is not None:
+            progress.advance(sent)
+        return sent
+

@@ -19,7 +19,7 @@ from core.directory.models import (
     SkillAlias,
 )
 from core.experts.models import Answer, Question, QuestionRoute
-from core.groups.models import Group, GroupChannel, GroupMember
+from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
 from core.stats.models import ChartImage
 
@@ -27,6 +27,7 @@ __all__ = [
     "ROLES",
     "ActivityEvent",
     "ActivityWeek",
+    "Announcement",
     "Answer",
     "AuditEntry",
     "Campaign",

@@ -18,7 +18,7 @@ from sqlmodel import col, func, select
 from core.capabilities import build_registry
 from core.delivery.dispatcher import Dispatcher
 from core.messages import Reply
-from core.ports import FakeMessenger, MemberAddress, SentMessage
+from core.ports import ConversationRef, FakeMessenger, MemberAddress, Progress, SentMessage
 from core.runtime.db import Database
 from core.schema import Delivery
 from core.services import Services
@@ -34,10 +34,18 @@ class RecordingMessenger(FakeMessenger):
         self.name = name
         self.delay = delay
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
+        return await self._accept(to.user_id)
+
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
+        return await self._accept(channel.channel)
+
+    async def _accept(self, recipient: str) -> SentMessage:
         await asyncio.sleep(self.delay)
-        os.write(self.fd, f"{to.user_id} {self.name}\n".encode())
-        return SentMessage(self.platform, to.user_id, f"{self.name}-{to.user_id}")
+        os.write(self.fd, f"{recipient} {self.name}\n".encode())
+        return SentMessage(self.platform, recipient, f"{self.name}-{recipient}")
 
 
 async def unsettled(db: Database) -> int:

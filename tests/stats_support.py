@@ -130,8 +130,8 @@ async def _campaign(rng: random.Random, org: Org, uow: Any) -> None:
         answered = rng.sample(asked, rng.randrange(0, len(asked) + 1))
         org.rounds[index] = (due, len(asked), len(answered))
         for member_id in asked:
-            uow.session.add(Delivery(round_id=index, purpose="prompt", target_kind="member",
-                                     target_id=str(member_id), status="sent"))
+            uow.session.add(Delivery(source=f"round:{index}", round_id=index, purpose="prompt",
+                                     target_kind="member", target_id=str(member_id), status="sent"))
         for n in range(len(answered)):
             uow.session.add(Response(round_id=index, prompt_id=1, respondent=f"hash-{index}-{n}",
                                      member_id=None, choice="yes", answered_at=due))

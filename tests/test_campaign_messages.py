@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from core.capabilities import build_registry
-from core.delivery.outbox import Outgoing, Target, enqueue
+from core.delivery.outbox import Outgoing, Source, Target, enqueue
 from core.delivery.rendering import render_rows
 from core.ports import FakeClock, MemberAddress
 from core.runtime.db import Database
@@ -77,7 +77,8 @@ async def campaign_round(db: Database, clock: FakeClock, members: int, *, status
         uow.session.add(ExpertStatus(member_id=3, away=True))
         await uow.session.flush()
         assert round_.id is not None
-        await enqueue(uow, round_.id, "prompt", [Target.member(i) for i in range(1, members + 1)], now)
+        targets = [Target.member(i) for i in range(1, members + 1)]
+        await enqueue(uow, Source("round", round_.id), "prompt", targets, now)
         await uow.commit()
         return round_.id
 

@@ -295,7 +295,7 @@ async def test_in_a_channel_links_and_announcements_reach_the_console(services: 
                      channel="#guild-talk")
     await chat.run()
     assert ("── post in #guild-talk ──\nAnnouncement — Guild\n────────────────────\n\nMeetup on Friday!\n\n"
-            "Posted by ana@example.com\n\nAnnouncement for Guild sent to the linked channels: 1.\n"
+            "Posted by ana@example.com\n\nAnnouncement for Guild on its way to the linked channels: 1.\n"
             ) in out.getvalue()
 
 

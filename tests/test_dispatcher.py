@@ -11,11 +11,12 @@ import pytest
 from sqlmodel import select, update
 
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.outbox import Outgoing, Target, addresses_of, enqueue
+from core.delivery.immediate import send_now
+from core.delivery.outbox import Outgoing, Source, Target, addresses_of, enqueue
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket
 from core.errors import DeliveryError
 from core.messages import Reply
-from core.ports import FakeClock, FakeMessenger, MemberAddress, SentMessage
+from core.ports import FakeClock, FakeMessenger, MemberAddress, Progress, SentMessage
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Delivery, Member
 from core.services import Services
@@ -38,11 +39,12 @@ class ScriptedMessenger(FakeMessenger):
     errors: list[DeliveryError | Exception] = field(default_factory=list)
     calls: int = 0
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)
-        return await super().send_direct(to, reply)
+        return await super().send_direct(to, reply, progress)
 
 
 async def rows(db: Database) -> list[Delivery]:
@@ -53,7 +55,7 @@ async def rows(db: Database) -> list[Delivery]:
 async def materialise(services: Services, members: int, **kwargs: object) -> list[Target]:
     round_id, targets = await make_round(services.db, members, services.clock.now(), **kwargs)  # type: ignore[arg-type]
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), PURPOSE, targets, services.clock.now())
         await uow.commit()
     return targets
 
@@ -63,9 +65,9 @@ async def test_sends_each_due_row_once_and_records_the_reference(
     targets = await materialise(services, 5)
     async with services.db.uow() as uow:
         round_id = (await rows(services.db))[0].round_id
-        await enqueue(uow, round_id, PURPOSE, [Target.channel("C9")], services.clock.now())
+        await enqueue(uow, Source("round", round_id), PURPOSE, [Target.channel("C9")], services.clock.now())
         later = services.clock.now() + timedelta(hours=1)
-        await enqueue(uow, round_id, "later", [Target.channel("C9")], later)
+        await enqueue(uow, Source("round", round_id), "later", [Target.channel("C9")], later)
         await uow.commit()
     dispatcher = Dispatcher(services, concurrency=3)
     assert await dispatcher.run_once() == 6
@@ -112,7 +114,11 @@ async def test_retry_after_is_honoured_and_pauses_the_limiter(services: Services
     paused: list[tuple[str, str, float]] = []
 
     class Limiter:
-        async def acquire(self, platform: str, tenant: str, channel: str | None = None) -> float:
+        async def acquire(self, platform: str, tenant: str, channel: str | None = None, *,
+                          budget: float | None = None) -> bool:
+            return True
+
+        def delay(self, platform: str, tenant: str, channel: str | None = None) -> float:
             return 0.0
 
         def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
@@ -190,7 +196,8 @@ async def test_claims_are_disjoint(services: Services) -> None:
 async def test_an_unknown_purpose_fails_without_sending(services: Services, messenger: FakeMessenger) -> None:
     round_id, _ = await make_round(services.db, 0, services.clock.now())
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, "nobody.renders.this", [Target.channel("C1")], services.clock.now())
+        await enqueue(uow, Source("round", round_id), "nobody.renders.this", [Target.channel("C1")],
+                      services.clock.now())
         await uow.commit()
     await Dispatcher(services).run_once()
     [row] = await rows(services.db)
@@ -205,13 +212,14 @@ async def test_concurrency_bounds_sends_in_flight(services: Services, concurrenc
     current = 0
 
     class Slow(FakeMessenger):
-        async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
             nonlocal peak, current
             current += 1
             peak = max(peak, current)
             await asyncio.sleep(0.005)
             current -= 1
-            return await super().send_direct(to, reply)
+            return await super().send_direct(to, reply, progress)
 
     services.messengers["console"] = Slow(platform="console")
     await materialise(services, 30)
@@ -281,9 +289,10 @@ async def test_dispatcher_sends_at_the_limiter_pace(services: Services) -> None:
     stamps: list[float] = []
 
     class Stamping(FakeMessenger):
-        async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+        async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
             stamps.append(time.t)
-            return await super().send_direct(to, reply)
+            return await super().send_direct(to, reply, progress)
 
     services.messengers["console"] = Stamping(platform="console")
     await materialise(services, 12)
@@ -310,7 +319,7 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
         erased = await uow.session.get(Member, targets[0].member_id)
         assert erased is not None
         erased.erased_at = services.clock.now()
-        await enqueue(uow, round_id, "test.batch", targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), "test.batch", targets, services.clock.now())
         await uow.commit()
     assert await Dispatcher(services, concurrency=4).run_once() == 9
     assert sum(batches) == 9 and max(batches) > 1
@@ -327,8 +336,37 @@ async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services
 
     round_id, targets = await make_round(services.db, 2, services.clock.now())
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, "test.broken", targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), "test.broken", targets, services.clock.now())
         await uow.commit()
     await Dispatcher(services).run_once()
     assert [(r.status, r.last_error) for r in await rows(services.db)] == [
         ("pending", "render failed: ValueError")] * 2
+
+
+async def test_send_now_sends_the_given_rows_still_pending(services: Services,
+                                                          messenger: FakeMessenger) -> None:
+    """A command's rows go out right after its commit: only those given, and not one another
+    dispatcher claimed first (it sends it)."""
+    await materialise(services, 4)
+    ids = [row.id for row in await rows(services.db)]
+    (taken,) = await Dispatcher(services, name="other").claim(1)
+    assert await send_now(services, [taken.id, ids[1], ids[2]]) == 2
+    assert len(messenger.sent) == 2
+    assert [r.status for r in await rows(services.db)] == ["sending", "sent", "sent", "pending"]
+    assert await send_now(services, [ids[1]]) == 0  # sent already: nothing twice
+
+
+async def test_send_now_does_not_keep_the_member_waiting_for_the_pace(
+        services: Services, messenger: FakeMessenger, clock: FakeClock) -> None:
+    """A command's messages go out at once if the pace allows; one that would have to wait goes back
+    to the outbox (for the worker), so the member's reply is not held up by a rate limit."""
+    await materialise(services, 2)
+    ids = [row.id for row in await rows(services.db)]
+    limiter = RateLimiter({"console": Rate.per_minute(1)})  # one now, the next in a minute
+    started = asyncio.get_running_loop().time()
+    assert await asyncio.wait_for(Dispatcher(services, limiter=limiter).send_now(ids), 10) == 2
+    assert asyncio.get_running_loop().time() - started < 5
+    first, second = await rows(services.db)
+    assert (first.status, second.status, second.attempts) == ("sent", "pending", 0)
+    assert second.next_attempt_at is not None and second.next_attempt_at > clock.now()
+    assert len(messenger.sent) == 1

@@ -1,4 +1,5 @@
-"""Exactly-once delivery across processes and a kill -9 (issue 4's done-when), on PostgreSQL.
+"""Exactly-once delivery across processes and a kill -9 (issues 4 and 12), on PostgreSQL: direct
+messages of a campaign round and channel posts of announcements (deliveries of other sources).
 
 Each dispatcher is a real ``python`` process (``tests/dispatch_process.py``) whose messenger appends
 one line per accepted message to a shared log; the log is the recipients' view of what arrived.
@@ -18,14 +19,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from core.delivery.outbox import enqueue
+from core.delivery.outbox import Source, Target, enqueue
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import Delivery
 from tests.delivery_support import PURPOSE, make_round
 
 ROOT = Path(__file__).resolve().parent.parent
-RECIPIENTS = 1000
+MEMBERS = 1000
+#: channel posts of as many announcements (sources other than a round: no ``round_id``)
+CHANNELS = 200
+RECIPIENTS = MEMBERS + CHANNELS
 
 
 @pytest.fixture(autouse=True)
@@ -42,10 +46,14 @@ def start(url: str, log: Path, *args: str) -> subprocess.Popen[str]:
 
 
 async def materialise(db: Database, clock: FakeClock) -> None:
-    """One round to ``RECIPIENTS`` members, due long ago (the processes run on the real clock)."""
-    round_id, targets = await make_round(db, RECIPIENTS, clock.now())
+    """One round to ``MEMBERS`` members and ``CHANNELS`` announcements of one channel post each, all
+    due long ago (the processes run on the real clock)."""
+    round_id, targets = await make_round(db, MEMBERS, clock.now())
     async with db.uow() as uow:
-        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == RECIPIENTS
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now())) == MEMBERS
+        for i in range(CHANNELS):
+            channel = [Target.channel(f"C{i}")]
+            assert len(await enqueue(uow, Source("announcement", i), PURPOSE, channel, clock.now())) == 1
         await uow.commit()
 
 

@@ -14,7 +14,7 @@ from core.errors import Conflict, DeliveryError
 from core.groups import services as groups
 from core.groups.lookup import Viewer
 from core.messages import Reply
-from core.ports import ConversationRef, FakeMessenger, SentMessage
+from core.ports import ConversationRef, FakeMessenger, Progress, SentMessage
 from core.runtime.db import Database
 from core.schema import AuditEntry, Group, GroupChannel, GroupMember
 from core.services import Services
@@ -260,10 +260,11 @@ async def test_link_needs_a_channel_and_is_idempotent(chat, router: CommandRoute
 class FlakyMessenger(FakeMessenger):
     """Refuses to post in one channel, as a platform would after the bot was removed from it."""
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
         if channel.channel == "C-gone":
             raise DeliveryError("channel_not_found", permanent=True)
-        return await super().post(channel, reply)
+        return await super().post(channel, reply, progress)
 
 
 async def _link(router: CommandRouter, who, group: str, *channels: ConversationRef) -> None:  # type: ignore[no-untyped-def]

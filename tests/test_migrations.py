@@ -68,7 +68,7 @@ async def test_schema_constraints_hold_after_migration(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert ("identity", ("platform", "tenant", "user_id")) in found
-    assert ("delivery", ("round_id", "purpose", "target_kind", "target_id")) in found
+    assert ("delivery", ("source", "purpose", "target_kind", "target_id")) in found
     assert ("response", ("round_id", "prompt_id", "respondent")) in found
     assert ("member", ("email",)) in found
     assert ("groups", ("slug",)) in found

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from core.delivery.outbox import Target, enqueue, target_of
+from core.delivery.outbox import Source, Target, enqueue, target_of
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import Delivery
@@ -16,12 +16,13 @@ from tests.delivery_support import PURPOSE, make_round
 async def test_enqueue_is_idempotent_per_round_purpose_and_target(db: Database, clock: FakeClock) -> None:
     round_id, targets = await make_round(db, 3, clock.now())
     async with db.uow() as uow:
-        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == 3
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now())) == 3
         await uow.commit()
     async with db.uow() as uow:
         again = [*targets, Target.channel("C1")]
-        assert await enqueue(uow, round_id, PURPOSE, again + again, clock.now()) == 1
-        assert await enqueue(uow, round_id, "reminder", targets[:2], clock.now(), payload={"n": 1}) == 2
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, again + again, clock.now())) == 1
+        assert len(await enqueue(uow, Source("round", round_id), "reminder", targets[:2], clock.now(),
+                                 payload={"n": 1})) == 2
         await uow.commit()
     async with db.uow() as uow:
         rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
@@ -37,11 +38,11 @@ async def test_enqueue_takes_a_due_time_per_target_and_rolls_back_with_the_calle
     round_id, targets = await make_round(db, 2, clock.now())
     due = {targets[0]: clock.now() + timedelta(hours=1), targets[1]: clock.now() + timedelta(hours=7)}
     async with db.uow() as uow:
-        assert await enqueue(uow, round_id, PURPOSE, targets, due) == 2
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, targets, due)) == 2
         # not committed: nothing must remain
     async with db.uow() as uow:
         assert (await uow.session.exec(select(Delivery))).all() == []
-        await enqueue(uow, round_id, PURPOSE, targets, due)
+        await enqueue(uow, Source("round", round_id), PURPOSE, targets, due)
         await uow.commit()
     async with db.uow() as uow:
         rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
@@ -52,6 +53,24 @@ async def test_enqueue_in_batches(db: Database, clock: FakeClock) -> None:
     round_id, _ = await make_round(db, 0, clock.now())
     targets = [Target.channel(f"C{i}") for i in range(1234)]
     async with db.uow() as uow:
-        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == 1234
-        assert await enqueue(uow, round_id, PURPOSE, targets, clock.now()) == 0
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now())) == 1234
+        assert len(await enqueue(uow, Source("round", round_id), PURPOSE, targets, clock.now())) == 0
         await uow.commit()
+
+
+async def test_deliveries_of_other_sources_have_no_round(db: Database, clock: FakeClock) -> None:
+    """A question's or an announcement's deliveries are named by their source: the same target may get
+    one per source, and enqueueing one again is harmless (``enqueue`` gives the new rows only)."""
+    _, targets = await make_round(db, 1, clock.now())
+    channel, now = [Target.channel("gc:1")], clock.now()
+    async with db.uow() as uow:
+        first = await enqueue(uow, Source("announcement", 3), "group.announcement", channel, now)
+        again = await enqueue(uow, Source("announcement", 3), "group.announcement", channel, now)
+        other = await enqueue(uow, Source("announcement", 4), "group.announcement", channel, now)
+        card = await enqueue(uow, Source("route", 3), "question.card", targets, clock.now())
+        await uow.commit()
+    assert len(first) == len(other) == len(card) == 1 and again == []
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
+    assert [(r.id, r.source, r.round_id) for r in rows] == [
+        (first[0], "announcement:3", None), (other[0], "announcement:4", None), (card[0], "route:3", None)]

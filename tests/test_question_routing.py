@@ -10,13 +10,15 @@ import pytest
 from sqlmodel import col, delete, select
 
 from core.capabilities import build_registry
+from core.delivery.dispatcher import Dispatcher
+from core.errors import DeliveryError
 from core.experts import routing as question_routing
 from core.experts.routing import expire_due_questions
 from core.markup import plain
 from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.runtime.scheduler import Worker
-from core.schema import ExpertSkill, Identity
+from core.schema import Delivery, ExpertSkill, Identity
 from core.services import Services
 from core.settings import ExpertSettings, Settings
 from tests.conftest import give_role
@@ -281,3 +283,43 @@ async def test_a_deadline_that_passed_while_down_is_enforced_at_the_next_start( 
     assert directs(messenger, DANIEL), "the next expert got the card from the restarted process"
     assert (await question_row(restarted_db)).deadline_at == later.now() + FOUR_HOURS
     await restarted_db.dispose()
+
+
+# -- through the outbox ------------------------------------------------------------------------------
+
+
+class DownFor(FakeMessenger):
+    """Refuses every message to ``user_id`` (their platform is down) until ``up`` is set."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(platform="console")
+        self.user_id, self.up = user_id, False
+
+    async def send_direct(self, to, reply, progress=None):  # type: ignore[no-untyped-def]
+        if to.user_id == self.user_id and not self.up:
+            raise DeliveryError("503 from the platform")
+        return await super().send_direct(to, reply, progress)
+
+
+async def test_a_card_that_could_not_go_in_time_is_never_sent(  # type: ignore[no-untyped-def]
+        chat, demo, db: Database, clock: FakeClock, services: Services) -> None:
+    """Hugo's platform is down when the question reaches him: his card waits in the outbox. His time
+    runs out meanwhile, so the card (and its "timed out" update) is dropped, not delivered late,
+    while the next expert gets theirs."""
+    down = DownFor(HUGO)
+    services.messengers["console"] = down
+    await chat(ASKER).say(KUBERNETES)
+    assert (await question_row(db)).assignee_id == demo[HUGO] and not directs(down, HUGO)
+    clock.advance(FOUR_HOURS)
+    assert await expire_due_questions(services) == 1
+    assert (await question_row(db)).assignee_id == demo[DANIEL] and len(directs(down, DANIEL)) == 1
+    down.up = True
+    clock.advance(timedelta(hours=2))
+    await Dispatcher(services).run_once()
+    assert not directs(down, HUGO) and not updates(down, HUGO)
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery))).all()
+    statuses = {(row.purpose, row.target_id): row.status for row in rows}
+    assert statuses[("question.card", str(demo[HUGO]))] == "skipped"
+    assert statuses[("question.card_update", str(demo[HUGO]))] == "skipped"
+    assert statuses[("question.card", str(demo[DANIEL]))] == "sent"

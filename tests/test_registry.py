@@ -39,6 +39,7 @@ GRAMMAR = {
     ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
     ("stats",), ("charter",), ("privacy", "export"), ("privacy", "delete"),
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
+    ("outbox", "failed"), ("outbox", "retry"),
 }
 #: the old module-level registries, filled as a side effect of imports
 OLD_GLOBALS = {"COMMANDS", "ACTIONS", "_AREAS", "PERIODIC_JOBS", "RENDERERS", "BATCH_RENDERERS",

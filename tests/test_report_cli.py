@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -16,43 +15,17 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
-from bots.migrations import upgrade
 from core.campaigns.reports import week_start
 from core.runtime.activity_log import activity_log
-from core.runtime.db import Database
+from tests import cli_support
 from tests.campaign_support import ANA, BOB, CARL
+from tests.cli_support import parvis
 from tests.report_support import TITLE, answer, sent_campaign
 
+#: a real, migrated SQLite database and a configuration file naming it
+database_url, db, config_file = cli_support.database_url, cli_support.db, cli_support.config_file
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Always SQLite here: the CLI migrates it as it would a real installation's."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'parvis.db'}"
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    await upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-def config_file(tmp_path: Path, database_url: str) -> str:
-    path = tmp_path / "parvis.toml"
-    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
-    return str(path)
-
-
-async def parvis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the command line in this process (in a thread: it runs its own event loop)."""
-    capsys.readouterr()
-    status = await asyncio.to_thread(main, list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 async def test_campaign_report_as_csv_html_and_png(chat, db, clock, messenger, services, config_file,  # type: ignore[no-untyped-def]

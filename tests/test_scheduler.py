@@ -10,7 +10,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.outbox import enqueue
+from core.delivery.outbox import Source, enqueue
 from core.delivery.ratelimit import Rate
 from core.ports import FakeMessenger
 from core.runtime.db import Database
@@ -97,7 +97,7 @@ async def test_hooks_create_campaign_jobs_once(services: Services) -> None:
 async def test_the_dispatch_job_sends_due_deliveries(services: Services, messenger: FakeMessenger) -> None:
     round_id, targets = await make_round(services.db, 4, services.clock.now())
     async with services.db.uow() as uow:
-        await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+        await enqueue(uow, Source("round", round_id), PURPOSE, targets, services.clock.now())
         await uow.commit()
     services.settings = Settings(scheduler=SchedulerSettings(dispatch_interval_seconds=0.05,
                                                              dispatch_concurrency=2))
@@ -166,7 +166,7 @@ async def test_wake_dispatches_new_rows_before_the_interval(
         await asyncio.sleep(0.05)  # the first, empty, dispatch run
         round_id, targets = await make_round(services.db, 3, services.clock.now())
         async with services.db.uow() as uow:
-            await enqueue(uow, round_id, PURPOSE, targets, services.clock.now())
+            await enqueue(uow, Source("round", round_id), PURPOSE, targets, services.clock.now())
             await uow.commit()
         assert worker_of(services) is worker
         worker.wake()

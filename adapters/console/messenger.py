@@ -15,7 +15,7 @@ from adapters.console.inbound import PLATFORM
 from adapters.console.outbound import Screen, banner
 from core.directory.members import person_by_email
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 from core.services import Services
 
 
@@ -31,16 +31,22 @@ class ConsoleMessenger:
     sent: dict[str, tuple[str, Reply]] = field(default_factory=dict)
     _ids: count[int] = field(default_factory=lambda: count(1))
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
+        if progress is not None and progress.first is not None:  # one part, shown already
+            return progress.first
         mine = to.user_id.lower() == self.reader.lower()
         heading = self.screen.t("console.message_to_you") if mine else await self._to_someone(to.user_id)
         self.screen.show(reply, heading, for_reader=mine)
-        return self._keep(to.user_id, heading, reply)
+        return self._keep(to.user_id, heading, reply, progress)
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
+        if progress is not None and progress.first is not None:
+            return progress.first
         heading = self.screen.t("console.post_in", channel=channel.channel)
         self.screen.show(reply, heading, for_reader=False)
-        return self._keep(channel.channel, heading, reply)
+        return self._keep(channel.channel, heading, reply, progress)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         where = self.sent.get(sent.message_id, ("", reply))[0] or sent.conversation
@@ -63,7 +69,10 @@ class ConsoleMessenger:
             return self.screen.t("console.message_to", name=name, email=email)
         return self.screen.t("console.message_to_address", email=email)
 
-    def _keep(self, conversation: str, heading: str, reply: Reply) -> SentMessage:
+    def _keep(self, conversation: str, heading: str, reply: Reply, progress: Progress | None) -> SentMessage:
         message_id = str(next(self._ids))
         self.sent[message_id] = (heading, reply)
-        return SentMessage(self.platform, conversation, message_id)
+        sent = SentMessage(self.platform, conversation, message_id)
+        if progress is not None:
+            progress.advance(sent)
+        return sent

@@ -23,15 +23,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.platform import Platform
 from adapters.slack import files, inbound, ingress, outbound
+from adapters.slack.clients import secret, web_client
 from adapters.slack.events import Events
 from adapters.slack.identity import IdentityUnavailable, Profiles
 from adapters.slack.messenger import SlackMessenger
@@ -53,20 +49,6 @@ BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 ANY = re.compile(".+")
 
 
-def _secret(value: Any) -> str | None:
-    return value.get_secret_value() if value is not None else None
-
-
-def web_client(config: SlackConfig, *, interactive: bool) -> AsyncWebClient:
-    """A client on ``api_base_url``; interactive ones also wait out one 429, outbox ones never do
-    (the dispatcher owns their retries)."""
-    handlers: list[Any] = [AsyncConnectionErrorRetryHandler()]
-    if interactive:
-        handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
-    return AsyncWebClient(token=_secret(config.bot_token), base_url=config.api_base_url,
-                          retry_handlers=handlers)
-
-
 class SlackAdapter:
     """The Bolt app and everything it needs; one per process."""
 
@@ -79,7 +61,7 @@ class SlackAdapter:
         self.profiles = Profiles(self.client, services)
         self.tasks: set[asyncio.Task[Any]] = set()
         self.acks = outbound.SerializedAcks()
-        signing = _secret(config.signing_secret)
+        signing = secret(config.signing_secret)
         # the signature is checked in handle_http before Bolt parses anything (ingress.py), so Bolt's
         # own check, which logs the body of every request it refuses, is off
         self.verifier = SignatureVerifier(signing) if signing else None
@@ -136,7 +118,7 @@ class SlackAdapter:
             return
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        self.socket = AsyncSocketModeHandler(self.app, _secret(self.config.app_token), web_client=self.client)
+        self.socket = AsyncSocketModeHandler(self.app, secret(self.config.app_token), web_client=self.client)
         await self.socket.connect_async()
         log.info("slack: connected in Socket Mode")
 

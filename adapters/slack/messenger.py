@@ -20,7 +20,7 @@ from adapters.slack import files
 from adapters.slack.outbound import render, render_pages
 from core.errors import DeliveryError
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def delivery_error(exc: Exception, what: str, permanent: dict[str, str] = PERMAN
     """A Slack failure → a ``DeliveryError`` the dispatcher understands."""
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
-        code = str(exc.response.get("error", "") or "")
+        code = error_code(exc)
         if status == 429 or code == "ratelimited":
             retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
             return DeliveryError(f"slack rate limit on {what}", retry_after=_seconds(retry))
@@ -77,6 +77,13 @@ def delivery_error(exc: Exception, what: str, permanent: dict[str, str] = PERMAN
             return DeliveryError(f"slack {code}: {permanent[code]}", permanent=True)
         return DeliveryError(f"slack {code or status} on {what}")
     return DeliveryError(f"slack unreachable on {what}: {type(exc).__name__}")
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``…); empty when the answer is not Slack's JSON (a 503
+    page while Slack itself is down)."""
+    data = exc.response.data
+    return str(data.get("error", "") or "") if isinstance(data, dict) else ""
 
 
 def _seconds(value: Any) -> float:
@@ -97,29 +104,34 @@ class SlackMessenger:
         self.client = client
         self.invite_client = invite_client or client
 
-    async def _post(self, channel: str, reply: Reply, thread: str | None = None) -> SentMessage:
-        first: SentMessage | None = None
+    async def _post(self, channel: str, reply: Reply, thread: str | None,
+                    progress: Progress | None) -> SentMessage:
+        """The reply's pages (``render_pages``), one post each, from the first one ``progress`` does
+        not count: a retry never posts a page again."""
+        progress = progress if progress is not None else Progress()
+        extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
         try:
-            for page in render_pages(reply):
-                extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
+            for page in render_pages(reply)[progress.parts:]:
                 response = await self.client.chat_postMessage(channel=channel, **page, **extra)
-                first = first or SentMessage(PLATFORM, response["channel"], response["ts"])
+                progress.advance(SentMessage(PLATFORM, response["channel"], response["ts"]))
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             raise delivery_error(exc, "chat.postMessage") from exc
-        assert first is not None
+        assert progress.first is not None
         if reply.image is not None:  # after the text: a refused picture must not resend the message
             try:
-                await files.upload(self.client, first.conversation, reply.image, thread)
+                await files.upload(self.client, progress.first.conversation, reply.image, thread)
             except files.UploadFailed:
                 pass  # logged with Slack's reason; the text, with every figure, was delivered
-        return first
+        return progress.first
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
         """``chat.postMessage`` to the user id opens (or reuses) the bot's direct conversation."""
-        return await self._post(to.user_id, reply)
+        return await self._post(to.user_id, reply, None, progress)
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
-        return await self._post(channel.channel, reply, channel.thread)
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
+        return await self._post(channel.channel, reply, channel.thread, progress)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         try:
@@ -141,7 +153,7 @@ class SlackMessenger:
             response = await self.invite_client.conversations_invite(
                 channel=channel, users=user_ids, force=True if len(user_ids) > 1 else None)
         except SlackApiError as exc:
-            if exc.response.get("error") == "already_in_channel":
+            if error_code(exc) == "already_in_channel":
                 return
             raise delivery_error(exc, what, PERMANENT | INVITE_REFUSALS) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:

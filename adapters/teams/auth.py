@@ -8,6 +8,8 @@ configuration, and works around what the archived SDK gets wrong:
   a token names an unknown key: ``build_authentication`` gives it our own key source instead
   (``adapters.teams.keys``: aiohttp, a timeout, a minimum interval between fetches), which
   ``warm_keys`` fills at start;
+- its connector clients retry in a thread, sleeping a whole ``Retry-After``: they make one attempt
+  here (``adapters.teams.connector``);
 - the outbound token is fetched with MSAL, also blocking, and with fresh credentials (an empty cache)
   for every connector: ``ThreadedCredentialFactory`` keeps the credentials and fetches in a thread;
 - with no app id, botbuilder accepts unsigned requests (Bot Framework Emulator): ``check_emulator_mode``
@@ -34,6 +36,7 @@ from botframework.connector.auth import (
 from msrest.authentication import Authentication
 
 from adapters.teams import keys
+from adapters.teams.connector import BoundedAuthentication
 from adapters.teams.settings import TeamsConfig
 from core.errors import ConfigError
 
@@ -126,7 +129,7 @@ def build_authentication(settings: BotSettings,
     factory = credentials_factory or ThreadedCredentialFactory(
         ConfigurationServiceClientCredentialFactory(configuration))
     install_signing_keys(settings)
-    return ConfigurationBotFrameworkAuthentication(configuration, credentials_factory=factory)
+    return BoundedAuthentication(configuration, credentials_factory=factory)
 
 
 def install_signing_keys(settings: BotSettings) -> None:

@@ -33,7 +33,7 @@ from adapters.teams import identity, outbound
 from adapters.teams.inbound import PLATFORM
 from core.errors import DeliveryError
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -90,21 +90,24 @@ class TeamsMessenger:
         self.adapter, self.app_id, self.services = adapter, app_id, services
         self.service_urls: dict[str, str] = {}
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
+        progress = progress if progress is not None else Progress()
         contact = await identity.contact(self.services, to.tenant, to.user_id)
         if contact and contact.get("personal"):
             reference = identity.restore(contact["personal"])
-            return await self._send(reference, reply)
-        return await self._create(to, contact or {}, reply)
+            return await self._send(reference, reply, progress)
+        return await self._create(to, contact or {}, reply, progress)
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
         service_url = await self._service_url(channel.tenant)
         conversation_id = channel.channel + (f";messageid={channel.thread}" if channel.thread else "")
         reference = ConversationReference(
             channel_id=CHANNEL_ID, service_url=service_url, bot=ChannelAccount(id=self.app_id),
             conversation=ConversationAccount(id=conversation_id, is_group=True,
                                              conversation_type="channel", tenant_id=channel.tenant))
-        return await self._send(reference, reply)
+        return await self._send(reference, reply, progress if progress is not None else Progress())
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         service_url, conversation_id = decode(sent.conversation)
@@ -130,16 +133,15 @@ class TeamsMessenger:
         if tenant and service_url:
             self.service_urls[tenant] = service_url
 
-    async def _send(self, reference: ConversationReference, reply: Reply) -> SentMessage:
-        ids: list[str] = []
+    async def _send(self, reference: ConversationReference, reply: Reply, progress: Progress) -> SentMessage:
+        """The reply's activities, from the first one ``progress`` does not count."""
+        conversation = encode(reference.service_url, reference.conversation.id)
 
         async def send(context: TurnContext) -> None:
-            for activity in outbound.activities(reply):
-                response = await context.send_activity(activity)
-                ids.append(response.id if response and response.id else "")
+            await _send_parts(context, reply, conversation, progress)
 
         await self._continue(reference, send)
-        return SentMessage(PLATFORM, encode(reference.service_url, reference.conversation.id), ids[0])
+        return _first(progress, conversation)
 
     async def _continue(self, reference: ConversationReference,
                         logic: Callable[[TurnContext], Awaitable[None]]) -> None:
@@ -148,20 +150,20 @@ class TeamsMessenger:
         except Exception as exc:  # every connector failure becomes a DeliveryError, typed below
             raise delivery_error(exc) from exc
 
-    async def _create(self, to: MemberAddress, contact: dict[str, Any], reply: Reply) -> SentMessage:
+    async def _create(self, to: MemberAddress, contact: dict[str, Any], reply: Reply,
+                      progress: Progress) -> SentMessage:
         service_url = contact.get("service_url") or await self._service_url(to.tenant)
         user_id = (contact.get("user") or {}).get("id") or to.user_id
         parameters = TeamsConversationParameters(
             is_group=False, bot=ChannelAccount(id=self.app_id), members=[ChannelAccount(id=user_id)],
             tenant_id=to.tenant, channel_data={"tenant": {"id": to.tenant}})
-        result: list[SentMessage] = []
+        opened_in: list[str] = []
 
         async def opened(context: TurnContext) -> None:
             personal = identity.reference_of(context.activity, to.tenant)
             await identity.remember_personal(self.services, to, personal, service_url)
-            ids = [await context.send_activity(activity) for activity in outbound.activities(reply)]
-            conversation = encode(service_url, context.activity.conversation.id)
-            result.append(SentMessage(PLATFORM, conversation, ids[0].id if ids[0] else ""))
+            opened_in.append(encode(service_url, context.activity.conversation.id))
+            await _send_parts(context, reply, opened_in[0], progress)
 
         try:
             await self.adapter.create_conversation(self.app_id, opened, parameters, CHANNEL_ID, service_url)
@@ -169,7 +171,7 @@ class TeamsMessenger:
             raise
         except Exception as exc:  # connector failures, typed like sends
             raise delivery_error(exc) from exc
-        return result[0]
+        return _first(progress, opened_in[0] if opened_in else "")
 
     async def _service_url(self, tenant: str) -> str:
         url = self.service_urls.get(tenant) or await identity.service_url_of(self.services, tenant)
@@ -177,3 +179,15 @@ class TeamsMessenger:
             raise DeliveryError(f"no Teams service URL known for tenant {tenant!r} yet: nobody there has "
                                 "talked to the bot", permanent=True)
         return url
+
+
+async def _send_parts(context: TurnContext, reply: Reply, conversation: str, progress: Progress) -> None:
+    """Send the activities of ``reply`` that ``progress`` does not count yet, counting each."""
+    for activity in outbound.activities(reply)[progress.parts:]:
+        response = await context.send_activity(activity)
+        progress.advance(SentMessage(PLATFORM, conversation, response.id if response and response.id else ""))
+
+
+def _first(progress: Progress, conversation: str) -> SentMessage:
+    """The first part's reference (an empty reply still names its conversation)."""
+    return progress.first or SentMessage(PLATFORM, conversation, "")

@@ -78,6 +78,9 @@ _COMMANDS: dict[str, Rule] = {
     "privacy export": EVERYONE,
     "privacy delete": EVERYONE,
     "moderation report": EVERYONE,
+    # the outbox's failed deliveries
+    "outbox failed": Rule((Grant(ADMIN),), denied="outbox.admins_only"),
+    "outbox retry": Rule((Grant(ADMIN),), denied="outbox.admins_only"),
     # roles
     "role grant": Rule((Grant(ADMIN),), denied="role.admins_only"),
     "role revoke": Rule((Grant(ADMIN),), denied="role.admins_only"),

@@ -7,7 +7,8 @@ whether it was answered. Never offered for anonymous campaigns: a question names
 
 ``core.experts.questions`` is looked up when needed, so campaigns keep working in an installation without the
 expert directory (the button is then not shown). Its routing notices (messages to the expert and the
-asker) come back in ``Asked`` for the handler to send with ``deliver_notices`` once the transaction commits.
+asker, written to the outbox) come back in ``Asked`` for the handler to send with ``deliver_notices``
+once the transaction commits.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def _questions() -> ModuleType | None:
 
 @dataclass(frozen=True)
 class Asked:
-    """The question an answer became, and its routing notices (``core.experts.routing.Notice``
-    items) to send with ``deliver_notices`` after commit."""
+    """The question an answer became, and its routing notices (the outbox rows it wrote, see
+    ``core.experts.notices``) to send with ``deliver_notices`` after commit."""
 
     question_id: int
     notices: NoticeList
@@ -84,8 +85,7 @@ async def ask(uow: UnitOfWork, db: Database, found: Target, member_id: int, now:
 
 
 async def deliver_notices(services: Services, notices: NoticeList) -> None:
-    """Send an ``Asked``'s notices; run after commit (it opens its own transaction to keep the sent
-    cards' references)."""
+    """Send an ``Asked``'s notices right away; run after commit (a failed send stays in the outbox)."""
     questions = _questions()
     if questions is not None:
         await questions.deliver(services, notices)

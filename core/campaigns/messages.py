@@ -76,14 +76,14 @@ class Rounds:
     prompts: dict[int, list[CampaignPrompt]]
 
     def of(self, delivery: Delivery) -> tuple[Round, Campaign] | None:
-        round_ = self.rounds.get(delivery.round_id)
+        round_ = self.rounds.get(delivery.round_id) if delivery.round_id is not None else None
         campaign = self.campaigns.get(round_.campaign_id) if round_ else None
         return (round_, campaign) if round_ and campaign else None
 
 
 async def load_rounds(uow: UnitOfWork, deliveries: Iterable[Delivery]) -> Rounds:
     """Two queries for any number of rounds: rounds with their campaigns, then the prompts."""
-    round_ids = {delivery.round_id for delivery in deliveries}
+    round_ids = {delivery.round_id for delivery in deliveries if delivery.round_id is not None}
     statement = select(Round, Campaign).join(Campaign, col(Campaign.id) == col(Round.campaign_id)).where(
         col(Round.id).in_(round_ids))
     rounds: dict[int, Round] = {}
@@ -183,7 +183,7 @@ class RoundMessages:
         self.rounds = rounds
         self.recipients = recipients
         self.reminder = reminder
-        self._replies: dict[tuple[int, str, str], Reply] = {}
+        self._replies: dict[tuple[int | None, str, str], Reply] = {}
         self._answered: dict[int, set[str]] = {}
 
     async def render(self, delivery: Delivery) -> Outgoing | None:
@@ -261,7 +261,7 @@ async def render_summaries(uow: UnitOfWork, deliveries: list[Delivery],
     """Each round's summary, computed once for its animator (direct) and group channels (public), with
     the figures of anonymous prompts withheld under ``settings.campaigns.anonymity_min`` answers."""
     rounds = await load_rounds(uow, deliveries)
-    summaries: dict[int, RoundSummary] = {}
+    summaries: dict[int | None, RoundSummary] = {}
     results: list[Outgoing | None] = []
     for delivery in deliveries:
         found = rounds.of(delivery)

@@ -34,7 +34,7 @@ from core.campaigns.lifecycle import linked_channels, reachable_members, schedul
 from core.campaigns.models import Campaign, Round
 from core.campaigns.schedules import earliest, instant, latest, occurrences, occurrences_from
 from core.delivery.models import Delivery
-from core.delivery.outbox import Target, enqueue
+from core.delivery.outbox import Source, Target, enqueue
 from core.directory.models import Member
 from core.runtime.db import UnitOfWork
 from core.settings import SecuritySettings
@@ -104,7 +104,7 @@ async def create_round(uow: UnitOfWork, campaign: Campaign, index: int, wall: da
     round_id = await _insert_round(uow, {"campaign_id": campaign.id, "index": index, "due_at": first_due,
                                          "wall": f"{wall:%Y-%m-%dT%H:%M}", "closes_at": closes_at})
     if round_id is not None:
-        await enqueue(uow, round_id, "prompt", list(due), due)
+        await enqueue(uow, Source("round", round_id), "prompt", list(due), due)
     return round_id
 
 
@@ -204,7 +204,7 @@ async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: 
                    if sent_at is not None and sent_at + number * after <= now
                    and (round_.closes_at is None or sent_at + number * after < round_.closes_at)
                    and not has_answered(done, campaign, round_.id, int(member_id), security)]
-        created += await enqueue(uow, round_.id, f"reminder.{number}", targets, now)
+        created += len(await enqueue(uow, Source("round", round_.id), f"reminder.{number}", targets, now))
     return created
 
 
@@ -235,7 +235,7 @@ async def close_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: d
     targets = [Target.member(campaign.created_by)] if campaign.created_by else []
     if campaign.summary_to_channels:
         targets += await channel_targets(uow, campaign)
-    await enqueue(uow, round_.id, "summary", targets, now)
+    await enqueue(uow, Source("round", round_.id), "summary", targets, now)
     return True
 
 

@@ -1,11 +1,15 @@
-"""The two statements that hand outbox rows to dispatchers: claim due rows, recover expired claims.
+"""The statements that hand outbox rows to dispatchers: claim due rows (or given ones), recover
+expired claims.
 
-A claim commits before any send (the row is ``sending`` with ``claimed_at``/``claimed_by``), so a
-crash leaves evidence; a claim older than the lease is presumed orphaned and made due again.
+A claim commits before any send (the row is ``sending`` with ``claimed_at``/``claimed_by`` and a
+``claim_token`` of its own), so a crash leaves evidence; a claim older than the lease is presumed
+orphaned and made due again, its token cleared: whatever its dispatcher reports later is dropped
+(``core.delivery.outbox.OutcomeWriter`` writes an outcome only under the token of its claim).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +27,7 @@ async def recover_expired(db: Database, now: datetime, lease: timedelta) -> int:
     statement = (
         update(Delivery)
         .where(col(Delivery.status) == "sending", col(Delivery.claimed_at) < now - lease)
-        .values(status="pending", next_attempt_at=now,
+        .values(status="pending", next_attempt_at=now, claimed_at=None, claimed_by=None, claim_token=None,
                 last_error="recovered: claim expired without a result (dispatcher stopped)")
         .execution_options(synchronize_session=False)
     )
@@ -34,7 +38,8 @@ async def recover_expired(db: Database, now: datetime, lease: timedelta) -> int:
 
 
 async def claim_due(db: Database, name: str, now: datetime, limit: int) -> list[Delivery]:
-    """Mark up to ``limit`` due rows ``sending`` for claimant ``name`` and commit; returns them by id.
+    """Mark up to ``limit`` due rows ``sending`` for claimant ``name`` under a fresh claim token and
+    commit; returns them by id.
 
     One ``UPDATE … RETURNING`` whose candidate ids come from a scalar sub-select: on PostgreSQL
     ``array_agg`` of the due rows locked ``FOR UPDATE SKIP LOCKED``, evaluated once as an InitPlan
@@ -57,10 +62,25 @@ async def claim_due(db: Database, name: str, now: datetime, limit: int) -> list[
         chosen: Any = col(Delivery.id) == any_(ids)
     else:
         chosen = col(Delivery.id).in_(due.scalar_subquery())
+    return await _claim(db, name, now, chosen)
+
+
+async def claim_ids(db: Database, name: str, now: datetime, ids: list[int]) -> list[Delivery]:
+    """Claim these rows if they are still pending and due (a command's own rows, sent right after its
+    commit): a row another dispatcher claimed first is left to it."""
+    if not ids:
+        return []
+    due = col(Delivery.next_attempt_at) <= now
+    return await _claim(db, name, now, col(Delivery.id).in_(ids), due)
+
+
+async def _claim(db: Database, name: str, now: datetime, *chosen: Any) -> list[Delivery]:
+    """Mark the ``chosen`` rows that are pending ``sending`` under a fresh token, and commit."""
     statement = (
         update(Delivery)
-        .where(chosen, col(Delivery.status) == "pending")
-        .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now, claimed_by=name)
+        .where(*chosen, col(Delivery.status) == "pending")
+        .values(status="sending", attempts=col(Delivery.attempts) + 1, claimed_at=now, claimed_by=name,
+                claim_token=uuid.uuid4().hex)
         .returning(Delivery)
         .execution_options(synchronize_session=False)
     )

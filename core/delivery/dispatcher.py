@@ -4,18 +4,28 @@ Exactly-once, as far as a platform without idempotency keys allows (Slack's ``ch
 none):
 
 1. **Claim** in a short transaction of its own: due rows (``pending`` with ``next_attempt_at <= now``)
-   become ``sending`` with ``attempts + 1``, ``claimed_at`` and ``claimed_by``, and the transaction
+   become ``sending`` with ``attempts + 1``, ``claimed_at``, ``claimed_by`` and a fresh
+   ``claim_token``, and the transaction
    commits *before* the platform is called. On PostgreSQL the candidate rows are selected ``FOR UPDATE
    SKIP LOCKED``, so several processes claim disjoint rows without waiting on each other; on SQLite
    the single ``UPDATE … RETURNING`` runs under the database's one write lock, which is as atomic.
 2. **Send**: the row is rendered (at send time, so late opt-outs count), a token is taken from the
    rate limiter, and the messenger is called. The dispatcher, not the HTTP client, decides retries.
 3. **Record** in another short transaction: ``sent`` with the platform's message reference, or
-   ``skipped``, or ``failed`` (permanent), or back to ``pending`` at a later ``next_attempt_at``.
+   ``skipped``, or ``failed`` (permanent), or back to ``pending`` at a later ``next_attempt_at`` —
+   only if the row still holds this claim's token: an outcome whose claim expired meanwhile (the row
+   was recovered, perhaps sent again by another dispatcher) is dropped and logged, never written over
+   the newer one. One outcome that cannot be written fails alone: the batch's other sends go on.
 
 A crash (kill -9) between 1 and 3 leaves rows in ``sending``; once their lease has expired they are
 handed out again. That is the only duplicate window: at most the sends in flight at the crash, i.e.
-``concurrency``. The lease must exceed the longest send (HTTP timeouts are well under a minute).
+``concurrency``.
+
+A claim never outlives its lease while its dispatcher runs: pacing waits at most what the lease
+leaves once a send's share (``SEND_SHARE``) and the outcome's (``SETTLE_SHARE``) are set aside — a
+longer wait, such as a platform's ``Retry-After`` of an hour, gives the row back to the outbox due
+when the platform allows, its attempt not counted — and the send itself is cut short (then retried)
+if it would run into the outcome's share. A ``Retry-After`` is followed up to ``max_backoff``.
 """
 
 from __future__ import annotations
@@ -27,24 +37,38 @@ import random
 import socket
 import uuid
 from contextlib import AbstractAsyncContextManager, nullcontext
+from contextvars import ContextVar
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.delivery.claims import claim_due, recover_expired
+from core.delivery.claims import claim_due, claim_ids, recover_expired
 from core.delivery.models import Delivery
-from core.delivery.outbox import Outcome, OutcomeWriter, Outgoing
+from core.delivery.outbox import Outgoing
+from core.delivery.outcomes import Outcome, OutcomeWriter
 from core.delivery.ratelimit import RateLimiter
 from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, MemberAddress, Messenger, Progress, SentMessage
 
 if TYPE_CHECKING:
     from core.services import Services
 
 log = logging.getLogger(__name__)
 
+#: the outcome writer of the dispatch run the current task belongs to (none: write at once)
+_RUN_WRITER: ContextVar[tuple[Dispatcher, OutcomeWriter] | None] = ContextVar("run_writer", default=None)
+#: how long a send may wait for the pace in this task: a command's own sends (``send_now``) do not
+#: keep the member waiting, the dispatch loop's may wait as long as their claim allows
+_PATIENCE: ContextVar[float | None] = ContextVar("patience", default=None)
+#: the pace a command's own sends wait for at most, before going back to the outbox for the worker
+IMMEDIATE_PATIENCE = 1.0
 DEFAULT_LEASE = timedelta(minutes=5)
+#: the last part of a lease, kept to record the outcome before the row may be recovered
+SETTLE_SHARE = 0.1
+#: the part of a lease a send may take once paced (HTTP timeouts are well under it): a row that
+#: would have to wait for the rate limiter beyond the rest goes back to the outbox instead
+SEND_SHARE = 0.2
 ERROR_LENGTH = 500
 
 
@@ -83,7 +107,6 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.in_flight = 0
         self._stopping = False
-        self._writer: OutcomeWriter | None = None
         self._slots = asyncio.Semaphore(self.concurrency)
         self._settled = 0
         # SQLite has one writer at a time and a waiting writer polls with sleeps of up to 100 ms:
@@ -115,33 +138,62 @@ class Dispatcher:
         await self.recover()
         self._slots = asyncio.Semaphore(self.concurrency)
         self._settled = 0
-        self._writer = writer = OutcomeWriter(self.services.db, self._sqlite_writes)
+        writer = OutcomeWriter(self.services.db, self._sqlite_writes)
+        running = _RUN_WRITER.set((self, writer))  # this run's tasks record through its writer
         try:
             async with asyncio.TaskGroup() as outer:
                 outer.create_task(writer.run())
                 try:
                     async with asyncio.TaskGroup() as batches:
                         while not self._stopping and (rows := await self._claim_for_idle_slots()):
-                            batches.create_task(self._send_batch(rows))
+                            batches.create_task(self._send_batch(rows, self._slots))
                 finally:
                     writer.close()
         finally:
-            self._writer = None
+            _RUN_WRITER.reset(running)
         return self._settled
 
-    async def _send_batch(self, rows: list[Delivery]) -> None:
-        """Render a claimed batch, then send its rows concurrently (while the next batch is claimed)."""
-        rendered = await self.render(rows)
-        async with asyncio.TaskGroup() as sends:
-            for row, outgoing in zip(rows, rendered, strict=True):
-                sends.create_task(self._send_one(row, outgoing))
+    async def send_now(self, ids: list[int]) -> int:
+        """Send these rows at once if they are still pending and due — a command's messages, right
+        after the commit that wrote them, ahead of any campaign round waiting in the outbox. Rows
+        another dispatcher claimed first are left to it; a row the pace would hold back more than
+        ``IMMEDIATE_PATIENCE`` goes back to the outbox for the dispatch loop, and a failed send stays
+        there, retried like any other. Returns how many rows were settled."""
+        if self._stopping or not ids:
+            return 0
+        async with self._writing():
+            rows = await claim_ids(self.services.db, self.name, self._now(), ids)
+        patient = _PATIENCE.set(IMMEDIATE_PATIENCE)  # a row the pace holds back goes to the worker
+        try:
+            return await self._send_batch(rows) if rows else 0
+        finally:
+            _PATIENCE.reset(patient)
 
-    async def _send_one(self, row: Delivery, rendered: Rendered) -> None:
+    async def _send_batch(self, rows: list[Delivery], slots: asyncio.Semaphore | None = None) -> int:
+        """Render a claimed batch, then send its rows concurrently (while the next batch is claimed);
+        returns how many were settled."""
+        try:
+            rendered = await self.render(rows)
+        except Exception as error:  # noqa: BLE001 — the database failed: retry the rows later
+            log.exception("rendering %d deliveries failed", len(rows))
+            rendered = [error] * len(rows)
+        async with asyncio.TaskGroup() as sends:
+            tasks = [sends.create_task(self._send_one(row, outgoing, slots))
+                     for row, outgoing in zip(rows, rendered, strict=True)]
+        return sum(task.result() for task in tasks)
+
+    async def _send_one(self, row: Delivery, rendered: Rendered, slots: asyncio.Semaphore | None) -> bool:
+        """One row, whatever happens: an error here must not cancel its batch's other sends."""
         try:
             await self.deliver(row, rendered)
             self._settled += 1
+            return True
+        except Exception:  # noqa: BLE001 — the row stays 'sending' and is recovered after its lease
+            log.exception("delivery %s: sending failed unexpectedly", row.id)
+            return False
         finally:
-            self._slots.release()
+            if slots is not None:
+                slots.release()
 
     async def _claim_for_idle_slots(self) -> list[Delivery]:
         """Wait for a quarter of the send slots to be idle, take every idle one, claim as many rows:
@@ -194,37 +246,76 @@ class Dispatcher:
         finally:
             self.in_flight -= 1
 
+    def _time_left(self, delivery: Delivery) -> float:
+        """Seconds this claim may still spend before its send must be over: the lease, less the share
+        kept to record the outcome before another dispatcher may recover the row."""
+        claimed = delivery.claimed_at or self._now()
+        return (claimed + self.lease * (1 - SETTLE_SHARE) - self._now()).total_seconds()
+
     async def _send(self, delivery: Delivery, outgoing: Outgoing) -> str:
         address = outgoing.address
         messenger = self.services.messenger(address.platform)
         if messenger is None:
             return await self._fail(delivery, f"no messenger for platform {address.platform!r}")
         channel = address.channel if isinstance(address, ConversationRef) else None
-        await self.limiter.acquire(address.platform, address.tenant, channel)
+        allowance = self.lease.total_seconds() * SEND_SHARE
+        budget = self._time_left(delivery) - allowance
+        if (patience := _PATIENCE.get()) is not None:
+            budget = min(budget, patience)
+        if budget < 0 or not await self.limiter.acquire(address.platform, address.tenant, channel,
+                                                         budget=budget):
+            wait = self.limiter.delay(address.platform, address.tenant, channel)
+            return await self._release(delivery, wait, address.platform)
         try:
-            if isinstance(address, MemberAddress):
-                sent = await messenger.send_direct(address, outgoing.reply)
-            else:
-                sent = await messenger.post(address, outgoing.reply)
+            async with asyncio.timeout(max(self._time_left(delivery), 0.0)) as deadline:
+                sent = await self._call(messenger, outgoing, delivery)
         except DeliveryError as error:
             return await self._failed_send(delivery, address, error)
+        except TimeoutError as error:
+            if deadline.expired():
+                return await self._retry(delivery, "the send did not finish within its claim's lease")
+            return await self._retry(delivery, f"{type(error).__name__}: {error}")
         except Exception as error:  # noqa: BLE001 — an adapter bug must not stop the other sends
             log.exception("delivery %s: unexpected error from the %s messenger",
                           delivery.id, address.platform)
             return await self._retry(delivery, f"{type(error).__name__}: {error}")
         return await self._sent(delivery, sent)
 
+    @staticmethod
+    async def _call(messenger: Messenger, outgoing: Outgoing, delivery: Delivery) -> SentMessage:
+        """Send from where an earlier attempt stopped (the page cursor in ``message_ref``); whatever
+        happens, the row as this claim knows it keeps how far the send got, for the outcome."""
+        address = outgoing.address
+        if outgoing.replace is not None:  # one part: an update is all or nothing
+            await messenger.update(outgoing.replace, outgoing.reply)
+            return outgoing.replace
+        progress = Progress.from_ref(delivery.message_ref)
+        try:
+            if isinstance(address, MemberAddress):
+                return await messenger.send_direct(address, outgoing.reply, progress)
+            return await messenger.post(address, outgoing.reply, progress)
+        finally:
+            delivery.message_ref = progress.as_ref() or delivery.message_ref
+
+    async def _release(self, delivery: Delivery, wait: float, platform: str) -> str:
+        """Give the row back unsent, due once the platform allows, its attempt not counted: a claim
+        never waits for a rate limit longer than its lease."""
+        delay = timedelta(seconds=max(wait, 1.0))
+        reason = f"{platform} rate limit: given back to the outbox for {delay.total_seconds():.0f} s"
+        return await self._settle(delivery, status="pending", last_error=reason, uncount=True,
+                                  next_attempt_at=self._now() + delay)
+
     async def _failed_send(self, delivery: Delivery, address: MemberAddress | ConversationRef,
                            error: DeliveryError) -> str:
         if error.permanent:
             return await self._fail(delivery, error.reason)
         if error.retry_after is not None:
+            wait = min(error.retry_after, self.max_backoff.total_seconds())  # "in ten days" is not a plan
             channel = address.channel if isinstance(address, ConversationRef) else None
-            self.limiter.pause(address.platform, address.tenant, error.retry_after, channel)
+            self.limiter.pause(address.platform, address.tenant, wait, channel)
             if delivery.attempts >= self.max_rate_limited:
                 return await self._fail(delivery, f"still rate limited after {delivery.attempts} attempts")
-            return await self._reschedule(delivery, timedelta(seconds=error.retry_after),
-                                          f"rate limited: {error.reason}")
+            return await self._reschedule(delivery, timedelta(seconds=wait), f"rate limited: {error.reason}")
         return await self._retry(delivery, error.reason)
 
     def backoff(self, attempts: int) -> timedelta:
@@ -246,19 +337,30 @@ class Dispatcher:
         return await self._settle(delivery, status="failed", last_error=reason)
 
     async def _sent(self, delivery: Delivery, sent: SentMessage) -> str:
-        return await self._settle(delivery, status="sent", last_error=None, message_ref=asdict(sent),
+        reference = asdict(sent) | {"parts": max(1, int(delivery.message_ref.get("parts", 1)))}
+        return await self._settle(delivery, status="sent", last_error=None, message_ref=reference,
                                   sent_at=self._now())
 
     async def _settle(self, delivery: Delivery, *, status: str, last_error: str | None,
                       **values: Any) -> str:
-        """Record the outcome of a claimed row: batched with others while a round is under way."""
-        assert delivery.id is not None
-        outcome = Outcome(delivery.id, status, last_error[:ERROR_LENGTH] if last_error else None, **values)
-        if self._writer is not None:
-            await self._writer.record(outcome)
-        else:
-            writer = OutcomeWriter(self.services.db, self._sqlite_writes)
-            await writer.write_now(outcome)
+        """Record the outcome of a claimed row: batched with others while a round is under way.
+
+        Written only under the row's claim token (a claim that expired meanwhile is dropped, the
+        newer outcome stands). A failure to write is logged, never raised: the other sends of the
+        batch go on, and the row, still ``sending``, is recovered once its lease expires."""
+        assert delivery.id is not None and delivery.claim_token is not None
+        values.setdefault("message_ref", delivery.message_ref)  # a page cursor outlives a retry
+        outcome = Outcome(delivery.id, delivery.claim_token, status,
+                          last_error[:ERROR_LENGTH] if last_error else None, **values)
+        running = _RUN_WRITER.get()
+        try:
+            if running is not None and running[0] is self:
+                await running[1].record(outcome)
+            else:
+                await OutcomeWriter(self.services.db, self._sqlite_writes).write_now(outcome)
+        except Exception:  # noqa: BLE001 — see the docstring: never cancel the batch's other sends
+            log.exception("delivery %s: could not record its outcome %r; it is retried once its lease "
+                          "expires", delivery.id, status)
         return status
 
 

@@ -12,23 +12,30 @@ from core.runtime.columns import json_column, when
 
 
 class Delivery(SQLModel, table=True):
-    """The outbox: one row per (round, purpose, target), claimed and sent by ``core.delivery.dispatcher``.
+    """The outbox: one row per (source, purpose, target), claimed and sent by ``core.delivery.dispatcher``.
 
-    ``purpose`` (``prompt``, ``reminder``, ``summary``…) names the renderer that builds the message at
-    send time, so a member who opts out or leaves after the round was materialised is not messaged.
-    The unique constraint makes materialising a round idempotent: no member gets the same prompt of
-    the same round twice, while a reminder is a row of its own. ``claimed_at``/``claimed_by`` are set
-    when a dispatcher marks the row ``sending`` *before* calling the platform, so a crash leaves
-    evidence that the lease-based recovery turns back into a retry.
+    ``source`` says what the message is about (``round:12``, ``route:7``, ``announcement:3``);
+    ``purpose`` (``prompt``, ``reminder``, ``question.card``…) names the renderer that builds the
+    message at send time, so a member who opts out or leaves after the row was written is not
+    messaged. The unique constraint makes enqueueing idempotent: no member gets the same prompt of
+    the same round twice, while a reminder is a row of its own. ``claimed_at``/``claimed_by``/
+    ``claim_token`` are set when a dispatcher marks the row ``sending`` *before* calling the platform,
+    so a crash leaves evidence that the lease-based recovery turns back into a retry.
     """
 
     __table_args__ = (
-        UniqueConstraint("round_id", "purpose", "target_kind", "target_id", name="uq_delivery_target"),
+        UniqueConstraint("source", "purpose", "target_kind", "target_id", name="uq_delivery_target"),
         Index("ix_delivery_due", "status", "next_attempt_at"),
+        # a round's deliveries are looked up by (round, purpose, target) — was a prompt sent to this
+        # member? — and deleted with their round: the constraint's index before sources existed
+        Index("ix_delivery_round", "round_id", "purpose", "target_kind", "target_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    #: what the delivery comes from (``core.delivery.outbox.Source``): ``round:12``, ``route:7``…
+    source: str = Field(max_length=64)
+    #: the round of a campaign delivery (its prompt, reminder, summary), so deleting a round deletes them
+    round_id: int | None = Field(default=None, foreign_key="round.id", ondelete="CASCADE")
     purpose: str = Field(default="prompt", max_length=32)
     target_kind: str = Field(max_length=8)
     target_id: str = Field(max_length=255)
@@ -38,6 +45,9 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=when(index=True))
     claimed_at: datetime | None = Field(default=None, sa_column=when())
     claimed_by: str | None = Field(default=None, max_length=64)
+    #: a fresh value per claim: an outcome is written only while the row still holds the token of the
+    #: claim that sent it, so a dispatcher whose lease ran out never overwrites a newer outcome
+    claim_token: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=500)
     message_ref: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     sent_at: datetime | None = Field(default=None, sa_column=when())

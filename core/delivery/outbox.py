@@ -1,11 +1,15 @@
 """The outbox: what must be sent, written in the same transaction as the decision to send it.
 
-A campaign round *materialises* one ``Delivery`` row per (purpose, target) with ``enqueue``; the
-dispatcher (``core/dispatcher.py``) later claims due rows and sends them. Writing rows instead of
+Whatever Parvis tells people goes through here: a campaign round *materialises* one ``Delivery`` row
+per (purpose, target) with ``enqueue``, a routed question its expert's card, an announcement one row
+per linked channel — each named by its ``Source`` (``round:12``, ``route:7``, ``announcement:3``); the
+dispatcher (``core/delivery/dispatcher.py``) later claims due rows and sends them, and a command sends
+its own rows at once after its commit (``core.delivery.immediate``). Writing rows instead of
 sending directly is what makes delivery exactly-once across restarts, crashes and several processes:
 
-- ``enqueue`` is idempotent (``INSERT … ON CONFLICT DO NOTHING`` on the unique constraint), so a
-  round materialised twice — by a retry, or by two processes racing — yields one row per target;
+- ``enqueue`` is idempotent (``INSERT … ON CONFLICT DO NOTHING`` on the unique constraint over
+  source, purpose and target), so a round materialised twice — by a retry, or by two processes
+  racing — yields one row per target;
 - the message is *rendered at send time* by the renderer registered for the row's ``purpose``, so a
   member who opted out, was erased or left the group in the meantime is skipped (renderer returns
   ``None``), and the message is in the member's current language.
@@ -19,25 +23,21 @@ batch at a time (``core.registry.Registry``)::
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import JSON, Table, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from core.delivery.models import Delivery
 from core.directory.models import Identity, Member
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress
-from core.runtime.columns import UTCDateTime
+from core.ports import ConversationRef, MemberAddress, SentMessage
 
 if TYPE_CHECKING:
-    from core.runtime.db import Database, UnitOfWork
+    from core.runtime.db import UnitOfWork
     from core.settings import Settings
 
 TargetKind = Literal["member", "channel"]
@@ -68,15 +68,34 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Source:
+    """What a delivery comes from, e.g. ``round:12``, ``route:7``, ``announcement:3``: with its purpose
+    and target it names one delivery (``uq_delivery_target``), so enqueueing it again is harmless.
+    A round's deliveries also keep ``round_id``, so deleting the round deletes them."""
+
+    kind: str
+    id: int | str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def round_id(self) -> int | None:
+        return int(self.id) if self.kind == "round" else None
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """A rendered delivery: where to send (a member's direct conversation or a channel) and what."""
+    """A rendered delivery: where to send (a member's direct conversation or a channel) and what;
+    or, with ``replace``, the message sent earlier that ``reply`` replaces (a card now "answered")."""
 
     address: MemberAddress | ConversationRef
     reply: Reply
+    replace: SentMessage | None = None
 
 
 #: renders one outbox row at send time. It gets a read-only unit of work, the claimed ``Delivery``
-#: (``round_id``, ``target_kind``, ``target_id``, ``payload``) and the process's ``Settings`` (the
+#: (``source``, ``round_id``, ``target_kind``, ``target_id``, ``payload``) and the process's ``Settings`` (the
 #: server secret, the anonymity minimum…), and returns an ``Outgoing``, or ``None``
 #: to skip the row for good (member opted out, erased, left the audience, round closed…). It must not
 #: write: the dispatcher does not commit its unit of work.
@@ -111,7 +130,7 @@ def target_of(delivery: Delivery) -> Target:
     return Target(kind, delivery.target_id)
 
 
-def _rows(round_id: int, purpose: str, targets: Iterable[Target],
+def _rows(source: Source, purpose: str, targets: Iterable[Target],
           due_at: datetime | Mapping[Target, datetime], payload: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[Target] = set()
@@ -120,126 +139,37 @@ def _rows(round_id: int, purpose: str, targets: Iterable[Target],
             continue
         seen.add(target)
         due = due_at[target] if isinstance(due_at, Mapping) else due_at
-        rows.append({"round_id": round_id, "purpose": purpose, "target_kind": target.kind,
-                     "target_id": target.id, "status": "pending", "attempts": 0,
+        rows.append({"source": str(source), "round_id": source.round_id, "purpose": purpose,
+                     "target_kind": target.kind, "target_id": target.id, "status": "pending", "attempts": 0,
                      "next_attempt_at": due, "payload": dict(payload), "message_ref": {}})
     return rows
 
 
 async def enqueue(
     uow: UnitOfWork,
-    round_id: int,
+    source: Source,
     purpose: str,
     targets: Iterable[Target],
     due_at: datetime | Mapping[Target, datetime],
     *,
     payload: Mapping[str, Any] | None = None,
-) -> int:
+) -> list[int]:
     """Materialise one pending delivery per target, due at ``due_at`` (one time, or one per target —
-    each recipient's local 09:30). Returns how many rows were created: rows that already exist for
-    (round, purpose, target) are left untouched, so calling this again is harmless.
+    each recipient's local 09:30). Returns the ids of the rows created — what a command hands to
+    ``core.delivery.immediate.send_now`` once its transaction commits: rows that already exist for
+    (source, purpose, target) are left untouched, so calling this again is harmless.
 
     Runs in the caller's transaction: the rows appear only if the caller commits.
     """
-    rows = _rows(round_id, purpose, targets, due_at, payload or {})
-    dialect = uow.dialect
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    created = 0
+    rows = _rows(source, purpose, targets, due_at, payload or {})
+    insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
+    created: list[int] = []
     for start in range(0, len(rows), BATCH_SIZE):
         statement = (
             insert(Delivery)
             .values(rows[start:start + BATCH_SIZE])
-            .on_conflict_do_nothing(index_elements=["round_id", "purpose", "target_kind", "target_id"])
+            .on_conflict_do_nothing(index_elements=["source", "purpose", "target_kind", "target_id"])
             .returning(col(Delivery.id))
         )
-        result = await uow.session.exec(statement)
-        created += len(result.all())
+        created += [int(row_id) for row_id in (await uow.session.exec(statement)).scalars().all()]
     return created
-
-
-_DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel sets it, does not declare it
-_outcome = (
-    update(_DELIVERY)
-    .where(_DELIVERY.c.id == bindparam("b_id"))
-    .values(status=bindparam("b_status"), last_error=bindparam("b_error"),
-            next_attempt_at=func.coalesce(bindparam("b_next", type_=UTCDateTime()),
-                                          _DELIVERY.c.next_attempt_at),
-            message_ref=bindparam("b_ref", type_=JSON()), sent_at=bindparam("b_sent", type_=UTCDateTime()),
-            claimed_at=None, claimed_by=None)
-)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one claimed row (``next_attempt_at`` only when it goes back to ``pending``)."""
-
-    delivery_id: int
-    status: str
-    last_error: str | None = None
-    next_attempt_at: datetime | None = None
-    message_ref: Mapping[str, Any] = field(default_factory=dict)
-    sent_at: datetime | None = None
-
-    def params(self) -> dict[str, Any]:
-        return {"b_id": self.delivery_id, "b_status": self.status, "b_error": self.last_error,
-                "b_next": self.next_attempt_at, "b_ref": dict(self.message_ref), "b_sent": self.sent_at}
-
-
-class OutcomeWriter:
-    """Records outcomes of sends in as few transactions as the database allows.
-
-    ``record`` returns once the outcome is committed. Outcomes that arrive while a write is under way
-    within ``linger`` seconds are written together (one ``executemany``), so a busy dispatcher commits
-    a few dozen times per second instead of once per message. The caller keeps its
-    send slot until ``record`` returns, so rows sent but not yet recorded stay within the in-flight
-    bound.
-    """
-
-    def __init__(self, db: Database, lock: asyncio.Lock | None = None, linger: float = 0.02) -> None:
-        self.db = db
-        self.lock = lock
-        self.linger = linger
-        self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
-        self._wake = asyncio.Event()
-        self._closed = False
-
-    async def record(self, outcome: Outcome) -> None:
-        future = asyncio.get_running_loop().create_future()
-        self._queue.append((outcome, future))
-        self._wake.set()
-        await future
-
-    def close(self) -> None:
-        """Write what is queued, then let ``run`` return."""
-        self._closed = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        while True:
-            await self._wake.wait()
-            if not self._closed:
-                await asyncio.sleep(self.linger)  # let the outcomes of concurrent sends gather
-            self._wake.clear()
-            batch, self._queue = self._queue, []
-            if batch:
-                await self._write(batch)
-            if self._closed and not self._queue:
-                return
-
-    async def write_now(self, *outcomes: Outcome) -> None:
-        """Record outcomes at once, in one transaction (outside a dispatch run)."""
-        async with self.lock or nullcontext(), self.db.uow() as uow:
-            await uow.session.exec(_outcome, params=[outcome.params() for outcome in outcomes])
-            await uow.commit()
-
-    async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None]]]) -> None:
-        try:
-            await self.write_now(*(outcome for outcome, _ in batch))
-        except Exception as error:  # noqa: BLE001 — handed to every waiter; rows stay 'sending'
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            return
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)

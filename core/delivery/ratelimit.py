@@ -7,6 +7,8 @@ make 429s the pacing mechanism — the platforms penalise that, and every 429 co
 a delay. So the dispatcher takes a token before each send; the bucket refills at the configured rate
 and allows a short burst. When the platform still answers "retry after N s", ``pause`` stops the
 whole bucket for N s, so the other sends queued behind it wait too instead of each earning its own 429.
+A send never waits longer than its claim allows: the dispatcher gives ``acquire`` a budget and, when
+the wait would exceed it (a long ``Retry-After``), puts the row back in the outbox for ``delay()``.
 
 Time comes from injectable ``now``/``sleep`` (monotonic seconds), so tests need not wait.
 """
@@ -91,15 +93,21 @@ class TokenBucket:
             return 0.0
         return (1.0 - self.tokens) / self.rate.per_second
 
-    async def acquire(self) -> float:
-        """Take one token, waiting as long as needed; returns the seconds waited."""
-        waited = 0.0
+    async def acquire(self, budget: float | None = None) -> bool:
+        """Take one token, waiting as long as needed — or, given a ``budget`` in seconds, give up as
+        soon as the wait (queueing included) would go beyond it: ``False``, and no token taken."""
+        started = self.now()
         async with self.lock:
             while (delay := self._wait_time()) > 0:
-                waited += delay
+                if budget is not None and self.now() - started + delay > budget:
+                    return False
                 await self.sleep(delay)
             self.tokens = max(0.0, self.tokens - 1.0)
-        return waited
+        return True
+
+    def delay(self) -> float:
+        """Seconds until a token would be free, waiters ahead left aside."""
+        return self._wait_time()
 
     def pause(self, seconds: float) -> None:
         """The platform said "retry after ``seconds``": no send until then, one send at that time, and
@@ -143,12 +151,21 @@ class RateLimiter:
             buckets.append(self._bucket((platform, tenant, channel), self.channel_rates.get(platform)))
         return [bucket for bucket in buckets if bucket is not None]
 
-    async def acquire(self, platform: str, tenant: str, channel: str | None = None) -> float:
-        """Wait for a send slot in the workspace (and the channel, for channel posts)."""
-        waited = 0.0
+    async def acquire(self, platform: str, tenant: str, channel: str | None = None, *,
+                      budget: float | None = None) -> bool:
+        """Wait for a send slot in the workspace (and the channel, for channel posts); with a
+        ``budget`` in seconds, ``False`` as soon as the wait would go beyond it."""
+        started = self._now()
         for bucket in reversed(self._buckets_for(platform, tenant, channel)):
-            waited += await bucket.acquire()
-        return waited
+            left = None if budget is None else budget - (self._now() - started)
+            if not await bucket.acquire(left):
+                return False
+        return True
+
+    def delay(self, platform: str, tenant: str, channel: str | None = None) -> float:
+        """Seconds until the workspace (and the channel) would allow a send: after a long
+        ``Retry-After``, how long a row released by the dispatcher should stay in the outbox."""
+        return max((bucket.delay() for bucket in self._buckets_for(platform, tenant, channel)), default=0.0)
 
     def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
         """Honour a server ``Retry-After`` for the whole workspace (and the channel)."""

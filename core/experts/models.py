@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Field, SQLModel
 
@@ -35,7 +34,7 @@ class Question(SQLModel, table=True):
 
 
 class QuestionRoute(SQLModel, table=True):
-    """One step of a question's routing history."""
+    """One step of a question's routing history (its card is an outbox row: source ``route:<id>``)."""
 
     __tablename__ = "question_route"
 
@@ -45,7 +44,6 @@ class QuestionRoute(SQLModel, table=True):
     routed_at: datetime = Field(sa_column=when(nullable=False))
     outcome: str | None = Field(default=None, max_length=12)
     outcome_at: datetime | None = Field(default=None, sa_column=when())
-    message: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
 class Answer(SQLModel, table=True):

@@ -16,7 +16,8 @@ from core.directory import misses
 from core.directory.models import Member
 from core.experts import questions
 from core.experts.models import Question
-from core.experts.routing import NoticeList, deliver, duration
+from core.experts.notices import duration
+from core.experts.routing import NoticeList, deliver
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.settings import ExpertSettings
 from core.text import shorten

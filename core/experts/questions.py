@@ -10,8 +10,9 @@ mind); reusable questions are what ``ask`` offers to the next person asking some
 
 Every change locks the question row (``FOR UPDATE`` on PostgreSQL) so an answer, a pass and the
 deadline job cannot both win. The services run in the caller's unit of work and return the messages a
-change sends to other people (``core.experts.routing.Notice``); the caller sends them with ``deliver``
-once its transaction has committed, so a rolled-back change tells nobody.
+change sends to other people as outbox rows (``core.experts.notices``), and return those rows; the
+caller sends them with ``deliver`` once its transaction has committed, so a rolled-back change tells
+nobody, and a send that fails is retried by the outbox.
 """
 
 from __future__ import annotations
@@ -27,18 +28,17 @@ from core.access.table import TABLE
 from core.directory.models import ExpertSkill, Member, Skill
 from core.directory.search import load_vocabulary, match_skills, words_of
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.experts import notices as outbox
 from core.experts.models import Answer, Question
 from core.experts.routing import (
     NoticeList,
     Routed,
     current_route,
     move_on,
-    notice,
     route_next,
     routes_of,
 )
 from core.experts.routing import deliver as deliver  # sends what these services return, after commit
-from core.messages import Button, Reply
 from core.runtime.db import Database, UnitOfWork
 from core.settings import ExpertSettings
 from core.text import clean, shorten
@@ -175,18 +175,10 @@ async def answer(uow: UnitOfWork, question: Question, member_id: int, text: str,
     notices: NoticeList = []
     if route is not None:
         route.outcome, route.outcome_at = "answered", now
-        if route.message:
-            notices.append(await notice(uow, member_id, lambda t: Reply(
-                text=t("question.card_answered", id=question.id, answer=shorten(text, 500))),
-                replace=route.message))
-    expert = await _name_of(uow, member_id)
-    notices.append(await notice(uow, question.asker_id, lambda t: Reply(
-        title=t("question.answer_title", id=question.id),
-        text=t("question.answer_received", id=question.id, expert=expert,
-               question=shorten(question.text, 300), answer=text),
-        buttons=(Button(t("question.button_helpful"), "question.helpful", f"{question.id}:yes", "primary"),
-                 Button(t("question.button_not_helpful"), "question.helpful", f"{question.id}:no")))))
-    return notices
+        answered = {"id": question.id, "answer": shorten(text, 500)}
+        notices += await outbox.enqueue_card_update(uow, route, "question.card_answered", answered, now)
+    await uow.session.flush()  # the answer is what the asker's message is built from, at send time
+    return notices + await outbox.enqueue_answer(uow, question, now)
 
 
 async def pass_(uow: UnitOfWork, question: Question, member_id: int, now: datetime,
@@ -243,12 +235,8 @@ async def close(uow: UnitOfWork, question: Question, member_id: int, now: dateti
     if route is None:
         return []
     route.outcome, route.outcome_at = "closed", now
-    if not route.message:
-        return []
-    who = await _name_of(uow, member_id)
-    return [await notice(uow, route.expert_id, lambda t: Reply(
-        text=t("question.closing.card", id=question.id, who=who, text=shorten(question.text, 300))),
-        replace=route.message)]
+    closing = {"id": question.id, "who": await _name_of(uow, member_id), "text": shorten(question.text, 300)}
+    return await outbox.enqueue_card_update(uow, route, "question.closing.card", closing, now)
 
 
 async def referent_skills(uow: UnitOfWork, member_id: int) -> set[str]:

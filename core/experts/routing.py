@@ -11,32 +11,30 @@ deadline, and the asker is told; a referent who passes or runs out of time hands
 referent who has not had it. When nobody is left at all, the question expires and the asker is told
 honestly. Only reachable people are chosen: a member with no identity on any platform (imported,
 never seen) cannot receive the card, so routing skips them instead of waiting a timeout for nothing.
-Messages to other people are collected as ``Notice`` objects while the transaction runs, returned to
-the caller (``Routed.notices``), and sent by ``deliver`` after it commits, each in its recipient's
-language: a command handler queues ``deliver`` with ``ctx.after_commit``, the deadline job calls it once
-its own transaction is committed.
+Messages to other people are written to the outbox in the same transaction
+(``core.experts.notices``), their rows returned to the caller (``Routed.notices``) and sent by
+``deliver`` right after it commits — each built at send time in its recipient's language, and retried
+by the dispatcher if its platform fails: a command handler queues ``deliver`` with
+``ctx.after_commit``, the deadline job calls it once its own transaction is committed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from core.campaigns.schedules import wall_of
-from core.directory.members import address_of
+from core.delivery.immediate import send_now
+from core.delivery.outbox import Source
 from core.directory.models import ExpertSkill, Identity, Member, MemberRole, Skill
 from core.directory.search import rank_experts
-from core.errors import DeliveryError
+from core.experts import notices
 from core.experts.models import Question, QuestionRoute
+from core.experts.notices import EXPERT, NEXT_REFERENT, REFERENT
 from core.experts.working_hours import working_deadline
-from core.i18n import Translator
-from core.messages import Button, Reply
-from core.ports import MemberAddress, SentMessage
 from core.runtime.db import UnitOfWork
 from core.settings import ExpertSettings
 from core.text import shorten
@@ -49,94 +47,26 @@ DUE_BATCH = 50
 #: experts looked at per query, and queries at most, when the best ones cannot be messaged
 REACH_BATCH = 10
 REACH_ROUNDS = 5
-#: how the assignee was reached, for the wording of their card
-EXPERT, REFERENT, NEXT_REFERENT = "expert", "referent", "next_referent"
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A direct message to send after commit; ``route_id`` keeps the sent card, ``replace`` edits one."""
-
-    address: MemberAddress
-    reply: Reply
-    route_id: int | None = None
-    replace: dict[str, Any] | None = None
-
-
-NoticeList = list[Notice | None]
+#: the outbox rows a change wrote (``core.experts.notices``), to send right after its commit
+NoticeList = list[int]
 
 
 @dataclass
 class Routed:
     """Where a question went (``routed``: an expert holds it, ``escalated``: a referent does,
-    ``nobody``: it expired) and the messages to send once the transaction commits."""
+    ``nobody``: it expired) and the messages it wrote to the outbox, to send once the transaction
+    commits."""
 
     result: str
     notices: NoticeList = field(default_factory=list)
 
 
-async def notice(uow: UnitOfWork, member_id: int | None, build: Callable[[Translator], Reply], *,
-                 route_id: int | None = None, replace: dict[str, Any] | None = None) -> Notice | None:
-    """A message for ``member_id`` in their language, or None when they cannot be reached."""
-    member = await uow.session.get(Member, member_id) if member_id is not None else None
-    address = await address_of(uow, member_id) if member is not None and member_id is not None else None
-    if member is None or address is None:
-        return None
-    return Notice(address, build(Translator(member.locale)).localised(member.locale), route_id, replace)
-
-
 async def deliver(services: Services, notices: NoticeList) -> None:
-    """Send the notices; a failed send is logged and never undoes the committed change."""
-    for item in notices:
-        if item is None:
-            continue
-        platform = item.replace["platform"] if item.replace else item.address.platform
-        messenger = services.messenger(platform)
-        if messenger is None:
-            log.warning("no messenger for %s: a question notice was not sent", platform)
-            continue
-        try:
-            if item.replace:
-                await messenger.update(SentMessage(**item.replace), item.reply)
-                continue
-            sent = await messenger.send_direct(item.address, item.reply)
-        except DeliveryError as error:
-            log.warning("question notice not delivered: %s", error.reason)
-            continue
-        if item.route_id is not None:
-            async with services.db.uow() as uow:
-                route = await uow.session.get(QuestionRoute, item.route_id)
-                if route is not None:
-                    route.message = asdict(sent)
-                    await uow.commit()
-
-
-def duration(t: Translator, minutes: int) -> str:
-    if minutes % 60 == 0:
-        return t("question.hours", hours=minutes // 60)
-    return t("question.minutes", minutes=minutes)
-
-
-def card(t: Translator, question: Question, asker: str, stage: str, due: datetime, zone: str,
-         policy: ExpertSettings) -> Reply:
-    """The direct message an expert or a referent receives: the question, its deadline, Answer / Pass."""
-    assert question.id is not None
-    skills = ", ".join(question.skills) or t("question.no_skill")
-    text = t("question.card", id=question.id, asker=asker, skills=skills, text=question.text)
-    if stage == REFERENT:
-        text += "\n" + (t("question.card_escalated", hops=question.hops) if question.hops
-                        else t("question.referent.card_direct"))
-    elif stage == NEXT_REFERENT:
-        text += "\n" + t("question.referent.card_next")
-    delay = duration(t, policy.answer_timeout_minutes)
-    if policy.working_hours is None:
-        text += "\n" + t("question.card_deadline", delay=delay)
-    else:
-        when = f"{wall_of(due, zone):%Y-%m-%d %H:%M}"
-        text += "\n" + t("question.worktime.card_deadline", delay=delay, when=when, zone=zone)
-    buttons = (Button(t("question.button_answer"), "question.answer", str(question.id), style="primary"),
-               Button(t("question.button_pass"), "question.pass", str(question.id)))
-    return Reply(text=text, title=t("question.card_title", id=question.id), buttons=buttons, locale=t.locale)
+    """Send the messages a committed change wrote to the outbox, right away; a send that fails stays
+    in the outbox and is retried, and never undoes the change."""
+    await send_now(services, notices)
 
 
 async def skill_scores(uow: UnitOfWork, names: list[str]) -> dict[int, float]:
@@ -198,14 +128,10 @@ async def find_referent(uow: UnitOfWork, skill_ids: list[int], exclude: set[int]
     return None
 
 
-async def _asker_name(uow: UnitOfWork, question: Question) -> str:
-    asker = await uow.session.get(Member, question.asker_id) if question.asker_id else None
-    return asker.display_name if asker else "?"
-
-
 async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: str, now: datetime,
-                  policy: ExpertSettings) -> Notice | None:
-    """Hand the question to ``member_id`` until a deadline counted in their working hours."""
+                  policy: ExpertSettings) -> NoticeList:
+    """Hand the question to ``member_id`` until a deadline counted in their working hours; its card
+    goes to the outbox."""
     member = await uow.session.get(Member, member_id)
     zone = member.timezone if member is not None else "UTC"
     due = working_deadline(now, policy.answer_timeout_minutes, policy.working_hours, zone)
@@ -217,9 +143,7 @@ async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: st
     route = QuestionRoute(question_id=question.id, expert_id=member_id, routed_at=now)
     uow.session.add(route)
     await uow.session.flush()
-    asker = await _asker_name(uow, question)
-    return await notice(uow, member_id, lambda t: card(t, question, asker, stage, due, zone, policy),
-                        route_id=route.id)
+    return await notices.enqueue_card(uow, route, stage, now)
 
 
 async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings, *,
@@ -235,11 +159,11 @@ async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy:
     if not referents_only and question.hops < policy.max_hops:
         expert = await next_expert(uow, scores, now, exclude)
         if expert is not None:
-            return Routed("routed", [await _assign(uow, question, expert, EXPERT, now, policy)])
+            return Routed("routed", await _assign(uow, question, expert, EXPERT, now, policy))
     referent = await find_referent(uow, list(scores), exclude)
     if referent is not None:
         stage = NEXT_REFERENT if referents_only else REFERENT
-        return Routed("escalated", [await _assign(uow, question, referent, stage, now, policy)])
+        return Routed("escalated", await _assign(uow, question, referent, stage, now, policy))
     question.status, question.assignee_id, question.deadline_at = "expired", None, None
     question.closed_at = now
     return Routed("nobody")
@@ -257,20 +181,20 @@ async def move_on(uow: UnitOfWork, question: Question, route: QuestionRoute | No
     if route is not None:
         route.outcome, route.outcome_at = outcome, now
     routed = await route_next(uow, question, now, policy, referents_only=after_referent)
-    result, notices = routed.result, routed.notices
-    if route is not None and route.message:
+    result = routed.result
+    if route is not None:
         card_key = ("question.referent.card_last" if result == "nobody" else
                     "question.card_passed" if outcome == "passed" else "question.card_timed_out")
-        notices.append(await notice(uow, route.expert_id,
-                                    lambda t: Reply(text=t(card_key, id=question.id)), replace=route.message))
+        routed.notices += await notices.enqueue_card_update(uow, route, card_key, {"id": question.id}, now)
     if result != "routed":
         name = await _assignee_name(uow, question)
         key = {("escalated", False): "question.told_escalated",
                ("escalated", True): "question.referent.told_next",
                ("nobody", False): "question.told_nobody",
                ("nobody", True): "question.referent.told_nobody"}[result, after_referent]
-        notices.append(await notice(uow, question.asker_id, lambda t: Reply(
-            text=t(key, id=question.id, text=shorten(question.text, 200), referent=name))))
+        told = {"id": question.id, "text": shorten(question.text, 200), "referent": name}
+        source = Source("question", f"{question.id}/{question.hops}")
+        routed.notices += await notices.enqueue_notice(uow, source, question.asker_id, key, told, now)
     return routed
 
 
@@ -293,7 +217,7 @@ async def expire_due_questions(services: Services) -> int:
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers), so two
     processes never move the same question, and a question answered meanwhile is no longer due.
     """
-    notices: NoticeList = []
+    written: NoticeList = []
     policy = services.settings.experts
     async with services.db.uow() as uow:
         due = (select(Question).where(col(Question.status).in_(("routed", "escalated")),
@@ -304,7 +228,7 @@ async def expire_due_questions(services: Services) -> int:
             assert question.id is not None
             route = current_route(await routes_of(uow, question.id), question.assignee_id)
             moved = await move_on(uow, question, route, "timed_out", services.clock.now(), policy)
-            notices.extend(moved.notices)
+            written.extend(moved.notices)
         await uow.commit()
-    await deliver(services, notices)
+    await deliver(services, written)
     return len(questions)

@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING
 from core.activity.models import AuditEntry
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.delivery.immediate import send_now
 from core.directory import members as directory
-from core.errors import Conflict, DeliveryError, InvalidInput, UsageError
+from core.errors import Conflict, InvalidInput, UsageError
+from core.groups import announcements, lookup
 from core.groups import invites as channel_invites
-from core.groups import lookup
 from core.groups import services as groups
 from core.groups.lookup import GroupSummary, Viewer
 from core.groups.models import Group
 from core.markup import Markup, escape
 from core.messages import Button, Reply, Section
-from core.ports import ConversationRef
-from core.services import Services
 from core.text import shorten
 
 if TYPE_CHECKING:
@@ -263,27 +262,10 @@ async def link(ctx: Context, args: Args) -> Reply:
     return Reply(text="\n".join(lines))
 
 
-async def deliver(services: Services, channels: list[ConversationRef], announcement: Reply) -> int:
-    """Post to every channel whose platform is connected; a failure is logged, the rest still go."""
-    delivered = 0
-    for where in channels:
-        messenger = services.messenger(where.platform)
-        if messenger is None:
-            continue
-        try:
-            await messenger.post(where, announcement)
-            delivered += 1
-        except DeliveryError as error:
-            log.warning("announcement to %s channel %s failed: %s", where.platform, where.channel,
-                        error.reason)
-        except Exception:
-            log.exception("announcement to %s channel %s failed", where.platform, where.channel)
-    return delivered
-
-
 @handlers.command("group", "announce", min_args=2)
 async def announce(ctx: Context, args: Args) -> Reply:
-    """``group announce <group> <text>``: a public post in every linked channel, after commit."""
+    """``group announce <group> <text>``: a public post in every linked channel, through the outbox
+    (``core.groups.announcements``), sent right after commit."""
     group, text = await lookup.resolve_prefix(ctx.uow, _viewer(ctx), args.text)
     await _require(ctx, group, "group announce", "group.announce_forbidden")
     if group.archived_at is not None:
@@ -296,11 +278,10 @@ async def announce(ctx: Context, args: Args) -> Reply:
     reachable = [where for where in channels if ctx.services.messenger(where.platform) is not None]
     if not channels:
         raise Conflict("group.no_channels", name=group.name, slug=group.slug)
-    announcement = Reply(text=escape(text), title=ctx.t("group.announce_title", name=group.name),
-                         context=ctx.t("group.announce_context", author=ctx.member.display_name),
-                         visibility="public", locale=ctx.locale)
+    queued = await announcements.write(ctx.uow, group, ctx.member_id, text, ctx.locale,
+                                       set(ctx.services.messengers), ctx.services.clock.now())
     services = ctx.services
-    ctx.after_commit(lambda: deliver(services, reachable, announcement))
+    ctx.after_commit(lambda: send_now(services, queued))
     lines = [ctx.t("group.announced", name=group.name, count=len(reachable))]
     if len(reachable) < len(channels):
         lines.append(ctx.t("group.announce_skipped", count=len(channels) - len(reachable)))

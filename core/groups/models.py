@@ -52,3 +52,15 @@ class GroupChannel(SQLModel, table=True):
     channel_id: str = Field(max_length=255)
     linked_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     linked_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+class Announcement(SQLModel, table=True):
+    """What a group's owner announced (``group announce``), in the language they wrote it in: each
+    linked channel's post is an outbox delivery (source ``announcement:<id>``), built from this row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    text: str = Field(max_length=4000)
+    locale: str = Field(default="en", max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))

@@ -48,6 +48,8 @@ class Call:
     path: str
     authorized: bool
     body: dict[str, Any] | None
+    #: what the fake answered (a failure made with ``fail_next``, a refusal, or 200)
+    status: int = 200
 
     @property
     def activity_type(self) -> str | None:
@@ -185,9 +187,11 @@ def _handler(fake: BotConnector) -> type[BaseHTTPRequestHandler]:
                 return self._json(401, {"error": {"code": "Unauthorized", "message": "bad token"}})
             refusal = self._refusal(method, path)
             if refusal is not None:
+                fake.calls[-1].status = refusal[0]
                 return self._json(*refusal)
             if fake.failures:
                 failure = fake.failures.pop(0)
+                fake.calls[-1].status = failure.status
                 headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
                 return self._json(failure.status, {"error": {"code": "Failed", "message": "fake"}}, headers)
             self._route(method, path.split("/"))

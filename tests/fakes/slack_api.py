@@ -48,11 +48,14 @@ class Call:
 
 @dataclass
 class Fault:
-    """``times`` failures of one method: an error code, or a 429 with ``retry_after``."""
+    """``times`` failures of one method: an error code, a 429 with ``retry_after``, or an HTTP
+    ``status`` (503: Slack unavailable) — after letting ``skip`` calls through."""
 
     error: str = "ratelimited"
     times: int = 1
     retry_after: int | None = None
+    status: int | None = None
+    skip: int = 0
 
 
 def user(user_id: str, email: str, name: str, locale: str = "en-US",
@@ -125,6 +128,10 @@ class FakeSlackApi:
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
         self.faults[method] = Fault(times=times, retry_after=retry_after)
 
+    def unavailable(self, method: str, status: int = 503, times: int = 1, skip: int = 0) -> None:
+        """Answer ``method`` with HTTP ``status`` (and no JSON), as Slack does when it is down."""
+        self.faults[method] = Fault(times=times, status=status, skip=skip)
+
     def slow(self, method: str, seconds: float) -> None:
         self.delays[method] = seconds
 
@@ -183,8 +190,13 @@ class FakeSlackApi:
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         fault = self.faults.get(method)
-        if fault is not None and fault.times > 0:
+        if fault is not None and fault.skip > 0:
+            fault.skip -= 1
+        elif fault is not None and fault.times > 0:
             fault.times -= 1
+            if fault.status is not None:
+                call.status = fault.status
+                return web.Response(status=fault.status, text="Service Unavailable")
             if fault.retry_after is not None:
                 call.status = 429
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,

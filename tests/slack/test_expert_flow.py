@@ -6,11 +6,14 @@ SlackMessenger to the fake Web API."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bots.bootstrap import build_app, build_services
 from bots.config import Config, DatabaseConfig, SchedulerConfig
+from core.delivery.dispatcher import Dispatcher
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import Answer, Question
@@ -143,3 +146,26 @@ async def test_closing_the_question_updates_the_expert_s_card(slack: Slack) -> N
     assert status == 200 and not slack.api.made("views.open")
     (_, refused), = await slack.api.wait_responses(1)
     assert refused["blocks"][0]["text"]["text"].startswith(":warning:")
+
+
+async def test_the_asker_gets_the_answer_although_slack_answered_503_first(
+        slack: Slack, services: Services, clock: FakeClock) -> None:
+    """Slack is unavailable when the answer leaves: the expert is told it is on its way (not that it
+    was sent), and the outbox delivers it to the asker once Slack is back."""
+    await ok(slack, "expert add kubernetes", LEA)
+    await ok(slack, f"ask {QUESTION}", ANA)
+    (card,) = dms_to(slack, LEA)
+    await click_in(slack, card, button(card, "question.answer"), LEA)
+    slack.api.unavailable("chat.postMessage", status=503)
+    status, ack = await slack.submit(opened_view(slack), {"answer": "Use helm."}, user_id=LEA)
+    assert status == 200 and ack is None
+    assert not dms_to(slack, ANA)
+    told = (await slack.api.wait_calls("chat.postMessage", 2))[-1]
+    assert told.args["channel"] == LEA and "envoyée" not in text_of(told) and "Ana" in text_of(told)
+
+    clock.advance(timedelta(minutes=10))
+    await Dispatcher(services).run_once()
+    (answer,) = dms_to(slack, ANA)
+    assert "Use helm." in text_of(answer) and button(answer, "question.helpful", "1:yes")
+    await Dispatcher(services).run_once()
+    assert len(dms_to(slack, ANA)) == 1  # once

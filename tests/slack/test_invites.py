@@ -3,6 +3,7 @@ recorded by the fake Web API."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlmodel import select
@@ -85,6 +86,16 @@ async def test_one_rate_limit_is_waited_out(slack: Slack) -> None:
     status, _ack = await slack.command("group join data-science", user_id=LEA)
     assert status == 200
     assert [call.status for call in slack.api.calls if call.method == "conversations.invite"] == [429, 200]
+
+
+async def test_a_long_rate_limit_is_not_slept_through(slack: Slack) -> None:
+    """"Retry after an hour": the command's invitation is not retried (nobody sleeps an hour holding
+    the member's request); the refusal is logged and the join stands."""
+    await linked_group(slack, "C0DATA")
+    slack.api.rate_limit("conversations.invite", times=1, retry_after=3600)
+    status, ack = await asyncio.wait_for(slack.command("group join data-science", user_id=LEA), 10)
+    assert status == 200 and "Bienvenue" in ack["text"]
+    assert [call.status for call in slack.api.calls if call.method == "conversations.invite"] == [429]
 
 
 async def test_joining_the_linked_channel_joins_the_group_without_inviting_back(

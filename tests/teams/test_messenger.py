@@ -4,6 +4,8 @@ the dispatcher's retries."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp import web
 from sqlmodel import select
@@ -120,6 +122,23 @@ async def test_failures_are_typed_for_the_dispatcher(teams: TeamsClient, status,
         await teams.adapter.messenger.send_direct(address("ana"), Reply(text="Ping"))
     assert caught.value.permanent is permanent and caught.value.retry_after == expected_retry
     assert len(teams.connector.calls) == before + 1  # botbuilder made one attempt: retries are ours
+
+
+@pytest.mark.parametrize("status", [503, 500])
+async def test_an_update_the_connector_refuses_is_not_retried_in_a_thread(teams: TeamsClient,
+                                                                        status: int) -> None:
+    """msrest's ``requests`` sender retries a PUT on 5xx and sleeps a ``Retry-After`` in full (an hour
+    here) in a thread the dispatcher cannot stop: the connector client makes one attempt, and the
+    dispatcher decides when to try again."""
+    await teams.say("help")
+    channel = ConversationRef("teams", TENANT, "19:general@thread.tacv2")
+    sent = await teams.adapter.messenger.post(channel, CARD)
+    before = len(teams.connector.calls)
+    teams.connector.fail_next(status, retry_after="3600", times=2)
+    with pytest.raises(DeliveryError) as caught:
+        await asyncio.wait_for(teams.adapter.messenger.update(sent, Reply(text="Closed")), 10)
+    assert not caught.value.permanent
+    assert [call.method for call in teams.connector.calls[before:]] == ["PUT"]
 
 
 async def test_emulator_mode_is_loopback_only(services) -> None:
