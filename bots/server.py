@@ -19,6 +19,7 @@ from bots.config import Config
 from bots.metrics import Metrics
 from bots.migrations import is_current
 from core.delivery import failures
+from core.directory import everyday_words
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,18 @@ def create_app(
     for install in route_installers:
         install(app)
     app.cleanup_ctx.append(database_lifetime)
+    app.cleanup_ctx.append(word_lists)
     app.cleanup_ctx.extend(contexts)
     return app
+
+
+async def word_lists(app: web.Application) -> AsyncIterator[None]:
+    """Read the expert search's everyday word lists (about a second, in a thread) while the server
+    starts, so the first ``expert find`` or ``ask`` does not wait for them past Slack's 3 seconds."""
+    loading = asyncio.create_task(asyncio.to_thread(everyday_words.load))
+    yield
+    if not loading.done():
+        loading.cancel()
 
 
 async def database_lifetime(app: web.Application) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ import core.schema  # noqa: F401  (registers every table)
 from core.capabilities import build_registry
 from core.commands import Action, Actor, Invocation
 from core.commands.router import CommandRouter
+from core.directory import everyday_words
 from core.directory.members import find_by_email
 from core.messages import Reply
 from core.ports import FakeClock, FakeMessenger
@@ -36,6 +37,14 @@ async def _reset_schema(url: str) -> None:
         await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         await conn.run_sync(SQLModel.metadata.create_all)
     await database.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def everyday_word_lists() -> None:
+    """Read the expert search's word lists once per test process, as ``parvis serve`` does at start
+    (``bots.server.word_lists``): otherwise the first search of a run waits about a second for them,
+    and a test timing an acknowledgement would measure that."""
+    everyday_words.load()
 
 
 @pytest.fixture(scope="session")
