@@ -41,6 +41,7 @@ from core.errors import ConfigError
 from core.runtime.db import DEFAULT_URL
 from core.settings import (
     ANONYMITY_FLOOR,
+    AnalyticsSettings,
     CampaignSettings,
     ExpertSettings,
     I18nSettings,
@@ -49,6 +50,7 @@ from core.settings import (
     SecuritySettings,
     Settings,
 )
+from core.stats.digest import parse_when
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +206,21 @@ class SecurityConfig(Section):
             secret.get_secret_value() for secret in self.previous_secret_keys))
 
 
+class AnalyticsConfig(Section):
+    #: when the weekly digest goes to animators and admins, in each one's time zone: ``"monday 09:00"``;
+    #: empty (the default) for none
+    digest: str = ""
+
+    @field_validator("digest")
+    @classmethod
+    def _when(cls, value: str) -> str:
+        parse_when(value)
+        return value
+
+    def settings(self) -> AnalyticsSettings:
+        return AnalyticsSettings(digest=parse_when(self.digest))
+
+
 class WebConfig(Section):
     #: the https:// address where people's clients reach Parvis (behind its reverse proxy): Teams
     #: fetches the charts of ``stats`` from there when they are too large to travel in the card
@@ -228,13 +245,14 @@ class Config(Section):
     roles: RolesConfig = Field(default_factory=RolesConfig)
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     web: WebConfig = Field(default_factory=WebConfig)
 
     def settings(self) -> Settings:
         """What the core reads of this configuration, typed."""
         return Settings(i18n=self.i18n.settings(), experts=self.experts.settings(),
                         scheduler=self.scheduler.settings(), campaigns=self.campaigns.settings(),
-                        security=self.security.settings())
+                        security=self.security.settings(), analytics=self.analytics.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:

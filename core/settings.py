@@ -70,6 +70,23 @@ class CampaignSettings:
 
 
 @dataclass(frozen=True)
+class DigestTime:
+    """When the weekly digest goes out: a day of the week (0 = Monday) and a time of day, read in each
+    recipient's own time zone."""
+
+    weekday: int
+    at: time
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    """``[analytics]``: adoption figures told without being asked."""
+
+    #: the weekly digest to animators and admins (``core.stats.digest``); ``None``: not sent
+    digest: DigestTime | None = None
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     """``[security]``: the server secret, which never lives in the database.
 
@@ -94,3 +111,4 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)

@@ -27,14 +27,20 @@ def _share(value: int | None) -> str:
     return "—" if value is None else f"{value} %"
 
 
-def _activity(t: Translator, stats: Stats) -> str:
+def _activity(t: Translator, stats: Stats, digest: bool) -> str:
+    """Who was active: the last week of the period and the whole period; for the digest (one week,
+    already over) "last week" only."""
     week = stats.last_week
-    lines = [t("stats.active", active=week.active if week else 0, population=week.population if week else 0,
-               share=_share(week.share if week else None), period=stats.active,
-               period_share=_share(stats.share),
-               weeks=len(stats.weeks))]
+    counts = {"active": week.active if week else 0, "population": week.population if week else 0,
+              "share": _share(week.share if week else None)}
+    if digest:
+        lines = [t("digest.active", **counts)]
+    else:
+        lines = [t("stats.active", **counts, period=stats.active, period_share=_share(stats.share),
+                   weeks=len(stats.weeks))]
     if week and week.by_platform:
-        lines.append(t("stats.platforms", platforms=", ".join(f"{p} {n}" for p, n in week.by_platform)))
+        lines.append(t("digest.platforms" if digest else "stats.platforms",
+                       platforms=", ".join(f"{p} {n}" for p, n in week.by_platform)))
     return "\n".join(lines)
 
 
@@ -96,11 +102,12 @@ def experts_line(t: Translator, figures: ExpertFigures) -> str:
     return text
 
 
-def sections(t: Translator, stats: Stats) -> tuple[Section, ...]:
-    """The summary, one section per subject."""
+def sections(t: Translator, stats: Stats, *, digest: bool = False) -> tuple[Section, ...]:
+    """The summary, one section per subject; ``digest``: worded for the weekly digest (one week,
+    already over)."""
     if stats.withheld:
         parts = [t("stats.withheld", minimum=stats.minimum)]
     else:
-        parts = [_activity(t, stats), _departments(t, stats), _roles(t, stats), _groups(t, stats)]
+        parts = [_activity(t, stats, digest), _departments(t, stats), _roles(t, stats), _groups(t, stats)]
     parts += [_campaigns(t, stats), experts_line(t, stats.experts)]
     return tuple(Section(text=part) for part in parts if part)
