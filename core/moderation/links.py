@@ -18,7 +18,7 @@ from core.directory.tenancy import Tenancy
 from core.errors import InvalidInput
 
 SLACK_PATH = re.compile(r"^/archives/([CDGZ][A-Z0-9]{2,})/p(\d{16})/?$")
-TEAMS_PATH = re.compile(r"^/l/message/([^/]+)/(\d+)/?$")
+TEAMS_PATH = re.compile(r"^/l/message/([^/]+)/([^/]+)/?$")
 TEAMS_HOSTS = frozenset({"teams.microsoft.com", "teams.cloud.microsoft"})
 MAX_LINK = 1000
 
