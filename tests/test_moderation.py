@@ -153,3 +153,24 @@ async def test_the_fake_messenger_deletes_like_a_platform(messenger: FakeMesseng
     for gone in (sent, SentMessage("console", "c", "99")):
         with pytest.raises(MessageGone):
             await messenger.delete(gone)
+
+
+async def test_help_names_the_moderation_command(chat: Any) -> None:
+    reply = await chat(ANA).say("help moderation")
+    assert not reply.error and "moderation report <message link> [<reason>]" in str(reply)
+
+
+async def test_the_console_deletes_what_it_showed(services: Services) -> None:
+    import io
+
+    from adapters.console.messenger import ConsoleMessenger
+    from adapters.console.outbound import Screen
+    from core.errors import MessageGone
+
+    out = io.StringIO()
+    console = ConsoleMessenger(Screen(out), reader=ANA, services=services)
+    sent = await console.post(ConversationRef("console", "local", "general"), _reply("hello"))
+    await console.delete(sent)
+    assert "message deleted — general" in out.getvalue()
+    with pytest.raises(MessageGone):
+        await console.delete(sent)
