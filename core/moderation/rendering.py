@@ -4,6 +4,7 @@ the report card to each moderator (skipped once the report is decided), the outc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.delivery.outbox import Outgoing
@@ -12,6 +13,7 @@ from core.directory.models import Member
 from core.i18n import Translator
 from core.messages import Button, Reply
 from core.moderation.models import Report
+from core.ports import MemberAddress
 from core.text import shorten
 
 if TYPE_CHECKING:
@@ -23,12 +25,23 @@ DECIDE = "moderation.decide"
 PLATFORM_NAMES = {"slack": "Slack", "teams": "Microsoft Teams"}
 
 
-async def _recipient(uow: UnitOfWork, delivery: Delivery) -> tuple[Report, Member, Translator] | None:
+@dataclass(frozen=True)
+class Recipient:
+    """A moderation delivery's report, and who gets it: where, in which language."""
+
+    report: Report
+    address: MemberAddress
+    t: Translator
+
+
+async def _recipient(uow: UnitOfWork, delivery: Delivery) -> Recipient | None:
+    """``None`` when the report is gone or the member erased or unreachable: the row is skipped."""
     report = await uow.session.get(Report, int(delivery.source.partition(":")[2]))
     member = await uow.session.get(Member, int(delivery.target_id)) if delivery.target_id.isdigit() else None
-    if report is None or member is None or member.erased_at is not None:
+    if report is None or member is None or member.id is None or member.erased_at is not None:
         return None
-    return report, member, Translator(member.locale)
+    address = await address_of(uow, member.id)
+    return Recipient(report, address, Translator(member.locale)) if address is not None else None
 
 
 def card(report: Report, t: Translator, reporter: str) -> Reply:
@@ -50,32 +63,27 @@ def card(report: Report, t: Translator, reporter: str) -> Reply:
 
 async def to_moderator(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Outgoing | None:
     found = await _recipient(uow, delivery)
-    if found is None or found[0].status != "open":
+    if found is None or found.report.status != "open":
         return None  # decided meanwhile: nothing left to ask
-    report, member, t = found
-    address = await address_of(uow, int(delivery.target_id))
-    reporter = await uow.session.get(Member, report.reporter_id) if report.reporter_id else None
-    if address is None:
-        return None
+    reporter_id = found.report.reporter_id
+    reporter = await uow.session.get(Member, reporter_id) if reporter_id is not None else None
     name = reporter.display_name if reporter is not None and reporter.display_name else "?"
-    return Outgoing(address, card(report, t, name))
+    return Outgoing(found.address, card(found.report, found.t, name))
 
 
 async def to_reporter(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Outgoing | None:
     found = await _recipient(uow, delivery)
-    address = await address_of(uow, int(delivery.target_id)) if found is not None else None
-    if found is None or address is None:
+    if found is None:
         return None
-    report, _, t = found
+    t, report = found.t, found.report
     text = t(f"moderation.outcome_{report.status}", id=report.id, link=report.link)
-    return Outgoing(address, Reply(text=text, title=t("moderation.outcome_title"), locale=t.locale))
+    return Outgoing(found.address, Reply(text=text, title=t("moderation.outcome_title"), locale=t.locale))
 
 
 async def to_author(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Outgoing | None:
     found = await _recipient(uow, delivery)
-    address = await address_of(uow, int(delivery.target_id)) if found is not None else None
-    if found is None or address is None:
+    if found is None:
         return None
-    report, _, t = found
-    return Outgoing(address, Reply(text=t("moderation.warning", link=report.link),
-                                   title=t("moderation.warning_title"), locale=t.locale))
+    t = found.t
+    return Outgoing(found.address, Reply(text=t("moderation.warning", link=found.report.link),
+                                         title=t("moderation.warning_title"), locale=t.locale))
