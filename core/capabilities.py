@@ -22,6 +22,7 @@ from core.directory import wiring as directory
 from core.experts import wiring as experts
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
+from core.moderation import wiring as moderation
 from core.registry import Registry
 from core.stats import wiring as stats
 
@@ -36,6 +37,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     delivery.register,
     inbound.register,
     stats.register,
+    moderation.register,
     later.register,
 )
 

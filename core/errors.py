@@ -14,7 +14,8 @@ shown (and the line says so).
     │   ├── Conflict              the action contradicts the current state (already joined, closed…)
     │   └── InvalidInput          a value is out of range or malformed (too long, bad date…)
     ├── DeliveryError             a Messenger could not deliver; says whether to retry and when
-    │   └── UploadFailed          Slack did not take a chart (``adapters.slack.files``)
+    │   ├── UploadFailed          Slack did not take a chart (``adapters.slack.files``)
+    │   └── MessageGone           the message to delete no longer exists (deleted already)
     ├── IdentityUnavailable       a platform cannot say yet who a never-seen person is: the turn asks them
     │                             to try again (``adapters.slack.identity``)
     ├── SigningKeysUnavailable    no Teams signing key could be fetched yet: activities get 503
@@ -103,6 +104,14 @@ class DeliveryError(ParvisFailure):
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+class MessageGone(DeliveryError):
+    """The platform says the message to delete is not there (any more): deleted already, by Parvis or
+    by someone else. Moderation tells the moderator so instead of failing (``core.moderation``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, permanent=True)
 
 
 class OperatorError(ParvisFailure):

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from core.errors import MessageGone
 from core.messages import Reply
 
 
@@ -105,6 +106,11 @@ class Messenger(Protocol):
         """Replace a message sent earlier (a card that now shows "answered by …")."""
         ...
 
+    async def delete(self, message: SentMessage) -> None:
+        """Delete a message the bot sent (moderation's *Remove*). ``core.errors.MessageGone`` when the
+        platform says it is not there (deleted already); other refusals raise ``DeliveryError``."""
+        ...
+
     async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
         """Add members to a channel (a new group member to the group's linked channels).
 
@@ -163,6 +169,15 @@ class FakeMessenger:
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         self.sent.append(("update", sent, reply))
+
+    async def delete(self, message: SentMessage) -> None:
+        """Like a platform: a message this fake never sent, or deleted already, is ``MessageGone``."""
+        index = int(message.message_id) - 1 if message.message_id.isdigit() else -1
+        posted = 0 <= index < len(self.sent) and self.sent[index][0] in ("direct", "post")
+        deleted = any(kind == "delete" and item == message for kind, item, _ in self.sent)
+        if not posted or deleted:
+            raise MessageGone(f"{self.platform}: message {message.message_id} not found")
+        self.sent.append(("delete", message, Reply(text="")))
 
     async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
         self.invited.append((channel, list(members)))

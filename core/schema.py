@@ -21,6 +21,7 @@ from core.directory.models import (
 from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
+from core.moderation.models import Report
 from core.stats.models import ChartImage
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "ProcessedEvent",
     "Question",
     "QuestionRoute",
+    "Report",
     "Response",
     "RoleSeed",
     "Round",

@@ -14,6 +14,7 @@ from itertools import count
 from adapters.console.inbound import PLATFORM
 from adapters.console.outbound import Screen, banner
 from core.directory.members import person_by_email
+from core.errors import MessageGone
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 from core.services import Services
@@ -53,6 +54,12 @@ class ConsoleMessenger:
         mine = sent.conversation.lower() == self.reader.lower()
         self.screen.show(reply, self.screen.t("console.updated", where=where), for_reader=mine)
         self.sent[sent.message_id] = (where, reply)
+
+    async def delete(self, message: SentMessage) -> None:
+        """Say which message was deleted; one never shown, or deleted already, is ``MessageGone``."""
+        if self.sent.pop(message.message_id, None) is None:
+            raise MessageGone(f"console: message {message.message_id} not found")
+        self.screen.write(banner(self.screen.t("console.deleted", where=message.conversation)) + "\n")
 
     async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
         """A console "channel" is a name: show who was added to it."""

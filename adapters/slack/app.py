@@ -79,6 +79,7 @@ class SlackAdapter:
         for name in [self.config.command, *self.config.aliases]:
             self.app.command(name)(self.on_command)
         self.app.action(ANY)(self.on_action)
+        self.app.message_shortcut(inbound.REPORT_SHORTCUT)(self.on_report)
         self.app.view_submission(ANY)(self.on_submit)
         self.events.listen(self.app)
 
@@ -272,6 +273,22 @@ class SlackAdapter:
             if await self._open_form(body.get("trigger_id"), outcome, channel):
                 await ack()
                 return
+        await ack()
+        self.later(self._answer_click(outcome, body, respond))
+
+    async def on_report(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """The "Report to moderators" message shortcut: the report is filed and the reporter told,
+        ephemerally, where they clicked. The payload's workspace passed the door, so its address is
+        one of a served workspace: links to it are recognised from now on."""
+        team = inbound.team_of(body)
+        if host := inbound.workspace_host(body):
+            self.workspaces.learn_host(f"https://{host}/")
+
+        async def run() -> Reply:
+            actor = await self.profiles.actor(team, (body.get("user") or {}).get("id", ""))
+            return await self.router.act(inbound.report(actor, body))
+
+        outcome = await self.quick(run)
         await ack()
         self.later(self._answer_click(outcome, body, respond))
 

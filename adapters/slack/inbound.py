@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.commands import Action, Actor, Invocation
+from core.moderation.links import slack_permalink
 from core.ports import ConversationRef, SentMessage
 
 PLATFORM = "slack"
@@ -69,6 +70,30 @@ def click(actor: Actor, body: dict[str, Any]) -> Action:
     message = SentMessage(PLATFORM, channel_id, ts) if channel_id and ts else None
     return Action(actor=actor, action_id=action_id_of(pressed.get("action_id", "")), value=value,
                   channel=channel_ref(actor.tenant, channel_id), message=message)
+
+
+#: the ``callback_id`` of the "Report to moderators" message shortcut (``adapters.slack.manifest``)
+REPORT_SHORTCUT = "parvis.report"
+
+
+def report(actor: Actor, body: dict[str, Any]) -> Action:
+    """A ``message_action`` payload (the message shortcut) → the core's ``moderation.report``: the
+    message's permalink, built from the workspace's address and the message's channel and ts, and
+    its author (a person's Slack id; none for a bot's message)."""
+    message = body.get("message") or {}
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    ts = str(message.get("ts") or body.get("message_ts") or "")
+    link = slack_permalink(workspace_host(body), channel_id, ts) if channel_id and ts else ""
+    author = str(message.get("user") or "") if not message.get("bot_id") else ""
+    return Action(actor=actor, action_id="moderation.report", value=link, values={"author": author},
+                  channel=channel_ref(actor.tenant, channel_id))
+
+
+def workspace_host(body: dict[str, Any]) -> str:
+    """The workspace's web address (``acme.slack.com``) from an interaction's ``team.domain``."""
+    team = body.get("team")
+    domain = team.get("domain") if isinstance(team, dict) else None
+    return f"{domain}.slack.com" if isinstance(domain, str) and domain else ""
 
 
 def _input_value(element: dict[str, Any]) -> str:

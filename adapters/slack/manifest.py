@@ -7,7 +7,8 @@ the e-mail that joins a person's Slack and Teams identities), ``channels:read`` 
 (``member_joined_channel`` events), ``channels:manage`` and ``groups:write`` (``conversations.invite``:
 new group members added to the group's linked public and private channels), ``files:write`` (the
 charts of ``stats`` and ``campaign report``, uploaded to the member's direct messages). With Socket Mode no
-request URL is needed.
+request URL is needed. One message shortcut, "Report to moderators", reports a message (``moderation``);
+the moderators' *Remove* deletes with ``chat.delete``, which ``chat:write`` covers for the bot's own posts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from adapters.slack.inbound import REPORT_SHORTCUT
 from core.i18n import Translator
 
 EVENTS_PATH = "/slack/events"
@@ -63,6 +65,9 @@ def build(*, url: str | None, socket_mode: bool, command: str = "/parvis",
                          "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": name[:80], "always_online": True},
             "slash_commands": [_command(c, t, command, events_url) for c in (command, *aliases)][:50],
+            "shortcuts": [{"name": t("moderation.shortcut_name")[:24], "type": "message",
+                           "callback_id": REPORT_SHORTCUT,
+                           "description": t("moderation.shortcut_description")[:150]}],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": settings,

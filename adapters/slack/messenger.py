@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import files
 from adapters.slack.outbound import render, render_pages
-from core.errors import DeliveryError
+from core.errors import DeliveryError, MessageGone
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 
@@ -59,6 +59,11 @@ INVITE_REFUSALS: dict[str, str] = {
     "missing_scope": "the app lacks channels:manage or groups:write: reinstall it from the new manifest",
     "no_permission": "a workspace setting forbids the bot to invite people",
     "restricted_action": "a workspace setting forbids the bot to invite people",
+}
+#: What ``chat.delete`` adds to ``PERMANENT``.
+DELETE_REFUSALS: dict[str, str] = {
+    "cant_delete_message": "the message was not posted by Parvis: only its author or an admin can delete it",
+    "compliance_exports_prevent_deletion": "the workspace's compliance exports forbid deleting messages",
 }
 #: ``conversations.invite`` takes at most this many user ids per call.
 INVITE_BATCH = 1000
@@ -138,6 +143,18 @@ class SlackMessenger:
             await self.client.chat_update(channel=sent.conversation, ts=sent.message_id, **render(reply))
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             raise delivery_error(exc, "chat.update") from exc
+
+    async def delete(self, message: SentMessage) -> None:
+        """``chat.delete`` of a message the bot posted; ``message_not_found`` (deleted already) is
+        ``MessageGone``, ``cant_delete_message`` (not the bot's) a permanent ``DeliveryError``."""
+        try:
+            await self.client.chat_delete(channel=message.conversation, ts=message.message_id)
+        except SlackApiError as exc:
+            if error_code(exc) == "message_not_found":
+                raise MessageGone("slack message_not_found: the message was deleted already") from exc
+            raise delivery_error(exc, "chat.delete", PERMANENT | DELETE_REFUSALS) from exc
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc, "chat.delete") from exc
 
     async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
         """Bring group members into a linked channel with ``conversations.invite``, in batches of

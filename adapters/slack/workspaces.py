@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -66,6 +67,7 @@ class Workspaces:
         if self.known:
             return
         response = await self.client.auth_test()
+        self.learn_host(response.get("url"))
         team = response.get("team_id")
         if response.get("is_enterprise_install") or not isinstance(team, str) or not team.startswith("T"):
             raise ConfigError(
@@ -77,9 +79,18 @@ class Workspaces:
         log.info("slack: serving workspace %s (%s), the bot token's; set [slack] allowed_teams to serve "
                  "others", team, response.get("team"))
 
+    def learn_host(self, url: Any) -> None:
+        """The web address of a served workspace (``https://acme.slack.com/``), so message links to
+        it are recognised (``core.moderation.links``)."""
+        if isinstance(url, str) and (host := urlsplit(url).hostname):
+            self.tenancy.allow_host(PLATFORM, host)
+
     async def start(self) -> None:
-        """Learn the default at start; if Slack cannot be reached, the first request tries again."""
+        """Learn the default at start (and the listed workspace's address); if Slack cannot be
+        reached, the first request tries again."""
         try:
+            if self.known:
+                self.learn_host((await self.client.auth_test()).get("url"))
             await self.learn()
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             log.warning("slack: auth.test failed (%s): requests wait for it to answer", exc)

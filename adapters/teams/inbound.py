@@ -18,11 +18,12 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import available_timezones
 
 from botbuilder.schema import Activity
 
+from adapters.teams.package import REPORT_ACTION
 from core.commands import Action, Actor
 from core.ports import ConversationRef, SentMessage
 
@@ -156,3 +157,33 @@ def _scalar(item: Any) -> str | None:
         return None
     text = str(item)
     return text if len(text) <= MAX_VALUE else None
+
+
+TEAMS_LINK = "https://teams.microsoft.com/l/message/{conversation}/{message}?tenantId={tenant}"
+
+
+def report_of(actor: Actor, activity: Activity) -> Action | None:
+    """A ``composeExtension/submitAction`` of "Report to moderators" → the core's ``moderation.report``:
+    the message's link (Teams' ``linkToMessage``, else built from the conversation and message ids),
+    its author's AAD object id when a person wrote it, and the reason typed. ``None`` for another
+    command or a payload without a message."""
+    value = activity.value if isinstance(activity.value, Mapping) else {}
+    message = value.get("messagePayload")
+    if value.get("commandId") != REPORT_ACTION or not isinstance(message, Mapping):
+        return None
+    link = _scalar(message.get("linkToMessage")) or ""
+    message_id = _scalar(message.get("id")) or ""
+    if not link and message_id and activity.conversation is not None:
+        link = TEAMS_LINK.format(conversation=quote(activity.conversation.id.partition(";")[0], safe=""),
+                                 message=quote(message_id, safe=""), tenant=quote(actor.tenant, safe=""))
+    if not link:
+        return None
+    person = _mapping(_mapping(message.get("from")).get("user"))
+    reason = _scalar(_mapping(value.get("data")).get("reason")) or ""
+    return Action(actor=actor, action_id="moderation.report", value=link[:MAX_VALUE],
+                  values={"author": (_scalar(person.get("id")) or "")[:255], "reason": reason[:MAX_VALUE]},
+                  channel=channel_of(activity))
+
+
+def _mapping(item: Any) -> Mapping[str, Any]:
+    return item if isinstance(item, Mapping) else {}

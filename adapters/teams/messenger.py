@@ -31,7 +31,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import identity, outbound
 from adapters.teams.inbound import PLATFORM
-from core.errors import DeliveryError
+from core.errors import DeliveryError, MessageGone
 from core.messages import Reply
 from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
 from core.services import Services
@@ -59,10 +59,17 @@ def decode(conversation: str) -> tuple[str, str]:
     return service_url, conversation_id
 
 
+def _status(exc: BaseException | None) -> int | None:
+    """The HTTP status of a connector failure, if it got that far."""
+    if isinstance(exc, HttpOperationError) and exc.response is not None:
+        return int(getattr(exc.response, "status_code", None) or getattr(exc.response, "status", 0) or 0)
+    return None
+
+
 def delivery_error(exc: Exception) -> DeliveryError:
     """A connector failure as the dispatcher understands it."""
     if isinstance(exc, HttpOperationError) and exc.response is not None:
-        status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", 0)
+        status = _status(exc)
         retry = _seconds((getattr(exc.response, "headers", None) or {}).get("Retry-After"))
         return DeliveryError(f"teams connector answered {status}", permanent=status in PERMANENT,
                              retry_after=retry if status == 429 else None)
@@ -122,6 +129,24 @@ class TeamsMessenger:
             await context.update_activity(activity)
 
         await self._continue(reference, change)
+
+    async def delete(self, message: SentMessage) -> None:
+        """``DELETE /v3/conversations/{id}/activities/{activityId}`` through the connector; a 404
+        (deleted already, or never there) is ``MessageGone``."""
+        service_url, conversation_id = decode(message.conversation)
+        reference = ConversationReference(channel_id=CHANNEL_ID, service_url=service_url,
+                                          bot=ChannelAccount(id=self.app_id),
+                                          conversation=ConversationAccount(id=conversation_id))
+
+        async def remove(context: TurnContext) -> None:
+            await context.delete_activity(message.message_id)
+
+        try:
+            await self._continue(reference, remove)
+        except DeliveryError as error:
+            if _status(error.__cause__) == 404:
+                raise MessageGone("teams connector answered 404: the message was deleted already") from error
+            raise
 
     async def invite(self, channel: ConversationRef, members: list[MemberAddress]) -> None:
         """Nothing: the Bot Framework has no call to add a member to a channel."""

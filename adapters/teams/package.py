@@ -4,7 +4,8 @@ It holds ``manifest.json`` (schema 1.24), ``color.png`` (192×192, full colour) 
 (32×32, white on transparent) at its root, as Teams requires. The icons are drawn here with a tiny
 PNG writer (a ring and a dot: Parvis' "square where people meet"), so the package needs no binary
 files in the repository. The bot is offered in personal chats, teams and group chats, with the main
-commands as suggestions (``commandLists``; at most 10 per list).
+commands as suggestions (``commandLists``; at most 10 per list), and one message action, "Report to
+moderators" (``composeExtensions``), in every message's ⋯ menu.
 
 Its words come from the catalogs, as the Slack manifest's do: ``manifest.json`` is in English (the
 ``defaultLanguageTag``) and every other catalog language gets a localisation file at the zip's root
@@ -50,6 +51,17 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: the "Report to moderators" message action (``composeExtensions``): its command id, and its words:
+#: localisation key → catalog key
+REPORT_ACTION = "parvis.report"
+REPORT_WORDS: tuple[tuple[str, str, int], ...] = (
+    ("composeExtensions[0].commands[0].title", "moderation.shortcut_name", 32),
+    ("composeExtensions[0].commands[0].description", "moderation.shortcut_description", 128),
+    ("composeExtensions[0].commands[0].parameters[0].title", "moderation.reason_title", 32),
+    ("composeExtensions[0].commands[0].parameters[0].description", "moderation.reason_description", 128),
+)
+
+
 class PackageError(OperatorError):
     """The app id or URL cannot go into a manifest; the message says what was expected."""
 
@@ -80,6 +92,7 @@ def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]
             "supportsFiles": False,
             "commandLists": [{"scopes": SCOPES, "commands": commands}],
         }],
+        "composeExtensions": [{"botId": app_id, "commands": [_report_action(words)]}],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
         "localizationInfo": {"defaultLanguageTag": DEFAULT_LOCALE, "additionalLanguages": [
@@ -95,7 +108,21 @@ def texts(locale: str) -> dict[str, str]:
              "description.full": _short(t("teams.package.description_full"), 4000)}
     for n, (_, key) in enumerate(COMMANDS):
         words[_command_key(n)] = _short(t(key), 128)
+    for where, key, limit in REPORT_WORDS:
+        words[where] = _short(t(key), limit)
     return words
+
+
+def _report_action(words: dict[str, str]) -> dict[str, Any]:
+    """"Report to moderators" in a message's ⋯ menu: Teams asks for the reason (a static parameter,
+    no ``fetchTask``) and sends ``composeExtension/submitAction`` with the message
+    (``adapters.teams.turns``)."""
+    prefix = "composeExtensions[0].commands[0]."
+    return {"id": REPORT_ACTION, "type": "action", "context": ["message"], "fetchTask": False,
+            "title": words[prefix + "title"], "description": words[prefix + "description"],
+            "parameters": [{"name": "reason", "inputType": "textarea",
+                            "title": words[prefix + "parameters[0].title"],
+                            "description": words[prefix + "parameters[0].description"]}]}
 
 
 def localisation(locale: str) -> dict[str, Any]:

@@ -4,7 +4,8 @@
 - ``message`` with a ``value`` (``Action.Submit``) → an ``Action``; after a successful answer the card
   that was clicked is updated in place (``update_activity``) so its buttons cannot be clicked twice;
 - ``invoke`` ``adaptiveCard/action`` (``Action.Execute``) → an ``Action`` answered with the new card;
-  any other invoke gets an empty 200, as Teams expects;
+- ``invoke`` ``composeExtension/submitAction`` of "Report to moderators" → ``moderation.report``,
+  answered in the dialog (a task ``message``); any other invoke gets an empty 200, as Teams expects;
 - ``conversationUpdate`` / ``installationUpdate`` → the conversation reference is stored, so the
   person can be messaged proactively later;
 - anything else is ignored (a silent 200).
@@ -28,6 +29,7 @@ from adapters.teams import identity, inbound, outbound
 from adapters.teams.identity import MemberCache, MemberInfo
 from adapters.teams.messenger import TeamsMessenger, delivery_error, encode
 from adapters.teams.pictures import Pictures
+from core import markup
 from core.commands import Actor, Invocation
 from core.commands.router import CommandRouter
 from core.directory import members as directory
@@ -39,6 +41,8 @@ from core.services import Services
 log = logging.getLogger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
+#: a message action's submission: "Report to moderators" (``adapters.teams.package``)
+SUBMIT_ACTION = "composeExtension/submitAction"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 ERROR_TYPE = "application/vnd.microsoft.error"
 CONTACT_EVENTS = frozenset({"conversationUpdate", "installationUpdate"})
@@ -106,6 +110,8 @@ class TurnHandler:
 
     async def _invoke(self, context: TurnContext) -> None:
         activity = context.activity
+        if activity.name == SUBMIT_ACTION:
+            return await self._report(context)
         if activity.name != CARD_ACTION:
             return await self._answer(context, 200, None)
         actor = await self._contact(context)
@@ -120,6 +126,18 @@ class TurnHandler:
         reply = await self.router.act(action)
         await self._answer(context, 200, {"statusCode": 200, "type": CARD_TYPE,
                                           "value": outbound.card_of(reply)})
+
+    async def _report(self, context: TurnContext) -> None:
+        """"Report to moderators" submitted: the report is filed and the dialog shows the answer (a
+        task ``message``, plain text), as Teams expects of a message action's submission."""
+        actor = await self._contact(context)
+        action = inbound.report_of(actor, context.activity)
+        if action is None:
+            words = Translator(await directory.locale_of(self.services, actor))
+            reply = Reply(text=words("teams.bad_submission"), error=True, locale=words.locale)
+        else:
+            reply = await self.router.act(action)
+        await self._answer(context, 200, {"task": {"type": "message", "value": markup.plain(reply.text)}})
 
     async def _contact(self, context: TurnContext) -> Actor:
         """The sender as an ``Actor``, with their contact stored for proactive messages."""

@@ -48,7 +48,8 @@ def as_markdown() -> str:
     lines = ["| Commands | Who may use them (admins hold every role) |", "|---|---|",
              *_rows(commands, table), "", "| Buttons and forms | Who may use them |", "|---|---|",
              *_rows(actions, table), "", "| Seeing | Who |", "|---|---|",
-             *(f"| a {name} | {rule_words(rule)} |" for name, rule in SEEING.items()), "",
-             "| Planned | Who |", "|---|---|",
-             *(f"| `{name}` | {rule_words(rule)} |" for name, rule in PLANNED.items())]
+             *(f"| a {name} | {rule_words(rule)} |" for name, rule in SEEING.items())]
+    if PLANNED:  # rows waiting for their feature, when some are
+        lines += ["", "| Planned | Who |", "|---|---|",
+                  *(f"| `{name}` | {rule_words(rule)} |" for name, rule in PLANNED.items())]
     return "\n".join(lines)

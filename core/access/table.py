@@ -77,6 +77,7 @@ _COMMANDS: dict[str, Rule] = {
     "charter": EVERYONE,
     "privacy export": EVERYONE,
     "privacy delete": EVERYONE,
+    # moderation: anyone reports a message; moderators (and so admins) decide
     "moderation report": EVERYONE,
     # the outbox's failed deliveries
     "outbox failed": Rule((Grant(ADMIN),), denied="outbox.admins_only"),
@@ -101,6 +102,8 @@ _ACTIONS: dict[str, Rule] = {
     "question.answer": ASSIGNEE,
     "question.submit": ASSIGNEE,
     "question.pass": ASSIGNEE,
+    "moderation.report": EVERYONE,
+    "moderation.decide": Rule((Grant(MODERATOR),), denied="moderation.moderators_only"),
 }
 
 #: every command and action of the registry → its rule
@@ -115,7 +118,5 @@ SEEING: Mapping[str, Rule] = MappingProxyType({
 })
 
 #: rows ready for features of later issues, moved to ``TABLE`` when their command is registered
-PLANNED: Mapping[str, Rule] = MappingProxyType({
-    "moderation.decide": Rule((Grant(MODERATOR),)),  # Dismiss / Remove / Warn on a report (issue 14)
-})
+PLANNED: Mapping[str, Rule] = MappingProxyType({})
 

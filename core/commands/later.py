@@ -25,7 +25,7 @@ LATER: tuple[tuple[str, ...], ...] = (
     ("campaign", "optout"), ("campaign", "optin"),
     ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
     ("stats",), ("charter",), ("privacy", "export"), ("privacy", "delete"),
-    ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
+    ("role", "grant"), ("role", "revoke"),
 )
 
 

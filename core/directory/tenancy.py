@@ -30,6 +30,7 @@ class Tenancy:
 
     def __init__(self) -> None:
         self._allowed: dict[str, frozenset[str]] = {}
+        self._hosts: dict[str, frozenset[str]] = {}
 
     def allow(self, platform: str, tenants: Iterable[str]) -> None:
         """``platform`` serves ``tenants`` (and those allowed before): blank ids are never allowed."""
@@ -48,3 +49,14 @@ class Tenancy:
     def allowed(self, platform: str) -> frozenset[str] | None:
         """The tenants ``platform`` serves, or ``None`` when it is not restricted."""
         return self._allowed.get(platform)
+
+    def allow_host(self, platform: str, host: str) -> None:
+        """``host`` (``acme.slack.com``) is the web address of a workspace ``platform`` serves: a Slack
+        message link names its workspace by that address only, never by its id (``core.moderation``)."""
+        if host.strip():
+            self._hosts[platform] = self._hosts.get(platform, frozenset()) | {host.strip().lower()}
+
+    def serves_host(self, platform: str, host: str) -> bool:
+        """Whether a link to ``host`` names a workspace this installation serves: any, when
+        ``platform`` is not restricted; else one of the addresses learnt with ``allow_host``."""
+        return not self.restricts(platform) or host.lower() in self._hosts.get(platform, frozenset())

@@ -74,6 +74,8 @@ class BotConnector:
     metadata_fetches: int = 0
     #: activities real Teams would refuse, as ``"<METHOD> <path>: <problem>"`` (the fixture asserts none)
     violations: list[str] = field(default_factory=list)
+    #: (conversation id, activity id) → who sent it (``"bot"`` for the bot's sends; a test adds people's)
+    activities: dict[tuple[str, str], str] = field(default_factory=dict)
     #: key name → its endorsements, for every key the JWKS publishes
     published: dict[str, list[str]] = field(default_factory=lambda: {MAIN: ["msteams", "emulator"],
                                                                       NARROW: ["webchat"]})
@@ -170,6 +172,9 @@ def _handler(fake: BotConnector) -> type[BaseHTTPRequestHandler]:
         def do_PUT(self) -> None:
             self._connector("PUT", self._body())
 
+        def do_DELETE(self) -> None:
+            self._connector("DELETE", None)
+
         def _body(self) -> dict[str, Any] | None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -223,10 +228,30 @@ def _handler(fake: BotConnector) -> type[BaseHTTPRequestHandler]:
                     return self._json(404, {"error": {"code": "MemberNotFoundInConversation"}})
                 return self._json(200, member)
             if len(parts) >= 5 and parts[4] == "activities":
+                if method == "DELETE":
+                    return self._delete(parts[3], parts[5] if len(parts) > 5 else "")
                 if method == "PUT":
                     return self._json(200, {"id": parts[5] if len(parts) > 5 else ""})
-                return self._json(200, {"id": fake.next_id("act-")})
+                activity_id = fake.next_id("act-")
+                fake.activities[(parts[3].partition(";")[0], activity_id)] = "bot"
+                return self._json(200, {"id": activity_id})
             self._json(404, {"error": {"code": "NotFound"}})
+
+        def _delete(self, conversation: str, activity_id: str) -> None:
+            """Like Teams: a bot deletes only its own activities (403 otherwise); one that is not there,
+            or deleted already, is 404. Success is 200 with an empty body."""
+            key = (conversation.partition(";")[0], activity_id)
+            sender = fake.activities.get(key)
+            if sender is None:
+                fake.calls[-1].status = 404
+                return self._json(404, {"error": {"code": "NotFound", "message": "Activity not found"}})
+            if sender != "bot":
+                fake.calls[-1].status = 403
+                return self._json(403, {"error": {"code": "Forbidden", "message": "Not the bot's activity"}})
+            del fake.activities[key]
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()

@@ -95,6 +95,10 @@ class FakeSlackApi:
     files: dict[str, Upload] = field(default_factory=dict)
     port: int = 0
     _runner: web.AppRunner | None = None
+    #: (channel, ts) → who posted it (``BOT_USER`` for the bot's posts; a test adds people's messages)
+    messages: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: the channels messages were ever posted in (a deleted message's channel still exists)
+    channels: set[str] = field(default_factory=set)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _responded: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -276,6 +280,7 @@ class FakeSlackApi:
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         channel, ts = self._channel(args["channel"]), self._ts_next()
+        self.messages[(channel, ts)] = BOT_USER
         return {"ok": True, "channel": channel, "ts": ts,
                 "message": {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": "BPARVIS"}}
 
@@ -283,6 +288,21 @@ class FakeSlackApi:
         if not args.get("ts"):
             return {"ok": False, "error": "message_not_found"}
         return {"ok": True, "channel": args.get("channel"), "ts": args["ts"], "text": args.get("text", "")}
+
+    def _m_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Like Slack: a bot token deletes only the bot's own messages (``cant_delete_message``); a
+        message that is not there, or deleted already, is ``message_not_found``."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        self.channels |= {key[0] for key in self.messages}
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        author = self.messages.get((channel, ts))
+        if author is None:
+            return {"ok": False, "error": "message_not_found"}
+        if author != BOT_USER:
+            return {"ok": False, "error": "cant_delete_message"}
+        del self.messages[(channel, ts)]
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._ts_next()}

@@ -1,0 +1,1 @@
+"""Moderation: members report a message, moderators decide (Dismiss / Remove / Warn author)."""
