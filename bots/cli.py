@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bots.cli_chat",  # chat, demo
     "bots.cli_platforms",  # slack manifest, teams package
     "bots.cli_reports",  # report adoption|campaign
+    "bots.cli_audit",  # audit
 )
 
 
