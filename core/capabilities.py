@@ -20,6 +20,7 @@ from core.commands import wiring as general
 from core.delivery import wiring as delivery
 from core.directory import wiring as directory
 from core.experts import wiring as experts
+from core.governance import wiring as governance
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
 from core.registry import Registry
@@ -36,6 +37,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     delivery.register,
     inbound.register,
     stats.register,
+    governance.register,
     later.register,
 )
 

@@ -1,5 +1,5 @@
 """The audit trail: what writes it (role changes, configuration-seeded grants, campaign starts and
-closes, synonym changes, charter acceptances later) and ``parvis audit`` on the server."""
+closes, charter acceptances), ``audit`` in the chat for admins, and ``parvis audit`` on the server."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ from bots import bootstrap
 from bots.cli import main
 from bots.config import RolesConfig
 from bots.migrations import upgrade
+from core import markup
 from core.activity import audit
+from core.i18n import Translator
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import AuditEntry
-from tests.campaign_support import ANA, create, demo_group, ok, tick
+from tests.campaign_support import ANA, BOB, create, demo_group, ok, tick
+from tests.conftest import give_role
+
+ADMIN = "root@example.com"
 
 
 async def trail(db: Database) -> list[tuple[str, str, dict[str, object], int | None]]:
@@ -74,6 +79,42 @@ async def test_configuration_seeded_grants_are_audited_once(db: Database) -> Non
     seeded = {"source": "configuration"}
     assert found == [("role.grant", "boss@example.com", {"role": "admin", **seeded}, None),
                      ("role.grant", "anim@example.com", {"role": "animator", **seeded}, None)]
+
+
+async def test_admins_read_the_last_twenty_entries_in_the_chat(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    await chat(ADMIN).say("lang en")
+    await chat(BOB).say("lang en")
+    await give_role(db, ADMIN, "admin")
+    async with db.uow() as uow:
+        for n in range(25):
+            moment = clock.now() + timedelta(minutes=n)
+            audit.record(uow, None, "test.step", f"thing:{n}", {"n": n}, at=moment)
+        await uow.commit()
+    clock.advance(timedelta(hours=1))
+    await ok(chat(ADMIN), f"role grant referent {BOB}")
+    shown = await ok(chat(ADMIN), "audit")
+    lines = shown.text.splitlines()
+    assert len(lines) == 20 and shown.title == Translator("en")("audit.title", count=20)
+    assert "— Root — `role.grant`" in lines[0] and "role=referent" in lines[0], "newest first"
+    assert "`test.step` thing:24 (n=24)" in lines[1] and "Parvis (configuration or schedule)" in lines[1]
+    assert "thing:6 " in lines[-1] and not any("thing:5 " in line for line in lines)
+    refused = await chat(BOB).say("audit")
+    assert refused.error and refused.text.startswith(Translator("en")("audit.admins_only"))
+    extra = await chat(ADMIN).say("audit everything")
+    assert extra.error and "takes no argument" in extra.text
+
+
+async def test_member_text_in_the_trail_stays_text(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    await chat(ADMIN).say("lang en")
+    await give_role(db, ADMIN, "admin")
+    async with db.uow() as uow:
+        audit.record(uow, None, "skill.synonym_add", "*bold* [a](https://x.example)", {"skill": "_x_"})
+        await uow.commit()
+    shown = await ok(chat(ADMIN), "audit")
+    spans = markup.parse(shown.text)
+    assert [span.text for span in spans if span.code] == ["skill.synonym_add"]
+    assert not any(span.bold or span.italic or span.url for span in spans)
+    assert " *bold* [a](https://x.example) (skill=_x_)" in markup.plain(shown.text)
 
 
 @pytest.fixture

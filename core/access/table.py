@@ -29,6 +29,8 @@ CURATORS = Rule((Grant(REFERENT),), denied="synonym.referents_only")
 
 #: the ``SEEING`` row of the organisation's adoption figures
 ORGANISATION_FIGURES = "view of the whole organisation's statistics (`stats`)"
+#: the ``SEEING`` row of who accepted which version of the usage charter
+CHARTER_ACCEPTANCES = "record of who accepted which version of the usage charter (`charter status`)"
 
 _COMMANDS: dict[str, Rule] = {
     "help": EVERYONE,
@@ -74,13 +76,15 @@ _COMMANDS: dict[str, Rule] = {
     "pairing leave": EVERYONE,
     "pairing pause": EVERYONE,
     "stats": EVERYONE,
-    "charter": EVERYONE,
+    "charter": EVERYONE,  # ``charter status`` is SEEING[CHARTER_ACCEPTANCES]
     "privacy export": EVERYONE,
     "privacy delete": EVERYONE,
     "moderation report": EVERYONE,
     # roles
     "role grant": Rule((Grant(ADMIN),), denied="role.admins_only"),
     "role revoke": Rule((Grant(ADMIN),), denied="role.admins_only"),
+    # the audit trail
+    "audit": Rule((Grant(ADMIN),), denied="audit.admins_only"),
 }
 
 _ACTIONS: dict[str, Rule] = {
@@ -98,6 +102,7 @@ _ACTIONS: dict[str, Rule] = {
     "question.answer": ASSIGNEE,
     "question.submit": ASSIGNEE,
     "question.pass": ASSIGNEE,
+    "charter.accept": EVERYONE,
 }
 
 #: every command and action of the registry → its rule
@@ -109,6 +114,8 @@ SEEING: Mapping[str, Rule] = MappingProxyType({
     "group": Rule((Grant(MEMBER, "public"), Grant(MEMBER, "group_member"), Grant(ADMIN))),
     #: ``stats`` of everyone, not only of the groups one belongs to (``core.stats.commands``)
     ORGANISATION_FIGURES: Rule((Grant(ANIMATOR),), denied="stats.organisation_forbidden"),
+    #: ``charter status``: who accepted which version (``core.governance.commands``)
+    CHARTER_ACCEPTANCES: Rule((Grant(ADMIN),), denied="charter.status_forbidden"),
 })
 
 #: rows ready for features of later issues, moved to ``TABLE`` when their command is registered
