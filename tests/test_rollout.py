@@ -43,7 +43,7 @@ async def test_a_pilot_lets_its_members_in_and_tells_outsiders_once(chat, db, se
     olga = chat(OUTSIDER)
     told = await olga.say("group list")
     assert told.text == EN("rollout.not_yet") and not told.error and not told.silent
-    for text in ("help", "group join pilot-team", "expert find python"):
+    for text in ("help", "group join pilot-team", "expert find python", "hlep", "group jion x", ""):
         after = await olga.say(text)
         assert after.silent and after.text == "", text
     assert (await olga.click("group.join", "1")).silent, "clicks too"

@@ -79,6 +79,9 @@ class CommandRouter:
         t = Translator(request.who.locale)
         try:
             if request.error is not None:
+                stand_in = await self._outsider(request, t)
+                if stand_in is not None:
+                    return stand_in
                 raise request.error
             reply = self.memory.recall(request)
             if reply is not None:
@@ -171,6 +174,17 @@ class CommandRouter:
             return stand_in
         self._gate(ctx, request.text)
         return (await handler(ctx, act)).localised(ctx.locale)
+
+    async def _outsider(self, request: Prepared, t: Translator) -> Reply | None:
+        """Text the grammar refused, from a pilot's outsider: their notice or silence, not a hint."""
+        settings = self.services.settings
+        if not governance.piloted(settings, request.who, request.text):
+            return None
+        now = self.services.clock.now()
+        async with self.services.db.uow() as uow:
+            stand_in = await governance.outside_pilot(uow, settings, request.who, t, now)
+            await uow.commit()
+        return stand_in.localised(t.locale) if stand_in is not None else None
 
     async def _admit(self, ctx: Context, request: Prepared, name: str) -> Reply | None:
         """The governance gate (pilot, areas, charter: ``core.governance.gate``): the reply that

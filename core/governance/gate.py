@@ -15,6 +15,9 @@ command's transaction, before the permission table and the handler. In order:
    not run); later ones with a short reminder and the button again — the charter is read once, not
    pushed at every word. A new version shows it in full again.
 
+Text the grammar refused gets the pilot's notice or silence too (``outside_pilot``), rather than a
+usage hint: the router asks before it explains the mistake.
+
 ``may_remember`` tells the router whether a kept reply may answer without asking ``admission`` (no
 database read): never in pilot mode (membership is read per command), never for a switched-off area
 or a member who owes the charter.
@@ -49,8 +52,8 @@ def _owes_charter(settings: Settings, who: Resolution, name: str) -> bool:
             and charter.needs_acceptance(who.value("charter_version"), charter.load(governance.charter_dir)))
 
 
-def _piloted(settings: Settings, who: Resolution, name: str) -> bool:
-    """Whether the pilot's membership must be checked for this member and command."""
+def piloted(settings: Settings, who: Resolution, name: str) -> bool:
+    """Whether the pilot's membership must be checked for this member and command (or text)."""
     return (settings.rollout.mode == "pilot" and _first(name) not in BEFORE_PILOT
             and "admin" not in who.roles)
 
@@ -66,9 +69,10 @@ async def admission(uow: UnitOfWork, settings: Settings, who: Resolution, name: 
                     now: datetime) -> Reply | None:
     """The reply that stands in for the command or click ``name`` (the pilot's notice or silence,
     the charter, its reminder), ``None`` to let it through; ``Forbidden`` for a switched-off area."""
-    if _piloted(settings, who, name) and not await rollout.in_pilot(uow, who.member_id,
-                                                                       settings.rollout.pilot_groups):
-        return await _outside_pilot(uow, who, t, now)
+    if piloted(settings, who, name):
+        outside = await outside_pilot(uow, settings, who, t, now)
+        if outside is not None:
+            return outside
     area = areas.area_of(name)
     if area is not None and area in settings.rollout.disabled_areas:
         raise Forbidden("rollout.area_closed", area=t(f"rollout.area.{area}"))
@@ -81,8 +85,12 @@ async def admission(uow: UnitOfWork, settings: Settings, who: Resolution, name: 
     return None
 
 
-async def _outside_pilot(uow: UnitOfWork, who: Resolution, t: Translator, now: datetime) -> Reply:
-    """The one notice, remembered on the member; silence once it was given."""
+async def outside_pilot(uow: UnitOfWork, settings: Settings, who: Resolution, t: Translator,
+                        now: datetime) -> Reply | None:
+    """For someone outside the pilot groups, the one notice (remembered on the member), then
+    silence; ``None`` for a member of one."""
+    if await rollout.in_pilot(uow, who.member_id, settings.rollout.pilot_groups):
+        return None
     if who.value("pilot_notified_at") is not None:
         return Reply(text="", silent=True)
     member = await uow.session.get(Member, who.member_id)
