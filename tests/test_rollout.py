@@ -137,3 +137,26 @@ def test_the_areas_are_read_from_the_file(tmp_path: Path) -> None:
                            "[rollout.areas]\ncampaigns = false\nstats = false\n")
     assert load_config(config_file).settings().rollout == RolloutSettings(
         mode="pilot", pilot_groups=("pilot-team",), disabled_areas=frozenset({"campaigns", "stats"}))
+
+
+def test_every_area_is_named_in_both_languages() -> None:
+    from core.i18n import LOCALES, catalog
+    from core.settings import AREAS
+
+    assert all(f"rollout.area.{area}" in catalog(locale) for area in AREAS for locale in LOCALES)
+
+
+def test_every_command_and_click_belongs_to_an_area_or_to_parvis_itself() -> None:
+    """A new command must say which area a staged launch switches it with (``core.governance.areas``),
+    unless it is about Parvis itself and never switched off."""
+    from core.capabilities import build_registry
+    from core.governance.areas import area_of
+
+    registry = build_registry()
+    itself = {"help", "lang", "charter", "privacy", "role", "audit", "moderation"}
+    names = [command.name for command in registry.commands.values()] + list(registry.actions)
+    loose = [name for name in names
+             if area_of(name) is None and name.replace(".", " ").split()[0] not in itself]
+    assert loose == []
+    assert area_of("group pairing") == "pairing" and area_of("group.join") == "groups"
+    assert area_of("question.answer") == "experts" and area_of("campaign.ask") == "campaigns"
