@@ -31,6 +31,7 @@ from bots.server import create_app
 from core.capabilities import build_registry
 from core.directory import roles as role_service
 from core.errors import ConfigError, OperatorError
+from core.governance import rollout
 from core.ports import Clock, Messenger, SystemClock
 from core.runtime import scheduler
 from core.runtime.db import Database, is_sqlite, make_engine
@@ -161,7 +162,8 @@ def safe_url(url: str) -> str:
 
 async def prepare_database(config: Config) -> None:
     """Before serving: migrate SQLite (PostgreSQL must be migrated by ``parvis db upgrade``), then
-    grant the roles of ``[roles]``. Raises ``DatabaseNotReady`` with what to do."""
+    grant the roles of ``[roles]`` and check the pilot groups of ``[rollout]`` exist. Raises
+    ``DatabaseNotReady`` with what to do, ``ConfigError`` for a pilot group that does not exist."""
     url = config.database.url
     try:
         if is_sqlite(url):
@@ -171,10 +173,23 @@ async def prepare_database(config: Config) -> None:
         database = Database(url)
         try:
             await apply_roles(database, config.roles, default_locale=config.i18n.default_locale)
+            await check_pilot_groups(database, config.rollout.pilot_groups)
         finally:
             await database.dispose()
     except (OSError, SQLAlchemyError) as exc:
         raise DatabaseNotReady(f"cannot use the database at {safe_url(url)}: {exc}") from exc
+
+
+async def check_pilot_groups(db: Database, slugs: list[str]) -> None:
+    """``ConfigError`` naming each ``[rollout] pilot_groups`` entry that is no group's slug: a pilot
+    that lets nobody in must stop the start, not be discovered by members."""
+    unknown = await rollout.unknown_groups(db, slugs)
+    if unknown:
+        raise ConfigError("\n".join(
+            f"rollout.pilot_groups: there is no group {found.slug!r}"
+            + (f" (did you mean {found.suggestion!r}?)" if found.suggestion else "")
+            + "; name an existing group by its slug, as `group info` shows it, or create it first"
+            for found in unknown))
 
 
 async def _require_current(url: str) -> None:

@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bots.cli_platforms",  # slack manifest, teams package
     "bots.cli_reports",  # report adoption|campaign
     "bots.cli_outbox",  # outbox failed|retry
+    "bots.cli_audit",  # audit
 )
 
 

@@ -37,6 +37,7 @@ from sqlalchemy.exc import ArgumentError
 from adapters.settings import Section
 from adapters.slack.settings import SlackConfig
 from adapters.teams.settings import TeamsConfig
+from bots.governance_config import GovernanceConfig, RolloutConfig
 from core.errors import ConfigError
 from core.runtime.db import DEFAULT_URL
 from core.settings import (
@@ -247,12 +248,15 @@ class Config(Section):
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
 
     def settings(self) -> Settings:
         """What the core reads of this configuration, typed."""
         return Settings(i18n=self.i18n.settings(), experts=self.experts.settings(),
                         scheduler=self.scheduler.settings(), campaigns=self.campaigns.settings(),
-                        security=self.security.settings(), analytics=self.analytics.settings())
+                        security=self.security.settings(), analytics=self.analytics.settings(),
+                        governance=self.governance.settings(), rollout=self.rollout.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:

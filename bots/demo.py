@@ -17,8 +17,10 @@ from adapters.console.inbound import PLATFORM, TENANT
 from core.directory.identities import identify_by_email
 from core.directory.importer import ImportReport, import_directory
 from core.directory.members import Person
+from core.governance import charter
 from core.i18n import Translator
 from core.messages import Reply
+from core.ports import SystemClock
 from core.runtime.db import Database
 
 DEMO_PERSON = "ana.martin@aurora.example"
@@ -30,11 +32,13 @@ def people_csv() -> Traversable:
     return resources.files("prompts").joinpath("demo", "people.csv")
 
 
-async def seed(db: Database) -> ImportReport:
-    """Import the demo people (idempotent) and give each a console identity."""
+async def seed(db: Database, charter_dir: str | None = None) -> ImportReport:
+    """Import the demo people (idempotent), give each a console identity, and have each accepted the
+    usage charter (``charter`` still shows it), so the demo starts with what Parvis does."""
     with people_csv().open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
         report = await import_directory(db, handle)
     await identify_by_email(db, PLATFORM, TENANT)
+    await charter.accepted_by_everyone(db, charter.load(charter_dir).version, SystemClock().now())
     return report
 
 

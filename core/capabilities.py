@@ -20,6 +20,7 @@ from core.commands import wiring as general
 from core.delivery import wiring as delivery
 from core.directory import wiring as directory
 from core.experts import wiring as experts
+from core.governance import wiring as governance
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
 from core.moderation import wiring as moderation
@@ -38,6 +39,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     inbound.register,
     stats.register,
     moderation.register,
+    governance.register,
     later.register,
 )
 

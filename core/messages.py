@@ -110,6 +110,9 @@ class Reply:
     extra: dict[str, str] = field(default_factory=dict)
     locale: str | None = None
     image: Image | None = None
+    #: nothing to show: the adapter answers its platform as it must (an empty acknowledgement) and
+    #: says nothing — a pilot's outsider after their one notice (``core.governance.gate``)
+    silent: bool = False
 
     def localised(self, locale: str) -> Reply:
         """This reply marked as written in ``locale``, unless its author already said otherwise."""

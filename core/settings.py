@@ -103,6 +103,37 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class GovernanceSettings:
+    """``[governance]``: the usage charter (``core.governance.charter``)."""
+
+    #: whether a member must accept the charter's current version before using anything but
+    #: ``help``, ``charter``, ``lang`` and ``privacy``
+    require_charter: bool = True
+    #: a directory holding the organisation's own ``en.md`` and ``fr.md``; ``None``: the charter
+    #: shipped in ``prompts/charter/``
+    charter_dir: str | None = None
+
+
+#: the areas of Parvis a staged launch opens one by one (``[rollout.areas]``, ``core.governance.areas``)
+Area = Literal["groups", "experts", "campaigns", "pairing", "stats"]
+AREAS: tuple[Area, ...] = ("groups", "experts", "campaigns", "pairing", "stats")
+RolloutMode = Literal["all", "pilot"]
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    """``[rollout]``: who may use Parvis yet, and which of its areas are open
+    (``core.governance.gate``)."""
+
+    #: ``"pilot"``: only members of ``pilot_groups`` (and admins); ``"all"``: everyone
+    mode: RolloutMode = "all"
+    #: the slugs of the pilot groups
+    pilot_groups: tuple[str, ...] = ()
+    #: the areas switched off, for everyone
+    disabled_areas: frozenset[Area] = frozenset()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the core reads, one section per concern."""
 
@@ -112,3 +143,5 @@ class Settings:
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    governance: GovernanceSettings = field(default_factory=GovernanceSettings)
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)

@@ -17,11 +17,12 @@ from core.commands.router import CommandRouter
 from core.markup import plain
 from core.runtime.db import Database
 from core.services import Services
+from tests.conftest import TEST_SETTINGS
 
 
 async def main(url: str, email: str) -> None:
     db = Database(url)
-    router = CommandRouter(Services(db=db, registry=build_registry()))
+    router = CommandRouter(Services(db=db, registry=build_registry(), settings=TEST_SETTINGS))
     actor = Actor(platform="console", tenant="local", user_id=email, email=email, display_name=email)
     print("ready", flush=True)
     loop = asyncio.get_running_loop()

@@ -23,11 +23,13 @@ from core.ports import FakeClock, FakeMessenger
 from core.runtime.db import Database
 from core.schema import MemberRole
 from core.services import Services
-from core.settings import SecuritySettings, Settings
+from core.settings import GovernanceSettings, SecuritySettings, Settings
 
 PG_URL = os.environ.get("PARVIS_TEST_DATABASE_URL", "")
-#: a process's settings in tests: the defaults, and a server secret as ``bots/server_secret.py`` provides
-TEST_SETTINGS = Settings(security=SecuritySettings(secret_key="test-secret-" + "s" * 32))
+#: a process's settings in tests: the defaults, and a server secret as ``bots/server_secret.py`` provides;
+#: no usage charter to accept first, except in the tests about it (``tests/test_charter.py``)
+TEST_SETTINGS = Settings(security=SecuritySettings(secret_key="test-secret-" + "s" * 32),
+                         governance=GovernanceSettings(require_charter=False))
 
 
 async def _reset_schema(url: str) -> None:

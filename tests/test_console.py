@@ -278,8 +278,10 @@ def test_parvis_chat_needs_an_imported_member(tmp_path: Path, monkeypatch: pytes
     assert "No one with the e-mail ada@example.com is in the directory" in err
     assert "with parvis directory import people.csv," in err and "parvis demo." in err
     assert main(["directory", "import", "people.csv"]) == 0
-    chat = parvis("chat", "--as", "Ada@Example.com", stdin=SCENARIO, cwd=tmp_path)
+    chat = parvis("chat", "--as", "Ada@Example.com", stdin="group list\n1\n" + SCENARIO, cwd=tmp_path)
     assert chat.returncode == 0, chat.stderr
+    assert "Parvis usage charter — version" in chat.stdout and "[1] Accept" in chat.stdout
+    assert "Thank you: you accepted the usage charter" in chat.stdout, "a real directory's member accepts it"
     assert "Group Data Science created" in chat.stdout
     assert "Members of Data Science (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
 

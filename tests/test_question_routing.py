@@ -4,6 +4,7 @@ in working hours, the chain of referents, closing a held question, unreachable e
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from core.runtime.db import Database
 from core.runtime.scheduler import Worker
 from core.schema import Delivery, ExpertSkill, Identity
 from core.services import Services
-from core.settings import ExpertSettings, Settings
+from core.settings import ExpertSettings
 from tests.conftest import give_role
 from tests.expert_support import directs, import_demo, names_in, question_row, routes
 
@@ -58,7 +59,7 @@ def updates(messenger: FakeMessenger, user_id: str) -> list[str]:
 
 async def test_the_deadline_counts_the_expert_s_working_hours_in_their_zone(  # type: ignore[no-untyped-def]
         chat, demo, db: Database, clock: FakeClock, services: Services, messenger: FakeMessenger) -> None:
-    services.settings = Settings(experts=ExpertSettings(working_hours=(time(9), time(18))))
+    services.settings = replace(services.settings, experts=ExpertSettings(working_hours=(time(9), time(18))))
     clock.current = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # Friday 17:00 in Paris
     reply = await chat(ASKER).say(KUBERNETES)
     row = await question_row(db)
@@ -130,7 +131,7 @@ async def test_after_the_experts_referents_of_the_topic_come_first(  # type: ign
         chat, demo, db: Database, services: Services, messenger: FakeMessenger) -> None:
     declared = await chat(SARAH, "en").say("expert add kubernetes")
     assert "referent" in declared.text, "a referent's expert add makes them referent for the skill"
-    services.settings = Settings(experts=ExpertSettings(max_hops=1))
+    services.settings = replace(services.settings, experts=ExpertSettings(max_hops=1))
     await chat(ASKER).say(KUBERNETES)
     assert not (await chat(HUGO, "en").click("question.pass", "1")).error
     # the kubernetes referents first: Lucas and Amelia by the directory import (referents holding

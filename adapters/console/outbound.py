@@ -167,7 +167,9 @@ class Screen:
 
     def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True) -> None:
         """Print ``reply`` (under a ``heading`` banner when it was sent, not answered); a reply for
-        the reader replaces the numbered choices and may open a form."""
+        the reader replaces the numbered choices and may open a form; a silent reply shows nothing."""
+        if reply.silent:
+            return
         rendered = render(reply, numbered=for_reader)
         self.write((banner(heading) + "\n" if heading else "") + rendered.text + "\n")
         if reply.image is not None:

@@ -192,6 +192,9 @@ class SlackAdapter:
             await ack(text=outbound.to_mrkdwn(working), response_type="ephemeral")
             self.later(self._respond_when_done(outcome, respond, body.get("user_id", "")))
             return
+        if outcome.silent:  # nothing to say (a pilot's outsider, told once already): an empty ack
+            await ack()
+            return
         if await self._open_form(body.get("trigger_id"), outcome, body.get("channel_id")):
             await ack()
             return
@@ -218,6 +221,8 @@ class SlackAdapter:
 
     async def _respond_when_done(self, task: asyncio.Task[Reply], respond: Any, user: str = "") -> None:
         reply = self._noted(await task)
+        if reply.silent:
+            return
         kind = "in_channel" if reply.visibility == "public" else "ephemeral"
         await self._respond_pages(respond, outbound.render_pages(reply), kind)
         if reply.image is not None:
@@ -295,7 +300,7 @@ class SlackAdapter:
     async def _answer_click(self, outcome: asyncio.Task[Reply] | Reply, body: dict[str, Any],
                             respond: Any) -> None:
         reply = await self._late_form(await outcome, body) if isinstance(outcome, asyncio.Task) else outcome
-        if reply is None:
+        if reply is None or reply.silent:
             return
         if body.get("response_url"):
             kind = "in_channel" if reply.visibility == "public" else "ephemeral"
@@ -318,6 +323,8 @@ class SlackAdapter:
         A slash command (and so a form) works in any channel, an ephemeral message only where the bot
         is a member: when Slack refuses it, the reply goes to the user's direct messages instead."""
         user = (body.get("user") or {}).get("id", "")
+        if reply.silent:
+            return
         if channel and not channel.startswith("D"):
             try:
                 await self.client.chat_postEphemeral(channel=channel, user=user, **outbound.render(reply))

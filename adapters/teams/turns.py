@@ -104,7 +104,8 @@ class TurnHandler:
             refusal = Reply(text=words("teams.bad_submission"), error=True, locale=words.locale)
             return await self._send(context, refusal)
         reply = await self.router.act(action)
-        if message is not None and not reply.error and await self._update(context, message, reply):
+        updatable = message is not None and not reply.error and not reply.silent
+        if updatable and message is not None and await self._update(context, message, reply):
             return
         await self._send(context, reply)
 
@@ -124,6 +125,8 @@ class TurnHandler:
             return await self._answer(context, 200, {"statusCode": 400, "type": ERROR_TYPE, "value": {
                 "code": "BadRequest", "message": message}})
         reply = await self.router.act(action)
+        if reply.silent:
+            return await self._answer(context, 200, None)
         await self._answer(context, 200, {"statusCode": 200, "type": CARD_TYPE,
                                           "value": outbound.card_of(reply)})
 
@@ -209,6 +212,8 @@ class TurnHandler:
         return True
 
     async def _send(self, context: TurnContext, reply: Reply) -> None:
+        if reply.silent:  # nothing to say (a pilot's outsider, told once already): no activity
+            return
         url = await self.pictures.url_of(reply.image) if reply.image is not None else None
         for activity in outbound.activities(reply, url):
             try:

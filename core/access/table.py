@@ -29,6 +29,8 @@ CURATORS = Rule((Grant(REFERENT),), denied="synonym.referents_only")
 
 #: the ``SEEING`` row of the organisation's adoption figures
 ORGANISATION_FIGURES = "view of the whole organisation's statistics (`stats`)"
+#: the ``SEEING`` row of who accepted which version of the usage charter
+CHARTER_ACCEPTANCES = "record of who accepted which version of the usage charter (`charter status`)"
 
 _COMMANDS: dict[str, Rule] = {
     "help": EVERYONE,
@@ -74,7 +76,7 @@ _COMMANDS: dict[str, Rule] = {
     "pairing leave": EVERYONE,
     "pairing pause": EVERYONE,
     "stats": EVERYONE,
-    "charter": EVERYONE,
+    "charter": EVERYONE,  # ``charter status`` is SEEING[CHARTER_ACCEPTANCES]
     "privacy export": EVERYONE,
     "privacy delete": EVERYONE,
     # moderation: anyone reports a message; moderators (and so admins) decide
@@ -85,6 +87,8 @@ _COMMANDS: dict[str, Rule] = {
     # roles
     "role grant": Rule((Grant(ADMIN),), denied="role.admins_only"),
     "role revoke": Rule((Grant(ADMIN),), denied="role.admins_only"),
+    # the audit trail
+    "audit": Rule((Grant(ADMIN),), denied="audit.admins_only"),
 }
 
 _ACTIONS: dict[str, Rule] = {
@@ -104,6 +108,7 @@ _ACTIONS: dict[str, Rule] = {
     "question.pass": ASSIGNEE,
     "moderation.report": EVERYONE,
     "moderation.decide": Rule((Grant(MODERATOR),), denied="moderation.moderators_only"),
+    "charter.accept": EVERYONE,
 }
 
 #: every command and action of the registry → its rule
@@ -115,6 +120,8 @@ SEEING: Mapping[str, Rule] = MappingProxyType({
     "group": Rule((Grant(MEMBER, "public"), Grant(MEMBER, "group_member"), Grant(ADMIN))),
     #: ``stats`` of everyone, not only of the groups one belongs to (``core.stats.commands``)
     ORGANISATION_FIGURES: Rule((Grant(ANIMATOR),), denied="stats.organisation_forbidden"),
+    #: ``charter status``: who accepted which version (``core.governance.commands``)
+    CHARTER_ACCEPTANCES: Rule((Grant(ADMIN),), denied="charter.status_forbidden"),
 })
 
 #: rows ready for features of later issues, moved to ``TABLE`` when their command is registered

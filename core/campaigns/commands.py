@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from core.activity import audit
 from core.campaigns import form as campaign_form
 from core.campaigns import lifecycle as campaigns
 from core.campaigns import ownership, rounds, summaries
@@ -161,14 +162,17 @@ async def show(ctx: Context, args: Args) -> Reply:
 
 async def _transition(ctx: Context, reference: str, verb: str) -> Reply:
     campaign, _ = await _campaign(ctx, reference, f"campaign {verb}")
+    before, now = campaign.status, ctx.services.clock.now()
     try:
         await campaigns.transition(ctx.uow, campaign, verb)
     except Conflict as error:  # name the current state in the member's language
         error.params["status"] = ctx.t(STATUS_KEYS[campaign.status])
         raise
+    audit.record(ctx.uow, ctx.member_id, f"campaign.{verb}", f"campaign:{campaign.id}",
+                 {"from": before, "to": campaign.status}, at=now)
     created = 0
     if verb in ("start", "resume"):
-        created = await rounds.materialise_campaign(ctx.uow, campaign, ctx.services.clock.now())
+        created = await rounds.materialise_campaign(ctx.uow, campaign, now)
     return Reply(text=ctx.t(DONE[verb], id=campaign.id, title=campaign.title, rounds=created))
 
 
@@ -176,7 +180,10 @@ async def _close(ctx: Context, reference: str) -> Reply:
     campaign, _ = await _campaign(ctx, reference, "campaign close")
     if campaign.status == "closed":
         raise Conflict("campaign.already_closed", id=campaign.id, title=campaign.title)
-    closed = await rounds.close_campaign(ctx.uow, campaign, ctx.services.clock.now())
+    before, now = campaign.status, ctx.services.clock.now()
+    closed = await rounds.close_campaign(ctx.uow, campaign, now)
+    audit.record(ctx.uow, ctx.member_id, "campaign.close", f"campaign:{campaign.id}",
+                 {"from": before, "to": campaign.status}, at=now)
     return Reply(text=ctx.t("campaign.closed", id=campaign.id, title=campaign.title, rounds=closed))
 
 

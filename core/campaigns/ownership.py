@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from core.access.rules import ANIMATOR, holds, permits
 from core.access.table import SEEING, TABLE
-from core.activity.models import AuditEntry
+from core.activity import audit
 from core.campaigns.answers import Target, was_sent_to
 from core.campaigns.models import Campaign, CampaignShare
 from core.directory.members import roles_of
@@ -123,8 +123,7 @@ async def share(uow: UnitOfWork, campaign: Campaign, person: Member, by: int, no
         await uow.session.flush()
     except IntegrityError as exc:  # the same share, twice at once
         raise Conflict("campaign.already_shared", who=person.display_name, id=campaign.id) from exc
-    uow.session.add(AuditEntry(actor_id=by, action="campaign.share", target=f"campaign:{campaign.id}",
-                               at=now, detail={"member": person.id}))
+    audit.record(uow, by, "campaign.share", f"campaign:{campaign.id}", {"member": person.id}, at=now)
 
 
 async def _posted_in(uow: UnitOfWork, campaign: Campaign, where: ConversationRef) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
+from core.activity import audit
 from core.campaigns.answers import answered, has_answered, reshuffle
 from core.campaigns.calendars import country_of, is_holiday
 from core.campaigns.lifecycle import linked_channels, reachable_members, schedule_of
@@ -276,6 +277,8 @@ async def close_due(services: Services) -> int:
             assert campaign.id is not None
             last = await last_round(uow, campaign.id)
             if schedule_over(campaign, last, now) and not await open_rounds(uow, campaign.id):
+                audit.record(uow, None, "campaign.close", f"campaign:{campaign.id}",
+                             {"from": campaign.status, "to": "closed", "reason": "schedule over"}, at=now)
                 campaign.status = "closed"
                 uow.session.add(campaign)
         await uow.commit()

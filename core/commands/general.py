@@ -10,8 +10,10 @@ from core.commands.context import Context
 from core.commands.grammar import Args, Command, Handlers, closest
 from core.directory.models import Member
 from core.errors import Forbidden, UsageError
+from core.governance import areas
 from core.i18n import LOCALES, Translator
 from core.messages import Reply, Section
+from core.settings import Area
 
 if TYPE_CHECKING:
     from core.registry import Registry
@@ -26,11 +28,13 @@ def _area_lines(t: Translator, commands: tuple[Command, ...], area: str) -> str:
     return "\n".join(lines)
 
 
-def _open_to(roles: frozenset[str], registry: Registry) -> tuple[Command, ...]:
+def _open_to(roles: frozenset[str], registry: Registry, disabled: frozenset[Area]) -> tuple[Command, ...]:
     """The commands the permission table lets someone holding ``roles`` use (on some thing: a group
-    owner's commands are listed for every member, since any member may own a group)."""
+    owner's commands are listed for every member, since any member may own a group), in the areas
+    ``[rollout.areas]`` leaves open."""
     return tuple(command for command in registry.commands.values()
-                 if (rule := registry.rule(command.name)) is not None and usable(roles, rule))
+                 if (rule := registry.rule(command.name)) is not None and usable(roles, rule)
+                 and areas.is_open(command.name, disabled))
 
 
 @lru_cache(maxsize=64)
@@ -55,13 +59,17 @@ async def help_(ctx: Context, args: Args) -> Reply:
     """``help`` lists the areas; ``help group`` the commands of one area: only the commands the
     member's roles open to them (``core.access``)."""
     registry = ctx.services.registry
-    commands = _open_to(ctx.roles, registry)
+    disabled = ctx.services.settings.rollout.disabled_areas
+    commands = _open_to(ctx.roles, registry, disabled)
     if args:
         area = args.tokens[0].lower()
         if not registry.has_area(area):
             raise UsageError("errors.unknown_help_area", usage="usage.help", word=args.tokens[0],
                              suggestion=closest(area, registry.areas()) or "group")
         if not any(command.path[0] == area for command in commands):
+            switched_off = areas.area_of(area)
+            if switched_off is not None and switched_off in disabled:
+                raise Forbidden("rollout.area_closed", area=ctx.t(f"rollout.area.{switched_off}"))
             raise Forbidden("errors.help_area_closed", area=area)
         return _help(ctx.locale, area, commands)
     return _help(ctx.locale, None, commands)

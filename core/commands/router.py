@@ -21,6 +21,7 @@ from core.commands.memory import Memory, Prepared, cache_key
 from core.commands.requests import Action, Actor, Invocation
 from core.directory import members as directory
 from core.errors import Forbidden, ParvisError, UsageError
+from core.governance import gate as governance
 from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef
@@ -78,6 +79,9 @@ class CommandRouter:
         t = Translator(request.who.locale)
         try:
             if request.error is not None:
+                stand_in = await self._outsider(request, t)
+                if stand_in is not None:
+                    return stand_in
                 raise request.error
             reply = self.memory.recall(request)
             if reply is not None:
@@ -111,7 +115,9 @@ class CommandRouter:
             found = match(self.services.registry, text)
         except ParvisError as error:
             return Prepared(actor, channel, kind, text, who, error=error)
-        return Prepared(actor, channel, kind, text, who, found, key=cache_key(found, text, who))
+        remember = governance.may_remember(self.services.settings, who, found[0].name)
+        return Prepared(actor, channel, kind, text, who, found,
+                        key=cache_key(found, text, who) if remember else None)
 
     async def _transact(self, request: Prepared, act: Action | None, t: Translator) -> tuple[Reply, Context]:
         """Run the handler in one unit of work; its activity event joins a write, or goes to the
@@ -155,13 +161,40 @@ class CommandRouter:
         if act is None:
             assert request.found is not None
             command, args = request.found
+            stand_in = await self._admit(ctx, request, command.name)
+            if stand_in is not None:
+                return stand_in
             self._gate(ctx, command.name)
             return (await command.handler(ctx, args)).localised(ctx.locale)
         handler = self.services.registry.actions.get(request.text)
         if handler is None:
             raise UsageError("errors.unknown_action")
+        stand_in = await self._admit(ctx, request, request.text)
+        if stand_in is not None:
+            return stand_in
         self._gate(ctx, request.text)
         return (await handler(ctx, act)).localised(ctx.locale)
+
+    async def _outsider(self, request: Prepared, t: Translator) -> Reply | None:
+        """Text the grammar refused, from a pilot's outsider: their notice or silence, not a hint."""
+        settings = self.services.settings
+        if not governance.piloted(settings, request.who, request.text):
+            return None
+        now = self.services.clock.now()
+        async with self.services.db.uow() as uow:
+            stand_in = await governance.outside_pilot(uow, settings, request.who, t, now)
+            await uow.commit()
+        return stand_in.localised(t.locale) if stand_in is not None else None
+
+    async def _admit(self, ctx: Context, request: Prepared, name: str) -> Reply | None:
+        """The governance gate (pilot, areas, charter: ``core.governance.gate``): the reply that
+        stands in for the command, which then counts as no activity; ``None`` to carry on."""
+        stand_in = await governance.admission(ctx.uow, self.services.settings, request.who, name, ctx.t,
+                                              self.services.clock.now())
+        if stand_in is None:
+            return None
+        ctx.record_activity = False
+        return stand_in.localised(ctx.locale)
 
     def _gate(self, ctx: Context, name: str) -> None:
         """Refuse, before the handler runs, what the member's roles allow on nothing at all (the

@@ -26,7 +26,7 @@ from zoneinfo import available_timezones
 
 from sqlmodel import col, select
 
-from core.activity.models import AuditEntry
+from core.activity import audit
 from core.directory.models import ROLES, Member, MemberRole
 from core.directory.skills import MAX_SKILL_NAME, add_expert_skills_many
 from core.errors import InvalidInput
@@ -313,7 +313,7 @@ async def _grant(uow: UnitOfWork, rows: list[tuple[int, PersonRow]], now: dateti
         for role in row.roles:
             if (member_id, role) not in held:
                 uow.session.add(MemberRole(member_id=member_id, role=role, granted_at=now))
-                uow.session.add(AuditEntry(action="role.grant", target=row.email, at=now,
-                                           detail={"role": role, "source": "directory import"}))
+                audit.record(uow, None, "role.grant", row.email, {"role": role, "source": "directory import"},
+                             at=now)
                 granted[member_id] = granted.get(member_id, 0) + 1
     return granted

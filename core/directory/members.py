@@ -49,6 +49,13 @@ class Resolution:
         self.member_id, self.locale, self.roles = member_id, locale, roles
         self._values, self._member = values, member
 
+    def value(self, name: str) -> Any:
+        """One column of the member's row (``charter_version``…), read without building the ``Member``."""
+        if self._member is not None:
+            return getattr(self._member, name)
+        assert self._values is not None
+        return self._values[name]
+
     def member(self) -> Member:
         if self._member is None:
             assert self._values is not None

@@ -26,6 +26,12 @@ class Member(SQLModel, table=True):
     locale: str = Field(default="en", max_length=8)
     locale_chosen: bool = False
     charter_accepted_at: datetime | None = Field(default=None, sa_column=when())
+    #: the version of the usage charter accepted at ``charter_accepted_at`` (``core.governance``)
+    charter_version: str | None = Field(default=None, max_length=32)
+    #: the charter version last shown in full instead of a command: later refusals only remind
+    charter_shown: str | None = Field(default=None, max_length=32)
+    #: when a pilot rollout first told them Parvis is not open to them yet: silence after that
+    pilot_notified_at: datetime | None = Field(default=None, sa_column=when())
     campaign_opt_out: bool = False
     erased_at: datetime | None = Field(default=None, sa_column=when())
     created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from core.activity.models import AuditEntry
+from core.activity import audit
 from core.directory import members
 from core.directory.models import Member, MemberRole, RoleSeed
 from core.errors import Conflict
@@ -32,8 +32,7 @@ async def admin_count(uow: UnitOfWork) -> int:
 def _audit(uow: UnitOfWork, change: str, member: Member, role: str, now: datetime, by: int | None,
            target: str | None, source: str | None) -> None:
     detail: dict[str, Any] = {"role": role} | ({"source": source} if source else {})
-    uow.session.add(AuditEntry(actor_id=by, action=f"role.{change}", target=target or f"member:{member.id}",
-                               at=now, detail=detail))
+    audit.record(uow, by, f"role.{change}", target or f"member:{member.id}", detail, at=now)
 
 
 async def grant(uow: UnitOfWork, member: Member, role: str, now: datetime, *, by: int | None = None,

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from core.activity.models import AuditEntry
+from core.activity import audit
 from core.directory.models import Skill, SkillAlias
 from core.directory.skills import MAX_SKILL_NAME, alias_map, normalise_skill, vocabulary
 from core.directory.word_forms import QUESTION_WORDS
@@ -126,8 +126,7 @@ async def add(uow: UnitOfWork, word: str, skill_name: str, actor_id: int, now: d
         raise Conflict(key, word=word, skill=meant[0])
     assert skill.id is not None
     uow.session.add(SkillAlias(alias=form, skill_id=skill.id, added_by=actor_id, added_at=now))
-    uow.session.add(AuditEntry(actor_id=actor_id, action="skill.synonym_add", target=form, at=now,
-                               detail={"skill": skill.name}))
+    audit.record(uow, actor_id, "skill.synonym_add", form, {"skill": skill.name}, at=now)
     try:
         await uow.session.flush()
     except IntegrityError as exc:  # another process added the same word a moment ago
@@ -149,8 +148,7 @@ async def remove(uow: UnitOfWork, word: str, actor_id: int, now: datetime) -> st
     skill = await uow.session.get(Skill, row.skill_id)
     name = skill.name if skill is not None else "?"
     await uow.session.delete(row)
-    uow.session.add(AuditEntry(actor_id=actor_id, action="skill.synonym_remove", target=form, at=now,
-                               detail={"skill": name}))
+    audit.record(uow, actor_id, "skill.synonym_remove", form, {"skill": name}, at=now)
     return name
 
 

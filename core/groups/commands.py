@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from core.activity.models import AuditEntry
+from core.activity import audit
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.delivery.immediate import send_now
@@ -221,8 +221,7 @@ async def archive(ctx: Context, args: Args) -> Reply:
     group = await _managed(ctx, args.text, "group archive", "group.archive_forbidden")
     now = ctx.services.clock.now()
     await groups.archive(ctx.uow, group, now)
-    ctx.uow.session.add(AuditEntry(actor_id=ctx.member_id, action="group.archive",
-                                   target=f"group:{group.slug}", at=now))
+    audit.record(ctx.uow, ctx.member_id, "group.archive", f"group:{group.slug}", at=now)
     return Reply(text=ctx.t("group.archived_done", name=group.name))
 
 

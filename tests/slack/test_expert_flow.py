@@ -123,6 +123,8 @@ async def test_the_composition_root_sends_the_card_through_slack(
     try:
         assert set(services.messengers) == {"slack"}
         slack = Slack(client, api, adapter=None)  # type: ignore[arg-type]
+        for user in (LEA, ANA):  # as built for production, the usage charter comes first
+            await ok(slack, "charter accept", user)
         await ok(slack, "expert add kubernetes", LEA)
         await ok(slack, f"ask {QUESTION}", ANA)
         (card,) = dms_to(slack, LEA)
