@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from core.pairing.baseline import greedy
 from core.pairing.matching import Costs, Group, Participant, Preferences, cross_share, match, repeats
 
-Algorithm = Callable[[Sequence[Participant], Sequence[Iterable[Group]], Preferences, random.Random], list[Group]]
+Algorithm = Callable[[Sequence[Participant], Sequence[Iterable[Group]], Preferences, random.Random],
+                     list[Group]]
 WINDOW = 12
 DEPARTMENT_WEIGHTS = (30, 20, 15, 12, 10, 8, 5)
 

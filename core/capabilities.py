@@ -22,6 +22,7 @@ from core.directory import wiring as directory
 from core.experts import wiring as experts
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
+from core.pairing import wiring as pairing
 from core.registry import Registry
 from core.stats import wiring as stats
 
@@ -32,6 +33,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     directory.register,
     groups.register,
     campaigns.register,
+    pairing.register,
     experts.register,
     delivery.register,
     inbound.register,

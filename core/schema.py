@@ -21,6 +21,7 @@ from core.directory.models import (
 from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
+from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
 from core.stats.models import ChartImage
 
 __all__ = [
@@ -43,6 +44,11 @@ __all__ = [
     "Identity",
     "Member",
     "MemberRole",
+    "Pairing",
+    "PairingParticipant",
+    "PairingPause",
+    "PairingRound",
+    "PairingSetup",
     "ProcessedEvent",
     "Question",
     "QuestionRoute",

@@ -9,7 +9,16 @@ from itertools import combinations
 import pytest
 
 from core.pairing.baseline import greedy
-from core.pairing.matching import Costs, Group, Participant, Preferences, cross_share, match, repeats, sizes_for
+from core.pairing.matching import (
+    Costs,
+    Group,
+    Participant,
+    Preferences,
+    cross_share,
+    match,
+    repeats,
+    sizes_for,
+)
 
 
 def _people(count: int, departments: int = 5, sites: int = 3) -> list[Participant]:
