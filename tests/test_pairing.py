@@ -196,3 +196,22 @@ async def test_a_pair_across_platforms_is_introduced_on_each_side_with_name_and_
     assert isinstance(console, FakeMessenger)
     [(_, _, to_ana)] = [s for s in console.sent if s[0] == "direct" and "pair" in s[2].text]
     assert "bob@example.com" in to_ana.text and "Microsoft Teams" in to_ana.text
+
+
+async def test_stats_count_the_pairs_that_met(chat, services: Services) -> None:  # type: ignore[no-untyped-def]
+    await _setup(chat, services, (ANA, BOB, CLO, DAN))
+    await rounds.make_due(services)
+    first, _ = await _pairs(services)
+    member = await _email_of(services, first.members[0])
+    assert not (await chat(member).click("pairing.met", str(first.id))).error
+    reply = await chat(ANA).say("stats groups")
+    assert "Coffee pairing" in reply.text
+    assert "2 pair(s) over 1 round(s); 1 said they met (50 %)" in reply.text
+
+
+async def _email_of(services: Services, member_id: int) -> str:
+    async with services.db.uow() as uow:
+        from core.schema import Member
+        found = await uow.session.get(Member, member_id)
+        assert found is not None and found.email
+        return found.email
