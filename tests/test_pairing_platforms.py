@@ -52,6 +52,8 @@ async def test_a_slack_pair_meets_in_a_group_dm_and_answers_with_a_button(
     group_dm = next(iter(slack.api.group_dms.values()))
     [intro] = [call for call in slack.api.made("chat.postMessage") if call.args.get("channel") == group_dm]
     assert "Ana Martin" in intro.args["text"] and "Léa Dubois" in intro.args["text"]
+    # Léa reads French, Ana English: the group DM says it in both
+    assert "break the ice" in intro.args["text"] and "briser la glace" in intro.args["text"]
     blocks = json.dumps(intro.args["blocks"])
     assert "pairing.met" in blocks and "We met" in blocks  # in the first reader's language
     assert await _statuses(services) == ["sent"]

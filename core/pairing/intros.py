@@ -73,8 +73,22 @@ async def _live(uow: UnitOfWork, delivery: Delivery) -> tuple[Pairing, Group] | 
     return pairing, group
 
 
+def _words(t: Translator, kind: str, group: Group, pairing: Pairing, readers: list[int],
+           members: dict[int, Member], addresses: dict[int, MemberAddress], platform: str) -> str:
+    """The introduction (or reminder) and the starter in one language: a direct message names the
+    others, a conversation of several names everyone in it and those elsewhere."""
+    assert pairing.id is not None
+    named = [m for m in pairing.members if m in members and (len(readers) > 1 or m not in readers)]
+    together = Markup(t("pairing.and").join(_name(t, members[m], addresses.get(m), platform) for m in named))
+    key = f"pairing.{kind}_direct" if len(readers) == 1 else f"pairing.{kind}_group"
+    return t(key, group=group.name, names=together) + "\n\n" + t(
+        "pairing.starter", starter=starter(t.locale, pairing.id))
+
+
 async def render(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Outgoing | None:
-    """One introduction or reminder: to the pair's conversation on one platform, or to one member."""
+    """One introduction or reminder: to the pair's conversation on one platform, or to one member.
+    A conversation of people of different languages gets the words in each of them (the buttons in
+    the first one's)."""
     live = await _live(uow, delivery)
     if live is None:
         return None
@@ -93,16 +107,13 @@ async def render(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Out
     if not readers or len(members) < 2:
         return None
     first = addresses[readers[0]]
-    t = Translator(members[readers[0]].locale)
-    others = [m for m in pairing.members if m in members and m not in readers]
-    names = [_name(t, members[m], addresses.get(m), first.platform) for m in (others or readers)]
-    together = Markup(t("pairing.and").join(names))
+    locales = list(dict.fromkeys(members[m].locale for m in readers))
+    t = Translator(locales[0])
     kind = "reminder" if delivery.purpose == REMINDER else "intro"
-    key = f"pairing.{kind}_direct" if len(readers) == 1 else f"pairing.{kind}_group"
-    lines = [t(key, group=group.name, names=together, others=together),
-             t("pairing.starter", starter=starter(t.locale, pairing.id)), t("pairing.answer_hint")]
-    reply = Reply(text="\n\n".join(lines), title=t("pairing.title", group=group.name),
-                  buttons=buttons(t, pairing.id), locale=t.locale)
+    lines = [_words(Translator(locale), kind, group, pairing, readers, members, addresses, first.platform)
+             for locale in locales]
+    reply = Reply(text="\n\n———\n\n".join(lines) + "\n\n" + t("pairing.answer_hint"),
+                  title=t("pairing.title", group=group.name), buttons=buttons(t, pairing.id), locale=t.locale)
     if len(readers) == 1:
         return Outgoing(first, reply)
     return Outgoing(GroupAddress(first.platform, first.tenant,
