@@ -1,13 +1,17 @@
-"""Coffee pairing through the real adapters: on Slack a group DM opened with ``conversations.open``
-and the *We met* click recorded; on Teams a 1:1 to each naming the other and the click recorded;
-a pair spanning Slack and Teams introduced on each side with the other's name and e-mail."""
+"""Coffee pairing through the real adapters: in the console the pair's conversation printed once;
+on Slack a group DM opened with ``conversations.open`` and the *We met* click recorded; on Teams a
+1:1 to each naming the other and the click recorded; a pair spanning Slack and Teams introduced on
+each side with the other's name and e-mail."""
 
 from __future__ import annotations
 
+import io
 import json
 
 from sqlmodel import select
 
+from adapters.console.app import attach_messenger
+from adapters.console.outbound import Screen
 from core.delivery.dispatcher import Dispatcher
 from core.pairing import rounds
 from core.schema import Delivery, Pairing
@@ -120,3 +124,19 @@ async def test_a_pair_across_slack_and_teams_is_introduced_on_each_side(
                 and "break the ice" in json.dumps(call.body)]
     assert "ana@example.com" in json.dumps(to_bob.body) and "Slack" in json.dumps(to_bob.body)
     assert await _statuses(services) == ["sent", "sent"]
+
+
+async def test_a_console_pair_sees_its_introduction_once(chat, services: Services) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    attach_messenger(services, Screen(out), "ana@example.com")
+    assert not (await chat("ana@example.com").say("group create Data Science")).error
+    assert not (await chat("ana@example.com").say("group pairing on data science")).error
+    assert not (await chat("bob@example.com").say("group join data-science")).error
+    for email in ("ana@example.com", "bob@example.com"):
+        assert not (await chat(email).say("pairing join data-science")).error
+    await rounds.make_due(services)
+    await Dispatcher(services).run_once()
+    await Dispatcher(services).run_once()
+    text = out.getvalue()
+    assert text.count("── message to you ──") == 1 and text.count("break the ice") == 1
+    assert "Ana" in text and "Bob" in text and "We met" in text
