@@ -135,6 +135,7 @@ async def make_round(uow: UnitOfWork, setup: PairingSetup, now: datetime, groupi
     last = (await uow.session.exec(select(col(PairingRound.index)).where(
         PairingRound.group_id == setup.group_id).order_by(col(PairingRound.index).desc()).limit(1))).first()
     people = await participants(uow, setup.group_id, now)
+    met_before = await history(uow, setup.group_id)
     half = timedelta(days=setup.every_weeks * 7 / 2)
     round_id = await _insert_round(uow, {"group_id": setup.group_id, "index": (last or 0) + 1,
                                          "started_at": now, "remind_at": now + half,
@@ -151,7 +152,7 @@ async def make_round(uow: UnitOfWork, setup: PairingSetup, now: datetime, groupi
         await enqueue(uow, source(round_id), TOO_FEW, targets, now, payload={"count": len(people)})
         return round_id
     found = match([Participant(p.id or 0, p.department, p.location) for p in people],
-                  await history(uow, setup.group_id),
+                  met_before,
                   Preferences(setup.size, setup.cross_department), rng)
     pairings = [Pairing(round_id=round_id, group_id=setup.group_id, members=list(group))
                 for group in found]
