@@ -4,6 +4,7 @@ results in ``group info``, and every bad input answered clearly."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -215,3 +216,12 @@ async def _email_of(services: Services, member_id: int) -> str:
         found = await uow.session.get(Member, member_id)
         assert found is not None and found.email
         return found.email
+
+
+async def test_two_schedulers_racing_make_the_round_once(chat, services: Services) -> None:  # type: ignore[no-untyped-def]
+    await _setup(chat, services)
+    made = await asyncio.gather(rounds.make_due(services), rounds.make_due(services))
+    assert sum(made) == 1
+    async with services.db.uow() as uow:
+        assert len((await uow.session.exec(select(PairingRound))).all()) == 1
+    assert len(await _pairs(services)) == 2 and len(await _rows(services, rounds.INTRO)) == 2

@@ -190,7 +190,8 @@ async def make_due(services: Services) -> int:
 
     async def one(uow: UnitOfWork, group_id: int) -> None:
         nonlocal made
-        setup = await uow.session.get(PairingSetup, group_id)
+        # locked: a second scheduler waits here, then sees the round made and the next one not due
+        setup = await uow.session.get(PairingSetup, group_id, with_for_update=True)
         if setup is not None and setup.enabled and setup.next_round_at and setup.next_round_at <= now:
             made += await make_round(uow, setup, now, grouping) is not None
 
