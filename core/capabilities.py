@@ -24,6 +24,7 @@ from core.governance import wiring as governance
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
 from core.moderation import wiring as moderation
+from core.pairing import wiring as pairing
 from core.registry import Registry
 from core.stats import wiring as stats
 
@@ -34,6 +35,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     directory.register,
     groups.register,
     campaigns.register,
+    pairing.register,
     experts.register,
     delivery.register,
     inbound.register,

@@ -35,6 +35,16 @@ class MemberAddress:
 
 
 @dataclass(frozen=True)
+class GroupAddress:
+    """Where to reach several members of one platform and tenant together: a conversation of just
+    them and the bot (a Slack group direct message), e.g. a coffee pairing's introduction."""
+
+    platform: str
+    tenant: str
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """The platform's reference to a message it accepted, so it can be updated later."""
 
@@ -91,6 +101,9 @@ class Messenger(Protocol):
     platform: str
     #: whether ``invite`` can really add people to a channel (Teams' bot API cannot: it does nothing)
     can_invite: bool
+    #: whether ``send_group`` can open a conversation of several people (a Slack group DM; Teams'
+    #: bots cannot start group chats, so a coffee pairing there is one 1:1 message per person)
+    can_open_group: bool
 
     async def send_direct(self, to: MemberAddress, reply: Reply,
                           progress: Progress | None = None) -> SentMessage:
@@ -100,6 +113,12 @@ class Messenger(Protocol):
     async def post(self, channel: ConversationRef, reply: Reply,
                    progress: Progress | None = None) -> SentMessage:
         """Post visibly in a channel."""
+        ...
+
+    async def send_group(self, to: GroupAddress, reply: Reply,
+                         progress: Progress | None = None) -> SentMessage:
+        """Open (or reuse) the conversation of these members with the bot and send there; a
+        messenger whose ``can_open_group`` is false raises a permanent ``DeliveryError``."""
         ...
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
@@ -158,6 +177,7 @@ class FakeMessenger:
     #: every ``invite`` call, apart from ``sent`` so tests of messages do not see invitations
     invited: list[tuple[ConversationRef, list[MemberAddress]]] = field(default_factory=list)
     can_invite: bool = True
+    can_open_group: bool = True
 
     async def send_direct(self, to: MemberAddress, reply: Reply,
                           progress: Progress | None = None) -> SentMessage:
@@ -166,6 +186,10 @@ class FakeMessenger:
     async def post(self, channel: ConversationRef, reply: Reply,
                    progress: Progress | None = None) -> SentMessage:
         return self._record("post", channel, channel.channel, reply, progress)
+
+    async def send_group(self, to: GroupAddress, reply: Reply,
+                         progress: Progress | None = None) -> SentMessage:
+        return self._record("group", to, ",".join(to.user_ids), reply, progress)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         self.sent.append(("update", sent, reply))

@@ -22,6 +22,7 @@ from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
 from core.moderation.models import Report
+from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
 from core.stats.models import ChartImage
 
 __all__ = [
@@ -44,6 +45,11 @@ __all__ = [
     "Identity",
     "Member",
     "MemberRole",
+    "Pairing",
+    "PairingParticipant",
+    "PairingPause",
+    "PairingRound",
+    "PairingSetup",
     "ProcessedEvent",
     "Question",
     "QuestionRoute",

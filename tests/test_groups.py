@@ -349,6 +349,6 @@ async def test_replies_in_french(chat) -> None:  # type: ignore[no-untyped-def]
     assert (await ok(ana, "group info science des données")).buttons[0].label == "Quitter"
 
 
-async def test_group_pairing_is_announced_as_not_available_yet(chat) -> None:  # type: ignore[no-untyped-def]
+async def test_group_pairing_on_a_group_that_does_not_exist_says_so(chat) -> None:  # type: ignore[no-untyped-def]
     reply = await chat(ANA).say("group pairing on data science")
-    assert reply.error and "not available yet" in reply.text
+    assert reply.error and "can't find a group" in reply.text

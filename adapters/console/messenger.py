@@ -16,7 +16,7 @@ from adapters.console.outbound import Screen, banner
 from core.directory.members import person_by_email
 from core.errors import MessageGone
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
+from core.ports import ConversationRef, GroupAddress, MemberAddress, Progress, SentMessage
 from core.services import Services
 
 
@@ -29,6 +29,7 @@ class ConsoleMessenger:
     services: Services | None = None
     platform: str = PLATFORM
     can_invite: bool = True
+    can_open_group: bool = True
     sent: dict[str, tuple[str, Reply]] = field(default_factory=dict)
     _ids: count[int] = field(default_factory=lambda: count(1))
 
@@ -40,6 +41,17 @@ class ConsoleMessenger:
         heading = self.screen.t("console.message_to_you") if mine else await self._to_someone(to.user_id)
         self.screen.show(reply, heading, for_reader=mine)
         return self._keep(to.user_id, heading, reply, progress)
+
+    async def send_group(self, to: GroupAddress, reply: Reply,
+                         progress: Progress | None = None) -> SentMessage:
+        """A console "group conversation": shown once, as the reader's when they are in it."""
+        if progress is not None and progress.first is not None:
+            return progress.first
+        mine = self.reader.lower() in (user.lower() for user in to.user_ids)
+        heading = (self.screen.t("console.message_to_you") if mine
+                   else await self._to_someone(",".join(to.user_ids)))
+        self.screen.show(reply, heading, for_reader=mine)
+        return self._keep(",".join(to.user_ids), heading, reply, progress)
 
     async def post(self, channel: ConversationRef, reply: Reply,
                    progress: Progress | None = None) -> SentMessage:

@@ -6,9 +6,11 @@ has not joined), ``users:read`` and ``users:read.email`` (``users.info``: name, 
 the e-mail that joins a person's Slack and Teams identities), ``channels:read`` and ``groups:read``
 (``member_joined_channel`` events), ``channels:manage`` and ``groups:write`` (``conversations.invite``:
 new group members added to the group's linked public and private channels), ``files:write`` (the
-charts of ``stats`` and ``campaign report``, uploaded to the member's direct messages). With Socket Mode no
-request URL is needed. One message shortcut, "Report to moderators", reports a message (``moderation``);
-the moderators' *Remove* deletes with ``chat.delete``, which ``chat:write`` covers for the bot's own posts.
+charts of ``stats`` and ``campaign report``, uploaded to the member's direct messages), ``mpim:write``
+(``conversations.open`` with several people: the group direct message that introduces a coffee
+pairing). With Socket Mode no request URL is needed. One message shortcut, "Report to moderators",
+reports a message (``moderation``); the moderators' *Remove* deletes with ``chat.delete``, which
+``chat:write`` covers for the bot's own posts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from core.i18n import Translator
 
 EVENTS_PATH = "/slack/events"
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
-              "channels:read", "groups:read", "channels:manage", "groups:write", "files:write"]
+              "channels:read", "groups:read", "channels:manage", "groups:write", "files:write",
+              "mpim:write"]
 BOT_EVENTS = ["app_home_opened", "member_joined_channel"]
 
 

@@ -20,7 +20,7 @@ from adapters.slack import files
 from adapters.slack.outbound import render, render_pages
 from core.errors import DeliveryError, MessageGone
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
+from core.ports import ConversationRef, GroupAddress, MemberAddress, Progress, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ class SlackMessenger:
 
     platform = PLATFORM
     can_invite = True
+    can_open_group = True
 
     def __init__(self, client: AsyncWebClient, invite_client: AsyncWebClient | None = None) -> None:
         self.client = client
@@ -133,6 +134,18 @@ class SlackMessenger:
                           progress: Progress | None = None) -> SentMessage:
         """``chat.postMessage`` to the user id opens (or reuses) the bot's direct conversation."""
         return await self._post(to.user_id, reply, None, progress)
+
+    async def send_group(self, to: GroupAddress, reply: Reply,
+                         progress: Progress | None = None) -> SentMessage:
+        """``conversations.open`` with the users (a group DM with the bot, the same one each time for
+        the same people), then the reply's pages there."""
+        if progress is not None and progress.first is not None and progress.parts >= len(render_pages(reply)):
+            return progress.first
+        try:
+            opened = await self.client.conversations_open(users=",".join(to.user_ids))
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            raise delivery_error(exc, "conversations.open") from exc
+        return await self._post(str(opened["channel"]["id"]), reply, None, progress)
 
     async def post(self, channel: ConversationRef, reply: Reply,
                    progress: Progress | None = None) -> SentMessage:

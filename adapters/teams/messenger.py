@@ -33,7 +33,7 @@ from adapters.teams import identity, outbound
 from adapters.teams.inbound import PLATFORM
 from core.errors import DeliveryError, MessageGone
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, Progress, SentMessage
+from core.ports import ConversationRef, GroupAddress, MemberAddress, Progress, SentMessage
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ class TeamsMessenger:
     #: a bot cannot add people to a Teams channel (only Microsoft Graph, with admin-consented
     #: permissions, can), so ``invite`` does nothing and the core promises nothing
     can_invite = False
+    #: nor can it start a group chat: a coffee pairing on Teams is one 1:1 message per person
+    can_open_group = False
 
     def __init__(self, adapter: CloudAdapter, app_id: str, services: Services) -> None:
         self.adapter, self.app_id, self.services = adapter, app_id, services
@@ -105,6 +107,10 @@ class TeamsMessenger:
             reference = identity.restore(contact["personal"])
             return await self._send(reference, reply, progress)
         return await self._create(to, contact or {}, reply, progress)
+
+    async def send_group(self, to: GroupAddress, reply: Reply,
+                         progress: Progress | None = None) -> SentMessage:
+        raise DeliveryError("a Teams bot cannot open a group chat", permanent=True)
 
     async def post(self, channel: ConversationRef, reply: Reply,
                    progress: Progress | None = None) -> SentMessage:

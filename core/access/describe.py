@@ -18,6 +18,7 @@ RELATION_WORDS = {
     "public": ("everyone, if the group is public", "if the group is public"),
     "asker": ("its asker", "who asked it"),
     "assignee": ("the expert it is routed to", "it is routed to"),
+    "paired": ("the members of that pairing", "in that pairing"),
 }
 
 

@@ -26,6 +26,7 @@ RELATIONS: dict[str, str] = {
     "public": "the group is public",
     "asker": "asked the question",
     "assignee": "holds the question now (it was routed to them)",
+    "paired": "was paired with the others of that coffee pairing",
 }
 
 

@@ -24,6 +24,8 @@ GROUP_MANAGERS = Rule((Grant(MEMBER, "owner"), Grant(ANIMATOR)))
 ANSWERS = Rule((Grant(MEMBER, "recipient"),), denied="campaign.not_recipient")
 ASKER = Rule((Grant(MEMBER, "asker"),), denied="question.not_asker")
 ASSIGNEE = Rule((Grant(MEMBER, "assignee"),), denied="question.not_yours")
+#: answers for a coffee pairing: only the members of that pair
+PAIRED = Rule((Grant(MEMBER, "paired"),), denied="pairing.not_yours")
 #: teach the expert search the company's words: referents (and so admins)
 CURATORS = Rule((Grant(REFERENT),), denied="synonym.referents_only")
 
@@ -71,10 +73,11 @@ _COMMANDS: dict[str, Rule] = {
     "campaign share": CAMPAIGN_MANAGERS,
     "campaign optout": EVERYONE,
     "campaign optin": EVERYONE,
-    # later releases (the grammar knows them already)
+    # coffee pairing
     "pairing join": EVERYONE,
     "pairing leave": EVERYONE,
     "pairing pause": EVERYONE,
+    # later releases (the grammar knows them already)
     "stats": EVERYONE,
     "charter": EVERYONE,  # ``charter status`` is SEEING[CHARTER_ACCEPTANCES]
     "privacy export": EVERYONE,
@@ -109,6 +112,8 @@ _ACTIONS: dict[str, Rule] = {
     "moderation.report": EVERYONE,
     "moderation.decide": Rule((Grant(MODERATOR),), denied="moderation.moderators_only"),
     "charter.accept": EVERYONE,
+    "pairing.met": PAIRED,
+    "pairing.missed": PAIRED,
 }
 
 #: every command and action of the registry → its rule

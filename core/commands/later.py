@@ -23,7 +23,6 @@ LATER: tuple[tuple[str, ...], ...] = (
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
     ("campaign", "optout"), ("campaign", "optin"),
-    ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
     ("stats",), ("privacy", "export"), ("privacy", "delete"),
     ("role", "grant"), ("role", "revoke"),
 )

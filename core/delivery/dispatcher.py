@@ -49,7 +49,7 @@ from core.delivery.outcomes import Outcome, OutcomeWriter
 from core.delivery.ratelimit import RateLimiter
 from core.delivery.rendering import Rendered, render_rows
 from core.errors import DeliveryError
-from core.ports import ConversationRef, MemberAddress, Messenger, Progress, SentMessage
+from core.ports import ConversationRef, GroupAddress, MemberAddress, Messenger, Progress, SentMessage
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -293,6 +293,8 @@ class Dispatcher:
         try:
             if isinstance(address, MemberAddress):
                 return await messenger.send_direct(address, outgoing.reply, progress)
+            if isinstance(address, GroupAddress):
+                return await messenger.send_group(address, outgoing.reply, progress)
             return await messenger.post(address, outgoing.reply, progress)
         finally:
             delivery.message_ref = progress.as_ref() or delivery.message_ref
@@ -305,7 +307,7 @@ class Dispatcher:
         return await self._settle(delivery, status="pending", last_error=reason, uncount=True,
                                   next_attempt_at=self._now() + delay)
 
-    async def _failed_send(self, delivery: Delivery, address: MemberAddress | ConversationRef,
+    async def _failed_send(self, delivery: Delivery, address: MemberAddress | ConversationRef | GroupAddress,
                            error: DeliveryError) -> str:
         if error.permanent:
             return await self._fail(delivery, error.reason)

@@ -34,7 +34,7 @@ from sqlmodel import col, select
 from core.delivery.models import Delivery
 from core.directory.models import Identity, Member
 from core.messages import Reply
-from core.ports import ConversationRef, MemberAddress, SentMessage
+from core.ports import ConversationRef, GroupAddress, MemberAddress, SentMessage
 
 if TYPE_CHECKING:
     from core.runtime.db import UnitOfWork
@@ -86,10 +86,11 @@ class Source:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A rendered delivery: where to send (a member's direct conversation or a channel) and what;
+    """A rendered delivery: where to send (a member's direct conversation, a conversation of several
+    members, or a channel) and what;
     or, with ``replace``, the message sent earlier that ``reply`` replaces (a card now "answered")."""
 
-    address: MemberAddress | ConversationRef
+    address: MemberAddress | ConversationRef | GroupAddress
     reply: Reply
     replace: SentMessage | None = None
 

@@ -24,6 +24,7 @@ from core.groups.lookup import GroupSummary, Viewer
 from core.groups.models import Group
 from core.markup import Markup, escape
 from core.messages import Button, Reply, Section
+from core.pairing import results as pairing_results
 from core.text import shorten
 
 if TYPE_CHECKING:
@@ -123,6 +124,9 @@ async def info(ctx: Context, args: Args) -> Reply:
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
     mine = await lookup.membership(ctx.uow, group, ctx.member_id)
     lines = [escape(group.description) or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
+    assert group.id is not None
+    if ctx.may("group pairing", await lookup.relations(ctx.uow, group, ctx.member_id)):
+        lines += await pairing_results.info_lines(ctx.uow, group.id, ctx.t)
     buttons: tuple[Button, ...] = ()
     if mine is not None:
         lines.append(ctx.t(YOU[mine.role]))

@@ -129,6 +129,19 @@ class ExpertFigures:
 
 
 @dataclass(frozen=True)
+class PairingFigures:
+    """Coffee pairing rounds started during the period, their pairs, and the pairs that said they met."""
+
+    rounds: int = 0
+    pairs: int = 0
+    met: int = 0
+
+    @property
+    def share(self) -> int | None:
+        return percent(self.met, self.pairs)
+
+
+@dataclass(frozen=True)
 class Stats:
     scope: Scope
     #: the first day (a Monday) and the last day (a Sunday) of the period
@@ -150,6 +163,7 @@ class Stats:
     groups: tuple[GroupFigure, ...]
     campaigns: tuple[CampaignFigure, ...]
     experts: ExpertFigures
+    pairing: PairingFigures = PairingFigures()
 
     @property
     def last_week(self) -> Week | None:

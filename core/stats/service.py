@@ -17,7 +17,7 @@ from core.activity.weeks import week_of
 from core.groups.lookup import Viewer
 from core.groups.models import GroupMember
 from core.runtime.db import UnitOfWork
-from core.stats import activity, campaigns, experts, groups, privacy
+from core.stats import activity, campaigns, experts, groups, pairing, privacy
 from core.stats.activity import People
 from core.stats.figures import Scope, Stats
 
@@ -60,4 +60,5 @@ async def gather(uow: UnitOfWork, scope: Scope, now: datetime, weeks: int, minim
                  weeks=tuple(weekly), departments=departments, roles=roles_shown, hidden_roles=roles_hidden,
                  groups=tuple(group_rows),
                  campaigns=tuple(await campaigns.participation(uow, member_id, roles, first, end, scoped)),
-                 experts=await experts.figures(uow, people, first, end))
+                 experts=await experts.figures(uow, people, first, end),
+                 pairing=await pairing.figures(uow, scoped, first, end))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core.i18n import Translator
 from core.messages import Section
-from core.stats.figures import CampaignFigure, ExpertFigures, Share, Stats
+from core.stats.figures import CampaignFigure, ExpertFigures, PairingFigures, Share, Stats
 
 SEPARATOR = " · "
 
@@ -102,6 +102,14 @@ def experts_line(t: Translator, figures: ExpertFigures) -> str:
     return text
 
 
+def pairing_line(t: Translator, figures: PairingFigures) -> str:
+    """How many coffee pairs met; nothing when no pairing round started in the period."""
+    if not figures.pairs:
+        return ""
+    return t("stats.pairing", rounds=figures.rounds, pairs=figures.pairs, met=figures.met,
+             share=_share(figures.share))
+
+
 def sections(t: Translator, stats: Stats, *, digest: bool = False) -> tuple[Section, ...]:
     """The summary, one section per subject; ``digest``: worded for the weekly digest (one week,
     already over)."""
@@ -109,5 +117,5 @@ def sections(t: Translator, stats: Stats, *, digest: bool = False) -> tuple[Sect
         parts = [t("stats.withheld", minimum=stats.minimum)]
     else:
         parts = [_activity(t, stats, digest), _departments(t, stats), _roles(t, stats), _groups(t, stats)]
-    parts += [_campaigns(t, stats), experts_line(t, stats.experts)]
+    parts += [_campaigns(t, stats), experts_line(t, stats.experts), pairing_line(t, stats.pairing)]
     return tuple(Section(text=part) for part in parts if part)

@@ -93,6 +93,8 @@ class FakeSlackApi:
     ws_url: str = ""
     #: file id → the file of the upload v2 flow
     files: dict[str, Upload] = field(default_factory=dict)
+    #: the group DMs ``conversations.open`` made: the sorted user ids → the conversation id
+    group_dms: dict[str, str] = field(default_factory=dict)
     port: int = 0
     _runner: web.AppRunner | None = None
     #: (channel, ts) → who posted it (``BOT_USER`` for the bot's posts; a test adds people's messages)
@@ -321,8 +323,20 @@ class FakeSlackApi:
     _m_views_publish = _view
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        users = str(args.get("users", ""))
-        return {"ok": True, "channel": {"id": self._channel(users.split(",")[0])}}
+        """One user: their DM with the bot (``D…``); two to eight: the group DM of those people and
+        the bot (``G…``), the same conversation whatever their order, as Slack does (``mpim``)."""
+        users = [user.strip() for user in str(args.get("users", "")).split(",") if user.strip()]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 8:
+            return {"ok": False, "error": "too_many_users"}
+        if any(not user.startswith(("U", "W")) for user in users):
+            return {"ok": False, "error": "user_not_found"}
+        if len(set(users)) == 1:
+            return {"ok": True, "channel": {"id": self._channel(users[0])}}
+        key = ",".join(sorted(set(users)))
+        mpim = self.group_dms.setdefault(key, f"G{len(self.group_dms) + 1:08d}")
+        return {"ok": True, "channel": {"id": mpim, "is_mpim": True}}
 
     def _m_conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": args.get("channel")}}

@@ -25,7 +25,8 @@ EVENTS = {"request_url", "bot_events", "user_events", "metadata_subscriptions"}
 INTERACTIVITY = {"is_enabled", "request_url", "message_menu_options_url"}
 #: What each bot scope lets Parvis do; a scope not listed here is one Parvis does not use.
 USED_SCOPES = {"commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
-               "channels:read", "groups:read", "channels:manage", "groups:write", "files:write"}
+               "channels:read", "groups:read", "channels:manage", "groups:write", "files:write",
+               "mpim:write"}
 
 
 def validate(document: dict[str, Any]) -> None:
