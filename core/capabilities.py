@@ -19,6 +19,7 @@ from core.commands import later
 from core.commands import wiring as general
 from core.delivery import wiring as delivery
 from core.directory import wiring as directory
+from core.downloads import wiring as downloads
 from core.experts import wiring as experts
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
@@ -36,6 +37,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     delivery.register,
     inbound.register,
     stats.register,
+    downloads.register,
     later.register,
 )
 

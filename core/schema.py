@@ -18,10 +18,10 @@ from core.directory.models import (
     Skill,
     SkillAlias,
 )
+from core.downloads.models import Download
 from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
-from core.stats.models import ChartImage
 
 __all__ = [
     "ROLES",
@@ -32,8 +32,8 @@ __all__ = [
     "Campaign",
     "CampaignPrompt",
     "CampaignShare",
-    "ChartImage",
     "Delivery",
+    "Download",
     "ExpertSkill",
     "ExpertStatus",
     "Group",

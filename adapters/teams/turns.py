@@ -25,6 +25,7 @@ from botbuilder.schema import Activity, InvokeResponse
 from msrest.exceptions import HttpOperationError
 
 from adapters.teams import identity, inbound, outbound
+from adapters.teams.downloads import Downloads
 from adapters.teams.identity import MemberCache, MemberInfo
 from adapters.teams.messenger import TeamsMessenger, delivery_error, encode
 from adapters.teams.pictures import Pictures
@@ -60,9 +61,10 @@ def unanswered(activity: Activity, what: str, exc: Exception) -> None:
 
 class TurnHandler:
     def __init__(self, router: CommandRouter, services: Services, messenger: TeamsMessenger,
-                 pictures: Pictures | None = None) -> None:
+                 pictures: Pictures | None = None, downloads: Downloads | None = None) -> None:
         self.router, self.services, self.messenger = router, services, messenger
         self.pictures = pictures or Pictures(services, None)
+        self.downloads = downloads or Downloads(services, None)
         self.members = MemberCache()
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -192,7 +194,9 @@ class TurnHandler:
 
     async def _send(self, context: TurnContext, reply: Reply) -> None:
         url = await self.pictures.url_of(reply.image) if reply.image is not None else None
-        for activity in outbound.activities(reply, url):
+        link = (await self.downloads.url_of(reply.attachment, reply.locale)
+                if reply.attachment is not None else None)
+        for activity in outbound.activities(reply, url, link):
             try:
                 await context.send_activity(activity)
             except Exception as exc:  # the connector refused or is unreachable: the turn's work is done

@@ -1,22 +1,15 @@
-"""What statistics bring to the registry: ``stats``, and the hourly clean-up of charts nobody fetched."""
+"""What statistics bring to the registry: ``stats`` (its charts, when Teams fetches them by URL, are
+kept by ``core.downloads``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.stats import commands, images
+from core.stats import commands
 
 if TYPE_CHECKING:
     from core.registry import Registry
-    from core.services import Services
-
-PRUNE_SECONDS = 3600.0
-
-
-async def prune_charts(services: Services) -> int:
-    return await images.prune(services.db, services.clock.now())
 
 
 def register(registry: Registry) -> None:
     registry.add_handlers(commands.handlers)
-    registry.add_job("stats.charts", PRUNE_SECONDS, prune_charts, leader_only=True)
