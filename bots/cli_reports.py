@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.console.outbound import printable
-from bots import bootstrap, report_formats
+from bots import bootstrap, report_formats, server_secret
 from bots.cli import config_option
 from bots.config import Config, load_config
 from core.campaigns import reports
@@ -70,7 +70,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_campaign(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))  # [roles] recognises erased addresses
     t = Translator(config.i18n.default_locale, plain=True)
     reference = args.id.strip().lstrip("#")
     if not reference.isdigit():
@@ -86,7 +86,7 @@ def run_campaign(args: argparse.Namespace) -> int:
 
 
 def run_adoption(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))  # [roles] recognises erased addresses
     t = Translator(config.i18n.default_locale, plain=True)
     weeks = args.weeks.strip()
     if not weeks.isdigit() or not 1 <= int(weeks) <= reports.MAX_WEEKS:

@@ -206,7 +206,8 @@ class SecurityConfig(Section):
 
 class WebConfig(Section):
     #: the https:// address where people's clients reach Parvis (behind its reverse proxy): Teams
-    #: fetches the charts of ``stats`` from there when they are too large to travel in the card
+    #: fetches the charts of ``stats`` from there when they are too large to travel in the card, and
+    #: members on Teams download their ``privacy export`` from there
     public_url: str | None = None
 
     @field_validator("public_url")

@@ -23,6 +23,7 @@ from core.downloads import wiring as downloads
 from core.experts import wiring as experts
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
+from core.privacy import wiring as privacy
 from core.registry import Registry
 from core.stats import wiring as stats
 
@@ -38,6 +39,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     inbound.register,
     stats.register,
     downloads.register,
+    privacy.register,
     later.register,
 )
 

@@ -84,6 +84,11 @@ class SecuritySettings:
     secret_key: str = field(default="", repr=False)
     previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every secret still recognised, the current one first (none when unset)."""
+        return tuple(key for key in (self.secret_key, *self.previous_secret_keys) if key)
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -18,6 +18,7 @@ RELATION_WORDS = {
     "public": ("everyone, if the group is public", "if the group is public"),
     "asker": ("its asker", "who asked it"),
     "assignee": ("the expert it is routed to", "it is routed to"),
+    "addressee": ("the member it was shown to", "it was shown to"),
 }
 
 

@@ -26,6 +26,7 @@ RELATIONS: dict[str, str] = {
     "public": "the group is public",
     "asker": "asked the question",
     "assignee": "holds the question now (it was routed to them)",
+    "addressee": "the message with the button was shown to them (a confirmation)",
 }
 
 

@@ -98,6 +98,8 @@ _ACTIONS: dict[str, Rule] = {
     "question.answer": ASSIGNEE,
     "question.submit": ASSIGNEE,
     "question.pass": ASSIGNEE,
+    #: *Erase my data*: only by the member ``privacy delete`` showed it to, never by anyone for them
+    "privacy.delete": Rule((Grant(MEMBER, "addressee"),), denied="privacy.delete.not_yours"),
 }
 
 #: every command and action of the registry → its rule

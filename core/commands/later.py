@@ -24,7 +24,7 @@ LATER: tuple[tuple[str, ...], ...] = (
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
     ("campaign", "optout"), ("campaign", "optin"),
     ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
-    ("stats",), ("charter",), ("privacy", "export"), ("privacy", "delete"),
+    ("stats",), ("charter",),
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
 )
 

@@ -39,11 +39,13 @@ def upgrade() -> None:
     sa.Column('charter_accepted_at', UTCDateTime(), nullable=True),
     sa.Column('campaign_opt_out', sa.Boolean(), nullable=False),
     sa.Column('erased_at', UTCDateTime(), nullable=True),
+    sa.Column('erased_key', sa.String(length=64), nullable=True),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_email'), ['email'], unique=True)
+        batch_op.create_index(batch_op.f('ix_member_erased_key'), ['erased_key'], unique=False)
 
     op.create_table('processed_event',
     sa.Column('key', sa.String(length=255), nullable=False),
@@ -509,6 +511,7 @@ def downgrade() -> None:
 
     op.drop_table('processed_event')
     with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_erased_key'))
         batch_op.drop_index(batch_op.f('ix_member_email'))
 
     op.drop_table('member')
