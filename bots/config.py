@@ -45,6 +45,7 @@ from core.settings import (
     ExpertSettings,
     I18nSettings,
     Locale,
+    PrivacySettings,
     SchedulerSettings,
     SecuritySettings,
     Settings,
@@ -178,6 +179,14 @@ class CampaignsConfig(Section):
         return CampaignSettings(anonymity_min=self.anonymity_min)
 
 
+class PrivacyConfig(Section):
+    keep_events_days: int = Field(default=DEFAULTS.privacy.keep_events_days, ge=1)
+    keep_texts_days: int = Field(default=DEFAULTS.privacy.keep_texts_days, ge=1)
+
+    def settings(self) -> PrivacySettings:
+        return PrivacySettings(keep_events_days=self.keep_events_days, keep_texts_days=self.keep_texts_days)
+
+
 #: the fewest characters a configured server secret may have: it must not be guessable
 SECRET_MIN_LENGTH = 32
 SECRET_HINT = ("a random string of at least 32 characters, such as the output of "
@@ -229,13 +238,14 @@ class Config(Section):
     roles: RolesConfig = Field(default_factory=RolesConfig)
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     web: WebConfig = Field(default_factory=WebConfig)
 
     def settings(self) -> Settings:
         """What the core reads of this configuration, typed."""
         return Settings(i18n=self.i18n.settings(), experts=self.experts.settings(),
                         scheduler=self.scheduler.settings(), campaigns=self.campaigns.settings(),
-                        security=self.security.settings())
+                        security=self.security.settings(), privacy=self.privacy.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:

@@ -91,6 +91,18 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: how long Parvis keeps what is personal (``core.privacy.retention``)."""
+
+    #: activity events and their weekly roll-up (adoption statistics) older than this are deleted;
+    #: two years, the furthest ``stats`` looks back (104 weeks)
+    keep_events_days: int = 730
+    #: the texts of expert questions and answers and of campaign answers older than this are removed
+    #: (a question others may reuse as a public answer keeps its text, without its author)
+    keep_texts_days: int = 365
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the core reads, one section per concern."""
 
@@ -99,3 +111,4 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)

@@ -54,7 +54,8 @@ def test_every_command_of_the_grammar_is_in_the_built_registry() -> None:
 def test_the_registry_holds_every_job_and_renderer_of_the_capabilities() -> None:
     registry = build_registry()
     assert list(registry.jobs) == ["campaigns.rounds", "campaigns.reminders", "campaigns.close",
-                                   "experts.deadlines", "outbox.dispatch", "inbound.prune", "downloads.prune"]
+                                   "experts.deadlines", "outbox.dispatch", "inbound.prune", "downloads.prune",
+                                   "privacy.retention"]
     assert set(registry.batch_renderers) == {"prompt", "reminder.1", "reminder.2", "summary"}
     assert {"group.join", "campaign.answer", "question.pass"} <= set(registry.actions)
 
