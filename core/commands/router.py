@@ -19,6 +19,7 @@ from core.commands.context import Context
 from core.commands.grammar import match
 from core.commands.memory import Memory, Prepared, cache_key
 from core.commands.requests import Action, Actor, Invocation
+from core.directory import erased
 from core.directory import members as directory
 from core.errors import Conflict, Forbidden, ParvisError, UsageError
 from core.i18n import Translator
@@ -143,10 +144,10 @@ class CommandRouter:
         """Refuse to save what a command wrote for a member erased meanwhile: another process erased
         them while this one still resolved them from its cache (for up to ``ACTOR_TTL_SECONDS``).
         The cache forgets them, so the next command is a new person's."""
-        erased = await directory.erased_at(uow, member_id)
-        if erased is not None:
-            directory.forget(self.services, member_id)
-            raise Conflict("privacy.erased_meanwhile", date=erased.date().isoformat())
+        when = await erased.erased_at(uow, member_id)
+        if when is not None:
+            erased.forget(self.services, member_id)
+            raise Conflict("privacy.erased_meanwhile", date=when.date().isoformat())
 
     async def _refill(self, request: Prepared) -> Reply | None:
         """A kept command's reply read again (refresh-ahead): no activity event (the hit that started

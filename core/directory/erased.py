@@ -1,4 +1,4 @@
-"""The addresses of erased members, recognised without being kept.
+"""Erased members, recognised without being kept: by their address, and by a process that still knows them.
 
 Erasing a member (``core.privacy.erasure``) blanks their e-mail address, yet two things must still
 know that an address belongs to someone who asked to be forgotten: the directory import (an HR file
@@ -10,6 +10,10 @@ anyone could test guesses against without the secret. Secrets used before a rota
 
 Someone erased may come back: a new identity on Slack or Teams makes a new member, who holds the
 address again, and from then on the import and ``[roles]`` update that new member as any other.
+
+A process that resolved the member a moment before their erasure still holds them in its actor cache
+(``core.runtime.actor_cache``, for up to ``ACTOR_TTL_SECONDS``): ``erased_at`` lets it notice before it
+saves anything for them, and ``forget`` drops them from its cache.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
 from core.directory.models import Member
+from core.runtime.actor_cache import actor_cache
 
 if TYPE_CHECKING:
     from core.runtime.db import UnitOfWork
@@ -49,3 +55,17 @@ async def was_erased(services: Services, email: str) -> bool:
     transaction)."""
     async with services.db.uow() as uow:
         return bool(await erased_among(uow, [email], services.settings.security.keys))
+
+
+async def erased_at(uow: UnitOfWork, member_id: int) -> datetime | None:
+    """When the member was erased, if they were. Read under a share lock on PostgreSQL: an erasure
+    (which locks the row first, ``core.privacy.erasure``) either waits for this transaction, and then
+    erases what it wrote too, or committed before, and this read sees it."""
+    statement = select(Member.erased_at).where(Member.id == member_id).with_for_update(read=True)
+    return (await uow.session.exec(statement)).first()
+
+
+def forget(services: Services, member_id: int) -> None:
+    """Stop resolving anyone to ``member_id`` from this process's cache (found erased by another
+    process: the cache would otherwise keep them for up to ``ACTOR_TTL_SECONDS``)."""
+    actor_cache(services.db).forget({member_id})

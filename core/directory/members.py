@@ -234,20 +234,6 @@ async def find_member(uow: UnitOfWork, token: str, platform: str, tenant: str) -
     return member
 
 
-async def erased_at(uow: UnitOfWork, member_id: int) -> datetime | None:
-    """When the member was erased, if they were. Read under a share lock on PostgreSQL: an erasure
-    (which locks the row first, ``core.privacy.erasure``) either waits for this transaction, and then
-    erases what it wrote too, or committed before, and this read sees it."""
-    statement = select(Member.erased_at).where(Member.id == member_id).with_for_update(read=True)
-    return (await uow.session.exec(statement)).first()
-
-
-def forget(services: Services, member_id: int) -> None:
-    """Stop resolving anyone to ``member_id`` from this process's cache (found erased by another
-    process: the cache would otherwise keep them for up to ``ACTOR_TTL_SECONDS``)."""
-    actor_cache(services.db).forget({member_id})
-
-
 def _mentioned(platform: str, tenant: str, user_id: str) -> Actor:
     from core.commands import Actor
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from core.commands import Action
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
-from core.directory import members as directory
+from core.directory import erased
 from core.directory.models import Member
 from core.errors import Conflict, InvalidInput, UsageError
 from core.messages import Button, Reply, Section
@@ -39,7 +39,7 @@ async def _present(ctx: Context, key: str) -> Member:
     member = await ctx.uow.session.get(Member, ctx.member_id)
     assert member is not None  # a member row is never deleted
     if member.erased_at is not None:
-        directory.forget(ctx.services, ctx.member_id)
+        erased.forget(ctx.services, ctx.member_id)
         raise Conflict(key, date=member.erased_at.date().isoformat())
     return member
 
