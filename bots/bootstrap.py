@@ -162,7 +162,8 @@ def safe_url(url: str) -> str:
 
 async def prepare_database(config: Config) -> None:
     """Before serving: migrate SQLite (PostgreSQL must be migrated by ``parvis db upgrade``), then
-    grant the roles of ``[roles]`` and check the pilot groups of ``[rollout]`` exist. Raises
+    grant the roles of ``[roles]`` (``config`` with its server secret, ``bots.server_secret.provide``,
+    so that an erased address is recognised) and check the pilot groups of ``[rollout]`` exist. Raises
     ``DatabaseNotReady`` with what to do, ``ConfigError`` for a pilot group that does not exist."""
     url = config.database.url
     try:
@@ -172,7 +173,8 @@ async def prepare_database(config: Config) -> None:
             await _require_current(url)
         database = Database(url)
         try:
-            await apply_roles(database, config.roles, default_locale=config.i18n.default_locale)
+            await apply_roles(database, config.roles, default_locale=config.i18n.default_locale,
+                              secrets=config.security.settings().keys)
             await check_pilot_groups(database, config.rollout.pilot_groups)
         finally:
             await database.dispose()
@@ -206,13 +208,13 @@ async def _require_current(url: str) -> None:
 
 
 async def apply_roles(db: Database, roles: RolesConfig, *, default_locale: str = "en",
-                      clock: Clock | None = None) -> int:
+                      clock: Clock | None = None, secrets: tuple[str, ...] = ()) -> int:
     """Grant the configured roles not seeded at an earlier start, creating members known only by
     e-mail, through the same service as ``role grant`` (``core.directory.roles``): once per (e-mail,
     role), so a role revoked in the chat stays revoked; safe when two processes start at once.
     Returns how many roles were newly granted."""
     granted = await role_service.seed(db, roles.grants(), default_locale=default_locale,
-                                      clock=clock or SystemClock())
+                                      clock=clock or SystemClock(), secrets=secrets)
     if granted:
         log.info("granted %d role(s) from [roles]", granted)
     return granted

@@ -39,6 +39,7 @@ from adapters.console.outbound import Screen
 from bots import bootstrap, demo, server_secret
 from bots.cli import config_option
 from bots.config import Config, DatabaseConfig, load_config
+from core.directory.erased import was_erased
 from core.directory.members import member_count, person_by_email
 from core.i18n import Translator
 from core.messages import Reply
@@ -201,13 +202,13 @@ async def _admitted(services: Services, email: str, screen: Screen, *, demo_mode
     """Whether ``email`` is a member who may chat; if not, says why on stderr."""
     member = await person_by_email(services, email)
     t: Translator = screen.t
+    if member.erased if member is not None else await was_erased(services, email):
+        print("parvis: " + t("console.erased", email=email), file=sys.stderr)
+        return False
     if member is None:
         message = (t("demo.unknown_person", email=email, examples=", ".join(demo.OTHER_EXAMPLES))
                    if demo_mode else t("console.unknown_member", email=email))
         print(f"parvis: {message}", file=sys.stderr)
-        return False
-    if member.erased:
-        print("parvis: " + t("console.erased", email=email), file=sys.stderr)
         return False
     screen.t = Translator(member.locale)
     return True

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bots import bootstrap
+from bots import bootstrap, server_secret
 from bots.cli import config_option
 from bots.config import Config, load_config
 from core.directory.importer import COLUMNS, ImportReport, describe, import_directory
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_import(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))  # erased addresses are recognised
     t = Translator(config.i18n.default_locale, plain=True)
     path = Path(args.file)
     try:
@@ -71,6 +71,7 @@ def run_import(args: argparse.Namespace) -> int:
 async def _import(config: Config, handle: TextIO) -> ImportReport:
     database = Database(config.database.url)
     try:
-        return await import_directory(database, handle, default_locale=config.i18n.default_locale)
+        return await import_directory(database, handle, default_locale=config.i18n.default_locale,
+                                      secrets=config.security.settings().keys)
     finally:
         await database.dispose()

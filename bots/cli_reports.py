@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from adapters.console.outbound import printable
-from bots import report_formats
+from bots import report_formats, server_secret
 from bots.cli import config_option
 from bots.cli_database import DatabaseUnusable, with_database
 from bots.config import Config, load_config
@@ -65,7 +65,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_campaign(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))  # [roles] recognises erased addresses
     t = Translator(config.i18n.default_locale, plain=True)
     reference = args.id.strip().lstrip("#")
     if not reference.isdigit():
@@ -81,7 +81,7 @@ def run_campaign(args: argparse.Namespace) -> int:
 
 
 def run_adoption(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = server_secret.provide(load_config(args.config))  # [roles] recognises erased addresses
     t = Translator(config.i18n.default_locale, plain=True)
     weeks = args.weeks.strip()
     if not weeks.isdigit() or not 1 <= int(weeks) <= reports.MAX_WEEKS:

@@ -47,6 +47,7 @@ from core.settings import (
     ExpertSettings,
     I18nSettings,
     Locale,
+    PrivacySettings,
     SchedulerSettings,
     SecuritySettings,
     Settings,
@@ -181,6 +182,14 @@ class CampaignsConfig(Section):
         return CampaignSettings(anonymity_min=self.anonymity_min)
 
 
+class PrivacyConfig(Section):
+    keep_events_days: int = Field(default=DEFAULTS.privacy.keep_events_days, ge=1)
+    keep_texts_days: int = Field(default=DEFAULTS.privacy.keep_texts_days, ge=1)
+
+    def settings(self) -> PrivacySettings:
+        return PrivacySettings(keep_events_days=self.keep_events_days, keep_texts_days=self.keep_texts_days)
+
+
 #: the fewest characters a configured server secret may have: it must not be guessable
 SECRET_MIN_LENGTH = 32
 SECRET_HINT = ("a random string of at least 32 characters, such as the output of "
@@ -224,7 +233,8 @@ class AnalyticsConfig(Section):
 
 class WebConfig(Section):
     #: the https:// address where people's clients reach Parvis (behind its reverse proxy): Teams
-    #: fetches the charts of ``stats`` from there when they are too large to travel in the card
+    #: fetches the charts of ``stats`` from there when they are too large to travel in the card, and
+    #: members on Teams download their ``privacy export`` from there
     public_url: str | None = None
 
     @field_validator("public_url")
@@ -247,6 +257,7 @@ class Config(Section):
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
@@ -256,7 +267,8 @@ class Config(Section):
         return Settings(i18n=self.i18n.settings(), experts=self.experts.settings(),
                         scheduler=self.scheduler.settings(), campaigns=self.campaigns.settings(),
                         security=self.security.settings(), analytics=self.analytics.settings(),
-                        governance=self.governance.settings(), rollout=self.rollout.settings())
+                        governance=self.governance.settings(), rollout=self.rollout.settings(),
+                        privacy=self.privacy.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:

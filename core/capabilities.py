@@ -19,12 +19,14 @@ from core.commands import later
 from core.commands import wiring as general
 from core.delivery import wiring as delivery
 from core.directory import wiring as directory
+from core.downloads import wiring as downloads
 from core.experts import wiring as experts
 from core.governance import wiring as governance
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
 from core.moderation import wiring as moderation
 from core.pairing import wiring as pairing
+from core.privacy import wiring as privacy
 from core.registry import Registry
 from core.stats import wiring as stats
 
@@ -41,6 +43,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     inbound.register,
     stats.register,
     moderation.register,
+    downloads.register,
+    privacy.register,
     governance.register,
     later.register,
 )

@@ -88,6 +88,30 @@ class Image:
     alt: str
     name: str = "chart.png"
 
+    def as_file(self) -> Attachment:
+        """The picture as a file, for the platforms that hand pictures over as files (Slack, the console)."""
+        return Attachment(self.png, self.name, "image/png", self.alt)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply for the member to keep (the export of their data): its bytes, file
+    name, media type and the words that describe it. Never shown inline: Slack uploads it into the
+    member's direct messages, Teams gives a download link Parvis serves once, the console writes it to
+    a file readable by its owner only. ``member_id`` is whom the file is about, so that a copy kept
+    for download is deleted when they are erased. It goes with the reply to a command (the
+    interactive path); what the outbox sends carries no file."""
+
+    data: bytes = field(repr=False)
+    name: str
+    media_type: str
+    description: str
+    member_id: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -96,7 +120,8 @@ class Reply:
     ``text`` is always set: it is the whole message on plain-text platforms and the notification
     fallback elsewhere. ``visibility`` says whether the channel may see it (announcements) or only the
     member who asked (the default). ``locale`` is the language it is written in, set by whoever
-    wrote it (the router for command replies, the renderers for what the outbox sends).
+    wrote it (the router for command replies, the renderers for what the outbox sends). ``image`` is a
+    picture shown with the reply, ``attachment`` a file handed over with it.
     """
 
     text: str
@@ -113,6 +138,7 @@ class Reply:
     #: nothing to show: the adapter answers its platform as it must (an empty acknowledgement) and
     #: says nothing — a pilot's outsider after their one notice (``core.governance.gate``)
     silent: bool = False
+    attachment: Attachment | None = None
 
     def localised(self, locale: str) -> Reply:
         """This reply marked as written in ``locale``, unless its author already said otherwise."""

@@ -18,12 +18,12 @@ from core.directory.models import (
     Skill,
     SkillAlias,
 )
+from core.downloads.models import Download
 from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
 from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
-from core.stats.models import ChartImage
 
 __all__ = [
     "ROLES",
@@ -35,8 +35,8 @@ __all__ = [
     "Campaign",
     "CampaignPrompt",
     "CampaignShare",
-    "ChartImage",
     "Delivery",
+    "Download",
     "ExpertSkill",
     "ExpertStatus",
     "Group",

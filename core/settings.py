@@ -101,6 +101,23 @@ class SecuritySettings:
     secret_key: str = field(default="", repr=False)
     previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every secret still recognised, the current one first (none when unset)."""
+        return tuple(key for key in (self.secret_key, *self.previous_secret_keys) if key)
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: how long Parvis keeps what is personal (``core.privacy.retention``)."""
+
+    #: activity events and their weekly roll-up (adoption statistics) older than this are deleted;
+    #: two years, the furthest ``stats`` looks back (104 weeks)
+    keep_events_days: int = 730
+    #: the texts of expert questions and answers and of campaign answers older than this are removed
+    #: (a question others may reuse as a public answer keeps its text, without its author)
+    keep_texts_days: int = 365
+
 
 @dataclass(frozen=True)
 class GovernanceSettings:
@@ -145,3 +162,4 @@ class Settings:
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     governance: GovernanceSettings = field(default_factory=GovernanceSettings)
     rollout: RolloutSettings = field(default_factory=RolloutSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)

@@ -87,7 +87,7 @@ async def populate(db: Database, seed: int = 7, weeks: int = 16) -> Org:
             if rng.random() < 0.45:
                 for _ in range(rng.randrange(1, 4)):
                     at = start + timedelta(weeks=week, minutes=rng.randrange(0, 7 * 24 * 60))
-                    if at <= NOW:
+                    if at <= NOW and (member["erased_at"] is None or at < member["erased_at"]):
                         org.events.append({"member_id": member["id"], "kind": "command", "at": at,
                                            "platform": rng.choice(PLATFORMS), "detail": {"name": "help"}})
     log = activity_log(db)

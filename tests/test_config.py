@@ -80,6 +80,8 @@ def test_an_adapters_section_is_reported_like_the_others(tmp_path: Path) -> None
     ('[experts]\nworking_hours = "18:00-09:00"', "experts.working_hours", "start comes before its end"),
     ("[experts]\nmax_hops = 2.5", "experts.max_hops", "a valid integer"),
     ("[scheduler]\nenabled = 1", "scheduler.enabled", "a valid boolean"),
+    ("[privacy]\nkeep_texts_days = 0", "privacy.keep_texts_days", "greater than or equal to 1"),
+    ('[privacy]\nkeep_events_days = "2y"', "privacy.keep_events_days", "a valid integer"),
 ])
 def test_invalid_values_are_refused(tmp_path: Path, text: str, key: str, expected: str) -> None:
     path = write(tmp_path, text + "\n")

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from adapters.console.app import ConsoleChat, attach_messenger, open_chat, stream_reader
 from adapters.console.inbound import FormSession, chosen, console_actor
-from adapters.console.outbound import ChartFiles, Screen, render
+from adapters.console.outbound import SavedFiles, Screen, render
 from bots.cli import main
 from core.access.table import EVERYONE
 from core.commands import Action
@@ -329,7 +329,7 @@ async def test_stats_writes_its_chart_to_a_private_file_and_prints_the_path(serv
                                                                             tmp_path) -> None:
     """The console cannot show a picture: it writes the PNG (mode 0600) and prints where."""
     out = io.StringIO()
-    screen = Screen(out, charts=ChartFiles(tmp_path / "charts"))
+    screen = Screen(out, files=SavedFiles(tmp_path / "charts"))
     attach_messenger(services, screen, "ana@example.com")
     chat = open_chat(services, "ana@example.com", screen,
                      stream_reader(io.StringIO("group create Data Science\nstats 4\nstats 4\n")))

@@ -57,7 +57,8 @@ def test_the_registry_holds_every_job_and_renderer_of_the_capabilities() -> None
     registry = build_registry()
     assert list(registry.jobs) == ["campaigns.rounds", "campaigns.reminders", "campaigns.close",
                                    "pairing.rounds", "pairing.reminders", "experts.deadlines",
-                                   "outbox.dispatch", "inbound.prune", "stats.charts", "stats.digest"]
+                                   "outbox.dispatch", "inbound.prune", "stats.digest", "downloads.prune",
+                                   "privacy.retention"]
     assert set(registry.batch_renderers) == {"prompt", "reminder.1", "reminder.2", "summary"}
     assert {"group.join", "campaign.answer", "question.pass"} <= set(registry.actions)
 
@@ -139,7 +140,7 @@ def test_later_runs_last_and_only_fills_the_paths_nobody_registered() -> None:
     registry.add_command(Command(("stats",), stats))
     register_later(registry)
     assert registry.commands[("stats",)].handler is stats
-    assert registry.commands[("privacy", "export")].handler == NotYet("privacy export")
+    assert registry.commands[("role", "grant")].handler == NotYet("role grant")
     assert set(registry.commands) == set(LATER)
 
 

@@ -1,5 +1,5 @@
 """core.campaigns.reports: the campaign figures match the chat's summary and keep anonymity; adoption counts
-active members, commands and new members per week, without erased members."""
+active members, commands and new members per week, erased members' history included."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ async def test_anonymous_campaign_names_nobody_and_withholds_figures_under_the_m
     assert all(prompt.hidden and not prompt.texts for prompt in round_.prompts)
 
 
-async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, clock, messenger,  # type: ignore[no-untyped-def]
-                                                                      services) -> None:
+async def test_adoption_counts_weekly_activity_erased_members_history_included(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services) -> None:
     await sent_campaign(chat, db, clock, services)          # setup commands fall on 2 March
     await answer(chat, messenger, BOB, choice="Project")    # clicks on 9 March
     clock.current = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -63,11 +63,11 @@ async def test_adoption_counts_weekly_activity_without_erased_members(chat, db, 
     assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 15))
     first, second = report.weeks
     assert first.start == date(2026, 3, 2) and second.start == date(2026, 3, 9)
-    assert first.active == 2 and first.new_members == 1     # Ana and Bob active; Carl was erased
-    assert first.by_platform == (("console", 2),) and report.platforms == ("console",)
+    assert first.active == 3 and first.new_members == 2     # Ana, Bob and Carl (erased since) active
+    assert first.by_platform == (("console", 3),) and report.platforms == ("console",)
     assert first.commands > 0
-    assert second.active == 2 and second.new_members == 1   # Bob joined then
-    assert second.clicks == 1 and second.commands == 1      # Bob's click, Ana's help (Carl's left out)
+    assert second.active == 3 and second.new_members == 1   # Bob joined then
+    assert second.clicks == 1 and second.commands == 2      # Bob's click, Ana's help, Carl's group list
     (rate,) = report.campaigns
     assert (rate.id, rate.rounds, rate.recipients, rate.respondents, rate.rate) == (1, 1, 3, 1, 33)
     earlier = await adoption_report(db, datetime(2026, 2, 20, tzinfo=UTC), weeks=1)

@@ -30,13 +30,16 @@ async def gathered(db: Database, scope: Scope, weeks: int, roles: frozenset[str]
 
 
 def expected_weeks(org: Org, people: set[int], first: datetime, weeks: int) -> list[tuple[date, int, int]]:
-    live = {m["id"]: m for m in org.live() if m["id"] in people}
+    """Per week: who was active (erased members too: their history stays), and who was in the
+    directory (created before the week's end, not erased before it began)."""
+    scope = {m["id"]: m for m in org.members if m["id"] in people}
     rows = []
     for n in range(weeks):
         start = first + timedelta(weeks=n)
         end = start + timedelta(weeks=1)
-        active = {e["member_id"] for e in org.events if start <= e["at"] < end and e["member_id"] in live}
-        population = sum(1 for m in live.values() if m["created_at"] < end)
+        active = {e["member_id"] for e in org.events if start <= e["at"] < end and e["member_id"] in scope}
+        population = sum(1 for m in scope.values()
+                         if m["created_at"] < end and (m["erased_at"] is None or m["erased_at"] >= start))
         rows.append((start.date(), len(active), population))
     return rows
 
@@ -57,7 +60,7 @@ async def test_every_organisation_figure_equals_the_raw_events(db: Database, wee
     on = {}
     for platform in ("slack", "teams"):
         on[platform] = len({e["member_id"] for e in org.events if e["platform"] == platform
-                            and e["at"] >= monday(NOW) and e["member_id"] in live})
+                            and e["at"] >= monday(NOW)})
     assert dict(last.by_platform) == {p: n for p, n in on.items() if n}
 
     departments = {}

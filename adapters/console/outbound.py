@@ -20,7 +20,7 @@ from typing import TextIO
 
 from core.i18n import DEFAULT_LOCALE, Translator
 from core.markup import plain
-from core.messages import Button, Field, Form, Image, Reply, Section
+from core.messages import Attachment, Button, Field, Form, Reply, Section
 
 RULE = "─"
 TITLE_RULE_MAX = 60
@@ -116,25 +116,26 @@ def render(reply: Reply, numbered: bool = True) -> Rendered:
     return Rendered("\n\n".join(blocks), tuple(choices) if numbered else ())
 
 
-class ChartFiles:
-    """Where the console writes the pictures of replies (a chart): a directory of its own, readable
-    by its owner only (figures are not for every user of the machine), made on the first picture."""
+class SavedFiles:
+    """Where the console writes the files of replies (a chart, a member's export): a directory of its
+    own, readable by its owner only, each file too (figures and personal data are not for every user
+    of the machine), made on the first file."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory
 
-    def save(self, image: Image) -> Path:
+    def save(self, file: Attachment) -> Path:
         if self.directory is None:
-            self.directory = Path(tempfile.mkdtemp(prefix="parvis-charts-"))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        stem, suffix = os.path.splitext(Path(image.name).name or "chart.png")
+            self.directory = Path(tempfile.mkdtemp(prefix="parvis-files-"))
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stem, suffix = os.path.splitext(Path(file.name).name or "parvis-file")
         path, n = self.directory / f"{stem}{suffix}", 1
         while path.exists():
             n += 1
             path = self.directory / f"{stem}-{n}{suffix}"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as out:
-            out.write(image.png)
+            out.write(file.data)
         return path
 
 
@@ -145,9 +146,9 @@ class Screen:
     ``t`` gives the words of the console itself (banners, form prompts) as plain text, in the
     reader's language: the language of the last reply addressed to them."""
 
-    def __init__(self, out: TextIO, locale: str = DEFAULT_LOCALE, charts: ChartFiles | None = None) -> None:
+    def __init__(self, out: TextIO, locale: str = DEFAULT_LOCALE, files: SavedFiles | None = None) -> None:
         self.out = out
-        self.charts = charts or ChartFiles()
+        self.files = files or SavedFiles()
         self._t = Translator(locale, plain=True)
         self.choices: tuple[Button, ...] = ()
         self.form: Form | None = None
@@ -165,6 +166,12 @@ class Screen:
         self.out.write(printable(text) + "\n")
         self.out.flush()
 
+    def _save(self, words: Translator, file: Attachment, saved: str, failed: str) -> None:
+        try:
+            self.write(words(saved, path=str(self.files.save(file))) + "\n")
+        except OSError as exc:
+            self.write(words(failed, reason=exc.strerror or str(exc)) + "\n")
+
     def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True) -> None:
         """Print ``reply`` (under a ``heading`` banner when it was sent, not answered); a reply for
         the reader replaces the numbered choices and may open a form; a silent reply shows nothing."""
@@ -172,12 +179,11 @@ class Screen:
             return
         rendered = render(reply, numbered=for_reader)
         self.write((banner(heading) + "\n" if heading else "") + rendered.text + "\n")
+        words = Translator(reply.locale or self.t.locale, plain=True)
         if reply.image is not None:
-            words = Translator(reply.locale or self.t.locale, plain=True)
-            try:
-                self.write(words("console.chart_saved", path=str(self.charts.save(reply.image))) + "\n")
-            except OSError as exc:
-                self.write(words("console.chart_not_saved", reason=exc.strerror or str(exc)) + "\n")
+            self._save(words, reply.image.as_file(), "console.chart_saved", "console.chart_not_saved")
+        if reply.attachment is not None:
+            self._save(words, reply.attachment, "console.file_saved", "console.file_not_saved")
         if for_reader:
             if reply.locale:
                 self.t = Translator(reply.locale)

@@ -203,8 +203,8 @@ class SlackAdapter:
         await ack(response_type=kind, **pages[0])
         if len(pages) > 1:
             self.later(self._respond_pages(respond, pages[1:], kind))
-        if outcome.image is not None:
-            self.later(self._share_image(body.get("user_id", ""), outcome, respond))
+        if outcome.image is not None or outcome.attachment is not None:
+            self.later(self._share_files(body.get("user_id", ""), outcome, respond))
 
     def _locale_of(self, team: str, user: str) -> str | None:
         """The language of words said before the core has answered, without waiting for anything."""
@@ -225,26 +225,31 @@ class SlackAdapter:
             return
         kind = "in_channel" if reply.visibility == "public" else "ephemeral"
         await self._respond_pages(respond, outbound.render_pages(reply), kind)
-        if reply.image is not None:
-            await self._share_image(user, reply, respond)
+        if reply.image is not None or reply.attachment is not None:
+            await self._share_files(user, reply, respond)
 
     def _noted(self, reply: Reply) -> Reply:
-        """A reply with a picture says where the picture goes: a file cannot be ephemeral, so it
+        """A reply with a picture or a file says where it goes: a file cannot be ephemeral, so it
         follows in the member's direct messages (``adapters.slack.files``)."""
-        if reply.image is None:
+        t = self.t(reply.locale)
+        notes = ([t("slack.chart_follows")] if reply.image is not None else []) + (
+            [t("slack.file_follows", name=reply.attachment.name)] if reply.attachment is not None else [])
+        if not notes:
             return reply
-        note = self.t(reply.locale)("slack.chart_follows")
-        return replace(reply, context=f"{reply.context}\n{note}" if reply.context else note)
+        return replace(reply, context="\n".join(([reply.context] if reply.context else []) + notes))
 
-    async def _share_image(self, user: str, reply: Reply, respond: Any) -> None:
-        """Upload the reply's picture to the member's direct conversation with Parvis; if Slack will
-        not take it, tell them so (ephemeral) rather than leave them waiting for it."""
-        assert reply.image is not None
-        try:
-            await files.to_member(self.client, user, reply.image)
-        except files.UploadFailed as failed:
-            words = self.t(reply.locale)("slack.chart_failed", reason=failed.code)
-            await respond(response_type="ephemeral", replace_original=False, text=outbound.to_mrkdwn(words))
+    async def _share_files(self, user: str, reply: Reply, respond: Any) -> None:
+        """Upload the reply's picture and file to the member's direct conversation with Parvis; if
+        Slack will not take one, tell them so (ephemeral) rather than leave them waiting for it."""
+        shared = ([(reply.image.as_file(), "slack.chart_failed")] if reply.image is not None else []) + (
+            [(reply.attachment, "slack.file_failed")] if reply.attachment is not None else [])
+        for file, refusal in shared:
+            try:
+                await files.to_member(self.client, user, file)
+            except files.UploadFailed as failed:
+                words = self.t(reply.locale)(refusal, reason=failed.code)
+                await respond(response_type="ephemeral", replace_original=False,
+                              text=outbound.to_mrkdwn(words))
 
     async def _respond_pages(self, respond: Any, pages: list[dict[str, Any]], kind: str) -> None:
         for page in pages:

@@ -125,7 +125,7 @@ class SlackMessenger:
         assert progress.first is not None
         if reply.image is not None:  # after the text: a refused picture must not resend the message
             try:
-                await files.upload(self.client, progress.first.conversation, reply.image, thread)
+                await files.upload(self.client, progress.first.conversation, reply.image.as_file(), thread)
             except files.UploadFailed:
                 pass  # logged with Slack's reason; the text, with every figure, was delivered
         return progress.first

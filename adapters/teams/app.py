@@ -28,6 +28,7 @@ from msrest.serialization import Model
 
 from adapters.platform import Platform
 from adapters.teams import auth, inbound, tenants
+from adapters.teams.downloads import Downloads
 from adapters.teams.keys import SigningKeysUnavailable
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.pictures import Pictures
@@ -56,11 +57,14 @@ class TeamsAdapter:
         self.messenger = TeamsMessenger(adapter, settings.APP_ID, services)
         #: charts in cards: inline, or served once at ``public_url`` (``[web] public_url``)
         self.pictures = Pictures(services, public_url)
-        self.turns = TurnHandler(router, services, self.messenger, self.pictures)
+        #: files (a member's export): a single-use link at ``public_url``
+        self.downloads = Downloads(services, public_url)
+        self.turns = TurnHandler(router, services, self.messenger, self.pictures, self.downloads)
 
     def install(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self.handle)
         self.pictures.install(app)
+        self.downloads.install(app)
 
     async def start(self) -> None:
         """Warm the signing-key cache off the event loop."""

@@ -46,7 +46,8 @@ Element = dict[str, Any]
 
 
 def is_plain(reply: Reply) -> bool:
-    return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context or reply.image)
+    return not (reply.sections or reply.buttons or reply.form or reply.title or reply.context or reply.image
+                or reply.attachment)
 
 
 #: a ``<`` that could open a tag or an ``<at>`` mention, a ``](`` that joins a link's label to its
@@ -76,13 +77,13 @@ def to_markdown(text: str, *, code: bool = False) -> str:
     return markup.render(text, MESSAGE if code else CARD)
 
 
-def activities(reply: Reply, image_url: str | None = None) -> list[Activity]:
+def activities(reply: Reply, image_url: str | None = None, file_url: str | None = None) -> list[Activity]:
     """What to send for ``reply``: one text message, or one or more cards (its picture, found at
-    ``image_url``, in the first)."""
+    ``image_url``, and the link to its file, ``file_url``, in the first)."""
     if is_plain(reply):
         text = to_markdown(reply.text, code=True)
         return [text_message(chunk) for chunk in _chunks(text, CARD_BUDGET)]
-    return [card_message(card, reply.text) for card in cards(reply, image_url)]
+    return [card_message(card, reply.text) for card in cards(reply, image_url, file_url)]
 
 
 def text_message(text: str) -> Activity:
@@ -107,10 +108,22 @@ def _picture(reply: Reply, url: str | None, t: Translator) -> list[Element]:
     return [{"type": "Image", "url": url, "altText": markup.plain(reply.image.alt)[:1000], "size": "Stretch"}]
 
 
-def cards(reply: Reply, image_url: str | None = None) -> list[Element]:
+def _download(reply: Reply, url: str | None, t: Translator) -> list[Element]:
+    """The link to the reply's file (``adapters.teams.downloads``), or a word saying there is none."""
+    if reply.attachment is None:
+        return []
+    if url is None:
+        return [_text(to_markdown(t("teams.file_unavailable")), error=True)]
+    note = _subtle(to_markdown(t("teams.file_ready", name=reply.attachment.name)))
+    return [note, {"type": "ActionSet", "actions": [
+        {"type": "Action.OpenUrl", "title": t("teams.download.action"), "url": url}]}]
+
+
+def cards(reply: Reply, image_url: str | None = None, file_url: str | None = None) -> list[Element]:
     """The reply as cards, each under ``CARD_BUDGET`` bytes once serialised."""
     t = Translator(reply.locale or DEFAULT_LOCALE, plain=True)
-    head = _title(reply) + _picture(reply, image_url, t) + _texts(_intro(reply), reply.error)
+    head = (_title(reply) + _picture(reply, image_url, t) + _texts(_intro(reply), reply.error)
+            + _download(reply, file_url, t))
     blocks = [head] + [_section(section) for section in reply.sections]
     blocks.append(_form(reply.form, t) if reply.form else [])
     blocks.append([_subtle(chunk) for chunk in _chunks(to_markdown(reply.context or ""), TEXT_CHUNK)])

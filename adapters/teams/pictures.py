@@ -2,7 +2,7 @@
 
 Teams takes an activity of at most 28 KB (``outbound.ACTIVITY_LIMIT``) and shows a card's ``Image``
 from its ``url``, which may be a ``data:`` URI. A small PNG goes inline (``INLINE_LIMIT`` bytes of
-base64 leave room for the card's text); a larger one is kept by the core (``core.stats.images``) and
+base64 leave room for the card's text); a larger one is kept by the core (``core.downloads``) and
 served by Parvis at ``<[web] public_url>/charts/<token>.png`` once, within 15 minutes: a link to
 adoption figures must not keep working for whoever sees it later. Without ``[web] public_url`` a large
 chart cannot be shown, and the card says so.
@@ -14,9 +14,9 @@ import base64
 
 from aiohttp import web
 
+from core.downloads import store
 from core.messages import Image
 from core.services import Services
-from core.stats import images
 
 ROUTE = "/charts/{token}.png"
 #: bytes of base64 a card may carry inline, the rest of the 28 KB going to the card's text
@@ -38,7 +38,8 @@ class Pictures:
             return f"data:image/png;base64,{encoded}"
         if self.public_url is None:
             return None
-        token = await images.keep(self.services.db, image.png, self.services.clock.now())
+        token = await store.keep(self.services.db, image.png, self.services.clock.now(), name=image.name,
+                                 media_type="image/png")
         return self.public_url + ROUTE.format(token=token)
 
     def install(self, app: web.Application) -> None:
@@ -46,8 +47,8 @@ class Pictures:
 
     async def serve(self, request: web.Request) -> web.Response:
         """``GET /charts/<token>.png``: the PNG once, then 404; never cached by a proxy."""
-        png = await images.take(self.services.db, request.match_info["token"], self.services.clock.now())
-        if png is None:
+        kept = await store.take(self.services.db, request.match_info["token"], self.services.clock.now())
+        if kept is None or kept.media_type != "image/png":
             return web.Response(status=404)
-        return web.Response(body=png, content_type="image/png",
+        return web.Response(body=kept.content, content_type="image/png",
                             headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

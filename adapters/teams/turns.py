@@ -26,6 +26,7 @@ from botbuilder.schema import Activity, InvokeResponse
 from msrest.exceptions import HttpOperationError
 
 from adapters.teams import identity, inbound, outbound
+from adapters.teams.downloads import Downloads
 from adapters.teams.identity import MemberCache, MemberInfo
 from adapters.teams.messenger import TeamsMessenger, delivery_error, encode
 from adapters.teams.pictures import Pictures
@@ -64,9 +65,10 @@ def unanswered(activity: Activity, what: str, exc: Exception) -> None:
 
 class TurnHandler:
     def __init__(self, router: CommandRouter, services: Services, messenger: TeamsMessenger,
-                 pictures: Pictures | None = None) -> None:
+                 pictures: Pictures | None = None, downloads: Downloads | None = None) -> None:
         self.router, self.services, self.messenger = router, services, messenger
         self.pictures = pictures or Pictures(services, None)
+        self.downloads = downloads or Downloads(services, None)
         self.members = MemberCache()
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -215,7 +217,9 @@ class TurnHandler:
         if reply.silent:  # nothing to say (a pilot's outsider, told once already): no activity
             return
         url = await self.pictures.url_of(reply.image) if reply.image is not None else None
-        for activity in outbound.activities(reply, url):
+        link = (await self.downloads.url_of(reply.attachment, reply.locale)
+                if reply.attachment is not None else None)
+        for activity in outbound.activities(reply, url, link):
             try:
                 await context.send_activity(activity)
             except Exception as exc:  # the connector refused or is unreachable: the turn's work is done

@@ -19,6 +19,7 @@ RELATION_WORDS = {
     "asker": ("its asker", "who asked it"),
     "assignee": ("the expert it is routed to", "it is routed to"),
     "paired": ("the members of that pairing", "in that pairing"),
+    "addressee": ("the member it was shown to", "it was shown to"),
 }
 
 

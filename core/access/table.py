@@ -114,6 +114,8 @@ _ACTIONS: dict[str, Rule] = {
     "charter.accept": EVERYONE,
     "pairing.met": PAIRED,
     "pairing.missed": PAIRED,
+    #: *Erase my data*: only by the member ``privacy delete`` showed it to, never by anyone for them
+    "privacy.delete": Rule((Grant(MEMBER, "addressee"),), denied="privacy.delete.not_yours"),
 }
 
 #: every command and action of the registry → its rule

@@ -8,7 +8,8 @@ applies the privacy rules before anything leaves it, so no format can forget the
   ``minimum`` answers (``[campaigns] anonymity_min``) carries no figure at all — no text, choice
   count, scale value or average —, only a flag saying so (``summaries.withheld``);
 - adoption statistics are counts of ``ActivityEvent`` rows (a command or click name, never content);
-  erased members are left out of every figure, as if they had never used Parvis.
+  an erased member's past activity still counts, as nobody's (``core.privacy.erasure``), so that the
+  weeks before their erasure stay true.
 """
 
 from __future__ import annotations
@@ -179,9 +180,8 @@ def week_start(moment: datetime) -> datetime:
 
 
 def _live_events(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
-    """The filter of events counted: in ``[start, end)``, by a member who is not erased."""
-    return (col(ActivityEvent.at) >= start, col(ActivityEvent.at) < end,
-            col(Member.erased_at).is_(None))
+    """The filter of events counted: in ``[start, end)`` (erased members' too: their history)."""
+    return col(ActivityEvent.at) >= start, col(ActivityEvent.at) < end
 
 
 async def _week(uow: UnitOfWork, start: datetime) -> WeekActivity:
@@ -199,8 +199,7 @@ async def _week(uow: UnitOfWork, start: datetime) -> WeekActivity:
         .where(*where).group_by(col(ActivityEvent.kind)))).all())
     new = (await uow.session.exec(
         select(func.count()).select_from(Member).where(
-            col(Member.created_at) >= start, col(Member.created_at) < end,
-            col(Member.erased_at).is_(None)))).one()
+            col(Member.created_at) >= start, col(Member.created_at) < end))).one()
     return WeekActivity(start=start.date(), active=int(active),
                         by_platform=tuple((platform or "?", int(n)) for platform, n in per_platform),
                         commands=int(per_kind.get("command", 0)), clicks=int(per_kind.get("action", 0)),

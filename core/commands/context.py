@@ -47,6 +47,9 @@ class Context:
     effects: list[AfterCommit] = field(default_factory=list)
     #: cleared by a handler whose action must leave no activity record (an anonymous answer)
     record_activity: bool = True
+    #: set by a handler that erased the member's own data (``privacy delete``): the router's check that
+    #: the member was not erased meanwhile does not apply to the erasure itself
+    forgotten: bool = False
 
     @cached_property
     def member(self) -> Member:

@@ -23,7 +23,7 @@ LATER: tuple[tuple[str, ...], ...] = (
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
     ("campaign", "optout"), ("campaign", "optin"),
-    ("stats",), ("privacy", "export"), ("privacy", "delete"),
+    ("stats",),
     ("role", "grant"), ("role", "revoke"),
 )
 

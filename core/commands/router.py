@@ -19,13 +19,15 @@ from core.commands.context import Context
 from core.commands.grammar import match
 from core.commands.memory import Memory, Prepared, cache_key
 from core.commands.requests import Action, Actor, Invocation
+from core.directory import erased
 from core.directory import members as directory
-from core.errors import Forbidden, ParvisError, UsageError
+from core.errors import Conflict, Forbidden, ParvisError, UsageError
 from core.governance import gate as governance
 from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef
 from core.runtime.activity_log import activity_log
+from core.runtime.db import UnitOfWork
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,8 @@ class CommandRouter:
             event = (directory.activity_event(who.member_id, request.actor, request.kind, request.name, now)
                      if ctx.record_activity else None)
             read_only = not uow.wrote
+            if not read_only and not ctx.forgotten:
+                await self._still_there(uow, who.member_id)
             if event is not None and not read_only:  # a write commits anyway: the event joins it
                 uow.session.add(ActivityEvent(**event))
                 await weeks.record(uow, [event])
@@ -141,6 +145,15 @@ class CommandRouter:
         if read_only and not ctx.effects:
             self.memory.keep(request, reply, generation, now)
         return reply, ctx
+
+    async def _still_there(self, uow: UnitOfWork, member_id: int) -> None:
+        """Refuse to save what a command wrote for a member erased meanwhile: another process erased
+        them while this one still resolved them from its cache (for up to ``ACTOR_TTL_SECONDS``).
+        The cache forgets them, so the next command is a new person's."""
+        when = await erased.erased_at(uow, member_id)
+        if when is not None:
+            erased.forget(self.services, member_id)
+            raise Conflict("privacy.erased_meanwhile", date=when.date().isoformat())
 
     async def _refill(self, request: Prepared) -> Reply | None:
         """A kept command's reply read again (refresh-ahead): no activity event (the hit that started

@@ -27,6 +27,7 @@ from zoneinfo import available_timezones
 from sqlmodel import col, select
 
 from core.activity import audit
+from core.directory.erased import erased_among
 from core.directory.models import ROLES, Member, MemberRole
 from core.directory.skills import MAX_SKILL_NAME, add_expert_skills_many
 from core.errors import InvalidInput
@@ -228,8 +229,11 @@ def _batches(rows: Iterator[PersonRow], size: int) -> Iterator[list[PersonRow]]:
 
 async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock | None = None,
                            default_locale: str = I18nSettings.default_locale,
-                           batch_size: int = BATCH_SIZE) -> ImportReport:
+                           batch_size: int = BATCH_SIZE, secrets: tuple[str, ...] = ()) -> ImportReport:
     """Upsert every valid row of the CSV text ``lines``; raises ``InvalidInput`` for a bad header.
+
+    ``secrets`` (``SecuritySettings.keys``) recognise the addresses of members erased at their request
+    (``core.directory.erased``): their rows are refused, not imported as new people.
 
     Each batch is one transaction: rows before a failure stay imported, and importing again is safe.
     A file that is not UTF-8 stops the import at the first undecodable batch with ``importer.not_utf8``.
@@ -239,7 +243,7 @@ async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock |
     try:
         for batch in _batches(read_rows(lines, report), batch_size):
             async with db.uow() as uow:
-                await _write_batch(uow, batch, report, clock.now(), default_locale)
+                await _write_batch(uow, batch, report, clock.now(), default_locale, secrets)
                 await uow.commit()
     except UnicodeDecodeError as exc:
         raise InvalidInput("importer.not_utf8", done=report.created + report.updated
@@ -248,14 +252,15 @@ async def import_directory(db: Database, lines: Iterable[str], *, clock: Clock |
 
 
 async def _write_batch(uow: UnitOfWork, batch: list[PersonRow], report: ImportReport, now: datetime,
-                       default_locale: str) -> None:
+                       default_locale: str, secrets: tuple[str, ...]) -> None:
     """Members first (one flush gives the new ones their ids), then roles and skills for the batch."""
     found = await uow.session.exec(select(Member).where(col(Member.email).in_([row.email for row in batch])))
     existing = {member.email: member for member in found.all()}
+    erased = await erased_among(uow, [row.email for row in batch if row.email not in existing], secrets)
     written: list[tuple[PersonRow, Member, bool, int]] = []
     for row in batch:
         member = existing.get(row.email)
-        if member is not None and member.erased_at is not None:
+        if row.email in erased or (member is not None and member.erased_at is not None):
             report.errors.append(RowError(row.line, "importer.row_erased"))
             continue
         created = member is None

@@ -34,6 +34,9 @@ class Member(SQLModel, table=True):
     pilot_notified_at: datetime | None = Field(default=None, sa_column=when())
     campaign_opt_out: bool = False
     erased_at: datetime | None = Field(default=None, sa_column=when())
+    #: after erasure, HMAC-SHA256(server secret, former e-mail): the address is recognised, not kept
+    #: (``core.directory.erased``)
+    erased_key: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
 
 

@@ -18,6 +18,7 @@ from sqlmodel import func, select
 
 from core.activity import audit
 from core.directory import members
+from core.directory.erased import erased_among
 from core.directory.models import Member, MemberRole, RoleSeed
 from core.errors import Conflict
 from core.ports import Clock
@@ -70,13 +71,17 @@ async def revoke(uow: UnitOfWork, member: Member, role: str, now: datetime, *, b
     return True
 
 
-async def _seed_once(db: Database, grants: list[tuple[str, str]], default_locale: str, clock: Clock) -> int:
+async def _seed_once(db: Database, grants: list[tuple[str, str]], default_locale: str, clock: Clock,
+                     secrets: tuple[str, ...]) -> int:
     granted = 0
     async with db.uow() as uow:
+        erased = await erased_among(uow, {email for email, _ in grants}, secrets)
         for email, role in grants:
             if await uow.session.get(RoleSeed, (email, role)) is not None:
                 continue  # seeded at an earlier start: whatever the chat did since stands
             member = await members.find_by_email(uow, email)
+            if member is None and email in erased:
+                continue  # erased at their request: not made a member again (``core.directory.erased``)
             if member is None:
                 member = await members.add_by_email(uow, email, default_locale, clock.now())
             if await grant(uow, member, role, clock.now(), target=email, source="configuration"):
@@ -87,9 +92,12 @@ async def _seed_once(db: Database, grants: list[tuple[str, str]], default_locale
     return granted
 
 
-async def seed(db: Database, grants: Iterable[tuple[str, str]], *, default_locale: str, clock: Clock) -> int:
+async def seed(db: Database, grants: Iterable[tuple[str, str]], *, default_locale: str, clock: Clock,
+               secrets: tuple[str, ...] = ()) -> int:
     """Grant the configured ``(e-mail, role)`` pairs not seeded before, creating members known only by
-    e-mail, and record each as seeded; returns how many roles were newly granted.
+    e-mail, and record each as seeded; returns how many roles were newly granted. An address erased at
+    its owner's request (recognised with ``secrets``, ``SecuritySettings.keys``) is not made a member
+    again.
 
     Once per pair: a pair seeded at an earlier start is skipped, so a role an admin revoked in the chat
     stays revoked. Safe when two processes start at once: the loser of a race retries and finds the
@@ -98,6 +106,6 @@ async def seed(db: Database, grants: Iterable[tuple[str, str]], *, default_local
     """
     pairs = list(dict.fromkeys((email.strip().lower(), role) for email, role in grants))
     try:
-        return await _seed_once(db, pairs, default_locale, clock)
+        return await _seed_once(db, pairs, default_locale, clock, secrets)
     except (IntegrityError, Conflict):
-        return await _seed_once(db, pairs, default_locale, clock)
+        return await _seed_once(db, pairs, default_locale, clock, secrets)

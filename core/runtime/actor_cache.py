@@ -12,6 +12,8 @@ resolved, and the ``Actor`` they were resolved from:
   takes effect on the very next command;
 - a change made by *another* process (several ``parvis serve`` on one PostgreSQL, ``parvis import``)
   is seen within ``ACTOR_TTL_SECONDS``: that is the bound on how long a revoked role can still act;
+  a member erased by another process is noticed sooner, before anything is saved for them (the
+  router asks ``core.directory.erased`` when a command wrote), and forgotten at once;
 - an entry still in use is resolved again in the background before it expires
   (``core.runtime.refresh_ahead``), so an active member's commands never wait for the database.
 

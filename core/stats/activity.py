@@ -3,7 +3,12 @@ platform, per department and per role, for the people of a scope.
 
 Each function is one SQL aggregate whatever the period: weekly counts read one range of the roll-up's
 primary key (week first), "active during the period" is a probe of ``ix_activity_week_member`` per
-member. Erased members count in no figure, as if they had never used Parvis.
+member.
+
+Erased members (``core.privacy.erasure``): their past activity still counts in the weekly figures —
+active members, per platform, and the directory's size in the weeks before their erasure — so that
+erasing someone leaves the history true. Being nobody any more, they count in no figure of the
+directory as it is now (its size, who was active during the period), nor by department or role.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, exists
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, or_
 from sqlmodel import col, func, select
 
 from core.activity.models import ActivityWeek
@@ -23,22 +28,24 @@ from core.stats.figures import Share, Week
 People = Any
 
 
-def _erased() -> Any:
-    return select(Member.id).where(col(Member.erased_at).is_not(None))
+def _counted(people: People) -> list[ColumnElement[bool]]:
+    """The roll-up's rows that count: those of the scope (erased members' included: their history)."""
+    return [col(ActivityWeek.member_id).in_(people)] if people is not None else []
 
 
-def _counted(people: People) -> ColumnElement[bool]:
-    """The roll-up's rows that count: a member not erased, of the scope."""
-    condition = col(ActivityWeek.member_id).not_in(_erased())
-    return and_(condition, col(ActivityWeek.member_id).in_(people)) if people is not None else condition
-
-
-def _members(people: People) -> list[ColumnElement[bool]]:
-    """The members that count: not erased, of the scope."""
-    where: list[ColumnElement[bool]] = [col(Member.erased_at).is_(None)]
+def _members(people: People, *, erased: bool = False) -> list[ColumnElement[bool]]:
+    """The members of the scope; those erased only with ``erased`` (for the weeks before erasure)."""
+    where: list[ColumnElement[bool]] = [] if erased else [col(Member.erased_at).is_(None)]
     if people is not None:
         where.append(col(Member.id).in_(people))
     return where
+
+
+def _there(start: datetime) -> ColumnElement[bool]:
+    """Whether the member of the enclosing ``Member`` row was in the directory during the week ``start``:
+    created before its end, not erased before it began."""
+    return and_(col(Member.created_at) < start + timedelta(weeks=1),
+                or_(col(Member.erased_at).is_(None), col(Member.erased_at) >= start))
 
 
 def active_since(first: datetime) -> Any:
@@ -50,7 +57,7 @@ async def weeks(uow: UnitOfWork, people: People, first: datetime, count: int) ->
     """``count`` weeks from the Monday ``first``: active members, the scope's size, per platform."""
     starts = [first + timedelta(weeks=n) for n in range(count)]
     in_period = (col(ActivityWeek.week) >= first, col(ActivityWeek.week) < starts[-1] + timedelta(weeks=1),
-                 _counted(people))
+                 *_counted(people))
     active = dict((await uow.session.exec(
         select(ActivityWeek.week, func.count(distinct(col(ActivityWeek.member_id))))
         .where(*in_period).group_by(col(ActivityWeek.week)))).all())
@@ -61,8 +68,8 @@ async def weeks(uow: UnitOfWork, people: People, first: datetime, count: int) ->
             .order_by(col(ActivityWeek.platform)))).all():
         platforms.setdefault(week, []).append((platform or "?", int(n)))
     found: Any = (await uow.session.exec(select(func.count(), *[  # count(): a row even for one week
-        func.coalesce(func.sum(case((col(Member.created_at) < start + timedelta(weeks=1), 1), else_=0)), 0)
-        for start in starts]).where(*_members(people)))).one()
+        func.coalesce(func.sum(case((_there(start), 1), else_=0)), 0)
+        for start in starts]).where(*_members(people, erased=True)))).one()
     sizes = list(found)[1:]
     return [Week(start=start.date(), active=int(active.get(start, 0)), population=int(size),
                  by_platform=tuple(platforms.get(start, ())))

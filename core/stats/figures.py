@@ -32,7 +32,7 @@ class Week:
     start: date
     #: distinct members with at least one event that week
     active: int
-    #: members of the scope that week (created before its end, not erased)
+    #: members of the scope that week (created before its end, not erased before it began)
     population: int
     #: (platform, distinct members active on it that week)
     by_platform: tuple[tuple[str, int], ...] = ()

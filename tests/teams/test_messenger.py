@@ -150,7 +150,8 @@ async def test_emulator_mode_is_loopback_only(services) -> None:
     adapter = build_teams(emulator, CommandRouter(services), services, host="127.0.0.1")
     app = web.Application()
     adapter.install(app)
-    assert {r.resource.canonical for r in app.router.routes()} == {"/api/messages", "/charts/{token}.png"}
+    assert {r.resource.canonical for r in app.router.routes()} == {"/api/messages", "/charts/{token}.png",
+                                                                 "/files/{token}"}
 
 
 async def test_member_added_to_a_team_becomes_reachable(teams: TeamsClient, router, services) -> None:
