@@ -224,9 +224,10 @@ async def test_a_slow_click_still_opens_its_form(slack: Slack, api: FakeSlackApi
 @pytest.mark.parametrize("who, lang", [(LEA, None), (BOB, "fr")])
 async def test_a_click_too_slow_for_its_trigger_says_to_click_again(
         slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock, who: str,
-        lang: str | None) -> None:
+        lang: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Léa's Slack speaks French; Bob's speaks English, but he chose French: the "click again" the
     adapter adds follows the language of the reply it completes, never the Slack profile."""
+    monkeypatch.setattr("adapters.slack.app.QUICK_SECONDS", 2.0)  # Slack's budget: users.info outlasts it
     await prompted(slack, api, services, clock)
     if lang:
         await slack.command(f"lang {lang}", user_id=who)
