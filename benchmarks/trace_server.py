@@ -29,6 +29,7 @@ from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from core.commands.router import CommandRouter  # noqa: E402
+from core.runtime import db, sqlite_driver  # noqa: E402
 from core.runtime.activity_log import ActivityLog  # noqa: E402
 
 #: commands whose arguments change what they read get their own label
@@ -75,6 +76,21 @@ def install() -> None:
             LABEL.reset(token)
 
     CommandRouter.run = traced_run  # type: ignore[method-assign]
+    rows = sqlite_driver.connection_rows
+
+    async def traced_rows(connection: Any, statement: Any, params: Any = None) -> Any:
+        """SQLite's one-hop reads bypass the engine's events: counted here."""
+        if connection.dialect.name == "sqlite":
+            COUNTS[LABEL.get()]["statements"] += 1
+        started = time.perf_counter()
+        try:
+            return await rows(connection, statement, params)
+        finally:
+            if connection.dialect.name == "sqlite":
+                COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
+
+    sqlite_driver.connection_rows = traced_rows  # type: ignore[assignment]
+    db.connection_rows = traced_rows  # type: ignore[attr-defined]
     insert = ActivityLog._insert
 
     async def traced_insert(self: ActivityLog, rows: list[dict[str, Any]]) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
+from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, connection_rows, tune_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,8 @@ class Database:
         self._commit_listeners: list[CommitListener] = []
         self._before_dispose: list[Callable[[], Awaitable[None]]] = []
         self._caches: dict[type, ProcessCache] = {}
+        self._reader = self.engine if is_sqlite(url) else self.engine.execution_options(
+            isolation_level="AUTOCOMMIT")
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit that wrote something, with what it wrote.
@@ -256,6 +258,17 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    async def read(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """The rows (tuples) of one read-only statement, outside any unit of work.
+
+        Why: a hot read that stands alone (who is behind a command, before its transaction) needs no
+        session and no ORM objects; on SQLite it takes one hop to the driver thread
+        (``sqlite_driver.connection_rows``), on PostgreSQL it runs in autocommit, without the
+        ``BEGIN`` and ``ROLLBACK`` round trips of a transaction (one statement sees one snapshot
+        anyway)."""
+        async with self._reader.connect() as connection:
+            return await connection_rows(connection, statement, params)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 #: how long a connection waits for SQLite's write lock before "database is locked"
@@ -173,7 +174,12 @@ async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | Non
 
     Rows are tuples in both cases (no ORM bookkeeping per search).
     """
-    connection = await uow.session.connection()
+    return await connection_rows(await uow.session.connection(), statement, params)
+
+
+async def connection_rows(connection: AsyncConnection, statement: Any,
+                          params: dict[str, Any] | None = None) -> list[Any]:
+    """``read_rows`` on a connection of its own (``core.runtime.db.Database.read``)."""
     prepared = prepare(statement, connection.dialect) if connection.dialect.name == "sqlite" else None
     driver = (await connection.get_raw_connection()).driver_connection if prepared else None
     if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):
