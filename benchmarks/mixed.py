@@ -259,9 +259,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--quick", action="store_true", help="a smoke run: small directory, few requests")
     parser.add_argument("--trace", action="store_true", help="count statements and transactions per command")
-    parser.add_argument("--profile", metavar="FILE", 
+    parser.add_argument("--profile", metavar="FILE",
                         help="run parvis serve under cProfile (pyinstrument: FILE.pyisession)")
-    parser.add_argument("--workdir", help="keep the configuration, logs and database (SQLite file here, PostgreSQL not dropped)")
+    parser.add_argument("--workdir", help="keep configuration, logs and database here (PostgreSQL's: kept)")
     args = parser.parse_args()
     if args.quick:
         args.members, args.users, args.single = 600, 40, 200
