@@ -77,3 +77,24 @@ async def test_a_database_error_carries_no_sql_parameters(db: Database) -> None:
     assert "my manager" not in str(raised.value) and "ana@example.com" not in str(raised.value)
     assert db.engine.sync_engine.hide_parameters
     assert make_engine("sqlite+aiosqlite://").sync_engine.hide_parameters, "migrations' engines too"
+
+
+async def test_connections_the_server_closed_are_replaced_unseen(db: Database, pg_url: str) -> None:
+    """PostgreSQL restarted, or an administrator ended idle sessions: pooled connections are dead.
+    The next units of work and reads get live ones, without an error and without a round trip per
+    checkout to find out (``Database``'s checkout check)."""
+    if not pg_url:
+        pytest.skip("PostgreSQL only: a SQLite connection is a file handle")
+    async with db.uow() as uow, db.uow() as other:  # two pooled connections
+        await uow.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        await other.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    killer = Database(pg_url)
+    async with killer.engine.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    await killer.dispose()
+    await asyncio.sleep(0.2)  # the terminations reach the pooled connections' sockets
+    for _ in range(3):
+        async with db.uow() as uow:
+            assert (await uow.session.exec(select(Member))).all() == []
+    assert await db.read(select(Member.id)) == []

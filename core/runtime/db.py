@@ -23,6 +23,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
@@ -80,8 +81,21 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             event.listen(engine.sync_engine, "do_connect", lambda *_: create_private_file(path))
         event.listen(engine.sync_engine, "connect", tune_sqlite)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    return engine
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no connection the server has closed (PostgreSQL restarted, an administrator ended the
+    session): the pool replaces it, as ``pool_pre_ping`` would, but without a round trip per
+    checkout — the driver learnt of the closing when the server said so (asyncpg's ``is_closed``).
+    A connection cut without a word from the server fails its command, which SQLAlchemy's pool then
+    invalidates, with every older connection."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    closed = getattr(driver, "is_closed", None)
+    if closed is not None and closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def metadata() -> MetaData:
