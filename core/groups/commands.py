@@ -17,7 +17,7 @@ from core.commands.grammar import Args, Handlers
 from core.directory import members as directory
 from core.errors import Conflict, DeliveryError, InvalidInput, UsageError
 from core.groups import invites as channel_invites
-from core.groups import lookup
+from core.groups import lookup, roster
 from core.groups import services as groups
 from core.groups.lookup import GroupSummary, Viewer
 from core.groups.models import Group
@@ -99,15 +99,13 @@ async def create(ctx: Context, args: Args) -> Reply:
 
 
 async def _info_lines(ctx: Context, group: Group) -> list[str]:
-    members = await groups.members_of(ctx.uow, group)
-    owners = [member.display_name for member, role in members if role == "owner"]
-    channels = await groups.channels_of(ctx.uow, group)
+    known = await roster.facts(ctx.uow, group)
     fields = [
         ("group.field_slug", Markup(f"`{escape(group.slug)}`")),
         ("group.field_visibility", ctx.t(VISIBILITY[group.visibility])),
-        ("group.field_members", str(len(members))),
-        ("group.field_owners", ", ".join(owners) or "—"),
-        ("group.field_channels", str(len(channels))),
+        ("group.field_members", str(known.members)),
+        ("group.field_owners", ", ".join(known.owners) or "—"),
+        ("group.field_channels", str(known.channels)),
         ("group.field_created", f"{group.created_at:%Y-%m-%d}"),
     ]
     if group.tags:
@@ -191,13 +189,13 @@ async def leave_clicked(ctx: Context, act: Action) -> Reply:
 async def members(ctx: Context, args: Args) -> Reply:
     """``group members <group>``: names and titles, owners marked."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
-    rows = await groups.members_of(ctx.uow, group)
+    rows = await roster.members_of(ctx.uow, group)
     if not rows:
         return Reply(text=ctx.t("group.members_empty", name=group.name))
     lines = []
-    for member, role in rows[:MEMBERS_LIMIT]:
-        line = f"• {escape(member.display_name)}" + (f" — {escape(member.title)}" if member.title else "")
-        lines.append(line + (f" ({ctx.t('group.mark_owner')})" if role == "owner" else ""))
+    for row in rows[:MEMBERS_LIMIT]:
+        line = f"• {escape(row.name)}" + (f" — {escape(row.title)}" if row.title else "")
+        lines.append(line + (f" ({ctx.t('group.mark_owner')})" if row.role == "owner" else ""))
     if len(rows) > MEMBERS_LIMIT:
         lines.append(ctx.t("group.list_more", count=len(rows) - MEMBERS_LIMIT))
     return Reply(text="\n".join(lines), title=ctx.t("group.members_title", name=group.name, count=len(rows)))

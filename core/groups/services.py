@@ -151,15 +151,6 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
     return heir
 
 
-async def members_of(uow: UnitOfWork, group: Group) -> list[tuple[Member, str]]:
-    """The group's members (erased people left out), owners first, then by name."""
-    statement = (select(Member, GroupMember.role)
-                 .join(GroupMember, col(GroupMember.member_id) == col(Member.id))
-                 .where(GroupMember.group_id == group.id, col(Member.erased_at).is_(None)))
-    rows = [(member, role) for member, role in (await uow.session.exec(statement)).all()]
-    return sorted(rows, key=lambda row: (row[1] != "owner", fold(row[0].display_name)))
-
-
 async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:
     if group.archived_at is not None:
         raise Conflict("group.already_archived", name=group.name)
