@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import Integer, and_, bindparam
 from sqlmodel import col, func, or_, select, true
 
 from core.access.rules import ADMIN, permits
@@ -144,8 +144,41 @@ async def by_slug(uow: UnitOfWork, slug: str) -> Group | None:
     return (await uow.session.exec(select(Group).where(Group.slug == slug))).first()
 
 
+#: ``session.info`` key: the memberships (or their absence) ``resolve`` read with their group, by
+#: (group id, member id); held here, since the session itself keeps rows only while in use
+_KNOWN = "parvis.groups.memberships"
+
+
 async def membership(uow: UnitOfWork, group: Group, member_id: int) -> GroupMember | None:
+    """The member's row in the group, if any. A command asks several times (who may see the group,
+    who may join it): what ``resolve`` read with the group is not asked again."""
+    known: dict[tuple[int | None, int], GroupMember | None] = uow.session.info.get(_KNOWN, {})
+    if (group.id, member_id) in known:
+        return known[(group.id, member_id)]
     return await uow.session.get(GroupMember, (group.id, member_id))
+
+
+def forget_memberships(uow: UnitOfWork) -> None:
+    """Before writing a membership: what ``membership`` remembers may no longer hold."""
+    uow.session.info.pop(_KNOWN, None)
+
+
+@lru_cache(maxsize=1)
+def _named_statement() -> Any:
+    """The group with a slug and, if any, the viewer's row in it: one statement."""
+    viewer = bindparam("viewer", type_=Integer())
+    mine = and_(col(GroupMember.group_id) == col(Group.id), col(GroupMember.member_id) == viewer)
+    return select(Group, GroupMember).outerjoin(GroupMember, mine).where(col(Group.slug) == bindparam("slug"))
+
+
+async def _named(uow: UnitOfWork, slug: str, member_id: int) -> Group | None:
+    """``by_slug``, reading the member's membership with it (``membership`` then asks nothing)."""
+    found = (await uow.session.exec(_named_statement(), params={"slug": slug, "viewer": member_id})).first()
+    if found is None:
+        return None
+    group: Group = found[0]
+    uow.session.info.setdefault(_KNOWN, {})[(group.id, member_id)] = found[1]
+    return group
 
 
 async def relations(uow: UnitOfWork, group: Group, member_id: int) -> frozenset[str]:
@@ -192,7 +225,7 @@ def _not_found(groups: list[Group], reference: str) -> NotFound:
 async def resolve(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
     """The group named by ``"Data Science"``, ``data-science`` or ``data science``."""
     slug = slugify(reference)
-    group = await by_slug(uow, slug) if slug else None
+    group = await _named(uow, slug, viewer.member_id) if slug else None
     if group is not None and await can_see(uow, group, viewer):
         return group
     groups = await visible_groups(uow, viewer, archived=True)

@@ -28,7 +28,7 @@ from sqlmodel import col, func, select
 
 from core.directory.models import Member
 from core.errors import Conflict, InvalidInput, UsageError
-from core.groups.lookup import Viewer, by_slug, membership, visible_groups
+from core.groups.lookup import Viewer, by_slug, forget_memberships, membership, visible_groups
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
@@ -104,6 +104,7 @@ async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) 
     except IntegrityError as exc:
         raise Conflict("group.taken") from exc
     assert group.id is not None
+    forget_memberships(uow)
     uow.session.add(GroupMember(group_id=group.id, member_id=viewer.member_id, role="owner", joined_at=now))
     await uow.session.flush()
     return group
@@ -121,6 +122,7 @@ async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> G
     if await membership(uow, group, member_id) is not None:
         return None
     role = "owner" if await _owner_count(uow, group) == 0 else "member"
+    forget_memberships(uow)
     assert group.id is not None
     row = GroupMember(group_id=group.id, member_id=member_id, role=role, joined_at=now)
     uow.session.add(row)
@@ -136,6 +138,7 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
     row = await membership(uow, group, member_id)
     if row is None:
         raise Conflict("group.not_member", name=group.name)
+    forget_memberships(uow)
     heir: Member | None = None
     if row.role == "owner" and await _owner_count(uow, group) == 1:
         statement = (select(GroupMember).where(GroupMember.group_id == group.id,
