@@ -19,7 +19,7 @@ from core.errors import Conflict, DeliveryError, InvalidInput, UsageError
 from core.groups import invites as channel_invites
 from core.groups import lookup, roster
 from core.groups import services as groups
-from core.groups.lookup import GroupSummary, Viewer
+from core.groups.lookup import GroupCard, GroupSummary, Viewer
 from core.groups.models import Group
 from core.markup import Markup, escape
 from core.messages import Button, Reply, Section
@@ -55,7 +55,7 @@ def _count(ctx: Context, count: int) -> str:
     return ctx.t("group.count_one") if count == 1 else ctx.t("group.count_many", count=count)
 
 
-def _join_button(ctx: Context, group: Group) -> Button:
+def _join_button(ctx: Context, group: Group | GroupCard) -> Button:
     return Button(ctx.t("group.button_join"), "group.join", group.slug, style="primary")
 
 

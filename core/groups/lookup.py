@@ -23,6 +23,7 @@ from core.directory.models import Member
 from core.errors import NotFound
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 from core.text import fold, slugify, tokenize
 
 if TYPE_CHECKING:
@@ -52,11 +53,28 @@ def group_relations(public: bool, member: bool, owner: bool = False) -> frozense
                      if fact)
 
 
+#: the columns of a ``GroupCard``, in order
+CARD = ("id", "slug", "name", "description", "tags", "visibility")
+
+
+@dataclass(frozen=True)
+class GroupCard:
+    """A group's values as lists show them and search reads them: plain values, not a table row (a
+    list of every group is read as rows, without the ORM's bookkeeping for each)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    tags: tuple[str, ...]
+    visibility: str
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     """A group as a list shows it: with its member count and the viewer's role in it."""
 
-    group: Group
+    group: GroupCard
     members: int
     my_role: str | None
 
@@ -107,7 +125,9 @@ def _summaries_statement(admin: bool) -> Any:
     mine = (select(GroupMember.role)
             .where(col(GroupMember.group_id) == col(Group.id), col(GroupMember.member_id) == viewer)
             .correlate(Group).scalar_subquery())
-    return select(Group, counted, mine).where(_visible_to(admin, viewer), col(Group.archived_at).is_(None))
+    shown = [col(getattr(Group, name)) for name in CARD]
+    return (select(*shown, counted, mine)  # type: ignore[call-overload]
+            .where(_visible_to(admin, viewer), col(Group.archived_at).is_(None)))
 
 
 async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
@@ -117,13 +137,14 @@ async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
     correlated subqueries on ``group_member``'s primary key. The statement is built once, the
     viewer bound as a parameter.
     """
-    statement = _summaries_statement(viewer.admin)
-    rows = (await uow.session.exec(statement, params={"viewer": viewer.member_id})).all()
-    found = [GroupSummary(group, count or 0, role) for group, count, role in rows]
+    rows = await read_rows(uow, _summaries_statement(viewer.admin), {"viewer": viewer.member_id})
+    found = [GroupSummary(GroupCard(group_id, slug, name, description or "", tuple(tags or ()), visibility),
+                          count or 0, role)
+             for group_id, slug, name, description, tags, visibility, count, role in rows]
     return sorted(found, key=lambda item: fold(item.group.name))
 
 
-def _score(query: str, group: Group) -> float:
+def _score(query: str, group: Group | GroupCard) -> float:
     """How well ``query`` matches a group's slug, name, description or tags (0–100)."""
     fields = [group.name, group.description, " ".join(group.tags)]
     scores = [fuzz.WRatio(query, fold(value), processor=utils.default_process) for value in fields if value]
