@@ -62,7 +62,7 @@ async def click_in(slack: Slack, call: Call, element: dict[str, Any], user_id: s
                         "action_ts": "1700000009.000001"}]
     slack._n += 1
     body["response_url"] = slack.api.response_url(f"dm{slack._n}")
-    return await slack.interact(body)
+    return await slack.clicked(body)
 
 
 def opened_view(slack: Slack, index: int = -1) -> dict[str, Any]:
