@@ -98,3 +98,36 @@ async def test_connections_the_server_closed_are_replaced_unseen(db: Database, p
         async with db.uow() as uow:
             assert (await uow.session.exec(select(Member))).all() == []
     assert await db.read(select(Member.id)) == []
+
+
+async def test_writers_take_turns_and_a_failed_one_gives_its_turn_back(db: Database) -> None:
+    """On SQLite the process's writers take turns (``sqlite_driver.WriteLock``) from their first write
+    to their commit or rollback. A writer that failed, or left its block without committing, must
+    give its turn back at once: the next one may not wait out the busy timeout (10 s)."""
+    async with db.uow() as uow:
+        uow.session.add(Member(email="ana@example.com", created_at=datetime.now(UTC)))
+        await uow.commit()
+    async with db.uow() as one, db.uow() as two:  # two pooled connections: turns pass between them
+        await one.session.exec(select(Member))
+        await two.session.exec(select(Member))
+    with pytest.raises(IntegrityError):
+        async with db.uow() as uow:
+            uow.session.add(Member(email="ana@example.com", created_at=datetime.now(UTC)))
+            await uow.commit()
+    with pytest.raises(RuntimeError):
+        async with db.uow() as uow:
+            uow.session.add(Member(email="bob@example.com", created_at=datetime.now(UTC)))
+            await uow.session.flush()
+            raise RuntimeError("the command failed after writing")
+
+    async def write(n: int) -> None:
+        async with db.uow() as uow:
+            uow.session.add(Member(email=f"m{n}@example.com", created_at=datetime.now(UTC)))
+            await uow.session.flush()
+            await asyncio.sleep(0.01)  # the turn is held across awaits, until the commit
+            await uow.commit()
+
+    await asyncio.wait_for(write(40), timeout=3)  # on the other connection: no turn left taken
+    await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(40))), timeout=5)
+    async with db.uow() as uow:
+        assert len((await uow.session.exec(select(Member))).all()) == 42

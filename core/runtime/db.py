@@ -29,7 +29,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, connection_rows, tune_sqlite
+from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, WriteLock, connection_rows, tune_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         if (path := sqlite_file(url)) is not None:
             event.listen(engine.sync_engine, "do_connect", lambda *_: create_private_file(path))
-        event.listen(engine.sync_engine, "connect", tune_sqlite)
+        writes = WriteLock()  # this engine's writers take turns (sqlite_driver.WriteLock)
+        event.listen(engine.sync_engine, "connect", lambda dbapi, record: tune_sqlite(dbapi, record, writes))
         return engine
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
