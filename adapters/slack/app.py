@@ -48,6 +48,9 @@ from core.services import Services
 log = logging.getLogger(__name__)
 
 QUICK_SECONDS = 2.0
+#: clicks worked on at once (their acknowledgements never wait): about the database pool's size, so
+#: that a burst of thousands queues here, in order, rather than for a connection (which gives up)
+CLICKS_AT_ONCE = 8
 EVENTS_PATH = "/slack/events"
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 ANY = re.compile(".+")
@@ -78,6 +81,7 @@ class SlackAdapter:
         self.messenger = SlackMessenger(web_client(config, interactive=False), invite_client=self.client)
         self.profiles = Profiles(self.client, services)
         self.tasks: set[asyncio.Task[Any]] = set()
+        self._clicks: asyncio.Semaphore | None = None  # made in the running loop, on first use
         self.acks = outbound.SerializedAcks()
         signing = _secret(config.signing_secret)
         # the signature is checked in handle_http before Bolt parses anything (ingress.py), so Bolt's
@@ -267,7 +271,11 @@ class SlackAdapter:
         self.later(self._answer_click(self._unless_unknown(run), body, respond))
 
     async def _answer_click(self, work: Awaitable[Reply], body: dict[str, Any], respond: Any) -> None:
-        reply = await self._late_form(await work, body)
+        if self._clicks is None:
+            self._clicks = asyncio.Semaphore(CLICKS_AT_ONCE)
+        async with self._clicks:
+            done = await work
+        reply = await self._late_form(done, body)
         if reply is None:
             return
         if body.get("response_url"):
