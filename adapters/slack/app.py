@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
@@ -29,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.platform import Platform
 from adapters.slack import inbound, ingress, outbound
@@ -82,6 +84,7 @@ class SlackAdapter:
         self.profiles = Profiles(self.client, services)
         self.tasks: set[asyncio.Task[Any]] = set()
         self._clicks: asyncio.Semaphore | None = None  # made in the running loop, on first use
+        self.http: aiohttp.ClientSession | None = None  # while running: ``_share_http``
         self.acks = outbound.SerializedAcks()
         signing = _secret(config.signing_secret)
         # the signature is checked in handle_http before Bolt parses anything (ingress.py), so Bolt's
@@ -133,9 +136,14 @@ class SlackAdapter:
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def start(self) -> None:
-        """Learn the workspace served (``auth.test``), then connect to Socket Mode when configured (the
-        app token opens the WebSocket)."""
-        await self.workspaces.start()
+        """Open the HTTP connections' pool, learn the workspace served (``auth.test``), then connect to
+        Socket Mode when configured (the app token opens the WebSocket)."""
+        self._share_http(aiohttp.ClientSession())
+        try:
+            await self.workspaces.start()
+        except BaseException:  # a refused configuration: the process will not serve
+            await self._close_http()
+            raise
         if not (self.config.socket_mode and self.config.app_token):
             return
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -150,6 +158,23 @@ class SlackAdapter:
             self.socket = None
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=10)
+        await self._close_http()
+
+    async def _close_http(self) -> None:
+        if self.http is not None:
+            http = self.http
+            self._share_http(None)
+            await http.close()
+
+    def _share_http(self, http: aiohttp.ClientSession | None) -> None:
+        """One pool of keep-alive connections for every call to Slack while the adapter runs.
+
+        Why: without a session of its own, the SDK opens a new session, and so a new TCP and TLS
+        connection, for every Web API call and every ``response_url`` post; answering a burst of
+        clicks or sending a campaign round is then mostly handshakes, on both sides."""
+        self.http = http
+        for client in (self.client, self.messenger.client, self.messenger.invite_client):
+            client.session = http
 
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         await self.start()
@@ -239,8 +264,15 @@ class SlackAdapter:
         await self._respond_pages(respond, outbound.render_pages(reply), kind)
 
     async def _respond_pages(self, respond: Any, pages: list[dict[str, Any]], kind: str) -> None:
+        """Post ``pages`` to the request's ``response_url`` (Bolt's ``respond``), through the adapter's
+        connections when it runs."""
+        url = getattr(respond, "response_url", None)
         for page in pages:
-            await respond(response_type=kind, replace_original=False, **page)
+            if self.http is None or not url:
+                await respond(response_type=kind, replace_original=False, **page)
+                continue
+            webhook = AsyncWebhookClient(url=url, proxy=respond.proxy, ssl=respond.ssl, session=self.http)
+            await webhook.send_dict({"response_type": kind, "replace_original": False, **page})
 
     async def _open_form(self, trigger_id: str | None, reply: Reply, channel: str | None) -> bool:
         """Open the reply's form as a modal; ``False`` when Slack refuses (expired trigger…)."""

@@ -49,6 +49,18 @@ async def test_a_click_is_acknowledged_before_its_work(slack: Slack, monkeypatch
     assert "Data Science" in answer["text"]
 
 
+async def test_calls_to_slack_share_keep_alive_connections(slack: Slack) -> None:
+    """Replies through ``response_url`` and Web API calls reuse the adapter's connections instead of
+    opening one each (a TCP and TLS handshake per click is most of a burst's cost)."""
+    await slack.command("group create Data Science")
+    first = len(slack.api.peers)
+    for n in range(4):
+        await slack.click("group.join" if n % 2 == 0 else "group.leave", "data-science", user_id=LEA)
+    await slack.api.wait_responses(4)
+    used = slack.api.peers[first:]
+    assert len(used) >= 5 and len(set(used)) <= 2, used   # users.info once, four replies
+
+
 async def test_a_click_for_a_group_that_no_longer_exists_gets_a_clear_message(slack: Slack) -> None:
     status, _ = await slack.click("group.join", "deleted-group", user_id=LEA)
     assert status == 200
