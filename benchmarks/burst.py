@@ -64,6 +64,7 @@ from harness import (  # noqa: E402
     wait_up,
     write_config,
 )
+from mixed import print_trace  # noqa: E402
 from workload import Traffic, directory_csv, slack_users, slash, user_id  # noqa: E402
 
 from tests.fakes.slack_api import BOT_TOKEN, Call, FakeSlackApi  # noqa: E402
@@ -123,8 +124,10 @@ async def send_round(url: str, api: FakeSlackApi, due: datetime) -> tuple[int, f
     config = SlackConfig.model_validate({"bot_token": BOT_TOKEN, "signing_secret": SECRET,
                                          "api_base_url": api.base_url})
     db = Database(url)
+    client = web_client(config, interactive=False)
+    client.session = aiohttp.ClientSession()  # keep-alive, as parvis serve's adapter does
     services = Services(db=db, registry=build_registry(), clock=FakeClock(due),
-                        messengers={"slack": SlackMessenger(web_client(config, interactive=False))})
+                        messengers={"slack": SlackMessenger(client)})
     begin = time.perf_counter()
     try:
         if await materialise_due(services) != 1:
@@ -133,6 +136,7 @@ async def send_round(url: str, api: FakeSlackApi, due: datetime) -> tuple[int, f
         while await dispatcher.run_once():
             pass
     finally:
+        await client.session.close()
         await db.dispose()
     return len(api.made("chat.postMessage")), time.perf_counter() - begin
 
@@ -301,8 +305,10 @@ async def run(args: argparse.Namespace) -> bool:
                 run_cli(parvis("db", "upgrade", config=config), directory)
             (directory / "people.csv").write_text(directory_csv(args.members, rng))
             run_cli(parvis("directory", "import", str(directory / "people.csv"), config=config), directory)
-            processes["parvis"] = start([sys.executable, "-m", "bots.cli", "serve", "--config", str(config)],
-                                        directory)
+            trace = directory / "trace.json"
+            wrapper = [str(Path(__file__).parent / "trace_server.py"), str(trace)] if args.trace else [
+                "-m", "bots.cli"]
+            processes["parvis"] = start([sys.executable, *wrapper, "serve", "--config", str(config)], directory)
             await wait_up(f"http://127.0.0.1:{port}/healthz", processes["parvis"])
             events = f"http://127.0.0.1:{port}/slack/events"
             due = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -327,6 +333,8 @@ async def run(args: argparse.Namespace) -> bool:
             stop(processes.values())
             if args.database == "postgresql" and not args.workdir:
                 await fresh_postgres(url, drop=True)
+        if args.trace:
+            print_trace(trace)
     await api.stop()
     return met
 
@@ -342,6 +350,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 members over 5 s")
     parser.add_argument("--workdir", help="keep configuration, logs and database here")
+    parser.add_argument("--trace", action="store_true", help="count statements and transactions per command")
     args = parser.parse_args()
     if args.quick:
         args.members, args.window, args.background = 300, 5.0, 10.0
