@@ -127,7 +127,8 @@ class CommandRouter:
             if event is not None and not read_only:  # a write commits anyway: the event joins it
                 uow.session.add(ActivityEvent(**event))
                 event = None
-            await uow.commit()
+            if not read_only:  # a transaction that only read has nothing to commit: closing ends it
+                await uow.commit()
         if event is not None:
             activity_log(self.services.db).add(event)
         if read_only and not ctx.effects:
