@@ -29,7 +29,8 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, WriteLock, connection_rows, tune_sqlite
+from core.runtime.sqlite_driver import connection_rows, tune_sqlite
+from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, WriteLock
 
 log = logging.getLogger(__name__)
 

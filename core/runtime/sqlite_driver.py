@@ -15,21 +15,17 @@ on a busy 2-core machine those hand-offs are most of a small command's time. Two
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-#: how long a connection waits for SQLite's write lock before "database is locked"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, TURNS, WriteLock, writes
 
 
 class InSession(Protocol):
@@ -40,55 +36,15 @@ class InSession(Protocol):
     def session(self) -> AsyncSession: ...
 
 
-class WriteLock:
-    """This process's turn to write to one SQLite database.
-
-    SQLite lets one connection write at a time, from its first write to its commit; another one that
-    wants to write meanwhile sleeps in SQLite's busy handler and tries again, sleeping longer each
-    time (1, 2, 5… up to 100 ms). With a few concurrent writers that is a few milliseconds lost; with
-    dozens (a burst of campaign answers, a busy hour) most of every write is spent asleep and
-    throughput collapses. So within the process writers take turns on this lock instead, in order,
-    from the first write statement of a transaction to its commit or rollback; SQLite's busy handler
-    is then left to other processes (an import, a second ``parvis`` on the same file). A writer
-    waits as long as SQLite would before giving up with "database is locked"."""
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.owner: Any = None  # the aiosqlite connection holding the lock
-
-    async def take(self, connection: Any) -> None:
-        if self.owner is connection:
-            return
-        try:
-            await asyncio.wait_for(self.lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
-        except TimeoutError:
-            raise sqlite3.OperationalError("database is locked") from None
-        self.owner = connection
-
-    def give_back(self, connection: Any) -> None:
-        if self.owner is connection:
-            self.owner = None
-            self.lock.release()
-
-
-#: each aiosqlite connection's ``WriteLock``: the one of the engine that opened it
-_WRITE_LOCKS: WeakKeyDictionary[Any, WriteLock] = WeakKeyDictionary()
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
-
-
-def _writes(operation: Any, many: bool) -> bool:
-    return many or str(operation).lstrip()[:6].upper() in _WRITES
-
-
-def tune_sqlite(dbapi_connection: Any, _record: Any, writes: WriteLock | None = None) -> None:
+def tune_sqlite(dbapi_connection: Any, _record: Any, turns: WriteLock | None = None) -> None:
     """WAL with synchronous=NORMAL and a busy timeout, so concurrent commands wait instead of failing
-    with "database is locked"; foreign keys on, as on PostgreSQL. ``writes``: the engine's
+    with "database is locked"; foreign keys on, as on PostgreSQL. ``turns``: the engine's
     ``WriteLock``, which this connection's writers take turns on."""
     if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection and hasattr(dbapi_connection._connection,
                                                                              "_execute"):
         dbapi_connection.__class__ = _OneHopConnection  # same slots: only the cursor class differs
-        if writes is not None:
-            _WRITE_LOCKS[dbapi_connection._connection] = writes
+        if turns is not None:
+            TURNS[dbapi_connection._connection] = turns
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -150,9 +106,9 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         driver = self._connection
-        writes = _WRITE_LOCKS.get(driver)
-        if writes is not None and _writes(operation, many):
-            await writes.take(driver)  # held until this connection commits or rolls back
+        turns = TURNS.get(driver)
+        if turns is not None and writes(operation, many):
+            await turns.take(driver)  # held until this connection commits or rolls back
         async with self._adapt_connection._execute_mutex:
             ran = await driver._execute(_run_statement, driver._conn, operation, parameters, many)
         self._cursor = ran
@@ -187,9 +143,9 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
             self._give_back()
 
     def _give_back(self) -> None:
-        writes = _WRITE_LOCKS.get(self._connection)
-        if writes is not None:
-            writes.give_back(self._connection)
+        turns = TURNS.get(self._connection)
+        if turns is not None:
+            turns.give_back(self._connection)
 
 
 @dataclass(frozen=True)
