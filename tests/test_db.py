@@ -15,6 +15,7 @@ from core.commands import Invocation
 from core.commands.router import CommandRouter
 from core.runtime.activity_log import activity_log
 from core.runtime.db import Database, make_engine
+from core.runtime.sqlite_driver import read_rows
 from core.schema import ActivityEvent, Member
 from tests.conftest import actor
 
@@ -131,3 +132,24 @@ async def test_writers_take_turns_and_a_failed_one_gives_its_turn_back(db: Datab
     await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(40))), timeout=5)
     async with db.uow() as uow:
         assert len((await uow.session.exec(select(Member))).all()) == 42
+
+
+async def test_hot_reads_see_their_own_writes_and_only_commits_of_others(db: Database) -> None:
+    """``read_rows`` reads SQLite in the loop's own thread (``sqlite_reader``) while the unit of work
+    has not written: it sees the last commit, never another unit's uncommitted rows, and never
+    waits for a writer; once the unit of work has written, it reads its own writes."""
+    def someone(email: str) -> Member:
+        return Member(email=email, created_at=datetime.now(UTC))
+
+    emails = select(Member.email).order_by(Member.email)
+    async with db.uow() as writer:
+        writer.session.add(someone("ana@example.com"))
+        await writer.commit()
+    async with db.uow() as writer, db.uow() as reader:
+        writer.session.add(someone("bob@example.com"))
+        await writer.session.flush()                       # holds the write lock, not committed
+        assert await asyncio.wait_for(read_rows(reader, emails), 2) == [("ana@example.com",)]
+        assert await read_rows(writer, emails) == [("ana@example.com",), ("bob@example.com",)]
+        await writer.commit()
+        assert await read_rows(reader, emails) == [("ana@example.com",), ("bob@example.com",)]
+    assert await db.read(emails) == [("ana@example.com",), ("bob@example.com",)]

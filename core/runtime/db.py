@@ -29,7 +29,8 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.runtime.sqlite_driver import connection_rows, tune_sqlite
+from core.runtime.sqlite_driver import connection_rows, direct_rows, tune_sqlite
+from core.runtime.sqlite_reader import DirectReader
 from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, WriteLock
 
 log = logging.getLogger(__name__)
@@ -183,8 +184,10 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], reader: DirectReader | None = None) -> None:
         self._factory = factory
+        #: the process's reader of a SQLite file in the loop's thread (``sqlite_driver.read_rows``)
+        self.reader = reader
 
     async def __aenter__(self) -> Self:
         self.session = self._factory()
@@ -235,6 +238,8 @@ class Database:
         self._caches: dict[type, ProcessCache] = {}
         self._reader = self.engine if is_sqlite(url) else self.engine.execution_options(
             isolation_level="AUTOCOMMIT")
+        path = sqlite_file(url)
+        self._direct = DirectReader(path) if path is not None else None
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit that wrote something, with what it wrote.
@@ -280,14 +285,18 @@ class Database:
 
         Why: a hot read that stands alone (who is behind a command, before its transaction) needs no
         session and no ORM objects; on SQLite it takes one hop to the driver thread
-        (``sqlite_driver.connection_rows``), on PostgreSQL it runs in autocommit, without the
-        ``BEGIN`` and ``ROLLBACK`` round trips of a transaction (one statement sees one snapshot
-        anyway)."""
+        (``sqlite_driver.connection_rows``), or none at all (``sqlite_reader``), on PostgreSQL it runs
+        in autocommit, without the ``BEGIN`` and ``ROLLBACK`` round trips of a transaction (one
+        statement sees one snapshot anyway)."""
+        if self._direct is not None:
+            rows = direct_rows(self._direct, self.engine, statement, params)
+            if rows is not None:
+                return rows
         async with self._reader.connect() as connection:
             return await connection_rows(connection, statement, params)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self._direct)
 
     async def ping(self) -> bool:
         """Whether the database answers (``/readyz``)."""
@@ -301,4 +310,6 @@ class Database:
                 await hook()
             except Exception:
                 log.exception("before-dispose hook failed")
+        if self._direct is not None:
+            self._direct.close()
         await self.engine.dispose()

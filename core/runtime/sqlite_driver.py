@@ -25,15 +25,24 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.runtime.sqlite_reader import DirectReader
 from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, TURNS, WriteLock, writes
 
 
 class InSession(Protocol):
-    """What the fast reads need of a ``core.runtime.db.UnitOfWork``: its session. A protocol rather than
-    an import, because ``core.runtime.db`` imports this module (it installs ``tune_sqlite``)."""
+    """What the fast reads need of a ``core.runtime.db.UnitOfWork``: its session, whether it wrote, and
+    the process's reader in the loop's thread (``core.runtime.sqlite_reader``; ``None`` but for a
+    SQLite file). A protocol rather than an import, because ``core.runtime.db`` imports this module
+    (it installs ``tune_sqlite``)."""
 
     @property
     def session(self) -> AsyncSession: ...
+
+    @property
+    def wrote(self) -> bool: ...
+
+    @property
+    def reader(self) -> DirectReader | None: ...
 
 
 def tune_sqlite(dbapi_connection: Any, _record: Any, turns: WriteLock | None = None) -> None:
@@ -192,11 +201,23 @@ def prepare(statement: Any, dialect: Any) -> Prepared | None:
 
 
 async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """Run a read on the session's connection: one hop on SQLite, SQLAlchemy Core elsewhere.
+    """Run a read for a unit of work: on SQLite in the loop's thread while it has not written (no hop
+    at all, ``sqlite_reader``), else on its connection in one hop; SQLAlchemy Core elsewhere.
 
-    Rows are tuples in both cases (no ORM bookkeeping per search).
+    Rows are tuples in every case (no ORM bookkeeping per search).
     """
+    if uow.reader is not None and not uow.wrote:
+        rows = direct_rows(uow.reader, uow.session.bind, statement, params)
+        if rows is not None:
+            return rows
     return await connection_rows(await uow.session.connection(), statement, params)
+
+
+def direct_rows(reader: DirectReader, engine: Any, statement: Any,
+                params: dict[str, Any] | None) -> list[Any] | None:
+    """``statement``'s rows from the loop's own reader, or ``None`` when it cannot answer."""
+    prepared = prepare(statement, engine.dialect)
+    return reader.rows(prepared, params or {}) if prepared is not None else None
 
 
 async def connection_rows(connection: AsyncConnection, statement: Any,

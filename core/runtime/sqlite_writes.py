@@ -32,8 +32,8 @@ class WriteLock:
             return
         try:
             await asyncio.wait_for(self.lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
-        except TimeoutError:
-            raise sqlite3.OperationalError("database is locked") from None
+        except TimeoutError as exc:  # what SQLite says when its own wait for the lock runs out
+            raise sqlite3.OperationalError("database is locked") from exc
         self.owner = connection
 
     def give_back(self, connection: Any) -> None:
