@@ -21,6 +21,7 @@ from core.access.rules import ADMIN, permits
 from core.access.table import SEEING
 from core.directory.models import Member
 from core.errors import NotFound
+from core.groups.counts import live_counts
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.runtime.db import UnitOfWork
 from core.runtime.sqlite_driver import read_rows
@@ -121,26 +122,26 @@ def live_members(group_id: Any) -> Any:
 def _summaries_statement(admin: bool) -> Any:
     """``summaries``' query for an admin or anyone else, built once (the viewer is a parameter)."""
     viewer = bindparam("viewer", type_=Integer())
-    counted = live_members(col(Group.id))
     mine = (select(GroupMember.role)
             .where(col(GroupMember.group_id) == col(Group.id), col(GroupMember.member_id) == viewer)
             .correlate(Group).scalar_subquery())
     shown = [col(getattr(Group, name)) for name in CARD]
-    return (select(*shown, counted, mine)  # type: ignore[call-overload]
+    return (select(*shown, mine)  # type: ignore[call-overload]
             .where(_visible_to(admin, viewer), col(Group.archived_at).is_(None)))
 
 
 async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
     """The live groups the viewer may see, with member counts and the viewer's own role.
 
-    One query (``group list`` is among the most frequent commands): the count and the role are
-    correlated subqueries on ``group_member``'s primary key. The statement is built once, the
-    viewer bound as a parameter.
+    ``group list`` is among the most frequent commands: one query reads the groups and the viewer's
+    role in each (a correlated lookup on ``group_member``'s primary key; the statement built once,
+    the viewer a parameter), and the counts come from the process's ``core.groups.counts``.
     """
     rows = await read_rows(uow, _summaries_statement(viewer.admin), {"viewer": viewer.member_id})
+    counts = await live_counts(uow)
     found = [GroupSummary(GroupCard(group_id, slug, name, description or "", tuple(tags or ()), visibility),
-                          count or 0, role)
-             for group_id, slug, name, description, tags, visibility, count, role in rows]
+                          counts.get(group_id, 0), role)
+             for group_id, slug, name, description, tags, visibility, role in rows]
     return sorted(found, key=lambda item: fold(item.group.name))
 
 

@@ -117,6 +117,9 @@ class Written:
 
     objects: list[Any] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)
+    #: among ``objects``, the rows inserted and the rows deleted (the others were changed)
+    created: list[Any] = field(default_factory=list)
+    deleted: list[Any] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.objects or self.tables)
@@ -157,6 +160,8 @@ def _remember_flush(session: Session, _context: Any) -> None:
     written.objects.extend(session.new)
     written.objects.extend(obj for obj in session.dirty if session.is_modified(obj))  # not mere touches
     written.objects.extend(session.deleted)
+    written.created.extend(session.new)
+    written.deleted.extend(session.deleted)
 
 
 @event.listens_for(TrackedSession, "do_orm_execute")
@@ -184,10 +189,13 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], reader: DirectReader | None = None) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], reader: DirectReader | None = None,
+                 database: Database | None = None) -> None:
         self._factory = factory
         #: the process's reader of a SQLite file in the loop's thread (``sqlite_driver.read_rows``)
         self.reader = reader
+        #: the ``Database`` it belongs to (its process caches: ``Database.cache``)
+        self.database = database
 
     async def __aenter__(self) -> Self:
         self.session = self._factory()
@@ -296,7 +304,7 @@ class Database:
             return await connection_rows(connection, statement, params)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self._direct)
+        return UnitOfWork(self.sessions, self._direct, self)
 
     async def ping(self) -> bool:
         """Whether the database answers (``/readyz``)."""
