@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import ColumnElement, Index, UniqueConstraint, literal_column, text
+from sqlmodel import Field, SQLModel, col
 
 from core.runtime.columns import json_column, utcnow, when
 
@@ -59,3 +59,9 @@ class GroupChannel(SQLModel, table=True):
     channel_id: str = Field(max_length=255)
     linked_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     linked_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+def is_owner() -> ColumnElement[bool]:
+    """SQL: the membership is an owner's, written as ``ix_group_member_owners`` says it — a literal,
+    not a bound parameter, or neither database could tell that the partial index applies."""
+    return col(GroupMember.role) == literal_column("'owner'")

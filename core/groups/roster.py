@@ -18,7 +18,7 @@ from sqlmodel import col, func, select
 
 from core.directory.models import Member
 from core.groups.lookup import live_members
-from core.groups.models import Group, GroupChannel, GroupMember
+from core.groups.models import Group, GroupChannel, GroupMember, is_owner
 from core.runtime.db import UnitOfWork
 from core.runtime.sqlite_driver import read_rows
 from core.text import fold
@@ -51,7 +51,7 @@ def _facts_statement() -> Any:
     """One row per live owner (one row with no name when there is none), each with the counts."""
     channels = (select(func.count()).select_from(GroupChannel)
                 .where(col(GroupChannel.group_id) == _group()).scalar_subquery())
-    owner = and_(col(GroupMember.group_id) == col(Group.id), col(GroupMember.role) == "owner")
+    owner = and_(col(GroupMember.group_id) == col(Group.id), is_owner())
     live = and_(col(Member.id) == col(GroupMember.member_id), col(Member.erased_at).is_(None))
     return (select(live_members(_group()), channels, col(Member.display_name))
             .select_from(Group).outerjoin(GroupMember, owner).outerjoin(Member, live)

@@ -29,7 +29,7 @@ from sqlmodel import col, func, select
 from core.directory.models import Member
 from core.errors import Conflict, InvalidInput, UsageError
 from core.groups.lookup import Viewer, by_slug, forget_memberships, membership, visible_groups
-from core.groups.models import Group, GroupChannel, GroupMember
+from core.groups.models import Group, GroupChannel, GroupMember, is_owner
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
 from core.text import fold, slugify, tokenize
@@ -111,7 +111,8 @@ async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) 
 
 
 async def _owner_count(uow: UnitOfWork, group: Group) -> int:
-    statement = select(func.count()).where(GroupMember.group_id == group.id, GroupMember.role == "owner")
+    statement = (select(func.count()).select_from(GroupMember)
+                 .where(GroupMember.group_id == group.id, is_owner()))
     return (await uow.session.exec(statement)).one()
 
 
