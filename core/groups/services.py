@@ -22,7 +22,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
@@ -32,6 +35,7 @@ from core.groups.lookup import Viewer, by_slug, forget_memberships, membership, 
 from core.groups.models import Group, GroupChannel, GroupMember, is_owner
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 from core.text import fold, slugify, tokenize
 
 MAX_NAME = 80
@@ -110,10 +114,15 @@ async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) 
     return group
 
 
+@cache
+def _owners_statement() -> Any:
+    return (select(func.count()).select_from(GroupMember)
+            .where(col(GroupMember.group_id) == bindparam("group", type_=Integer()), is_owner()))
+
+
 async def _owner_count(uow: UnitOfWork, group: Group) -> int:
-    statement = (select(func.count()).select_from(GroupMember)
-                 .where(GroupMember.group_id == group.id, is_owner()))
-    return (await uow.session.exec(statement)).one()
+    """How many owners the group has (the partial index of owners: no other membership is read)."""
+    return int((await read_rows(uow, _owners_statement(), {"group": group.id}))[0][0])
 
 
 async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> GroupMember | None:
