@@ -222,7 +222,7 @@ async def burst(args: argparse.Namespace, url: str, prompts: list[Prompted], tra
         last[prompt.member] = value
         if rng.random() < CHANGED_MIND:
             again = rng.choice([v for v in prompt.values if v != value] or [value])
-            planned.append((min(args.window, moment + rng.uniform(2, 5)),
+            planned.append((moment + rng.uniform(2, 5),
                             click(prompt, again, api.response_url(), n + len(prompts))))
             last[prompt.member] = again
     background = schedule(int(args.background * args.window), args.window, rng)
@@ -235,9 +235,20 @@ async def burst(args: argparse.Namespace, url: str, prompts: list[Prompted], tra
     return timed, last, time.perf_counter() - zero
 
 
+def _tally(rows: list[Any], expected: dict[int, str]) -> tuple[int, int]:
+    """(members with exactly one answer, members whose one answer is their last click)."""
+    by_member: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_member.setdefault(row[0], []).append(row)
+    once = [(member, found[0]) for member, found in by_member.items() if len(found) == 1]
+    right = sum(1 for member, (_, scale, prompt, round_) in once
+                if f"{round_}:{prompt}:{scale}" == expected.get(member))
+    return len(once), right
+
+
 async def stored(url: str, expected: dict[int, str], timeout: float) -> tuple[int, int, int, float]:
-    """Wait until every member's answer is stored: (rows, members with one row, rows holding the
-    member's last click, seconds waited)."""
+    """Wait until every member's last click is stored (clicks are worked on after their
+    acknowledgement): (rows, members with one row, rows holding the member's last click, seconds)."""
     from sqlalchemy import select
 
     from core.runtime.db import Database
@@ -249,17 +260,12 @@ async def stored(url: str, expected: dict[int, str], timeout: float) -> tuple[in
         while True:
             rows = await db.read(select(Response.member_id, Response.scale, Response.prompt_id,
                                         Response.round_id))
-            if len(rows) >= len(expected) or time.perf_counter() - begin > timeout:
+            once, right = _tally(rows, expected)
+            if right >= len(expected) or time.perf_counter() - begin > timeout:
                 break
             await asyncio.sleep(0.25)
     finally:
         await db.dispose()
-    by_member: dict[int, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        by_member.setdefault(row[0], []).append(row)
-    once = sum(1 for found in by_member.values() if len(found) == 1)
-    right = sum(1 for member, found in by_member.items()
-                if len(found) == 1 and f"{found[0][3]}:{found[0][2]}:{found[0][1]}" == expected.get(member))
     return len(rows), once, right, time.perf_counter() - begin
 
 
@@ -308,7 +314,8 @@ async def run(args: argparse.Namespace) -> bool:
             trace = directory / "trace.json"
             wrapper = [str(Path(__file__).parent / "trace_server.py"), str(trace)] if args.trace else [
                 "-m", "bots.cli"]
-            processes["parvis"] = start([sys.executable, *wrapper, "serve", "--config", str(config)], directory)
+            serve = [sys.executable, *wrapper, "serve", "--config", str(config)]
+            processes["parvis"] = start(serve, directory)
             await wait_up(f"http://127.0.0.1:{port}/healthz", processes["parvis"])
             events = f"http://127.0.0.1:{port}/slack/events"
             due = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -84,6 +85,7 @@ class SlackAdapter:
         self.profiles = Profiles(self.client, services)
         self.tasks: set[asyncio.Task[Any]] = set()
         self._clicks: asyncio.Semaphore | None = None  # made in the running loop, on first use
+        self._turns = Turns()
         self.http: aiohttp.ClientSession | None = None  # while running: ``_share_http``
         self.acks = outbound.SerializedAcks()
         signing = _secret(config.signing_secret)
@@ -303,9 +305,11 @@ class SlackAdapter:
         self.later(self._answer_click(self._unless_unknown(run), body, respond))
 
     async def _answer_click(self, work: Awaitable[Reply], body: dict[str, Any], respond: Any) -> None:
+        """Work on a click after its acknowledgement: one person's clicks in the order they came (a
+        second answer edits the first, never the reverse), at most ``CLICKS_AT_ONCE`` at once."""
         if self._clicks is None:
             self._clicks = asyncio.Semaphore(CLICKS_AT_ONCE)
-        async with self._clicks:
+        async with self._turns.of((body.get("user") or {}).get("id", "")), self._clicks:
             done = await work
         reply = await self._late_form(done, body)
         if reply is None:
@@ -370,6 +374,23 @@ class SlackAdapter:
     async def _tell_when_done(self, task: asyncio.Task[Reply], body: dict[str, Any],
                               channel: str | None) -> None:
         await self._tell(body, await task, channel)
+
+
+class Turns:
+    """One lock per key while anyone holds or awaits it: things done in turn, per person."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def of(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
 
 
 def build_slack(config: SlackConfig, services: Services, router: CommandRouter | None = None) -> SlackAdapter:
