@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,14 +42,23 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from slack_sdk.signature import SignatureVerifier
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (  # noqa: E402
+    ROOT,
+    SECRET,
+    cpu_seconds,
+    free_port,
+    serve_bare,
+    signed,
+    start,
+    wait_up,
+    write_config,
+)
 
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user  # noqa: E402
 
-SECRET = "benchmark-signing-secret"
 USERS = [f"U{n:04d}" for n in range(50)]
 COMMANDS = ("help", "expert find python", "group list")
 #: requests of the unmeasured pass before each round: every (user, command) pair once
@@ -71,12 +79,9 @@ def serve_reference(kind: str, port: int, api_url: str) -> None:
 
     app = web.Application()
     if kind == "bare":
-        async def handle(request: web.Request) -> web.Response:
-            await request.read()
-            return web.json_response({"response_type": "ephemeral", "text": "ok"})
-
-        app.router.add_post("/slack/events", handle)
-    elif kind == "bolt":
+        serve_bare(port)
+        return
+    if kind == "bolt":
         from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
         from slack_bolt.app.async_app import AsyncApp
         from slack_sdk.web.async_client import AsyncWebClient
@@ -171,25 +176,12 @@ class Result:
                 f"p99 {self.pct(99):7.2f} ms   server CPU {cpu:5.2f} ms/req   errors {self.errors}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def body(n: int, response_url: str) -> bytes:
     form = {"token": "x", "team_id": "T0PARVIS", "team_domain": "bench", "channel_id": "C0BENCH",
             "channel_name": "bench", "user_id": USERS[n % len(USERS)], "user_name": "u", "command": "/parvis",
             "text": COMMANDS[n % len(COMMANDS)], "api_app_id": "A0PARVIS", "is_enterprise_install": "false",
             "response_url": response_url, "trigger_id": f"1.2.{n}"}
     return urlencode(form).encode()
-
-
-def signed(data: bytes) -> dict[str, str]:
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=data.decode())
-    return {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature}
 
 
 async def load(name: str, url: str, bodies: list[bytes], connections: int) -> Result:
@@ -217,53 +209,6 @@ async def load(name: str, url: str, bodies: list[bytes], connections: int) -> Re
         await asyncio.gather(*(worker() for _ in range(connections)))
         seconds = time.perf_counter() - begin
     return Result(name, len(requests), seconds, latencies, errors, by_request)
-
-
-async def wait_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with status {process.returncode}")
-            try:
-                async with session.get(url) as response:
-                    if response.status < 500:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-#: ``[security] secret_key``: PostgreSQL refuses to start without one (SQLite would make one)
-BENCH_SECRET_KEY = "benchmark-only-secret-key-0123456789abcdef"
-
-
-def write_config(directory: Path, port: int, api: FakeSlackApi, database_url: str) -> Path:
-    path = directory / "parvis.toml"
-    path.write_text(f"""
-[server]
-port = {port}
-[database]
-url = "{database_url}"
-[scheduler]
-enabled = false
-[security]
-secret_key = "{BENCH_SECRET_KEY}"
-[slack]
-bot_token = "{BOT_TOKEN}"
-signing_secret = "{SECRET}"
-api_base_url = "{api.base_url}"
-""")
-    return path
-
-
-def start(argv: list[str], directory: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    for variable in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PARVIS_DATABASE_URL"):
-        env.pop(variable, None)
-    log = (directory / f"server-{len(list(directory.glob('server-*')))}.log").open("wb")
-    return subprocess.Popen(argv, cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 async def seed(url: str, api: FakeSlackApi) -> None:
@@ -306,15 +251,6 @@ async def run(args: argparse.Namespace) -> None:
                 process.terminate()
                 process.wait(timeout=30)
     await api.stop()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its threads so far (Linux ``/proc``; NaN elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(args: argparse.Namespace, api: FakeSlackApi, urls: dict[str, str],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_COMMAND_LENGTH = 4000
 
@@ -25,7 +26,25 @@ def clean(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case without accents, for matching: "Équipe Données" → "equipe donnees"."""
+    """Lower-case without accents, for matching: "Équipe Données" → "equipe donnees".
+
+    Lists sort and match by it (every group name, every member of a group): plain ASCII, where it is
+    ``lower``, takes a fast path, and other short text (names) is remembered."""
+    if text.isascii():
+        return text.lower()
+    return _fold_name(text) if len(text) <= FOLDS_KEPT_UP_TO else _fold(text)
+
+
+#: the longest text whose folding is remembered (names, titles; not descriptions or questions)
+FOLDS_KEPT_UP_TO = 200
+
+
+@lru_cache(maxsize=8192)
+def _fold_name(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

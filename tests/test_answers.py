@@ -3,6 +3,7 @@ refusals; and who is left out at materialisation or send time (holidays, away)."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -69,6 +70,22 @@ async def test_anonymous_answers_keep_no_link_to_the_member(chat, db, clock, mes
     report = await ok(chat(ANA), "campaign report 1")
     assert "Bob" not in report.text and "Pairing" not in report.text
     assert "fewer than 3" in report.text and "Average" not in report.text     # one answer: no figure
+
+
+async def test_a_double_click_is_stored_once(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    """A double click, or two devices: both clicks find no answer yet and both insert. One row is
+    kept, holding one of the two values; neither click fails, and one says it updated the other."""
+    prompt = await _prompted(chat, db, clock, messenger, services)
+    clock.current = at("2026-03-10T11:17")
+    three, four = prompt.sections[1].buttons[2], prompt.sections[1].buttons[3]
+    for _ in range(3):
+        replies = await asyncio.gather(*(chat(who).click(button.action_id, button.value)
+                                         for who in (BOB, BOB, CARL) for button in (three, four)))
+        assert not any(reply.error for reply in replies), [reply.text for reply in replies]
+        assert sum("updated" in reply.text for reply in replies) >= 4
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Response))).all()
+    assert len(rows) == 2 and {row.scale for row in rows} <= {3, 4}
 
 
 async def test_anonymous_texts_are_shown_from_three_answers(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]

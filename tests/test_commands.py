@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from core.capabilities import build_registry
 from core.commands.grammar import match
+from core.commands.router import COMMANDS_AT_ONCE
 from core.directory import members as directory
 from core.errors import UsageError
 from tests.conftest import actor
@@ -75,3 +78,27 @@ async def test_empty_and_control_characters_never_raise(chat) -> None:  # type: 
     for text in ["", "   ", "\x00\x01", "group \x07list", '"unbalanced', "«", "help \u202e"]:
         reply = await ana.say(text)
         assert reply.text
+
+
+async def test_commands_take_turns_in_order(chat, router, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At most ``COMMANDS_AT_ONCE`` commands work at once, the others waiting in the order they
+    came: interleaving every request under way made the commands of many steps (the writes) wait
+    for all the others at each step. None is lost or refused for waiting."""
+    running, most = 0, 0
+    work = router._transact_now
+
+    async def counted(*args):  # type: ignore[no-untyped-def]
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            await asyncio.sleep(0.01)
+            return await work(*args)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(router, "_transact_now", counted)
+    replies = await asyncio.gather(*(chat(f"p{n}@example.com").say(f"group create Team {n}")
+                                     for n in range(4 * COMMANDS_AT_ONCE)))
+    assert not any(reply.error for reply in replies)
+    assert most == COMMANDS_AT_ONCE

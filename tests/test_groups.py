@@ -94,6 +94,27 @@ async def test_list_counts_members_and_offers_join_buttons(chat) -> None:  # typ
     assert not left.error
 
 
+async def test_erased_members_are_counted_nowhere(chat, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """An erased member's memberships stay in the table; list, info and members leave them out."""
+    ana, bob, clo = chat(ANA), chat(BOB), chat(CLO)
+    await ok(ana, "group create Data Science")
+    await ok(bob, "group join data science")
+    await ok(clo, "group join data science")
+    assert "3 members" in (await ok(ana, "group list")).text
+    async with db.uow() as uow:
+        erased = await find_by_email(uow, CLO)
+        assert erased is not None
+        erased.erased_at = clock.now()
+        uow.session.add(erased)
+        await uow.commit()
+    assert "2 members" in (await ok(ana, "group list")).text
+    assert "2 members" in (await ok(ana, "group list data")).text
+    info = await ok(ana, "group info data science")
+    assert "Members: 2" in info.text.replace("*", "")
+    members = await ok(ana, "group members data science")
+    assert members.title is not None and "(2)" in members.title and "Clo" not in members.text
+
+
 async def test_list_searches_name_description_and_tags_fuzzily(chat) -> None:  # type: ignore[no-untyped-def]
     ana = chat(ANA)
     await ok(ana, "group create Data Science -- Statistics and python")

@@ -109,6 +109,10 @@ async def test_away_and_back(chat, db: Database) -> None:  # type: ignore[no-unt
     past = await bob.say("expert away until 2020-01-01")
     assert past.error and "past" in past.text
     assert "Welcome back" in (await bob.say("expert back")).text
+    assert "available for questions" in (await bob.say("expert me")).text
+    await bob.say("expert away")
+    assert "until you type `expert back`" in (await bob.say("expert me")).text
+    await bob.say("expert back")
     async with db.uow() as uow:
         status = await uow.session.get(ExpertStatus, 1)
         assert status is not None and not status.away and status.away_until is None

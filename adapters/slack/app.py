@@ -15,15 +15,18 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.platform import Platform
 from adapters.slack import files, inbound, ingress, outbound
@@ -44,6 +47,9 @@ from core.services import Services
 log = logging.getLogger(__name__)
 
 QUICK_SECONDS = 2.0
+#: clicks worked on at once (their acknowledgements never wait): about the database pool's size, so
+#: that a burst of thousands queues here, in order, rather than for a connection (which gives up)
+CLICKS_AT_ONCE = 8
 EVENTS_PATH = "/slack/events"
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 ANY = re.compile(".+")
@@ -60,6 +66,9 @@ class SlackAdapter:
         self.messenger = SlackMessenger(web_client(config, interactive=False), invite_client=self.client)
         self.profiles = Profiles(self.client, services)
         self.tasks: set[asyncio.Task[Any]] = set()
+        self._clicks: asyncio.Semaphore | None = None  # made in the running loop, on first use
+        self._turns = Turns()
+        self.http: aiohttp.ClientSession | None = None  # while running: ``_share_http``
         self.acks = outbound.SerializedAcks()
         signing = secret(config.signing_secret)
         # the signature is checked in handle_http before Bolt parses anything (ingress.py), so Bolt's
@@ -112,9 +121,14 @@ class SlackAdapter:
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def start(self) -> None:
-        """Learn the workspace served (``auth.test``), then connect to Socket Mode when configured (the
-        app token opens the WebSocket)."""
-        await self.workspaces.start()
+        """Open the HTTP connections' pool, learn the workspace served (``auth.test``), then connect to
+        Socket Mode when configured (the app token opens the WebSocket)."""
+        self._share_http(aiohttp.ClientSession())
+        try:
+            await self.workspaces.start()
+        except BaseException:  # a refused configuration: the process will not serve
+            await self._close_http()
+            raise
         if not (self.config.socket_mode and self.config.app_token):
             return
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -129,6 +143,23 @@ class SlackAdapter:
             self.socket = None
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=10)
+        await self._close_http()
+
+    async def _close_http(self) -> None:
+        if self.http is not None:
+            http = self.http
+            self._share_http(None)
+            await http.close()
+
+    def _share_http(self, http: aiohttp.ClientSession | None) -> None:
+        """One pool of keep-alive connections for every call to Slack while the adapter runs.
+
+        Why: without a session of its own, the SDK opens a new session, and so a new TCP and TLS
+        connection, for every Web API call and every ``response_url`` post; answering a burst of
+        clicks or sending a campaign round is then mostly handshakes, on both sides."""
+        self.http = http
+        for client in (self.client, self.messenger.client, self.messenger.invite_client):
+            client.session = http
 
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         await self.start()
@@ -252,8 +283,15 @@ class SlackAdapter:
                               text=outbound.to_mrkdwn(words))
 
     async def _respond_pages(self, respond: Any, pages: list[dict[str, Any]], kind: str) -> None:
+        """Post ``pages`` to the request's ``response_url`` (Bolt's ``respond``), through the adapter's
+        connections when it runs."""
+        url = getattr(respond, "response_url", None)
         for page in pages:
-            await respond(response_type=kind, replace_original=False, **page)
+            if self.http is None or not url:
+                await respond(response_type=kind, replace_original=False, **page)
+                continue
+            webhook = AsyncWebhookClient(url=url, proxy=respond.proxy, ssl=respond.ssl, session=self.http)
+            await webhook.send_dict({"response_type": kind, "replace_original": False, **page})
 
     async def _open_form(self, trigger_id: str | None, reply: Reply, channel: str | None) -> bool:
         """Open the reply's form as a modal; ``False`` when Slack refuses (expired trigger…)."""
@@ -270,26 +308,24 @@ class SlackAdapter:
 
     # ------------------------------------------------------- interactivity
     async def on_action(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
-        """A button click: acknowledged at once (Slack shows nothing for it), the reply follows."""
+        """A button click: acknowledged at once, before any work (Slack shows nothing for the
+        acknowledgement of a click, and waits for it at most 3 s: when thousands answer a campaign
+        at 9:00, the clicks' work queues, never their acknowledgements). The reply follows through
+        ``respond``; a form it opens, through ``views.open`` while the click's trigger lives."""
         team = inbound.team_of(body)
 
         async def run() -> Reply:
-            actor = await self.profiles.actor(team, (body.get("user") or {}).get("id", ""))
+            actor = await self.profiles.interacting(team, (body.get("user") or {}).get("id", ""))
             return await self.router.act(inbound.click(actor, body))
 
-        outcome = await self.quick(run)
-        if not isinstance(outcome, asyncio.Task) and outcome.form is not None:
-            channel = (body.get("channel") or {}).get("id")
-            if await self._open_form(body.get("trigger_id"), outcome, channel):
-                await ack()
-                return
         await ack()
-        self.later(self._answer_click(outcome, body, respond))
+        self.later(self._answer_click(self._unless_unknown(run), body, respond))
 
     async def on_report(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
-        """The "Report to moderators" message shortcut: the report is filed and the reporter told,
-        ephemerally, where they clicked. The payload's workspace passed the door, so its address is
-        one of a served workspace: links to it are recognised from now on."""
+        """The "Report to moderators" message shortcut: acknowledged at once like a click, the report
+        then filed and the reporter told, ephemerally, where they clicked. The payload's workspace
+        passed the door, so its address is one of a served workspace: links to it are recognised from
+        now on."""
         team = inbound.team_of(body)
         if host := inbound.workspace_host(body):
             self.workspaces.learn_host(f"https://{host}/")
@@ -298,13 +334,17 @@ class SlackAdapter:
             actor = await self.profiles.actor(team, (body.get("user") or {}).get("id", ""))
             return await self.router.act(inbound.report(actor, body))
 
-        outcome = await self.quick(run)
         await ack()
-        self.later(self._answer_click(outcome, body, respond))
+        self.later(self._answer_click(run(), body, respond))
 
-    async def _answer_click(self, outcome: asyncio.Task[Reply] | Reply, body: dict[str, Any],
-                            respond: Any) -> None:
-        reply = await self._late_form(await outcome, body) if isinstance(outcome, asyncio.Task) else outcome
+    async def _answer_click(self, work: Awaitable[Reply], body: dict[str, Any], respond: Any) -> None:
+        """Work on a click after its acknowledgement: one person's clicks in the order they came (a
+        second answer edits the first, never the reverse), at most ``CLICKS_AT_ONCE`` at once."""
+        if self._clicks is None:
+            self._clicks = asyncio.Semaphore(CLICKS_AT_ONCE)
+        async with self._turns.of((body.get("user") or {}).get("id", "")), self._clicks:
+            done = await work
+        reply = await self._late_form(done, body)
         if reply is None or reply.silent:
             return
         if body.get("response_url"):
@@ -369,6 +409,23 @@ class SlackAdapter:
     async def _tell_when_done(self, task: asyncio.Task[Reply], body: dict[str, Any],
                               channel: str | None) -> None:
         await self._tell(body, await task, channel)
+
+
+class Turns:
+    """One lock per key while anyone holds or awaits it: things done in turn, per person."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def of(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
 
 
 def build_slack(config: SlackConfig, services: Services, router: CommandRouter | None = None) -> SlackAdapter:

@@ -72,6 +72,21 @@ class Profiles:
     def forget(self, team: str, user_id: str) -> None:
         self._cache.pop((team, user_id), None)
 
+    async def interacting(self, team: str, user_id: str) -> Actor:
+        """The actor of a click or a form on something Parvis sent: from the cache, else by the user
+        id alone when Parvis knows the account (a message reached it, so it does, but for a form of
+        a slash command typed by someone new), else from ``users.info``.
+
+        Why: a campaign prompt reaches thousands at once and their clicks come within a minute;
+        asking ``users.info`` (rate limited at about a hundred calls a minute) for each would stall
+        them. The profile is refreshed at the member's next slash command."""
+        found = self.cached(team, user_id)
+        if found is not None:
+            return found
+        if await identities.is_known(self.services, PLATFORM, team, user_id):
+            return Actor(platform=PLATFORM, tenant=team, user_id=user_id)
+        return await self.actor(team, user_id)
+
     async def actor(self, team: str, user_id: str) -> Actor:
         """The actor for a user, from the cache or ``users.info``."""
         found = self.cached(team, user_id)

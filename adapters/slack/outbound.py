@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from adapters import literal
@@ -73,8 +74,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: what ``_text`` changes; a run without any of these (most words and names) is mrkdwn as it is
+_CHANGED = re.compile("[&<>*_~`\uff1e" + "".join(FULL_WIDTH) + "]")
+
+
 def _text(text: str) -> str:
     """A run of text as mrkdwn that Slack shows as it is: no entity, mention, link or formatting."""
+    if not _CHANGED.search(text):
+        return text
     return _escape(_QUOTE.sub("\u00ad", literal.markers(text, FULL_WIDTH)))
 
 
@@ -92,7 +99,20 @@ MRKDWN = markup.Style(bold="*", italic="_", text=_text, code=_code, link=_link)
 
 
 def to_mrkdwn(text: str) -> str:
-    """Neutral markup → Slack mrkdwn."""
+    """Neutral markup → Slack mrkdwn.
+
+    Rendering is most of what an acknowledgement costs once the core has answered, and the same
+    texts come back (a group's line in every member's ``group list``, help, campaign prompts): short
+    texts are remembered."""
+    return _to_mrkdwn(text) if len(text) <= MRKDWN_KEPT_UP_TO else markup.render(text, MRKDWN)
+
+
+#: the longest text whose mrkdwn is remembered (a section, a line, a prompt; not a whole long reply)
+MRKDWN_KEPT_UP_TO = 2000
+
+
+@lru_cache(maxsize=4096)
+def _to_mrkdwn(text: str) -> str:
     return markup.render(text, MRKDWN)
 
 

@@ -36,9 +36,11 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
@@ -52,6 +54,8 @@ from core.settings import SecuritySettings
 MAX_TEXT = 3000
 SCALE = range(1, 6)
 ANONYMOUS = "anon:"
+#: what answering again changes in a stored answer
+EDITED = ("text", "choice", "scale", "answered_at")
 
 
 def respondent_keys(campaign: Campaign, round_id: int, member_id: int,
@@ -92,13 +96,23 @@ class Target:
     prompt: CampaignPrompt
 
 
+@lru_cache(maxsize=1)
+def _target_statement() -> Any:
+    """A round, one of its campaign's prompts and the campaign: one statement (every answer asks)."""
+    return (select(Round, CampaignPrompt, Campaign)
+            .join(CampaignPrompt, col(CampaignPrompt.campaign_id) == col(Round.campaign_id))
+            .join(Campaign, col(Campaign.id) == col(Round.campaign_id))
+            .where(col(Round.id) == bindparam("round", type_=Integer()),
+                   col(CampaignPrompt.id) == bindparam("prompt", type_=Integer())))
+
+
 async def target(uow: UnitOfWork, round_id: int, prompt_id: int) -> Target:
-    round_ = await uow.session.get(Round, round_id)
-    prompt = await uow.session.get(CampaignPrompt, prompt_id)
-    if round_ is None or prompt is None or prompt.campaign_id != round_.campaign_id:
+    """The round and prompt an answer names; ``NotFound`` unless the prompt is of the round's campaign."""
+    params = {"round": round_id, "prompt": prompt_id}
+    found = (await uow.session.exec(_target_statement(), params=params)).first()
+    if found is None:
         raise NotFound("campaign.answer_unknown")
-    campaign = await uow.session.get(Campaign, round_.campaign_id)
-    assert campaign is not None
+    round_, prompt, campaign = found
     return Target(round_, campaign, prompt)
 
 
@@ -163,25 +177,30 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
     if found.campaign.anonymous:  # no exact time either: it could be matched against activity logs
         now = found.round.due_at
     row = await _existing(uow, found.round.id, found.prompt.id, respondent)
-    edited = row is not None
     if row is None:
-        row = Response(id=new_response_id(), round_id=found.round.id, prompt_id=found.prompt.id,
-                       respondent=respondent, member_id=None if found.campaign.anonymous else member_id,
-                       answered_at=now)
-        try:
-            async with uow.session.begin_nested():
-                uow.session.add(row)
-        except IntegrityError:  # the same answer clicked twice at once: edit the one that won
-            won = await _existing(uow, found.round.id, found.prompt.id, respondent)
-            if won is None:  # not a double click: a random id met an existing one (1 in 2**62)
-                raise
-            row, edited = won, True
+        return await _insert_or_edit(uow, Response(
+            id=new_response_id(), round_id=found.round.id, prompt_id=found.prompt.id, respondent=respondent,
+            member_id=None if found.campaign.anonymous else member_id, answered_at=now, **columns))
     for name, column in columns.items():
         setattr(row, name, column)
     row.answered_at = now
     uow.session.add(row)
     await uow.session.flush()
-    return row, edited
+    return row, True
+
+
+async def _insert_or_edit(uow: UnitOfWork, row: Response) -> tuple[Response, bool]:
+    """Insert a first answer in one statement; when the same answer was clicked twice at once and
+    the other click's row won, edit that one instead (``ON CONFLICT … DO UPDATE``, on PostgreSQL
+    and SQLite alike). Returns the row as stored and whether it edited an earlier one."""
+    values = row.model_dump()
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    statement = (dialect.insert(Response).values(**values)
+                 .on_conflict_do_update(index_elements=["round_id", "prompt_id", "respondent"],
+                                        set_={name: values[name] for name in EDITED})
+                 .returning(col(Response.id)))
+    stored = (await uow.session.exec(statement)).scalar_one()
+    return Response(**(values | {"id": stored})), stored != values["id"]
 
 
 async def current(uow: UnitOfWork, found: Target, member_id: int,

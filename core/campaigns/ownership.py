@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import Integer, bindparam, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -29,6 +32,7 @@ from core.groups.lookup import group_relations
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 
 #: how many campaigns a list shows (the newest)
 LISTED = 30
@@ -73,18 +77,26 @@ class Standing:
         return frozenset(facts)
 
 
+@lru_cache(maxsize=1)
+def _standing_statement() -> Any:
+    """The member's groups (``g``), the campaigns shared with them (``s``) and every private group
+    (``p``: few, and only those a campaign is aimed at matter), in one statement."""
+    member = bindparam("member", type_=Integer())
+    return union_all(
+        select(literal("g"), col(GroupMember.group_id)).where(col(GroupMember.member_id) == member),
+        select(literal("s"), col(CampaignShare.campaign_id)).where(col(CampaignShare.member_id) == member),
+        select(literal("p"), col(Group.id)).where(col(Group.visibility) == "private"))
+
+
 async def standing(uow: UnitOfWork, member_id: int, roles: frozenset[str],
                    campaigns: Iterable[Campaign]) -> Standing:
-    """The member's ``Standing`` towards ``campaigns`` (three small queries, however many)."""
+    """The member's ``Standing`` towards ``campaigns`` (one small query, however many)."""
     aimed = set().union(*(aimed_at(campaign) for campaign in campaigns))
-    session = uow.session
-    mine = (await session.exec(select(GroupMember.group_id).where(GroupMember.member_id == member_id))).all()
-    private = (await session.exec(select(Group.id).where(
-        col(Group.id).in_(aimed), Group.visibility == "private"))).all() if aimed else []
-    shared = (await session.exec(select(CampaignShare.campaign_id).where(
-        CampaignShare.member_id == member_id))).all()
-    return Standing(member_id, roles, frozenset(mine), frozenset(g for g in private if g is not None),
-                    frozenset(shared))
+    found: dict[str, set[int]] = {"g": set(), "s": set(), "p": set()}
+    for kind, key in await read_rows(uow, _standing_statement(), {"member": member_id}):
+        found[kind].add(key)
+    return Standing(member_id, roles, frozenset(found["g"]), frozenset(found["p"] & aimed),
+                    frozenset(found["s"]))
 
 
 async def relations(uow: UnitOfWork, campaign: Campaign, member_id: int,

@@ -34,9 +34,8 @@ def _account(platform: str, tenant: str, user_id: str) -> SelectOfScalar[Identit
 async def is_known(services: Services, platform: str, tenant: str, user_id: str) -> bool:
     """Whether this account already has an identity (its member is known)."""
     statement = select(Identity.id).where(Identity.platform == platform, Identity.tenant == tenant,
-                                          Identity.user_id == user_id)
-    async with services.db.uow() as uow:
-        return (await uow.session.exec(statement)).first() is not None
+                                          Identity.user_id == user_id).limit(1)
+    return bool(await services.db.read(statement))
 
 
 async def conversation(services: Services, platform: str, tenant: str, user_id: str) -> dict[str, Any] | None:

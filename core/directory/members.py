@@ -8,11 +8,13 @@ it only read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, func, select
@@ -21,7 +23,7 @@ from core.directory.models import Identity, Member, MemberRole
 from core.errors import Forbidden, NotFound
 from core.i18n import normalise_locale
 from core.ports import MemberAddress
-from core.runtime.actor_cache import actor_cache
+from core.runtime.actor_cache import COLUMNS, actor_cache, values_of
 from core.text import parse_member_mention
 
 if TYPE_CHECKING:
@@ -136,14 +138,48 @@ def _new_member(actor: Actor, default_locale: str, now: datetime) -> Member:
     )
 
 
+def _changes(values: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+    """What the platform knows better than the member's row (``values``: its columns): the language,
+    unless the member chose one; the time zone while it is UTC; a missing name."""
+    changes: dict[str, Any] = {}
+    if actor.locale and not values["locale_chosen"]:
+        locale = normalise_locale(actor.locale, values["locale"])
+        if locale != values["locale"]:
+            changes["locale"] = locale
+    if actor.timezone and values["timezone"] == "UTC" and actor.timezone != "UTC":
+        changes["timezone"] = actor.timezone
+    if actor.display_name and not values["display_name"]:
+        changes["display_name"] = actor.display_name
+    return changes
+
+
 def _refresh(member: Member, actor: Actor) -> None:
     """Keep what the platform knows fresh, without overriding a language the member chose."""
-    if actor.locale and not member.locale_chosen:
-        member.locale = normalise_locale(actor.locale, member.locale)
-    if actor.timezone and member.timezone == "UTC":
-        member.timezone = actor.timezone
-    if actor.display_name and not member.display_name:
-        member.display_name = actor.display_name
+    for name, value in _changes(values_of(member), actor).items():
+        setattr(member, name, value)
+
+
+@lru_cache(maxsize=1)
+def _known_statement() -> Any:
+    """The member behind a platform account with each of their roles: one row per role (a single row
+    with no role for a plain member), in one statement."""
+    columns = [col(getattr(Member, name)) for name in COLUMNS]
+    return (select(*columns, col(MemberRole.role))  # type: ignore[call-overload]
+            .select_from(Identity)
+            .join(Member, col(Member.id) == col(Identity.member_id))
+            .outerjoin(MemberRole, col(MemberRole.member_id) == col(Member.id))
+            .where(col(Identity.platform) == bindparam("platform"),
+                   col(Identity.tenant) == bindparam("tenant"), col(Identity.user_id) == bindparam("user")))
+
+
+async def _known(services: Services, actor: Actor) -> tuple[dict[str, Any], frozenset[str]] | None:
+    """The columns and roles of the member an account already belongs to, or ``None``."""
+    rows = await services.db.read(_known_statement(), {"platform": actor.platform, "tenant": actor.tenant,
+                                                       "user": actor.user_id})
+    if not rows:
+        return None
+    roles = frozenset(row[-1] for row in rows if row[-1] is not None) | {"member"}
+    return dict(zip(COLUMNS, rows[0][:-1], strict=True)), roles
 
 
 def check_tenant(services: Services, actor: Actor) -> None:
@@ -153,10 +189,18 @@ def check_tenant(services: Services, actor: Actor) -> None:
         raise Forbidden("errors.tenant_not_allowed")
 
 
-async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
+async def _resolve_once(services: Services, actor: Actor) -> Resolution:
+    """The member behind ``actor``, read in one statement when their account is known and their row
+    needs no refresh (the common case: nothing to write, no transaction); else found or created,
+    and refreshed, in a transaction."""
     check_tenant(services, actor)
     cache = actor_cache(services.db)
     generation = cache.generation
+    known = await _known(services, actor)
+    if known is not None and not _changes(known[0], actor):
+        values, roles = known
+        cache.put(actor, values, roles, generation)
+        return Resolution(values["id"], values["locale"], roles, values=values)
     async with services.db.uow() as uow:
         member = await _identity_member(uow, actor)
         if member is None:
@@ -174,8 +218,8 @@ async def _resolve_once(services: Services, actor: Actor) -> tuple[Member, froze
         if uow.wrote:  # a new identity or member, or a refreshed locale: else nothing to commit
             await uow.commit()
         else:
-            cache.put(actor, member, roles, generation)
-        return member, roles
+            cache.put(actor, values_of(member), roles, generation)
+        return Resolution(member.id, member.locale, roles, member=member)
 
 
 async def resolve_actor(services: Services, actor: Actor) -> tuple[Member, frozenset[str]]:
@@ -216,11 +260,9 @@ async def resolve(services: Services, actor: Actor) -> Resolution:
     if found is not None:
         return found
     try:
-        member, roles = await _resolve_once(services, actor)
+        return await _resolve_once(services, actor)
     except IntegrityError:
-        member, roles = await _resolve_once(services, actor)
-    assert member.id is not None
-    return Resolution(member.id, member.locale, roles, member=member)
+        return await _resolve_once(services, actor)
 
 
 async def find_member(uow: UnitOfWork, token: str, platform: str, tenant: str) -> Member:

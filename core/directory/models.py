@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.runtime.columns import json_column, utcnow, when
@@ -13,8 +13,16 @@ from core.runtime.columns import json_column, utcnow, when
 ROLES: tuple[str, ...] = ("member", "animator", "referent", "moderator", "admin")
 
 
+#: the erased members, so few that counting what they still hold (a group's members) is a lookup
+ERASED = "erased_at IS NOT NULL"
+
+
 class Member(SQLModel, table=True):
     """One person, whatever the platform; ``email`` joins their Slack and Teams identities."""
+
+    __table_args__ = (
+        Index("ix_member_erased", "id", postgresql_where=text(ERASED), sqlite_where=text(ERASED)),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str | None = Field(default=None, unique=True, index=True, max_length=320)

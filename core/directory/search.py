@@ -20,7 +20,7 @@ from sqlmodel.sql.expression import Select
 
 from core.directory.matching import match_skills as match_skills  # also re-exported for callers
 from core.directory.matching import suggest
-from core.directory.models import ExpertSkill, ExpertStatus, Member
+from core.directory.models import ExpertSkill, ExpertStatus, Identity, Member
 from core.directory.vocabulary import as_version, cached_vocabulary, read_version, version_columns
 from core.directory.vocabulary import load_vocabulary as load_vocabulary  # also re-exported for callers
 from core.directory.word_forms import words_of as words_of  # re-exported for callers
@@ -70,7 +70,7 @@ def _may_outrank() -> Any:
     return away + loaded
 
 
-def _candidates(size: int, exclude: bool) -> Any:
+def _candidates(size: int, exclude: bool, reachable: bool = False) -> Any:
     """SQL: the holders of the matched skills by score, best level, id; only the ones that can rank.
 
     Reads the ``(skill_id, level, member_id)`` covering index only: no join per holder. One skill
@@ -95,6 +95,8 @@ def _candidates(size: int, exclude: bool) -> Any:
                  .where(skill.in_(ids)).group_by(member))
     if exclude:
         inner = inner.where(member.not_in(bindparam("exclude", expanding=True)))
+    if reachable:  # only holders a direct message can reach: an identity on some platform
+        inner = inner.where(member.in_(select(Identity.member_id)))
     c = inner.selected_columns
     return (inner.order_by(c.score.desc(), c.level.desc(), c.member_id)
             .limit(bindparam("inner_limit", type_=Integer()) + _may_outrank()).subquery("candidate"))
@@ -102,7 +104,7 @@ def _candidates(size: int, exclude: bool) -> Any:
 
 @lru_cache(maxsize=256)
 def _ranking_statement(size: int, available_only: bool, by_load: bool, with_version: bool,
-                       exclude: bool = False) -> Any:
+                       exclude: bool = False, reachable: bool = False) -> Any:
     """The ranking query for ``size`` matched skills, built once and reused with new parameters.
 
     Skill ids and scores are bound (``s0``, ``w0``…), so a search costs no statement building.
@@ -112,7 +114,7 @@ def _ranking_statement(size: int, available_only: bool, by_load: bool, with_vers
     away nor busy, in the search order and in the routing order alike. Availability, load and names
     are then read for those few candidates only.
     """
-    top = _candidates(size, exclude)
+    top = _candidates(size, exclude, reachable)
     status = ExpertStatus
     is_away = case((and_(func.coalesce(col(status.away), false()),
                          or_(col(status.away_until).is_(None),
@@ -140,7 +142,8 @@ def _ranking_statement(size: int, available_only: bool, by_load: bool, with_vers
 
 
 def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[int] | frozenset[int],
-             available_only: bool, by_load: bool, with_version: bool = False) -> tuple[list[int], Any]:
+             available_only: bool, by_load: bool, with_version: bool = False,
+             reachable: bool = False) -> tuple[list[int], Any]:
     """The statement and parameters ranking the holders of ``scores``' skills (at most MAX_MASKED)."""
     ids = sorted(scores, key=lambda i: -scores[i])[:MAX_MASKED]
     params: dict[str, Any] = {"now": now, "limit": limit, "inner_limit": limit + ERASED_MARGIN}
@@ -149,22 +152,24 @@ def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[i
     size = next(size for size in SIZES if size >= len(ids))
     for i in range(size):  # the slots past the matched skills name no skill (ids start at 1)
         params[f"s{i}"], params[f"w{i}"] = (ids[i], scores[ids[i]]) if i < len(ids) else (-1, 0.0)
-    statement = _ranking_statement(size, available_only, by_load, with_version, bool(exclude))
+    statement = _ranking_statement(size, available_only, by_load, with_version, bool(exclude), reachable)
     return ids, (statement, params)
 
 
 async def rank_experts(
     uow: UnitOfWork, scores: dict[int, float], now: datetime, *, limit: int = 10,
     exclude: set[int] | frozenset[int] = frozenset(), available_only: bool = False, by_load: bool = False,
+    reachable_only: bool = False,
 ) -> list[Expert]:
     """The holders of the matched skills, best first, with what the list shows, in one query.
 
     Search order: summed match score, best level, available before away, fewest open questions.
-    Routing (``by_load``) puts the fewest open questions first among the available ones.
+    Routing (``by_load``) puts the fewest open questions first among the available ones, and only
+    ranks those it can message (``reachable_only``: an identity on some platform).
     """
     if not scores:
         return []
-    ids, query = _ranking(scores, now, limit, exclude, available_only, by_load)
+    ids, query = _ranking(scores, now, limit, exclude, available_only, by_load, reachable=reachable_only)
     return [_expert(row, ids) for row in await read_rows(uow, *query)]
 
 

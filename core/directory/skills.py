@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import resources
+from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlmodel import col, select
 
 from core.directory.models import ExpertSkill, Skill, SkillAlias
 from core.errors import InvalidInput, NotFound
 from core.runtime.columns import utcnow
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 from core.text import fold
 
 MAX_SKILL_NAME = 100
@@ -207,14 +210,18 @@ async def declare_skills(
     return list(result.values())
 
 
+@cache
+def _held_statement() -> Any:
+    return (select(Skill.name, ExpertSkill.level, ExpertSkill.referent)
+            .join(ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id))
+            .where(col(ExpertSkill.member_id) == bindparam("member", type_=Integer()))
+            .order_by(col(ExpertSkill.level).desc(), col(Skill.name)))
+
+
 async def held_skills(uow: UnitOfWork, member_id: int) -> list[HeldSkill]:
-    """The member's skills, best level first."""
-    rows = (await uow.session.exec(
-        select(Skill.name, ExpertSkill.level, ExpertSkill.referent)
-        .join(ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id))
-        .where(ExpertSkill.member_id == member_id)
-        .order_by(col(ExpertSkill.level).desc(), col(Skill.name)))).all()
-    return [HeldSkill(name, level, referent) for name, level, referent in rows]
+    """The member's skills, best level first (``expert me``: plain rows, in one hop)."""
+    rows = await read_rows(uow, _held_statement(), {"member": member_id})
+    return [HeldSkill(name, level, bool(referent)) for name, level, referent in rows]
 
 
 async def remove_skill(uow: UnitOfWork, member_id: int, name: str) -> str:

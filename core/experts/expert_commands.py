@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import Integer, bindparam, or_
 from sqlmodel import col, func, select
 
 from core.campaigns.schedules import zone
@@ -23,6 +26,7 @@ from core.errors import InvalidInput, UsageError
 from core.experts.models import Answer, Question
 from core.markup import Markup, escape
 from core.messages import Reply, Section
+from core.runtime.sqlite_driver import read_rows
 from core.text import fold
 
 #: this module's commands; ``core/experts/wiring.py`` adds them to the registry
@@ -64,32 +68,41 @@ async def remove(ctx: Context, args: Args) -> Reply:
     return Reply(text=ctx.t("expert.removed", skill=name))
 
 
-async def _away_line(ctx: Context) -> str:
-    status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
+def _away_line(ctx: Context, away: bool, until: datetime | None) -> str:
     now = ctx.services.clock.now()
-    if status is None or not status.away or (status.away_until and status.away_until <= now):
+    if not away or (until and until <= now):
         return ctx.t("expert.me_available")
-    if status.away_until is None:
+    if until is None:
         return ctx.t("expert.me_away")
-    return ctx.t("expert.me_away_until", date=_last_day(ctx, status.away_until).isoformat())
+    return ctx.t("expert.me_away_until", date=_last_day(ctx, until).isoformat())
+
+
+@lru_cache(maxsize=1)
+def _me_statement() -> Any:
+    """Answers given, questions waiting, and availability of one member, in one statement."""
+    member = bindparam("member", type_=Integer())
+    answered = select(func.count()).select_from(Answer).where(col(Answer.author_id) == member)
+    waiting = select(func.count()).select_from(Question).where(
+        col(Question.assignee_id) == member, or_(col(Question.status) == "routed",
+                                                 col(Question.status) == "escalated"))
+    mine = col(ExpertStatus.member_id) == member
+    return select(answered.scalar_subquery(), waiting.scalar_subquery(),
+                  select(ExpertStatus.away).where(mine).scalar_subquery(),
+                  select(ExpertStatus.away_until).where(mine).scalar_subquery())
 
 
 @handlers.command("expert", "me", cached="member")
 async def me(ctx: Context, args: Args) -> Reply:
     """My skills with levels, availability, answers given and questions waiting for me."""
     held = await skills.held_skills(ctx.uow, ctx.member_id)
-    session = ctx.uow.session
-    answered = (await session.exec(select(func.count()).select_from(Answer)
-                                   .where(Answer.author_id == ctx.member_id))).one()
-    waiting = (await session.exec(select(func.count()).select_from(Question).where(
-        Question.assignee_id == ctx.member_id, col(Question.status).in_(("routed", "escalated"))))).one()
+    answered, waiting, away, until = (await read_rows(ctx.uow, _me_statement(), {"member": ctx.member_id}))[0]
     if held:
         marks = [ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level))
                  + (" " + ctx.t("expert.referent_mark") if h.referent else "") for h in held]
         skills_text = ctx.t("expert.me_skills", skills=Markup("\n".join(f"• {m}" for m in marks)))
     else:
         skills_text = ctx.t("expert.me_no_skills")
-    text = "\n".join([skills_text, await _away_line(ctx),
+    text = "\n".join([skills_text, _away_line(ctx, bool(away), until),
                       ctx.t("expert.me_counts", answered=answered, waiting=waiting)])
     return Reply(text=text, title=ctx.t("expert.me_title"))
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz import fuzz, process
-from sqlmodel import col, or_, select
+from sqlmodel import and_, col, or_, select
 
 from core.access.rules import holds, permits
 from core.access.table import TABLE
@@ -49,6 +49,8 @@ MAX_ANSWER = 3000
 REUSE_CUTOFF = 80
 REUSE_SCAN = 5000
 ACTIVE: tuple[str, ...] = ("open", "routed", "escalated")
+#: the statuses of a question someone holds (and should answer)
+HELD: tuple[str, ...] = ("routed", "escalated")
 ESCALATED_SCAN = 500
 ESCALATED_SHOWN = 50
 
@@ -257,13 +259,11 @@ async def listing(uow: UnitOfWork, member_id: int,
     """My open questions, those assigned to me, and (for referents) the escalated ones of their
     skills or of no skill (admins: every escalated one): what ``question list`` and the Home tab show."""
     session = uow.session
-    mine = (await session.exec(select(Question).where(
-        Question.asker_id == member_id,
-        or_(col(Question.status).in_(ACTIVE), Question.status == "answered"))
-        .order_by(col(Question.id)))).all()
-    assigned = (await session.exec(select(Question).where(
-        Question.assignee_id == member_id, col(Question.status).in_(("routed", "escalated")))
-        .order_by(col(Question.id)))).all()
+    asked = and_(col(Question.asker_id) == member_id, col(Question.status).in_((*ACTIVE, "answered")))
+    waiting = and_(col(Question.assignee_id) == member_id, col(Question.status).in_(HELD))
+    rows = (await session.exec(select(Question).where(or_(asked, waiting)).order_by(col(Question.id)))).all()
+    mine = [q for q in rows if q.asker_id == member_id and q.status in (*ACTIVE, "answered")]
+    assigned = [q for q in rows if q.assignee_id == member_id and q.status in HELD]
     escalated: list[Question] = []
     if holds(roles, "referent"):
         skills = set() if "admin" in roles else await referent_skills(uow, member_id)

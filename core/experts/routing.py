@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 50
-#: experts looked at per query, and queries at most, when the best ones cannot be messaged
-REACH_BATCH = 10
-REACH_ROUNDS = 5
 
 
 #: the outbox rows a change wrote (``core.experts.notices``), to send right after its commit
@@ -92,22 +89,13 @@ async def reachable(uow: UnitOfWork, member_ids: list[int]) -> set[int]:
 
 async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
                       exclude: set[int]) -> int | None:
-    """The best available expert who can be messaged: the ranking's first reachable one.
-
-    Imported members never seen on a platform are passed over (``expert find`` still lists them).
-    After ``REACH_ROUNDS`` pages of unreachable experts the question goes to a referent instead.
-    """
-    skip = set(exclude)
-    for _ in range(REACH_ROUNDS):
-        ranked = await rank_experts(uow, scores, now, limit=REACH_BATCH, exclude=skip, available_only=True,
-                                    by_load=True)
-        ids = [expert.member_id for expert in ranked]
-        reached = await reachable(uow, ids)
-        found = next((member_id for member_id in ids if member_id in reached), None)
-        if found is not None or len(ids) < REACH_BATCH:
-            return found
-        skip.update(ids)
-    return None
+    """The best available expert who can be messaged, in one query: the ranking of those with an
+    identity on some platform (imported members never seen on a platform are passed over; ``expert
+    find`` still lists them). In a directory imported before most people use Parvis, paging through
+    the unreachable best ones first cost a query pair per page."""
+    ranked = await rank_experts(uow, scores, now, limit=1, exclude=exclude, available_only=True,
+                                by_load=True, reachable_only=True)
+    return ranked[0].member_id if ranked else None
 
 
 async def find_referent(uow: UnitOfWork, skill_ids: list[int], exclude: set[int]) -> int | None:

@@ -17,10 +17,10 @@ from core.commands.grammar import Args, Handlers
 from core.delivery.immediate import send_now
 from core.directory import members as directory
 from core.errors import Conflict, InvalidInput, UsageError
-from core.groups import announcements, lookup
+from core.groups import announcements, lookup, roster
 from core.groups import invites as channel_invites
 from core.groups import services as groups
-from core.groups.lookup import GroupSummary, Viewer
+from core.groups.lookup import GroupCard, GroupSummary, Viewer
 from core.groups.models import Group
 from core.markup import Markup, escape
 from core.messages import Button, Reply, Section
@@ -55,7 +55,7 @@ def _count(ctx: Context, count: int) -> str:
     return ctx.t("group.count_one") if count == 1 else ctx.t("group.count_many", count=count)
 
 
-def _join_button(ctx: Context, group: Group) -> Button:
+def _join_button(ctx: Context, group: Group | GroupCard) -> Button:
     return Button(ctx.t("group.button_join"), "group.join", group.slug, style="primary")
 
 
@@ -99,15 +99,13 @@ async def create(ctx: Context, args: Args) -> Reply:
 
 
 async def _info_lines(ctx: Context, group: Group) -> list[str]:
-    members = await groups.members_of(ctx.uow, group)
-    owners = [member.display_name for member, role in members if role == "owner"]
-    channels = await groups.channels_of(ctx.uow, group)
+    known = await roster.facts(ctx.uow, group)
     fields = [
         ("group.field_slug", Markup(f"`{escape(group.slug)}`")),
         ("group.field_visibility", ctx.t(VISIBILITY[group.visibility])),
-        ("group.field_members", str(len(members))),
-        ("group.field_owners", ", ".join(owners) or "—"),
-        ("group.field_channels", str(len(channels))),
+        ("group.field_members", str(known.members)),
+        ("group.field_owners", ", ".join(known.owners) or "—"),
+        ("group.field_channels", str(known.channels)),
         ("group.field_created", f"{group.created_at:%Y-%m-%d}"),
     ]
     if group.tags:
@@ -194,13 +192,13 @@ async def leave_clicked(ctx: Context, act: Action) -> Reply:
 async def members(ctx: Context, args: Args) -> Reply:
     """``group members <group>``: names and titles, owners marked."""
     group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
-    rows = await groups.members_of(ctx.uow, group)
+    rows = await roster.members_of(ctx.uow, group)
     if not rows:
         return Reply(text=ctx.t("group.members_empty", name=group.name))
     lines = []
-    for member, role in rows[:MEMBERS_LIMIT]:
-        line = f"• {escape(member.display_name)}" + (f" — {escape(member.title)}" if member.title else "")
-        lines.append(line + (f" ({ctx.t('group.mark_owner')})" if role == "owner" else ""))
+    for row in rows[:MEMBERS_LIMIT]:
+        line = f"• {escape(row.name)}" + (f" — {escape(row.title)}" if row.title else "")
+        lines.append(line + (f" ({ctx.t('group.mark_owner')})" if row.role == "owner" else ""))
     if len(rows) > MEMBERS_LIMIT:
         lines.append(ctx.t("group.list_more", count=len(rows) - MEMBERS_LIMIT))
     return Reply(text="\n".join(lines), title=ctx.t("group.members_title", name=group.name, count=len(rows)))

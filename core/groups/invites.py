@@ -21,8 +21,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlmodel import col, select
 
 from core.directory.models import Identity, Member
@@ -30,6 +32,7 @@ from core.errors import DeliveryError
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.ports import ConversationRef, MemberAddress, Messenger
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +45,33 @@ class Invitation:
     members: tuple[MemberAddress, ...]
 
 
-def _statement(group: Group) -> Any:
+@cache
+def _statement() -> Any:
     """Each (linked channel, member identity in the channel's workspace) pair of the group's live
-    members: the member is in the group and has an account where the channel is."""
-    return (select(GroupChannel, Identity)
+    members: the member is in the group and has an account where the channel is. Built once, the
+    group a parameter (every join asks)."""
+    return (select(col(GroupChannel.platform), col(GroupChannel.tenant), col(GroupChannel.channel_id),  # type: ignore[call-overload]
+                   col(Identity.platform), col(Identity.tenant), col(Identity.user_id))
             .join(Identity, (col(Identity.platform) == col(GroupChannel.platform))
                   & (col(Identity.tenant) == col(GroupChannel.tenant)))
             .join(GroupMember, (col(GroupMember.group_id) == col(GroupChannel.group_id))
                   & (col(GroupMember.member_id) == col(Identity.member_id)))
             .join(Member, col(Member.id) == col(Identity.member_id))
-            .where(GroupChannel.group_id == group.id, col(Member.erased_at).is_(None))
+            .where(col(GroupChannel.group_id) == bindparam("group", type_=Integer()),
+                   col(Member.erased_at).is_(None))
             .order_by(col(GroupChannel.id), col(Identity.id)))
 
 
-async def _gather(uow: UnitOfWork, statement: Any) -> list[Invitation]:
+@cache
+def _members_statement() -> Any:
+    return _statement().where(col(Identity.member_id).in_(bindparam("members", expanding=True)))
+
+
+async def _gather(uow: UnitOfWork, statement: Any, params: dict[str, Any]) -> list[Invitation]:
     by_channel: dict[ConversationRef, list[MemberAddress]] = {}
-    for link, identity in (await uow.session.exec(statement)).all():
-        where = ConversationRef(platform=link.platform, tenant=link.tenant, channel=link.channel_id)
-        address = MemberAddress(platform=identity.platform, tenant=identity.tenant, user_id=identity.user_id)
+    for platform, tenant, channel, on, team, user_id in await read_rows(uow, statement, params):
+        where = ConversationRef(platform=platform, tenant=tenant, channel=channel)
+        address = MemberAddress(platform=on, tenant=team, user_id=user_id)
         by_channel.setdefault(where, []).append(address)
     return [Invitation(where, tuple(members)) for where, members in by_channel.items()]
 
@@ -68,20 +80,21 @@ async def for_members(uow: UnitOfWork, group: Group, member_ids: Iterable[int],
                       skip: ConversationRef | None = None) -> list[Invitation]:
     """Invitations of new members to every linked channel but ``skip`` (where they already are: the
     channel they typed the command in, or joined)."""
-    statement = _statement(group).where(col(Identity.member_id).in_(list(member_ids)))
-    return [item for item in await _gather(uow, statement) if not _same(item.channel, skip)]
+    params = {"group": group.id, "members": list(member_ids)}
+    found = await _gather(uow, _members_statement(), params)
+    return [item for item in found if not _same(item.channel, skip)]
 
 
 async def for_channel(uow: UnitOfWork, group: Group, channel: ConversationRef,
                       except_member: int | None = None) -> list[Invitation]:
     """Invitations of the group's members to a channel just linked (``except_member``, who linked
     it from inside the channel, is there already)."""
-    statement = _statement(group).where(GroupChannel.platform == channel.platform,
-                                        GroupChannel.tenant == channel.tenant,
-                                        GroupChannel.channel_id == channel.channel)
+    statement = _statement().where(GroupChannel.platform == channel.platform,
+                                   GroupChannel.tenant == channel.tenant,
+                                   GroupChannel.channel_id == channel.channel)
     if except_member is not None:
         statement = statement.where(Identity.member_id != except_member)
-    return await _gather(uow, statement)
+    return await _gather(uow, statement, {"group": group.id})
 
 
 def _same(channel: ConversationRef, other: ConversationRef | None) -> bool:

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process, utils
+from sqlalchemy import Integer, and_, bindparam
 from sqlmodel import col, func, or_, select, true
 
 from core.access.rules import ADMIN, permits
 from core.access.table import SEEING
 from core.directory.models import Member
 from core.errors import NotFound
+from core.groups.counts import live_counts
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 from core.text import fold, slugify, tokenize
 
 if TYPE_CHECKING:
@@ -50,11 +54,28 @@ def group_relations(public: bool, member: bool, owner: bool = False) -> frozense
                      if fact)
 
 
+#: the columns of a ``GroupCard``, in order
+CARD = ("id", "slug", "name", "description", "tags", "visibility")
+
+
+@dataclass(frozen=True)
+class GroupCard:
+    """A group's values as lists show them and search reads them: plain values, not a table row (a
+    list of every group is read as rows, without the ORM's bookkeeping for each)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    tags: tuple[str, ...]
+    visibility: str
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     """A group as a list shows it: with its member count and the viewer's role in it."""
 
-    group: Group
+    group: GroupCard
     members: int
     my_role: str | None
 
@@ -63,9 +84,14 @@ def visible(viewer: Viewer) -> Any:
     """The SQL condition for the groups ``viewer`` may know about: the permission table's
     ``SEEING["group"]`` row (public, a member of it, or an admin) as SQL, for lists; ``can_see`` asks
     the table itself, and ``tests/test_permissions.py`` checks that both agree."""
-    if viewer.admin:
+    return _visible_to(viewer.admin, viewer.member_id)
+
+
+def _visible_to(admin: bool, member_id: Any) -> Any:
+    """``_visible`` for a member id given as a value or as a bound parameter."""
+    if admin:
         return true()
-    mine = select(GroupMember.group_id).where(GroupMember.member_id == viewer.member_id)
+    mine = select(GroupMember.group_id).where(col(GroupMember.member_id) == member_id)
     return or_(col(Group.visibility) == "public", col(Group.id).in_(mine))
 
 
@@ -78,26 +104,48 @@ async def visible_groups(uow: UnitOfWork, viewer: Viewer, archived: bool = False
     return sorted(groups, key=lambda group: fold(group.name))
 
 
+def live_members(group_id: Any) -> Any:
+    """SQL: how many live (not erased) members the group ``group_id`` has.
+
+    Counted from ``group_member``'s primary key alone (an index-only count), then the memberships
+    of erased members taken away (found through ``member``'s partial index of erased rows, almost
+    always empty). Joining every membership to its ``member`` row instead cost a read of every
+    member row per group: on PostgreSQL a scan of ``member`` per group listed, 20 ms for 30 groups
+    of a 5,000-member directory."""
+    erased = select(Member.id).where(col(Member.erased_at).is_not(None))
+    every = select(func.count()).select_from(GroupMember).where(col(GroupMember.group_id) == group_id)
+    gone = every.where(col(GroupMember.member_id).in_(erased))
+    return every.scalar_subquery() - gone.scalar_subquery()
+
+
+@lru_cache(maxsize=2)
+def _summaries_statement(admin: bool) -> Any:
+    """``summaries``' query for an admin or anyone else, built once (the viewer is a parameter)."""
+    viewer = bindparam("viewer", type_=Integer())
+    mine = (select(GroupMember.role)
+            .where(col(GroupMember.group_id) == col(Group.id), col(GroupMember.member_id) == viewer)
+            .correlate(Group).scalar_subquery())
+    shown = [col(getattr(Group, name)) for name in CARD]
+    return (select(*shown, mine)  # type: ignore[call-overload]
+            .where(_visible_to(admin, viewer), col(Group.archived_at).is_(None)))
+
+
 async def summaries(uow: UnitOfWork, viewer: Viewer) -> list[GroupSummary]:
     """The live groups the viewer may see, with member counts and the viewer's own role.
 
-    One query (``group list`` is among the most frequent commands): the count and the role are
-    correlated subqueries on ``group_member``'s primary key.
+    ``group list`` is among the most frequent commands: one query reads the groups and the viewer's
+    role in each (a correlated lookup on ``group_member``'s primary key; the statement built once,
+    the viewer a parameter), and the counts come from the process's ``core.groups.counts``.
     """
-    counted = (select(func.count()).select_from(GroupMember)
-               .join(Member, col(Member.id) == col(GroupMember.member_id))
-               .where(col(GroupMember.group_id) == col(Group.id), col(Member.erased_at).is_(None))
-               .correlate(Group).scalar_subquery())
-    mine = (select(GroupMember.role)
-            .where(col(GroupMember.group_id) == col(Group.id), GroupMember.member_id == viewer.member_id)
-            .correlate(Group).scalar_subquery())
-    statement = select(Group, counted, mine).where(visible(viewer), col(Group.archived_at).is_(None))
-    rows = (await uow.session.exec(statement)).all()
-    found = [GroupSummary(group, count or 0, role) for group, count, role in rows]
+    rows = await read_rows(uow, _summaries_statement(viewer.admin), {"viewer": viewer.member_id})
+    counts = await live_counts(uow)
+    found = [GroupSummary(GroupCard(group_id, slug, name, description or "", tuple(tags or ()), visibility),
+                          counts.get(group_id, 0), role)
+             for group_id, slug, name, description, tags, visibility, role in rows]
     return sorted(found, key=lambda item: fold(item.group.name))
 
 
-def _score(query: str, group: Group) -> float:
+def _score(query: str, group: Group | GroupCard) -> float:
     """How well ``query`` matches a group's slug, name, description or tags (0–100)."""
     fields = [group.name, group.description, " ".join(group.tags)]
     scores = [fuzz.WRatio(query, fold(value), processor=utils.default_process) for value in fields if value]
@@ -118,8 +166,41 @@ async def by_slug(uow: UnitOfWork, slug: str) -> Group | None:
     return (await uow.session.exec(select(Group).where(Group.slug == slug))).first()
 
 
+#: ``session.info`` key: the memberships (or their absence) ``resolve`` read with their group, by
+#: (group id, member id); held here, since the session itself keeps rows only while in use
+_KNOWN = "parvis.groups.memberships"
+
+
 async def membership(uow: UnitOfWork, group: Group, member_id: int) -> GroupMember | None:
+    """The member's row in the group, if any. A command asks several times (who may see the group,
+    who may join it): what ``resolve`` read with the group is not asked again."""
+    known: dict[tuple[int | None, int], GroupMember | None] = uow.session.info.get(_KNOWN, {})
+    if (group.id, member_id) in known:
+        return known[(group.id, member_id)]
     return await uow.session.get(GroupMember, (group.id, member_id))
+
+
+def forget_memberships(uow: UnitOfWork) -> None:
+    """Before writing a membership: what ``membership`` remembers may no longer hold."""
+    uow.session.info.pop(_KNOWN, None)
+
+
+@lru_cache(maxsize=1)
+def _named_statement() -> Any:
+    """The group with a slug and, if any, the viewer's row in it: one statement."""
+    viewer = bindparam("viewer", type_=Integer())
+    mine = and_(col(GroupMember.group_id) == col(Group.id), col(GroupMember.member_id) == viewer)
+    return select(Group, GroupMember).outerjoin(GroupMember, mine).where(col(Group.slug) == bindparam("slug"))
+
+
+async def _named(uow: UnitOfWork, slug: str, member_id: int) -> Group | None:
+    """``by_slug``, reading the member's membership with it (``membership`` then asks nothing)."""
+    found = (await uow.session.exec(_named_statement(), params={"slug": slug, "viewer": member_id})).first()
+    if found is None:
+        return None
+    group: Group = found[0]
+    uow.session.info.setdefault(_KNOWN, {})[(group.id, member_id)] = found[1]
+    return group
 
 
 async def relations(uow: UnitOfWork, group: Group, member_id: int) -> frozenset[str]:
@@ -166,7 +247,7 @@ def _not_found(groups: list[Group], reference: str) -> NotFound:
 async def resolve(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
     """The group named by ``"Data Science"``, ``data-science`` or ``data science``."""
     slug = slugify(reference)
-    group = await by_slug(uow, slug) if slug else None
+    group = await _named(uow, slug, viewer.member_id) if slug else None
     if group is not None and await can_see(uow, group, viewer):
         return group
     groups = await visible_groups(uow, viewer, archived=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import ColumnElement, Index, UniqueConstraint, literal_column, text
+from sqlmodel import Field, SQLModel, col
 
 from core.runtime.columns import json_column, utcnow, when
 
@@ -26,10 +26,17 @@ class Group(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=when())
 
 
+OWNERS = "role = 'owner'"
+
+
 class GroupMember(SQLModel, table=True):
     """Membership; ``role`` is ``owner`` or ``member``."""
 
     __tablename__ = "group_member"
+    # A group's owners, found without reading its other members (joining an ownerless group, the
+    # last owner leaving, the owners ``group info`` names).
+    __table_args__ = (Index("ix_group_member_owners", "group_id", "member_id",
+                            postgresql_where=text(OWNERS), sqlite_where=text(OWNERS)),)
 
     group_id: int = Field(foreign_key="groups.id", primary_key=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE")
@@ -64,3 +71,9 @@ class Announcement(SQLModel, table=True):
     text: str = Field(max_length=4000)
     locale: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+def is_owner() -> ColumnElement[bool]:
+    """SQL: the membership is an owner's, written as ``ix_group_member_owners`` says it — a literal,
+    not a bound parameter, or neither database could tell that the partial index applies."""
+    return col(GroupMember.role) == literal_column("'owner'")

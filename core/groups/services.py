@@ -22,16 +22,20 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from core.directory.models import Member
 from core.errors import Conflict, InvalidInput, UsageError
-from core.groups.lookup import Viewer, by_slug, membership, visible_groups
-from core.groups.models import Group, GroupChannel, GroupMember
+from core.groups.lookup import Viewer, by_slug, forget_memberships, membership, visible_groups
+from core.groups.models import Group, GroupChannel, GroupMember, is_owner
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import read_rows
 from core.text import fold, slugify, tokenize
 
 MAX_NAME = 80
@@ -104,14 +108,21 @@ async def create(uow: UnitOfWork, viewer: Viewer, new: NewGroup, now: datetime) 
     except IntegrityError as exc:
         raise Conflict("group.taken") from exc
     assert group.id is not None
+    forget_memberships(uow)
     uow.session.add(GroupMember(group_id=group.id, member_id=viewer.member_id, role="owner", joined_at=now))
     await uow.session.flush()
     return group
 
 
+@cache
+def _owners_statement() -> Any:
+    return (select(func.count()).select_from(GroupMember)
+            .where(col(GroupMember.group_id) == bindparam("group", type_=Integer()), is_owner()))
+
+
 async def _owner_count(uow: UnitOfWork, group: Group) -> int:
-    statement = select(func.count()).where(GroupMember.group_id == group.id, GroupMember.role == "owner")
-    return (await uow.session.exec(statement)).one()
+    """How many owners the group has (the partial index of owners: no other membership is read)."""
+    return int((await read_rows(uow, _owners_statement(), {"group": group.id}))[0][0])
 
 
 async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> GroupMember | None:
@@ -121,6 +132,7 @@ async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> G
     if await membership(uow, group, member_id) is not None:
         return None
     role = "owner" if await _owner_count(uow, group) == 0 else "member"
+    forget_memberships(uow)
     assert group.id is not None
     row = GroupMember(group_id=group.id, member_id=member_id, role=role, joined_at=now)
     uow.session.add(row)
@@ -136,6 +148,7 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
     row = await membership(uow, group, member_id)
     if row is None:
         raise Conflict("group.not_member", name=group.name)
+    forget_memberships(uow)
     heir: Member | None = None
     if row.role == "owner" and await _owner_count(uow, group) == 1:
         statement = (select(GroupMember).where(GroupMember.group_id == group.id,
@@ -149,15 +162,6 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
     await uow.session.delete(row)
     await uow.session.flush()
     return heir
-
-
-async def members_of(uow: UnitOfWork, group: Group) -> list[tuple[Member, str]]:
-    """The group's members (erased people left out), owners first, then by name."""
-    statement = (select(Member, GroupMember.role)
-                 .join(GroupMember, col(GroupMember.member_id) == col(Member.id))
-                 .where(GroupMember.group_id == group.id, col(Member.erased_at).is_(None)))
-    rows = [(member, role) for member, role in (await uow.session.exec(statement)).all()]
-    return sorted(rows, key=lambda row: (row[1] != "owner", fold(row[0].display_name)))
 
 
 async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:

@@ -41,7 +41,8 @@ ACTOR_TTL_SECONDS = 5.0
 ACTOR_CACHE_SIZE = 10_000
 #: the tables whose rows make up a resolved actor
 DIRECTORY_TABLES = frozenset({"member", "member_role", "identity"})
-_COLUMNS = tuple(attr.key for attr in sa_inspect(Member).column_attrs)
+#: the member's columns a resolution keeps, in the order of the table
+COLUMNS = tuple(attr.key for attr in sa_inspect(Member).column_attrs)
 Key = tuple[str, str, str]
 
 
@@ -82,11 +83,11 @@ class ActorCache(RefreshingCache[Key, Resolved]):
             self.refresher.start(key, refresh)
         return found
 
-    def put(self, actor: Actor, member: Member, roles: frozenset[str], generation: int) -> None:
-        """Remember a resolution read at ``generation`` (dropped if anything changed since)."""
+    def put(self, actor: Actor, values: dict[str, Any], roles: frozenset[str], generation: int) -> None:
+        """Remember a resolution read at ``generation`` (dropped if anything changed since):
+        ``values`` holds the member's columns (``COLUMNS``, ``values_of``)."""
         if generation != self.generation:
             return
-        values = {name: getattr(member, name) for name in _COLUMNS}
         key = (actor.platform, actor.tenant, actor.user_id)
         moment = time.monotonic()
         self._keep(key, Resolved(values, roles, actor, moment + self.ttl, refresh_point(moment, self.ttl)))
@@ -115,6 +116,11 @@ class ActorCache(RefreshingCache[Key, Resolved]):
                 ids.add(found)
         if ids:
             self.forget(ids)
+
+
+def values_of(member: Member) -> dict[str, Any]:
+    """A member row's ``COLUMNS``, as a resolution keeps them."""
+    return {name: getattr(member, name) for name in COLUMNS}
 
 
 def _member_id_of(obj: Member | MemberRole | Identity) -> int | None:

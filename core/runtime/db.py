@@ -23,12 +23,15 @@ from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.runtime.sqlite_driver import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
+from core.runtime.sqlite_driver import connection_rows, direct_rows, tune_sqlite
+from core.runtime.sqlite_reader import DirectReader
+from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +81,24 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         if (path := sqlite_file(url)) is not None:
             event.listen(engine.sync_engine, "do_connect", lambda *_: create_private_file(path))
-        event.listen(engine.sync_engine, "connect", tune_sqlite)
+        writes = WriteLock()  # this engine's writers take turns (sqlite_driver.WriteLock)
+        event.listen(engine.sync_engine, "connect", lambda dbapi, record: tune_sqlite(dbapi, record, writes))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    return engine
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out no connection the server has closed (PostgreSQL restarted, an administrator ended the
+    session): the pool replaces it, as ``pool_pre_ping`` would, but without a round trip per
+    checkout — the driver learnt of the closing when the server said so (asyncpg's ``is_closed``).
+    A connection cut without a word from the server fails its command, which SQLAlchemy's pool then
+    invalidates, with every older connection."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    closed = getattr(driver, "is_closed", None)
+    if closed is not None and closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def metadata() -> MetaData:
@@ -100,6 +117,9 @@ class Written:
 
     objects: list[Any] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)
+    #: among ``objects``, the rows inserted and the rows deleted (the others were changed)
+    created: list[Any] = field(default_factory=list)
+    deleted: list[Any] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.objects or self.tables)
@@ -140,6 +160,8 @@ def _remember_flush(session: Session, _context: Any) -> None:
     written.objects.extend(session.new)
     written.objects.extend(obj for obj in session.dirty if session.is_modified(obj))  # not mere touches
     written.objects.extend(session.deleted)
+    written.created.extend(session.new)
+    written.deleted.extend(session.deleted)
 
 
 @event.listens_for(TrackedSession, "do_orm_execute")
@@ -167,8 +189,13 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], reader: DirectReader | None = None,
+                 database: Database | None = None) -> None:
         self._factory = factory
+        #: the process's reader of a SQLite file in the loop's thread (``sqlite_driver.read_rows``)
+        self.reader = reader
+        #: the ``Database`` it belongs to (its process caches: ``Database.cache``)
+        self.database = database
 
     async def __aenter__(self) -> Self:
         self.session = self._factory()
@@ -217,6 +244,10 @@ class Database:
         self._commit_listeners: list[CommitListener] = []
         self._before_dispose: list[Callable[[], Awaitable[None]]] = []
         self._caches: dict[type, ProcessCache] = {}
+        self._reader = self.engine if is_sqlite(url) else self.engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+        path = sqlite_file(url)
+        self._direct = DirectReader(path) if path is not None else None
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit that wrote something, with what it wrote.
@@ -257,8 +288,23 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    async def read(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """The rows (tuples) of one read-only statement, outside any unit of work.
+
+        Why: a hot read that stands alone (who is behind a command, before its transaction) needs no
+        session and no ORM objects; on SQLite it takes one hop to the driver thread
+        (``sqlite_driver.connection_rows``), or none at all (``sqlite_reader``), on PostgreSQL it runs
+        in autocommit, without the ``BEGIN`` and ``ROLLBACK`` round trips of a transaction (one
+        statement sees one snapshot anyway)."""
+        if self._direct is not None:
+            rows = direct_rows(self._direct, self.engine, statement, params)
+            if rows is not None:
+                return rows
+        async with self._reader.connect() as connection:
+            return await connection_rows(connection, statement, params)
+
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self._direct, self)
 
     async def ping(self) -> bool:
         """Whether the database answers (``/readyz``)."""
@@ -272,4 +318,6 @@ class Database:
                 await hook()
             except Exception:
                 log.exception("before-dispose hook failed")
+        if self._direct is not None:
+            self._direct.close()
         await self.engine.dispose()

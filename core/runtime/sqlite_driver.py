@@ -22,26 +22,38 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-#: how long a connection waits for SQLite's write lock before "database is locked"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from core.runtime.sqlite_reader import DirectReader
+from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, TURNS, WriteLock, writes
 
 
 class InSession(Protocol):
-    """What the fast reads need of a ``core.runtime.db.UnitOfWork``: its session. A protocol rather than
-    an import, because ``core.runtime.db`` imports this module (it installs ``tune_sqlite``)."""
+    """What the fast reads need of a ``core.runtime.db.UnitOfWork``: its session, whether it wrote, and
+    the process's reader in the loop's thread (``core.runtime.sqlite_reader``; ``None`` but for a
+    SQLite file). A protocol rather than an import, because ``core.runtime.db`` imports this module
+    (it installs ``tune_sqlite``)."""
 
     @property
     def session(self) -> AsyncSession: ...
 
+    @property
+    def wrote(self) -> bool: ...
 
-def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    @property
+    def reader(self) -> DirectReader | None: ...
+
+
+def tune_sqlite(dbapi_connection: Any, _record: Any, turns: WriteLock | None = None) -> None:
     """WAL with synchronous=NORMAL and a busy timeout, so concurrent commands wait instead of failing
-    with "database is locked"; foreign keys on, as on PostgreSQL."""
+    with "database is locked"; foreign keys on, as on PostgreSQL. ``turns``: the engine's
+    ``WriteLock``, which this connection's writers take turns on."""
     if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection and hasattr(dbapi_connection._connection,
                                                                              "_execute"):
         dbapi_connection.__class__ = _OneHopConnection  # same slots: only the cursor class differs
+        if turns is not None:
+            TURNS[dbapi_connection._connection] = turns
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -102,8 +114,11 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._run(operation, seq_of_parameters, True)
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        driver = self._connection
+        turns = TURNS.get(driver)
+        if turns is not None and writes(operation, many):
+            await turns.take(driver)  # held until this connection commits or rolls back
         async with self._adapt_connection._execute_mutex:
-            driver = self._connection
             ran = await driver._execute(_run_statement, driver._conn, operation, parameters, many)
         self._cursor = ran
         self._rows = collections.deque(ran.rows)
@@ -117,12 +132,29 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = _OneHopCursor
 
     def commit(self) -> None:
-        if self._connection._conn.in_transaction:
-            super().commit()
+        try:
+            if self._connection._conn.in_transaction:
+                super().commit()
+        finally:
+            self._give_back()
 
     def rollback(self) -> None:
-        if self._connection._conn.in_transaction:
-            super().rollback()
+        try:
+            if self._connection._conn.in_transaction:
+                super().rollback()
+        finally:
+            self._give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        turns = TURNS.get(self._connection)
+        if turns is not None:
+            turns.give_back(self._connection)
 
 
 @dataclass(frozen=True)
@@ -169,11 +201,28 @@ def prepare(statement: Any, dialect: Any) -> Prepared | None:
 
 
 async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """Run a read on the session's connection: one hop on SQLite, SQLAlchemy Core elsewhere.
+    """Run a read for a unit of work: on SQLite in the loop's thread while it has not written (no hop
+    at all, ``sqlite_reader``), else on its connection in one hop; SQLAlchemy Core elsewhere.
 
-    Rows are tuples in both cases (no ORM bookkeeping per search).
+    Rows are tuples in every case (no ORM bookkeeping per search).
     """
-    connection = await uow.session.connection()
+    if uow.reader is not None and not uow.wrote:
+        rows = direct_rows(uow.reader, uow.session.bind, statement, params)
+        if rows is not None:
+            return rows
+    return await connection_rows(await uow.session.connection(), statement, params)
+
+
+def direct_rows(reader: DirectReader, engine: Any, statement: Any,
+                params: dict[str, Any] | None) -> list[Any] | None:
+    """``statement``'s rows from the loop's own reader, or ``None`` when it cannot answer."""
+    prepared = prepare(statement, engine.dialect)
+    return reader.rows(prepared, params or {}) if prepared is not None else None
+
+
+async def connection_rows(connection: AsyncConnection, statement: Any,
+                          params: dict[str, Any] | None = None) -> list[Any]:
+    """``read_rows`` on a connection of its own (``core.runtime.db.Database.read``)."""
     prepared = prepare(statement, connection.dialect) if connection.dialect.name == "sqlite" else None
     driver = (await connection.get_raw_connection()).driver_connection if prepared else None
     if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):

@@ -90,6 +90,8 @@ class FakeSlackApi:
     delays: dict[str, float] = field(default_factory=dict)
     #: payloads real Slack would refuse, as ``"<method>: <problem>"`` (the fixture asserts none)
     violations: list[str] = field(default_factory=list)
+    #: the client address (host, port) of every request: how many connections the client opened
+    peers: list[Any] = field(default_factory=list)
     ws_url: str = ""
     #: file id → the file of the upload v2 flow
     files: dict[str, Upload] = field(default_factory=dict)
@@ -177,6 +179,7 @@ class FakeSlackApi:
         return args
 
     async def _api(self, request: web.Request) -> web.Response:
+        self.peers.append(request.transport.get_extra_info("peername") if request.transport else None)
         method = request.match_info["method"]
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
@@ -237,6 +240,7 @@ class FakeSlackApi:
 
     async def _respond(self, request: web.Request) -> web.Response:
         """A ``response_url`` post: recorded; refused with 400 ``invalid_blocks`` as Slack does."""
+        self.peers.append(request.transport.get_extra_info("peername") if request.transport else None)
         body = await request.json()
         self.responses.append((request.match_info["key"], body))
         self._responded.set()

@@ -11,6 +11,7 @@ Web API calls and ``response_url`` posts by the fake, acknowledgements here (``a
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import time
@@ -97,7 +98,19 @@ class Slack:
         body["user"]["id"] = user_id
         body["actions"][0].update(action_id=action_id, value=value)
         body["response_url"] = self.api.response_url(f"a{self._n}")
-        return await self.interact(body)
+        return await self.clicked(body)
+
+    async def clicked(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """Send a ``block_actions`` payload; return once the click's work after its acknowledgement
+        (its reply, a form it opens) is done, as Slack would eventually show it."""
+        answer = await self.interact(body)
+        await self.settled()
+        return answer
+
+    async def settled(self) -> None:
+        """Wait for the adapter's work after acknowledgements (clicks are acknowledged first)."""
+        while self.adapter is not None and self.adapter.tasks:
+            await asyncio.wait(set(self.adapter.tasks))
 
     async def submit(self, view: dict[str, Any], values: dict[str, str],
                      user_id: str = ANA) -> tuple[int, Any]:

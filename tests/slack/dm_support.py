@@ -49,7 +49,13 @@ def button(call: Call, action_id: str, value: str | None = None) -> dict[str, An
 
 
 async def click_in(slack: Slack, call: Call, element: dict[str, Any], user_id: str) -> tuple[int, Any]:
-    """``user_id`` clicks ``element`` in the direct message ``call`` posted."""
+    """``user_id`` clicks ``element`` in the direct message ``call`` posted; returns once the click's
+    work is done."""
+    return await slack.clicked(click_body(slack, call, element, user_id))
+
+
+def click_body(slack: Slack, call: Call, element: dict[str, Any], user_id: str) -> dict[str, Any]:
+    """The ``block_actions`` payload of ``user_id`` clicking ``element`` in the message ``call`` posted."""
     channel, ts = call.result["channel"], call.result["ts"]
     body = payload("block_actions")
     body["user"]["id"] = user_id
@@ -62,7 +68,7 @@ async def click_in(slack: Slack, call: Call, element: dict[str, Any], user_id: s
                         "action_ts": "1700000009.000001"}]
     slack._n += 1
     body["response_url"] = slack.api.response_url(f"dm{slack._n}")
-    return await slack.interact(body)
+    return body
 
 
 def opened_view(slack: Slack, index: int = -1) -> dict[str, Any]:

@@ -5,6 +5,7 @@ answers politely. Real Bolt app, real dispatcher, FakeClock; the only fake is th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from tests.campaign_support import tick
 from tests.conftest import give_role
 from tests.fakes.slack_api import FakeSlackApi, user
 from tests.slack.conftest import ANA, LEA, Slack
-from tests.slack.dm_support import button, buttons, click_in, dms_to, opened_view, text_of
+from tests.slack.dm_support import button, buttons, click_body, click_in, dms_to, opened_view, text_of
 
 BOB, ZOE = "U0BOB", "U0ZOE"
 
@@ -62,6 +63,29 @@ async def prompted(slack: Slack, api: FakeSlackApi, services: Services, clock: F
     assert status == 200 and not warned(ack), ack
     clock.current = at("2026-03-03T08:30")
     await tick(services)
+
+
+async def test_one_person_s_clicks_take_effect_in_the_order_they_came(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Clicks are worked on after their acknowledgement, several at once: Léa clicks 4 then, changing
+    her mind, 5; her first click's work is slow, yet 5 is what is kept, as she last said."""
+    await prompted(slack, api, services, clock)
+    (prompt,) = dms_to(slack, LEA)
+    four, five = (next(element for element in buttons(prompt) if element.get("value", "").endswith(f":3:{n}"))
+                  for n in (4, 5))                                     # the scale prompt (the third)
+    act = slack.adapter.router.act
+
+    async def slow_four(action):  # type: ignore[no-untyped-def]
+        if action.value == four["value"]:
+            await asyncio.sleep(0.5)
+        return await act(action)
+
+    monkeypatch.setattr(slack.adapter.router, "act", slow_four)
+    for element in (four, five):
+        body = click_body(slack, prompt, element, LEA)
+        assert (await slack.interact(body))[0] == 200
+    await slack.settled()
+    assert [r.scale for r in await responses(services)] == [5]
 
 
 async def test_members_answer_with_buttons_and_a_modal(
@@ -208,14 +232,16 @@ async def test_a_form_sent_from_a_channel_the_bot_is_not_in_is_confirmed_by_dm(
 
 async def test_a_slow_click_still_opens_its_form(slack: Slack, api: FakeSlackApi, services: Services,
                                                   clock: FakeClock) -> None:
-    """Bob's first click in this process asks ``users.info`` who he is, and Slack is slow: the click
-    is acknowledged after 2 s and the form opens late, while its trigger (3 s) is still valid."""
+    """Bob's first click in this process, while Slack is slow to say who anyone is: a click on what
+    Parvis sent him needs no ``users.info`` (his account is known), it is acknowledged at once, and
+    its form opens after the acknowledgement, while its trigger (3 s) is still valid."""
     await prompted(slack, api, services, clock)
     (bob_prompt,) = dms_to(slack, BOB)
     slack.adapter.profiles.forget("T0PARVIS", BOB)
     api.slow("users.info", 2.3)
+    asked = len(api.made("users.info"))
     status, ack = await click_in(slack, bob_prompt, button(bob_prompt, "campaign.write"), BOB)
-    assert status == 200 and ack is None
+    assert status == 200 and ack is None and len(api.made("users.info")) == asked
     await slack.api.wait_calls("views.open", 2)
     assert opened_view(slack)["callback_id"] == "campaign.text"
     assert not slack.api.responses                                    # no text instead of the form
@@ -233,7 +259,6 @@ async def test_a_click_too_slow_for_its_trigger_says_to_click_again(
         await slack.command(f"lang {lang}", user_id=who)
     (prompt,) = dms_to(slack, who)
     slack.adapter.profiles.forget("T0PARVIS", who)
-    api.slow("users.info", 2.3)
     api.fail("views.open", "expired_trigger_id")
     status, _ = await click_in(slack, prompt, button(prompt, "campaign.write"), who)
     assert status == 200

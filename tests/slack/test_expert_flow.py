@@ -129,6 +129,7 @@ async def test_the_composition_root_sends_the_card_through_slack(
         await ok(slack, f"ask {QUESTION}", ANA)
         (card,) = dms_to(slack, LEA)
         await click_in(slack, card, button(card, "question.answer"), LEA)
+        await api.wait_calls("views.open", 1)  # a click is acknowledged first, its form opens after
         await slack.submit(opened_view(slack), {"answer": "kubectl apply -f"}, user_id=LEA)
         (answer,) = dms_to(slack, ANA)
         assert "kubectl apply -f" in text_of(answer) and slack.api.made("chat.update")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from sqlmodel import select
 
 from bots.bootstrap import apply_roles
 from bots.config import RolesConfig
 from core.schema import Campaign, GroupMember
-from tests.slack.conftest import LEA, Slack
+from tests.slack.conftest import LEA, Slack, payload
 
 
 async def test_a_join_click_joins_and_answers_through_respond(slack: Slack, services) -> None:
@@ -19,6 +22,43 @@ async def test_a_join_click_joins_and_answers_through_respond(slack: Slack, serv
     async with services.db.uow() as uow:
         rows = (await uow.session.exec(select(GroupMember))).all()
     assert len(rows) == 2
+
+
+async def test_a_click_is_acknowledged_before_its_work(slack: Slack, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At 9:00 thousands answer a campaign at once and the clicks' work queues: their
+    acknowledgements must not queue with it (Slack gives up after 3 s). Here the work of a click
+    takes 4 s; its acknowledgement still comes at once, and the answer after."""
+    await slack.command("group create Data Science")
+    act = slack.adapter.router.act
+
+    async def slow(action):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(4)
+        return await act(action)
+
+    monkeypatch.setattr(slack.adapter.router, "act", slow)
+    begin = time.monotonic()
+    body = payload("block_actions")
+    body["user"]["id"] = LEA
+    body["actions"][0].update(action_id="group.join", value="data-science")
+    body["response_url"] = slack.api.response_url("slow")
+    status, ack = await slack.interact(body)
+    assert status == 200 and ack is None and time.monotonic() - begin < 1.5
+    assert not slack.api.responses                       # the work is still under way
+    await slack.settled()
+    (_, answer), = await slack.api.wait_responses(1)
+    assert "Data Science" in answer["text"]
+
+
+async def test_calls_to_slack_share_keep_alive_connections(slack: Slack) -> None:
+    """Replies through ``response_url`` and Web API calls reuse the adapter's connections instead of
+    opening one each (a TCP and TLS handshake per click is most of a burst's cost)."""
+    await slack.command("group create Data Science")
+    first = len(slack.api.peers)
+    for n in range(4):
+        await slack.click("group.join" if n % 2 == 0 else "group.leave", "data-science", user_id=LEA)
+    await slack.api.wait_responses(4)
+    used = slack.api.peers[first:]
+    assert len(used) >= 5 and len(set(used)) <= 2, used   # users.info once, four replies
 
 
 async def test_a_click_for_a_group_that_no_longer_exists_gets_a_clear_message(slack: Slack) -> None:

@@ -1,0 +1,54 @@
+"""Hot reads of a SQLite file in the event loop's own thread, for work that has not written yet.
+
+Why: every statement through aiosqlite is a hand-off to its thread and back — a queue, a thread
+wake-up, an event-loop wake-up through its self-pipe — and a pooled connection checked out for it.
+The hot reads (``sqlite_driver.read_rows`` and ``Database.read``: who is behind a command, the group
+list, an expert search, a member's skills — small indexed statements built once) take less time
+than that hand-off. So they run here, on a connection of the process's own, in the loop's thread.
+
+Why it is safe: the connection only reads (``query_only``), and in WAL mode a reader never waits for
+a writer; if SQLite is busy all the same (a checkpoint, recovering after a crash), ``rows`` answers
+``None`` at once and the caller reads the usual way. A unit of work that has written reads through
+its own connection, so that it sees its own writes; one that has not sees what this connection sees,
+the last commit (a read there is its own snapshot either way: pysqlite begins no transaction for
+reads). The connection never creates the file: the engine does, readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from core.runtime.sqlite_driver import Prepared
+
+
+class DirectReader:
+    """One read-only connection to one SQLite file, used from the event loop's thread only."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+
+    def rows(self, prepared: Prepared, params: dict[str, Any]) -> list[Any] | None:
+        """The converted rows of ``prepared``, or ``None`` when they must be read the usual way."""
+        try:
+            connection = self._connection or self._open()
+            raw = connection.execute(prepared.sql, prepared.parameters(params)).fetchall()
+        except sqlite3.OperationalError:  # busy, or the file is not there yet
+            return None
+        return [prepared.row(row) for row in raw]
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, isolation_level=None,
+                                     check_same_thread=False)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("PRAGMA busy_timeout = 0")
+        self._connection = connection
+        return connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
