@@ -7,7 +7,7 @@ database file is created readable and writable by its owner only (SQLite gives i
 
 Every session remembers the rows it wrote (ORM objects, and the tables of bulk statements); after a
 commit, the listeners registered with ``Database.on_commit`` are told, which is how process caches
-(``core/actor_cache.py``) learn that a role, a language or an identity changed without
+(``core/runtime/actor_cache.py``) learn that a role, a language or an identity changed without
 each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
 closes (the activity log writes what it still holds).
 """
