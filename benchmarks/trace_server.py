@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from core.commands.router import CommandRouter  # noqa: E402
 from core.runtime import db, sqlite_driver  # noqa: E402
 from core.runtime.activity_log import ActivityLog  # noqa: E402
+from core.runtime.sqlite_reader import DirectReader  # noqa: E402
 from core.runtime.sqlite_writes import WriteLock  # noqa: E402
 
 #: commands whose arguments change what they read get their own label
@@ -91,6 +92,18 @@ def install() -> None:
                 COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
 
     sqlite_driver.connection_rows = traced_rows  # type: ignore[assignment]
+    direct = DirectReader.rows
+
+    def traced_direct(self: DirectReader, prepared: Any, params: Any) -> Any:
+        """SQLite reads in the loop's own thread (``sqlite_reader``): counted here too."""
+        COUNTS[LABEL.get()]["statements"] += 1
+        started = time.perf_counter()
+        try:
+            return direct(self, prepared, params)
+        finally:
+            COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
+
+    DirectReader.rows = traced_direct  # type: ignore[method-assign]
     take, give_back = WriteLock.take, WriteLock.give_back
     held: dict[int, tuple[str, float]] = {}
 
