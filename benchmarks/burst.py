@@ -34,7 +34,6 @@ import asyncio
 import json
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -51,20 +50,12 @@ from harness import (  # noqa: E402
     TEAM,
     VERDICT,
     Sent,
-    database_url,
-    free_port,
-    fresh_postgres,
+    arguments,
     load,
-    parvis,
     percentile,
-    run_cli,
+    serving,
     signed,
-    start,
-    stop,
-    wait_up,
-    write_config,
 )
-from mixed import print_trace  # noqa: E402
 from workload import Traffic, directory_csv, slack_users, slash, user_id  # noqa: E402
 
 from tests.fakes.slack_api import BOT_TOKEN, Call, FakeSlackApi  # noqa: E402
@@ -297,67 +288,36 @@ def report(backend: str, args: argparse.Namespace, sent: tuple[int, float], time
 async def run(args: argparse.Namespace) -> bool:
     rng = random.Random(args.seed)
     api = await FakeSlackApi(users=slack_users(args.members)).start()
-    processes = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(args.workdir or tmp)
-        directory.mkdir(parents=True, exist_ok=True)
-        url = database_url(args.database, args.database_url, directory, "burst")
-        if args.database == "postgresql":
-            await fresh_postgres(url)
-        try:
-            port = free_port()
-            config = write_config(directory, port, api, url)
-            if args.database == "postgresql":
-                run_cli(parvis("db", "upgrade", config=config), directory)
-            (directory / "people.csv").write_text(directory_csv(args.members, rng))
-            run_cli(parvis("directory", "import", str(directory / "people.csv"), config=config), directory)
-            trace = directory / "trace.json"
-            wrapper = [str(Path(__file__).parent / "trace_server.py"), str(trace)] if args.trace else [
-                "-m", "bots.cli"]
-            serve = [sys.executable, *wrapper, "serve", "--config", str(config)]
-            processes["parvis"] = start(serve, directory)
-            await wait_up(f"http://127.0.0.1:{port}/healthz", processes["parvis"])
-            events = f"http://127.0.0.1:{port}/slack/events"
-            due = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-            campaign = ["group create Everyone -- The whole company #all",
-                        f'campaign new title="Monday pulse" groups=everyone start={due:%Y-%m-%d} time=09:00 '
-                        f'timezone=UTC skip_weekends=no reminders=0 prompts="How was your week? :: 1-5"',
-                        "campaign start 1"]
-            made = await load(events, [slash(ANIMATOR, text, api.response_url()) for text in campaign], 1)
-            if made.errors:
-                raise RuntimeError("creating the campaign failed: see the server's log")
-            await prepare_audience(url, args.members)
-            sent = await send_round(url, api, due + timedelta(seconds=30))
-            prompts = prompted(api.made("chat.postMessage"))
-            if len(prompts) != args.members:
-                raise RuntimeError(f"{len(prompts)} prompts sent for {args.members} members")
-            traffic = Traffic(min(200, args.members), rng, api.response_url())
-            await load(events, traffic.many(200), 20)  # the background users are known (users.info)
-            timed, last, took = await burst(args, events, prompts, traffic, api)
-            outcome = await stored(url, last, timeout=120)
-            met = report(args.database, args, sent, timed, took, outcome, len(last))
-        finally:
-            stop(processes.values())
-            if args.database == "postgresql" and not args.workdir:
-                await fresh_postgres(url, drop=True)
-        if args.trace:
-            print_trace(trace)
+    async with serving(args, api, directory_csv(args.members, rng), "burst") as served:
+        due = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        campaign = ["group create Everyone -- The whole company #all",
+                    f'campaign new title="Monday pulse" groups=everyone start={due:%Y-%m-%d} time=09:00 '
+                    f'timezone=UTC skip_weekends=no reminders=0 prompts="How was your week? :: 1-5"',
+                    "campaign start 1"]
+        made = await load(served.events, [slash(ANIMATOR, text, api.response_url()) for text in campaign], 1)
+        if made.errors:
+            raise RuntimeError("creating the campaign failed: see the server's log")
+        await prepare_audience(served.url, args.members)
+        sent = await send_round(served.url, api, due + timedelta(seconds=30))
+        prompts = prompted(api.made("chat.postMessage"))
+        if len(prompts) != args.members:
+            raise RuntimeError(f"{len(prompts)} prompts sent for {args.members} members")
+        traffic = Traffic(min(200, args.members), rng, api.response_url())
+        await load(served.events, traffic.many(200), 20)  # the background users are known (users.info)
+        timed, last, took = await burst(args, served.events, prompts, traffic, api)
+        outcome = await stored(served.url, last, timeout=120)
+        met = report(args.database, args, sent, timed, took, outcome, len(last))
     await api.stop()
     return met
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--database-url", help="the database to (re)create; default: see mixed.py")
+    parser = arguments(__doc__)
     parser.add_argument("--members", type=int, default=10_000, help="recipients, each clicks once")
     parser.add_argument("--window", type=float, default=60.0, help="seconds the clicks are spread over")
     parser.add_argument("--background", type=float, default=20.0, help="background commands a second")
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 members over 5 s")
-    parser.add_argument("--workdir", help="keep configuration, logs and database here")
-    parser.add_argument("--trace", action="store_true", help="count statements and transactions per command")
     args = parser.parse_args()
     if args.quick:
         args.members, args.window, args.background = 300, 5.0, 10.0

@@ -8,13 +8,17 @@ them and spoken to over loopback HTTP, as Slack would.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,6 +244,81 @@ async def fresh_postgres(url: str, *, drop: bool = False) -> None:
     finally:
         await admin.dispose()
 
+
+
+def arguments(description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line, with the options every server benchmark takes: which database,
+    where to keep things, tracing."""
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--database-url", help="the database to (re)create and drop (default: "
+                        f"a SQLite file, or ${POSTGRES_ENV} + the benchmark's name)")
+    parser.add_argument("--workdir", help="keep configuration, logs and database here (PostgreSQL's: kept)")
+    parser.add_argument("--trace", action="store_true", help="count statements and transactions per command")
+    return parser
+
+
+@dataclass
+class Served:
+    """``parvis serve`` running on a throw-away database with an imported directory."""
+
+    directory: Path
+    url: str  # the database's
+    port: int
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    @property
+    def events(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+
+@asynccontextmanager
+async def serving(args: argparse.Namespace, api: FakeSlackApi, people: str, name: str,
+                  wrapper: list[str] | None = None) -> AsyncIterator[Served]:
+    """A database made for the run (a SQLite file, or a PostgreSQL database ``…_<name>``), the
+    directory CSV ``people`` loaded with ``parvis directory import``, and ``parvis serve`` on it, run
+    by ``wrapper`` (``--trace``: ``trace_server.py``; a profiler) — stopped, dropped and its trace
+    printed at the end. More processes put in ``processes`` are stopped with it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(args.workdir or tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        url = database_url(args.database, args.database_url, directory, name)
+        trace = directory / "trace.json"
+        if args.trace:
+            wrapper = [str(Path(__file__).parent / "trace_server.py"), str(trace)]
+        if args.database == "postgresql":
+            await fresh_postgres(url)
+        served = Served(directory, url, free_port(), {})
+        try:
+            config = write_config(directory, served.port, api, url)
+            if args.database == "postgresql":
+                run_cli(parvis("db", "upgrade", config=config), directory)
+            (directory / "people.csv").write_text(people)
+            run_cli(parvis("directory", "import", str(directory / "people.csv"), config=config), directory)
+            serve = [sys.executable, *(wrapper or ["-m", "bots.cli"]), "serve", "--config", str(config)]
+            served.processes["parvis"] = start(serve, directory)
+            await wait_up(f"http://127.0.0.1:{served.port}/healthz", served.processes["parvis"])
+            yield served
+        finally:
+            stop(served.processes.values())
+            if args.database == "postgresql" and not args.workdir:
+                await fresh_postgres(url, drop=True)
+        if args.trace:
+            print_trace(trace)
+
+
+def print_trace(path: Path) -> None:
+    """Statements, transactions, SQL time and SQLite write turns per run of each command."""
+    counts = json.loads(path.read_text())
+    print("\nper command run (server side, every connection count): statements, BEGINs, COMMITs, SQL ms, "
+          "SQLite write turn waited and held ms")
+    for label, each in sorted(counts.items(), key=lambda item: -item[1].get("statements", 0)):
+        runs = each.get("runs") or 1
+        print(f"  {label:<26}{each.get('runs', 0):>7.0f} runs {each.get('statements', 0) / runs:7.2f} "
+              f"{each.get('begins', 0) / runs:6.2f} {each.get('commits', 0) / runs:6.2f} "
+              f"{each.get('sql_ms', 0) / runs:7.2f} {each.get('write_wait_ms', 0) / runs:7.2f} "
+              f"{each.get('write_held_ms', 0) / runs:7.2f}")
 
 if __name__ == "__main__":  # ``python benchmarks/harness.py PORT``: the bare handler, as a subprocess
     serve_bare(int(sys.argv[1]))

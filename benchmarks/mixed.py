@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,18 +48,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (  # noqa: E402
     VERDICT,
     Run,
+    arguments,
     cpu_seconds,
-    database_url,
     free_port,
-    fresh_postgres,
     load,
-    parvis,
     percentile,
-    run_cli,
+    serving,
     start,
-    stop,
     wait_up,
-    write_config,
 )
 from workload import GROUPS, Traffic, directory_csv, slack_users, tomorrow  # noqa: E402
 
@@ -181,17 +175,6 @@ def report(backend: str, args: argparse.Namespace, results: dict[str, Run]) -> b
     return met and ratio >= targets.ratio and p99 < targets.p99_ms
 
 
-def print_trace(path: Path) -> None:
-    """Statements, transactions and SQL time per run of each command (``--trace``)."""
-    counts = json.loads(path.read_text())
-    print("\nper command run (server side, every connection count): statements, BEGINs, COMMITs, SQL ms")
-    for label, each in sorted(counts.items(), key=lambda item: -item[1].get("statements", 0)):
-        runs = each.get("runs") or 1
-        print(f"  {label:<26}{each.get('runs', 0):>7.0f} runs {each.get('statements', 0) / runs:7.2f} "
-              f"{each.get('begins', 0) / runs:6.2f} {each.get('commits', 0) / runs:6.2f} "
-              f"{each.get('sql_ms', 0) / runs:7.2f}")
-
-
 def profiler(out: Path) -> list[str]:
     """The server's command line under cProfile, or pyinstrument (sampling, its call tree) for a
     ``.pyisession`` file (``python -m pyinstrument --load FILE`` shows it)."""
@@ -203,53 +186,27 @@ def profiler(out: Path) -> list[str]:
 async def run(args: argparse.Namespace) -> bool:
     rng = random.Random(args.seed)
     api = await FakeSlackApi(users=slack_users(args.users)).start()
-    processes = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(args.workdir or tmp)
-        directory.mkdir(parents=True, exist_ok=True)
-        url = database_url(args.database, args.database_url, directory, "mixed")
-        if args.database == "postgresql":
-            await fresh_postgres(url)
-        try:
-            ports = {"parvis": free_port(), "bare": free_port()}
-            config = write_config(directory, ports["parvis"], api, url)
-            if args.database == "postgresql":
-                run_cli(parvis("db", "upgrade", config=config), directory)
-            (directory / "people.csv").write_text(directory_csv(args.members, rng))
-            run_cli(parvis("directory", "import", str(directory / "people.csv"), config=config), directory)
-            trace = directory / "trace.json"
-            wrapper = ([str(Path(__file__).parent / "trace_server.py"), str(trace)] if args.trace
-                       else profiler(Path(args.profile).resolve()) if args.profile else ["-m", "bots.cli"])
-            processes["parvis"] = start([sys.executable, *wrapper, "serve", "--config", str(config)],
-                                        directory)
-            processes["bare"] = start([sys.executable, str(Path(__file__).parent / "harness.py"),
-                                       str(ports["bare"])], directory)
-            for name, process in processes.items():
-                await wait_up(f"http://127.0.0.1:{ports[name]}/healthz", process)
-            urls = {name: f"http://127.0.0.1:{port}/slack/events" for name, port in ports.items()}
-            traffic = Traffic(args.users, rng, api.response_url())
-            seeded = await load(urls["parvis"], traffic.seed(tomorrow()), 1)
-            if seeded.errors or await count_rows(url, "campaign") != 5:
-                raise RuntimeError("seeding failed: see the server's log in the temporary directory")
-            await populate(url, args.members, args.users, rng)
-            results = await measure(args, traffic, urls,
-                                    {name: process.pid for name, process in processes.items()})
-            met = report(args.database, args, results)
-        finally:
-            stop(processes.values())
-            if args.database == "postgresql" and not args.workdir:
-                await fresh_postgres(url, drop=True)
-        if args.trace:
-            print_trace(trace)
+    wrapper = profiler(Path(args.profile).resolve()) if args.profile else None
+    async with serving(args, api, directory_csv(args.members, rng), "mixed", wrapper) as served:
+        bare = free_port()
+        served.processes["bare"] = start([sys.executable, str(Path(__file__).parent / "harness.py"),
+                                          str(bare)], served.directory)
+        await wait_up(f"http://127.0.0.1:{bare}/healthz", served.processes["bare"])
+        urls = {"parvis": served.events, "bare": f"http://127.0.0.1:{bare}/slack/events"}
+        traffic = Traffic(args.users, rng, api.response_url())
+        seeded = await load(urls["parvis"], traffic.seed(tomorrow()), 1)
+        if seeded.errors or await count_rows(served.url, "campaign") != 5:
+            raise RuntimeError("seeding failed: see the server's log in the temporary directory")
+        await populate(served.url, args.members, args.users, rng)
+        results = await measure(args, traffic, urls,
+                                {name: process.pid for name, process in served.processes.items()})
+        met = report(args.database, args, results)
     await api.stop()
     return met
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--database-url", help="the database to (re)create; default: see above")
+    parser = arguments(__doc__)
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--users", type=int, default=200, help="Slack users among the members")
     parser.add_argument("--single", type=int, default=1500, help="requests at one connection")
@@ -258,10 +215,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=600)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--quick", action="store_true", help="a smoke run: small directory, few requests")
-    parser.add_argument("--trace", action="store_true", help="count statements and transactions per command")
     parser.add_argument("--profile", metavar="FILE",
                         help="run parvis serve under cProfile (pyinstrument: FILE.pyisession)")
-    parser.add_argument("--workdir", help="keep configuration, logs and database here (PostgreSQL's: kept)")
     args = parser.parse_args()
     if args.quick:
         args.members, args.users, args.single = 600, 40, 200

@@ -31,6 +31,8 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from core.commands.router import CommandRouter  # noqa: E402
 from core.runtime import db, sqlite_driver  # noqa: E402
 from core.runtime.activity_log import ActivityLog  # noqa: E402
+from core.runtime.sqlite_reader import DirectReader  # noqa: E402
+from core.runtime.sqlite_writes import WriteLock  # noqa: E402
 
 #: commands whose arguments change what they read get their own label
 WITH_ARGUMENTS = {"group list": "group list <query>", "help": "help <area>"}
@@ -90,6 +92,38 @@ def install() -> None:
                 COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
 
     sqlite_driver.connection_rows = traced_rows  # type: ignore[assignment]
+    direct = DirectReader.rows
+
+    def traced_direct(self: DirectReader, prepared: Any, params: Any) -> Any:
+        """SQLite reads in the loop's own thread (``sqlite_reader``): counted here too."""
+        COUNTS[LABEL.get()]["statements"] += 1
+        started = time.perf_counter()
+        try:
+            return direct(self, prepared, params)
+        finally:
+            COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
+
+    DirectReader.rows = traced_direct  # type: ignore[method-assign]
+    take, give_back = WriteLock.take, WriteLock.give_back
+    held: dict[int, tuple[str, float]] = {}
+
+    async def traced_take(self: WriteLock, connection: Any) -> None:
+        waited = time.perf_counter()
+        already = self.owner is connection
+        await take(self, connection)
+        if not already:
+            now = time.perf_counter()
+            COUNTS[LABEL.get()]["write_wait_ms"] += (now - waited) * 1000
+            held[id(connection)] = (LABEL.get(), now)
+
+    def traced_give_back(self: WriteLock, connection: Any) -> None:
+        if self.owner is connection and id(connection) in held:
+            label, since = held.pop(id(connection))
+            COUNTS[label]["write_held_ms"] += (time.perf_counter() - since) * 1000
+        give_back(self, connection)
+
+    WriteLock.take = traced_take  # type: ignore[method-assign]
+    WriteLock.give_back = traced_give_back  # type: ignore[method-assign]
     db.connection_rows = traced_rows  # type: ignore[attr-defined]
     insert = ActivityLog._insert
 

@@ -16,6 +16,7 @@ from core.groups.counts import member_counts
 from core.runtime.db import Database
 from core.schema import Group, GroupMember
 from core.services import Services
+from tests.campaign_support import set_member
 from tests.conftest import Chat
 
 ANA, BOB, CLO, DAN = "ana@example.com", "bob@example.com", "clo@example.com", "dan@example.com"
@@ -61,12 +62,7 @@ async def test_erased_members_and_bulk_writes_are_counted_again(chat, db: Databa
     for who in (BOB, CLO):
         await chat(who).say("group join data-science")
     assert await listed(chat, DAN) == "3 members"
-    async with db.uow() as uow:
-        clo = await find_by_email(uow, CLO)
-        assert clo is not None
-        clo.erased_at = clock.now()
-        uow.session.add(clo)
-        await uow.commit()
+    await set_member(db, CLO, erased_at=clock.now())
     assert await listed(chat, ANA) == "2 members"
     async with db.uow() as uow:
         group = (await uow.session.exec(select(Group))).one()

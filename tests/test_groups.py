@@ -18,6 +18,7 @@ from core.ports import ConversationRef, FakeMessenger, Progress, SentMessage
 from core.runtime.db import Database
 from core.schema import AuditEntry, Group, GroupChannel, GroupMember
 from core.services import Services
+from tests.campaign_support import set_member
 from tests.conftest import give_role
 
 ANA, BOB, CLO = "ana@example.com", "bob@example.com", "clo@example.com"
@@ -101,12 +102,7 @@ async def test_erased_members_are_counted_nowhere(chat, db, clock) -> None:  # t
     await ok(bob, "group join data science")
     await ok(clo, "group join data science")
     assert "3 members" in (await ok(ana, "group list")).text
-    async with db.uow() as uow:
-        erased = await find_by_email(uow, CLO)
-        assert erased is not None
-        erased.erased_at = clock.now()
-        uow.session.add(erased)
-        await uow.commit()
+    await set_member(db, CLO, erased_at=clock.now())
     assert "2 members" in (await ok(ana, "group list")).text
     assert "2 members" in (await ok(ana, "group list data")).text
     info = await ok(ana, "group info data science")

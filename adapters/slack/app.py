@@ -415,17 +415,21 @@ class Turns:
     """One lock per key while anyone holds or awaits it: things done in turn, per person."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # the lock, and how many hold or await it
 
     @asynccontextmanager
     async def of(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            if not lock.locked() and self._locks.get(key) is lock:
+            lock, users = self._locks[key]
+            if users == 1:
                 del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def build_slack(config: SlackConfig, services: Services, router: CommandRouter | None = None) -> SlackAdapter:

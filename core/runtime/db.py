@@ -7,7 +7,7 @@ database file is created readable and writable by its owner only (SQLite gives i
 
 Every session remembers the rows it wrote (ORM objects, and the tables of bulk statements); after a
 commit, the listeners registered with ``Database.on_commit`` are told, which is how process caches
-(``core/actor_cache.py``) learn that a role, a language or an identity changed without
+(``core/runtime/actor_cache.py``) learn that a role, a language or an identity changed without
 each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
 closes (the activity log writes what it still holds).
 """
@@ -189,12 +189,10 @@ class UnitOfWork:
 
     session: AsyncSession
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], reader: DirectReader | None = None,
-                 database: Database | None = None) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], database: Database | None = None) -> None:
         self._factory = factory
-        #: the process's reader of a SQLite file in the loop's thread (``sqlite_driver.read_rows``)
-        self.reader = reader
-        #: the ``Database`` it belongs to (its process caches: ``Database.cache``)
+        #: the ``Database`` it belongs to: its process caches (``Database.cache``), its reads apart
+        #: from any transaction (``sqlite_driver.read_rows``)
         self.database = database
 
     async def __aenter__(self) -> Self:
@@ -304,7 +302,7 @@ class Database:
             return await connection_rows(connection, statement, params)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self._direct, self)
+        return UnitOfWork(self.sessions, self)
 
     async def ping(self) -> bool:
         """Whether the database answers (``/readyz``)."""

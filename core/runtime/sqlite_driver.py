@@ -29,11 +29,16 @@ from core.runtime.sqlite_reader import DirectReader
 from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, TURNS, WriteLock, writes
 
 
+class Reads(Protocol):
+    """What reads apart from a transaction (``core.runtime.db.Database.read``)."""
+
+    async def read(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]: ...
+
+
 class InSession(Protocol):
     """What the fast reads need of a ``core.runtime.db.UnitOfWork``: its session, whether it wrote, and
-    the process's reader in the loop's thread (``core.runtime.sqlite_reader``; ``None`` but for a
-    SQLite file). A protocol rather than an import, because ``core.runtime.db`` imports this module
-    (it installs ``tune_sqlite``)."""
+    its database's reads apart from any transaction. A protocol rather than an import, because
+    ``core.runtime.db`` imports this module (it installs ``tune_sqlite``)."""
 
     @property
     def session(self) -> AsyncSession: ...
@@ -42,7 +47,7 @@ class InSession(Protocol):
     def wrote(self) -> bool: ...
 
     @property
-    def reader(self) -> DirectReader | None: ...
+    def database(self) -> Reads | None: ...
 
 
 def tune_sqlite(dbapi_connection: Any, _record: Any, turns: WriteLock | None = None) -> None:
@@ -201,15 +206,16 @@ def prepare(statement: Any, dialect: Any) -> Prepared | None:
 
 
 async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """Run a read for a unit of work: on SQLite in the loop's thread while it has not written (no hop
-    at all, ``sqlite_reader``), else on its connection in one hop; SQLAlchemy Core elsewhere.
+    """Run a hot read for a unit of work. While it has not written, apart from its transaction
+    (``Database.read``: on SQLite in the loop's own thread, on PostgreSQL in autocommit, without the
+    round trips that begin and end a transaction — what it sees is the last commit either way, as a
+    statement in a read-committed transaction does); once it has written, on its own connection, to
+    see its own writes (one hop on SQLite, SQLAlchemy Core elsewhere).
 
     Rows are tuples in every case (no ORM bookkeeping per search).
     """
-    if uow.reader is not None and not uow.wrote:
-        rows = direct_rows(uow.reader, uow.session.bind, statement, params)
-        if rows is not None:
-            return rows
+    if uow.database is not None and not uow.wrote:
+        return await uow.database.read(statement, params)
     return await connection_rows(await uow.session.connection(), statement, params)
 
 

@@ -7,6 +7,7 @@ import time
 
 from sqlmodel import select
 
+from adapters.slack.app import Turns
 from bots.bootstrap import apply_roles
 from bots.config import RolesConfig
 from core.schema import Campaign, GroupMember
@@ -134,3 +135,25 @@ async def test_a_click_on_an_archived_group_is_refused_clearly(slack: Slack) -> 
     await slack.click("group.join", "data-science", user_id=LEA)
     (_, answer), = await slack.api.wait_responses(1)
     assert answer["blocks"][0]["text"]["text"].startswith(":warning:")
+
+
+async def test_turns_keep_one_person_in_order_even_while_others_wait() -> None:
+    """``Turns`` (one person's clicks in order): a click arriving just as the first ends, while two
+    are waiting, takes its turn after them — never beside one."""
+    turns, order, running, most = Turns(), [], 0, 0
+
+    async def click(n: int, seconds: float) -> None:
+        nonlocal running, most
+        async with turns.of("U0LEA"):
+            running += 1
+            most = max(most, running)
+            order.append(n)
+            await asyncio.sleep(seconds)
+            running -= 1
+
+    first = asyncio.create_task(click(1, 0.05))
+    await asyncio.sleep(0.01)
+    waiting = [asyncio.create_task(click(n, 0.05)) for n in (2, 3)]
+    await first
+    await asyncio.gather(*waiting, click(4, 0.01))
+    assert order == [1, 2, 3, 4] and most == 1 and not turns._locks
