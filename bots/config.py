@@ -123,6 +123,17 @@ class ExpertsConfig(Section):
     max_hops: int = Field(default=DEFAULTS.experts.max_hops, ge=1, le=10)
     #: ``"09:00-18:00"``, or unset for every hour of every day
     working_hours: str | None = None
+    #: e-mails of the people who take a question nobody else could, in this order
+    fallback: list[str] = Field(default_factory=list)
+
+    @field_validator("fallback")
+    @classmethod
+    def _fallback(cls, value: list[str]) -> list[str]:
+        cleaned = [email.strip().lower() for email in value]
+        for email in cleaned:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                raise ValueError(f"e-mail addresses, and {email!r} is not one")
+        return list(dict.fromkeys(cleaned))
 
     @field_validator("working_hours")
     @classmethod
@@ -138,7 +149,7 @@ class ExpertsConfig(Section):
 
     def settings(self) -> ExpertSettings:
         return ExpertSettings(answer_timeout_minutes=self.answer_timeout_minutes, max_hops=self.max_hops,
-                              working_hours=self.working_hours_range)
+                              working_hours=self.working_hours_range, fallback=tuple(self.fallback))
 
 
 class I18nConfig(Section):

@@ -39,6 +39,9 @@ class ExpertSettings:
     #: ``working_hours``: the answer timeout counts only this daily window, Monday to Friday, in each
     #: expert's time zone (``core.experts.working_hours``); ``None``: every minute counts
     working_hours: tuple[time, time] | None = None
+    #: e-mails of the people a question goes to, in this order, when the experts and every referent
+    #: passed, ran out of time or are away (``core.experts.routing``); empty: the question ends unassigned
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

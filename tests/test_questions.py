@@ -175,14 +175,18 @@ async def test_passing_after_the_deadline(chat, demo, db: Database, clock: FakeC
     assert await expire_due_questions(services) == 1
     too_late = await chat(DANIEL, "en").click("question.pass", "1")
     assert too_late.error and "Too late" in too_late.text
-    late_answer = await chat(DANIEL, "en").click("question.submit", "1", answer="kubectl apply")
-    assert late_answer.error and "Too late" in late_answer.text
     row = await question_row(db)
     assert row.hops == 2 and row.status == "routed" and row.assignee_id not in (demo[HUGO], demo[DANIEL])
     assert await routes(db) == [(demo[HUGO], "timed_out"), (demo[DANIEL], "timed_out"),
                                 (row.assignee_id, None)]
+    # an answer written while the time ran out still counts, as nobody answered first (issue 19)
+    late_answer = await chat(DANIEL, "en").click("question.submit", "1", answer="kubectl apply")
+    assert not late_answer.error, late_answer.text
+    assert (await question_row(db)).status == "answered"
+    assert await routes(db) == [(demo[HUGO], "timed_out"), (demo[DANIEL], "answered"),
+                                (row.assignee_id, "superseded")]
     async with db.uow() as uow:
-        assert (await uow.session.exec(select(Answer))).all() == []
+        assert [a.text for a in (await uow.session.exec(select(Answer))).all()] == ["kubectl apply"]
 
 
 async def test_away_experts_are_skipped_and_load_spreads(chat, demo, db: Database) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers, closest
+from core.delivery.immediate import send_now
+from core.delivery.outbox import Source
 from core.directory import members as directory
-from core.directory import roles
+from core.directory import notices, roles
 from core.directory.models import ROLES, Member
 from core.errors import Conflict, InvalidInput
 from core.messages import Reply
@@ -40,12 +42,24 @@ async def _target(ctx: Context, args: Args) -> tuple[str, Member]:
     return role, member
 
 
+async def _tell(ctx: Context, member: Member, role: str, change: str) -> None:
+    """The member hears of the change (by a direct message after commit), unless they made it."""
+    if member.id is None or member.id == ctx.member_id:
+        return
+    source = Source("role", f"{member.id}/{role}/{change}/{notices.unique()}")
+    values = {"by": ctx.member.display_name, "role": role}
+    rows = await notices.tell(ctx.uow, member.id, source, f"notify.role_{change}", values, ctx.services.clock.now())
+    services = ctx.services
+    ctx.after_commit(lambda: send_now(services, rows))
+
+
 @handlers.command("role", "grant", min_args=2)
 async def grant(ctx: Context, args: Args) -> Reply:
     """``role grant animator ana@example.com``."""
     role, member = await _target(ctx, args)
     if not await roles.grant(ctx.uow, member, role, ctx.services.clock.now(), by=ctx.member_id):
         raise Conflict("role.already_held", who=member.display_name, role=role)
+    await _tell(ctx, member, role, "grant")
     return Reply(text=ctx.t("role.granted", who=member.display_name, role=role))
 
 
@@ -55,4 +69,5 @@ async def revoke(ctx: Context, args: Args) -> Reply:
     role, member = await _target(ctx, args)
     if not await roles.revoke(ctx.uow, member, role, ctx.services.clock.now(), by=ctx.member_id):
         raise Conflict("role.not_held", who=member.display_name, role=role)
+    await _tell(ctx, member, role, "revoke")
     return Reply(text=ctx.t("role.revoked", who=member.display_name, role=role))

@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 from core.runtime.columns import json_column, utcnow, when
 
 QUESTION_STATUSES: tuple[str, ...] = ("open", "routed", "answered", "escalated", "closed", "expired")
-ROUTE_OUTCOMES: tuple[str, ...] = ("answered", "passed", "timed_out")
+ROUTE_OUTCOMES: tuple[str, ...] = ("answered", "passed", "timed_out", "closed", "superseded")
 
 
 class Question(SQLModel, table=True):

@@ -40,7 +40,7 @@ from core.text import shorten
 CARD, CARD_UPDATE = "question.card", "question.card_update"
 ANSWER, NOTICE = "question.answer", "question.notice"
 #: how the assignee was reached, for the wording of their card
-EXPERT, REFERENT, NEXT_REFERENT = "expert", "referent", "next_referent"
+EXPERT, REFERENT, NEXT_REFERENT, FALLBACK = "expert", "referent", "next_referent", "fallback"
 HOLDING = ("routed", "escalated")
 
 
@@ -104,6 +104,8 @@ def card(t: Translator, question: Question, asker: str, stage: str, due: datetim
                         else t("question.referent.card_direct"))
     elif stage == NEXT_REFERENT:
         text += "\n" + t("question.referent.card_next")
+    elif stage == FALLBACK:
+        text += "\n" + t("question.handoff.card_fallback")
     delay = duration(t, policy.answer_timeout_minutes)
     if policy.working_hours is None:
         text += "\n" + t("question.card_deadline", delay=delay)

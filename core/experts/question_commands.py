@@ -16,7 +16,7 @@ from core.directory import misses
 from core.directory.models import Member
 from core.experts import questions
 from core.experts.models import Question
-from core.experts.notices import duration
+from core.experts.notices import FALLBACK, duration
 from core.experts.routing import NoticeList, deliver
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.settings import ExpertSettings
@@ -30,9 +30,11 @@ handlers = Handlers()
 
 STATUS_KEYS = {s: f"question.status_{s}" for s in
                ("open", "routed", "escalated", "answered", "closed", "expired")}
+STATUS_KEYS["expired"] = "question.handoff.status_unassigned"
 
 
-async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
+async def _routed_reply(ctx: Context, question: Question, result: str, stage: str = "",
+                        why: str = "why_none") -> Reply:
     assignee = await ctx.uow.session.get(Member, question.assignee_id) if question.assignee_id else None
     name = assignee.display_name if assignee else ""
     skills = ", ".join(question.skills) or ctx.t("question.no_skill")
@@ -44,9 +46,12 @@ async def _routed_reply(ctx: Context, question: Question, result: str) -> Reply:
         when = f"{wall_of(question.deadline_at, ctx.member.timezone):%Y-%m-%d %H:%M}"
         return Reply(text=ctx.t("question.worktime.routed", id=question.id, expert=name, skills=skills,
                                 delay=delay, when=when, zone=ctx.member.timezone))
+    if result == "escalated" and stage == FALLBACK:
+        return Reply(text=ctx.t("question.handoff.fallback_now", id=question.id, referent=name,
+                                skills=skills))
     if result == "escalated":
         return Reply(text=ctx.t("question.escalated_now", id=question.id, referent=name, skills=skills))
-    return Reply(text=ctx.t("question.nobody", id=question.id, skills=skills))
+    return Reply(text=ctx.t(f"question.handoff.nobody_{why}", id=question.id, skills=skills))
 
 
 def _policy(ctx: Context) -> ExpertSettings:
@@ -65,7 +70,7 @@ async def _route(ctx: Context, question: Question) -> Reply:
     """Route the question, queue its notices, and tell the asker where it went."""
     routed = await questions.route(ctx.uow, question, ctx.services.clock.now(), _policy(ctx))
     _send_after_commit(ctx, routed.notices)
-    return await _routed_reply(ctx, question, routed.result)
+    return await _routed_reply(ctx, question, routed.result, routed.stage, routed.why)
 
 
 def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -> Reply:
@@ -118,7 +123,7 @@ async def reuse(ctx: Context, act: Action) -> Reply:
 async def answer_form(ctx: Context, act: Action) -> Reply:
     """The Answer button: a form with one text input, if the question is still this member's."""
     question = await questions.locked(ctx.uow, act.value)
-    await questions.own_turn(ctx.uow, question, ctx.member_id)
+    await questions.own_turn(ctx.uow, question, ctx.member_id, late_ok=True)
     form = Form(title=ctx.t("question.form_title", id=question.id), action_id="question.submit",
                 submit_label=ctx.t("question.form_submit"), value=str(question.id),
                 inputs=(FormInput("answer", ctx.t("question.form_label"), kind="multiline",

@@ -29,7 +29,7 @@ from core.directory.models import ExpertSkill, Member, Skill
 from core.directory.search import load_vocabulary, match_skills, words_of
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts import notices as outbox
-from core.experts.models import Answer, Question
+from core.experts.models import Answer, Question, QuestionRoute
 from core.experts.routing import (
     NoticeList,
     Routed,
@@ -49,6 +49,9 @@ MAX_ANSWER = 3000
 REUSE_CUTOFF = 80
 REUSE_SCAN = 5000
 ACTIVE: tuple[str, ...] = ("open", "routed", "escalated")
+#: the statuses of the asker's questions ``question list`` shows: until they close it, a question
+#: nobody could take (``expired``) stays listed, as unassigned
+LISTED: tuple[str, ...] = (*ACTIVE, "answered", "expired")
 #: the statuses of a question someone holds (and should answer)
 HELD: tuple[str, ...] = ("routed", "escalated")
 ESCALATED_SCAN = 500
@@ -136,24 +139,46 @@ def relations(question: Question, member_id: int) -> frozenset[str]:
     return frozenset(facts)
 
 
-async def own_turn(uow: UnitOfWork, question: Question, member_id: int) -> None:
+async def own_turn(uow: UnitOfWork, question: Question, member_id: int, *,
+                   late_ok: bool = False) -> QuestionRoute | None:
     """Refuse to answer or pass a question that is not (or no longer) the member's to handle (the
-    table's ``question.answer`` row), saying why: too late, passed, answered, closed."""
+    table's ``question.answer`` row), saying why: too late, passed, answered, closed.
+
+    ``late_ok`` (answering, not passing): a member whose time ran out while they were writing may
+    still answer as long as nobody answered first; returns that turn of theirs (``None`` for the
+    usual case of the current holder).
+    """
     if permits((), TABLE["question.answer"], relations(question, member_id)):
-        return
+        return None
     assert question.id is not None
     mine = [r for r in await routes_of(uow, question.id) if r.expert_id == member_id]
     if mine and mine[-1].outcome == "closed":
         raise Conflict("question.closing.closed_while_yours", id=question.id)
     if question.status in ("answered", "closed"):
         raise Conflict("question.already_answered", id=question.id)
+    if mine and mine[-1].outcome == "timed_out":
+        if late_ok:
+            return mine[-1]
+        raise Conflict("question.too_late", id=question.id)
     if question.status == "expired":
         raise Conflict("question.expired", id=question.id)
-    if mine and mine[-1].outcome == "timed_out":
-        raise Conflict("question.too_late", id=question.id)
     if mine and mine[-1].outcome == "passed":
         raise Conflict("question.already_passed", id=question.id)
     raise Forbidden("question.not_yours", id=question.id)
+
+
+async def _supersede(uow: UnitOfWork, question: Question, author_id: int, now: datetime) -> NoticeList:
+    """A late answer came first: whoever holds the question now stops being waited for, and their
+    card says who answered."""
+    if question.status not in HELD or question.assignee_id is None:
+        return []
+    assert question.id is not None
+    holder = current_route(await routes_of(uow, question.id), question.assignee_id)
+    if holder is None:
+        return []
+    holder.outcome, holder.outcome_at = "superseded", now
+    values = {"id": question.id, "who": await _name_of(uow, author_id)}
+    return await outbox.enqueue_card_update(uow, holder, "question.handoff.card_superseded", values, now)
 
 
 async def _name_of(uow: UnitOfWork, member_id: int) -> str:
@@ -164,7 +189,7 @@ async def _name_of(uow: UnitOfWork, member_id: int) -> str:
 async def answer(uow: UnitOfWork, question: Question, member_id: int, text: str, now: datetime) -> NoticeList:
     """Record the member's answer; returns the messages to send after commit: the answer to the asker
     with Helpful / Not helpful, and the expert's card updated."""
-    await own_turn(uow, question, member_id)
+    late = await own_turn(uow, question, member_id, late_ok=True)
     text = clean(text)
     if not text:
         raise InvalidInput("question.empty_answer")
@@ -172,11 +197,13 @@ async def answer(uow: UnitOfWork, question: Question, member_id: int, text: str,
         raise InvalidInput("question.answer_too_long", length=len(text), limit=MAX_ANSWER)
     assert question.id is not None
     uow.session.add(Answer(question_id=question.id, author_id=member_id, text=text, created_at=now))
-    question.status, question.deadline_at = "answered", None
-    route = current_route(await routes_of(uow, question.id), member_id)
-    notices: NoticeList = []
+    notices: NoticeList = await _supersede(uow, question, member_id, now) if late is not None else []
+    route = late or current_route(await routes_of(uow, question.id), member_id)
+    question.status, question.deadline_at, question.assignee_id = "answered", None, member_id
+    question.closed_at = None
     if route is not None:
         route.outcome, route.outcome_at = "answered", now
+    if route is not None and late is None:  # a late turn's card already said its time ran out
         answered = {"id": question.id, "answer": shorten(text, 500)}
         notices += await outbox.enqueue_card_update(uow, route, "question.card_answered", answered, now)
     await uow.session.flush()  # the answer is what the asker's message is built from, at send time
@@ -228,7 +255,7 @@ async def close(uow: UnitOfWork, question: Question, member_id: int, now: dateti
     """The asker (or an admin: the caller asked the permission table) closes the question; whoever
     held it stops being waited for: their turn ends (outcome ``closed``) and their card says who
     closed it, so its buttons are not tried. Returns the card's update, to send after commit."""
-    if question.status in ("closed", "expired"):
+    if question.status == "closed":
         raise Conflict("question.already_closed", id=question.id)
     assert question.id is not None
     holding = question.status in ("routed", "escalated")
@@ -259,10 +286,10 @@ async def listing(uow: UnitOfWork, member_id: int,
     """My open questions, those assigned to me, and (for referents) the escalated ones of their
     skills or of no skill (admins: every escalated one): what ``question list`` and the Home tab show."""
     session = uow.session
-    asked = and_(col(Question.asker_id) == member_id, col(Question.status).in_((*ACTIVE, "answered")))
+    asked = and_(col(Question.asker_id) == member_id, col(Question.status).in_(LISTED))
     waiting = and_(col(Question.assignee_id) == member_id, col(Question.status).in_(HELD))
     rows = (await session.exec(select(Question).where(or_(asked, waiting)).order_by(col(Question.id)))).all()
-    mine = [q for q in rows if q.asker_id == member_id and q.status in (*ACTIVE, "answered")]
+    mine = [q for q in rows if q.asker_id == member_id and q.status in LISTED]
     assigned = [q for q in rows if q.assignee_id == member_id and q.status in HELD]
     escalated: list[Question] = []
     if holds(roles, "referent"):

@@ -8,9 +8,10 @@ at the next start), the next available expert who has not seen it yet gets it, f
 first. After ``max_hops`` experts, or when nobody is left, the topic's referent gets it (a referent for
 one of its skills, else anyone with the ``referent`` role), with the same Answer / Pass card and
 deadline, and the asker is told; a referent who passes or runs out of time hands it to the next
-referent who has not had it. When nobody is left at all, the question expires and the asker is told
-honestly. Only reachable people are chosen: a member with no identity on any platform (imported,
-never seen) cannot receive the card, so routing skips them instead of waiting a timeout for nothing.
+referent who has not had it, then to the contacts of ``[experts] fallback`` in their order
+(``core.experts.handoff``). Nobody away and nobody unreachable (a member with no identity on any
+platform, imported, never seen, cannot receive the card) is ever chosen. When nobody is left at all,
+the question expires (listed to its asker as unassigned) and the asker is told honestly why.
 Messages to other people are written to the outbox in the same transaction
 (``core.experts.notices``), their rows returned to the caller (``Routed.notices``) and sent by
 ``deliver`` right after it commits — each built at send time in its recipient's language, and retried
@@ -29,11 +30,11 @@ from sqlmodel import col, select
 
 from core.delivery.immediate import send_now
 from core.delivery.outbox import Source
-from core.directory.models import ExpertSkill, Identity, Member, MemberRole, Skill
+from core.directory.models import Member, Skill
 from core.directory.search import rank_experts
-from core.experts import notices
+from core.experts import handoff, notices
 from core.experts.models import Question, QuestionRoute
-from core.experts.notices import EXPERT, NEXT_REFERENT, REFERENT
+from core.experts.notices import EXPERT, FALLBACK, NEXT_REFERENT, REFERENT
 from core.experts.working_hours import working_deadline
 from core.runtime.db import UnitOfWork
 from core.settings import ExpertSettings
@@ -58,6 +59,10 @@ class Routed:
 
     result: str
     notices: NoticeList = field(default_factory=list)
+    #: how the holder was reached (``notices.EXPERT``, ``REFERENT``, ``NEXT_REFERENT``, ``FALLBACK``)
+    stage: str = ""
+    #: when ``nobody``: why (a key of ``[question.handoff]``, ``core.experts.handoff.why_nobody``)
+    why: str = ""
 
 
 async def deliver(services: Services, notices: NoticeList) -> None:
@@ -79,14 +84,6 @@ async def routes_of(uow: UnitOfWork, question_id: int) -> list[QuestionRoute]:
         QuestionRoute.question_id == question_id).order_by(col(QuestionRoute.id)))).all())
 
 
-async def reachable(uow: UnitOfWork, member_ids: list[int]) -> set[int]:
-    """Those of ``member_ids`` who have an identity on some platform, so a direct message can reach them."""
-    if not member_ids:
-        return set()
-    return set((await uow.session.exec(select(Identity.member_id).where(
-        col(Identity.member_id).in_(member_ids)))).all())
-
-
 async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
                       exclude: set[int]) -> int | None:
     """The best available expert who can be messaged, in one query: the ranking of those with an
@@ -96,24 +93,6 @@ async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
     ranked = await rank_experts(uow, scores, now, limit=1, exclude=exclude, available_only=True,
                                 by_load=True, reachable_only=True)
     return ranked[0].member_id if ranked else None
-
-
-async def find_referent(uow: UnitOfWork, skill_ids: list[int], exclude: set[int]) -> int | None:
-    """A reachable referent of one of the skills, else any reachable member with the referent role,
-    leaving out ``exclude`` (the asker and everyone who already held the question)."""
-    live = col(Member.erased_at).is_(None)
-    by_skill = (select(ExpertSkill.member_id).join(Member, col(Member.id) == col(ExpertSkill.member_id))
-                .where(col(ExpertSkill.skill_id).in_(skill_ids), col(ExpertSkill.referent), live))
-    by_role = (select(MemberRole.member_id).join(Member, col(Member.id) == col(MemberRole.member_id))
-               .where(MemberRole.role == "referent", live))
-    for statement in (by_skill, by_role):
-        found = [m for m in (await uow.session.exec(statement.order_by(col(Member.id)))).all()
-                 if m not in exclude]
-        reached = await reachable(uow, found)
-        chosen = next((m for m in found if m in reached), None)
-        if chosen is not None:
-            return chosen
-    return None
 
 
 async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: str, now: datetime,
@@ -136,7 +115,8 @@ async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: st
 
 async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings, *,
                      referents_only: bool = False) -> Routed:
-    """Give the question to the next expert, else to a referent, else let it expire.
+    """Give the question to the next expert, else to a referent, else to a fallback contact, else
+    let it expire (listed to its asker as unassigned).
 
     ``referents_only``: a referent already had it, so it never goes back to the experts.
     """
@@ -147,14 +127,17 @@ async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy:
     if not referents_only and question.hops < policy.max_hops:
         expert = await next_expert(uow, scores, now, exclude)
         if expert is not None:
-            return Routed("routed", await _assign(uow, question, expert, EXPERT, now, policy))
-    referent = await find_referent(uow, list(scores), exclude)
+            return Routed("routed", await _assign(uow, question, expert, EXPERT, now, policy), EXPERT)
+    referent = await handoff.find_referent(uow, list(scores), exclude, now)
     if referent is not None:
         stage = NEXT_REFERENT if referents_only else REFERENT
-        return Routed("escalated", await _assign(uow, question, referent, stage, now, policy))
+        return Routed("escalated", await _assign(uow, question, referent, stage, now, policy), stage)
+    contact = await handoff.find_fallback(uow, policy.fallback, exclude, now)
+    if contact is not None:
+        return Routed("escalated", await _assign(uow, question, contact, FALLBACK, now, policy), FALLBACK)
     question.status, question.assignee_id, question.deadline_at = "expired", None, None
     question.closed_at = now
-    return Routed("nobody")
+    return Routed("nobody", why=await handoff.why_nobody(uow, list(scores), tried, question.asker_id))
 
 
 async def move_on(uow: UnitOfWork, question: Question, route: QuestionRoute | None, outcome: str,
@@ -175,15 +158,22 @@ async def move_on(uow: UnitOfWork, question: Question, route: QuestionRoute | No
                     "question.card_passed" if outcome == "passed" else "question.card_timed_out")
         routed.notices += await notices.enqueue_card_update(uow, route, card_key, {"id": question.id}, now)
     if result != "routed":
-        name = await _assignee_name(uow, question)
-        key = {("escalated", False): "question.told_escalated",
-               ("escalated", True): "question.referent.told_next",
-               ("nobody", False): "question.told_nobody",
-               ("nobody", True): "question.referent.told_nobody"}[result, after_referent]
-        told = {"id": question.id, "text": shorten(question.text, 200), "referent": name}
-        source = Source("question", f"{question.id}/{question.hops}")
-        routed.notices += await notices.enqueue_notice(uow, source, question.asker_id, key, told, now)
+        routed.notices += await _tell_asker(uow, question, routed, now)
     return routed
+
+
+async def _tell_asker(uow: UnitOfWork, question: Question, routed: Routed, now: datetime) -> NoticeList:
+    """What the asker hears when their question reaches a referent or a fallback contact, or nobody:
+    the words say what really happened (who has it now; why nobody could take it)."""
+    told = {"id": question.id, "text": shorten(question.text, 200),
+            "referent": await _assignee_name(uow, question)}
+    if routed.result == "nobody":
+        key = f"question.handoff.told_nobody_{routed.why}"
+    else:
+        key = {REFERENT: "question.told_escalated", NEXT_REFERENT: "question.referent.told_next",
+               FALLBACK: "question.handoff.told_fallback"}[routed.stage]
+    source = Source("question", f"{question.id}/{question.hops}")
+    return await notices.enqueue_notice(uow, source, question.asker_id, key, told, now)
 
 
 async def _assignee_name(uow: UnitOfWork, question: Question) -> str:

@@ -15,7 +15,9 @@ from core.activity import audit
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.delivery.immediate import send_now
+from core.delivery.outbox import Source
 from core.directory import members as directory
+from core.directory import notices
 from core.errors import Conflict, InvalidInput, UsageError
 from core.groups import announcements, lookup, roster
 from core.groups import invites as channel_invites
@@ -158,9 +160,21 @@ async def _invite_later(ctx: Context, invitations: list[channel_invites.Invitati
     return len(doable)
 
 
+async def _tell(ctx: Context, member_id: int, group: Group, change: str, key: str) -> None:
+    """Tell ``member_id`` by direct message, after commit, what the acting member's change made of
+    them in ``group`` (added, made owner)."""
+    source = Source("group", f"{group.id}/{change}/{member_id}/{notices.unique()}")
+    values = {"by": ctx.member.display_name, "name": group.name, "slug": group.slug}
+    rows = await notices.tell(ctx.uow, member_id, source, key, values, ctx.services.clock.now())
+    services = ctx.services
+    ctx.after_commit(lambda: send_now(services, rows))
+
+
 async def _leave(ctx: Context, reference: str) -> Reply:
     group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
     heir = await groups.leave(ctx.uow, group, ctx.member_id)
+    if heir is not None and heir.id is not None:
+        await _tell(ctx, heir.id, group, "heir", "notify.group_heir")
     if heir is not None:
         return Reply(text=ctx.t("group.left_handover", name=group.name, heir=heir.display_name))
     return Reply(text=ctx.t("group.left", name=group.name))
@@ -236,8 +250,11 @@ async def add(ctx: Context, args: Args) -> Reply:
     await _require(ctx, group, "group add", "group.add_forbidden")
     person = await directory.find_member(ctx.uow, who, ctx.actor.platform, ctx.actor.tenant)
     assert person.id is not None
-    if await groups.add(ctx.uow, group, person.id, ctx.services.clock.now()) is None:
+    row = await groups.add(ctx.uow, group, person.id, ctx.services.clock.now())
+    if row is None:
         raise Conflict("group.already_added", name=group.name, who=person.display_name)
+    if person.id != ctx.member_id:
+        await _tell(ctx, person.id, group, "added", f"notify.group_added_{row.role}")
     lines = [ctx.t("group.added", name=group.name, who=person.display_name)]
     count = await _invite_later(ctx, await channel_invites.for_members(ctx.uow, group, [person.id]))
     if count:
