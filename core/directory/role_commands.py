@@ -48,7 +48,8 @@ async def _tell(ctx: Context, member: Member, role: str, change: str) -> None:
         return
     source = Source("role", f"{member.id}/{role}/{change}/{notices.unique()}")
     values = {"by": ctx.member.display_name, "role": role}
-    rows = await notices.tell(ctx.uow, member.id, source, f"notify.role_{change}", values, ctx.services.clock.now())
+    key, now = f"notify.role_{change}", ctx.services.clock.now()
+    rows = await notices.tell(ctx.uow, member.id, source, key, values, now)
     services = ctx.services
     ctx.after_commit(lambda: send_now(services, rows))
 
