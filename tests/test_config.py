@@ -79,6 +79,7 @@ def test_an_adapters_section_is_reported_like_the_others(tmp_path: Path) -> None
     ('[roles]\nadmins = ["bob"]', "roles.admins", "'bob' is not one"),
     ('[experts]\nworking_hours = "18:00-09:00"', "experts.working_hours", "start comes before its end"),
     ("[experts]\nmax_hops = 2.5", "experts.max_hops", "a valid integer"),
+    ('[experts]\nfallback = ["help desk"]', "experts.fallback", "'help desk' is not one"),
     ("[scheduler]\nenabled = 1", "scheduler.enabled", "a valid boolean"),
     ("[privacy]\nkeep_texts_days = 0", "privacy.keep_texts_days", "greater than or equal to 1"),
     ('[privacy]\nkeep_events_days = "2y"', "privacy.keep_events_days", "a valid integer"),
@@ -119,6 +120,12 @@ def test_a_secret_of_the_wrong_type_is_not_echoed(tmp_path: Path) -> None:
     path = write(tmp_path, "[slack]\nsigning_secret = 12345678\n")
     message = refusal(path)
     assert "slack.signing_secret" in message and "12345678" not in message
+
+
+def test_the_fallback_contacts_are_kept_in_order() -> None:
+    config = Config.model_validate({"experts": {"fallback": [" Lead@Example.com", "b@example.com",
+                                                             "lead@example.com"]}})
+    assert config.settings().experts.fallback == ("lead@example.com", "b@example.com")
 
 
 def test_working_hours_and_role_grants() -> None:
