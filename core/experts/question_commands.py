@@ -30,7 +30,6 @@ handlers = Handlers()
 
 STATUS_KEYS = {s: f"question.status_{s}" for s in
                ("open", "routed", "escalated", "answered", "closed", "expired")}
-STATUS_KEYS["expired"] = "question.handoff.status_unassigned"
 
 
 async def _routed_reply(ctx: Context, question: Question, result: str, stage: str = "",
