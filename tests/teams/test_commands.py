@@ -110,7 +110,9 @@ async def test_mentioned_member_is_named_by_email(teams: TeamsClient, services) 
     await teams.say("group create Data Science")
     sent = await teams.say("group add data-science <at>Bob</at>", entities=[
         {"type": "mention", "text": "<at>Bob</at>", "mentioned": {"id": "29:1bob-bf-id", "name": "Bob"}}])
-    assert t("en", "group.added", name="Data Science", who="Bob") in shown(sent[0])
+    assert any(t("en", "group.added", name="Data Science", who="Bob") in shown(call) for call in sent)
+    assert any("a:1personal-bob" in call.path and "Ana added you" in shown(call) for call in sent), \
+        "Bob is told in his own chat (issue 19)"
 
 
 async def test_same_email_on_slack_and_teams_is_one_member(teams: TeamsClient, router, services) -> None:
