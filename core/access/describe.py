@@ -18,6 +18,7 @@ RELATION_WORDS = {
     "public": ("everyone, if the group is public", "if the group is public"),
     "asker": ("its asker", "who asked it"),
     "assignee": ("the expert it is routed to", "it is routed to"),
+    "late": ("an expert whose time ran out, until someone answers", "whose time ran out on it"),
     "paired": ("the members of that pairing", "in that pairing"),
     "addressee": ("the member it was shown to", "it was shown to"),
 }

@@ -26,6 +26,7 @@ RELATIONS: dict[str, str] = {
     "public": "the group is public",
     "asker": "asked the question",
     "assignee": "holds the question now (it was routed to them)",
+    "late": "held the question until their time ran out, and nobody has answered it since",
     "paired": "was paired with the others of that coffee pairing",
     "addressee": "the message with the button was shown to them (a confirmation)",
 }

@@ -24,6 +24,8 @@ GROUP_MANAGERS = Rule((Grant(MEMBER, "owner"), Grant(ANIMATOR)))
 ANSWERS = Rule((Grant(MEMBER, "recipient"),), denied="campaign.not_recipient")
 ASKER = Rule((Grant(MEMBER, "asker"),), denied="question.not_asker")
 ASSIGNEE = Rule((Grant(MEMBER, "assignee"),), denied="question.not_yours")
+#: answers a question: its holder, or whose time ran out while writing, as long as nobody answered first
+ANSWERER = Rule((Grant(MEMBER, "assignee"), Grant(MEMBER, "late")), denied="question.not_yours")
 #: answers for a coffee pairing: only the members of that pair
 PAIRED = Rule((Grant(MEMBER, "paired"),), denied="pairing.not_yours")
 #: teach the expert search the company's words: referents (and so admins)
@@ -106,8 +108,8 @@ _ACTIONS: dict[str, Rule] = {
     "question.ask": ASKER,
     "question.helpful": ASKER,
     "question.reuse": ASKER,
-    "question.answer": ASSIGNEE,
-    "question.submit": ASSIGNEE,
+    "question.answer": ANSWERER,
+    "question.submit": ANSWERER,
     "question.pass": ASSIGNEE,
     "moderation.report": EVERYONE,
     "moderation.decide": Rule((Grant(MODERATOR),), denied="moderation.moderators_only"),

@@ -142,13 +142,14 @@ def relations(question: Question, member_id: int) -> frozenset[str]:
 async def own_turn(uow: UnitOfWork, question: Question, member_id: int, *,
                    late_ok: bool = False) -> QuestionRoute | None:
     """Refuse to answer or pass a question that is not (or no longer) the member's to handle (the
-    table's ``question.answer`` row), saying why: too late, passed, answered, closed.
+    table's ``question.pass`` row: its holder), saying why: too late, passed, answered, closed.
 
-    ``late_ok`` (answering, not passing): a member whose time ran out while they were writing may
-    still answer as long as nobody answered first; returns that turn of theirs (``None`` for the
-    usual case of the current holder).
+    ``late_ok`` (answering, not passing: the ``question.submit`` row's ``late`` relation): a member
+    whose time ran out while they were writing may still answer as long as nobody answered first;
+    returns that turn of theirs (``None`` for the usual case of the current holder).
     """
-    if permits((), TABLE["question.answer"], relations(question, member_id)):
+    facts = relations(question, member_id)
+    if permits((), TABLE["question.pass"], facts):
         return None
     assert question.id is not None
     mine = [r for r in await routes_of(uow, question.id) if r.expert_id == member_id]
@@ -156,8 +157,8 @@ async def own_turn(uow: UnitOfWork, question: Question, member_id: int, *,
         raise Conflict("question.closing.closed_while_yours", id=question.id)
     if question.status in ("answered", "closed"):
         raise Conflict("question.already_answered", id=question.id)
-    if mine and mine[-1].outcome == "timed_out":
-        if late_ok:
+    if mine and mine[-1].outcome == "timed_out":  # the table's ``late`` relation
+        if late_ok and permits((), TABLE["question.submit"], facts | {"late"}):
             return mine[-1]
         raise Conflict("question.too_late", id=question.id)
     if question.status == "expired":
