@@ -20,6 +20,7 @@ RELATION_WORDS = {
     "assignee": ("the expert it is routed to", "it is routed to"),
     "paired": ("the members of that pairing", "in that pairing"),
     "addressee": ("the member it was shown to", "it was shown to"),
+    "author": ("the poll's author", "who posted the poll"),
 }
 
 

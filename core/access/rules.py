@@ -27,6 +27,7 @@ RELATIONS: dict[str, str] = {
     "asker": "asked the question",
     "assignee": "holds the question now (it was routed to them)",
     "paired": "was paired with the others of that coffee pairing",
+    "author": "posted the poll",
     "addressee": "the message with the button was shown to them (a confirmation)",
 }
 
