@@ -14,6 +14,7 @@ when it materialises a round and when it reminds.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -89,7 +90,7 @@ async def snooze(uow: UnitOfWork, campaign: Campaign, member_id: int, hours: int
     assert round_.id is not None
     until = now + timedelta(hours=hours)
     if round_.closes_at is not None and until >= round_.closes_at:
-        left = max(int((round_.closes_at - now).total_seconds() // 3600) - 1, 0)
+        left = max(math.ceil((round_.closes_at - now).total_seconds() / 3600) - 1, 0)
         raise InvalidInput("campaign.snooze_after_close", id=campaign.id, hours=hours, most=left)
     row = await _row(uow, campaign.id, member_id)
     row.snoozed_round_id, row.snoozed_until = round_.id, until

@@ -45,7 +45,8 @@ async def post(uow: UnitOfWork, poll: Poll, now: datetime) -> list[int]:
 
 
 async def changed(uow: UnitOfWork, poll: Poll, now: datetime, *, at_once: bool = False) -> list[int]:
-    """Ask for the message to be updated after a change: the ids of deliveries due now (to send after
+    """Ask for the message to be updated after a change (``at_once``: the close, shown now whatever
+    the throttle says, in an update of its own): the ids of deliveries due now (to send after
     the commit), or none when an update is already waiting or the throttle defers it. ``poll``
     must be locked (``votes.locked``): two votes must not both decide that none is waiting."""
     assert poll.id is not None
@@ -55,7 +56,7 @@ async def changed(uow: UnitOfWork, poll: Poll, now: datetime, *, at_once: bool =
     due = now if at_once or last is None or last + UPDATE_EVERY <= now else last + UPDATE_EVERY
     poll.update_due_at = due
     uow.session.add(poll)
-    stamp = f"{poll.id}:{due.timestamp():.6f}"
+    stamp = f"{poll.id}:closed" if at_once else f"{poll.id}:{due.timestamp():.6f}"
     ids = await enqueue(uow, Source("poll-update", stamp), UPDATE, [_target(poll)], due)
     return ids if due <= now else []
 
