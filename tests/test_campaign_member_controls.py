@@ -36,7 +36,8 @@ async def test_skip_snooze_and_leave_each_do_what_they_say(chat, db, clock, mess
     skipped = await ok(chat(BOB), "campaign skip 1")
     assert "You skip round 1 of campaign #1" in skipped.text
     snoozed = await ok(chat(CARL), "campaign snooze 1 3")
-    assert "I'll remind you of campaign #1" in snoozed.text and "on 2026-03-09 13:00" in snoozed.text  # New York
+    assert "I'll remind you of campaign #1" in snoozed.text
+    assert "on 2026-03-09 13:00" in snoozed.text  # Carl's time, in New York
     left = await ok(chat(ANA), "campaign leave 1")
     assert "You left campaign #1" in left.text and "campaign optout" in left.text
     assert "already left" in (await ok(chat(ANA), "campaign leave 1")).text
@@ -71,7 +72,7 @@ async def test_snoozing_again_moves_the_one_reminder(chat, db, clock, messenger,
     await ok(chat(BOB), "campaign snooze 1 5")
     async with db.uow() as uow:
         rows = (await uow.session.exec(select(Delivery).where(Delivery.purpose == "reminder.later"))).all()
-    assert [(row.target_id, row.next_attempt_at) for row in rows] == [(rows[0].target_id, at("2026-03-09T19:00"))]
+    assert len(rows) == 1 and rows[0].next_attempt_at == at("2026-03-09T19:00")
     clock.current = at("2026-03-09T18:00")
     await tick(services)
     assert len(inbox(messenger, BOB)) == 1
@@ -83,7 +84,8 @@ async def test_snoozing_again_moves_the_one_reminder(chat, db, clock, messenger,
 async def test_bad_input_gets_a_clear_message(chat, db, clock, services) -> None:  # type: ignore[no-untyped-def]
     await started(chat, db, clock, services)
     for text, expected in (
-            ("campaign snooze 1 0", "“0” is not a number of hours I can snooze for: give a whole number from 1 to 168"),
+            ("campaign snooze 1 0",
+             "“0” is not a number of hours I can snooze for: give a whole number from 1 to 168"),
             ("campaign snooze 1 1000", "“1000” is not a number of hours"),
             ("campaign snooze 1 soon", "“soon” is not a number of hours"),
             ("campaign snooze 1 48", "closes before 48 hours from now: snooze for at most 47 hours"),

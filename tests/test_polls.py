@@ -50,7 +50,8 @@ async def test_three_members_vote_and_the_message_shows_the_counts(chat, messeng
         ("Close poll", "poll.close", "1")]
     assert (await vote(chat, ANA, "1:0")).silent
     updates = shown(messenger)[1:]
-    assert len(updates) == 1 and "**1. Pizza**" in updates[0][1].text and "1 vote (100 %)" in updates[0][1].text
+    assert len(updates) == 1 and "**1. Pizza**" in updates[0][1].text
+    assert "1 vote (100 %)" in updates[0][1].text
     await vote(chat, BOB, "1:1")
     await vote(chat, CY, "1:0")
     assert len(shown(messenger)) == 2, "throttled: the next update waits for the end of the interval"
@@ -118,7 +119,7 @@ async def test_anonymous_votes_keep_no_member_and_counts_wait_for_the_minimum(  
         (row,) = (await uow.session.exec(select(PollVote))).all()
     assert poll.anonymous and row.member_id is None and row.voter.startswith("anon:")
     assert row.voted_at == poll.created_at, "the click's time is not kept"
-    assert "bob" not in row.voter and len(row.voter) == len("anon:") + 64
+    assert len(row.voter) == len("anon:") + 64  # an HMAC-SHA256, hex
     hidden = shown(messenger)[-1][1]
     assert "votes" not in hidden.text and "counts are shown once 3 people have voted" in (hidden.context or "")
     await vote(chat, CY, "1:0")
