@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core.i18n import Translator
 from core.markup import escape
-from core.messages import Button, Reply, Section
+from core.messages import Button, Reply
 from core.polls.models import Poll
 from core.polls.votes import Tally
 
@@ -61,6 +61,5 @@ def message(poll: Poll, tally: Tally, minimum: int, author: str) -> Reply:
                         for n, option in enumerate(poll.options))
         buttons += (Button(t("poll.close_button"), CLOSE, str(poll.id), style="danger"),)
     footer = _footer(t, poll, tally, minimum, author)
-    body = "\n".join(lines)
-    return Reply(text=f"{title}\n{body}", title=title, sections=(Section(text=body),), buttons=buttons,
-                 context=footer, visibility="public", locale=poll.locale)
+    return Reply(text="\n".join(lines), title=title, buttons=buttons, context=footer, visibility="public",
+                 locale=poll.locale)
