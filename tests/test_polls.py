@@ -17,6 +17,7 @@ from core.polls.models import Poll, PollVote
 from core.polls.updates import UPDATE_EVERY
 from core.ports import ConversationRef, FakeClock, FakeMessenger
 from core.services import Services
+from tests.hostile_support import HOSTILE, MARK, literal
 
 ANA, BOB, CY, DEE = "ana@example.com", "bob@example.com", "cy@example.com", "dee@example.com"
 LUNCH = ConversationRef("console", "local", "lunch")
@@ -176,3 +177,12 @@ async def test_votes_for_unknown_polls_or_options_are_refused(chat, services: Se
                             ("x", "There is no poll")):
         reply = await chat(BOB).click("poll.vote", value)
         assert reply.error and expected in reply.text, reply.text
+
+
+async def test_member_text_in_a_poll_is_text_not_markup(chat, messenger) -> None:  # type: ignore[no-untyped-def]
+    option = f"{MARK} **b**"
+    await post(chat, f'poll "{HOSTILE}" "{option}" "plain"')
+    ((_, message),) = shown(messenger)
+    assert message.title is not None and literal(message.title, HOSTILE)
+    assert literal(message.text, option)
+    assert message.buttons[0].label.count(MARK) == 1
