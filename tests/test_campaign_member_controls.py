@@ -102,3 +102,15 @@ async def test_bad_input_gets_a_clear_message(chat, db, clock, services) -> None
     assert closed.error and "has no round open for you right now" in closed.text
     french = await chat(CARL, "fr").say("campaign snooze 1 1000")
     assert french.error and "n'est pas un nombre d'heures" in french.text and "de 1 à 168" in french.text
+
+
+async def test_a_member_who_skipped_and_answers_after_all_counts_as_reached(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services) -> None:
+    await started(chat, db, clock, services)
+    await ok(chat(BOB), "campaign skip 1")
+    prompt = inbox(messenger, BOB)[0]
+    choice = prompt.sections[2].buttons[0]
+    assert not (await chat(BOB).click(choice.action_id, choice.value)).error
+    clock.current = at("2026-03-11T14:00")
+    await tick(services)
+    assert "Participation: 1 of 3 (33 %)" in inbox(messenger, ANA)[-1].text

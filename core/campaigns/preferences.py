@@ -2,7 +2,8 @@
 
 - ``skip``: this round's prompt is set aside — its delivery marked ``skipped`` (pending or sent), so
   it is neither reminded nor counted among those the prompt reached (summaries and reports count
-  ``sent`` prompts: a skipped round is not a missing answer). The member may still answer it.
+  ``sent`` prompts: a skipped round is not a missing answer). The member may still answer it: their
+  prompt then counts as sent again (``took_part``).
 - ``snooze``: one reminder ``reminder.later`` due in ``hours`` (1 to 168, and before the round
   closes); the regular reminders wait until then. Snoozing again moves that reminder.
 - ``leave``: no more prompts of this campaign (rounds to come leave the member out, this round's
@@ -73,6 +74,17 @@ async def skip(uow: UnitOfWork, campaign: Campaign, member_id: int, now: datetim
     uow.session.add(row)
     await _set_aside(uow, [round_.id], member_id, prompts=True)
     return round_
+
+
+async def took_part(uow: UnitOfWork, round_id: int, member_id: int) -> None:
+    """A member who skipped a round answers it after all: their prompt counts as sent again (else
+    a round's participation could read "2 of 1"). One statement, matching nothing in the usual case."""
+    statement = (update(Delivery).where(col(Delivery.round_id) == round_id, col(Delivery.purpose) == "prompt",
+                                        col(Delivery.target_kind) == "member",
+                                        col(Delivery.target_id) == str(member_id),
+                                        col(Delivery.status) == "skipped", col(Delivery.sent_at).is_not(None))
+                 .values(status="sent").execution_options(synchronize_session=False))
+    await uow.session.exec(statement)
 
 
 def hours_of(text: str) -> int:
