@@ -34,6 +34,13 @@ async def click(teams: TeamsClient, user: str, action_id: str, value: str, card:
     return [call for call in teams.connector.calls[before:] if call.body is not None]
 
 
+def puts(teams: TeamsClient, since: int) -> list[Any]:
+    """The updates of an activity in the group chat since call ``since`` (the connector serves the
+    whole session)."""
+    return [call for call in teams.connector.calls[since:]
+            if call.method == "PUT" and call.body is not None and CHAT in call.path]
+
+
 async def test_a_poll_in_a_group_chat_voted_on_by_three_members(teams: TeamsClient,
                                                                 services: Services) -> None:
     for user in ("bob", "chloe"):
@@ -41,6 +48,7 @@ async def test_a_poll_in_a_group_chat_voted_on_by_three_members(teams: TeamsClie
     since = len(teams.connector.calls)
     assert await in_chat(teams, 'poll "Lunch on Friday?" "Pizza" "Sushi"') == 200
     (card,) = [call for call in teams.connector.sent("POST")[-3:] if "Lunch on Friday?" in str(call.body)]
+    assert "1:0" in str(card.body)
     assert CHAT in card.path and "1:0" in str(card.body) and "Close poll" in str(card.body)
     posted = [call for call in teams.connector.calls[since:] if call.method == "POST" and CHAT in call.path]
     assert len(posted) == 1, "the poll is the only message: the command itself answers nothing"
@@ -48,10 +56,10 @@ async def test_a_poll_in_a_group_chat_voted_on_by_three_members(teams: TeamsClie
     for user, value in (("ana", "1:0"), ("bob", "1:1"), ("chloe", "1:0")):
         answered = await click(teams, user, "poll.vote", value, "poll-card")
         assert not [call for call in answered if call.method == "POST"], "a vote says nothing itself"
-    assert len(teams.connector.sent("PUT")) == 1  # the first vote at once, the next ones wait
+    assert len(puts(teams, since)) == 1  # the first vote at once, the next ones wait
     services.clock.advance(UPDATE_EVERY)  # type: ignore[attr-defined]
     await Dispatcher(services).run_once()
-    updates = teams.connector.sent("PUT")
-    assert len(updates) == 2 and all(CHAT in call.path for call in updates)
+    updates = puts(teams, since)
+    assert len(updates) == 2
     shown = str(updates[-1].body)
     assert "2 votes (67 %)" in shown and "1 vote (33 %)" in shown and "3 people voted" in shown
