@@ -148,7 +148,7 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         screen = Screen(sys.stdout, config.i18n.default_locale)
         if not await _admitted(services, email, screen, demo_mode=greeting is not None):
             return 1
-        attach_messenger(services, screen, email)
+        attach_messenger(services, screen, email, channel)
         if greeting is not None:
             await _welcome(services, email, screen, greeting or None)
         _tolerant_streams()

@@ -26,6 +26,7 @@ from core.groups import wiring as groups
 from core.inbound import wiring as inbound
 from core.moderation import wiring as moderation
 from core.pairing import wiring as pairing
+from core.polls import wiring as polls
 from core.privacy import wiring as privacy
 from core.registry import Registry
 from core.stats import wiring as stats
@@ -38,6 +39,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     groups.register,
     campaigns.register,
     pairing.register,
+    polls.register,
     experts.register,
     delivery.register,
     inbound.register,

@@ -6,6 +6,7 @@ checked against it by a test.
 
 from core.activity.models import ActivityEvent, ActivityWeek, AuditEntry, SearchMiss
 from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
+from core.campaigns.preference_models import CampaignPreference
 from core.delivery.models import Delivery
 from core.directory.models import (
     ROLES,
@@ -24,6 +25,7 @@ from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
 from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
+from core.polls.models import Poll, PollVote
 
 __all__ = [
     "ROLES",
@@ -33,6 +35,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Campaign",
+    "CampaignPreference",
     "CampaignPrompt",
     "CampaignShare",
     "Delivery",
@@ -50,6 +53,8 @@ __all__ = [
     "PairingPause",
     "PairingRound",
     "PairingSetup",
+    "Poll",
+    "PollVote",
     "ProcessedEvent",
     "Question",
     "QuestionRoute",

@@ -6,8 +6,8 @@ Ana, the subject, was imported from the directory with roles and a skill, given 
 configuration and another by an admin, created a group and a campaign, answered its prompt, asked
 two questions (one answered and marked helpful, so reusable; one still routed), answered a
 question routed to her, declared skills and an absence, added a synonym, shared a campaign and had
-one shared with her, linked a channel, has a Teams identity with its conversation reference, and a
-file kept for her to download.
+one shared with her, linked a channel, posted a poll and voted in it, left a campaign, has a Teams
+identity with its conversation reference, and a file kept for her to download.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ from sqlalchemy import Table, select
 from sqlmodel import SQLModel, col
 
 from core.campaigns import ownership
+from core.campaigns.preference_models import CampaignPreference
+from core.commands import Invocation
 from core.directory import roles
 from core.directory.importer import import_directory
 from core.downloads import store
 from core.groups.models import Announcement
 from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
+from core.ports import ConversationRef
 from core.runtime.activity_log import activity_log
 from core.runtime.db import Database
 from core.schema import Campaign, GroupChannel, Identity, Member
@@ -90,6 +93,7 @@ async def _rows(db: Database, services: Services, ana: int) -> None:
         person = await uow.session.get(Member, ana)
         assert person is not None
         await ownership.share(uow, campaign, person, eve, now)
+        uow.session.add(CampaignPreference(campaign_id=campaign.id, member_id=ana, left_at=now))
         uow.session.add(Announcement(group_id=1, author_id=ana, text="Map walk on Friday"))
         uow.session.add(PairingSetup(group_id=1, updated_by=ana))
         uow.session.add(PairingParticipant(group_id=1, member_id=ana))
@@ -104,6 +108,18 @@ async def _rows(db: Database, services: Services, ana: int) -> None:
         await uow.commit()
     await store.keep(db, b'{"export": "' + NAME.encode() + b'"}', now, name="parvis-export.json",
                      media_type="application/json", member_id=ana)
+
+
+async def _polls(chat: Any) -> None:
+    """Ana posts a poll in a channel and votes in it, and votes in an anonymous poll (which keeps
+    nothing of her)."""
+    ana, where = chat(ANA), ConversationRef("console", "local", "lunch")
+    for text in ('poll "Lunch on Friday?" "Pizza" "Sushi"', 'poll "Secret ballot?" "Yes" "No" anonymous'):
+        posted = await ana.router.handle(Invocation(actor=ana.actor, text=text, channel=where))
+        assert posted.silent and not posted.error, posted.text
+    for value in ("1:0", "2:1"):
+        voted = await ana.click("poll.vote", value)
+        assert not voted.error, voted.text
 
 
 async def world(chat: Any, db: Database, clock: Any, services: Services, messenger: Any) -> int:
@@ -122,6 +138,7 @@ async def world(chat: Any, db: Database, clock: Any, services: Services, messeng
     await ok(chat(ANA), f"campaign share 1 {EVE}")
     await ok(chat(DEE), f"role grant admin {ANA}")
     await _rows(db, services, ana)
+    await _polls(chat)
     await activity_log(db).flush()
     return ana
 
@@ -130,7 +147,7 @@ async def world(chat: Any, db: Database, clock: Any, services: Services, messeng
 
 #: columns that hold a member's id as text, not as a foreign key: (table, column) → how to read it
 ID_AS_TEXT = {("delivery", "target_id"), ("response", "respondent"), ("audit_entry", "target"),
-              ("pairing", "members")}
+              ("pairing", "members"), ("poll_vote", "voter")}
 #: columns named as if they were about a member that are not (or are read as text by the scan)
 NOT_MEMBER = {("delivery", "target_kind"), ("identity", "user_id")}
 MEMBERISH = ("member", "user", "actor", "author", "asker", "assignee", "expert", "owner", "respondent",
@@ -182,6 +199,8 @@ def names_member(table: Table, row: dict[str, Any], member: int, marks: tuple[st
     if table.name == "delivery" and row["target_kind"] == "member" and row["target_id"] == str(member):
         return True
     if table.name == "response" and row["respondent"] == str(member):
+        return True
+    if table.name == "poll_vote" and row["voter"] == str(member):
         return True
     if table.name == "pairing" and member in (row["members"] or []):
         return True

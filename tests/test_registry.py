@@ -36,6 +36,7 @@ GRAMMAR = {
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
     ("campaign", "share"), ("campaign", "optout"), ("campaign", "optin"),
+    ("campaign", "skip"), ("campaign", "snooze"), ("campaign", "leave"), ("poll",),
     ("group", "pairing"), ("pairing", "join"), ("pairing", "leave"), ("pairing", "pause"),
     ("stats",), ("charter",), ("privacy", "export"), ("privacy", "delete"),
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
@@ -59,7 +60,9 @@ def test_the_registry_holds_every_job_and_renderer_of_the_capabilities() -> None
                                    "pairing.rounds", "pairing.reminders", "experts.deadlines",
                                    "outbox.dispatch", "inbound.prune", "stats.digest", "downloads.prune",
                                    "privacy.retention"]
-    assert set(registry.batch_renderers) == {"prompt", "reminder.1", "reminder.2", "summary"}
+    assert set(registry.batch_renderers) == {"prompt", "reminder.1", "reminder.2", "reminder.later",
+                                             "summary"}
+    assert {"poll.post", "poll.update"} <= set(registry.renderers)
     assert {"group.join", "campaign.answer", "question.pass"} <= set(registry.actions)
 
 

@@ -186,8 +186,11 @@ def open_chat(services: Services, email: str, screen: Screen, read: LineSource, 
                        inbound.channel_ref(channel))
 
 
-def attach_messenger(services: Services, screen: Screen, email: str) -> ConsoleMessenger:
-    """Register the console messenger, so what Parvis sends to anyone on the console is printed."""
-    messenger = ConsoleMessenger(screen, email.strip().lower(), services)
+def attach_messenger(services: Services, screen: Screen, email: str,
+                     channel: str | None = None) -> ConsoleMessenger:
+    """Register the console messenger, so what Parvis sends to anyone on the console is printed
+    (what is posted in ``channel``, the chat's, as for the reader: its buttons numbered)."""
+    messenger = ConsoleMessenger(screen, email.strip().lower(), services,
+                                 channel=channel.lstrip("#").lower() if channel else None)
     services.messengers[messenger.platform] = messenger
     return messenger

@@ -3,7 +3,8 @@
 In a terminal there is only one reader, so a message to someone else (an expert asked a question, a
 campaign prompt, an announcement in a channel) is printed under a banner saying where it went; it is
 how the demo shows the whole flow; so are group members added to a linked channel. A message to the
-reader themselves is printed like a reply, and its buttons become the numbered choices.
+reader themselves, or a post in the channel their chat is in (``parvis chat --channel``: a poll),
+is printed like a reply, and its buttons become the numbered choices.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from core.services import Services
 
 @dataclass
 class ConsoleMessenger:
-    """Prints what is sent; ``reader`` is the e-mail of the person at the keyboard."""
+    """Prints what is sent; ``reader`` is the e-mail of the person at the keyboard, ``channel`` the
+    channel their chat is in, if any."""
 
     screen: Screen
     reader: str
@@ -30,6 +32,7 @@ class ConsoleMessenger:
     platform: str = PLATFORM
     can_invite: bool = True
     can_open_group: bool = True
+    channel: str | None = None
     sent: dict[str, tuple[str, Reply]] = field(default_factory=dict)
     _ids: count[int] = field(default_factory=lambda: count(1))
 
@@ -58,12 +61,12 @@ class ConsoleMessenger:
         if progress is not None and progress.first is not None:
             return progress.first
         heading = self.screen.t("console.post_in", channel=channel.channel)
-        self.screen.show(reply, heading, for_reader=False)
+        self.screen.show(reply, heading, for_reader=self._here(channel.channel))
         return self._keep(channel.channel, heading, reply, progress)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         where = self.sent.get(sent.message_id, ("", reply))[0] or sent.conversation
-        mine = sent.conversation.lower() == self.reader.lower()
+        mine = sent.conversation.lower() == self.reader.lower() or self._here(sent.conversation)
         self.screen.show(reply, self.screen.t("console.updated", where=where), for_reader=mine)
         self.sent[sent.message_id] = (where, reply)
 
@@ -78,6 +81,10 @@ class ConsoleMessenger:
         who = ", ".join(member.user_id for member in members)
         label = self.screen.t("console.invites.added", channel=channel.channel, members=who)
         self.screen.write(banner(label) + "\n")
+
+    def _here(self, channel: str) -> bool:
+        """Whether ``channel`` is the one the reader's chat is in."""
+        return self.channel is not None and channel.lstrip("#").lower() == self.channel.lower()
 
     async def _to_someone(self, email: str) -> str:
         name = None

@@ -21,6 +21,7 @@ RELATION_WORDS = {
     "late": ("an expert whose time ran out, until someone answers", "whose time ran out on it"),
     "paired": ("the members of that pairing", "in that pairing"),
     "addressee": ("the member it was shown to", "it was shown to"),
+    "author": ("the poll's author", "who posted the poll"),
 }
 
 

@@ -28,6 +28,7 @@ RELATIONS: dict[str, str] = {
     "assignee": "holds the question now (it was routed to them)",
     "late": "held the question until their time ran out, and nobody has answered it since",
     "paired": "was paired with the others of that coffee pairing",
+    "author": "posted the poll",
     "addressee": "the message with the button was shown to them (a confirmation)",
 }
 

@@ -21,6 +21,8 @@ CAMPAIGN_MANAGERS = Rule((Grant(ANIMATOR, "creator"), Grant(ANIMATOR, "shared"),
                          denied="campaign.forbidden")
 #: manages a group: its owners, animators (and so admins)
 GROUP_MANAGERS = Rule((Grant(MEMBER, "owner"), Grant(ANIMATOR)))
+#: a member's own controls over one campaign (skip, snooze, leave): its audience
+IN_AUDIENCE = Rule((Grant(MEMBER, "audience"),), denied="campaign.not_in_audience")
 ANSWERS = Rule((Grant(MEMBER, "recipient"),), denied="campaign.not_recipient")
 ASKER = Rule((Grant(MEMBER, "asker"),), denied="question.not_asker")
 ASSIGNEE = Rule((Grant(MEMBER, "assignee"),), denied="question.not_yours")
@@ -73,6 +75,9 @@ _COMMANDS: dict[str, Rule] = {
     "campaign close": CAMPAIGN_MANAGERS,
     "campaign report": CAMPAIGN_MANAGERS,
     "campaign share": CAMPAIGN_MANAGERS,
+    "campaign skip": IN_AUDIENCE,
+    "campaign snooze": IN_AUDIENCE,
+    "campaign leave": IN_AUDIENCE,
     "campaign optout": EVERYONE,
     "campaign optin": EVERYONE,
     # coffee pairing
@@ -84,6 +89,8 @@ _COMMANDS: dict[str, Rule] = {
     "charter": EVERYONE,  # ``charter status`` is SEEING[CHARTER_ACCEPTANCES]
     "privacy export": EVERYONE,
     "privacy delete": EVERYONE,
+    # quick polls: anyone posts one where they are
+    "poll": EVERYONE,
     # moderation: anyone reports a message; moderators (and so admins) decide
     "moderation report": EVERYONE,
     # the outbox's failed deliveries
@@ -114,6 +121,8 @@ _ACTIONS: dict[str, Rule] = {
     "moderation.report": EVERYONE,
     "moderation.decide": Rule((Grant(MODERATOR),), denied="moderation.moderators_only"),
     "charter.accept": EVERYONE,
+    "poll.vote": EVERYONE,
+    "poll.close": Rule((Grant(MEMBER, "author"),), denied="poll.not_author"),
     "pairing.met": PAIRED,
     "pairing.missed": PAIRED,
     #: *Erase my data*: only by the member ``privacy delete`` showed it to, never by anyone for them

@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
+from core.campaigns.preferences import took_part
 from core.delivery.models import Delivery
 from core.errors import ConfigError, Conflict, InvalidInput, NotFound
 from core.runtime.db import UnitOfWork
@@ -178,6 +179,7 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
         now = found.round.due_at
     row = await _existing(uow, found.round.id, found.prompt.id, respondent)
     if row is None:
+        await took_part(uow, found.round.id, member_id)  # ``campaign skip`` then an answer after all
         return await _insert_or_edit(uow, Response(
             id=new_response_id(), round_id=found.round.id, prompt_id=found.prompt.id, respondent=respondent,
             member_id=None if found.campaign.anonymous else member_id, answered_at=now, **columns))

@@ -8,7 +8,8 @@ directly in tests:
   follows each recipient's clock. A round that fell due while everything was down is created at the
   next run if it is still open; one that would already be closed is not sent late.
 - ``send_reminders`` enqueues ``reminder.1``/``reminder.2`` deliveries for members whose prompt was
-  sent ``reminder_after`` ago (twice that for the second) and who have not answered.
+  sent ``reminder_after`` ago (twice that for the second) and who have not answered, skipped the
+  round, snoozed it or left the campaign (``core.campaigns.preferences``).
 - ``close_due`` closes rounds at ``closes_at`` and enqueues the summary for the animator and, if the
   campaign asks, the groups' channels; a campaign whose schedule is over then closes too. Closing an
   anonymous round also rewrites its answers in random order and deletes its reminder rows, which said
@@ -33,6 +34,7 @@ from core.campaigns.answers import answered, has_answered, reshuffle
 from core.campaigns.calendars import country_of, is_holiday
 from core.campaigns.lifecycle import linked_channels, reachable_members, schedule_of
 from core.campaigns.models import Campaign, Round
+from core.campaigns.preferences import left, quiet
 from core.campaigns.schedules import earliest, instant, latest, occurrences, occurrences_from
 from core.delivery.models import Delivery
 from core.delivery.outbox import Source, Target, enqueue
@@ -77,7 +79,10 @@ async def recipients(uow: UnitOfWork, campaign: Campaign, wall: datetime) -> dic
             return {}
         return dict.fromkeys(await channel_targets(uow, campaign), instant(wall, zone))
     due: dict[Target, datetime] = {}
+    gone = await left(uow, campaign.id) if campaign.id is not None else set()
     for member in await reachable_members(uow, campaign.audience.get("groups", [])):
+        if member.id in gone:  # ``campaign leave``
+            continue
         zone = campaign.timezone or member.timezone
         country = country_of(member.timezone) or country_of(campaign.timezone)  # where they live
         if campaign.skip_holidays and is_holiday(wall.date(), country):
@@ -199,11 +204,14 @@ async def remind_round(uow: UnitOfWork, round_: Round, campaign: Campaign, now: 
         Delivery.status == "sent")
     sent = (await uow.session.exec(statement)).all()
     done = await answered(uow, round_.id)
+    assert campaign.id is not None
+    alone = await quiet(uow, campaign.id, round_.id, now)  # skipped, snoozed or left
     after, created = timedelta(minutes=campaign.reminder_after_minutes), 0
     for number in range(1, campaign.reminders + 1):
         targets = [Target.member(int(member_id)) for member_id, sent_at in sent
                    if sent_at is not None and sent_at + number * after <= now
                    and (round_.closes_at is None or sent_at + number * after < round_.closes_at)
+                   and int(member_id) not in alone
                    and not has_answered(done, campaign, round_.id, int(member_id), security)]
         created += len(await enqueue(uow, Source("round", round_.id), f"reminder.{number}", targets, now))
     return created

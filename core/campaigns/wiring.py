@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.campaigns import commands, messages, rounds
+from core.campaigns import commands, member_commands, messages, preferences, rounds
 
 if TYPE_CHECKING:
     from core.registry import Registry
@@ -15,10 +15,12 @@ ROUND_JOB_SECONDS = 60.0
 
 def register(registry: Registry) -> None:
     registry.add_handlers(commands.handlers)
+    registry.add_handlers(member_commands.handlers)
     registry.add_job("campaigns.rounds", ROUND_JOB_SECONDS, rounds.materialise_due, leader_only=True)
     registry.add_job("campaigns.reminders", ROUND_JOB_SECONDS, rounds.send_reminders, leader_only=True)
     registry.add_job("campaigns.close", ROUND_JOB_SECONDS, rounds.close_due, leader_only=True)
     registry.add_batch_renderer("prompt", messages.render_prompts)
     registry.add_batch_renderer("reminder.1", messages.render_reminders)
     registry.add_batch_renderer("reminder.2", messages.render_second_reminders)
+    registry.add_batch_renderer(preferences.LATER, messages.render_reminders)
     registry.add_batch_renderer("summary", messages.render_summaries)

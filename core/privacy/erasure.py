@@ -33,6 +33,7 @@ from sqlmodel import SQLModel, col, delete, select, update
 
 from core.activity.models import AuditEntry
 from core.campaigns.models import CampaignShare, Response
+from core.campaigns.preference_models import CampaignPreference
 from core.delivery.models import Delivery
 from core.directory import erased as erased_addresses
 from core.directory.models import ExpertSkill, ExpertStatus, Identity, Member, MemberRole, RoleSeed
@@ -75,6 +76,7 @@ OWNED: tuple[tuple[type[SQLModel], Any], ...] = (
     (Identity, Identity.member_id), (MemberRole, MemberRole.member_id), (ExpertSkill, ExpertSkill.member_id),
     (ExpertStatus, ExpertStatus.member_id), (GroupMember, GroupMember.member_id),
     (CampaignShare, CampaignShare.member_id), (Download, Download.member_id),
+    (CampaignPreference, CampaignPreference.member_id),
     (PairingParticipant, PairingParticipant.member_id), (PairingPause, PairingPause.member_id))
 
 

@@ -4,7 +4,7 @@ Each section is a table and the rows of it that are about the member — by a co
 (``member_id``, ``asker_id``, ``created_by``…), by their e-mail address (``role_seed``), as the target
 of a message (``delivery``), or as what an audit entry is about. A row is given whole, every column,
 with a few words of context where an id alone says nothing (the skill's name, the group's, the
-campaign's and the prompt's). Left out on purpose: a campaign's ``anonymity_salt`` (it keys the
+campaign's and the prompt's). Left out on purpose: a campaign's or a poll's ``anonymity_salt`` (it keys the
 anonymous answers of everyone), the bytes of a file kept for download, and answers to anonymous
 campaigns, which are stored without the member (``core.campaigns.answers``).
 
@@ -22,6 +22,7 @@ from sqlmodel import SQLModel, col, select
 
 from core.activity.models import ActivityEvent, ActivityWeek, AuditEntry
 from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
+from core.campaigns.preference_models import CampaignPreference
 from core.delivery.models import Delivery
 from core.directory.models import (
     ExpertSkill,
@@ -38,11 +39,13 @@ from core.experts.models import Answer, Question, QuestionRoute
 from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingSetup
+from core.polls.models import Poll, PollVote
 from core.runtime.db import UnitOfWork
 
 Row = dict[str, Any]
 #: columns never handed over, per table (see the module's docstring)
 WITHHELD: dict[str, frozenset[str]] = {"campaign": frozenset({"anonymity_salt"}),
+                                       "poll": frozenset({"anonymity_salt"}),
                                        "download": frozenset({"content"}),
                                        "member": frozenset({"erased_key"})}
 
@@ -138,6 +141,15 @@ class Holder:
                                           col(Report.author_id) == self.id,
                                           col(Report.decided_by) == self.id))
 
+    async def poll(self) -> list[Row]:
+        return await self.all(Poll, col(Poll.author_id) == self.id)
+
+    async def poll_vote(self) -> list[Row]:
+        """Their votes in polls that were not anonymous (anonymous ones hold no member id)."""
+        return await self.joined(select(PollVote, Poll.question)
+                                 .join(Poll, col(Poll.id) == col(PollVote.poll_id))
+                                 .where(col(PollVote.member_id) == self.id), "poll")
+
     async def question(self) -> list[Row]:
         return await self.all(Question, or_(col(Question.asker_id) == self.id,
                                             col(Question.assignee_id) == self.id))
@@ -154,6 +166,11 @@ class Holder:
     async def campaign_share(self) -> list[Row]:
         return await self.all(CampaignShare, or_(col(CampaignShare.member_id) == self.id,
                                                  col(CampaignShare.shared_by) == self.id))
+
+    async def campaign_preference(self) -> list[Row]:
+        return await self.joined(select(CampaignPreference, Campaign.title)
+                                 .join(Campaign, col(Campaign.id) == col(CampaignPreference.campaign_id))
+                                 .where(col(CampaignPreference.member_id) == self.id), "campaign")
 
     async def response(self) -> list[Row]:
         return await self.joined(
@@ -204,8 +221,10 @@ SECTIONS: dict[str, Section] = {
     "announcement": Holder.announcement, "pairing_setup": Holder.pairing_setup,
     "pairing_participant": Holder.pairing_participant, "pairing_pause": Holder.pairing_pause,
     "pairing": Holder.pairing, "moderation_report": Holder.moderation_report,
+    "poll": Holder.poll, "poll_vote": Holder.poll_vote,
     "question": Holder.question, "question_route": Holder.question_route, "answer": Holder.answer,
-    "campaign": Holder.campaign, "campaign_share": Holder.campaign_share, "response": Holder.response,
+    "campaign": Holder.campaign, "campaign_share": Holder.campaign_share,
+    "campaign_preference": Holder.campaign_preference, "response": Holder.response,
     "delivery": Holder.delivery, "activity_event": Holder.activity_event,
     "activity_week": Holder.activity_week, "audit_entry": Holder.audit_entry, "download": Holder.download,
 }
