@@ -29,6 +29,7 @@ from core.pairing import wiring as pairing
 from core.privacy import wiring as privacy
 from core.registry import Registry
 from core.stats import wiring as stats
+from core.web import wiring as web
 
 Capability = Callable[[Registry], None]
 
@@ -46,6 +47,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     downloads.register,
     privacy.register,
     governance.register,
+    web.register,
     later.register,
 )
 

@@ -24,6 +24,7 @@ from core.groups.models import Announcement, Group, GroupChannel, GroupMember
 from core.inbound.models import ProcessedEvent
 from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
+from core.web.models import WebSession
 
 __all__ = [
     "ROLES",
@@ -60,4 +61,5 @@ __all__ = [
     "SearchMiss",
     "Skill",
     "SkillAlias",
+    "WebSession",
 ]
