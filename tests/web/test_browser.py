@@ -37,7 +37,8 @@ async def server(services, router) -> AsyncIterator[str]:  # type: ignore[no-unt
     running = TestServer(app, host="127.0.0.1")
     await running.start_server()
     base = str(running.make_url("")).rstrip("/")
-    services.settings = replace(services.settings, web=WebSettings(public_url=base, session_hours=24 * 30))  # the fake clock jumps days
+    # a month-long session: the fake clock jumps days ahead to send the round
+    services.settings = replace(services.settings, web=WebSettings(public_url=base, session_hours=24 * 30))
     yield base
     await running.close()
 
