@@ -12,8 +12,9 @@ from aiohttp import web
 
 from adapters.web import outbound
 from adapters.web.state import CONSOLE, member
+from core.markup import plain
 from core.text import clean
-from core.web import directory
+from core.web import adoption, directory
 
 routes = web.RouteTableDef()
 MAX_TOPIC = 200
@@ -55,11 +56,11 @@ async def experts_page(request: web.Request) -> web.Response:
 
 @routes.get("/adoption", name="adoption")
 async def adoption_page(request: web.Request) -> web.Response:
-    reply = await request.app[CONSOLE].say(member(request), "stats")
+    reply = await adoption.adoption(request.app[CONSOLE].services, member(request))
     t = outbound.translator(request)
-    chart = reply.image is not None and not reply.error
     return outbound.page(request, "adoption.html", t("webui.adoption_title"), reply=outbound.flash_of(reply),
-                         chart=chart, alt=reply.image.alt if reply.image else "", current="adoption")
+                         context=plain(reply.context or ""), chart=bool(reply.sections or reply.title),
+                         alt=t("webui.adoption_chart_alt"), current="adoption")
 
 
 @routes.get("/adoption.png", name="adoption_chart")
