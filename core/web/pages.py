@@ -10,27 +10,25 @@ found", word for word as one that does not exist, as in the chat.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from sqlmodel import col, distinct, func, select
 
 from core.access.rules import permits
 from core.access.table import TABLE
 from core.campaigns import lifecycle, ownership, reports
-from core.campaigns.models import Campaign
+from core.campaigns.models import Campaign, Response, Round
+from core.delivery.models import Delivery
 from core.errors import Forbidden, NotFound
 from core.governance import areas
 from core.runtime.db import UnitOfWork
 from core.services import Services
-from core.stats.campaigns import participation
 from core.web.sessions import Visitor
-
-#: every round ever due (the list's participation counts them all)
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_END = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class CampaignRow:
-    """One line of the campaigns page."""
+    """One line of the campaigns page: its participation is its latest round's."""
 
     id: int
     title: str
@@ -52,22 +50,38 @@ def require_open(services: Services, name: str) -> None:
         raise Forbidden("rollout.area_closed", area=str(areas.area_of(name)))
 
 
+async def _latest(uow: UnitOfWork, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Campaign → (rounds held, recipients and respondents of its latest round), counted as ``stats``
+    counts them (``core.stats.campaigns``): prompts sent to members directly, distinct respondents."""
+    if not ids:
+        return {}
+    held = (await uow.session.exec(select(Round.campaign_id, func.count(), func.max(Round.id))
+                                   .where(col(Round.campaign_id).in_(ids))
+                                   .group_by(col(Round.campaign_id)))).all()
+    latest = {int(last or 0): int(campaign) for campaign, _, last in held}
+    sent = dict((await uow.session.exec(select(Delivery.round_id, func.count()).where(
+        col(Delivery.round_id).in_(latest), Delivery.purpose == "prompt", Delivery.target_kind == "member",
+        Delivery.status == "sent").group_by(col(Delivery.round_id)))).all()) if latest else {}
+    answered = dict((await uow.session.exec(
+        select(Response.round_id, func.count(distinct(col(Response.respondent))))
+        .where(col(Response.round_id).in_(latest)).group_by(col(Response.round_id)))).all()) if latest else {}
+    return {int(campaign): (int(count), int(sent.get(last or 0, 0)), int(answered.get(last or 0, 0)))
+            for campaign, count, last in held}
+
+
 async def campaigns(services: Services, visitor: Visitor) -> list[CampaignRow]:
     """The campaigns ``campaign list`` shows the member, newest first, with their participation."""
     require_open(services, "campaign list")
     async with services.db.uow() as uow:
         found = await ownership.listed(uow, visitor.member_id, visitor.roles)
         known = await ownership.standing(uow, visitor.member_id, visitor.roles, found)
-        figures = {figure.id: figure for figure in await participation(
-            uow, visitor.member_id, visitor.roles, _EPOCH, _END)}
+        figures = await _latest(uow, [c.id for c in found if c.id is not None])
     rows = []
     for campaign in found:
         assert campaign.id is not None
-        figure = figures.get(campaign.id)
-        rows.append(CampaignRow(
-            campaign.id, campaign.title, campaign.status, len(figure.rounds) if figure else 0,
-            figure.recipients if figure else 0, figure.respondents if figure else 0,
-            permits(visitor.roles, TABLE["campaign report"], known.relations(campaign))))
+        held, recipients, respondents = figures.get(campaign.id, (0, 0, 0))
+        rows.append(CampaignRow(campaign.id, campaign.title, campaign.status, held, recipients, respondents,
+                                permits(visitor.roles, TABLE["campaign report"], known.relations(campaign))))
     return rows
 
 

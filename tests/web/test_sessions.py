@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from core.commands.requests import Invocation
 from core.commands.router import CommandRouter
+from core.ports import ConversationRef
 from core.settings import WebSettings
 from core.web.models import WebSession
 from tests.campaign_support import ANA, BOB, DEE, ok
-from tests.conftest import Chat, give_role
+from tests.conftest import Chat, actor, give_role
 from tests.web.conftest import PUBLIC, link_in, sign_in
 
 
@@ -94,3 +96,21 @@ async def test_dashboard_without_public_url_says_so(services) -> None:  # type: 
     services.settings = replace(services.settings, web=WebSettings())
     reply = await Chat(CommandRouter(services), ANA).say("dashboard")
     assert reply.error and "public_url" in reply.text
+
+
+async def test_pages_speak_the_members_language(chat, web_client) -> None:  # type: ignore[no-untyped-def]
+    await ok(chat(ANA), "lang fr")
+    reply = await ok(chat(ANA), "dashboard")
+    assert "ouvrir le tableau de bord" in reply.text
+    await sign_in(chat, web_client, ANA)
+    page = await (await web_client.get("/app/")).text()
+    assert '<html lang="fr">' in page and "Campagnes" in page and "Se déconnecter" in page
+
+
+async def test_on_teams_the_link_is_given_only_in_the_personal_chat(router) -> None:  # type: ignore[no-untyped-def]
+    teams = actor(ANA, platform="teams")
+    in_channel = await router.handle(Invocation(actor=teams, text="dashboard",
+                                                channel=ConversationRef("teams", "local", "19:team-channel")))
+    assert in_channel.error and "personal chat" in in_channel.text and "/app/signin/" not in in_channel.text
+    personal = await router.handle(Invocation(actor=teams, text="dashboard"))
+    assert not personal.error and "/app/signin/" in personal.text
