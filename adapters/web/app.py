@@ -30,6 +30,7 @@ HERE = Path(__file__).parent
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: forms that carry no CSRF token: the sign-in link is its own secret, and there is no session yet
 NO_CSRF = ("/signin/",)
+STATIC = "/app/static/"
 
 
 @web.middleware
@@ -50,7 +51,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 @web.middleware
 async def signed_in(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The member of the session cookie on ``request``; a form without its CSRF token is refused."""
+    """The member of the session cookie on ``request``; a form without its CSRF token is refused.
+    The stylesheet and script are the same for everyone: no session is read for them."""
+    if request.path.startswith(STATIC):
+        return await handler(request)
     await visitor_of(request)
     if request.method == "POST" and not any(part in request.path for part in NO_CSRF):
         if not await request.app[CONSOLE].csrf_ok(request):
