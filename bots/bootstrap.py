@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.platform import CleanupContext, Platform, PlatformSection
+from adapters.web.app import install_web
 from bots.config import Config, RolesConfig
 from bots.migrations import current_heads, database_revisions, upgrade
 from bots.server import create_app
@@ -128,8 +129,9 @@ def build_app(config: Config, services: Services | None = None) -> web.Applicati
     worker = worker_lifetime(config, services)
     if worker is not None:
         contexts.append(worker)
-    return create_app(config, services, contexts=contexts,
-                      route_installers=[platform.routes for platform in platforms if platform.routes])
+    installers = [platform.routes for platform in platforms if platform.routes]
+    installers.append(install_web(services))  # the web console, /app/ (adapters/web)
+    return create_app(config, services, contexts=contexts, route_installers=installers)
 
 
 @asynccontextmanager

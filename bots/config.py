@@ -51,6 +51,7 @@ from core.settings import (
     SchedulerSettings,
     SecuritySettings,
     Settings,
+    WebSettings,
 )
 from core.stats.digest import parse_when
 
@@ -247,6 +248,8 @@ class WebConfig(Section):
     #: fetches the charts of ``stats`` from there when they are too large to travel in the card, and
     #: members on Teams download their ``privacy export`` from there
     public_url: str | None = None
+    #: how long a web console session lasts (``dashboard``'s link opens one)
+    session_hours: int = Field(default=DEFAULTS.web.session_hours, ge=1, le=24 * 30)
 
     @field_validator("public_url")
     @classmethod
@@ -254,6 +257,10 @@ class WebConfig(Section):
         if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
             raise ValueError('an http(s) address such as "https://parvis.example.com"')
         return value
+
+    def settings(self) -> WebSettings:
+        return WebSettings(public_url=self.public_url.rstrip("/") if self.public_url else None,
+                           session_hours=self.session_hours)
 
 
 class Config(Section):
@@ -279,7 +286,7 @@ class Config(Section):
                         scheduler=self.scheduler.settings(), campaigns=self.campaigns.settings(),
                         security=self.security.settings(), analytics=self.analytics.settings(),
                         governance=self.governance.settings(), rollout=self.rollout.settings(),
-                        privacy=self.privacy.settings())
+                        privacy=self.privacy.settings(), web=self.web.settings())
 
 
 def parse_working_hours(value: str) -> tuple[time, time]:

@@ -30,6 +30,7 @@ from core.polls import wiring as polls
 from core.privacy import wiring as privacy
 from core.registry import Registry
 from core.stats import wiring as stats
+from core.web import wiring as web
 
 Capability = Callable[[Registry], None]
 
@@ -48,6 +49,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     downloads.register,
     privacy.register,
     governance.register,
+    web.register,
     later.register,
 )
 

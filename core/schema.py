@@ -26,6 +26,7 @@ from core.inbound.models import ProcessedEvent
 from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingRound, PairingSetup
 from core.polls.models import Poll, PollVote
+from core.web.models import WebSession
 
 __all__ = [
     "ROLES",
@@ -65,4 +66,5 @@ __all__ = [
     "SearchMiss",
     "Skill",
     "SkillAlias",
+    "WebSession",
 ]

@@ -154,6 +154,18 @@ class RolloutSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: where people reach Parvis by browser, and how long a web console session lasts
+    (``core.web``)."""
+
+    #: the http(s) address people's clients reach Parvis at (the web console's links, Teams' files);
+    #: ``None``: no link can be given
+    public_url: str | None = None
+    #: how long a web console session lasts after the link from ``dashboard`` opened it
+    session_hours: int = 8
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the core reads, one section per concern."""
 
@@ -166,3 +178,4 @@ class Settings:
     governance: GovernanceSettings = field(default_factory=GovernanceSettings)
     rollout: RolloutSettings = field(default_factory=RolloutSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    web: WebSettings = field(default_factory=WebSettings)

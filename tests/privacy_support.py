@@ -7,7 +7,8 @@ configuration and another by an admin, created a group and a campaign, answered 
 two questions (one answered and marked helpful, so reusable; one still routed), answered a
 question routed to her, declared skills and an absence, added a synonym, shared a campaign and had
 one shared with her, linked a channel, posted a poll and voted in it, left a campaign, has a Teams
-identity with its conversation reference, and a file kept for her to download.
+identity with its conversation reference, a file kept for her to download, and a sign-in link to the
+web console.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from core.runtime.activity_log import activity_log
 from core.runtime.db import Database
 from core.schema import Campaign, GroupChannel, Identity, Member
 from core.services import Services
+from core.web import sessions
 from tests.campaign_support import ANA, BOB, CARL, DEE, ok
 from tests.conftest import TEST_SETTINGS
 from tests.report_support import answer, sent_campaign
@@ -108,6 +110,9 @@ async def _rows(db: Database, services: Services, ana: int) -> None:
         await uow.commit()
     await store.keep(db, b'{"export": "' + NAME.encode() + b'"}', now, name="parvis-export.json",
                      media_type="application/json", member_id=ana)
+    async with db.uow() as uow:  # a web console sign-in link of hers
+        sessions.issue_link(uow, ana, now)
+        await uow.commit()
 
 
 async def _polls(chat: Any) -> None:

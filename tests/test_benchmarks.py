@@ -35,3 +35,12 @@ def test_the_burst_benchmark_runs_and_stores_every_click_once() -> None:
     assert ("stored: 300 answers for 300 members, 300 members with exactly one, "
             "300 holding their last click") in out
     assert "(target: every click stored once) OK" in out
+
+
+def test_the_web_pages_benchmark_runs() -> None:
+    out = quick("web_pages.py")
+    assert "Web console pages — sqlite, 300 members, 5 campaigns" in out
+    for page in ("campaigns", "results", "results.csv", "new campaign", "preview", "groups", "group",
+                 "experts", "adoption", "sessions", "audit"):
+        assert f"  {page} " in out, page
+    assert "slowest page p95" in out

@@ -42,6 +42,7 @@ GRAMMAR = {
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
     ("outbox", "failed"), ("outbox", "retry"),
     ("audit",),  # an addition to DESIGN §3: admins read the audit trail in the chat (issue 14)
+    ("dashboard",),  # DESIGN §3: a sign-in link to the web console (issue 18)
 }
 #: the old module-level registries, filled as a side effect of imports
 OLD_GLOBALS = {"COMMANDS", "ACTIONS", "_AREAS", "PERIODIC_JOBS", "RENDERERS", "BATCH_RENDERERS",
@@ -59,7 +60,7 @@ def test_the_registry_holds_every_job_and_renderer_of_the_capabilities() -> None
     assert list(registry.jobs) == ["campaigns.rounds", "campaigns.reminders", "campaigns.close",
                                    "pairing.rounds", "pairing.reminders", "experts.deadlines",
                                    "outbox.dispatch", "inbound.prune", "stats.digest", "downloads.prune",
-                                   "privacy.retention"]
+                                   "privacy.retention", "web.prune"]
     assert set(registry.batch_renderers) == {"prompt", "reminder.1", "reminder.2", "reminder.later",
                                              "summary"}
     assert {"poll.post", "poll.update"} <= set(registry.renderers)

@@ -101,6 +101,8 @@ _COMMANDS: dict[str, Rule] = {
     "role revoke": Rule((Grant(ADMIN),), denied="role.admins_only"),
     # the audit trail
     "audit": Rule((Grant(ADMIN),), denied="audit.admins_only"),
+    # the web console: a sign-in link for anyone; each page then enforces the rows of what it shows
+    "dashboard": EVERYONE,
 }
 
 _ACTIONS: dict[str, Rule] = {
@@ -127,6 +129,8 @@ _ACTIONS: dict[str, Rule] = {
     "pairing.missed": PAIRED,
     #: *Erase my data*: only by the member ``privacy delete`` showed it to, never by anyone for them
     "privacy.delete": Rule((Grant(MEMBER, "addressee"),), denied="privacy.delete.not_yours"),
+    #: *Revoke* on the web console's list of sessions (/app/admin/sessions)
+    "web.revoke": Rule((Grant(ADMIN),), denied="web.admins_only"),
 }
 
 #: every command and action of the registry → its rule

@@ -47,6 +47,7 @@ from core.pairing.models import PairingParticipant, PairingPause
 from core.privacy import audit
 from core.privacy.holdings import about
 from core.runtime.db import UnitOfWork
+from core.web.models import WebSession
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ OWNED: tuple[tuple[type[SQLModel], Any], ...] = (
     (ExpertStatus, ExpertStatus.member_id), (GroupMember, GroupMember.member_id),
     (CampaignShare, CampaignShare.member_id), (Download, Download.member_id),
     (CampaignPreference, CampaignPreference.member_id),
-    (PairingParticipant, PairingParticipant.member_id), (PairingPause, PairingPause.member_id))
+    (PairingParticipant, PairingParticipant.member_id), (PairingPause, PairingPause.member_id),
+    (WebSession, WebSession.member_id))
 
 
 async def _links(uow: UnitOfWork, member: Member) -> dict[str, int]:

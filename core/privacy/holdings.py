@@ -41,13 +41,15 @@ from core.moderation.models import Report
 from core.pairing.models import Pairing, PairingParticipant, PairingPause, PairingSetup
 from core.polls.models import Poll, PollVote
 from core.runtime.db import UnitOfWork
+from core.web.models import WebSession
 
 Row = dict[str, Any]
 #: columns never handed over, per table (see the module's docstring)
 WITHHELD: dict[str, frozenset[str]] = {"campaign": frozenset({"anonymity_salt"}),
                                        "poll": frozenset({"anonymity_salt"}),
                                        "download": frozenset({"content"}),
-                                       "member": frozenset({"erased_key"})}
+                                       "member": frozenset({"erased_key"}),
+                                       "web_session": frozenset({"token_hash"})}
 
 
 def row(item: SQLModel, **context: Any) -> Row:
@@ -196,6 +198,9 @@ class Holder:
     async def download(self) -> list[Row]:
         return await self.all(Download, col(Download.member_id) == self.id)
 
+    async def web_session(self) -> list[Row]:
+        return await self.all(WebSession, col(WebSession.member_id) == self.id)
+
 
 def about(uow: UnitOfWork, member_id: int, identifiers: list[str]) -> Any:
     """The audit entries about a member: done by them, aimed at them (``member:<id>``, their address or
@@ -227,6 +232,7 @@ SECTIONS: dict[str, Section] = {
     "campaign_preference": Holder.campaign_preference, "response": Holder.response,
     "delivery": Holder.delivery, "activity_event": Holder.activity_event,
     "activity_week": Holder.activity_week, "audit_entry": Holder.audit_entry, "download": Holder.download,
+    "web_session": Holder.web_session,
 }
 
 

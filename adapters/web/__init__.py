@@ -1,0 +1,1 @@
+"""The web console (``app.py``): server-rendered pages under ``/app/``."""

@@ -1,0 +1,83 @@
+"""Creating a campaign from scratch: the form, the preview of its next rounds, and *Create*.
+
+One page, one form, no JavaScript needed: *Preview* shows the next rounds for sample recipients in
+several time zones (``core.web.preview``) under the form, still filled in; *Add a prompt* gives one
+more row; *Create* submits the chat's own ``campaign.create`` form through the router, so the same
+checks, permission row (animators) and audit apply, and opens the new campaign's page, where *Start*
+is. A wrong value shows the form again with the catalog's message naming it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from adapters.web import inbound, outbound
+from adapters.web.state import CONSOLE, member
+from core.access.rules import permits
+from core.access.table import TABLE
+from core.campaigns.form import ACTION
+from core.campaigns.schedules import wall_of
+from core.errors import Forbidden, ParvisError
+from core.web import preview as previews
+
+routes = web.RouteTableDef()
+#: the fields' first values (the chat form's defaults)
+DEFAULTS = {"time": "09:30", "recurrence": "FREQ=WEEKLY", "timezone": "local", "reminders": "1",
+            "reminder_after": "24", "close_after": "72", "skip_weekends": "yes"}
+
+
+def _may_create(request: web.Request) -> None:
+    visitor = member(request)
+    rule = TABLE["campaign new"]
+    if not permits(visitor.roles, rule):
+        raise Forbidden(rule.denied)
+
+
+def _form_page(request: web.Request, values: dict[str, str], rows: list[inbound.PromptRow],
+               **context: Any) -> web.Response:
+    t = outbound.translator(request)
+    return outbound.page(request, "new_campaign.html", t("webui.new_title"), values=values, rows=rows,
+                         kinds=inbound.KINDS, current="campaigns", **context)
+
+
+@routes.get("/campaigns/new", name="new_campaign")
+async def new_page(request: web.Request) -> web.Response:
+    _may_create(request)
+    visitor = member(request)
+    console = request.app[CONSOLE]
+    tomorrow = (wall_of(console.services.clock.now(), visitor.timezone) + timedelta(days=1)).date()
+    values = DEFAULTS | {"start": tomorrow.isoformat()}
+    return _form_page(request, values, inbound.rows_to_show({}, more=False))
+
+
+@routes.post("/campaigns/new")
+async def new_submitted(request: web.Request) -> web.StreamResponse:
+    _may_create(request)
+    visitor = member(request)
+    form = await request.post()
+    values = inbound.campaign_values(form)
+    shown = {name: str(form.get(name, "")) for name in (*inbound.PLAIN, *inbound.CHECKBOXES)}
+    do = str(form.get("do", "preview"))
+    rows = inbound.rows_to_show(form, more=do == "more")
+    console = request.app[CONSOLE]
+    if do == "create":
+        reply = await console.act(visitor, ACTION, "", values)
+        started = [button for button in reply.buttons if button.action_id == "campaign.start"]
+        if not reply.error and started:
+            raise web.HTTPSeeOther(f"/app/campaigns/{started[0].value}")
+        return _form_page(request, shown, rows, flash=outbound.flash_of(reply))
+    if do == "more":
+        return _form_page(request, shown, rows)
+    try:
+        found = await previews.preview(console.services, visitor, values)
+    except ParvisError as error:
+        t = outbound.translator(request)
+        return _form_page(request, shown, rows, flash=outbound.Flash(t(error.key, **error.params), True))
+    return _form_page(request, shown, rows, preview=found)
+
+
+def install(app: web.Application) -> None:
+    app.add_routes(routes)
