@@ -27,7 +27,7 @@ from core.experts.models import Answer, Question
 from core.markup import Markup, escape
 from core.messages import Reply, Section
 from core.runtime.sqlite_driver import read_rows
-from core.text import fold
+from core.text import fold, unquote
 
 #: this module's commands; ``core/experts/wiring.py`` adds them to the registry
 handlers = Handlers()
@@ -64,7 +64,7 @@ async def add(ctx: Context, args: Args) -> Reply:
 @handlers.command("expert", "remove", min_args=1)
 async def remove(ctx: Context, args: Args) -> Reply:
     """``expert remove <skill>`` (any of its names)."""
-    name = await skills.remove_skill(ctx.uow, ctx.member_id, args.text.strip().strip('"“”«»'))
+    name = await skills.remove_skill(ctx.uow, ctx.member_id, unquote(args.text))
     return Reply(text=ctx.t("expert.removed", skill=name))
 
 
