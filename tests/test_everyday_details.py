@@ -3,8 +3,15 @@ dates, ``expert back``, ``help``, ``campaign show``… each from the console cha
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
+from core.dates import format_day, parse_day
+from core.i18n import Translator, plural_key
 from core.runtime.db import Database
 from core.text import normalise_quotes
+from tests.campaign_support import set_member
 from tests.test_skills import skills_of
 
 
@@ -27,3 +34,37 @@ async def test_a_quote_inside_a_skill_is_kept_whole(chat, db: Database) -> None:
     await ana.say('expert add the "pragmatic" programmer, “clean code”, «craft»')
     assert set(await skills_of(db, 1)) == {'the "pragmatic" programmer', "clean code", "craft"}
     assert not (await ana.say('expert remove the “pragmatic” programmer')).error
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("next friday", date(2026, 3, 6)), ("vendredi prochain", date(2026, 3, 6)),
+    ("jusqu'au 10 janvier", date(2027, 1, 10)), ("jusqu’au 10 janvier", date(2027, 1, 10)),
+    ("until 2027-01-05", date(2027, 1, 5)), ("le 24/12", date(2026, 12, 24)), ("until", None),
+])
+def test_dates_people_type(text: str, expected: date | None) -> None:
+    assert parse_day(text, date(2026, 3, 2)) == expected  # a Monday
+
+
+def test_days_and_plurals_in_the_readers_language() -> None:
+    assert format_day("en", date(2027, 1, 5)) == "January 5, 2027"
+    assert format_day("fr-FR", date(2027, 1, 5)) == "5 janvier 2027"
+    assert [plural_key("fr", "group.count", n) for n in (0, 1, 2)] == ["group.count_one", "group.count_one",
+                                                                      "group.count_many"]
+    assert [plural_key("en", "group.count", n) for n in (0, 1, 2)] == ["group.count_many", "group.count_one",
+                                                                      "group.count_many"]
+    assert Translator("fr").plural("group.count", 0) == "0 membre"
+    assert Translator("en").plural("group.count", 1234) == "1,234 members"
+
+
+async def test_away_until_is_the_day_the_author_meant_for_readers_anywhere(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    ana, bob, zoe = chat("ana@example.com"), chat("bob@example.com"), chat("zoe@example.com", "fr")
+    for who in (ana, bob, zoe):
+        await who.say("help")
+    await set_member(db, "ana@example.com", timezone="America/Los_Angeles")
+    await set_member(db, "bob@example.com", timezone="Europe/Paris")
+    await set_member(db, "zoe@example.com", timezone="Asia/Tokyo")
+    await ana.say("expert add kubernetes")
+    assert "January 5, 2027" in (await ana.say("expert away until 2027-01-05")).text
+    assert "Away until January 5, 2027 included" in (await bob.say("expert find kubernetes")).text
+    assert "5 janvier 2027" in (await zoe.say("expert find kubernetes")).text
+    assert "January 5, 2027" in (await ana.say("expert me")).text
