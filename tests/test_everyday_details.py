@@ -3,7 +3,7 @@ dates, ``expert back``, ``help``, ``campaign show``… each from the console cha
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -68,3 +68,16 @@ async def test_away_until_is_the_day_the_author_meant_for_readers_anywhere(chat,
     assert "Away until January 5, 2027 included" in (await bob.say("expert find kubernetes")).text
     assert "5 janvier 2027" in (await zoe.say("expert find kubernetes")).text
     assert "January 5, 2027" in (await ana.say("expert me")).text
+
+
+async def test_back_to_someone_who_was_not_away_says_so(chat, clock) -> None:  # type: ignore[no-untyped-def]
+    bob = chat("bob@example.com")
+    never = await bob.say("expert back")
+    assert "not away" in never.text and "Welcome" not in never.text
+    await bob.say("expert away")
+    assert "Welcome back" in (await bob.say("expert back")).text
+    assert "not away" in (await bob.say("expert back")).text
+    await bob.say("expert away until tomorrow")
+    clock.advance(timedelta(days=3))
+    assert "not away" in (await bob.say("expert back")).text, "a date that has passed is over"
+    assert "pas absent" in (await chat("zoe@example.com", "fr").say("expert back")).text

@@ -172,8 +172,11 @@ async def away(ctx: Context, args: Args) -> Reply:
 
 @handlers.command("expert", "back")
 async def back(ctx: Context, args: Args) -> Reply:
-    """``expert back``: questions are routed to me again."""
+    """``expert back``: questions are routed to me again; someone who was not away (or whose date has
+    passed) is told so rather than welcomed back."""
     status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
+    now = ctx.services.clock.now()
+    was_away = status is not None and status.away and (status.away_until is None or status.away_until > now)
     if status is not None:
         status.away, status.away_until, status.away_through = False, None, None
-    return Reply(text=ctx.t("expert.back"))
+    return Reply(text=ctx.t("expert.back" if was_away else "expert.not_away"))
