@@ -81,3 +81,19 @@ async def test_back_to_someone_who_was_not_away_says_so(chat, clock) -> None:  #
     clock.advance(timedelta(days=3))
     assert "not away" in (await bob.say("expert back")).text, "a date that has passed is over"
     assert "pas absent" in (await chat("zoe@example.com", "fr").say("expert back")).text
+
+
+async def test_help_offers_only_commands_that_work(services) -> None:  # type: ignore[no-untyped-def]
+    """A process without the experts capability still knows ``expert add`` (it answers "not available
+    yet"), but ``help`` does not offer it; what a member may not use is not offered either."""
+    from core.capabilities import CAPABILITIES, build_registry
+    from core.commands.router import CommandRouter
+    from core.experts import wiring as experts
+    from tests.conftest import Chat
+
+    services.registry = build_registry(tuple(c for c in CAPABILITIES if c is not experts.register))
+    ana = Chat(CommandRouter(services), "ana@example.com")
+    assert "not available yet" in (await ana.say("expert add python")).text
+    shown = (await ana.say("help")).text
+    assert "expert add" not in shown and "question list" not in shown and "group join" in shown
+    assert "role grant" not in shown and "audit" not in shown, "admins' commands are not offered to members"
