@@ -97,3 +97,22 @@ async def test_help_offers_only_commands_that_work(services) -> None:  # type: i
     shown = (await ana.say("help")).text
     assert "expert add" not in shown and "question list" not in shown and "group join" in shown
     assert "role grant" not in shown and "audit" not in shown, "admins' commands are not offered to members"
+
+
+async def test_campaign_show_says_the_schedule_in_words_and_counts_rounds(chat, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.campaign_support import ANA, BOB, create, demo_group, ok
+    from tests.test_campaign_access import at
+
+    await demo_group(chat, db)
+    await create(chat, start="2026-03-10", recurrence="FREQ=WEEKLY;BYDAY=TU,TH", count="6",
+                 timezone="Europe/Paris")
+    shown = (await ok(chat(ANA), "campaign show 1")).text
+    assert "every week, on Tuesday and Thursday" in shown and "FREQ" not in shown
+    assert "Rounds held: 0 of 6" in shown
+    clock.current = at("2026-03-10T12:00")
+    await ok(chat(ANA), "campaign start 1")
+    assert "Rounds held: 1 of 6" in (await ok(chat(ANA), "campaign show 1")).text
+    await ok(chat(ANA), "lang fr")
+    assert "chaque semaine, les mardi et jeudi" in (await ok(chat(ANA), "campaign show 1")).text
+    refused = await chat(BOB).say("campaign report 1")
+    assert refused.error and "who run a campaign" in refused.text and "create or run" not in refused.text
