@@ -230,3 +230,20 @@ def test_parvis_serve_refuses_a_bad_configuration(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "parvis.toml: server.port: expected a valid integer, got 'x'" in done.stderr
+
+
+def test_parvis_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "parvis.toml").write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "parvis.db"}"\n[scheduler]\nenabled = false\n',
+        encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PARVIS_", "SLACK_", "MICROSOFT_"))}
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([str(Path(sys.executable).parent / "parvis"), "serve", "--port", str(port)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert f"port {port} is already in use" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
