@@ -236,8 +236,12 @@ class WebConfig(Section):
     #: fetches the charts of ``stats`` from there when they are too large to travel in the card, and
     #: members on Teams download their ``privacy export`` from there
     public_url: str | None = None
+    #: the privacy and terms pages the Teams app package links to; unset: Parvis's own ``/privacy`` and
+    #: ``/terms`` (``bots/legal_pages.py``) under the package's ``--url``
+    privacy_url: str | None = None
+    terms_url: str | None = None
 
-    @field_validator("public_url")
+    @field_validator("public_url", "privacy_url", "terms_url")
     @classmethod
     def _https(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):

@@ -247,3 +247,20 @@ def test_parvis_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path)
     assert done.returncode == 1, done.stderr
     assert f"port {port} is already in use" in done.stderr and "--port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_privacy_and_terms_pages_are_served_in_the_readers_language(tmp_path: Path) -> None:
+    """The Teams app package links to them (adapters/teams/package.py): they must not answer 404."""
+    client = await client_for(build_app(sqlite_config(tmp_path / "parvis.db")))
+    try:
+        privacy = await client.get("/privacy")
+        body = await privacy.text()
+        assert privacy.status == 200 and privacy.content_type == "text/html"
+        assert '<html lang="en">' in body and "<h1>Parvis — privacy</h1>" in body and "privacy export" in body
+        french = await client.get("/privacy", headers={"Accept-Language": "de-DE, fr-FR;q=0.8, en;q=0.5"})
+        assert "confidentialité" in await french.text() and french.headers["Content-Language"] == "fr"
+        terms = await client.get("/terms?lang=fr", headers={"Accept-Language": "en"})
+        assert terms.status == 200 and "conditions d'utilisation" in await terms.text()
+        assert "terms of use" in await (await client.get("/terms?lang=xx")).text()
+    finally:
+        await client.close()
