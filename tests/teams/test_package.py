@@ -132,8 +132,8 @@ def test_privacy_and_terms_links_are_parvis_pages_or_the_configured_ones(tmp_pat
     data = manifest(APP_ID, "https://parvis.example.com/")
     assert data["developer"]["privacyUrl"] == "https://parvis.example.com/privacy"
     assert data["developer"]["termsOfUseUrl"] == "https://parvis.example.com/terms"
-    (tmp_path / "parvis.toml").write_text('[web]\nprivacy_url = "https://intranet.example.com/privacy"\n'
-                                          'terms_url = "https://intranet.example.com/terms"\n', encoding="utf-8")
+    config = '[web]\nprivacy_url = "https://intranet.example.com/privacy"\nterms_url = "https://intranet.example.com/terms"\n'
+    (tmp_path / "parvis.toml").write_text(config, encoding="utf-8")
     out = tmp_path / "p.zip"
     assert main(["teams", "package", "--config", str(tmp_path / "parvis.toml"), "--app-id", APP_ID,
                  "--url", "https://parvis.example.com", "--out", str(out)]) == 0
