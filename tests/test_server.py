@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -264,3 +265,27 @@ async def test_privacy_and_terms_pages_are_served_in_the_readers_language(tmp_pa
         assert "terms of use" in await (await client.get("/terms?lang=xx")).text()
     finally:
         await client.close()
+
+
+def test_cli_commands_do_not_print_library_chatter(tmp_path: Path) -> None:
+    """Alembic's "Context impl…" on every command and APScheduler's line per job run stay out of INFO."""
+    (tmp_path / "parvis.toml").write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "parvis.db"}"\n', encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PARVIS_", "SLACK_", "MICROSOFT_"))}
+    done = subprocess.run([str(Path(sys.executable).parent / "parvis"), "db", "upgrade"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "is at the latest migration" in done.stdout
+    assert "alembic" not in done.stderr and "Context impl" not in done.stderr, done.stderr
+    assert main(["db", "upgrade", "--config", str(tmp_path / "parvis.toml")]) == 0
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler", "alembic.runtime.migration"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
+
+
+def test_the_server_says_once_which_platforms_are_on(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="bots.bootstrap"):
+        build_app(sqlite_config(tmp_path / "parvis.db"))
+    lines = [record.getMessage() for record in caplog.records if "platforms on" in record.getMessage()]
+    assert lines == ["platforms on: none (configure [slack] or [teams]); serving health and metrics only"]
