@@ -116,3 +116,25 @@ async def test_campaign_show_says_the_schedule_in_words_and_counts_rounds(chat, 
     assert "chaque semaine, les mardi et jeudi" in (await ok(chat(ANA), "campaign show 1")).text
     refused = await chat(BOB).say("campaign report 1")
     assert refused.error and "who run a campaign" in refused.text and "create or run" not in refused.text
+
+
+async def test_the_demo_organisation_has_groups_experts_and_a_running_campaign(  # type: ignore[no-untyped-def]
+        db: Database, chat) -> None:
+    from sqlmodel import select
+
+    from bots.demo import seed
+    from core.schema import Campaign, Delivery
+
+    await seed(db)
+    await seed(db)  # a kept demo database seeded again gains nothing twice
+    ana = chat("ana.martin@aurora.example")
+    groups = (await ana.say("group list")).text
+    assert "Data Science" in groups and "DevOps Guild" in groups and "Running Club" in groups
+    assert "Comité de direction" not in groups, "the private group shows only to its members"
+    assert "Comité de direction" in (await chat("thomas.girard@aurora.example").say("group list")).text
+    assert "Lucas Bernard" in (await ana.say("expert find kubernetes")).text
+    async with db.uow() as uow:
+        campaigns = (await uow.session.exec(select(Campaign))).all()
+        prompts = (await uow.session.exec(select(Delivery))).all()
+    assert [c.status for c in campaigns] == ["running"] and prompts
+    assert "Weekly learning" in (await ana.say("campaign list")).text
