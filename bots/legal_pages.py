@@ -10,6 +10,7 @@ organisation with pages of its own points the package at them instead (``[web] p
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from functools import cache
 from importlib import resources
 
@@ -29,7 +30,7 @@ def install(app: web.Application) -> None:
         app.router.add_get(f"/{page}", _handler(page))
 
 
-def _handler(page: str) -> web.Handler:
+def _handler(page: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
         locale = choose_locale(request.query.get("lang"), request.headers.get("Accept-Language", ""))
         return web.Response(text=render(page, locale), content_type="text/html", charset="utf-8",
