@@ -125,6 +125,8 @@ def build_app(config: Config, services: Services | None = None) -> web.Applicati
     """The HTTP app with every configured adapter and, unless disabled, the worker."""
     services = services or build_services(config)
     platforms = build_platforms(config, services)
+    log.info("platforms on: %s", ", ".join(platform.name for platform in platforms)
+             or "none (configure [slack] or [teams]); serving health and metrics only")
     contexts = [platform.lifetime for platform in platforms if platform.lifetime]
     worker = worker_lifetime(config, services)
     if worker is not None:

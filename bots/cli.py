@@ -48,9 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: libraries whose INFO lines say what Parvis already says once, or say it every minute: Alembic's
+#: "Context impl SQLiteImpl" on every CLI command, APScheduler's "Running job…"/"executed successfully" for
+#: every periodic job; their warnings and errors still show
+QUIET_AT_INFO = ("alembic", "apscheduler")
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries in ``QUIET_AT_INFO`` to their warnings."""
+    for name in QUIET_AT_INFO:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin otherwise
+    quiet_libraries()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):

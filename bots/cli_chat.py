@@ -110,7 +110,7 @@ def _demo(config: Config, path: Path, args: argparse.Namespace) -> int:
 async def _seed(config: Config) -> None:
     database = Database(config.database.url)
     try:
-        await demo.seed(database, config.governance.charter_dir)
+        await demo.seed(database, config.governance.charter_dir, settings=config.settings())
     finally:
         await database.dispose()
 

@@ -83,7 +83,8 @@ def run_teams_package(args: argparse.Namespace) -> int:
     if not _https(args.url, "teams package"):
         return 2
     try:
-        path = write_package(app_id=app_id, url=args.url, out=args.out)
+        path = write_package(app_id=app_id, url=args.url, out=args.out, privacy_url=config.web.privacy_url,
+                             terms_url=config.web.terms_url)
     except (PackageError, OSError) as exc:  # app id not a GUID, bad URL; or an unwritable --out
         print(f"parvis teams package: {exc}", file=sys.stderr)
         return 2

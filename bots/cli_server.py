@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import signal
 import sys
@@ -64,10 +65,31 @@ def run_serve(args: argparse.Namespace) -> int:
         return built
 
     server = config.server
-    web.run_app(app(), host=server.host, port=server.port, shutdown_timeout=server.shutdown_grace_seconds,
-                print=lambda message: log.info("%s", message), **access_log_options(server.access_log))
+    try:
+        web.run_app(app(), host=server.host, port=server.port, shutdown_timeout=server.shutdown_grace_seconds,
+                    print=lambda message: log.info("%s", message), **access_log_options(server.access_log))
+    except OSError as exc:
+        if exc.errno not in _CANNOT_LISTEN:
+            raise
+        print(_cannot_listen(server.host, server.port, exc), file=sys.stderr)
+        return 1
     log.info("server stopped")
     return 0
+
+
+#: why a server cannot listen, which a person fixes by choosing another address (not a bug to trace)
+_CANNOT_LISTEN = {errno.EADDRINUSE: "is already in use (another program, perhaps another `parvis serve`, "
+                                    "listens there)",
+                  errno.EACCES: "needs privileges this user does not have (ports below 1024)",
+                  errno.EADDRNOTAVAIL: "names an address this machine does not have"}
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """One line saying what stopped the server and how to choose another address."""
+    reason = _CANNOT_LISTEN[exc.errno] if exc.errno is not None else str(exc)
+    where = "port" if exc.errno != errno.EADDRNOTAVAIL else "host"
+    return (f"parvis serve: cannot listen on {host}:{port}: the {where} {port if where == 'port' else host} "
+            f"{reason}. Choose another with --port/--host or [server] port/host in the configuration.")
 
 
 def run_worker(args: argparse.Namespace) -> int:

@@ -250,8 +250,12 @@ class WebConfig(Section):
     public_url: str | None = None
     #: how long a web console session lasts (``dashboard``'s link opens one)
     session_hours: int = Field(default=DEFAULTS.web.session_hours, ge=1, le=24 * 30)
+    #: the privacy and terms pages the Teams app package links to; unset: Parvis's own ``/privacy`` and
+    #: ``/terms`` (``bots/legal_pages.py``) under the package's ``--url``
+    privacy_url: str | None = None
+    terms_url: str | None = None
 
-    @field_validator("public_url")
+    @field_validator("public_url", "privacy_url", "terms_url")
     @classmethod
     def _https(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):

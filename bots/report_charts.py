@@ -7,6 +7,8 @@ matplotlib only when it asks for a PNG.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures
 from core.i18n import Translator
 from core.stats.charts import BLUE, GREY, message, participation
@@ -49,11 +51,21 @@ def campaign_png(report: CampaignReport, t: Translator) -> bytes:
             chart.set_title(_wrap(f"{position}. {prompts[-1].text}"), loc="left", fontsize="medium")
             continue
         names, counts = _totals(shown)
-        chart.barh(names[::-1], counts[::-1], color=GREY if prompts[0].kind == "scale" else BLUE)
+        answer_bars(chart, names, counts, GREY if prompts[0].kind == "scale" else BLUE)
         chart.set_title(_wrap(f"{position}. {prompts[-1].text}"), loc="left", fontsize="medium")
         chart.set_xlabel(t("reports.answers_axis"))
-        chart.xaxis.get_major_locator().set_params(integer=True)
     return _png(figure)
+
+
+def answer_bars(chart: Any, names: list[str], counts: list[int], color: str) -> None:
+    """One bar per answer, the first on top, on a whole-number axis from 0: from 0 to 1 when nobody
+    answered (matplotlib would centre an empty range on 0, from −0.04 to 0.04)."""
+    chart.barh(names[::-1], counts[::-1], color=color)
+    if any(counts):
+        chart.set_xlim(left=0)
+    else:
+        chart.set_xlim(0, 1)
+    chart.xaxis.get_major_locator().set_params(integer=True)
 
 
 def adoption_png(report: AdoptionReport, t: Translator) -> bytes:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterable
 from aiohttp import web
 
 from adapters.platform import CleanupContext, RouteInstaller
+from bots import legal_pages
 from bots.config import Config
 from bots.metrics import Metrics
 from bots.migrations import is_current
@@ -48,6 +49,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
+    legal_pages.install(app)
     for install in route_installers:
         install(app)
     app.cleanup_ctx.append(database_lifetime)

@@ -18,6 +18,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 from core import markup
 from core.markup import Markup
 
@@ -71,6 +74,25 @@ def t(locale: str, key: str, **params: Any) -> Markup:
         return Markup(text)
 
 
+@cache
+def _babel(locale: str) -> Locale:
+    return Locale.parse(normalise_locale(locale))
+
+
+def plural_key(locale: str, key: str, count: int) -> str:
+    """``key_one`` or ``key_many``, as the language's plural rules (CLDR, through Babel) choose for
+    ``count``: French says "0 membre" and "1 membre", English "0 members" and "1 member". Catalogs keep
+    the two keys; the rule of the language picks between them, not a ``count == 1`` in the code."""
+    return f"{key}_one" if _babel(locale).plural_form(count) == "one" else f"{key}_many"
+
+
+def tp(locale: str, key: str, count: int, **params: Any) -> Markup:
+    """``t`` of the plural form of ``key`` for ``count``, given as ``{count}`` written the language's way
+    (``1,234``, ``1 234``)."""
+    return t(locale, plural_key(locale, key, count), count=format_decimal(count, locale=_babel(locale)),
+             **params)
+
+
 class Translator:
     """A translator bound to one member's locale, passed to handlers as ``ctx.t``.
 
@@ -84,4 +106,9 @@ class Translator:
 
     def __call__(self, key: str, **params: Any) -> str:
         text = t(self.locale, key, **params)
+        return markup.plain(text) if self.plain else text
+
+    def plural(self, key: str, count: int, **params: Any) -> str:
+        """The form of ``key`` (``key_one``/``key_many``) the member's language uses for ``count``."""
+        text = tp(self.locale, key, count, **params)
         return markup.plain(text) if self.plain else text

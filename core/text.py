@@ -10,6 +10,11 @@ from functools import lru_cache
 MAX_COMMAND_LENGTH = 4000
 
 _OPENING_QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“", "”": "”"}
+#: typographic apostrophes and quotes, read as the typed ones: phones and word processors put in ’ and
+#: “…”, keyboards ' and "…"; a member means the same either way
+_TYPED_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "ʼ": "'", "′": "'",
+                               "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"'})
+_GUILLEMET_SPACE = re.compile(r"«[\s\u00a0\u202f]+|[\s\u00a0\u202f]+»")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _TEAMS_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -23,6 +28,26 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " "))
     text = _MAILTO.sub(r"\1", text)
     return _CONTROL.sub("", text).strip()
+
+
+def normalise_quotes(text: str) -> str:
+    """Typographic apostrophes (’ ‘) as ``'`` and quotes (“ ” „ « ») as ``"``, French spaces inside
+    guillemets dropped: ``d’équipe`` and ``d'équipe`` are one skill, ``« data »`` is ``"data"``.
+
+    ``core.commands.grammar.match`` applies it to every command's text, once, before any handler reads it.
+    """
+    return _GUILLEMET_SPACE.sub(lambda m: m.group().strip(), text).translate(_TYPED_QUOTES)
+
+
+def unquote(text: str) -> str:
+    """``"data science"`` → ``data science``: a pair of quotes around the whole text goes, and so does a lone
+    quote at one end (unbalanced); quotes inside (``the "pragmatic" programmer``) are kept whole."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in text[1:-1]:
+        return text[1:-1].strip()
+    if text.count('"') == 1 and (text.startswith('"') or text.endswith('"')):
+        return text.strip('"').strip()
+    return text
 
 
 def fold(text: str) -> str:

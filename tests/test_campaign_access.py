@@ -81,7 +81,7 @@ async def test_sharing_lets_one_animator_run_the_campaign_and_is_audited(chat, d
     assert not_animator.error and "not an animator" in not_animator.text
     assert "nobody@example.com" in (await ana.say("campaign share 1 nobody@example.com")).text
     refused = await chat(BOB).say(f"campaign share 1 {BOB}")
-    assert refused.error and "Only animators" in refused.text
+    assert refused.error and "Only the animators who run a campaign" in refused.text
 
 
 async def test_the_audience_sees_the_prompts_not_how_it_is_run(chat, db) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +93,8 @@ async def test_the_audience_sees_the_prompts_not_how_it_is_run(chat, db) -> None
     assert "Audience" not in shown.text and "Reminders" not in shown.text
     assert "Audience" in (await ok(chat(ANA), "campaign show 1")).text
     report = await bob.say("campaign report 1")
-    assert report.error and "Only animators" in report.text
+    assert report.error and "Only the animators who run a campaign" in report.text
+    assert "create or run" not in report.text
     await is_unknown(chat(DEE), "campaign show 1", 1)
     assert "#1" in (await ok(bob, "campaign list")).text
     assert "#1" not in (await chat(DEE).say("campaign list")).text

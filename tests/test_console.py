@@ -215,8 +215,8 @@ async def test_a_form_cut_short_by_the_end_of_input_sends_nothing(services: Serv
 
 
 PARVIS = str(Path(sys.executable).parent / "parvis")
-SCENARIO = ("group create Data Science -- All about data\ngroup join data-science\n"
-            "group members data science\n")
+SCENARIO = ("group create Data Viz -- All about charts\ngroup join data-viz\n"
+            "group members data viz\n")
 
 
 def parvis(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -230,10 +230,11 @@ def test_parvis_demo_creates_joins_and_lists_a_group(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Welcome to the Parvis demo, Ana Martin!" in out
-    assert ("› group create Data Science -- All about data\n"
-            "Group Data Science created (data-science)") in out
-    assert "› group join data-science\n" in out
-    assert "Members of Data Science (1)" in out and "• Ana Martin — Data Science Lead (owner)" in out
+    assert "› group create Data Viz -- All about charts\n" in out
+    assert "Group Data Viz created (data-viz)" in out
+    assert "── message to you ──\nWeekly learning share" in out, "the demo's running campaign asks Ana too"
+    assert "› group join data-viz\n" in out
+    assert "Members of Data Viz (1)" in out and "• Ana Martin — Data Science Lead (owner)" in out
     assert list(tmp_path.iterdir()) == []  # the throw-away database went with its temporary directory
 
 
@@ -259,7 +260,7 @@ def test_parvis_demo_keeps_its_database_and_speaks_french_to_french_people(
     assert status == 0, err
     assert "Welcome to the Parvis demo" in out  # she chose English last time
     assert "Veille IA (veille-ia) — 1 member · you own it" in out
-    assert "› 1\n⚠ I don't know the command “1”" in out  # no button was offered: a number is a command
+    assert "› 1\nWelcome to " in out  # the first Join button of the demo's groups
     status, out, err = chat_in_process(["demo", "--as", "nobody@aurora.example", "--keep", "demo.db"], "",
                                        monkeypatch, capsys)
     assert status != 0 and out == "" and "nobody@aurora.example is not one of the demo people" in err
@@ -282,8 +283,8 @@ def test_parvis_chat_needs_an_imported_member(tmp_path: Path, monkeypatch: pytes
     assert chat.returncode == 0, chat.stderr
     assert "Parvis usage charter — version" in chat.stdout and "[1] Accept" in chat.stdout
     assert "Thank you: you accepted the usage charter" in chat.stdout, "a real directory's member accepts it"
-    assert "Group Data Science created" in chat.stdout
-    assert "Members of Data Science (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
+    assert "Group Data Viz created" in chat.stdout
+    assert "Members of Data Viz (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
 
 
 async def test_in_a_channel_links_and_announcements_reach_the_console(services: Services) -> None:

@@ -78,3 +78,16 @@ def test_weeks_start_on_monday_utc() -> None:
     sunday_night = datetime(2026, 3, 15, 23, 30, tzinfo=UTC)
     assert week_start(sunday_night) == datetime(2026, 3, 9, tzinfo=UTC)
     assert week_start(sunday_night + timedelta(hours=1)) == datetime(2026, 3, 16, tzinfo=UTC)
+
+
+def test_a_choice_nobody_answered_is_drawn_on_an_axis_from_0_to_1() -> None:
+    from bots.report_charts import answer_bars
+    from core.stats.charts import BLUE, figure
+
+    empty, answered = figure(2).subplots(2, 1)
+    answer_bars(empty, ["Yes", "No"], [0, 0], BLUE)
+    assert empty.get_xlim() == (0, 1)
+    assert [tick for tick in empty.get_xticks() if 0 <= tick <= 1] == [0, 1]
+    answer_bars(answered, ["Yes", "No"], [3, 5], BLUE)
+    low, high = answered.get_xlim()
+    assert low == 0 and high >= 5

@@ -103,8 +103,11 @@ def test_holidays_by_country_of_the_time_zone() -> None:
 def test_time_and_date_parsing() -> None:
     assert schedules.parse_clock("9h30").strftime("%H:%M") == "09:30"
     assert schedules.parse_date("09/03/2026") == date(2026, 3, 9)
+    assert schedules.parse_date("10 janvier 2027") == date(2027, 1, 10)
+    assert schedules.parse_date("next monday", today=date(2026, 3, 4)) == date(2026, 3, 9)
     assert schedules.check_zone("europe/paris") == "Europe/Paris"
     for bad in (lambda: schedules.parse_clock("25:00"), lambda: schedules.parse_date("2026-02-30"),
+                lambda: schedules.parse_date(""), lambda: schedules.parse_date("someday"),
                 lambda: schedules.check_zone("Mars/Olympus")):
         with pytest.raises(InvalidInput):
             bad()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -230,3 +231,61 @@ def test_parvis_serve_refuses_a_bad_configuration(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "parvis.toml: server.port: expected a valid integer, got 'x'" in done.stderr
+
+
+def test_parvis_serve_on_a_busy_port_says_so_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "parvis.toml").write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "parvis.db"}"\n[scheduler]\nenabled = false\n',
+        encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PARVIS_", "SLACK_", "MICROSOFT_"))}
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([str(Path(sys.executable).parent / "parvis"), "serve", "--port", str(port)],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert f"port {port} is already in use" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+async def test_privacy_and_terms_pages_are_served_in_the_readers_language(tmp_path: Path) -> None:
+    """The Teams app package links to them (adapters/teams/package.py): they must not answer 404."""
+    client = await client_for(build_app(sqlite_config(tmp_path / "parvis.db")))
+    try:
+        privacy = await client.get("/privacy")
+        body = await privacy.text()
+        assert privacy.status == 200 and privacy.content_type == "text/html"
+        assert '<html lang="en">' in body and "<h1>Parvis — privacy</h1>" in body and "privacy export" in body
+        french = await client.get("/privacy", headers={"Accept-Language": "de-DE, fr-FR;q=0.8, en;q=0.5"})
+        assert "confidentialité" in await french.text() and french.headers["Content-Language"] == "fr"
+        terms = await client.get("/terms?lang=fr", headers={"Accept-Language": "en"})
+        assert terms.status == 200 and "conditions d'utilisation" in await terms.text()
+        assert "terms of use" in await (await client.get("/terms?lang=xx")).text()
+    finally:
+        await client.close()
+
+
+def test_cli_commands_do_not_print_library_chatter(tmp_path: Path) -> None:
+    """Alembic's "Context impl…" on every command and APScheduler's line per job run stay out of INFO."""
+    (tmp_path / "parvis.toml").write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "parvis.db"}"\n', encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PARVIS_", "SLACK_", "MICROSOFT_"))}
+    done = subprocess.run([str(Path(sys.executable).parent / "parvis"), "db", "upgrade"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "is at the latest migration" in done.stdout
+    assert "alembic" not in done.stderr and "Context impl" not in done.stderr, done.stderr
+    assert main(["db", "upgrade", "--config", str(tmp_path / "parvis.toml")]) == 0
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler", "alembic.runtime.migration"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
+
+
+def test_the_server_says_once_which_platforms_are_on(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="bots.bootstrap"):
+        build_app(sqlite_config(tmp_path / "parvis.db"))
+    lines = [record.getMessage() for record in caplog.records if "platforms on" in record.getMessage()]
+    assert lines == ["platforms on: none (configure [slack] or [teams]); serving health and metrics only"]

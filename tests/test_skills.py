@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from core.dates import parse_day
 from core.directory.skills import alias_map, canonical, parse_wanted, vocabulary
 from core.directory.word_forms import QUESTION_WORDS
 from core.errors import InvalidInput
-from core.experts.expert_commands import parse_day
 from core.ports import FakeClock
 from core.runtime.db import Database
 from core.schema import ExpertSkill, ExpertStatus, MemberRole, Skill
@@ -102,8 +102,8 @@ async def test_a_referent_becomes_referent_for_the_skills(chat, db: Database, cl
 
 async def test_away_and_back(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
     bob = chat("bob@example.com")
-    assert "until 2026-03-06 included" in (await bob.say("expert away until friday")).text
-    assert "2026-03-06" in (await bob.say("expert me")).text
+    assert "until March 6, 2026 included" in (await bob.say("expert away until friday")).text
+    assert "March 6, 2026" in (await bob.say("expert me")).text
     bad = await bob.say("expert away until someday")
     assert bad.error and "2026-12-24" in bad.text
     past = await bob.say("expert away until 2020-01-01")
@@ -117,4 +117,4 @@ async def test_away_and_back(chat, db: Database) -> None:  # type: ignore[no-unt
         status = await uow.session.get(ExpertStatus, 1)
         assert status is not None and not status.away and status.away_until is None
     fr = await chat("zoe@example.com", "fr").say("expert away jusqu'au 24/12")
-    assert "jusqu’au 2026-12-24 inclus" in fr.text
+    assert "jusqu’au 24 décembre 2026 inclus" in fr.text

@@ -66,8 +66,10 @@ class PackageError(OperatorError):
     """The app id or URL cannot go into a manifest; the message says what was expected."""
 
 
-def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]:
-    """The manifest for the bot registered as ``app_id`` and served at ``url`` (https)."""
+def manifest(app_id: str, url: str, *, version: str = "1.0.0", privacy_url: str | None = None,
+             terms_url: str | None = None) -> dict[str, Any]:
+    """The manifest for the bot registered as ``app_id`` and served at ``url`` (https); its privacy and terms
+    links are the pages Parvis serves there (``/privacy``, ``/terms``) unless others are given."""
     app_id = _guid(app_id)
     host = _host(url)
     base = url.rstrip("/")
@@ -79,8 +81,8 @@ def manifest(app_id: str, url: str, *, version: str = "1.0.0") -> dict[str, Any]
         "manifestVersion": MANIFEST_VERSION,
         "version": version,
         "id": app_id,
-        "developer": {"name": "Parvis", "websiteUrl": base, "privacyUrl": f"{base}/privacy",
-                      "termsOfUseUrl": f"{base}/terms"},
+        "developer": {"name": "Parvis", "websiteUrl": base, "privacyUrl": privacy_url or f"{base}/privacy",
+                      "termsOfUseUrl": terms_url or f"{base}/terms"},
         "name": {"short": words["name.short"], "full": words["name.full"]},
         "description": {"short": words["description.short"], "full": words["description.full"]},
         "icons": {"color": "color.png", "outline": "outline.png"},
@@ -138,10 +140,12 @@ def _other_locales() -> list[str]:
     return [locale for locale in LOCALES if locale != DEFAULT_LOCALE]
 
 
-def write_package(*, app_id: str, url: str, out: str | Path) -> Path:
+def write_package(*, app_id: str, url: str, out: str | Path, privacy_url: str | None = None,
+                  terms_url: str | None = None) -> Path:
     """Write the zip to ``out`` and return its path."""
     path = Path(out)
-    content = json.dumps(manifest(app_id, url), indent=2, ensure_ascii=False)
+    content = json.dumps(manifest(app_id, url, privacy_url=privacy_url, terms_url=terms_url), indent=2,
+                         ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", content)

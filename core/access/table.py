@@ -18,7 +18,7 @@ from core.access.rules import ADMIN, ANIMATOR, MEMBER, MODERATOR, REFERENT, Gran
 EVERYONE = Rule((Grant(MEMBER),))
 #: runs campaigns: the campaign's creator and the animators it is shared with (animators still), admins
 CAMPAIGN_MANAGERS = Rule((Grant(ANIMATOR, "creator"), Grant(ANIMATOR, "shared"), Grant(ADMIN)),
-                         denied="campaign.forbidden")
+                         denied="campaign.run_forbidden")
 #: manages a group: its owners, animators (and so admins)
 GROUP_MANAGERS = Rule((Grant(MEMBER, "owner"), Grant(ANIMATOR)))
 #: a member's own controls over one campaign (skip, snooze, leave): its audience

@@ -19,6 +19,7 @@ from core.campaigns import ownership, rounds, summaries
 from core.campaigns.answers import MAX_TEXT, Target, answer, current, is_open, target
 from core.campaigns.expert_questions import ask, ask_button, deliver_notices
 from core.campaigns.models import Campaign
+from core.campaigns.schedule_words import describe
 from core.campaigns.schedules import wall_of
 from core.campaigns.templates import find, templates
 from core.commands.context import Context
@@ -125,7 +126,7 @@ async def _details(ctx: Context, campaign: Campaign, manager: bool) -> list[str]
     zone = campaign.timezone or ctx.t("campaign.zone_local")
     channel = campaign.audience.get("mode") == "channel"
     mode = ctx.t("campaign.mode_channel") if channel else ctx.t("campaign.mode_direct")
-    when = campaign.recurrence or ctx.t("campaign.once")
+    when = describe(campaign.recurrence, ctx.t)
     start = wall_of(campaign.starts_at, campaign.timezone or None) if campaign.starts_at else None
     lines = [ctx.t("campaign.field_status", value=ctx.t(STATUS_KEYS[campaign.status]))]
     if manager:
@@ -140,6 +141,9 @@ async def _details(ctx: Context, campaign: Campaign, manager: bool) -> list[str]
     last = await rounds.last_round(ctx.uow, campaign.id)
     now = ctx.services.clock.now()
     upcoming = rounds.next_wall(campaign, last, now) if campaign.status != "closed" else None
+    held = last.index if last is not None else 0
+    lines.append(ctx.t("campaign.field_rounds_of", held=held, count=campaign.count) if campaign.count
+                 else ctx.t("campaign.field_rounds", held=held))
     if upcoming is not None:
         lines.append(ctx.t("campaign.field_next", when=f"{upcoming:%Y-%m-%d %H:%M}", zone=zone))
     if campaign.anonymous:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from apscheduler.triggers.cron import CronTrigger
 from dateutil.rrule import DAILY, rrule, rrulestr
 
+from core.dates import parse_day
 from core.errors import InvalidInput
 from core.text import fold
 
@@ -255,13 +256,10 @@ def parse_clock(text: str) -> time:
         raise InvalidInput("campaign.bad_time", value=text) from exc
 
 
-def parse_date(text: str) -> date:
-    """``2026-03-09`` (ISO) or ``09/03/2026`` (day first, as in French)."""
-    cleaned = text.strip()
-    try:
-        if "/" in cleaned:
-            day, month, year = (int(part) for part in cleaned.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(cleaned)
-    except ValueError as exc:
-        raise InvalidInput("campaign.bad_date", value=text) from exc
+def parse_date(text: str, today: date | None = None) -> date:
+    """``2026-03-09`` (ISO), ``09/03/2026`` (day first, as in French), ``10 janvier 2027``, ``next monday``:
+    what ``core.dates`` reads, from ``today`` (the server's, in UTC, when not given)."""
+    found = parse_day(text, today or datetime.now(UTC).date()) if text.strip() else None
+    if found is None:
+        raise InvalidInput("campaign.bad_date", value=text)
+    return found

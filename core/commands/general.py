@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from core.access.rules import usable
 from core.commands.context import Context
 from core.commands.grammar import Args, Command, Handlers, closest
+from core.commands.later import NotYet
 from core.directory.models import Member
 from core.errors import Forbidden, UsageError
 from core.governance import areas
@@ -31,9 +32,11 @@ def _area_lines(t: Translator, commands: tuple[Command, ...], area: str) -> str:
 def _open_to(roles: frozenset[str], registry: Registry, disabled: frozenset[Area]) -> tuple[Command, ...]:
     """The commands the permission table lets someone holding ``roles`` use (on some thing: a group
     owner's commands are listed for every member, since any member may own a group), in the areas
-    ``[rollout.areas]`` leaves open."""
+    ``[rollout.areas]`` leaves open, and that work: a command of a later release (``NotYet``, which only
+    answers "not available yet") is known to the grammar but not offered."""
     return tuple(command for command in registry.commands.values()
-                 if (rule := registry.rule(command.name)) is not None and usable(roles, rule)
+                 if not isinstance(command.handler, NotYet)
+                 and (rule := registry.rule(command.name)) is not None and usable(roles, rule)
                  and areas.is_open(command.name, disabled))
 
 

@@ -19,7 +19,7 @@ from core.commands.context import Context
 from core.errors import UsageError
 from core.messages import Reply
 from core.runtime.reply_cache import CacheScope
-from core.text import MAX_COMMAND_LENGTH, clean, tokenize
+from core.text import MAX_COMMAND_LENGTH, clean, normalise_quotes, tokenize
 
 if TYPE_CHECKING:
     from core.commands import Action
@@ -131,7 +131,7 @@ def _split_words(text: str, count: int) -> tuple[list[str], str]:
 
 def match(registry: Registry, text: str) -> tuple[Command, Args]:
     """Find the command of ``registry`` that ``text`` names, or raise ``UsageError`` with a suggestion."""
-    text = _strip_prefix(clean(text))
+    text = normalise_quotes(_strip_prefix(clean(text)))
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError("errors.too_long", length=len(text), limit=MAX_COMMAND_LENGTH)
     words, _ = _split_words(text, 2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, text
@@ -138,4 +138,7 @@ class ExpertStatus(SQLModel, table=True):
 
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     away: bool = False
+    #: the instant they are back (midnight after ``away_through`` in their time zone), which routing compares
     away_until: datetime | None = Field(default=None, sa_column=when())
+    #: the last day away, as its author meant it: shown as that day to readers in any time zone
+    away_through: date | None = None

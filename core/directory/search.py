@@ -9,7 +9,7 @@ returns only the page shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from weakref import WeakSet
@@ -49,7 +49,7 @@ class Expert:
     skills: tuple[int, ...]
     level: int
     away: bool
-    away_until: datetime | None
+    away_through: date | None  # the last day away, as its author meant it
     load: int
     score: float
 
@@ -127,7 +127,7 @@ def _ranking_statement(size: int, available_only: bool, by_load: bool, with_vers
     statement = (select(top.c.member_id, top.c.score, top.c.level,  # type: ignore[call-overload]
                         is_away, load, top.c.mask,
                         col(Member.display_name), col(Member.title), col(Member.department),
-                        col(status.away_until))
+                        col(status.away_through))
                  .join(Member, col(Member.id) == top.c.member_id)
                  .outerjoin(status, col(status.member_id) == top.c.member_id)
                  .where(col(Member.erased_at).is_(None)))

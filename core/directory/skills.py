@@ -29,15 +29,16 @@ from core.errors import InvalidInput, NotFound
 from core.runtime.columns import utcnow
 from core.runtime.db import UnitOfWork
 from core.runtime.sqlite_driver import read_rows
-from core.text import fold
+from core.text import fold, normalise_quotes, unquote
 
 MAX_SKILL_NAME = 100
 DEFAULT_LEVEL = 2
 
 
 def normalise_skill(name: str) -> str:
-    """``"  Machine   Learning "`` → ``"machine learning"``: the form skills and aliases are stored in."""
-    return " ".join(name.split()).lower()
+    """``"  Machine   Learning "`` → ``"machine learning"``: the form skills and aliases are stored in
+    (typographic apostrophes and quotes as typed ones, whatever path the name came by)."""
+    return " ".join(normalise_quotes(name).split()).lower()
 
 
 @cache
@@ -171,7 +172,7 @@ def parse_wanted(text: str) -> list[WantedSkill]:
     """
     wanted: list[WantedSkill] = []
     for part in re.split(r"[,;\n]", text):
-        part = part.strip().strip('"“”«»').strip()
+        part = unquote(normalise_quotes(part))
         if not part:
             continue
         level: int | None = None

@@ -1,14 +1,14 @@
 """Expert directory commands: add, remove, me, find, away, back.
 
 Skills go through ``core.directory.skills`` (canonical names from ``prompts/skills.toml``; unknown skills are
-created); search through ``core.directory.search``. ``expert away until <date>`` takes an ISO date
-(2026-12-24), a day/month (24/12, 24/12/2026, 24.12), a weekday (friday, vendredi) or tomorrow/demain,
-read in the member's time zone; the member is away through that whole day.
+created); search through ``core.directory.search``. ``expert away until <date>`` takes any date
+``core.dates`` reads (2026-12-24, 24/12, friday, next friday, vendredi prochain, jusqu'au 10 janvier…), from
+the member's today in their time zone; the member is away through that whole day. The day is stored as a
+date (shown as that day to readers anywhere) beside the instant they are back (what routing compares).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,6 +19,7 @@ from sqlmodel import col, func, select
 from core.campaigns.schedules import zone
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import format_day, parse_day
 from core.directory import misses, skills
 from core.directory.models import ExpertStatus
 from core.directory.search import Expert, SearchResult, find_experts
@@ -27,18 +28,12 @@ from core.experts.models import Answer, Question
 from core.markup import Markup, escape
 from core.messages import Reply, Section
 from core.runtime.sqlite_driver import read_rows
-from core.text import fold
+from core.text import unquote
 
 #: this module's commands; ``core/experts/wiring.py`` adds them to the registry
 handlers = Handlers()
 
 LEVEL_KEYS = {1: "expert.level_1", 2: "expert.level_2", 3: "expert.level_3"}
-WEEKDAYS = {name: i for i, names in enumerate((
-    ("monday", "mon", "lundi"), ("tuesday", "tue", "mardi"), ("wednesday", "wed", "mercredi"),
-    ("thursday", "thu", "jeudi"), ("friday", "fri", "vendredi"), ("saturday", "sat", "samedi"),
-    ("sunday", "sun", "dimanche"))) for name in names}
-_UNTIL = re.compile(r"^(until|till|to|jusqu'?au|jusqu'?à|jusqu'?a|au|le)\s+", re.IGNORECASE)
-_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$")
 MAX_AWAY_DAYS = 366
 
 
@@ -64,17 +59,17 @@ async def add(ctx: Context, args: Args) -> Reply:
 @handlers.command("expert", "remove", min_args=1)
 async def remove(ctx: Context, args: Args) -> Reply:
     """``expert remove <skill>`` (any of its names)."""
-    name = await skills.remove_skill(ctx.uow, ctx.member_id, args.text.strip().strip('"“”«»'))
+    name = await skills.remove_skill(ctx.uow, ctx.member_id, unquote(args.text))
     return Reply(text=ctx.t("expert.removed", skill=name))
 
 
-def _away_line(ctx: Context, away: bool, until: datetime | None) -> str:
+def _away_line(ctx: Context, away: bool, until: datetime | None, through: date | None) -> str:
     now = ctx.services.clock.now()
     if not away or (until and until <= now):
         return ctx.t("expert.me_available")
     if until is None:
         return ctx.t("expert.me_away")
-    return ctx.t("expert.me_away_until", date=_last_day(ctx, until).isoformat())
+    return ctx.t("expert.me_away_until", date=_day(ctx, through or _last_day(ctx, until)))
 
 
 @lru_cache(maxsize=1)
@@ -86,23 +81,26 @@ def _me_statement() -> Any:
         col(Question.assignee_id) == member, or_(col(Question.status) == "routed",
                                                  col(Question.status) == "escalated"))
     mine = col(ExpertStatus.member_id) == member
-    return select(answered.scalar_subquery(), waiting.scalar_subquery(),
+    # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
+    return select(answered.scalar_subquery(), waiting.scalar_subquery(),  # type: ignore[call-overload]
                   select(ExpertStatus.away).where(mine).scalar_subquery(),
-                  select(ExpertStatus.away_until).where(mine).scalar_subquery())
+                  select(ExpertStatus.away_until).where(mine).scalar_subquery(),
+                  select(col(ExpertStatus.away_through)).where(mine).scalar_subquery())
 
 
 @handlers.command("expert", "me", cached="member")
 async def me(ctx: Context, args: Args) -> Reply:
     """My skills with levels, availability, answers given and questions waiting for me."""
     held = await skills.held_skills(ctx.uow, ctx.member_id)
-    answered, waiting, away, until = (await read_rows(ctx.uow, _me_statement(), {"member": ctx.member_id}))[0]
+    rows = await read_rows(ctx.uow, _me_statement(), {"member": ctx.member_id})
+    answered, waiting, away, until, through = rows[0]
     if held:
         marks = [ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level))
                  + (" " + ctx.t("expert.referent_mark") if h.referent else "") for h in held]
         skills_text = ctx.t("expert.me_skills", skills=Markup("\n".join(f"• {m}" for m in marks)))
     else:
         skills_text = ctx.t("expert.me_no_skills")
-    text = "\n".join([skills_text, _away_line(ctx, bool(away), until),
+    text = "\n".join([skills_text, _away_line(ctx, bool(away), until, through),
                       ctx.t("expert.me_counts", answered=answered, waiting=waiting)])
     return Reply(text=text, title=ctx.t("expert.me_title"))
 
@@ -113,8 +111,8 @@ def _expert_section(ctx: Context, expert: Expert, result: SearchResult) -> Secti
     text = f"**{escape(who)}**\n" + ctx.t("expert.find_skills", skills=", ".join(result.skills_of(expert)),
                                 level=_level(ctx, expert.level))
     if expert.away:
-        text += "\n" + (ctx.t("expert.find_away_until", date=_last_day(ctx, expert.away_until).isoformat())
-                        if expert.away_until else ctx.t("expert.find_away"))
+        text += "\n" + (ctx.t("expert.find_away_until", date=_day(ctx, expert.away_through))
+                         if expert.away_through else ctx.t("expert.find_away"))
     return Section(text=text)
 
 
@@ -137,30 +135,13 @@ async def find(ctx: Context, args: Args) -> Reply:
 
 
 def _last_day(ctx: Context, until: datetime) -> date:
-    """Away "until" is stored as the moment the member is back; they are away through the day before."""
+    """The last day away of a row written before days were stored (the instant they are back, less a
+    second, in the reader's time zone)."""
     return (until.astimezone(zone(ctx.member.timezone)) - timedelta(seconds=1)).date()
 
 
-def parse_day(text: str, today: date) -> date | None:
-    """Read an ISO date, day/month[/year], a weekday (EN/FR) or tomorrow/demain; None if unreadable."""
-    word = fold(_UNTIL.sub("", text.strip()).strip().rstrip("."))
-    if word in ("tomorrow", "demain"):
-        return today + timedelta(days=1)
-    if word in WEEKDAYS:
-        return today + timedelta(days=(WEEKDAYS[word] - today.weekday() - 1) % 7 + 1)
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        pass
-    if m := _NUMERIC.match(word):
-        day, month, year = int(m[1]), int(m[2]), m[3]
-        full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else today.year
-        try:
-            found = date(full_year, month, day)
-        except ValueError:
-            return None
-        return found.replace(year=full_year + 1) if not year and found < today else found
-    return None
+def _day(ctx: Context, day: date) -> str:
+    return format_day(ctx.locale, day)
 
 
 @handlers.command("expert", "away")
@@ -169,28 +150,33 @@ async def away(ctx: Context, args: Args) -> Reply:
     tz = zone(ctx.member.timezone)
     now = ctx.services.clock.now()
     until: datetime | None = None
+    through: date | None = None
     if args:
         today = now.astimezone(tz).date()
         day = parse_day(args.text, today)
         if day is None:
             raise InvalidInput("expert.bad_date", date=args.text.strip())
         if day < today or day > today + timedelta(days=MAX_AWAY_DAYS):
-            raise InvalidInput("expert.date_out_of_range", date=day.isoformat(), days=MAX_AWAY_DAYS)
+            raise InvalidInput("expert.date_out_of_range", date=_day(ctx, day), days=MAX_AWAY_DAYS)
         until = datetime.combine(day + timedelta(days=1), time(0), tz)
+        through = day
     status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
     if status is None:
         status = ExpertStatus(member_id=ctx.member_id)
         ctx.uow.session.add(status)
-    status.away, status.away_until = True, until
-    if until is None:
+    status.away, status.away_until, status.away_through = True, until, through
+    if through is None:
         return Reply(text=ctx.t("expert.away_set"))
-    return Reply(text=ctx.t("expert.away_until_set", date=_last_day(ctx, until).isoformat()))
+    return Reply(text=ctx.t("expert.away_until_set", date=_day(ctx, through)))
 
 
 @handlers.command("expert", "back")
 async def back(ctx: Context, args: Args) -> Reply:
-    """``expert back``: questions are routed to me again."""
+    """``expert back``: questions are routed to me again; someone who was not away (or whose date has
+    passed) is told so rather than welcomed back."""
     status = await ctx.uow.session.get(ExpertStatus, ctx.member_id)
+    now = ctx.services.clock.now()
+    was_away = status is not None and status.away and (status.away_until is None or status.away_until > now)
     if status is not None:
-        status.away, status.away_until = False, None
-    return Reply(text=ctx.t("expert.back"))
+        status.away, status.away_until, status.away_through = False, None, None
+    return Reply(text=ctx.t("expert.back" if was_away else "expert.not_away"))

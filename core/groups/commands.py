@@ -50,11 +50,11 @@ def _viewer(ctx: Context) -> Viewer:
 
 
 def _plural(ctx: Context, key: str, count: int, **params: str) -> str:
-    return ctx.t(f"{key}_one" if count == 1 else f"{key}_many", count=count, **params)
+    return ctx.t.plural(key, count, **params)
 
 
 def _count(ctx: Context, count: int) -> str:
-    return ctx.t("group.count_one") if count == 1 else ctx.t("group.count_many", count=count)
+    return ctx.t.plural("group.count", count)
 
 
 def _join_button(ctx: Context, group: Group | GroupCard) -> Button:

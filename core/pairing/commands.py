@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from core.campaigns.schedules import zone
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import format_day, parse_day
 from core.errors import Conflict, InvalidInput, NotFound, UsageError
-from core.experts.expert_commands import parse_day
 from core.groups import lookup
 from core.groups.lookup import Viewer
 from core.groups.models import Group
@@ -89,12 +89,12 @@ async def pause(ctx: Context, args: Args) -> Reply:
     if day is None:
         raise InvalidInput("pairing.bad_date", date=args.text.strip())
     if day < today:
-        raise InvalidInput("pairing.date_past", date=day.isoformat())
+        raise InvalidInput("pairing.date_past", date=format_day(ctx.locale, day))
     if day > today + timedelta(days=MAX_PAUSE_DAYS):
-        raise InvalidInput("pairing.date_too_far", date=day.isoformat(), days=MAX_PAUSE_DAYS)
+        raise InvalidInput("pairing.date_too_far", date=format_day(ctx.locale, day), days=MAX_PAUSE_DAYS)
     until = datetime.combine(day + timedelta(days=1), time(0), tz)
     await pairing.pause(ctx.uow, ctx.member_id, until)
-    return Reply(text=ctx.t("pairing.paused", date=day.isoformat()))
+    return Reply(text=ctx.t("pairing.paused", date=format_day(ctx.locale, day)))
 
 
 async def _answer(ctx: Context, action: Action) -> Reply:

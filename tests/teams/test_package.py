@@ -126,3 +126,17 @@ def test_command_line_writes_the_package(tmp_path: Path, capsys: pytest.CaptureF
     assert main([*common, "--app-id", "x"]) == 2
     assert "GUID" in capsys.readouterr().err
     assert main(common) == 2  # no --app-id and none configured
+
+
+def test_privacy_and_terms_links_are_parvis_pages_or_the_configured_ones(tmp_path: Path) -> None:
+    data = manifest(APP_ID, "https://parvis.example.com/")
+    assert data["developer"]["privacyUrl"] == "https://parvis.example.com/privacy"
+    assert data["developer"]["termsOfUseUrl"] == "https://parvis.example.com/terms"
+    config = '[web]\nprivacy_url = "https://intranet.example.com/privacy"\nterms_url = "https://intranet.example.com/terms"\n'
+    (tmp_path / "parvis.toml").write_text(config, encoding="utf-8")
+    out = tmp_path / "p.zip"
+    assert main(["teams", "package", "--config", str(tmp_path / "parvis.toml"), "--app-id", APP_ID,
+                 "--url", "https://parvis.example.com", "--out", str(out)]) == 0
+    developer = json.loads(zipfile.ZipFile(out).read("manifest.json"))["developer"]
+    assert developer["privacyUrl"] == "https://intranet.example.com/privacy"
+    assert developer["termsOfUseUrl"] == "https://intranet.example.com/terms"
