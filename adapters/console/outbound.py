@@ -141,9 +141,9 @@ class SavedFiles:
 
 
 def is_message(reply: Reply) -> bool:
-    """Whether a reply to a click is a message of its own (a title, or buttons under its sections: a
-    prompt reopened, a list), rather than a follow-up to the message clicked ("answer saved")."""
-    return reply.title is not None or any(section.buttons for section in reply.sections)
+    """Whether a reply to a click is a message of its own (buttons under its sections: a prompt
+    reopened, a list), rather than a follow-up to the message clicked ("answer saved", a form)."""
+    return any(section.buttons for section in reply.sections)
 
 
 class Screen:
