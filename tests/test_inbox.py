@@ -158,3 +158,11 @@ async def test_a_reopened_prompt_shows_what_was_answered_and_closes_with_its_rou
     closed = await chat(BOB).click("campaign.reopen", "1")
     assert closed.error and "closed" in closed.text
     assert (await ok(chat(BOB), "inbox")).text == EN("inbox.empty")
+
+
+async def test_help_names_inbox_and_the_question_commands_in_both_languages(chat) -> None:  # type: ignore[no-untyped-def]
+    assert "inbox" in (await ok(chat(BOB), "help")).text
+    question = await ok(chat(BOB), "help question")
+    assert "question answer <id> <text>" in question.text and "question pass <id>" in question.text
+    await ok(chat(LEA), "lang fr")
+    assert "Ce qui vous attend" in (await ok(chat(LEA), "help")).text
