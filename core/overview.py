@@ -98,6 +98,7 @@ async def overview(services: Services, actor: Actor) -> Overview:
     """The overview of the member behind ``actor`` (resolved, or created, as for a command)."""
     who = await resolve(services, actor)
     async with services.db.uow() as uow:
-        waiting = await inbox_of(uow, who.member_id, who.roles, services.clock.now(),
-                                 services.settings.security)
+        settings = services.settings
+        waiting = await inbox_of(uow, who.member_id, who.roles, services.clock.now(), settings.security,
+                                 settings.rollout.disabled_areas)
         return await member_overview(uow, who.member_id, who.roles, who.locale, waiting, who.timezone)

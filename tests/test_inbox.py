@@ -10,13 +10,15 @@ bad input gets clear messages in English and French.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from core.i18n import Translator
-from core.schema import Question, Response
+from core.schema import Answer, Question, Response
 from core.services import Services
+from core.settings import RolloutSettings
 from tests.campaign_support import ANA, BOB, create, demo_group, ok, tick
 from tests.test_console import chat_over
 
@@ -84,11 +86,13 @@ async def test_question_answer_and_pass_by_id(chat, services: Services) -> None:
     missing = await chat(LEA).say("question answer 1")
     assert missing.error and "question answer <id> <text>" in missing.text
 
-    sent = await ok(chat(LEA), "question answer #1 Use helm and a readiness probe.")
+    sent = await ok(chat(LEA), "question answer #1\nUse helm\nand a readiness probe.")
     assert "Thanks! Your answer to question #1" in sent.text
     async with services.db.uow() as uow:
         question = await uow.session.get(Question, 1)
+        (answer,) = (await uow.session.exec(select(Answer))).all()
     assert question is not None and question.status == "answered"
+    assert answer.text == "Use helm\nand a readiness probe."
     again = await chat(LEA).say("question answer 1 Or kustomize")
     assert again.error and again.text == EN("question.already_answered", id=1)
     passed = await chat(LEA).say("question pass 1")
@@ -166,3 +170,11 @@ async def test_help_names_inbox_and_the_question_commands_in_both_languages(chat
     assert "question answer <id> <text>" in question.text and "question pass <id>" in question.text
     await ok(chat(LEA), "lang fr")
     assert "Ce qui vous attend" in (await ok(chat(LEA), "help")).text
+
+
+async def test_a_switched_off_area_leaves_its_part_out_of_the_inbox(chat, services: Services) -> None:  # type: ignore[no-untyped-def]
+    await routed_to_lea(chat)
+    assert "#1" in (await ok(chat(LEA), "inbox")).text
+    experts_off = RolloutSettings(disabled_areas=frozenset({"experts"}))
+    services.settings = replace(services.settings, rollout=experts_off)
+    assert (await ok(chat(LEA), "inbox")).text == EN("inbox.empty")  # its buttons would be refused

@@ -167,7 +167,7 @@ async def pass_(ctx: Context, act: Action) -> Reply:
 async def answer_command(ctx: Context, args: Args) -> Reply:
     """``question answer <id> <text>``: answer by id, e.g. a question routed while away from the
     keyboard, whose card is long gone."""
-    reference, _, text = args.text.strip().partition(" ")
+    reference, text = args.text.split(None, 1)  # min_args=2: an id, then the answer as typed
     return await _answer(ctx, reference, text)
 
 

@@ -1,4 +1,8 @@
-"""The ``inbox`` command: what is waiting for me (``core.inbox.waiting``), with its actions."""
+"""The ``inbox`` command: what is waiting for me (``core.inbox.waiting``), with its actions.
+
+It spans the expert and campaign areas, so it belongs to none (``core.governance.areas``): it is never
+switched off, and leaves out the parts of a switched-off area instead.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ handlers = Handlers()
 @handlers.command("inbox")
 async def inbox(ctx: Context, args: Args) -> Reply:
     """``inbox``: questions routed to me, prompts I have not answered, answers to my questions."""
-    found = await inbox_of(ctx.uow, ctx.member_id, ctx.roles, ctx.services.clock.now(),
-                           ctx.services.settings.security)
+    settings = ctx.services.settings
+    found = await inbox_of(ctx.uow, ctx.member_id, ctx.roles, ctx.services.clock.now(), settings.security,
+                           settings.rollout.disabled_areas)
     return inbox_reply(ctx.t, found, ctx.member.timezone)

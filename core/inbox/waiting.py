@@ -14,6 +14,7 @@ permission table when it is used, so a listing that went stale is refused there 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from sqlmodel import col, or_, select
 from core.campaigns.models import Campaign, CampaignPrompt, Round
 from core.campaigns.reopen import answered_prompts
 from core.delivery.models import Delivery
+from core.errors import ConfigError
 from core.experts import questions
 from core.experts.models import Question
 from core.runtime.db import UnitOfWork
@@ -96,15 +98,22 @@ async def _prompts(uow: UnitOfWork, member_id: int, now: datetime,
     for round_, campaign in await _open_rounds(uow, member_id, now):
         total = len((await uow.session.exec(select(CampaignPrompt.id).where(
             CampaignPrompt.campaign_id == campaign.id))).all())
-        done = len(await answered_prompts(uow, round_, campaign, member_id, security))
+        try:
+            done = len(await answered_prompts(uow, round_, campaign, member_id, security))
+        except ConfigError:  # an anonymous campaign on a server with no secret: nobody can answer it
+            continue
         if done < total:
             waiting.append(WaitingPrompt(round_, campaign, total, total - done))
     return tuple(waiting)
 
 
 async def inbox_of(uow: UnitOfWork, member_id: int, roles: frozenset[str], now: datetime,
-                   security: SecuritySettings) -> Inbox:
-    """What is waiting for the member, within ``uow``."""
-    _, assigned, _ = await questions.listing(uow, member_id, roles)
-    return Inbox(assigned=tuple(assigned[:SHOWN]), prompts=await _prompts(uow, member_id, now, security),
-                 answers=await _answers(uow, member_id))
+                   security: SecuritySettings, closed: Iterable[str] = ()) -> Inbox:
+    """What is waiting for the member, within ``uow``; nothing of a switched-off area (``closed``:
+    ``[rollout] disabled_areas``), whose buttons would be refused."""
+    closed = frozenset(closed)
+    experts, campaigns = "experts" not in closed, "campaigns" not in closed
+    assigned = (await questions.listing(uow, member_id, roles))[1] if experts else []
+    return Inbox(assigned=tuple(assigned[:SHOWN]),
+                 prompts=await _prompts(uow, member_id, now, security) if campaigns else (),
+                 answers=await _answers(uow, member_id) if experts else ())
