@@ -5,7 +5,7 @@ Three parts, each a thing the member can still act on:
 - the questions routed to them (``core.experts.questions.listing``'s ``assigned``): Answer / Pass;
 - the campaign prompts sent to them in a round still open that they have not answered in full (a
   direct campaign's ``prompt`` delivery to them, the campaign still running): Open, which shows the
-  prompt again with its answer buttons (``core.campaigns.reopen``);
+  prompt again with its answer buttons (``core.campaigns.reopen_commands``);
 - the answers to their questions they have not yet marked Helpful / Not helpful.
 
 Nothing here decides who may do what: every action is checked again by its handler against the
@@ -20,8 +20,8 @@ from datetime import datetime
 
 from sqlmodel import col, or_, select
 
+from core.campaigns.answers import answered_prompts
 from core.campaigns.models import Campaign, CampaignPrompt, Round
-from core.campaigns.reopen import answered_prompts
 from core.delivery.models import Delivery
 from core.errors import ConfigError
 from core.experts import questions

@@ -16,15 +16,13 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from core.campaigns import ownership
-from core.campaigns.answers import Target, is_open, respondent_keys
+from core.campaigns.answers import Target, answered_prompts, is_open
 from core.campaigns.messages import SENDABLE, prompt_reply
 from core.campaigns.models import Campaign, CampaignPrompt, Response, Round
 from core.commands.context import Context
 from core.commands.grammar import Handlers
 from core.errors import Conflict, InvalidInput, NotFound
 from core.messages import Reply
-from core.runtime.db import UnitOfWork
-from core.settings import SecuritySettings
 from core.text import shorten
 
 if TYPE_CHECKING:
@@ -32,15 +30,6 @@ if TYPE_CHECKING:
 
 #: this module's click; ``core/campaigns/wiring.py`` adds it to the registry
 handlers = Handlers()
-
-
-async def answered_prompts(uow: UnitOfWork, round_: Round, campaign: Campaign, member_id: int,
-                           security: SecuritySettings) -> dict[int, Response]:
-    """The member's own answers to a round, by prompt id (under any secret, for anonymous ones)."""
-    assert round_.id is not None
-    keys = respondent_keys(campaign, round_.id, member_id, security)
-    statement = select(Response).where(Response.round_id == round_.id, col(Response.respondent).in_(keys))
-    return {row.prompt_id: row for row in (await uow.session.exec(statement)).all()}
 
 
 async def _round(ctx: Context, value: str) -> tuple[Round, Campaign, list[CampaignPrompt]]:
