@@ -3,7 +3,8 @@ activities and the fake connector.
 
 Bob was away when Ana's question reached his personal chat: he answers it later from ``inbox`` (the
 Answer button on the card opens the answer card) or with ``question answer <id> <text>``; Chloé, to
-whom it was not routed, is refused. Bob missed a campaign prompt and answers all of it from ``inbox``.
+whom it was not routed, is refused. Bob missed a campaign prompt and answers all of it from ``inbox``
+(Teams replaces a clicked card by the reply, so he opens the prompt again for its second question).
 """
 
 from __future__ import annotations
@@ -95,13 +96,19 @@ async def test_a_member_reopens_a_missed_prompt_and_answers_every_question(
     status, (prompt,) = await teams.submit(open_, user="bob", reply_to="act-inbox-2")
     assert status == 200 and "2 of 2 question(s) still to answer" in shown(prompt)
     choice = actions(prompt, "campaign.answer")[1]                  # "From a colleague"
-    status, _ = await teams.submit(choice, user="bob", reply_to="act-prompt-2")
-    assert status == 200
+    status, (saved,) = await teams.submit(choice, user="bob", reply_to="act-prompt-2")
+    assert status == 200 and saved.method == "PUT"                  # Teams: the clicked card now says so
+
+    waiting = await say(teams, "inbox", user="bob")                 # so Bob opens the prompt again
+    assert "“Weekly learning share”: 1 of 2 question(s) not answered" in shown(waiting)
+    (open_,) = actions(waiting, "campaign.reopen")
+    status, (prompt,) = await teams.submit(open_, user="bob", reply_to="act-inbox-3")
+    assert "✓ Your answer: From a colleague" in shown(prompt)
     (write,) = actions(prompt, "campaign.write")
-    status, (form,) = await teams.submit(write, user="bob", reply_to="act-prompt-2")
+    status, (form,) = await teams.submit(write, user="bob", reply_to="act-prompt-3")
     (send,) = actions(form, "campaign.text")
     status, _ = await teams.submit({**send, "in.answer": "Pairing on the hard parts"}, user="bob",
-                                   reply_to="act-prompt-2")
+                                   reply_to="act-prompt-3")
     assert status == 200
 
     async with services.db.uow() as uow:
