@@ -24,6 +24,7 @@ from core.experts import wiring as experts
 from core.governance import wiring as governance
 from core.groups import wiring as groups
 from core.inbound import wiring as inbound
+from core.inbox import wiring as inbox
 from core.moderation import wiring as moderation
 from core.pairing import wiring as pairing
 from core.polls import wiring as polls
@@ -42,6 +43,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     pairing.register,
     polls.register,
     experts.register,
+    inbox.register,
     delivery.register,
     inbound.register,
     stats.register,

@@ -4,8 +4,9 @@ What a platform shows a member at a glance (the Slack Home tab). It holds no rul
 part comes from the function behind the matching command, so the overview can never show more, or
 other, than the member would get by asking: the groups are ``group list``'s (``core.groups.lookup``),
 the questions ``question list``'s (``core.experts.questions.listing``) and the campaigns
-``campaign list``'s (``core.campaigns.ownership.listed``). It returns plain values, to be worded by the
-adapter in ``Overview.locale``, the member's language.
+``campaign list``'s (``core.campaigns.ownership.listed``), and what is waiting for them ``inbox``'s
+(``core.inbox.waiting``). It returns plain values, to be worded by the adapter in ``Overview.locale``,
+the member's language (the inbox with ``core.inbox.view``, as the command words it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from core.directory.members import resolve
 from core.experts import questions
 from core.experts.models import Question
 from core.groups import lookup
+from core.inbox.waiting import Inbox, inbox_of
 
 if TYPE_CHECKING:
     from core.commands import Actor
@@ -58,6 +60,10 @@ class Overview:
     assigned: tuple[QuestionItem, ...]
     escalated: tuple[QuestionItem, ...]
     campaigns: tuple[CampaignItem, ...]
+    #: what ``inbox`` shows: questions to answer, prompts not answered, answers not yet rated
+    inbox: Inbox = Inbox((), (), ())
+    #: the member's time zone, for the inbox's dates
+    timezone: str = "UTC"
 
     @property
     def questions(self) -> tuple[QuestionItem, ...]:
@@ -74,8 +80,9 @@ def _campaign(campaign: Campaign) -> CampaignItem:
     return CampaignItem(id=campaign.id, title=campaign.title, status=campaign.status)
 
 
-async def member_overview(uow: UnitOfWork, member_id: int, roles: frozenset[str], locale: str) -> Overview:
-    """The overview of one member, holding ``roles``, within ``uow``."""
+async def member_overview(uow: UnitOfWork, member_id: int, roles: frozenset[str], locale: str,
+                          waiting: Inbox | None = None, timezone: str = "UTC") -> Overview:
+    """The overview of one member, holding ``roles``, within ``uow`` (``waiting``: their inbox)."""
     viewer = lookup.Viewer(member_id=member_id, admin="admin" in roles)
     groups = [GroupItem(name=item.group.name, slug=item.group.slug)
               for item in await lookup.summaries(uow, viewer) if item.my_role is not None]
@@ -83,11 +90,15 @@ async def member_overview(uow: UnitOfWork, member_id: int, roles: frozenset[str]
     campaigns = await ownership.listed(uow, member_id, roles)
     return Overview(locale=locale, groups=tuple(groups), asked=tuple(map(_question, asked)),
                     assigned=tuple(map(_question, assigned)), escalated=tuple(map(_question, escalated)),
-                    campaigns=tuple(map(_campaign, campaigns)))
+                    campaigns=tuple(map(_campaign, campaigns)), inbox=waiting or Inbox((), (), ()),
+                    timezone=timezone)
 
 
 async def overview(services: Services, actor: Actor) -> Overview:
     """The overview of the member behind ``actor`` (resolved, or created, as for a command)."""
     who = await resolve(services, actor)
     async with services.db.uow() as uow:
-        return await member_overview(uow, who.member_id, who.roles, who.locale)
+        settings = services.settings
+        waiting = await inbox_of(uow, who.member_id, who.roles, services.clock.now(), settings.security,
+                                 settings.rollout.disabled_areas)
+        return await member_overview(uow, who.member_id, who.roles, who.locale, waiting, who.timezone)

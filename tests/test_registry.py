@@ -33,6 +33,7 @@ GRAMMAR = {
     ("expert", "add"), ("expert", "remove"), ("expert", "me"), ("expert", "find"), ("expert", "away"),
     ("expert", "back"), ("expert", "synonym"), ("expert", "misses"),
     ("ask",), ("question", "list"), ("question", "close"),
+    ("question", "answer"), ("question", "pass"), ("inbox",),  # issue 19, part 1
     ("campaign", "list"), ("campaign", "new"), ("campaign", "show"), ("campaign", "start"),
     ("campaign", "pause"), ("campaign", "resume"), ("campaign", "close"), ("campaign", "report"),
     ("campaign", "share"), ("campaign", "optout"), ("campaign", "optin"),

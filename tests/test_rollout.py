@@ -155,7 +155,7 @@ def test_every_command_and_click_belongs_to_an_area_or_to_parvis_itself() -> Non
     registry = build_registry()
     # the web console is a way in, never switched off: each of its pages checks its own area
     itself = {"help", "lang", "charter", "privacy", "role", "audit", "moderation", "outbox",
-              "dashboard", "web"}
+              "dashboard", "web", "inbox"}
     names = [command.name for command in registry.commands.values()] + list(registry.actions)
     loose = [name for name in names
              if area_of(name) is None and name.replace(".", " ").split()[0] not in itself]

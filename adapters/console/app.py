@@ -139,16 +139,17 @@ class ConsoleChat:
                 reply = await self.router.act(inbound.click(self.actor, button, self.channel))
             else:
                 reply = await self.router.handle(inbound.command(self.actor, line, self.channel))
-            await self.show(reply)
+            await self.show(reply, follow_up=button is not None)
             if self.screen.form is not None:
                 await self.fill_form()
         except Exception:
             log.exception("console turn failed")
             self.screen.write(self.screen.t("errors.internal") + "\n")
 
-    async def show(self, reply: Reply) -> None:
-        """Print a reply; the console's own words follow its language (``lang fr`` switches them)."""
-        self.screen.show(reply)
+    async def show(self, reply: Reply, follow_up: bool = False) -> None:
+        """Print a reply; the console's own words follow its language (``lang fr`` switches them);
+        ``follow_up``: the reply to a click or a form, under the message that was clicked."""
+        self.screen.show(reply, follow_up=follow_up)
 
     async def fill_form(self) -> None:
         """Ask the form's inputs, then submit; a form may answer with another form."""
@@ -158,7 +159,8 @@ class ConsoleChat:
             if not await self._ask(session):
                 self.screen.write(self.screen.t("console.form_cancelled") + "\n")
                 return
-            await self.show(await self.router.act(session.action(self.actor, self.channel)))
+            reply = await self.router.act(session.action(self.actor, self.channel))
+            await self.show(reply, follow_up=True)
 
     async def _ask(self, session: inbound.FormSession) -> bool:
         """Whether every input got an answer (not cancelled, input not over)."""

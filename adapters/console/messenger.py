@@ -67,7 +67,10 @@ class ConsoleMessenger:
     async def update(self, sent: SentMessage, reply: Reply) -> None:
         where = self.sent.get(sent.message_id, ("", reply))[0] or sent.conversation
         mine = sent.conversation.lower() == self.reader.lower() or self._here(sent.conversation)
-        self.screen.show(reply, self.screen.t("console.updated", where=where), for_reader=mine)
+        # an update left with no action (a card answered) leaves the reader's numbers alone: those of
+        # the message they are working through stay usable, and a used one says it was answered
+        actions = bool(reply.buttons or reply.form or any(s.buttons for s in reply.sections))
+        self.screen.show(reply, self.screen.t("console.updated", where=where), for_reader=mine and actions)
         self.sent[sent.message_id] = (where, reply)
 
     async def delete(self, message: SentMessage) -> None:

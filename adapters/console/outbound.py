@@ -85,9 +85,10 @@ def _section(section: Section, first: int | None) -> list[str]:
     return lines
 
 
-def render(reply: Reply, numbered: bool = True) -> Rendered:
-    """The reply as text, with every button (sections' first, then the reply's) numbered from 1;
-    ``numbered=False`` for messages the reader only sees (sent to someone else)."""
+def render(reply: Reply, numbered: bool = True, first: int = 1) -> Rendered:
+    """The reply as text, with every button (sections' first, then the reply's) numbered from
+    ``first`` (1 but for a follow-up, whose buttons come after its message's); ``numbered=False`` for
+    messages the reader only sees (sent to someone else)."""
     t = Translator(reply.locale or DEFAULT_LOCALE, plain=True)
     blocks: list[str] = []
     if reply.title:
@@ -98,21 +99,21 @@ def render(reply: Reply, numbered: bool = True) -> Rendered:
         blocks.append(("⚠ " if reply.error else "") + plain(head))
     choices: list[Button] = []
     for section in reply.sections:
-        lines = _section(section, len(choices) + 1 if numbered else None)
+        lines = _section(section, len(choices) + first if numbered else None)
         choices += section.buttons
         if lines:
             blocks.append("\n".join(lines))
     if tail:
         blocks.append(plain(tail))
     if reply.buttons:
-        blocks.append(_buttons(reply.buttons, len(choices) + 1 if numbered else None))
+        blocks.append(_buttons(reply.buttons, len(choices) + first if numbered else None))
         choices += reply.buttons
     if reply.form is not None and numbered:
         blocks.append(t("console.form_intro", title=plain(reply.form.title)))
     if reply.context and reply.context != tail:
         blocks.append(plain(reply.context))
     if choices and numbered:
-        blocks.append(t("console.choose_hint", last=len(choices)))
+        blocks.append(t("console.choose_hint", last=len(choices) + first - 1))
     return Rendered("\n\n".join(blocks), tuple(choices) if numbered else ())
 
 
@@ -139,9 +140,21 @@ class SavedFiles:
         return path
 
 
+def is_message(reply: Reply) -> bool:
+    """Whether a reply to a click is a message of its own (buttons under its sections: a prompt
+    reopened, a list), rather than a follow-up to the message clicked ("answer saved", a form)."""
+    return any(section.buttons for section in reply.sections)
+
+
 class Screen:
     """The terminal: prints replies and remembers what the reader may answer with a number (the
-    buttons of the last thing addressed to them) or by filling in a form.
+    buttons of the last message addressed to them, and of the follow-ups their clicks got) or by
+    filling in a form.
+
+    A message's numbers stay usable until another message replaces it: after ``4`` answered the first
+    question of a prompt, ``7`` still answers its second, as the buttons of a Slack or Teams message
+    stay under it. Using a number again runs its action again, and the action says what happened
+    (an answer edited, a question already answered).
 
     ``t`` gives the words of the console itself (banners, form prompts) as plain text, in the
     reader's language: the language of the last reply addressed to them."""
@@ -151,6 +164,8 @@ class Screen:
         self.files = files or SavedFiles()
         self._t = Translator(locale, plain=True)
         self.choices: tuple[Button, ...] = ()
+        #: the numbered buttons of the last message (``choices`` adds those of its follow-ups)
+        self.message_choices: tuple[Button, ...] = ()
         self.form: Form | None = None
 
     @property
@@ -172,12 +187,16 @@ class Screen:
         except OSError as exc:
             self.write(words(failed, reason=exc.strerror or str(exc)) + "\n")
 
-    def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True) -> None:
+    def show(self, reply: Reply, heading: str | None = None, *, for_reader: bool = True,
+             follow_up: bool = False) -> None:
         """Print ``reply`` (under a ``heading`` banner when it was sent, not answered); a reply for
-        the reader replaces the numbered choices and may open a form; a silent reply shows nothing."""
+        the reader replaces the numbered choices, unless it follows up a click on them (``follow_up``,
+        not a message of its own): then its buttons are numbered after the message's; it may open a
+        form; a silent reply shows nothing."""
         if reply.silent:
             return
-        rendered = render(reply, numbered=for_reader)
+        kept = self.message_choices if for_reader and follow_up and not is_message(reply) else ()
+        rendered = render(reply, numbered=for_reader, first=len(kept) + 1)
         self.write((banner(heading) + "\n" if heading else "") + rendered.text + "\n")
         words = Translator(reply.locale or self.t.locale, plain=True)
         if reply.image is not None:
@@ -187,5 +206,7 @@ class Screen:
         if for_reader:
             if reply.locale:
                 self.t = Translator(reply.locale)
-            self.choices = rendered.choices
+            self.choices = kept + rendered.choices
+            if not kept:
+                self.message_choices = rendered.choices
             self.form = reply.form

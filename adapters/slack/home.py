@@ -1,8 +1,10 @@
-"""The App Home tab: the member's groups, open questions and campaigns, and how to start.
+"""The App Home tab: what is waiting for the member, their groups, open questions and campaigns.
 
 Published with ``views.publish`` when ``app_home_opened`` arrives. Everything shown comes from the
 core's ``core.overview``, built on the functions behind ``group list``, ``question list`` and
-``campaign list``: the Home tab shows a member what those commands would, worded in their language.
+``campaign list``, and on top what ``inbox`` lists, with the same buttons (``core.inbox.view``): the
+Home tab shows a member what those commands would, worded in their language. A click on the Home
+tab has no message to answer under: its reply comes in the member's direct messages.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from adapters.slack.outbound import (
     cut,
     mrkdwn,
     plain,
+    section,
     sections_of,
     to_mrkdwn,
 )
 from core.commands import Actor
 from core.i18n import Translator
+from core.inbox.view import sections_of as inbox_sections
 from core.overview import Overview, QuestionItem, overview
 from core.services import Services
 
@@ -57,6 +61,9 @@ async def home_view(services: Services, actor: Actor, command: str) -> dict[str,
     t = Translator(found.locale)
     groups, questions, campaigns = _lines(found, t)
     blocks: list[Block] = sections_of(t("slack.home_intro", command=command))
+    blocks.append({"type": "header", "text": plain(t("inbox.title"), 150)})
+    waiting = inbox_sections(t, found.inbox, found.timezone)
+    blocks += [block for item in waiting for block in section(item)] or sections_of(t("inbox.empty"))
     blocks += _part(t("slack.home_groups"), groups, t("slack.home_no_groups", command=command))
     blocks += _part(t("slack.home_questions"), questions, t("slack.home_no_questions", command=command))
     blocks += _part(t("slack.home_campaigns"), campaigns, t("slack.home_no_campaigns"))

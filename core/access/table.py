@@ -65,6 +65,9 @@ _COMMANDS: dict[str, Rule] = {
     "expert misses": CURATORS,
     "question list": EVERYONE,
     "question close": Rule((Grant(MEMBER, "asker"), Grant(ADMIN)), denied="question.not_asker"),
+    "question answer": ASSIGNEE,
+    "question pass": ASSIGNEE,
+    "inbox": EVERYONE,
     # campaigns
     "campaign list": EVERYONE,
     "campaign new": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
@@ -114,6 +117,7 @@ _ACTIONS: dict[str, Rule] = {
     "campaign.write": ANSWERS,
     "campaign.text": ANSWERS,
     "campaign.ask": ANSWERS,
+    "campaign.reopen": ANSWERS,
     "question.ask": ASKER,
     "question.helpful": ASKER,
     "question.reuse": ASKER,

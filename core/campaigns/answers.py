@@ -217,6 +217,15 @@ async def current(uow: UnitOfWork, found: Target, member_id: int,
     return min(rows, key=lambda row: keys.index(row.respondent), default=None)
 
 
+async def answered_prompts(uow: UnitOfWork, round_: Round, campaign: Campaign, member_id: int,
+                           security: SecuritySettings) -> dict[int, Response]:
+    """The member's own answers to a round, by prompt id (under any secret, for anonymous ones)."""
+    assert round_.id is not None
+    keys = respondent_keys(campaign, round_.id, member_id, security)
+    statement = select(Response).where(Response.round_id == round_.id, col(Response.respondent).in_(keys))
+    return {row.prompt_id: row for row in (await uow.session.exec(statement)).all()}
+
+
 async def answered(uow: UnitOfWork, round_id: int) -> set[str]:
     """The respondents who answered at least one prompt of a round."""
     statement = select(Response.respondent).where(Response.round_id == round_id).distinct()

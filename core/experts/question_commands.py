@@ -131,22 +131,21 @@ async def answer_form(ctx: Context, act: Action) -> Reply:
                  form=form)
 
 
-@handlers.action("question.submit")
-async def submit(ctx: Context, act: Action) -> Reply:
-    """The answer form's submission: ``values["answer"]``."""
-    question = await questions.locked(ctx.uow, act.value)
-    notices = await questions.answer(ctx.uow, question, ctx.member_id, act.values.get("answer", ""),
-                                     ctx.services.clock.now())
+async def _answer(ctx: Context, reference: str, text: str) -> Reply:
+    """Record the member's answer to the question ``reference`` names (the Answer form's submission
+    and ``question answer``): refused, saying why, unless it is theirs to answer."""
+    question = await questions.locked(ctx.uow, reference)
+    notices = await questions.answer(ctx.uow, question, ctx.member_id, text, ctx.services.clock.now())
     _send_after_commit(ctx, notices)
     asker = await ctx.uow.session.get(Member, question.asker_id) if question.asker_id else None
     name = asker.display_name if asker else "?"
     return Reply(text=ctx.t("question.answer_sent", id=question.id, asker=name))
 
 
-@handlers.action("question.pass")
-async def pass_(ctx: Context, act: Action) -> Reply:
-    """The Pass button: the question moves on to the next expert, else a referent, else it expires."""
-    question = await questions.locked(ctx.uow, act.value)
+async def _pass(ctx: Context, reference: str) -> Reply:
+    """The member declines the question (the Pass button and ``question pass``): it moves on to the
+    next expert, else a referent, else it expires."""
+    question = await questions.locked(ctx.uow, reference)
     outcome, routed = await questions.pass_(ctx.uow, question, ctx.member_id, ctx.services.clock.now(),
                                             _policy(ctx))
     _send_after_commit(ctx, routed.notices)
@@ -154,6 +153,32 @@ async def pass_(ctx: Context, act: Action) -> Reply:
         return Reply(text=ctx.t("question.referent.passed_last", id=question.id))
     return Reply(text=ctx.t("question.passed" if outcome == "passed" else "question.too_late_moved",
                             id=question.id))
+
+
+@handlers.action("question.submit")
+async def submit(ctx: Context, act: Action) -> Reply:
+    """The answer form's submission: ``values["answer"]``."""
+    return await _answer(ctx, act.value, act.values.get("answer", ""))
+
+
+@handlers.action("question.pass")
+async def pass_(ctx: Context, act: Action) -> Reply:
+    """The Pass button."""
+    return await _pass(ctx, act.value)
+
+
+@handlers.command("question", "answer", min_args=2)
+async def answer_command(ctx: Context, args: Args) -> Reply:
+    """``question answer <id> <text>``: answer by id, e.g. a question routed while away from the
+    keyboard, whose card is long gone."""
+    reference, text = args.text.split(None, 1)  # min_args=2: an id, then the answer as typed
+    return await _answer(ctx, reference, text)
+
+
+@handlers.command("question", "pass", min_args=1)
+async def pass_command(ctx: Context, args: Args) -> Reply:
+    """``question pass <id>``."""
+    return await _pass(ctx, args.tokens[0])
 
 
 @handlers.action("question.helpful")
@@ -166,23 +191,31 @@ async def helpful(ctx: Context, act: Action) -> Reply:
     return Reply(text=ctx.t("question.thanks_helpful" if verdict == "yes" else "question.thanks_not_helpful"))
 
 
-def _line(ctx: Context, question: Question) -> str:
-    return ctx.t("question.list_line", id=question.id, status=ctx.t(STATUS_KEYS[question.status]),
+def _line(ctx: Context, question: Question, answers: dict[int, tuple[str, str]]) -> str:
+    line = ctx.t("question.list_line", id=question.id, status=ctx.t(STATUS_KEYS[question.status]),
                  text=shorten(question.text, 120))
+    if question.id in answers and question.asker_id == ctx.member_id:
+        text, expert = answers[question.id]
+        line += "\n" + ctx.t("question.list_answer", expert=expert, answer=shorten(text, 600))
+    return line
 
 
 @handlers.command("question", "list")
 async def list_(ctx: Context, args: Args) -> Reply:
-    """My open questions, those waiting for my answer, and (referents) the escalated ones."""
+    """My open questions (with the answer's text once answered), those waiting for my answer, and
+    (referents) the escalated ones."""
     mine, assigned, escalated = await questions.listing(ctx.uow, ctx.member_id, ctx.roles)
+    answers = await questions.latest_answers(ctx.uow, [q.id for q in mine
+                                                       if q.status == "answered" and q.id is not None])
     parts = []
     for key, items in (("question.list_mine", mine), ("question.list_assigned", assigned),
                        ("question.list_escalated", escalated)):
         if items:
-            parts.append(ctx.t(key) + "\n" + "\n".join(_line(ctx, q) for q in items))
+            parts.append(ctx.t(key) + "\n" + "\n".join(_line(ctx, q, answers) for q in items))
     if not parts:
         return Reply(text=ctx.t("question.list_empty"))
-    return Reply(text="\n\n".join(parts), title=ctx.t("question.list_title"))
+    hint = ctx.t("question.list_hint") if assigned else None
+    return Reply(text="\n\n".join(parts), title=ctx.t("question.list_title"), context=hint)
 
 
 @handlers.command("question", "close", min_args=1)

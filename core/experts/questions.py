@@ -299,3 +299,16 @@ async def listing(uow: UnitOfWork, member_id: int,
                                    .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
         escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]
     return list(mine), list(assigned), escalated
+
+
+async def latest_answers(uow: UnitOfWork, question_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The latest answer of each question, with its author's name: ``{question id: (text, name)}``."""
+    if not question_ids:
+        return {}
+    statement = (select(Answer, Member.display_name)
+                 .outerjoin(Member, col(Member.id) == col(Answer.author_id))
+                 .where(col(Answer.question_id).in_(question_ids)).order_by(col(Answer.id)))
+    found: dict[int, tuple[str, str]] = {}
+    for answer, name in (await uow.session.exec(statement)).all():
+        found[answer.question_id] = (answer.text, name or "?")
+    return found

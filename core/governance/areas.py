@@ -5,7 +5,8 @@
 groups, ``ask`` → experts), except where a longer start says otherwise (``group pairing`` →
 pairing); a click or a form belongs to the area of its action id's first word (``question.answer``
 → experts). Commands about Parvis itself (``help``, ``lang``, ``charter``, ``privacy``, ``role``,
-``audit``, ``moderation``, ``outbox``) belong to no area: they are never switched off.
+``audit``, ``moderation``, ``outbox``) belong to no area: they are never switched off; nor is
+``inbox``, which spans experts and campaigns and leaves out what a switched-off area holds.
 """
 
 from __future__ import annotations
