@@ -71,6 +71,9 @@ _COMMANDS: dict[str, Rule] = {
     "campaign close": CAMPAIGN_MANAGERS,
     "campaign report": CAMPAIGN_MANAGERS,
     "campaign share": CAMPAIGN_MANAGERS,
+    "campaign edit": CAMPAIGN_MANAGERS,
+    "campaign copy": CAMPAIGN_MANAGERS,
+    "campaign delete": CAMPAIGN_MANAGERS,
     "campaign optout": EVERYONE,
     "campaign optin": EVERYONE,
     # coffee pairing
@@ -99,6 +102,8 @@ _ACTIONS: dict[str, Rule] = {
     "group.leave": EVERYONE,
     "campaign.create": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
     "campaign.start": CAMPAIGN_MANAGERS,
+    "campaign.save": CAMPAIGN_MANAGERS,
+    "campaign.check": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
     "campaign.answer": ANSWERS,
     "campaign.write": ANSWERS,
     "campaign.text": ANSWERS,
