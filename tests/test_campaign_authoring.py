@@ -31,7 +31,7 @@ from tests.campaign_support import (
 #: the creation form's inputs, in the order the console asks them
 ORDER = ("title", "description", "groups", "mode", "channel", "start", "time", "recurrence", "timezone",
          "count", "until", "skip_weekends", "skip_holidays", "reminders", "reminder_after", "close_after",
-         "anonymous", "summary_channels", "prompts")
+         "anonymous", "summary_channels", "prompts", "title_fr", "prompts_fr")
 
 
 def at(text: str) -> datetime:
@@ -201,3 +201,31 @@ async def test_the_french_form_is_fully_french(chat, db) -> None:  # type: ignor
     assert reply.form is not None
     hint = next(item for item in reply.form.inputs if item.name == "recurrence").placeholder
     assert "jours ouvrés" in hint
+
+
+async def test_an_author_writes_both_languages_and_each_member_reads_their_own(  # type: ignore[no-untyped-def]
+        chat, db, clock, messenger, services) -> None:
+    await demo_group(chat, db)
+    await set_member(db, BOB, locale="fr")
+    ana = chat(ANA)
+    reply = await ok(ana, "campaign new")
+    mine = {"title": "Team mood", "groups": "data science", "start": "2026-03-03", "recurrence": "once",
+            "timezone": "Europe/Paris", "prompts": "How are you? :: Fine | Tired\nAnything else?",
+            "title_fr": "Humeur de l'équipe", "prompts_fr": "Comment allez-vous ? :: Bien | Fatigué"}
+    assert reply.form is not None
+    wrong = await ana.click(reply.form.action_id, "", **form_values(reply, **mine))
+    assert wrong.error and wrong.form is not None
+    (problem,) = [item for item in wrong.form.inputs if item.error]
+    assert problem.name == "prompts_fr" and "line for line" in problem.error
+    assert "**Questions in French**" in wrong.text
+    fixed = form_values(wrong, prompts_fr="Comment allez-vous ? :: Bien | Fatigué\nAutre chose ?")
+    assert not (await ana.click(reply.form.action_id, "", **fixed)).error
+    opened = form_values(await ok(ana, "campaign edit 1"))             # edited as it was written
+    assert opened["title_fr"] == "Humeur de l'équipe" and opened["prompts_fr"].endswith("Autre chose ?")
+    await ok(ana, "campaign start 1")
+    clock.current = at("2026-03-03T08:31")
+    await tick(services)
+    (french,), (english,) = inbox(messenger, BOB), inbox(messenger, CARL)
+    assert french.title == "Humeur de l'équipe" and "Comment allez-vous ?" in french.text
+    assert [b.label for s in french.sections for b in s.buttons][:2] == ["Bien", "Fatigué"]
+    assert english.title == "Team mood" and "How are you?" in english.text

@@ -20,6 +20,7 @@ from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.errors import InvalidInput, NotFound, ParvisError
 from core.groups.lookup import Viewer
+from core.i18n import LOCALES
 from core.markup import Markup, escape
 from core.messages import Button, Form, Reply
 from core.ports import ConversationRef
@@ -63,6 +64,10 @@ async def new(ctx: Context, args: Args) -> Reply:
         values = campaign_form.defaults(form)
         if unknown := sorted(set(inline) - set(values)):
             raise InvalidInput("campaign.unknown_fields", names=", ".join(unknown), choices=", ".join(values))
+        for name in ("title", "prompts"):  # a title or questions of one's own: no template translation
+            if name in inline:
+                for other in LOCALES:
+                    values.pop(f"{name}_{other}", None)
         values.update(inline)
         new_campaign = await _read(ctx, values, form.value, ctx.channel)
         return await _created(ctx, new_campaign, template)
@@ -86,6 +91,7 @@ async def _read(ctx: Context, values: dict[str, str], template: str,
                 channel: ConversationRef | None) -> NewCampaign:
     viewer = Viewer(ctx.member_id, admin="admin" in ctx.roles)
     where = (channel, ctx.actor.platform, ctx.actor.tenant)
+    values = campaign_form.untouched(values, _template(template or None))
     try:
         return await campaign_form.read(ctx.uow, viewer, values, template or None, where,
                                         ctx.services.clock.now(), ctx.member.timezone)
@@ -145,6 +151,17 @@ async def check_one(ctx: Context, act: Action) -> Reply:
     return Reply(text="", silent=True)
 
 
+def _edit_form(ctx: Context, campaign: Campaign) -> Form:
+    """The creation form, saving into ``campaign``; its other languages asked as the campaign has them
+    (a French animator editing an English campaign is asked for its French)."""
+    form = _form(ctx, None)
+    others = campaign_form.translation_inputs(ctx.t, None, campaign.language)
+    names = {item.name for item in campaign_form.translation_inputs(ctx.t, None)}
+    inputs = tuple(item for item in form.inputs if item.name not in names) + others
+    return Form(ctx.t("campaign.edit_heading", id=campaign.id, title=campaign.title), SAVE,
+                ctx.t("campaign.edit_submit"), inputs, str(campaign.id), check_action=form.check_action)
+
+
 @handlers.command("campaign", "edit", min_args=1)
 async def edit(ctx: Context, args: Args) -> Reply:
     """``campaign edit <id>``: the creation form, filled with what the campaign holds."""
@@ -152,9 +169,7 @@ async def edit(ctx: Context, args: Args) -> Reply:
     await drafts.check_editable(ctx.uow, campaign)
     values = await drafts.form_values(ctx.uow, campaign, ctx.member.timezone,
                                       ctx.t("campaign.form_timezone_local"))
-    form = campaign_form.refill(_form(ctx, None), values, action=SAVE, value=str(campaign.id))
-    form = Form(ctx.t("campaign.edit_heading", id=campaign.id, title=campaign.title), form.action_id,
-                ctx.t("campaign.edit_submit"), form.inputs, form.value)
+    form = campaign_form.refill(_edit_form(ctx, campaign), values)
     return Reply(text=ctx.t("campaign.edit_intro", id=campaign.id), title=form.title, form=form)
 
 
@@ -166,10 +181,7 @@ async def save(ctx: Context, act: Action) -> Reply:
     try:
         new_campaign = await _read(ctx, act.values, campaign.template or "", act.channel or ctx.channel)
     except FormErrors as errors:
-        form = campaign_form.refill(_form(ctx, None), {}, action=SAVE, value=str(campaign.id))
-        form = Form(ctx.t("campaign.edit_heading", id=campaign.id, title=campaign.title), SAVE,
-                    ctx.t("campaign.edit_submit"), form.inputs, form.value)
-        return again(ctx, form, act.values, errors)
+        return again(ctx, _edit_form(ctx, campaign), act.values, errors)
     assert campaign.id is not None
     kept = languages.kept_from(new_campaign, campaign, await campaigns.prompts_of(ctx.uow, campaign.id))
     await drafts.update(ctx.uow, campaign, kept, ctx.member_id, ctx.services.clock.now())

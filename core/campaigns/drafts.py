@@ -49,6 +49,7 @@ async def form_values(uow: UnitOfWork, campaign: Campaign, creator_zone: str,
         if (group := await uow.session.get(Group, group_id)) is not None:
             names.append(group.name)
     channels = [c["channel"] for c in campaign.audience.get("channels", [])]
+    prompts = await prompts_of(uow, campaign.id)
     return {
         "title": campaign.title, "description": campaign.description, "groups": ", ".join(names),
         "mode": campaign.audience.get("mode", "direct"), "channel": channels[0] if channels else "",
@@ -59,8 +60,25 @@ async def form_values(uow: UnitOfWork, campaign: Campaign, creator_zone: str,
         "reminder_after": str((campaign.reminder_after_minutes or 1440) // 60),
         "close_after": str(campaign.close_after_minutes // 60), "anonymous": _flag(campaign.anonymous),
         "summary_channels": _flag(campaign.summary_to_channels),
-        "prompts": "\n".join(prompt_line(p) for p in await prompts_of(uow, campaign.id)),
+        "prompts": "\n".join(prompt_line(p) for p in prompts),
+        **translations(campaign, prompts),
     }
+
+
+def translations(campaign: Campaign, prompts: list[CampaignPrompt]) -> dict[str, str]:
+    """The form's ``title_fr`` and ``prompts_fr`` inputs from what the campaign holds in French."""
+    found: dict[str, str] = {}
+    for other, entry in (campaign.texts or {}).items():
+        if entry.get("title"):
+            found[f"title_{other}"] = str(entry["title"])
+    for other in {loc for p in prompts for loc in p.texts}:
+        if all(other in p.texts for p in prompts):
+            lines = [prompt_line(CampaignPrompt(campaign_id=p.campaign_id, position=p.position, kind=p.kind,
+                                                text=p.texts[other].get("text", p.text),
+                                                options=list(p.texts[other].get("options") or p.options)))
+                     for p in prompts]
+            found[f"prompts_{other}"] = "\n".join(lines)
+    return found
 
 
 async def has_rounds(uow: UnitOfWork, campaign_id: int) -> bool:

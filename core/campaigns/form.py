@@ -29,13 +29,14 @@ from core.campaigns.lifecycle import NewCampaign
 from core.campaigns.schedules import wall_of
 from core.campaigns.templates import Template
 from core.groups.lookup import Viewer
-from core.i18n import Translator
+from core.i18n import LOCALES, Translator
 from core.messages import Form, FormInput, Option
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
 
 __all__ = ["ACTION", "INPUT_OF_ERROR", "MAX_PROMPTS", "MAX_TITLE", "FormErrors", "attribute", "build",
-           "check", "defaults", "refill", "parse_prompts", "prompt_lines", "read", "split_inline"]
+           "check", "defaults", "parse_prompts", "prompt_lines", "read", "refill", "split_inline",
+           "translation_inputs", "untouched"]
 
 ACTION = "campaign.create"
 CHECK = "campaign.check"
@@ -92,6 +93,40 @@ def _flag(value: bool) -> str:
     return "yes" if value else "no"
 
 
+def translation_inputs(t: Translator, template: Template | None,
+                       language: str | None = None) -> tuple[FormInput, ...]:
+    """Optional inputs for the title and questions in each language but ``language`` (the form's by
+    default): ``title_fr``, ``prompts_fr``, prefilled from the template; members reading that
+    language get these."""
+    inputs: list[FormInput] = []
+    for other in (loc for loc in LOCALES if loc != (language or t.locale)):
+        language = t(f"campaign.language_{other}")
+        inputs += [
+            FormInput(f"title_{other}", t("campaign.form_title_other", language=language), "text", (), False,
+                      t("campaign.form_title_other_hint", language=language),
+                      template.title_in(other) if template else ""),
+            FormInput(f"prompts_{other}", t("campaign.form_prompts_other", language=language), "multiline",
+                      (), False, t("campaign.form_prompts_other_hint", language=language),
+                      prompt_lines(template, other)),
+        ]
+    return tuple(inputs)
+
+
+def untouched(values: Mapping[str, str], template: Template | None) -> dict[str, str]:
+    """``values`` without the translations the animator left as the template wrote them: those are
+    matched prompt by prompt instead (``core.campaigns.languages.from_template``), so a question the
+    animator rewrote in their language never goes out with the template's old translation."""
+    kept = dict(values)
+    for other in LOCALES:
+        if template is None:
+            break
+        if kept.get(f"title_{other}", "").strip() == template.title_in(other):
+            kept.pop(f"title_{other}")
+        if kept.get(f"prompts_{other}", "").strip() == prompt_lines(template, other).strip():
+            kept.pop(f"prompts_{other}")
+    return kept
+
+
 def build(t: Translator, template: Template | None, now: datetime, zone: str) -> Form:
     """The form, prefilled from the template's defaults; the first round tomorrow by default."""
     sched = template.schedule if template else {}
@@ -124,6 +159,7 @@ def build(t: Translator, template: Template | None, now: datetime, zone: str) ->
         field("anonymous", "choice", _flag(sched.get("anonymous", False)), options=_yes_no(t)),
         field("summary_channels", "choice", "no", options=_yes_no(t)),
         field("prompts", "multiline", prompt_lines(template, locale)),
+        *translation_inputs(t, template),
     )
     title = t("campaign.form_heading", template=template.title_in(locale) if template else "—")
     return Form(title, ACTION, t("campaign.form_submit"), inputs, template.key if template else "",

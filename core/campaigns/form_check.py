@@ -11,7 +11,9 @@ again). ``FormErrors`` is a ``ParvisError`` carrying the first error, so a calle
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from core.campaigns.lifecycle import NewCampaign, NewPrompt, check_audience
@@ -27,6 +29,7 @@ from core.campaigns.schedules import (
 )
 from core.errors import InvalidInput, ParvisError
 from core.groups.lookup import Viewer, resolve
+from core.i18n import LOCALES
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
 from core.text import fold
@@ -184,6 +187,30 @@ async def _fields(r: Reading, uow: UnitOfWork, viewer: Viewer, template: str | N
         prompts=r.take("prompts", lambda: parse_prompts(r.values.get("prompts", "")), ()))
 
 
+def _translation(text: str, prompts: tuple[NewPrompt, ...]) -> tuple[NewPrompt, ...]:
+    """Questions in another language: one for one with ``prompts`` (same kinds, as many options)."""
+    found = parse_prompts(text)
+    shapes = [(p.kind, len(p.options)) for p in prompts]
+    if [(p.kind, len(p.options)) for p in found] != shapes:
+        raise InvalidInput("campaign.bad_translation", expected=len(prompts))
+    return found
+
+
+def _translations(r: Reading, new: NewCampaign) -> NewCampaign:
+    """The other languages the animator typed (``title_fr``, ``prompts_fr``) into ``texts``."""
+    texts: dict[str, dict[str, object]] = {}
+    by_prompt: list[dict[str, object]] = [{} for _ in new.prompts]
+    for other in LOCALES:
+        if title := r.get(f"title_{other}")[:MAX_TITLE]:
+            texts[other] = {"title": title}
+        if (text := r.get(f"prompts_{other}")) and new.prompts:
+            found = r.take(f"prompts_{other}", partial(_translation, text, new.prompts), ())
+            for n, prompt in enumerate(found):
+                by_prompt[n][other] = {"text": prompt.text, "options": list(prompt.options)}
+    prompts = tuple(replace(p, texts=t) for p, t in zip(new.prompts, by_prompt, strict=True))
+    return replace(new, texts=texts, prompts=prompts)
+
+
 def _reminder_before_close(new: NewCampaign) -> None:
     """The last reminder (the second comes twice as late) must come before answers close."""
     last = new.reminders * new.reminder_after_minutes
@@ -210,7 +237,7 @@ async def check(uow: UnitOfWork, viewer: Viewer, values: Mapping[str, str], temp
     With ``now``, also what only the whole form tells: a start in the past, a rule that never fires,
     an audience nobody is in, a reminder at or after the close."""
     r = Reading(values)
-    new = await _fields(r, uow, viewer, template, where)
+    new = _translations(r, await _fields(r, uow, viewer, template, where))
     if "reminders" not in r.errors and "close_after" not in r.errors:
         r.take("reminder_after", lambda: _reminder_before_close(new))
     if now is not None and not {"start", "time", "timezone"} & set(r.errors):

@@ -67,38 +67,46 @@ def _prompt_texts(prompt: NewPrompt, template: Template, locale: str) -> dict[st
     return {}
 
 
+def _others(new: NewCampaign, language: str) -> NewCampaign:
+    """``new`` in ``language``, its texts in that same language (typed by mistake) left out."""
+    return replace(new, language=language, texts={k: v for k, v in new.texts.items() if k != language},
+                   prompts=tuple(replace(p, texts={k: v for k, v in p.texts.items() if k != language})
+                                 for p in new.prompts))
+
+
 def from_template(new: NewCampaign, template: Template | None, locale: str) -> NewCampaign:
     """``new`` (written in ``locale``) with every other language its template gives for what the
     animator kept unchanged."""
     language = normalise_locale(locale)
+    new = _others(new, language)
     if template is None:
-        return replace(new, language=language)
-    texts: dict[str, dict[str, object]] = {}
+        return new
+    texts: dict[str, dict[str, object]] = {other: dict(entry) for other, entry in new.texts.items()}
     for other in LOCALES:
         if other == language:
             continue
-        entry: dict[str, object] = {}
+        entry = texts.setdefault(other, {})
         if new.title == template.title_in(language):
-            entry["title"] = template.title_in(other)
+            entry.setdefault("title", template.title_in(other))
         if new.description == template.description_in(language):
-            entry["description"] = template.description_in(other)
-        if entry:
-            texts[other] = entry
-    prompts = tuple(replace(prompt, texts=_prompt_texts(prompt, template, language))
+            entry.setdefault("description", template.description_in(other))
+        if not entry:
+            del texts[other]
+    prompts = tuple(replace(prompt, texts={**_prompt_texts(prompt, template, language), **prompt.texts})
                     for prompt in new.prompts)
     return replace(new, language=language, texts=texts, prompts=prompts)
 
 
 def kept_from(new: NewCampaign, campaign: Campaign, prompts: list[CampaignPrompt]) -> NewCampaign:
-    """On ``campaign edit``: the other languages of what the animator did not change stay."""
-    texts: dict[str, dict[str, object]] = {}
-    for other, entry in (campaign.texts or {}).items():
-        kept = {key: value for key, value in entry.items()
-                if (key == "title" and new.title == campaign.title)
-                or (key == "description" and new.description == campaign.description)}
-        if kept:
-            texts[other] = kept
+    """On ``campaign edit``: the languages typed in the form, and the other languages of what the
+    animator did not change (a description's, a question left as it was)."""
+    new = _others(new, campaign.language)
+    texts: dict[str, dict[str, object]] = {other: dict(entry) for other, entry in new.texts.items()}
+    if new.description == campaign.description:
+        for other, entry in (campaign.texts or {}).items():
+            if entry.get("description"):
+                texts.setdefault(other, {})["description"] = entry["description"]
     before = {(p.kind, p.text, tuple(p.options)): p.texts for p in prompts}
-    kept_prompts = tuple(replace(p, texts=dict(before.get((p.kind, p.text, tuple(p.options)), {})))
+    kept_prompts = tuple(replace(p, texts={**before.get((p.kind, p.text, tuple(p.options)), {}), **p.texts})
                          for p in new.prompts)
-    return replace(new, language=campaign.language, texts=texts, prompts=kept_prompts)
+    return replace(new, texts=texts, prompts=kept_prompts)
