@@ -242,7 +242,8 @@ async def _record(ctx: Context, found: Target, value: str) -> Reply:
                                 ctx.services.settings.security)
     key = "campaign.answer_edited" if edited else "campaign.answer_saved"
     button = ask_button(ctx.t, found)
-    return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position),
+    title = languages.title_in(found.campaign, ctx.locale)
+    return Reply(text=ctx.t(key, title=title, position=found.prompt.position),
                  buttons=(button,) if button else ())
 
 
@@ -270,7 +271,7 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     found, _ = await _reached(ctx, act, 2)
     ctx.record_activity = not found.campaign.anonymous
     if not is_open(found.round, ctx.services.clock.now()):
-        raise Conflict("campaign.round_closed", title=found.campaign.title)
+        raise Conflict("campaign.round_closed", title=languages.title_in(found.campaign, ctx.locale))
     mine = await current(ctx.uow, found, ctx.member_id, ctx.services.settings.security)
     prompt = languages.prompt_in(found.prompt, ctx.locale)
     field = FormInput("answer", escape(prompt.text), "multiline", max_length=MAX_TEXT,
