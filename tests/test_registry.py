@@ -41,6 +41,7 @@ GRAMMAR = {
     ("role", "grant"), ("role", "revoke"), ("moderation", "report"),
     ("outbox", "failed"), ("outbox", "retry"),
     ("audit",),  # an addition to DESIGN §3: admins read the audit trail in the chat (issue 14)
+    ("campaign", "edit"), ("campaign", "copy"), ("campaign", "delete"),  # additions of issue 19
 }
 #: the old module-level registries, filled as a side effect of imports
 OLD_GLOBALS = {"COMMANDS", "ACTIONS", "_AREAS", "PERIODIC_JOBS", "RENDERERS", "BATCH_RENDERERS",

@@ -1,6 +1,6 @@
 """Campaign commands and clicks: list, show, start, pause, resume, close, report, share,
 optout/optin, and answering prompts (buttons for choices and scales, a form for text). Writing
-campaigns (new, edit, copy, delete) is ``core.campaigns.authoring``.
+campaigns (new, edit, copy, delete) is ``core.campaigns.authoring_commands``.
 
 Who may do what is the permission table (``core.access.table``): animators create campaigns; a
 campaign is run by its creator, the animators it is shared with, and admins; its audience may see it

@@ -161,7 +161,7 @@ def _recurrence(text: str) -> str:
     return rule
 
 
-async def _fields(r: Reading, uow: UnitOfWork, viewer: Viewer, template: str | None,
+async def _fields(uow: UnitOfWork, r: Reading, viewer: Viewer, template: str | None,
                   where: tuple[ConversationRef | None, str, str]) -> NewCampaign:
     """Each input read on its own; the values of wrong ones are stand-ins (``r.errors`` says)."""
     clock = r.take("time", lambda: parse_clock(r.get("time") or "09:30"), parse_clock("09:30"))
@@ -237,7 +237,7 @@ async def check(uow: UnitOfWork, viewer: Viewer, values: Mapping[str, str], temp
     With ``now``, also what only the whole form tells: a start in the past, a rule that never fires,
     an audience nobody is in, a reminder at or after the close."""
     r = Reading(values)
-    new = _translations(r, await _fields(r, uow, viewer, template, where))
+    new = _translations(r, await _fields(uow, r, viewer, template, where))
     if "reminders" not in r.errors and "close_after" not in r.errors:
         r.take("reminder_after", lambda: _reminder_before_close(new))
     if now is not None and not {"start", "time", "timezone"} & set(r.errors):
