@@ -13,6 +13,8 @@ shown (and the line says so).
     │   ├── Forbidden             the member may not do this (role, ownership, privacy)
     │   ├── Conflict              the action contradicts the current state (already joined, closed…)
     │   └── InvalidInput          a value is out of range or malformed (too long, bad date…)
+    │       └── FormErrors        every wrong input of a submitted form, each under its input
+    │                             (``core.campaigns.form_check``)
     ├── DeliveryError             a Messenger could not deliver; says whether to retry and when
     │   ├── UploadFailed          Slack did not take a chart (``adapters.slack.files``)
     │   └── MessageGone           the message to delete no longer exists (deleted already)

@@ -65,6 +65,9 @@ class FormInput:
     placeholder: str = ""
     initial: str = ""
     max_length: int | None = None
+    #: what was wrong with the value last submitted (neutral markup), shown under the input when a
+    #: form comes back to be fixed; the console then asks only the inputs that have one
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,10 @@ class Form:
     submit_label: str
     inputs: tuple[FormInput, ...]
     value: str = ""
+    #: an action that checks one answer as it is typed, where a platform asks the inputs one at a
+    #: time (the console): sent with ``value`` = the input's name and ``values`` = the answers so far
+    #: (the others as prefilled); an error reply means "ask that input again"
+    check_action: str = ""
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ async def test_campaign_starts_pauses_and_closes_are_audited(chat, db, clock: Fa
 async def test_a_campaign_whose_schedule_is_over_closes_in_the_trail(chat, db, clock: FakeClock,  # type: ignore[no-untyped-def]
                                                                      services) -> None:
     await demo_group(chat, db)
-    await create(chat, recurrence="once", start="2026-03-09", close_after="24")
+    await create(chat, recurrence="once", start="2026-03-09", close_after="24", reminder_after="12")
     await ok(chat(ANA), "campaign start 1")
     clock.current = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
     await tick(services)

@@ -20,7 +20,7 @@ from tests.campaign_support import ANA, BOB, CARL, DEE, create, demo_group, inbo
 from tests.conftest import give_role
 
 OLIVER, ZOE = "oliver@example.com", "zoe@example.com"
-MANAGING = ("show", "start", "pause", "resume", "close", "report")
+MANAGING = ("show", "start", "pause", "resume", "close", "report", "edit", "copy", "delete")
 
 
 def at(text: str) -> datetime:
@@ -88,6 +88,9 @@ async def test_the_audience_sees_the_prompts_not_how_it_is_run(chat, db) -> None
     await people(chat, db)
     await create(chat, start="2026-03-10", recurrence="once")
     bob = chat(BOB)
+    await is_unknown(bob, "campaign show 1", 1)        # a draft is its managers' alone
+    assert "#1" not in (await ok(bob, "campaign list")).text
+    await ok(chat(ANA), "campaign start 1")
     shown = await ok(bob, "campaign show 1")
     assert "What did you learn this week?" in shown.text and "Status" in shown.text
     assert "Audience" not in shown.text and "Reminders" not in shown.text
@@ -107,6 +110,7 @@ async def test_a_campaign_aimed_at_a_private_group_is_invisible_to_outsiders(cha
     await ok(ana, f"group add board {BOB}")
     created = await create(chat, start="2026-03-10", recurrence="once", groups="board", title="Reorg pulse")
     assert not created.error, created.text
+    await ok(ana, "campaign start 1")
     for who in (chat(OLIVER), chat(CARL), chat(DEE)):
         for verb in MANAGING:
             await is_unknown(who, f"campaign {verb} 1", 1)

@@ -135,9 +135,10 @@ async def test_lifecycle_list_show_pause_resume_close_report(chat, db, clock, me
     shown = await ok(ana, "campaign show 1")
     assert "Data Science" in shown.text and "1–5" in shown.text and "anonymous" in shown.text
     assert "Next round: 2026-06-01 09:30" in shown.text
-    assert "Quarterly pulse" in (await ok(chat(BOB), "campaign list")).text
+    assert "Quarterly pulse" not in (await ok(chat(BOB), "campaign list")).text  # a draft: Ana's alone
     assert "cannot be resumed" in (await ana.say("campaign resume 1")).text
     await ok(ana, "campaign start 1")
+    assert "Quarterly pulse" in (await ok(chat(BOB), "campaign list")).text  # started: its audience sees it
     assert "cannot be started" in (await ana.say("campaign start 1")).text
     await ok(ana, "campaign pause 1")
     clock.current = at("2026-06-01T12:00")        # paused: the first Monday of June passes silently
@@ -180,7 +181,10 @@ async def test_french_animator_gets_a_french_form_and_messages(chat, db) -> None
     ({"mode": "channel"}, "no linked channel"),
     ({"timezone": "Mars/Olympus"}, "time zone"),
     ({"time": "25:99"}, "time of day"),
-    ({"reminders": "7"}, "reminders"),
+    ({"reminders": "7"}, "“Reminders” must be"),                  # its label, never its internal name
+    ({"reminder_after": "0.02"}, "“Remind after (hours)” must be"),
+    ({"reminders": "2", "reminder_after": "36", "close_after": "72"}, "never be sent"),
+    ({"reminder_after": "72", "close_after": "72"}, "at or after the close"),
     ({"groups": "nowhere"}, "nowhere"),
 ])
 async def test_bad_input_is_named_and_nothing_is_created(chat, db, overrides, expected) -> None:  # type: ignore[no-untyped-def]

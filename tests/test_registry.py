@@ -44,6 +44,7 @@ GRAMMAR = {
     ("outbox", "failed"), ("outbox", "retry"),
     ("audit",),  # an addition to DESIGN §3: admins read the audit trail in the chat (issue 14)
     ("dashboard",),  # DESIGN §3: a sign-in link to the web console (issue 18)
+    ("campaign", "edit"), ("campaign", "copy"), ("campaign", "delete"),  # additions of issue 19
 }
 #: the old module-level registries, filled as a side effect of imports
 OLD_GLOBALS = {"COMMANDS", "ACTIONS", "_AREAS", "PERIODIC_JOBS", "RENDERERS", "BATCH_RENDERERS",

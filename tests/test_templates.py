@@ -28,6 +28,8 @@ def test_each_template_is_complete_and_its_schedule_fires(key: str) -> None:
                 assert len(prompt.options_in(locale)) >= 2
     assert template.title_in("en") != template.title_in("fr")
     assert {"reminders", "reminder_after_hours", "close_after_hours"} <= set(template.schedule)
+    schedule = template.schedule                    # the form refuses a last reminder at or after the close
+    assert schedule["reminders"] * schedule["reminder_after_hours"] < schedule["close_after_hours"]
     recurrence = normalise(template.schedule["recurrence"])
     assert first(Schedule(datetime(2026, 3, 2, 9, 30), recurrence, skip_weekends=True)) is not None
 

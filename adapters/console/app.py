@@ -21,6 +21,7 @@ from adapters.console.messenger import ConsoleMessenger
 from adapters.console.outbound import Screen
 from core.commands import Actor
 from core.commands.router import CommandRouter
+from core.markup import plain
 from core.messages import Reply
 from core.ports import ConversationRef
 from core.services import Services
@@ -162,6 +163,18 @@ class ConsoleChat:
             reply = await self.router.act(session.action(self.actor, self.channel))
             await self.show(reply, follow_up=True)
 
+    async def _checked(self, session: inbound.FormSession) -> str | None:
+        """The answer just given, checked by the core when the form asks for it: its problem (and the
+        same input asked again), or ``None``."""
+        action = session.check(self.actor, self.channel)
+        if action is None or session.cancelled:
+            return None
+        reply = await self.router.act(action)
+        if not reply.error:
+            return None
+        session.back()
+        return plain(reply.text)
+
     async def _ask(self, session: inbound.FormSession) -> bool:
         """Whether every input got an answer (not cancelled, input not over)."""
         asked = None
@@ -174,7 +187,10 @@ class ConsoleChat:
                 return False
             if self.echo:
                 self.screen.write(ECHO + shorten(clean(line), ECHO_LIMIT))
+            before = session.current
             problem = session.answer(line)
+            if problem is None and before is not None and session.current is not before:
+                problem = await self._checked(session)
             if problem is not None:
                 self.screen.write(problem)
                 asked = None

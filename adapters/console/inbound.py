@@ -49,19 +49,25 @@ def command(actor: Actor, line: str, channel: ConversationRef | None = None) -> 
 
 class FormSession:
     """Asks a form's inputs one after the other; ``answer`` returns a message to show when the
-    answer cannot be taken (the same input is asked again), else ``None``."""
+    answer cannot be taken (the same input is asked again), else ``None``.
+
+    A form that came back with problems (inputs with an ``error``) asks only those inputs again: the
+    others keep what was answered before, so one typo never means typing the whole form again."""
 
     def __init__(self, form: Form, t: Translator) -> None:
         self.form = form
         self.t = t
-        self.values: dict[str, str] = {}
+        wrong = [n for n, item in enumerate(form.inputs) if item.error]
+        self._asked = wrong or list(range(len(form.inputs)))
+        kept = [item for item in form.inputs if wrong and not item.error]
+        self.values: dict[str, str] = {item.name: item.initial for item in kept}
         self.cancelled = False
         self._index = 0
         self._lines: list[str] = []
 
     @property
     def current(self) -> FormInput | None:
-        return self.form.inputs[self._index] if self._index < len(self.form.inputs) else None
+        return self.form.inputs[self._asked[self._index]] if self._index < len(self._asked) else None
 
     @property
     def collecting(self) -> bool:
@@ -76,7 +82,8 @@ class FormSession:
         """The question for the current input, its options numbered."""
         field = self.current
         assert field is not None
-        lines = [plain(field.label) + ("" if field.required else " " + self.t("console.optional"))]
+        lines = [f"! {plain(field.error)}"] if field.error else []
+        lines.append(plain(field.label) + ("" if field.required else " " + self.t("console.optional")))
         if field.placeholder:
             lines.append(f"({plain(field.placeholder)})")
         lines += [f"  {n}) {plain(option.label)}" for n, option in enumerate(field.options, start=1)]
@@ -106,6 +113,24 @@ class FormSession:
         self.values[field.name] = value
         self._index += 1
         return None
+
+    def back(self) -> None:
+        """Ask the input just answered again (its answer was checked and refused)."""
+        if self._index > 0:
+            self._index -= 1
+            field = self.current
+            if field is not None:
+                self.values.pop(field.name, None)
+
+    def check(self, actor: Actor, channel: ConversationRef | None = None) -> Action | None:
+        """The action checking the answer just given, when the form has one: the input's name as its
+        value, every answer so far (the others as prefilled) as its values."""
+        if not self.form.check_action or self._index == 0:
+            return None
+        name = self.form.inputs[self._asked[self._index - 1]].name
+        values = {item.name: item.initial for item in self.form.inputs} | self.values
+        return Action(actor=actor, action_id=self.form.check_action, value=name, values=values,
+                      channel=channel)
 
     def _value(self, field: FormInput, text: str) -> tuple[str, str | None]:
         if not text:

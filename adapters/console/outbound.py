@@ -109,7 +109,9 @@ def render(reply: Reply, numbered: bool = True, first: int = 1) -> Rendered:
         blocks.append(_buttons(reply.buttons, len(choices) + first if numbered else None))
         choices += reply.buttons
     if reply.form is not None and numbered:
-        blocks.append(t("console.form_intro", title=plain(reply.form.title)))
+        fixing = any(item.error for item in reply.form.inputs)
+        blocks.append(t("console.form_fix_intro" if fixing else "console.form_intro",
+                        title=plain(reply.form.title)))
     if reply.context and reply.context != tail:
         blocks.append(plain(reply.context))
     if choices and numbered:

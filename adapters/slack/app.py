@@ -397,7 +397,9 @@ class SlackAdapter:
             self.later(self._tell_when_done(outcome, body, channel))
             return
         block = inbound.error_input(view, outcome.extra.get("input"))
-        if outcome.error and block:
+        if outcome.error and outcome.form is not None and (errors := inbound.form_errors(view, outcome.form)):
+            await ack(response_action="errors", errors=errors)  # every wrong input, the rest kept
+        elif outcome.error and block:
             problem = outbound.cut(markup.plain(outcome.text), 2000)  # Slack shows it as plain text
             await ack(response_action="errors", errors={block: problem})
         elif outcome.form is not None:

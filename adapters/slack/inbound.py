@@ -11,11 +11,15 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from core import markup
 from core.commands import Action, Actor, Invocation
+from core.messages import Form
 from core.moderation.links import slack_permalink
 from core.ports import ConversationRef, SentMessage
 
 PLATFORM = "slack"
+#: the longest error Slack shows under a modal input (PLATFORM_FACTS: view errors are short texts)
+MAX_ERROR = 2000
 #: Slack wants action ids unique within a block; duplicates get ``#<n>`` appended (outbound.py).
 _SUFFIX = re.compile(r"#\d+$")
 
@@ -129,6 +133,15 @@ def submission(actor: Actor, body: dict[str, Any]) -> Action:
     return Action(actor=actor, action_id=view.get("callback_id", ""), value=meta.get("v", ""),
                   values=form_values(view.get("state") or {}),
                   channel=channel_ref(actor.tenant, meta.get("c")))
+
+
+def form_errors(view: dict[str, Any], form: Form) -> dict[str, str]:
+    """The problems a form came back with, by the block id of their input in the open modal (plain
+    text: Slack shows it as such), each within Slack's limit."""
+    blocks: Iterable[dict[str, Any]] = view.get("blocks") or []
+    inputs = {block.get("block_id") for block in blocks if block.get("type") == "input"}
+    return {item.name: markup.plain(item.error)[:MAX_ERROR] for item in form.inputs
+            if item.error and item.name in inputs}
 
 
 def error_input(view: dict[str, Any], named: str | None) -> str | None:

@@ -229,7 +229,13 @@ def _form_submit(form: Form) -> Element:
 def _form(form: Form, t: Translator) -> list[Element]:
     title = {"type": "TextBlock", "text": to_markdown(form.title), "weight": "Bolder", "wrap": True,
              "separator": True}
-    return [title] + [_input(item, t) for item in form.inputs]
+    elements = [title]
+    for item in form.inputs:
+        elements.append(_input(item, t))
+        if item.error:  # the form came back to be fixed: the problem right under its input
+            elements.append({**_text(to_markdown(item.error), error=True), "spacing": "None",
+                             "size": "Small"})
+    return elements
 
 
 def _input(item: FormInput, t: Translator) -> Element:

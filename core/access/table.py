@@ -81,6 +81,9 @@ _COMMANDS: dict[str, Rule] = {
     "campaign skip": IN_AUDIENCE,
     "campaign snooze": IN_AUDIENCE,
     "campaign leave": IN_AUDIENCE,
+    "campaign edit": CAMPAIGN_MANAGERS,
+    "campaign copy": CAMPAIGN_MANAGERS,
+    "campaign delete": CAMPAIGN_MANAGERS,
     "campaign optout": EVERYONE,
     "campaign optin": EVERYONE,
     # coffee pairing
@@ -113,6 +116,8 @@ _ACTIONS: dict[str, Rule] = {
     "group.leave": EVERYONE,
     "campaign.create": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
     "campaign.start": CAMPAIGN_MANAGERS,
+    "campaign.save": CAMPAIGN_MANAGERS,
+    "campaign.check": Rule((Grant(ANIMATOR),), denied="campaign.forbidden"),
     "campaign.answer": ANSWERS,
     "campaign.write": ANSWERS,
     "campaign.text": ANSWERS,

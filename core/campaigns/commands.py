@@ -1,5 +1,6 @@
-"""Campaign commands and clicks: new (a form), list, show, start, pause, resume, close, report, share,
-optout/optin, and answering prompts (buttons for choices and scales, a form for text).
+"""Campaign commands and clicks: list, show, start, pause, resume, close, report, share,
+optout/optin, and answering prompts (buttons for choices and scales, a form for text). Writing
+campaigns (new, edit, copy, delete) is ``core.campaigns.authoring_commands``.
 
 Who may do what is the permission table (``core.access.table``): animators create campaigns; a
 campaign is run by its creator, the animators it is shared with, and admins; its audience may see it
@@ -13,25 +14,21 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from core.activity import audit
-from core.campaigns import form as campaign_form
+from core.campaigns import languages, ownership, rounds, summaries
 from core.campaigns import lifecycle as campaigns
-from core.campaigns import ownership, rounds, summaries
 from core.campaigns.answers import MAX_TEXT, Target, answer, current, is_open, target
 from core.campaigns.expert_questions import ask, ask_button, deliver_notices
 from core.campaigns.models import Campaign
 from core.campaigns.schedule_words import describe
 from core.campaigns.schedules import wall_of
-from core.campaigns.templates import find, templates
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.directory import members as directory
-from core.errors import Conflict, InvalidInput, NotFound, ParvisError
-from core.groups.lookup import Viewer
+from core.errors import Conflict, InvalidInput, NotFound
 from core.groups.models import Group
 from core.i18n import Translator
-from core.markup import Markup, escape
-from core.messages import Button, Form, FormInput, Image, Reply
-from core.ports import ConversationRef
+from core.markup import escape
+from core.messages import Form, FormInput, Image, Reply
 from core.stats import charts
 from core.stats.figures import CampaignFigure, RoundFigure
 
@@ -60,45 +57,6 @@ async def _campaign(ctx: Context, reference: str, command: str) -> tuple[Campaig
 def _line(ctx: Context, campaign: Campaign) -> str:
     return ctx.t("campaign.list_line", id=campaign.id, title=campaign.title,
                  status=ctx.t(STATUS_KEYS[campaign.status]))
-
-
-@handlers.command("campaign", "new")
-async def new(ctx: Context, args: Args) -> Reply:
-    """``campaign new [<template>] [name=value …]``: the creation form, prefilled from the template if
-    one is named; with ``name=value`` pairs (the form's field names) the campaign is created at once."""
-    reference, inline = campaign_form.split_inline(args.text)
-    template = find(reference) if reference else None
-    form = campaign_form.build(ctx.t, template, ctx.services.clock.now(), ctx.member.timezone)
-    if inline:
-        values = campaign_form.defaults(form)
-        if unknown := sorted(set(inline) - set(values)):
-            raise InvalidInput("campaign.unknown_fields", names=", ".join(unknown), choices=", ".join(values))
-        values.update(inline)
-        return await _create(ctx, values, form.value, ctx.channel)
-    names = Markup(", ".join(f"`{escape(key)}`" for key in templates()))
-    text = ctx.t("campaign.new_intro", templates=names)
-    return Reply(text=text, title=form.title, form=form)
-
-
-@handlers.action("campaign.create")
-async def create(ctx: Context, act: Action) -> Reply:
-    """The submitted form: every value checked, then a draft campaign with a Start button."""
-    return await _create(ctx, act.values, act.value, act.channel or ctx.channel)
-
-
-async def _create(ctx: Context, values: dict[str, str], template: str,
-                  channel: ConversationRef | None) -> Reply:
-    viewer = Viewer(ctx.member_id, admin="admin" in ctx.roles)
-    where = (channel, ctx.actor.platform, ctx.actor.tenant)
-    try:
-        new_campaign = await campaign_form.read(ctx.uow, viewer, values, template or None, where)
-        campaign = await campaigns.create(ctx.uow, ctx.member, new_campaign, ctx.services.clock.now())
-    except ParvisError as error:
-        campaign_form.attribute(error, values)  # the form input it is about, for the modal to show it there
-        raise
-    return Reply(text=ctx.t("campaign.created", id=campaign.id, title=campaign.title),
-                 buttons=(Button(ctx.t("campaign.button_start"), "campaign.start", str(campaign.id),
-                                 style="primary"),))
 
 
 @handlers.command("campaign", "list")
@@ -148,7 +106,7 @@ async def _details(ctx: Context, campaign: Campaign, manager: bool) -> list[str]
         lines.append(ctx.t("campaign.field_next", when=f"{upcoming:%Y-%m-%d %H:%M}", zone=zone))
     if campaign.anonymous:
         lines.append(ctx.t("campaign.prompt_anonymous"))
-    for prompt in await campaigns.prompts_of(ctx.uow, campaign.id):
+    for prompt in languages.prompts_in(await campaigns.prompts_of(ctx.uow, campaign.id), ctx.locale):
         extra = f" [{' | '.join(prompt.options)}]" if prompt.kind == "choice" else (
             " [1–5]" if prompt.kind == "scale" else "")
         lines.append(f"{prompt.position}. {escape(prompt.text + extra)}")
@@ -288,7 +246,8 @@ async def _record(ctx: Context, found: Target, value: str) -> Reply:
                                 ctx.services.settings.security)
     key = "campaign.answer_edited" if edited else "campaign.answer_saved"
     button = ask_button(ctx.t, found)
-    return Reply(text=ctx.t(key, title=found.campaign.title, position=found.prompt.position),
+    title = languages.title_in(found.campaign, ctx.locale)
+    return Reply(text=ctx.t(key, title=title, position=found.prompt.position),
                  buttons=(button,) if button else ())
 
 
@@ -316,13 +275,14 @@ async def write_clicked(ctx: Context, act: Action) -> Reply:
     found, _ = await _reached(ctx, act, 2)
     ctx.record_activity = not found.campaign.anonymous
     if not is_open(found.round, ctx.services.clock.now()):
-        raise Conflict("campaign.round_closed", title=found.campaign.title)
+        raise Conflict("campaign.round_closed", title=languages.title_in(found.campaign, ctx.locale))
     mine = await current(ctx.uow, found, ctx.member_id, ctx.services.settings.security)
-    field = FormInput("answer", escape(found.prompt.text), "multiline", max_length=MAX_TEXT,
+    prompt = languages.prompt_in(found.prompt, ctx.locale)
+    field = FormInput("answer", escape(prompt.text), "multiline", max_length=MAX_TEXT,
                       placeholder=ctx.t("campaign.answer_hint"), initial=mine.text or "" if mine else "")
-    title = escape(found.campaign.title)
+    title = escape(languages.title_in(found.campaign, ctx.locale))
     form = Form(title, "campaign.text", ctx.t("campaign.form_send"), (field,), act.value)
-    return Reply(text=escape(found.prompt.text), title=title, form=form)
+    return Reply(text=escape(prompt.text), title=title, form=form)
 
 
 @handlers.action("campaign.text")

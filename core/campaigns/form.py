@@ -11,31 +11,36 @@ Prompts are one per line: ``What did you learn?`` (text), ``Where? :: Project | 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from core.campaigns.lifecycle import NewCampaign, NewPrompt
-from core.campaigns.schedules import check_zone, normalise, parse_clock, parse_date, wall_of
+from core.campaigns.form_check import (  # re-exported: what callers of this module have always used
+    INPUT_OF_ERROR,
+    MAX_PROMPTS,
+    MAX_TITLE,
+    SEPARATOR,
+    FormErrors,
+    attribute,
+    check,
+    parse_prompts,
+)
+from core.campaigns.lifecycle import NewCampaign
+from core.campaigns.schedules import wall_of
 from core.campaigns.templates import Template
-from core.errors import InvalidInput, ParvisError
-from core.groups.lookup import Viewer, resolve
-from core.i18n import Translator
+from core.groups.lookup import Viewer
+from core.i18n import LOCALES, Translator
 from core.messages import Form, FormInput, Option
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
-from core.text import fold
+
+__all__ = ["ACTION", "INPUT_OF_ERROR", "MAX_PROMPTS", "MAX_TITLE", "FormErrors", "attribute", "build",
+           "check", "defaults", "parse_prompts", "prompt_lines", "read", "refill", "split_inline",
+           "translation_inputs", "untouched"]
 
 ACTION = "campaign.create"
+CHECK = "campaign.check"
 _INLINE = re.compile(r"""(\w+)=(?:"([^"]*)"|“([^”]*)”|(\S+))""")
-SEPARATOR = "::"
-SCALES = frozenset({"1-5", "1–5", "scale", "echelle"})
-LOCAL = frozenset({"", "local", "locale", "each", "chacun"})
-HERE = frozenset({"here", "ici"})
-YES = frozenset({"yes", "oui", "y", "o", "true", "1"})
-MAX_TITLE = 200
-MAX_PROMPT = 2000
-MAX_PROMPTS = 10
-MAX_HOURS = 24 * 90
 
 
 def prompt_lines(template: Template | None, locale: str) -> str:
@@ -51,29 +56,6 @@ def prompt_lines(template: Template | None, locale: str) -> str:
             text += f" {SEPARATOR} 1-5"
         lines.append(text)
     return "\n".join(lines)
-
-
-def parse_prompts(text: str) -> tuple[NewPrompt, ...]:
-    """Read the prompts, one per line; a choice needs two options or more."""
-    prompts: list[NewPrompt] = []
-    for line in (line.strip() for line in text.splitlines()):
-        if not line:
-            continue
-        question, _, spec = (part.strip() for part in line.partition(SEPARATOR))
-        if not question or len(question) > MAX_PROMPT:
-            raise InvalidInput("campaign.bad_prompt", line=line[:80])
-        if not spec:
-            prompts.append(NewPrompt("text", question))
-        elif fold(spec) in SCALES:
-            prompts.append(NewPrompt("scale", question))
-        else:
-            options = tuple(dict.fromkeys(o.strip()[:200] for o in spec.split("|") if o.strip()))
-            if len(options) < 2:
-                raise InvalidInput("campaign.bad_choice", line=line[:80])
-            prompts.append(NewPrompt("choice", question, options))
-    if len(prompts) > MAX_PROMPTS:
-        raise InvalidInput("campaign.too_many_prompts", count=len(prompts), limit=MAX_PROMPTS)
-    return tuple(prompts)
 
 
 def split_inline(text: str) -> tuple[str, dict[str, str]]:
@@ -92,12 +74,57 @@ def defaults(form: Form) -> dict[str, str]:
     return {field.name: field.initial for field in form.inputs}
 
 
+def refill(form: Form, values: Mapping[str, str], errors: Mapping[str, str] | None = None,
+           action: str | None = None, value: str | None = None) -> Form:
+    """``form`` with ``values`` as its answers and ``errors`` (markup, by input) under its inputs:
+    the same form again, to fix what was wrong or to edit what was submitted before."""
+    problems = errors or {}
+    inputs = tuple(replace(item, initial=values.get(item.name, item.initial),
+                           error=problems.get(item.name, "")) for item in form.inputs)
+    return replace(form, inputs=inputs, action_id=action or form.action_id,
+                   value=form.value if value is None else value)
+
+
 def _yes_no(t: Translator) -> tuple[Option, ...]:
     return (Option(t("campaign.form_yes"), "yes"), Option(t("campaign.form_no"), "no"))
 
 
 def _flag(value: bool) -> str:
     return "yes" if value else "no"
+
+
+def translation_inputs(t: Translator, template: Template | None,
+                       language: str | None = None) -> tuple[FormInput, ...]:
+    """Optional inputs for the title and questions in each language but ``language`` (the form's by
+    default): ``title_fr``, ``prompts_fr``, prefilled from the template; members reading that
+    language get these."""
+    inputs: list[FormInput] = []
+    for other in (loc for loc in LOCALES if loc != (language or t.locale)):
+        language = t(f"campaign.language_{other}")
+        inputs += [
+            FormInput(f"title_{other}", t("campaign.form_title_other", language=language), "text", (), False,
+                      t("campaign.form_title_other_hint", language=language),
+                      template.title_in(other) if template else ""),
+            FormInput(f"prompts_{other}", t("campaign.form_prompts_other", language=language), "multiline",
+                      (), False, t("campaign.form_prompts_other_hint", language=language),
+                      prompt_lines(template, other)),
+        ]
+    return tuple(inputs)
+
+
+def untouched(values: Mapping[str, str], template: Template | None) -> dict[str, str]:
+    """``values`` without the translations the animator left as the template wrote them: those are
+    matched prompt by prompt instead (``core.campaigns.languages.from_template``), so a question the
+    animator rewrote in their language never goes out with the template's old translation."""
+    kept = dict(values)
+    for other in LOCALES:
+        if template is None:
+            break
+        if kept.get(f"title_{other}", "").strip() == template.title_in(other):
+            kept.pop(f"title_{other}")
+        if kept.get(f"prompts_{other}", "").strip() == prompt_lines(template, other).strip():
+            kept.pop(f"prompts_{other}")
+    return kept
 
 
 def build(t: Translator, template: Template | None, now: datetime, zone: str) -> Form:
@@ -121,7 +148,7 @@ def build(t: Translator, template: Template | None, now: datetime, zone: str) ->
         field("start", initial=tomorrow.isoformat()),
         field("time", initial=str(sched.get("local_time", "09:30"))),
         field("recurrence", initial=str(sched.get("recurrence", "FREQ=WEEKLY")), required=False),
-        field("timezone", initial="local"),
+        field("timezone", initial=t("campaign.form_timezone_local")),
         field("count", required=False), field("until", required=False),
         field("skip_weekends", "choice", _flag(sched.get("skip_weekends", True)), options=_yes_no(t)),
         field("skip_holidays", "choice", _flag(sched.get("skip_holidays", False)), options=_yes_no(t)),
@@ -132,83 +159,16 @@ def build(t: Translator, template: Template | None, now: datetime, zone: str) ->
         field("anonymous", "choice", _flag(sched.get("anonymous", False)), options=_yes_no(t)),
         field("summary_channels", "choice", "no", options=_yes_no(t)),
         field("prompts", "multiline", prompt_lines(template, locale)),
+        *translation_inputs(t, template),
     )
     title = t("campaign.form_heading", template=template.title_in(locale) if template else "—")
-    return Form(title, ACTION, t("campaign.form_submit"), inputs, template.key if template else "")
-
-
-#: which form input a campaign error is about (``campaign.bad_number`` names its own)
-INPUT_OF_ERROR = {
-    "campaign.bad_title": "title", "campaign.bad_mode": "mode", "campaign.no_channel_here": "channel",
-    "campaign.no_channels": "channel", "campaign.no_members": "groups", "campaign.bad_time": "time",
-    "campaign.start_in_past": "start", "campaign.bad_timezone": "timezone",
-    "campaign.bad_recurrence": "recurrence", "campaign.too_frequent": "recurrence",
-    "campaign.never_fires": "recurrence", "campaign.bad_prompt": "prompts", "campaign.bad_choice": "prompts",
-    "campaign.too_many_prompts": "prompts", "campaign.no_prompts": "prompts", "group.not_found": "groups",
-    "group.not_found_suggest": "groups",
-}
-
-
-def attribute(error: ParvisError, values: Mapping[str, str]) -> ParvisError:
-    """``error`` with the input it is about: from its key, or for a date the input holding that value."""
-    if error.key == "campaign.bad_number":
-        return error.within(str(error.params.get("field", "")))
-    if error.key == "campaign.bad_date":
-        bad = str(error.params.get("value", "")).strip()
-        return error.within("until" if bad and bad == values.get("until", "").strip() else "start")
-    name = INPUT_OF_ERROR.get(error.key)
-    return error.within(name) if name else error
-
-
-def _number(values: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:
-    raw = values.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidInput("campaign.bad_number", field=name, value=raw, low=low, high=high)
-    return int(raw)
-
-
-async def _groups(uow: UnitOfWork, viewer: Viewer, text: str) -> tuple[int, ...]:
-    found = [await resolve(uow, viewer, ref) for ref in text.split(",") if ref.strip()]
-    return tuple(dict.fromkeys(group.id for group in found if group.id is not None))
-
-
-def _channels(text: str, here: ConversationRef | None, platform: str,
-              tenant: str) -> tuple[ConversationRef, ...]:
-    value = text.strip()
-    if not value:
-        return ()
-    if fold(value) in HERE:
-        if here is None:
-            raise InvalidInput("campaign.no_channel_here")
-        return (here,)
-    return (ConversationRef(platform, tenant, value.lstrip("#")),)
+    return Form(title, ACTION, t("campaign.form_submit"), inputs, template.key if template else "",
+                check_action=CHECK)
 
 
 async def read(uow: UnitOfWork, viewer: Viewer, values: Mapping[str, str], template: str | None,
-               where: tuple[ConversationRef | None, str, str]) -> NewCampaign:
-    """Check every submitted value; the first wrong one is named in the error."""
-    get: Callable[[str], str] = lambda name: values.get(name, "").strip()  # noqa: E731
-    title = get("title")
-    if not title or len(title) > MAX_TITLE:
-        raise InvalidInput("campaign.bad_title", limit=MAX_TITLE)
-    mode = get("mode") or "direct"
-    if mode not in ("direct", "channel"):
-        raise InvalidInput("campaign.bad_mode", value=mode)
-    clock = parse_clock(get("time") or "09:30")
-    start = datetime.combine(parse_date(get("start")), clock)
-    until = get("until")
-    return NewCampaign(
-        title=title, description=get("description")[:2000], template=template or None,
-        group_ids=await _groups(uow, viewer, get("groups")), channels=_channels(get("channel"), *where),
-        mode=mode, start=start, local_time=clock, recurrence=normalise(get("recurrence")),
-        zone=None if fold(get("timezone")) in LOCAL else check_zone(get("timezone")),
-        count=_number(values, "count", 1, 1000, None),
-        until=datetime.combine(parse_date(until), clock) if until else None,
-        skip_weekends=fold(get("skip_weekends")) in YES, skip_holidays=fold(get("skip_holidays")) in YES,
-        reminders=_number(values, "reminders", 0, 2, 1) or 0,
-        reminder_after_minutes=60 * (_number(values, "reminder_after", 1, MAX_HOURS, 24) or 24),
-        close_after_minutes=60 * (_number(values, "close_after", 1, MAX_HOURS, 72) or 72),
-        anonymous=fold(get("anonymous")) in YES, summary_to_channels=fold(get("summary_channels")) in YES,
-        prompts=parse_prompts(values.get("prompts", "")))
+               where: tuple[ConversationRef | None, str, str], now: datetime | None = None,
+               creator_zone: str = "UTC") -> NewCampaign:
+    """Check every submitted value; raises ``FormErrors`` (a ``ParvisError`` naming the first wrong
+    input, with ``errors`` holding all of them). With ``now``, the schedule and audience too."""
+    return await check(uow, viewer, values, template, where, now, creator_zone)

@@ -8,8 +8,9 @@ flushed, so nothing is half-created. What the form asks is read by ``core.campai
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 
 from sqlmodel import col, func, select
 
@@ -33,6 +34,8 @@ class NewPrompt:
     kind: str
     text: str
     options: tuple[str, ...] = ()
+    #: its other languages: ``{"fr": {"text": …, "options": […]}}``
+    texts: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class NewCampaign:
     anonymous: bool
     summary_to_channels: bool
     prompts: tuple[NewPrompt, ...]
+    #: the language of the texts above, and the other languages given (``core.campaigns.languages``)
+    language: str = "en"
+    texts: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def schedule(self) -> Schedule:
         return Schedule(self.start, self.recurrence, self.zone, self.count, self.until, self.skip_weekends)
@@ -109,6 +115,13 @@ async def check_audience(uow: UnitOfWork, new: NewCampaign) -> None:
         raise InvalidInput("campaign.no_members")
 
 
+def prompt_rows(campaign_id: int, new: NewCampaign) -> list[CampaignPrompt]:
+    """The prompt rows of a campaign the form described, in order."""
+    return [CampaignPrompt(campaign_id=campaign_id, position=n, kind=p.kind, text=p.text,
+                           options=list(p.options), texts=dict(p.texts))
+            for n, p in enumerate(new.prompts, 1)]
+
+
 def _audience(new: NewCampaign) -> dict[str, object]:
     channels = [{"platform": c.platform, "tenant": c.tenant, "channel": c.channel} for c in new.channels]
     return {"groups": list(new.group_ids), "channels": channels, "mode": new.mode}
@@ -122,7 +135,8 @@ async def create(uow: UnitOfWork, creator: Member, new: NewCampaign, now: dateti
     await check_audience(uow, new)
     zone = new.zone
     campaign = Campaign(
-        title=new.title, description=new.description, template=new.template, created_by=creator.id,
+        title=new.title, description=new.description, language=new.language, texts=dict(new.texts),
+        template=new.template, created_by=creator.id,
         audience=_audience(new), starts_at=instant(new.start, zone), recurrence=new.recurrence,
         ends_at=instant(new.until, zone) if new.until else None, count=new.count, timezone=zone or "",
         local_time=f"{new.local_time:%H:%M}", skip_weekends=new.skip_weekends,
@@ -133,8 +147,7 @@ async def create(uow: UnitOfWork, creator: Member, new: NewCampaign, now: dateti
     uow.session.add(campaign)
     await uow.session.flush()
     assert campaign.id is not None
-    uow.session.add_all([CampaignPrompt(campaign_id=campaign.id, position=n, kind=p.kind, text=p.text,
-                                        options=list(p.options)) for n, p in enumerate(new.prompts, 1)])
+    uow.session.add_all(prompt_rows(campaign.id, new))
     await uow.session.flush()
     return campaign
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import and_, false
 from sqlmodel import col, select
 
+from core.campaigns import languages
 from core.campaigns.answers import answered, has_answered, is_open
 from core.campaigns.models import Campaign, CampaignPrompt, Round
 from core.campaigns.schedules import wall_of
@@ -54,15 +55,18 @@ def prompt_section(t: Translator, round_id: int, prompt: CampaignPrompt) -> Sect
 
 def prompt_reply(t: Translator, campaign: Campaign, round_: Round, prompts: list[CampaignPrompt],
                  zone: str, intro: str) -> Reply:
-    """The message of a round: every prompt, when answers close, and whether they are anonymous."""
+    """The message of a round: every prompt, when answers close, and whether they are anonymous; in
+    the reader's language (``t``) when the campaign has it, else in its first language."""
     assert round_.id is not None
-    sections = tuple(prompt_section(t, round_.id, prompt) for prompt in prompts)
+    read = languages.prompts_in(prompts, t.locale)
+    sections = tuple(prompt_section(t, round_.id, prompt) for prompt in read)
     closes = wall_of(round_.closes_at, zone) if round_.closes_at else None
     notes = [t("campaign.prompt_closes", date=f"{closes:%Y-%m-%d %H:%M}")] if closes else []
     if campaign.anonymous:
         notes.append(t("campaign.prompt_anonymous"))
     text = "\n\n".join([intro, *(section.text for section in sections)])
-    return Reply(text=text, title=escape(campaign.title), sections=(Section(text=intro), *sections),
+    return Reply(text=text, title=escape(languages.title_in(campaign, t.locale)),
+                 sections=(Section(text=intro), *sections),
                  context=" · ".join(notes) or None, locale=t.locale)
 
 
@@ -148,9 +152,8 @@ async def load_recipients(uow: UnitOfWork, member_ids: set[int], group_ids: set[
 
 
 async def campaign_translator(uow: UnitOfWork, campaign: Campaign) -> Translator:
-    """Channel posts speak the language of the animator who wrote the prompts."""
-    creator = await uow.session.get(Member, campaign.created_by) if campaign.created_by else None
-    return Translator(creator.locale if creator else "en")
+    """Channel posts speak the campaign's first language: the one its author wrote it in."""
+    return Translator(campaign.language or "en")
 
 
 async def channel_ref(uow: UnitOfWork, key: str) -> ConversationRef | None:
@@ -203,7 +206,7 @@ class RoundMessages:
         if (reply := self._replies.get(key)) is None:
             t = Translator(recipient.locale)
             intro = t("campaign.reminder_intro" if self.reminder else "campaign.prompt_intro",
-                      title=campaign.title)
+                      title=languages.title_in(campaign, recipient.locale))
             reply = prompt_reply(t, campaign, round_, self._prompts(campaign), key[2], intro)
             self._replies[key] = reply
         return Outgoing(recipient.address, reply)
@@ -224,7 +227,7 @@ class RoundMessages:
             return None
         t = await campaign_translator(self.uow, campaign)
         reply = prompt_reply(t, campaign, round_, self._prompts(campaign), campaign.timezone or "UTC",
-                             t("campaign.prompt_intro_channel", title=campaign.title))
+                             t("campaign.prompt_intro_channel", title=languages.title_in(campaign, t.locale)))
         return Outgoing(where, replace(reply, visibility="public"))
 
 

@@ -19,13 +19,17 @@ class Campaign(SQLModel, table=True):
     """A series of prompts an animator schedules to groups or channels.
 
     ``audience`` holds ``{"groups": [ids], "channels": [refs], "mode": "direct"|"channel"}``;
-    ``timezone`` empty means each recipient's own local time. ``anonymity_salt`` keys the hash that
+    ``timezone`` empty means each recipient's own local time. ``language`` is the language of
+    ``title`` and ``description``; ``texts`` holds the other languages it was given
+    (``core.campaigns.languages``). ``anonymity_salt`` keys the hash that
     stands for the respondent of an anonymous campaign (``core.campaigns.answers``).
     """
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=2000)
+    language: str = Field(default="en", max_length=8)
+    texts: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     template: str | None = Field(default=None, max_length=64)
     created_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
@@ -60,7 +64,8 @@ class CampaignShare(SQLModel, table=True):
 
 
 class CampaignPrompt(SQLModel, table=True):
-    """One question of a campaign, in order."""
+    """One question of a campaign, in order; ``texts`` its other languages (``{"fr": {"text": …,
+    "options": […]}}``, ``core.campaigns.languages``)."""
 
     __tablename__ = "campaign_prompt"
     __table_args__ = (UniqueConstraint("campaign_id", "position", name="uq_prompt_position"),)
@@ -71,6 +76,7 @@ class CampaignPrompt(SQLModel, table=True):
     kind: str = Field(default="text", max_length=8)
     text: str = Field(max_length=2000)
     options: list[str] = Field(default_factory=list, sa_column=json_column())
+    texts: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
 class Round(SQLModel, table=True):

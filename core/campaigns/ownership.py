@@ -65,14 +65,15 @@ class Standing:
         return all(self.sees_group(group_id) for group_id in aimed_at(campaign))
 
     def relations(self, campaign: Campaign) -> frozenset[str]:
-        """``creator``, ``shared``, ``audience`` — or nothing when it is aimed at a hidden group."""
+        """``creator``, ``shared``, ``audience`` (not of a draft) — or nothing when it is aimed at a
+        hidden group."""
         if not self.sees(campaign):
             return frozenset()
         aimed = aimed_at(campaign)
         facts = {"creator"} if campaign.created_by == self.member_id else set()
         if campaign.id in self.shared:
             facts.add("shared")
-        if aimed & self.groups:
+        if aimed & self.groups and campaign.status != "draft":  # a draft is its managers' alone
             facts.add("audience")
         return frozenset(facts)
 

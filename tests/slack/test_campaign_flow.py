@@ -93,7 +93,8 @@ async def test_members_answer_with_buttons_and_a_modal(
     await prompted(slack, api, services, clock)
     (lea_prompt,), (bob_prompt,) = dms_to(slack, LEA), dms_to(slack, BOB)
     assert "C'est le moment" in text_of(lea_prompt)                   # each in their own language,
-    assert "Weekly learning share" in text_of(lea_prompt)             # the prompts as the animator wrote them
+    assert "Partage d'apprentissages de la semaine" in text_of(lea_prompt)  # the template's French (issue 19)
+    assert "How useful was this week?" in text_of(lea_prompt)         # a question Ana added: as she wrote it
     assert "Weekly learning share" in text_of(bob_prompt) and "moment" not in text_of(bob_prompt)
     async with services.db.uow() as uow:
         sent = (await uow.session.exec(select(Delivery).where(Delivery.status == "sent"))).all()

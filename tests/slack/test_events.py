@@ -51,7 +51,8 @@ async def ok(slack: Slack, text: str, user_id: str = ANA) -> str:
 async def test_app_home_shows_what_campaign_list_and_question_list_show(slack: Slack,
                                                                         services: Services) -> None:
     """Ana (animator, expert in Python) runs a campaign for Design, which Léa is not in, and keeps a draft
-    for Data Science, which Léa joined; Léa asked Ana a question. Each Home tab shows that member's
+    for Data Science, which Léa joined but does not see (a draft is its managers' alone); Léa asked Ana
+    a question. Each Home tab shows that member's
     ``campaign list`` and ``question list``, in their language."""
     await ok(slack, "group create Data Science")
     await give_role(services.db, "ana@example.com", "animator")
@@ -69,7 +70,8 @@ async def test_app_home_shows_what_campaign_list_and_question_list_show(slack: S
     lea, ana = home_text(slack, LEA), home_text(slack, ANA)
     lea_campaigns, ana_campaigns = await ok(slack, "campaign list", LEA), await ok(slack, "campaign list")
     draft = fr("campaign.list_line", id=1, title="Weekly learning share", status=fr("campaign.status_draft"))
-    assert draft in lea and draft in lea_campaigns
+    assert draft not in lea and draft not in lea_campaigns, "a draft is Ana's alone (issue 19)"
+    assert "Weekly learning share" in ana and "Weekly learning share" in ana_campaigns
     assert "n° 2" not in lea and "n° 2" not in lea_campaigns, "Design's campaign is not aimed at Léa"
     for line in ana_campaigns.splitlines()[1:]:
         assert line in ana, line

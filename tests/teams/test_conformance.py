@@ -144,7 +144,8 @@ short = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8
 options = st.lists(st.builds(Option, short, names), max_size=20, unique_by=lambda o: o.value).map(tuple)
 kinds = st.sampled_from(["text", "multiline", "choice", "scale"])
 lengths = st.none() | st.integers(1, 3000)
-inputs = st.lists(st.builds(FormInput, names, labels, kinds, options, st.booleans(), labels, labels, lengths),
+inputs = st.lists(st.builds(FormInput, names, labels, kinds, options, st.booleans(), labels, labels, lengths,
+                            st.just("") | labels),  # a form back to be fixed: problems under inputs
                   min_size=1, max_size=5, unique_by=lambda i: i.name).map(tuple)
 forms = st.builds(Form, labels, st.just("campaign.text"), labels, inputs, labels)
 
