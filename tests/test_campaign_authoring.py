@@ -162,7 +162,7 @@ async def test_members_never_see_another_animator_s_draft(chat, db) -> None:  # 
     for verb in ("edit", "copy", "delete"):
         refused = await chat(CARL).say(f"campaign {verb} 1")
         assert refused.error and "no campaign #1" in refused.text
-        assert "Only animators" in (await chat(BOB).say(f"campaign {verb} 1")).text
+        assert "Only the animators who run a campaign" in (await chat(BOB).say(f"campaign {verb} 1")).text
 
 
 async def test_each_member_gets_the_prompt_in_their_own_language(  # type: ignore[no-untyped-def]

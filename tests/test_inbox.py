@@ -112,7 +112,7 @@ async def missed_pulse(chat, db, clock, services: Services) -> int:  # type: ign
     """A three-question pulse (two scales, one text) reached Bob, who was not there; its round id."""
     await demo_group(chat, db)
     created = await create(chat, "quarterly-pulse", recurrence="once", start="2026-03-09",
-                           close_after="48")
+                           close_after="48", reminders="1", reminder_after="24")
     assert not created.error, created.text
     assert not (await chat(ANA).click("campaign.start", "1")).error
     clock.current = at("2026-03-09T08:30")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.campaigns.form import MAX_PROMPTS, SEPARATOR
+from core.campaigns.form import MAX_PROMPTS
+from core.campaigns.form_check import SEPARATOR
 from core.text import clean
 
 KINDS = ("text", "choice", "scale")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.campaigns import authoring_commands, commands, member_commands, messages, preferences, reopen_commands, rounds
+from core.campaigns import (
+    authoring_commands,
+    commands,
+    member_commands,
+    messages,
+    preferences,
+    reopen_commands,
+    rounds,
+)
 
 if TYPE_CHECKING:
     from core.registry import Registry
