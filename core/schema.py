@@ -6,7 +6,7 @@ checked against it by a test.
 
 from core.activity.models import ActivityEvent, ActivityWeek, AuditEntry, SearchMiss
 from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
-from core.delivery.models import Delivery
+from core.delivery.models import Delivery, RateBucket
 from core.directory.models import (
     ROLES,
     ExpertSkill,
@@ -53,6 +53,7 @@ __all__ = [
     "ProcessedEvent",
     "Question",
     "QuestionRoute",
+    "RateBucket",
     "Report",
     "Response",
     "RoleSeed",
