@@ -62,9 +62,13 @@ async def child(url: str, api_url: str, limit: float, concurrency: int, pace: st
                else RateLimiter(rates, channel_rates={}))
     services = Services(db=db, registry=build_registry(), messengers={"slack": SlackMessenger(client)})
     dispatcher = Dispatcher(services, concurrency=concurrency, limiter=limiter)
+    settled, started = 0, time.perf_counter()
     try:
-        while await dispatcher.run_once() or await unsettled(db):
+        while (done := await dispatcher.run_once()) or await unsettled(db):
+            settled += done
             await asyncio.sleep(0.1)  # rows put back after a 429 fall due a little later
+        print(f"  a dispatching process settled {settled} rows in {time.perf_counter() - started:.1f} s",
+              flush=True)
     finally:
         await client.session.close()
         await db.dispose()
@@ -98,7 +102,7 @@ async def run(url: str, processes: int, recipients: int, limit: float, concurren
     await api.stop()
     if any(codes):
         raise SystemExit(f"a dispatching process failed: exit codes {codes}")
-    calls = api.made(POST)
+    calls = [call for call in api.calls if call.method == POST]  # made() keeps the accepted ones
     accepted = [call for call in calls if call.status != 429 and call.result and call.result.get("ok")]
     refused = sum(1 for call in calls if call.status == 429)
     per_member = Counter(str(call.args["channel"]) for call in accepted)

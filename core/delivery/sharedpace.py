@@ -93,6 +93,10 @@ class SharedRateLimiter(RateLimiter):
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         #: the wait found when a take was refused, for ``delay`` (asked right after a refusal)
         self._refused: dict[str, float] = {}
+        #: this process's takes from one row go one at a time, in arrival order: dozens of sends in
+        #: flight would otherwise hold as many pooled connections (opening overflow ones under load)
+        #: only to queue on the row's lock in the database
+        self._turns: dict[str, asyncio.Lock] = {}
 
     def _shared(self, platform: str, tenant: str, channel: str | None) -> list[tuple[str, Rate]]:
         keys: list[tuple[str, Rate]] = []
@@ -125,7 +129,7 @@ class SharedRateLimiter(RateLimiter):
         """The single statement; on a refusal, also how long until a slot is free (for ``delay``)."""
         params = {"key": key, "interval": 1.0 / rate.per_second, "tolerance": tolerance(rate),
                   "budget": budget}
-        async with self._engine.connect() as conn:
+        async with self._turns.setdefault(key, asyncio.Lock()), self._engine.connect() as conn:
             wait = (await conn.execute(TAKE, params)).scalar_one_or_none()
             if wait is None:
                 found = (await conn.execute(WAIT, {"key": key, "tolerance": params["tolerance"]}))
