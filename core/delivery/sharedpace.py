@@ -110,11 +110,10 @@ class SharedRateLimiter(RateLimiter):
                       budget: float | None = None) -> bool:
         """Reserve a slot in the channel's bucket, then the workspace's, sleeping until each; with a
         ``budget`` in seconds, ``False`` as soon as a wait would go beyond it."""
-        started = time.monotonic()
+        deadline = None if budget is None else time.monotonic() + budget
         for key, rate in reversed(self._shared(platform, tenant, channel)):
-            left = UNBOUNDED if budget is None else budget - (time.monotonic() - started)
             try:
-                wait = await self._take(key, rate, left)
+                wait = await self._take(key, rate, deadline)
             except (SQLAlchemyError, OSError):
                 log.warning("shared pace %s unavailable: this send is paced by this process alone", key,
                             exc_info=True)
@@ -125,11 +124,14 @@ class SharedRateLimiter(RateLimiter):
                 await asyncio.sleep(wait)
         return True
 
-    async def _take(self, key: str, rate: Rate, budget: float) -> float | None:
-        """The single statement; on a refusal, also how long until a slot is free (for ``delay``)."""
-        params = {"key": key, "interval": 1.0 / rate.per_second, "tolerance": tolerance(rate),
-                  "budget": budget}
+    async def _take(self, key: str, rate: Rate, deadline: float | None) -> float | None:
+        """The single statement, its budget what is left before ``deadline`` (``time.monotonic``)
+        once this process's turn comes; on a refusal, also how long until a slot is free (for
+        ``delay``)."""
         async with self._turns.setdefault(key, asyncio.Lock()), self._engine.connect() as conn:
+            budget = UNBOUNDED if deadline is None else deadline - time.monotonic()
+            params = {"key": key, "interval": 1.0 / rate.per_second, "tolerance": tolerance(rate),
+                      "budget": budget}
             wait = (await conn.execute(TAKE, params)).scalar_one_or_none()
             if wait is None:
                 found = (await conn.execute(WAIT, {"key": key, "tolerance": params["tolerance"]}))
