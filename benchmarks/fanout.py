@@ -1,6 +1,7 @@
 """Fan-out benchmark: one campaign round to 10,000 recipients through a rate-limited fake platform.
 
     .venv/bin/python benchmarks/fanout.py [--recipients 10000] [--limit 300] [--database-url URL]
+    .venv/bin/python benchmarks/fanout.py --processes 2 --database-url postgresql+asyncpg://…
 
 The fake messenger enforces ``--limit`` messages/s per workspace (a server-side token bucket with a
 small burst) and answers ``DeliveryError(retry_after=1)`` past it, like Slack's and Teams' 429s. The
@@ -32,6 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel, col, func, select  # noqa: E402
@@ -254,7 +256,14 @@ async def main() -> int:
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory")
     parser.add_argument("--renderer", choices=("campaign", "minimal"), default="campaign",
                         help="the campaign's prompt renderer, or one that only looks up addresses")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="PostgreSQL: N processes dispatch one outbox through the fake Slack API, "
+                             "their pace shared in the database (benchmarks/fanout_processes.py)")
     args = parser.parse_args()
+    if args.processes:
+        import fanout_processes
+
+        return await fanout_processes.main(args)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}"
         print(f"database {url.split(':')[0]}, limit {args.limit:.0f}/s, concurrency {args.concurrency}, "

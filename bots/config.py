@@ -111,12 +111,14 @@ class SchedulerConfig(Section):
     # Why these rates: core.delivery.ratelimit.platform_rates.
     slack_per_minute: int = Field(default=DEFAULTS.scheduler.slack_per_minute, ge=1)
     teams_per_second: int = Field(default=DEFAULTS.scheduler.teams_per_second, ge=1)
+    shared_pace: bool = DEFAULTS.scheduler.shared_pace
 
     def settings(self) -> SchedulerSettings:
         return SchedulerSettings(dispatch_interval_seconds=self.dispatch_interval_seconds,
                                  dispatch_concurrency=self.dispatch_concurrency,
                                  slack_per_minute=self.slack_per_minute,
-                                 teams_per_second=self.teams_per_second)
+                                 teams_per_second=self.teams_per_second,
+                                 shared_pace=self.shared_pace)
 
 
 class ExpertsConfig(Section):

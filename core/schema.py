@@ -7,7 +7,7 @@ checked against it by a test.
 from core.activity.models import ActivityEvent, ActivityWeek, AuditEntry, SearchMiss
 from core.campaigns.models import Campaign, CampaignPrompt, CampaignShare, Response, Round
 from core.campaigns.preference_models import CampaignPreference
-from core.delivery.models import Delivery
+from core.delivery.models import Delivery, RateBucket
 from core.directory.models import (
     ROLES,
     ExpertSkill,
@@ -59,6 +59,7 @@ __all__ = [
     "ProcessedEvent",
     "Question",
     "QuestionRoute",
+    "RateBucket",
     "Report",
     "Response",
     "RoleSeed",

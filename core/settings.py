@@ -56,6 +56,9 @@ class SchedulerSettings:
     slack_per_minute: int = 180
     #: Teams messages per second per tenant; a burst of one second's worth
     teams_per_second: int = 20
+    #: on PostgreSQL, one pace per workspace/tenant shared by every dispatching process
+    #: (``core.delivery.sharedpace``); off: each process paces itself (SQLite always does)
+    shared_pace: bool = True
 
 
 #: the smallest number of answers an anonymous prompt's figures are shown from; ``[campaigns]

@@ -1,13 +1,17 @@
 """The mixed-workload and burst benchmarks still run: their quick modes, end to end (``parvis serve``
 as a subprocess, signed requests, the fake Slack API), on SQLite. Timing targets are for the full
 runs on a quiet machine; what a quick run must show is that every request was answered and every
-click stored once."""
+click stored once. On PostgreSQL, the fan-out benchmark's two dispatching processes share one pace."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.databases import PG_URL, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,3 +48,16 @@ def test_the_web_pages_benchmark_runs() -> None:
                  "experts", "adoption", "sessions", "audit"):
         assert f"  {page} " in out, page
     assert "slowest page p95" in out
+
+
+@pytest.mark.skipif(not PG_URL, reason="the shared pace needs PostgreSQL (PARVIS_TEST_DATABASE_URL)")
+async def test_the_fanout_benchmark_shares_the_pace_across_processes(tmp_path: Path) -> None:
+    async with fresh_database("postgresql", tmp_path) as url:
+        done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fanout.py"), "--processes", "2",
+                               "--recipients", "120", "--baseline-recipients", "40", "--limit", "20",
+                               "--database-url", url], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert "Traceback" not in done.stderr, done.stderr
+    out = done.stdout
+    assert out.count("a dispatching process settled") == 4, out  # two runs of two processes
+    assert "shared bucket in PostgreSQL     : 120/120 members messaged" in out, out
+    assert "ok   429s <= 1 % of calls" in out and "ok   no duplicate, nobody missed" in out, out

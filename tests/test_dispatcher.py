@@ -121,7 +121,8 @@ async def test_retry_after_is_honoured_and_pauses_the_limiter(services: Services
         def delay(self, platform: str, tenant: str, channel: str | None = None) -> float:
             return 0.0
 
-        def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
+        async def pause(self, platform: str, tenant: str, seconds: float,
+                        channel: str | None = None) -> None:
             paused.append((platform, tenant, seconds))
 
     dispatcher = Dispatcher(services, limiter=Limiter())  # type: ignore[arg-type]
@@ -279,7 +280,7 @@ async def test_limiter_keys_by_workspace_and_channel() -> None:
     await limiter.acquire("slack", "T1", "C1")  # same channel: 1 s after its first post
     assert time.t == pytest.approx(1.0)
     await limiter.acquire("console", "local")  # not paced
-    limiter.pause("slack", "T1", 5.0)
+    await limiter.pause("slack", "T1", 5.0)
     await limiter.acquire("slack", "T1")
     assert time.t == pytest.approx(6.0)
 

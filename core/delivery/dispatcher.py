@@ -314,7 +314,7 @@ class Dispatcher:
         if error.retry_after is not None:
             wait = min(error.retry_after, self.max_backoff.total_seconds())  # "in ten days" is not a plan
             channel = address.channel if isinstance(address, ConversationRef) else None
-            self.limiter.pause(address.platform, address.tenant, wait, channel)
+            await self.limiter.pause(address.platform, address.tenant, wait, channel)
             if delivery.attempts >= self.max_rate_limited:
                 return await self._fail(delivery, f"still rate limited after {delivery.attempts} attempts")
             return await self._reschedule(delivery, timedelta(seconds=wait), f"rate limited: {error.reason}")

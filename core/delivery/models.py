@@ -51,3 +51,22 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     message_ref: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     sent_at: datetime | None = Field(default=None, sa_column=when())
+
+
+class RateBucket(SQLModel, table=True):
+    """A send pace shared by every dispatching process (``core.delivery.sharedpace``, PostgreSQL only):
+    one row per platform and workspace/tenant (and per channel where channels are paced).
+
+    Kept as the "theoretical arrival time" of the generic cell rate algorithm rather than a token
+    count: ``ready_at`` is when the bucket would be full again if nobody sent meanwhile, on the
+    database's clock (epoch seconds), so processes on hosts with skewed clocks still agree. A send
+    takes ``1/rate`` seconds of it in one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement.
+    """
+
+    __tablename__ = "rate_bucket"
+
+    #: ``platform/tenant`` or ``platform/tenant/channel``
+    key: str = Field(primary_key=True)
+    ready_at: float = 0.0
+    #: the database's clock at the last send or pause (epoch seconds)
+    seen_at: float = 0.0

@@ -10,6 +10,9 @@ whole bucket for N s, so the other sends queued behind it wait too instead of ea
 A send never waits longer than its claim allows: the dispatcher gives ``acquire`` a budget and, when
 the wait would exceed it (a long ``Retry-After``), puts the row back in the outbox for ``delay()``.
 
+Each process has its own buckets here; on PostgreSQL, ``core.delivery.sharedpace`` keeps them in the
+database instead, shared by every dispatching process, behind the same interface.
+
 Time comes from injectable ``now``/``sleep`` (monotonic seconds), so tests need not wait.
 """
 
@@ -167,7 +170,8 @@ class RateLimiter:
         ``Retry-After``, how long a row released by the dispatcher should stay in the outbox."""
         return max((bucket.delay() for bucket in self._buckets_for(platform, tenant, channel)), default=0.0)
 
-    def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
-        """Honour a server ``Retry-After`` for the whole workspace (and the channel)."""
+    async def pause(self, platform: str, tenant: str, seconds: float, channel: str | None = None) -> None:
+        """Honour a server ``Retry-After`` for the whole workspace (and the channel); async because the
+        shared limiter (``core.delivery.sharedpace``) writes it to the database."""
         for bucket in self._buckets_for(platform, tenant, channel):
             bucket.pause(seconds)

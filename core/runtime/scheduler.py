@@ -44,7 +44,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.ratelimit import RateLimiter, platform_rates
+from core.delivery.sharedpace import pacing
 from core.runtime.jobs import PeriodicJob
 
 if TYPE_CHECKING:
@@ -301,8 +301,8 @@ class Worker:
 
 def configured_worker(services: Services) -> Worker:
     """A worker as ``[scheduler]`` says (``services.settings.scheduler``): its dispatch interval and
-    concurrency, and the platforms paced at its rates."""
-    limiter = RateLimiter(platform_rates(services.settings.scheduler))
+    concurrency, and the platforms paced at its rates (shared by every process on PostgreSQL)."""
+    limiter = pacing(services.db, services.settings.scheduler)
     return Worker(services, dispatcher=Dispatcher(services, limiter=limiter))
 
 

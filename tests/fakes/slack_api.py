@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,8 @@ class Call:
     status: int = 200
     #: what the fake answered (a posted message's ``channel`` and ``ts`` are what a later click carries)
     result: dict[str, Any] = field(default_factory=dict)
+    #: when it arrived (``time.monotonic``)
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -64,6 +67,28 @@ def user(user_id: str, email: str, name: str, locale: str = "en-US",
     return {"id": user_id, "team_id": TEAM, "name": email.split("@")[0], "real_name": name, "tz": tz,
             "locale": locale, "deleted": False, "is_bot": False,
             "profile": {"email": email, "real_name": name, "display_name": name.split()[0]}}
+
+
+@dataclass
+class Allowance:
+    """A server-side token bucket (``FakeSlackApi.limit``)."""
+
+    per_second: float
+    burst: float
+    retry_after: int
+    tokens: float = -1.0
+    updated: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        if self.tokens < 0:
+            self.tokens = self.burst
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
 
 
 @dataclass
@@ -88,6 +113,11 @@ class FakeSlackApi:
     faults: dict[str, Fault] = field(default_factory=dict)
     #: seconds each call of a method waits before answering (a busy or rate-limited Slack)
     delays: dict[str, float] = field(default_factory=dict)
+    #: a method's server-side rate limit (``limit``): past it, HTTP 429 with ``Retry-After``
+    limits: dict[str, Allowance] = field(default_factory=dict)
+    #: whether Block Kit is checked (a benchmark measuring pace, not payloads, turns it off: it costs
+    #: milliseconds per message)
+    validate: bool = True
     #: payloads real Slack would refuse, as ``"<method>: <problem>"`` (the fixture asserts none)
     violations: list[str] = field(default_factory=list)
     #: the client address (host, port) of every request: how many connections the client opened
@@ -140,6 +170,11 @@ class FakeSlackApi:
         """Answer ``method`` with HTTP ``status`` (and no JSON), as Slack does when it is down."""
         self.faults[method] = Fault(times=times, status=status, skip=skip)
 
+    def limit(self, method: str, per_second: float, burst: float = 10.0, retry_after: int = 1) -> None:
+        """Enforce a rate on ``method``, as Slack does per workspace: a token bucket refilled at
+        ``per_second`` holding at most ``burst``; a call finding it empty gets 429 + ``Retry-After``."""
+        self.limits[method] = Allowance(per_second, burst, retry_after)
+
     def slow(self, method: str, seconds: float) -> None:
         self.delays[method] = seconds
 
@@ -191,13 +226,18 @@ class FakeSlackApi:
             return self._error(call, "not_authed")
         if token != expected:
             return self._error(call, "invalid_auth")
-        refused = self._refusal(method, args)
+        refused = self._refusal(method, args) if self.validate else None
         if refused is not None:
             call.status = 0
             call.result = refused
             return web.json_response(refused)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        allowance = self.limits.get(method)
+        if allowance is not None and not allowance.take():
+            call.status = 429
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(allowance.retry_after)})
         fault = self.faults.get(method)
         if fault is not None and fault.skip > 0:
             fault.skip -= 1
