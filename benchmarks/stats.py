@@ -96,9 +96,9 @@ async def generate(db: Database, members: int, weeks: int, seed: int = 15) -> in
     await bulk(db, ActivityWeek, [{"week": w, "member_id": n, "platform": p} for w, n, p in rollup])
     await bulk(db, Campaign, [{"id": 1, "title": "Weekly pulse", "created_by": 1, "anonymous": True,
                                "audience": {"groups": [1], "mode": "direct"}, "status": "running",
-                               "created_at": start}])
+                               "created_at": start, "texts": {}}])
     await bulk(db, CampaignPrompt, [{"id": 1, "campaign_id": 1, "position": 1, "kind": "scale",
-                                     "text": "Mood?", "options": []}])
+                                     "text": "Mood?", "options": [], "texts": {}}])
     audience = [n for g, n in memberships if g == 1]
     await bulk(db, Round, [{"id": r, "campaign_id": 1, "index": r, "due_at": start + timedelta(weeks=r),
                             "wall": ""} for r in range(1, weeks + 1)])

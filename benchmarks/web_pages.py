@@ -74,10 +74,10 @@ async def campaigns(db: Database, count: int, seed: int = 18) -> None:
         group = 2 + c % 29
         rows.append({"id": c, "title": f"Campaign {c}", "created_by": 1, "anonymous": c % 3 == 0,
                      "audience": {"groups": [group], "mode": "direct"}, "status": "running",
-                     "created_at": NOW - timedelta(weeks=5)})
+                     "created_at": NOW - timedelta(weeks=5), "texts": {}})
         for p, (kind, options) in enumerate((("text", []), ("choice", ["A", "B", "C"]), ("scale", []))):
             prompts.append({"id": c * 10 + p, "campaign_id": c, "position": p + 1, "kind": kind,
-                            "text": f"Prompt {p + 1}", "options": options})
+                            "text": f"Prompt {p + 1}", "options": options, "texts": {}})
         for r in range(1, 5):
             round_id = c * 10 + r
             rounds.append({"id": round_id, "campaign_id": c, "index": r, "wall": "",
