@@ -351,7 +351,7 @@ class SlackAdapter:
             kind = "in_channel" if reply.visibility == "public" else "ephemeral"
             await self._respond_pages(respond, outbound.render_pages(reply), kind)
             return
-        await self._tell(body, reply, None)
+        await self.tell(body, reply, None)
 
     async def _late_form(self, reply: Reply, body: dict[str, Any]) -> Reply | None:
         """A click's form that came after the ack is still opened while its trigger lives (Slack keeps
@@ -362,7 +362,7 @@ class SlackAdapter:
             return None
         return replace(reply, context=self.t(reply.locale)("slack.forms.click_again"))
 
-    async def _tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
+    async def tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
         """Show ``reply`` to the user: ephemeral in ``channel``, else in their direct messages.
 
         A slash command (and so a form) works in any channel, an ephemeral message only where the bot
@@ -406,11 +406,11 @@ class SlackAdapter:
             await ack(response_action="update", view=outbound.modal(outcome.form, channel, outcome.text))
         else:
             await ack()
-            self.later(self._tell(body, outcome, channel))
+            self.later(self.tell(body, outcome, channel))
 
     async def _tell_when_done(self, task: asyncio.Task[Reply], body: dict[str, Any],
                               channel: str | None) -> None:
-        await self._tell(body, await task, channel)
+        await self.tell(body, await task, channel)
 
 
 class Turns:

@@ -8,9 +8,10 @@ the work fails, the claim is released and Bolt answers 500, so Slack's next retr
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound
 from adapters.slack.home import home_view
@@ -19,7 +20,11 @@ from core.groups import lookup
 from core.inbound import ledger
 
 if TYPE_CHECKING:
-    from adapters.slack.app import SlackAdapter
+    from adapters.slack.identity import Profiles
+    from adapters.slack.settings import SlackConfig
+    from core.commands.router import CommandRouter
+    from core.messages import Reply
+    from core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +35,22 @@ def event_key(body: dict[str, Any]) -> str:
     return body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"
 
 
+class Host(Protocol):
+    """What the listeners use of the Slack adapter. A protocol rather than ``SlackAdapter`` itself,
+    because ``adapters.slack.app`` builds this module's ``Events``: the two must not import each other."""
+
+    config: SlackConfig
+    services: Services
+    router: CommandRouter
+    client: AsyncWebClient
+    profiles: Profiles
+
+    async def tell(self, body: dict[str, Any], reply: Reply, channel: str | None) -> None:
+        """Show ``reply`` to the member behind ``body`` (privately, in ``channel`` when given)."""
+
+
 class Events:
-    def __init__(self, adapter: SlackAdapter) -> None:
+    def __init__(self, adapter: Host) -> None:
         self.adapter = adapter
 
     def listen(self, app: AsyncApp) -> None:
@@ -75,4 +94,4 @@ class Events:
             log.info("slack: %s joined channel %s; not joining group %s: %s", event["user"],
                      event.get("channel"), slug, reply.text)
             return
-        await self.adapter._tell({"user": {"id": event["user"]}}, reply, event.get("channel"))
+        await self.adapter.tell({"user": {"id": event["user"]}}, reply, event.get("channel"))

@@ -16,9 +16,6 @@ on a busy 2-core machine those hand-offs are most of a small command's time. Two
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
@@ -26,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.runtime.sqlite_reader import DirectReader
+from core.runtime.sqlite_statements import prepare
 from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, TURNS, WriteLock, writes
 
 
@@ -160,49 +158,6 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
         turns = TURNS.get(self._connection)
         if turns is not None:
             turns.give_back(self._connection)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A statement compiled for SQLite: its SQL, its parameters in order, and their conversions."""
-
-    sql: str
-    names: tuple[str, ...]
-    defaults: dict[str, Any]
-    binds: dict[str, Callable[[Any], Any]]
-    results: tuple[Callable[[Any], Any] | None, ...]
-
-    def parameters(self, params: dict[str, Any]) -> list[Any]:
-        values = []
-        for name in self.names:
-            value = params[name] if name in params else self.defaults[name]
-            convert = self.binds.get(name)
-            values.append(convert(value) if convert is not None and value is not None else value)
-        return values
-
-    def row(self, raw: Any) -> tuple[Any, ...]:
-        return tuple(value if convert is None or value is None else convert(value)
-                     for convert, value in zip(self.results, raw, strict=False))
-
-
-@lru_cache(maxsize=256)
-def prepare(statement: Any, dialect: Any) -> Prepared | None:
-    """The statement compiled for ``dialect``, or None when it needs SQLAlchemy's execution path.
-
-    Uses the type conversions SQLAlchemy caches per dialect (``_cached_bind_processor`` and
-    ``_cached_result_processor``), so values are stored and read exactly as the ORM does.
-    """
-    compiled = statement.compile(dialect=dialect)
-    if compiled.positiontup is None or compiled.post_compile_params or compiled.literal_execute_params:
-        return None
-    binds = compiled.binds
-    names = tuple(compiled.positiontup)
-    converters = {name: convert for name in names
-                  if (convert := binds[name].type._cached_bind_processor(dialect)) is not None}
-    results = tuple(column.type._cached_result_processor(dialect, None)
-                    for column in statement.selected_columns)
-    defaults = {name: binds[name].effective_value for name in names if not binds[name].required}
-    return Prepared(compiled.string, names, defaults, converters, results)
 
 
 async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:

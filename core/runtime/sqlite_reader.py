@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from core.runtime.sqlite_driver import Prepared
+    from core.runtime.sqlite_statements import Prepared
 
 
 class DirectReader:
