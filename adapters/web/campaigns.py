@@ -16,6 +16,8 @@ from core.web import pages
 
 routes = web.RouteTableDef()
 VERBS = frozenset({"start", "pause", "resume", "close"})
+#: text answers the results page lists per prompt and round; the CSV has them all
+TEXTS_SHOWN = 20
 
 
 @routes.get("/", name="campaigns")
@@ -68,7 +70,8 @@ async def share(request: web.Request) -> web.Response:
 @routes.get("/campaigns/{id:\\d+}/results", name="results")
 async def results_page(request: web.Request) -> web.Response:
     visitor = member(request)
-    report = await pages.results(request.app[CONSOLE].services, visitor, request.match_info["id"])
+    services = request.app[CONSOLE].services
+    report = await pages.results(services, visitor, request.match_info["id"], TEXTS_SHOWN)
     t = outbound.translator(request)
     return outbound.page(request, "results.html", t("webui.results_title", id=report.id, title=report.title),
                          report=report, current="campaigns")
