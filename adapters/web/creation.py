@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.web import inbound, outbound
-from adapters.web.state import CONSOLE, member
+from adapters.web.state import CONSOLE, Flash, member
 from core.access.rules import permits
 from core.access.table import TABLE
 from core.campaigns.form import ACTION
@@ -75,7 +75,7 @@ async def new_submitted(request: web.Request) -> web.StreamResponse:
         found = await previews.preview(console.services, visitor, values)
     except ParvisError as error:
         t = outbound.translator(request)
-        return _form_page(request, shown, rows, flash=outbound.Flash(t(error.key, **error.params), True))
+        return _form_page(request, shown, rows, flash=Flash(t(error.key, **error.params), True))
     return _form_page(request, shown, rows, preview=found)
 
 

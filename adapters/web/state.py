@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -19,12 +19,33 @@ COOKIE = "parvis_session"
 SIGNED_OUT = "webui.signed_out"
 
 
+#: the most notices waiting for their page (one per session at most; the oldest dropped beyond)
+FLASHES_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class Flash:
+    """What the last action said, shown at the top of the page."""
+
+    text: str
+    error: bool = False
+
+
 @dataclass
 class Console:
     """The console's state on its sub-application."""
 
     services: Services
     router: CommandRouter
+    #: session id → the notice of its last action, shown once by the page it was redirected to (kept in
+    #: this process, never in a cookie, so nobody can make a page say what the server did not)
+    flashes: dict[int, Flash] = field(default_factory=dict)
+
+    def keep_flash(self, session_id: int, flash: Flash) -> None:
+        self.flashes.pop(session_id, None)
+        self.flashes[session_id] = flash
+        while len(self.flashes) > FLASHES_KEPT:
+            del self.flashes[next(iter(self.flashes))]
 
     @property
     def secure(self) -> bool:
