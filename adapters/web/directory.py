@@ -53,7 +53,8 @@ async def experts_page(request: web.Request) -> web.Response:
 
 @routes.get("/adoption", name="adoption")
 async def adoption_page(request: web.Request) -> web.Response:
-    reply = await adoption.adoption(request.app[CONSOLE].services, member(request))
+    console = request.app[CONSOLE]
+    reply = await adoption.adoption(console.services, member(request), console.recent_figures)
     t = outbound.translator(request)
     return outbound.page(request, "adoption.html", t("webui.adoption_title"), reply=outbound.flash_of(reply),
                          context=plain(reply.context or ""), chart=bool(reply.sections or reply.title),

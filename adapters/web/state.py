@@ -12,6 +12,7 @@ from core.errors import Forbidden
 from core.messages import Reply
 from core.services import Services
 from core.web import sessions
+from core.web.adoption import Recent
 from core.web.sessions import Visitor
 
 COOKIE = "parvis_session"
@@ -40,6 +41,8 @@ class Console:
     #: session id → the notice of its last action, shown once by the page it was redirected to (kept in
     #: this process, never in a cookie, so nobody can make a page say what the server did not)
     flashes: dict[int, Flash] = field(default_factory=dict)
+    #: the adoption figures gathered lately, reused for a minute (``core.web.adoption``)
+    recent_figures: Recent = field(default_factory=Recent)
 
     def keep_flash(self, session_id: int, flash: Flash) -> None:
         self.flashes.pop(session_id, None)
