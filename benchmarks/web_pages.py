@@ -34,6 +34,10 @@ sessions' noise), 5,000 members, 50 campaigns, 30 requests a page — server p95
     preview         99.2        40.3   ~380     (p50 26.9)
     bare aiohttp round trip p95: 0.55 ms (SQLite run), 0.58 ms (PostgreSQL run)
 
+A second SQLite run (40 requests, load average 2.9–3.8) missed on two pages: results.csv p95 133.6 ms
+(p50 49.3) and preview p95 105.5 ms (p50 34.6); every other page's p95 was under 70 ms, adoption's
+first load 716 ms. In process, alone, the CSV's report takes 30–37 ms; its p95 doubles with the load.
+
 What made the difference: reports counted by the database (``core.campaigns.aggregates``: GROUP BY per
 round, prompt, choice and scale value, texts read as columns, at most 20 per prompt and round on the
 page), indexes for a round's sent prompts and its distinct respondents, one member scan fewer and a
