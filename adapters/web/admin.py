@@ -14,14 +14,10 @@ routes = web.RouteTableDef()
 
 @routes.get("/admin/sessions", name="sessions")
 async def sessions_page(request: web.Request) -> web.Response:
-    return await _sessions(request)
-
-
-async def _sessions(request: web.Request, flash: outbound.Flash | None = None) -> web.Response:
     visitor = member(request)
     found = await overviews.live_sessions(request.app[CONSOLE].services, visitor)
     t = outbound.translator(request)
-    return outbound.page(request, "sessions.html", t("webui.sessions_title"), sessions=found, flash=flash,
+    return outbound.page(request, "sessions.html", t("webui.sessions_title"), sessions=found,
                          current="sessions")
 
 
@@ -29,7 +25,7 @@ async def _sessions(request: web.Request, flash: outbound.Flash | None = None) -
 async def revoke(request: web.Request) -> web.Response:
     visitor = member(request)
     reply = await request.app[CONSOLE].act(visitor, REVOKE, request.match_info["id"])
-    return await _sessions(request, outbound.flash_of(reply))
+    raise outbound.redirect(request, str(request.app.router["sessions"].url_for()), outbound.flash_of(reply))
 
 
 @routes.get("/admin/audit", name="audit")

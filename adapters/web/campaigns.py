@@ -11,40 +11,35 @@ from aiohttp import web
 
 from adapters.web import outbound
 from adapters.web.state import CONSOLE, member
+from core.messages import Reply
 from core.text import clean
 from core.web import pages
 
 routes = web.RouteTableDef()
 VERBS = frozenset({"start", "pause", "resume", "close"})
+#: text answers the results page lists per prompt and round; the CSV has them all
+TEXTS_SHOWN = 20
 
 
 @routes.get("/", name="campaigns")
 async def campaigns_page(request: web.Request) -> web.Response:
-    return await campaigns_view(request)
-
-
-async def campaigns_view(request: web.Request, flash: outbound.Flash | None = None) -> web.Response:
     visitor = member(request)
     rows = await pages.campaigns(request.app[CONSOLE].services, visitor)
     t = outbound.translator(request)
-    return outbound.page(request, "campaigns.html", t("webui.campaigns_title"), rows=rows, flash=flash,
+    return outbound.page(request, "campaigns.html", t("webui.campaigns_title"), rows=rows,
                          current="campaigns")
 
 
 @routes.get("/campaigns/{id:\\d+}", name="campaign")
 async def campaign_page(request: web.Request) -> web.Response:
-    return await campaign_view(request)
-
-
-async def campaign_view(request: web.Request, flash: outbound.Flash | None = None) -> web.Response:
     visitor = member(request)
     found = await pages.campaign(request.app[CONSOLE].services, visitor, request.match_info["id"])
     t = outbound.translator(request)
     return outbound.page(request, "campaign.html", t("webui.campaign_title", id=found.id, title=found.title),
-                         campaign=found, flash=flash, current="campaigns")
+                         campaign=found, current="campaigns")
 
 
-@routes.post("/campaigns/{id:\\d+}/{verb}", name="transition")
+@routes.post("/campaigns/{id:\\d+}/{verb:start|pause|resume|close}", name="transition")
 async def transition(request: web.Request) -> web.Response:
     """*Start*, *Pause*, *Resume*, *Close*: ``campaign <verb> <id>``, as typed in the chat."""
     visitor = member(request)
@@ -52,7 +47,7 @@ async def transition(request: web.Request) -> web.Response:
     if verb not in VERBS:
         raise web.HTTPNotFound()
     reply = await request.app[CONSOLE].say(visitor, f"campaign {verb} {request.match_info['id']}")
-    return await campaign_view(request, outbound.flash_of(reply))
+    raise _back(request, reply)
 
 
 @routes.post("/campaigns/{id:\\d+}/share", name="share")
@@ -62,13 +57,20 @@ async def share(request: web.Request) -> web.Response:
     form = await request.post()
     who = clean(str(form.get("member", ""))).replace("\n", " ")[:320]
     reply = await request.app[CONSOLE].say(visitor, f"campaign share {request.match_info['id']} {who}")
-    return await campaign_view(request, outbound.flash_of(reply))
+    raise _back(request, reply)
+
+
+def _back(request: web.Request, reply: Reply) -> web.HTTPSeeOther:
+    """To the campaign's page (303), with what the command said."""
+    location = request.app.router["campaign"].url_for(id=request.match_info["id"])
+    return outbound.redirect(request, str(location), outbound.flash_of(reply))
 
 
 @routes.get("/campaigns/{id:\\d+}/results", name="results")
 async def results_page(request: web.Request) -> web.Response:
     visitor = member(request)
-    report = await pages.results(request.app[CONSOLE].services, visitor, request.match_info["id"])
+    services = request.app[CONSOLE].services
+    report = await pages.results(services, visitor, request.match_info["id"], TEXTS_SHOWN)
     t = outbound.translator(request)
     return outbound.page(request, "results.html", t("webui.results_title", id=report.id, title=report.title),
                          report=report, current="campaigns")

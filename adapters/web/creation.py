@@ -1,10 +1,14 @@
-"""Creating a campaign from scratch: the form, the preview of its next rounds, and *Create*.
+"""Creating a campaign, from scratch or from a template: the form, the preview of its next rounds, and
+*Create*.
 
 One page, one form, no JavaScript needed: *Preview* shows the next rounds for sample recipients in
 several time zones (``core.web.preview``) under the form, still filled in; *Add a prompt* gives one
 more row; *Create* submits the chat's own ``campaign.create`` form through the router, so the same
 checks, permission row (animators) and audit apply, and opens the new campaign's page, where *Start*
-is. A wrong value shows the form again with the catalog's message naming it.
+is. A wrong value shows the form again with the catalog's message naming it. A template
+(``prompts/campaigns``, picked above the form) fills the form in as the chat's ``campaign new
+<template>`` does (``core.campaigns.form.build``), in the member's language; its key travels with the
+form, so the campaign created records it.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from adapters.web import inbound, outbound
-from adapters.web.state import CONSOLE, member
+from adapters.web.state import CONSOLE, Flash, member
 from core.access.rules import permits
 from core.access.table import TABLE
+from core.campaigns import form as campaign_form
 from core.campaigns.form import ACTION
 from core.campaigns.schedules import wall_of
+from core.campaigns.templates import Template, find, templates
 from core.errors import Forbidden, ParvisError
 from core.web import preview as previews
 
@@ -39,8 +45,23 @@ def _may_create(request: web.Request) -> None:
 def _form_page(request: web.Request, values: dict[str, str], rows: list[inbound.PromptRow],
                **context: Any) -> web.Response:
     t = outbound.translator(request)
+    choices = [(key, template.title_in(t.locale)) for key, template in templates().items()]
     return outbound.page(request, "new_campaign.html", t("webui.new_title"), values=values, rows=rows,
-                         kinds=inbound.KINDS, current="campaigns", **context)
+                         kinds=inbound.KINDS, templates=choices, current="campaigns", **context)
+
+
+def _from_template(request: web.Request, template: Template
+                   ) -> tuple[dict[str, str], list[inbound.PromptRow]]:
+    """The form's values and prompt rows as the template fills them in, in the member's language."""
+    visitor = member(request)
+    t = outbound.translator(request)
+    chat = campaign_form.defaults(campaign_form.build(t, template, request.app[CONSOLE].services.clock.now(),
+                                                      visitor.timezone))
+    values = {name: chat.get(name, "") for name in inbound.PLAIN}
+    values |= {name: "yes" if chat.get(name) == "yes" else "" for name in inbound.CHECKBOXES}
+    rows = [inbound.PromptRow(prompt.kind, prompt.text_in(t.locale), " | ".join(prompt.options_in(t.locale)),
+                              n + 1) for n, prompt in enumerate(template.prompts)]
+    return values | {"template": template.key}, inbound.padded(rows)
 
 
 @routes.get("/campaigns/new", name="new_campaign")
@@ -48,6 +69,12 @@ async def new_page(request: web.Request) -> web.Response:
     _may_create(request)
     visitor = member(request)
     console = request.app[CONSOLE]
+    wanted = request.query.get("template", "").strip()[:100]
+    if wanted:
+        template = find(wanted)
+        values, rows = _from_template(request, template)
+        return _form_page(request, values, rows,
+                          template_title=template.title_in(outbound.translator(request).locale))
     tomorrow = (wall_of(console.services.clock.now(), visitor.timezone) + timedelta(days=1)).date()
     values = DEFAULTS | {"start": tomorrow.isoformat()}
     return _form_page(request, values, inbound.rows_to_show({}, more=False))
@@ -60,11 +87,13 @@ async def new_submitted(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     values = inbound.campaign_values(form)
     shown = {name: str(form.get(name, "")) for name in (*inbound.PLAIN, *inbound.CHECKBOXES)}
+    template = str(form.get("template", ""))
+    shown["template"] = template = template if template in templates() else ""
     do = str(form.get("do", "preview"))
     rows = inbound.rows_to_show(form, more=do == "more")
     console = request.app[CONSOLE]
     if do == "create":
-        reply = await console.act(visitor, ACTION, "", values)
+        reply = await console.act(visitor, ACTION, template, values)
         started = [button for button in reply.buttons if button.action_id == "campaign.start"]
         if not reply.error and started:
             raise web.HTTPSeeOther(f"/app/campaigns/{started[0].value}")
@@ -75,7 +104,7 @@ async def new_submitted(request: web.Request) -> web.StreamResponse:
         found = await previews.preview(console.services, visitor, values)
     except ParvisError as error:
         t = outbound.translator(request)
-        return _form_page(request, shown, rows, flash=outbound.Flash(t(error.key, **error.params), True))
+        return _form_page(request, shown, rows, flash=Flash(t(error.key, **error.params), True))
     return _form_page(request, shown, rows, preview=found)
 
 

@@ -29,12 +29,8 @@ async def groups_page(request: web.Request) -> web.Response:
 
 @routes.get("/groups/{slug}", name="group")
 async def group_page(request: web.Request) -> web.Response:
-    return await _group(request)
-
-
-async def _group(request: web.Request, flash: outbound.Flash | None = None) -> web.Response:
     found = await directory.group(request.app[CONSOLE].services, member(request), request.match_info["slug"])
-    return outbound.page(request, "group.html", found.name, group=found, flash=flash, current="groups")
+    return outbound.page(request, "group.html", found.name, group=found, current="groups")
 
 
 @routes.post("/groups/{slug}/announce", name="announce")
@@ -42,7 +38,8 @@ async def announce(request: web.Request) -> web.Response:
     visitor = member(request)
     text = clean(str((await request.post()).get("text", "")))
     reply = await request.app[CONSOLE].say(visitor, f"group announce {request.match_info['slug']} {text}")
-    return await _group(request, outbound.flash_of(reply))
+    location = request.app.router["group"].url_for(slug=request.match_info["slug"])
+    raise outbound.redirect(request, str(location), outbound.flash_of(reply))
 
 
 @routes.get("/experts", name="experts")
@@ -56,7 +53,8 @@ async def experts_page(request: web.Request) -> web.Response:
 
 @routes.get("/adoption", name="adoption")
 async def adoption_page(request: web.Request) -> web.Response:
-    reply = await adoption.adoption(request.app[CONSOLE].services, member(request))
+    console = request.app[CONSOLE]
+    reply = await adoption.adoption(console.services, member(request), console.recent_figures)
     t = outbound.translator(request)
     return outbound.page(request, "adoption.html", t("webui.adoption_title"), reply=outbound.flash_of(reply),
                          context=plain(reply.context or ""), chart=bool(reply.sections or reply.title),

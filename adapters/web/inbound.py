@@ -75,7 +75,11 @@ def campaign_values(form: Mapping[str, object]) -> dict[str, str]:
 
 def rows_to_show(form: Mapping[str, object], more: bool) -> list[PromptRow]:
     """The prompt rows the form shows again: those typed, renumbered, and one more when asked."""
-    rows = [row for row in prompt_rows(form) if row.text]
+    return padded([row for row in prompt_rows(form) if row.text], more)
+
+
+def padded(rows: list[PromptRow], more: bool = False) -> list[PromptRow]:
+    """``rows`` with empty ones after (at least ``FIRST_ROWS``, one more when asked), renumbered."""
     wanted = max(len(rows) + (1 if more else 0), FIRST_ROWS)
-    rows += [PromptRow() for _ in range(wanted - len(rows))]
+    rows = rows + [PromptRow() for _ in range(wanted - len(rows))]
     return [PromptRow(row.kind, row.text, row.options, n + 1) for n, row in enumerate(rows[:MAX_PROMPTS])]

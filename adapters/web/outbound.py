@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from adapters.web.state import CONSOLE, VISITOR
+from adapters.web.state import CONSOLE, VISITOR, Flash
 from core.campaigns.reports import CampaignReport
 from core.i18n import Translator
 from core.markup import plain
@@ -29,17 +28,26 @@ NAV: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Flash:
-    """What the last action said, shown at the top of the page."""
-
-    text: str
-    error: bool = False
-
-
 def flash_of(reply: Reply) -> Flash:
     parts = [reply.title or "", reply.text, *(section.text for section in reply.sections)]
     return Flash("\n".join(plain(part) for part in parts if part).strip(), reply.error)
+
+
+def redirect(request: web.Request, location: str, flash: Flash) -> web.HTTPSeeOther:
+    """Post/Redirect/Get: what an action said is kept for the session's next page, which the browser
+    is sent to (303), so reloading it shows the page without doing the action again."""
+    visitor: Visitor | None = request.get(VISITOR)
+    if visitor is not None:
+        request.app[CONSOLE].keep_flash(visitor.session_id, flash)
+    return web.HTTPSeeOther(location)
+
+
+def _kept_flash(request: web.Request) -> Flash | None:
+    """The notice an action left for this page, shown once."""
+    visitor: Visitor | None = request.get(VISITOR)
+    if visitor is None or request.method != "GET":
+        return None
+    return request.app[CONSOLE].flashes.pop(visitor.session_id, None)
 
 
 def translator(request: web.Request) -> Translator:
@@ -55,6 +63,8 @@ def page(request: web.Request, template: str, title: str, status: int = 200,
     t = translator(request)
     admin = visitor is not None and "admin" in visitor.roles
     nav = [(name, t(key)) for name, key, admins in NAV if admin or not admins] if visitor else []
+    if context.get("flash") is None:
+        context["flash"] = _kept_flash(request)
     response = aiohttp_jinja2.render_template(template, request, {
         "t": t, "lang": t.locale, "title": title, "visitor": visitor, "nav": nav,
         "csrf": visitor.csrf if visitor else "", "current": context.pop("current", ""), **context},

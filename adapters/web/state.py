@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -12,11 +12,24 @@ from core.errors import Forbidden
 from core.messages import Reply
 from core.services import Services
 from core.web import sessions
+from core.web.adoption import Recent
 from core.web.sessions import Visitor
 
 COOKIE = "parvis_session"
 #: the refusal of a page to someone signed out (401): how to get a link from the chat
 SIGNED_OUT = "webui.signed_out"
+
+
+#: the most notices waiting for their page (one per session at most; the oldest dropped beyond)
+FLASHES_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class Flash:
+    """What the last action said, shown at the top of the page."""
+
+    text: str
+    error: bool = False
 
 
 @dataclass
@@ -25,6 +38,17 @@ class Console:
 
     services: Services
     router: CommandRouter
+    #: session id → the notice of its last action, shown once by the page it was redirected to (kept in
+    #: this process, never in a cookie, so nobody can make a page say what the server did not)
+    flashes: dict[int, Flash] = field(default_factory=dict)
+    #: the adoption figures gathered lately, reused for a minute (``core.web.adoption``)
+    recent_figures: Recent = field(default_factory=Recent)
+
+    def keep_flash(self, session_id: int, flash: Flash) -> None:
+        self.flashes.pop(session_id, None)
+        self.flashes[session_id] = flash
+        while len(self.flashes) > FLASHES_KEPT:
+            del self.flashes[next(iter(self.flashes))]
 
     @property
     def secure(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.runtime.columns import json_column, utcnow, when
@@ -107,11 +107,14 @@ class Response(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("round_id", "prompt_id", "respondent", name="uq_response_respondent"),
+        # a round's respondents, counted distinct from the index alone (reports, stats, the web console);
+        # it also serves every look-up of a round's answers
+        Index("ix_response_round_respondent", "round_id", "respondent"),
     )
 
     id: int | None = Field(default=None, primary_key=True,
                            sa_type=BigInteger().with_variant(Integer(), "sqlite"))
-    round_id: int = Field(foreign_key="round.id", index=True, ondelete="CASCADE")
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
     prompt_id: int = Field(foreign_key="campaign_prompt.id", ondelete="CASCADE")
     respondent: str = Field(max_length=128)
     member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")

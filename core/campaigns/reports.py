@@ -23,8 +23,8 @@ from sqlmodel import col, func, select
 from core.access.rules import ADMIN
 from core.activity.models import ActivityEvent
 from core.activity.weeks import week_of
+from core.campaigns import aggregates, summaries
 from core.campaigns import lifecycle as campaigns
-from core.campaigns import summaries
 from core.campaigns.answers import SCALE
 from core.campaigns.models import Campaign, Round
 from core.directory.models import Member
@@ -57,6 +57,8 @@ class PromptFigures:
     scale: tuple[tuple[int, int], ...] = ()
     average: float | None = None
     texts: tuple[TextAnswer, ...] = ()
+    #: text answers not in ``texts`` (a report listing only the first ones of each prompt and round)
+    more_texts: int = 0
     #: every figure above is withheld (anonymous prompt, fewer answers than ``CampaignReport.minimum``):
     #: ``choices``, ``scale`` and ``texts`` are empty and ``average`` is ``None``
     hidden: bool = False
@@ -99,7 +101,8 @@ def _prompt(item: summaries.PromptSummary, anonymous: bool, minimum: int) -> Pro
         scale = tuple((value, item.scale.get(value, 0)) for value in SCALE)
     texts = tuple(TextAnswer(text, None if anonymous else who, status) for who, text, status in item.texts)
     return PromptFigures(position=prompt.position, text=prompt.text, kind=prompt.kind, answers=item.answers,
-                         choices=choices, scale=scale, average=item.average, texts=texts)
+                         choices=choices, scale=scale, average=item.average, texts=texts,
+                         more_texts=item.more_texts)
 
 
 def _round(summary: summaries.RoundSummary, anonymous: bool, minimum: int) -> RoundFigures:
@@ -115,17 +118,18 @@ async def all_rounds(uow: UnitOfWork, campaign_id: int) -> list[Round]:
     return list((await uow.session.exec(statement)).all())
 
 
-async def campaign_report(db: Database, reference: str, minimum: int) -> CampaignReport:
+async def campaign_report(db: Database, reference: str, minimum: int, texts: int | None = None
+                          ) -> CampaignReport:
     """Every round of the campaign ``reference`` names (``12`` or ``#12``), oldest first
-    (``minimum``: ``[campaigns] anonymity_min``).
+    (``minimum``: ``[campaigns] anonymity_min``; ``texts``: the most text answers listed per prompt
+    and round, ``None`` for all), counted by the database (``aggregates``).
 
     Raises ``NotFound`` (``campaign.not_found``) when there is no such campaign.
     """
     async with db.uow() as uow:
         campaign = await campaigns.get(uow, reference)
         assert campaign.id is not None
-        found = [await summaries.summarise(uow, campaign, round_)
-                 for round_ in await all_rounds(uow, campaign.id)]
+        found = await aggregates.summarise_rounds(uow, campaign, await all_rounds(uow, campaign.id), texts)
     return CampaignReport(id=campaign.id, title=campaign.title, status=campaign.status,
                           anonymous=campaign.anonymous, minimum=minimum,
                           rounds=tuple(_round(summary, campaign.anonymous, minimum) for summary in found))
@@ -211,13 +215,14 @@ async def _campaign_rates(uow: UnitOfWork, start: datetime, end: datetime) -> li
     statement = (select(Round, Campaign).join(Campaign, col(Campaign.id) == col(Round.campaign_id))
                  .where(col(Round.due_at) >= start, col(Round.due_at) < end)
                  .order_by(col(Campaign.id), col(Round.index)))
+    found = (await uow.session.exec(statement)).all()
+    counted = await aggregates.participation(uow, [round_.id for round_, _ in found if round_.id is not None])
     totals: dict[int, tuple[Campaign, int, int, int]] = {}
-    for round_, campaign in (await uow.session.exec(statement)).all():
+    for round_, campaign in found:
         assert campaign.id is not None
-        summary = await summaries.summarise(uow, campaign, round_)
+        sent, answered = counted[round_.id or 0]
         _, rounds, recipients, respondents = totals.get(campaign.id, (campaign, 0, 0, 0))
-        totals[campaign.id] = (campaign, rounds + 1, recipients + summary.recipients,
-                               respondents + summary.respondents)
+        totals[campaign.id] = (campaign, rounds + 1, recipients + sent, respondents + answered)
     return [CampaignRate(id=campaign_id, title=campaign.title, anonymous=campaign.anonymous, rounds=rounds,
                          recipients=recipients, respondents=respondents)
             for campaign_id, (campaign, rounds, recipients, respondents) in totals.items()]

@@ -40,6 +40,8 @@ class PromptSummary:
     scale: Counter[int] = field(default_factory=Counter)
     #: (who — only when not anonymous, the text, the status of the expert question it became)
     texts: list[tuple[str | None, str, str | None]] = field(default_factory=list)
+    #: text answers not listed in ``texts`` (a page showing only the first ones; the CSV has them all)
+    more_texts: int = 0
 
     @property
     def average(self) -> float | None:

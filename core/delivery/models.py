@@ -29,6 +29,9 @@ class Delivery(SQLModel, table=True):
         # a round's deliveries are looked up by (round, purpose, target) — was a prompt sent to this
         # member? — and deleted with their round: the constraint's index before sources existed
         Index("ix_delivery_round", "round_id", "purpose", "target_kind", "target_id"),
+        # how many members a round's prompt was sent to (reports, the web console's lists), counted from
+        # the index alone rather than from every delivery row
+        Index("ix_delivery_round_sent", "round_id", "purpose", "target_kind", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

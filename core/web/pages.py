@@ -97,12 +97,15 @@ async def _allowed(uow: UnitOfWork, visitor: Visitor, reference: str, command: s
     return campaign
 
 
-async def results(services: Services, visitor: Visitor, reference: str) -> reports.CampaignReport:
-    """Every round's figures of a campaign the member may ``campaign report``."""
+async def results(services: Services, visitor: Visitor, reference: str, texts: int | None = None
+                  ) -> reports.CampaignReport:
+    """Every round's figures of a campaign the member may ``campaign report`` (``texts``: the most text
+    answers listed per prompt and round, ``None`` for all — the CSV)."""
     require_open(services, "campaign report")
     async with services.db.uow() as uow:
         await _allowed(uow, visitor, reference, "campaign report")
-    return await reports.campaign_report(services.db, reference, services.settings.campaigns.anonymity_min)
+    return await reports.campaign_report(services.db, reference, services.settings.campaigns.anonymity_min,
+                                         texts)
 
 
 @dataclass(frozen=True)

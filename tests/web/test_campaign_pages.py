@@ -60,6 +60,23 @@ async def test_buttons_run_the_chats_commands(chat, web_client, db, clock, servi
     assert "Not done:" in again
 
 
+async def test_an_action_redirects_so_that_reloading_does_not_repeat_it(chat, web_client, db, clock,  # type: ignore[no-untyped-def]
+                                                                       services) -> None:
+    await sent_campaign(chat, db, clock, services)
+    csrf = await sign_in(chat, web_client, ANA)
+    paused = await web_client.post("/app/campaigns/1/pause", data={"csrf": csrf}, allow_redirects=False)
+    assert paused.status == 303 and paused.headers["Location"] == "/app/campaigns/1"
+    assert "paused" in (await ok(chat(ANA), "campaign show 1")).text
+    shown = await (await web_client.get("/app/campaigns/1")).text()
+    assert "Done:" in shown and "paused" in shown, "the command's reply, once, on the page redirected to"
+    reloaded = await (await web_client.get("/app/campaigns/1")).text()
+    assert "Done:" not in reloaded and "Not done:" not in reloaded
+    shared = await web_client.post("/app/campaigns/1/share", data={"csrf": csrf, "member": "nobody@x.org"},
+                                   allow_redirects=False)
+    assert shared.status == 303
+    assert "Not done:" in await (await web_client.get("/app/campaigns/1")).text()
+
+
 async def test_another_animators_campaign_stays_closed(chat, web_client, db, clock, services) -> None:  # type: ignore[no-untyped-def]
     await sent_campaign(chat, db, clock, services)
     await ok(chat(DEE), "help")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.campaigns.models import Campaign
 from tests.campaign_support import ANA, BOB, demo_group, ok
 from tests.web.conftest import sign_in
 
@@ -64,3 +65,24 @@ async def test_add_a_prompt_keeps_what_was_typed(chat, web_client, db) -> None: 
     more = await response.text()
     assert 'name="prompt-3-text"' in more and 'value="Friday pulse"' in more
     assert more.index("What did you ship?") < more.index("How was your week?")
+
+
+async def test_a_template_fills_the_form_in_and_is_recorded(chat, web_client, db) -> None:  # type: ignore[no-untyped-def]
+    await demo_group(chat, db)
+    csrf = await sign_in(chat, web_client, ANA)
+    blank = await (await web_client.get("/app/campaigns/new")).text()
+    assert 'name="template"' in blank and '<option value="weekly-learning">Weekly learning share' in blank
+    page = await (await web_client.get("/app/campaigns/new?template=weekly-learning")).text()
+    assert 'value="Weekly learning share"' in page and "From the template: Weekly learning share" in page
+    assert 'value="What did you learn this week?"' in page
+    assert 'value="On a project | From a colleague | Reading or a course | By trying things"' in page
+    assert '<input type="hidden" name="template" value="weekly-learning">' in page
+    chosen = FORM | {"title": "Weekly learning share", "template": "weekly-learning", "csrf": csrf,
+                     "do": "create"}
+    created = await web_client.post("/app/campaigns/new", data=chosen, allow_redirects=False)
+    assert created.status == 303, await created.text()
+    async with db.uow() as uow:
+        campaign = await uow.session.get(Campaign, int(created.headers["Location"].rsplit("/", 1)[1]))
+    assert campaign is not None and campaign.template == "weekly-learning"
+    unknown = await web_client.get("/app/campaigns/new?template=no-such-thing")
+    assert unknown.status == 404 and "no-such-thing" in await unknown.text()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from core.commands.requests import Actor
 from core.groups.models import Group, GroupChannel
+from core.stats.figures import Scope
+from core.web.adoption import Recent, adoption
+from core.web.sessions import Visitor
 from tests.campaign_support import ANA, BOB, CARL, demo_group, ok
 from tests.conftest import give_role
 from tests.web.conftest import sign_in
@@ -69,3 +73,16 @@ async def test_adoption_and_audit(chat, web_client, db) -> None:  # type: ignore
     await sign_in(chat, web_client, CARL)
     audit = await web_client.get("/app/admin/audit")
     assert audit.status == 200
+
+
+async def test_adoption_figures_are_reused_for_a_minute_per_member_and_roles(services) -> None:  # type: ignore[no-untyped-def]
+    recent = Recent()
+    visitor = Visitor(1, 1, "Ana", "en", "UTC", frozenset({"animator"}),
+                      Actor(platform="console", tenant="local", user_id="ana@example.com"), "c")
+    first = await adoption(services, visitor, recent)
+    ((key, (_, figures)),) = recent.kept.items()
+    assert key == (Scope(), 1, frozenset({"animator"}))
+    assert recent.get(key) is figures and (await adoption(services, visitor, recent)).text == first.text
+    assert recent.get((Scope(), 1, frozenset())) is None, "other roles, other figures"
+    recent.kept[key] = (0.0, figures)
+    assert recent.get(key) is None, "a minute later it is gathered again"
