@@ -148,7 +148,7 @@ def _counts(rows: Iterable[tuple[str, int]], total: int) -> str:
 
 def _prompt_html(t: Translator, prompt: PromptFigures, minimum: int) -> list[str]:
     parts = [f"<h3>{prompt.position}. {escape(prompt.text)}</h3>",
-             f"<p>{escape(t('campaign.summary_answers', count=prompt.answers))}</p>"]
+             f"<p>{escape(t.plural('campaign.summary_answers', prompt.answers))}</p>"]
     if prompt.hidden:
         hidden = t("campaign.summary_hidden", minimum=minimum)
         parts.append(f'<p class="note">{escape(hidden)}</p>')
@@ -199,7 +199,7 @@ def campaign_html(report: CampaignReport, t: Translator) -> str:
 
 def _shares_html(t: Translator, heading: str, rows: tuple[Share, ...]) -> list[str]:
     def label(row: Share) -> str:
-        return row.label if row.label is not None else t("stats.other_departments", count=row.merged)
+        return row.label if row.label is not None else t.plural("stats.other_departments", row.merged)
 
     cells = [f"<tr><td>{escape(label(row))}</td>"
              f'<td class="n">{row.active}/{row.members}</td><td>{_bar(row.active, row.members)}</td></tr>'

@@ -14,9 +14,10 @@ import re
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
 from core.i18n import normalise_locale
@@ -57,6 +58,37 @@ def parse_day(text: str, today: date) -> date | None:
 def format_day(locale: str, day: date) -> str:
     """``6 March 2026`` / ``6 mars 2026``: a day as its reader's language writes it."""
     return format_date(day, format="long", locale=_babel(locale))
+
+
+def format_short_day(locale: str, day: date) -> str:
+    """``Mar 9`` / ``9 mars``: a day without its year, for a chart's axis."""
+    return format_skeleton("MMMd", day, locale=_babel(locale))
+
+
+def format_moment(locale: str, moment: datetime, zone: str | ZoneInfo | None = None) -> str:
+    """``March 9, 2026, 9:00 AM`` / ``9 mars 2026, 09:00``: an instant as its reader's language writes it,
+    on the reader's clock. An aware ``moment`` is first moved into ``zone`` (UTC when the zone is unknown,
+    which is also how the server keeps time); a naive one is taken as already read off that clock."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_zone(zone)).replace(tzinfo=None)
+    babel = _babel(locale)
+    pattern = str(get_datetime_format("long", locale=babel)).replace("'", "")
+    return (pattern.replace("{1}", format_date(moment, format="long", locale=babel))
+            .replace("{0}", format_time(moment, format="short", locale=babel)))
+
+
+def day_of(moment: datetime, zone: str | ZoneInfo | None = None) -> date:
+    """The calendar day an instant falls on in ``zone`` (a naive moment is already on that clock)."""
+    return moment.astimezone(_zone(zone)).date() if moment.tzinfo is not None else moment.date()
+
+
+def _zone(zone: str | ZoneInfo | None) -> ZoneInfo:
+    if isinstance(zone, ZoneInfo):
+        return zone
+    try:
+        return ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def format_number(locale: str, number: int | float) -> str:

@@ -121,7 +121,7 @@ def _asked(t: Translator, status: str | None) -> str:
 
 def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool, minimum: int) -> str:
     lines = [f"**{item.prompt.position}.** {escape(item.prompt.text)}",
-             t("campaign.summary_answers", count=item.answers)]
+             t.plural("campaign.summary_answers", item.answers)]
     if withheld(anonymous, item, minimum):
         lines.append(t("campaign.summary_hidden", minimum=minimum))
     elif item.prompt.kind == "choice":

@@ -52,7 +52,7 @@ def _row(t: Translator, row: Share, other: str) -> str:
 def _departments(t: Translator, stats: Stats) -> str:
     if not stats.departments:
         return t("stats.departments_hidden", minimum=stats.minimum)
-    rows = [_row(t, row, t("stats.other_departments", count=row.merged)) for row in stats.departments]
+    rows = [_row(t, row, t.plural("stats.other_departments", row.merged)) for row in stats.departments]
     return t("stats.departments", rows=SEPARATOR.join(rows))
 
 
@@ -60,8 +60,8 @@ def _roles(t: Translator, stats: Stats) -> str:
     rows = [_row(t, Share(t(f"stats.role_{row.label}"), row.members, row.active), "") for row in stats.roles]
     text = t("stats.roles", rows=SEPARATOR.join(rows)) if rows else ""
     if stats.hidden_roles:
-        text = (text + " " if text else "") + t("stats.roles_hidden", count=stats.hidden_roles,
-                                                minimum=stats.minimum)
+        text = (text + " " if text else "") + t.plural("stats.roles_hidden", stats.hidden_roles,
+                                                       minimum=stats.minimum)
     return text
 
 

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from core.access.rules import permits
 from core.access.table import ORGANISATION_FIGURES, SEEING
+from core.dates import format_day
 from core.groups.models import Group, GroupMember
 from core.i18n import Translator
 from core.messages import Reply
@@ -39,6 +40,7 @@ async def adoption(services: Services, visitor: Visitor) -> Reply:
                                      services.settings.campaigns.anonymity_min,
                                      member_id=visitor.member_id, roles=visitor.roles)
     sections = summary.sections(t, found)
-    title = f"{heading} — " + t("stats.period", start=found.start.isoformat(), end=found.end.isoformat())
+    title = f"{heading} — " + t("stats.period", start=format_day(t.locale, found.start),
+                                   end=format_day(t.locale, found.end))
     return Reply(text="\n\n".join(section.text for section in sections), title=title,
                  context=t("stats.note", minimum=found.minimum))
