@@ -83,3 +83,35 @@ async def test_the_form_reads_relative_days_from_the_authors_own_date(  # type: 
     assert not created.error, created.text
     shown = (await ok(chat(ANA), "campaign show 1")).text
     assert f"{expected}, 9:30" in shown, shown
+
+
+async def test_starting_a_campaign_counts_rounds_the_readers_way(chat, db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """No round is due yet: English says "0 rounds", French "0 tour" (zero takes the singular there)."""
+    from tests.campaign_support import ANA, create, demo_group, ok, set_member
+
+    clock.current = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    await demo_group(chat, db)
+    await create(chat, start="2026-03-09")
+    await create(chat, start="2026-03-09")
+    assert "(0 rounds sent now;" in (await ok(chat(ANA), "campaign start 1")).text
+    await set_member(db, ANA, locale="fr")
+    assert "(0 tour envoyé maintenant ;" in (await ok(chat(ANA), "campaign start 2")).text
+
+
+async def test_pairing_every_week_or_every_n_weeks_in_each_language(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from tests.campaign_support import ANA, ok, set_member
+
+    await ok(chat(ANA), "group create Data Science")
+    weekly = await ok(chat(ANA), "group pairing on data science every 1 weeks")
+    assert "groups of 2, every week;" in weekly.text
+    await set_member(db, ANA, locale="fr")
+    reply = await ok(chat(ANA), "group pairing on data science every 3 weeks")
+    assert "toutes les 3 semaines ;" in reply.text
+
+
+def test_a_campaigns_rounds_in_the_stats_line() -> None:
+    en, fr = Translator("en", plain=True), Translator("fr", plain=True)
+    params = {"id": 1, "title": "T", "rate": "50 %", "respondents": 1, "recipients": 2}
+    assert en.plural("stats.campaign", 1, **params).endswith("over 1 round")
+    assert fr.plural("stats.campaign", 0, **params).endswith("sur 0 tour")
+    assert fr.plural("webui.preview_reached", 12) == "Les groupes atteignent 12 membres aujourd'hui."

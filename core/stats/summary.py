@@ -75,8 +75,9 @@ def _groups(t: Translator, stats: Stats) -> str:
 
 def campaign_line(t: Translator, campaign: CampaignFigure) -> str:
     trend = campaign.trend
-    text = t("stats.campaign", id=campaign.id, title=campaign.title, rounds=len(campaign.rounds),
-             rate=_share(campaign.rate), respondents=campaign.respondents, recipients=campaign.recipients)
+    text = t.plural("stats.campaign", len(campaign.rounds), id=campaign.id, title=campaign.title,
+                    rate=_share(campaign.rate), respondents=campaign.respondents,
+                    recipients=campaign.recipients)
     if trend is not None:
         text += " " + t("stats.trend", points=f"{trend:+d}")
     return text
