@@ -17,10 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from core.i18n import normalise_locale
+from core.i18n import format_wall, normalise_locale
 
 #: the words before a date that say "until" or "on" (they add nothing to the day)
 _LEAD = re.compile(r"^(?:until|till|til|to|on|by|jusqu'?au|jusqu'?à|jusqu'?a|jusqu'?aux|au|le|la|d'ici)\s+",
@@ -71,10 +71,7 @@ def format_moment(locale: str, moment: datetime, zone: str | ZoneInfo | None = N
     which is also how the server keeps time); a naive one is taken as already read off that clock."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(_zone(zone)).replace(tzinfo=None)
-    babel = _babel(locale)
-    pattern = str(get_datetime_format("long", locale=babel)).replace("'", "")
-    return (pattern.replace("{1}", format_date(moment, format="long", locale=babel))
-            .replace("{0}", format_time(moment, format="short", locale=babel)))
+    return format_wall(locale, moment)
 
 
 def day_of(moment: datetime, zone: str | ZoneInfo | None = None) -> date:

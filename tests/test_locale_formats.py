@@ -115,3 +115,13 @@ def test_a_campaigns_rounds_in_the_stats_line() -> None:
     assert en.plural("stats.campaign", 1, **params).endswith("over 1 round")
     assert fr.plural("stats.campaign", 0, **params).endswith("sur 0 tour")
     assert fr.plural("webui.preview_reached", 12) == "Les groupes atteignent 12 membres aujourd'hui."
+
+
+def test_an_error_carrying_a_date_is_worded_when_its_reader_is_known() -> None:
+    """An error is raised before anyone's language is known: it carries the date, ``t`` writes it."""
+    from core.i18n import t
+
+    start = datetime(2026, 3, 1, 9, 30)
+    assert "Le début (1 mars 2026, 09:30)" in t("fr", "campaign.start_in_past", start=start)
+    assert f"The start (March 1, 2026, 9:30{NNBSP}AM)" in t("en", "campaign.start_in_past", start=start)
+    assert "effacées le 2 mars 2026 :" in t("fr", "privacy.already_erased", date=date(2026, 3, 2))

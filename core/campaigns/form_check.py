@@ -223,7 +223,7 @@ def _reminder_before_close(new: NewCampaign) -> None:
 
 def _schedule(new: NewCampaign, now: datetime, creator_zone: str) -> None:
     if instant(new.start, new.zone or creator_zone) < now:
-        raise InvalidInput("campaign.start_in_past", start=f"{new.start:%Y-%m-%d %H:%M}")
+        raise InvalidInput("campaign.start_in_past", start=new.start)
 
 
 def _fires(new: NewCampaign) -> None:
