@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import col, func, select
 
@@ -148,7 +149,7 @@ def render(t: Translator, campaign: Campaign, summary: RoundSummary, minimum: in
     sections = tuple(Section(text=_prompt_text(t, item, campaign.anonymous, minimum))
                      for item in summary.prompts)
     title = t("campaign.summary_title", title=campaign.title, index=summary.round.index,
-              date=summary.round.wall[:10])
+              date=date.fromisoformat(summary.round.wall[:10]))
     context = t("campaign.summary_anonymous") if campaign.anonymous else None
     text = "\n\n".join([head, *(section.text for section in sections)])
     return Reply(text=text, title=title, sections=(Section(text=head), *sections), context=context,
