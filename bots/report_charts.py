@@ -71,7 +71,7 @@ def answer_bars(chart: Any, names: list[str], counts: list[int], color: str) -> 
 def adoption_png(report: AdoptionReport, t: Translator) -> bytes:
     """Active and new members per week, then each campaign's answer rate over the period."""
     figure = _figure(2)
-    figure.suptitle(t("reports.adoption_title", start=report.start.isoformat(), end=report.end.isoformat()))
+    figure.suptitle(t("reports.adoption_title", start=report.start, end=report.end))
     weekly, campaigns = figure.subplots(2, 1)
     days = [week.start.strftime("%m-%d") for week in report.weeks]
     weekly.plot(days, [week.active for week in report.weeks], marker="o", color=BLUE,

@@ -178,7 +178,7 @@ def _round_html(t: Translator, title: str, round_: RoundFigures, minimum: int) -
                  recipients=round_.recipients, rate=round_.rate)
     else:
         head = t("campaign.summary_respondents", respondents=round_.respondents)
-    heading = t("campaign.summary_title", title=title, index=round_.index, date=round_.date)
+    heading = t("campaign.summary_title", title=title, index=round_.index, date=round_.day)
     parts = [f"<h2>{escape(heading)}</h2>", f"<p>{escape(head)}</p>"]
     for prompt in round_.prompts:
         parts += _prompt_html(t, prompt, minimum)
@@ -211,7 +211,7 @@ def _stats_html(t: Translator, stats: Stats, chart: bytes | None) -> list[str]:
     """The chart, the departments and roles (privacy rules applied by ``core.stats``), the experts."""
     body = []
     if chart is not None:
-        alt = t("stats.chart_alt", start=stats.start.isoformat(), end=stats.end.isoformat())
+        alt = t("stats.chart_alt", start=stats.start, end=stats.end)
         body.append(f'<img class="chart" alt="{escape(alt)}" '
                     f'src="data:image/png;base64,{base64.b64encode(chart).decode()}">')
     body += _shares_html(t, t("reports.departments"), stats.departments)
@@ -230,7 +230,7 @@ def _stats_html(t: Translator, stats: Stats, chart: bytes | None) -> list[str]:
 
 
 def adoption_html(report: AdoptionReport, t: Translator, chart: bytes | None = None) -> str:
-    title = t("reports.adoption_title", start=report.start.isoformat(), end=report.end.isoformat())
+    title = t("reports.adoption_title", start=report.start, end=report.end)
     peak = max((week.active for week in report.weeks), default=0)
     heads = [t("reports.week"), t("reports.active"), "",
              *(t("reports.active_on", platform=platform) for platform in report.platforms),
@@ -238,7 +238,7 @@ def adoption_html(report: AdoptionReport, t: Translator, chart: bytes | None = N
     rows = []
     for week in report.weeks:
         on = dict(week.by_platform)
-        cells = [f"<td>{week.start.isoformat()}</td>", f'<td class="n">{week.active}</td>',
+        cells = [f"<td>{escape(t.day(week.start))}</td>", f'<td class="n">{week.active}</td>',
                  f"<td>{_bar(week.active, peak)}</td>",
                  *(f'<td class="n">{on.get(platform, 0)}</td>' for platform in report.platforms),
                  f'<td class="n">{week.commands}</td>', f'<td class="n">{week.clicks}</td>',

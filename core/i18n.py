@@ -129,6 +129,10 @@ class Translator:
         text = t(self.locale, key, **params)
         return markup.plain(text) if self.plain else text
 
+    def day(self, value: date) -> str:
+        """``March 9, 2026`` / ``9 mars 2026`` (a template's table cell, where no message wraps it)."""
+        return format_wall(self.locale, value)
+
     def plural(self, key: str, count: int, **params: Any) -> str:
         """The form of ``key`` (``key_one``/``key_many``) the member's language uses for ``count``."""
         text = tp(self.locale, key, count, **params)
