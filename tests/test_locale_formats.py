@@ -125,3 +125,18 @@ def test_an_error_carrying_a_date_is_worded_when_its_reader_is_known() -> None:
     assert "Le début (1 mars 2026, 09:30)" in t("fr", "campaign.start_in_past", start=start)
     assert f"The start (March 1, 2026, 9:30{NNBSP}AM)" in t("en", "campaign.start_in_past", start=start)
     assert "effacées le 2 mars 2026 :" in t("fr", "privacy.already_erased", date=date(2026, 3, 2))
+
+
+def test_messages_with_two_counts_take_each_form_on_its_own() -> None:
+    from core.stats.figures import PairingFigures
+    from core.stats.summary import pairing_line
+
+    en, fr = Translator("en", plain=True), Translator("fr", plain=True)
+    figures = PairingFigures(rounds=1, pairs=2, met=1)
+    assert "2 pairs over 1 round; 1 said they met" in pairing_line(en, figures)
+    assert "2 binômes sur 1 tour ;" in pairing_line(fr, figures)
+    every = fr.plural("schedule.weeks", 1)
+    assert fr.plural("pairing.info_settings", 1, size=2, every=every).endswith("chaque semaine, 1 participant")
+    every = en.plural("schedule.weeks", 3)
+    settings = en.plural("pairing.info_settings", 0, size=3, every=every)
+    assert settings.endswith("every 3 weeks, 0 taking part")

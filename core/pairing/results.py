@@ -71,8 +71,9 @@ async def info_lines(uow: UnitOfWork, group_id: int, t: Translator) -> list[str]
     if not setup.enabled:
         lines = [t("pairing.info_off")]
     else:
-        lines = [t("pairing.info_settings", size=setup.size, weeks=setup.every_weeks,
-                   count=await taking_part(uow, group_id))]
+        every = t.plural("schedule.weeks", setup.every_weeks)
+        lines = [t.plural("pairing.info_settings", await taking_part(uow, group_id), size=setup.size,
+                          every=every)]
     lines += [t("pairing.info_round", index=result.index, date=format_day(t.locale, result.started),
                 met=result.met,
                 pairs=result.pairs, share=f"{result.share:.0%}") for result in await recent(uow, group_id)]

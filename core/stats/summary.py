@@ -107,8 +107,8 @@ def pairing_line(t: Translator, figures: PairingFigures) -> str:
     """How many coffee pairs met; nothing when no pairing round started in the period."""
     if not figures.pairs:
         return ""
-    return t("stats.pairing", rounds=figures.rounds, pairs=figures.pairs, met=figures.met,
-             share=_share(figures.share))
+    return t("stats.pairing", rounds=t.plural("stats.rounds", figures.rounds),
+             pairs=t.plural("stats.pairs", figures.pairs), met=figures.met, share=_share(figures.share))
 
 
 def sections(t: Translator, stats: Stats, *, digest: bool = False) -> tuple[Section, ...]:
