@@ -141,3 +141,15 @@ def test_messages_with_two_counts_take_each_form_on_its_own() -> None:
     every = en.plural("schedule.weeks", 3)
     settings = en.plural("pairing.info_settings", 0, size=3, every=every)
     assert settings.endswith("every 3 weeks, 0 taking part")
+
+
+def test_the_inbox_counts_questions_the_way_each_language_does() -> None:
+    """English agrees with the total ("1 of 3 questions"), French with what is left ("1 question sur 3")."""
+    for count, total, en_text, fr_text in ((1, 3, "1 of 3 questions", "1 question sur 3"),
+                                           (2, 2, "2 of 2 questions", "2 questions sur 2"),
+                                           (1, 1, "1 of 1 question", "1 question sur 1")):
+        for locale, expected in (("en", en_text), ("fr", fr_text)):
+            t = Translator(locale, plain=True)
+            line = t.plural("inbox.prompt_line", count, title="T", when="—",
+                            of_total=t.plural("inbox.of_total", total))
+            assert expected in line, line

@@ -28,8 +28,8 @@ def _question(t: Translator, question: Question, zone: str) -> Section:
 def _prompt(t: Translator, waiting: WaitingPrompt, zone: str) -> Section:
     closes = waiting.round.closes_at
     when = format_moment(t.locale, closes, zone) if closes else "—"
-    text = t("inbox.prompt_line", title=waiting.campaign.title, left=waiting.unanswered,
-             total=waiting.total, when=when)
+    text = t.plural("inbox.prompt_line", waiting.unanswered, title=waiting.campaign.title,
+                    of_total=t.plural("inbox.of_total", waiting.total), when=when)
     return Section(text=text, buttons=(Button(t("inbox.button_open"), "campaign.reopen",
                                               str(waiting.round.id), style="primary"),))
 
