@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
@@ -132,6 +133,16 @@ class Translator:
     def day(self, value: date) -> str:
         """``March 9, 2026`` / ``9 mars 2026`` (a template's table cell, where no message wraps it)."""
         return format_wall(self.locale, value)
+
+    def moment(self, value: datetime, zone: str | None = None) -> str:
+        """An instant on the reader's clock (``zone``; UTC when unknown), the way their language writes it
+        (a template's table cell, where no message wraps it)."""
+        try:
+            where = ZoneInfo(zone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            where = ZoneInfo("UTC")
+        shown = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+        return format_wall(self.locale, shown.astimezone(where).replace(tzinfo=None))
 
     def plural(self, key: str, count: int, **params: Any) -> str:
         """The form of ``key`` (``key_one``/``key_many``) the member's language uses for ``count``."""

@@ -153,3 +153,10 @@ def test_the_inbox_counts_questions_the_way_each_language_does() -> None:
             line = t.plural("inbox.prompt_line", count, title="T", when="—",
                             of_total=t.plural("inbox.of_total", total))
             assert expected in line, line
+
+
+def test_a_web_page_cell_shows_an_instant_on_the_visitors_clock() -> None:
+    moment = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    assert Translator("fr", plain=True).moment(moment, "Europe/Paris") == "9 mars 2026, 09:00"
+    assert Translator("en").moment(moment.replace(tzinfo=None), None) == f"March 9, 2026, 8:00{NNBSP}AM"
+    assert Translator("en").moment(moment, "Bad/Zone") == f"March 9, 2026, 8:00{NNBSP}AM"
