@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.campaigns.reports import AdoptionReport, CampaignReport, PromptFigures
+from core.dates import format_short_day
 from core.i18n import Translator
 from core.stats.charts import BLUE, GREY, message, participation
 from core.stats.charts import figure as _figure
@@ -71,9 +72,9 @@ def answer_bars(chart: Any, names: list[str], counts: list[int], color: str) -> 
 def adoption_png(report: AdoptionReport, t: Translator) -> bytes:
     """Active and new members per week, then each campaign's answer rate over the period."""
     figure = _figure(2)
-    figure.suptitle(t("reports.adoption_title", start=report.start.isoformat(), end=report.end.isoformat()))
+    figure.suptitle(t("reports.adoption_title", start=report.start, end=report.end))
     weekly, campaigns = figure.subplots(2, 1)
-    days = [week.start.strftime("%m-%d") for week in report.weeks]
+    days = [format_short_day(t.locale, week.start) for week in report.weeks]
     weekly.plot(days, [week.active for week in report.weeks], marker="o", color=BLUE,
                 label=t("reports.active"))
     weekly.plot(days, [week.new_members for week in report.weeks], marker=".", color=GREY,

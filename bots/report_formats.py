@@ -148,7 +148,7 @@ def _counts(rows: Iterable[tuple[str, int]], total: int) -> str:
 
 def _prompt_html(t: Translator, prompt: PromptFigures, minimum: int) -> list[str]:
     parts = [f"<h3>{prompt.position}. {escape(prompt.text)}</h3>",
-             f"<p>{escape(t('campaign.summary_answers', count=prompt.answers))}</p>"]
+             f"<p>{escape(t.plural('campaign.summary_answers', prompt.answers))}</p>"]
     if prompt.hidden:
         hidden = t("campaign.summary_hidden", minimum=minimum)
         parts.append(f'<p class="note">{escape(hidden)}</p>')
@@ -178,7 +178,7 @@ def _round_html(t: Translator, title: str, round_: RoundFigures, minimum: int) -
                  recipients=round_.recipients, rate=round_.rate)
     else:
         head = t("campaign.summary_respondents", respondents=round_.respondents)
-    heading = t("campaign.summary_title", title=title, index=round_.index, date=round_.date)
+    heading = t("campaign.summary_title", title=title, index=round_.index, date=round_.day)
     parts = [f"<h2>{escape(heading)}</h2>", f"<p>{escape(head)}</p>"]
     for prompt in round_.prompts:
         parts += _prompt_html(t, prompt, minimum)
@@ -199,7 +199,7 @@ def campaign_html(report: CampaignReport, t: Translator) -> str:
 
 def _shares_html(t: Translator, heading: str, rows: tuple[Share, ...]) -> list[str]:
     def label(row: Share) -> str:
-        return row.label if row.label is not None else t("stats.other_departments", count=row.merged)
+        return row.label if row.label is not None else t.plural("stats.other_departments", row.merged)
 
     cells = [f"<tr><td>{escape(label(row))}</td>"
              f'<td class="n">{row.active}/{row.members}</td><td>{_bar(row.active, row.members)}</td></tr>'
@@ -211,7 +211,7 @@ def _stats_html(t: Translator, stats: Stats, chart: bytes | None) -> list[str]:
     """The chart, the departments and roles (privacy rules applied by ``core.stats``), the experts."""
     body = []
     if chart is not None:
-        alt = t("stats.chart_alt", start=stats.start.isoformat(), end=stats.end.isoformat())
+        alt = t("stats.chart_alt", start=stats.start, end=stats.end)
         body.append(f'<img class="chart" alt="{escape(alt)}" '
                     f'src="data:image/png;base64,{base64.b64encode(chart).decode()}">')
     body += _shares_html(t, t("reports.departments"), stats.departments)
@@ -230,7 +230,7 @@ def _stats_html(t: Translator, stats: Stats, chart: bytes | None) -> list[str]:
 
 
 def adoption_html(report: AdoptionReport, t: Translator, chart: bytes | None = None) -> str:
-    title = t("reports.adoption_title", start=report.start.isoformat(), end=report.end.isoformat())
+    title = t("reports.adoption_title", start=report.start, end=report.end)
     peak = max((week.active for week in report.weeks), default=0)
     heads = [t("reports.week"), t("reports.active"), "",
              *(t("reports.active_on", platform=platform) for platform in report.platforms),
@@ -238,7 +238,7 @@ def adoption_html(report: AdoptionReport, t: Translator, chart: bytes | None = N
     rows = []
     for week in report.weeks:
         on = dict(week.by_platform)
-        cells = [f"<td>{week.start.isoformat()}</td>", f'<td class="n">{week.active}</td>',
+        cells = [f"<td>{escape(t.day(week.start))}</td>", f'<td class="n">{week.active}</td>',
                  f"<td>{_bar(week.active, peak)}</td>",
                  *(f'<td class="n">{on.get(platform, 0)}</td>' for platform in report.platforms),
                  f'<td class="n">{week.commands}</td>', f'<td class="n">{week.clicks}</td>',

@@ -14,12 +14,13 @@ import re
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from core.i18n import normalise_locale
+from core.i18n import format_wall, normalise_locale
 
 #: the words before a date that say "until" or "on" (they add nothing to the day)
 _LEAD = re.compile(r"^(?:until|till|til|to|on|by|jusqu'?au|jusqu'?à|jusqu'?a|jusqu'?aux|au|le|la|d'ici)\s+",
@@ -57,6 +58,34 @@ def parse_day(text: str, today: date) -> date | None:
 def format_day(locale: str, day: date) -> str:
     """``6 March 2026`` / ``6 mars 2026``: a day as its reader's language writes it."""
     return format_date(day, format="long", locale=_babel(locale))
+
+
+def format_short_day(locale: str, day: date) -> str:
+    """``Mar 9`` / ``9 mars``: a day without its year, for a chart's axis."""
+    return format_skeleton("MMMd", day, locale=_babel(locale))
+
+
+def format_moment(locale: str, moment: datetime, zone: str | ZoneInfo | None = None) -> str:
+    """``March 9, 2026, 9:00 AM`` / ``9 mars 2026, 09:00``: an instant as its reader's language writes it,
+    on the reader's clock. An aware ``moment`` is first moved into ``zone`` (UTC when the zone is unknown,
+    which is also how the server keeps time); a naive one is taken as already read off that clock."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_zone(zone)).replace(tzinfo=None)
+    return format_wall(locale, moment)
+
+
+def day_of(moment: datetime, zone: str | ZoneInfo | None = None) -> date:
+    """The calendar day an instant falls on in ``zone`` (a naive moment is already on that clock)."""
+    return moment.astimezone(_zone(zone)).date() if moment.tzinfo is not None else moment.date()
+
+
+def _zone(zone: str | ZoneInfo | None) -> ZoneInfo:
+    if isinstance(zone, ZoneInfo):
+        return zone
+    try:
+        return ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def format_number(locale: str, number: int | float) -> str:

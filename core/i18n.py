@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
 from core import markup
@@ -67,11 +70,30 @@ def t(locale: str, key: str, **params: Any) -> Markup:
     none is missing in a release.
     """
     text = catalog(normalise_locale(locale)).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
-    values = _KeepMissing({name: markup.escape_value(item) for name, item in params.items()})
+    values = _KeepMissing({name: markup.escape_value(_shown(locale, item)) for name, item in params.items()})
     try:
         return Markup(text.format_map(values))
     except (ValueError, IndexError, AttributeError):
         return Markup(text)
+
+
+def _shown(locale: str, item: Any) -> Any:
+    """A day or a wall-clock time given as a value is written the reader's way (an error raised before
+    anyone's language is known carries the date itself, not a string)."""
+    return format_wall(locale, item) if isinstance(item, date) else item
+
+
+def format_wall(locale: str, moment: date) -> str:
+    """``March 9, 2026`` / ``9 mars 2026`` for a day; ``March 9, 2026, 9:00 AM`` / ``9 mars 2026, 09:00``
+    for a time read off a clock (an aware one is read in UTC: callers move it to the reader's zone)."""
+    babel = _babel(locale)
+    if not isinstance(moment, datetime):
+        return format_date(moment, format="long", locale=babel)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    pattern = str(get_datetime_format("long", locale=babel)).replace("'", "")
+    return (pattern.replace("{1}", format_date(moment, format="long", locale=babel))
+            .replace("{0}", format_time(moment, format="short", locale=babel)))
 
 
 @cache
@@ -107,6 +129,20 @@ class Translator:
     def __call__(self, key: str, **params: Any) -> str:
         text = t(self.locale, key, **params)
         return markup.plain(text) if self.plain else text
+
+    def day(self, value: date) -> str:
+        """``March 9, 2026`` / ``9 mars 2026`` (a template's table cell, where no message wraps it)."""
+        return format_wall(self.locale, value)
+
+    def moment(self, value: datetime, zone: str | None = None) -> str:
+        """An instant on the reader's clock (``zone``; UTC when unknown), the way their language writes it
+        (a template's table cell, where no message wraps it)."""
+        try:
+            where = ZoneInfo(zone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            where = ZoneInfo("UTC")
+        shown = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+        return format_wall(self.locale, shown.astimezone(where).replace(tzinfo=None))
 
     def plural(self, key: str, count: int, **params: Any) -> str:
         """The form of ``key`` (``key_one``/``key_many``) the member's language uses for ``count``."""

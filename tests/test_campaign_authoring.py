@@ -60,7 +60,7 @@ async def test_the_console_asks_again_only_the_wrong_answer_as_it_is_typed(chat,
     lines = ["campaign new weekly-learning", *(answers.get(name, "") for name in ORDER)]
     text = await console(services, lines)
     assert "I can't find a group called “nowhere”" in text
-    assert "The start (2026-03-01 09:30) is in the past" in text
+    assert "The start (March 1, 2026, 9:30\u202fAM) is in the past" in text
     assert "never be sent" in text                          # one reminder at 72 h, answers closing at 72 h
     assert "“Remind after (hours)” must be a whole number" in text  # its label, not reminder_after
     assert "reminder_after" not in text

@@ -37,7 +37,7 @@ async def test_skip_snooze_and_leave_each_do_what_they_say(chat, db, clock, mess
     assert "You skip round 1 of campaign #1" in skipped.text
     snoozed = await ok(chat(CARL), "campaign snooze 1 3")
     assert "I'll remind you of campaign #1" in snoozed.text
-    assert "on 2026-03-09 13:00" in snoozed.text  # Carl's time, in New York
+    assert "on March 9, 2026, 1:00\u202fPM" in snoozed.text  # Carl's time, in New York
     left = await ok(chat(ANA), "campaign leave 1")
     assert "You left campaign #1" in left.text and "campaign optout" in left.text
     assert "already left" in (await ok(chat(ANA), "campaign leave 1")).text

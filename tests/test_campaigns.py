@@ -134,7 +134,7 @@ async def test_lifecycle_list_show_pause_resume_close_report(chat, db, clock, me
     assert "#1 Quarterly pulse — draft" in (await ok(ana, "campaign list")).text
     shown = await ok(ana, "campaign show 1")
     assert "Data Science" in shown.text and "1–5" in shown.text and "anonymous" in shown.text
-    assert "Next round: 2026-06-01 09:30" in shown.text
+    assert "Next round: June 1, 2026, 9:30\u202fAM" in shown.text
     assert "Quarterly pulse" not in (await ok(chat(BOB), "campaign list")).text  # a draft: Ana's alone
     assert "cannot be resumed" in (await ana.say("campaign resume 1")).text
     await ok(ana, "campaign start 1")

@@ -203,3 +203,15 @@ def test_a_charter_in_disagreement_with_itself_is_refused(tmp_path: Path) -> Non
         (tmp_path / "half").mkdir()
         (tmp_path / "half" / "en.md").write_text('+++\nversion = "1"\ntitle = "T"\n+++\nText\n')
         charter.load(str(tmp_path / "half"))
+
+
+async def test_the_acceptance_date_in_the_reader_s_language_and_zone(chat, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    clock.current = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+    lea, ana = chat(BOB, "fr-FR"), chat(ANA)
+    await lea.say("charter accept")
+    await ana.say("charter accept")
+    assert "2026-03" not in ((await lea.say("charter")).context or "")
+    assert "mars 2026" in ((await lea.say("charter")).context or "")
+    assert "March 9, 2026, 11:30\u202fPM" in ((await ana.say("charter")).context or ""), "UTC: her zone here"

@@ -115,7 +115,7 @@ async def test_each_gets_theirs_at_nine_in_their_own_time_zone(
     assert await run(services) == 0
     clock.current = at("2026-12-07T08:00")   # 09:00 in Paris, 03:00 in New York
     assert await run(services) == 1
-    assert digests(messenger) == [(PARIS, "Your weekly digest: 2026-11-30 to 2026-12-06")]
+    assert digests(messenger) == [(PARIS, "Your weekly digest: November 30, 2026 to December 6, 2026")]
     clock.current = at("2026-12-07T13:55")   # 08:55 in New York
     assert await run(services) == 0
     clock.current = at("2026-12-07T14:05")   # 09:05 in New York
@@ -124,7 +124,7 @@ async def test_each_gets_theirs_at_nine_in_their_own_time_zone(
     assert {(row.source, row.status) for row in await rows(services)} == {("digest:2026-W50", "sent")}
     clock.current = at("2026-12-14T08:00")   # the next Monday: next week's digest, last week's figures
     assert await run(services) == 1
-    assert digests(messenger)[-1] == (PARIS, "Your weekly digest: 2026-12-07 to 2026-12-13")
+    assert digests(messenger)[-1] == (PARIS, "Your weekly digest: December 7, 2026 to December 13, 2026")
 
 
 async def test_a_week_s_digest_is_written_once_however_often_and_wherever_the_job_runs(
@@ -172,7 +172,8 @@ async def test_in_the_recipient_s_language_of_the_moment(
     await lives_in(services, PARIS, "Europe/Paris", locale="fr")   # changed after the row was written
     await Dispatcher(services).run_once()
     ((_, to, reply),) = messenger.sent
-    assert reply.locale == "fr" and reply.title == "Votre bilan de la semaine : du 2026-11-30 au 2026-12-06"
+    assert reply.locale == "fr"
+    assert reply.title == "Votre bilan de la semaine : du 30 novembre 2026 au 6 décembre 2026"
     assert "Membres actifs la semaine dernière" in reply.text and "semaine" in (reply.context or "")
     assert reply.image is not None and reply.image.png.startswith(b"\x89PNG")
     assert isinstance(to, MemberAddress) and to.user_id == PARIS

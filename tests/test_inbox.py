@@ -126,7 +126,7 @@ async def test_a_member_reopens_a_missed_prompt_and_answers_every_question_on_th
     await missed_pulse(chat, db, clock, services)
     waiting = await ok(chat(BOB), "inbox")
     assert "Campaign prompts you have not answered" in waiting.text
-    assert "“Quarterly pulse”: 3 of 3 question(s) not answered" in waiting.text
+    assert "“Quarterly pulse”: 3 of 3 questions not answered" in waiting.text
 
     out = io.StringIO()
     typed = "inbox\n1\n4\n7\n11\nMore demos, please.\n\n7\n9\ninbox\n"
@@ -147,13 +147,13 @@ async def test_a_reopened_prompt_shows_what_was_answered_and_closes_with_its_rou
         chat, db, clock, services: Services) -> None:  # type: ignore[no-untyped-def]
     await missed_pulse(chat, db, clock, services)
     opened = await chat(BOB).click("campaign.reopen", "1")
-    assert not opened.error and "3 of 3 question(s) still to answer" in opened.text
+    assert not opened.error and "3 of 3 questions still to answer" in opened.text
     scale = opened.sections[1].buttons[2]
     assert not (await chat(BOB).click(scale.action_id, scale.value)).error
     again = await chat(BOB).click("campaign.reopen", "1")
     assert "2 of 3" in again.text and "✓ Your answer: 3" in again.sections[1].text
-    assert "1 of 3 question(s) not answered" not in (await ok(chat(BOB), "inbox")).text
-    assert "2 of 3 question(s) not answered" in (await ok(chat(BOB), "inbox")).text
+    assert "1 of 3 questions not answered" not in (await ok(chat(BOB), "inbox")).text
+    assert "2 of 3 questions not answered" in (await ok(chat(BOB), "inbox")).text
 
     outsider = await chat(LEA).click("campaign.reopen", "1")        # the prompt never reached Léa
     assert outsider.error and outsider.text == EN("campaign.not_recipient")

@@ -46,7 +46,7 @@ async def test_misses_are_counted_anonymously_and_shown_to_referents(  # type: i
     shown = await lucas.say("expert misses")
     assert shown.title == "Searches that found nobody"
     lines = [line for line in shown.text.splitlines() if line.startswith("•")]
-    assert lines[0] == "• “elevage chevres” — 4 time(s), last on 2026-03-03" and len(lines) == 3
+    assert lines[0] == "• “elevage chevres” — 4 times, last on March 3, 2026" and len(lines) == 3
     await lucas.say("expert synonym add snek = python")
     after = await lucas.say("expert misses")
     assert "snek" not in after.text and "elevage chevres" in after.text, "a miss that now finds someone goes"

@@ -101,4 +101,4 @@ async def test_members_who_are_not_admins_are_refused_politely(  # type: ignore[
 async def test_in_french(chat, router, db: Database, slack: BotRemoved) -> None:  # type: ignore[no-untyped-def]
     await failed_announcement(chat, router, db)
     listing = await chat(ANA, locale="fr").say("outbox failed")
-    assert listing.title == "Envois en échec : 1" and "1 tentative(s)" in listing.text
+    assert listing.title == "Envois en échec : 1" and "1 tentative :" in listing.text

@@ -207,7 +207,7 @@ async def test_stats_count_the_pairs_that_met(chat, services: Services) -> None:
     assert not (await chat(member).click("pairing.met", str(first.id))).error
     reply = await chat(ANA).say("stats groups")
     assert "Coffee pairing" in reply.text
-    assert "2 pair(s) over 1 round(s); 1 said they met (50 %)" in reply.text
+    assert "2 pairs over 1 round; 1 said they met (50 %)" in reply.text
 
 
 async def _email_of(services: Services, member_id: int) -> str:

@@ -34,7 +34,7 @@ async def test_privacy_delete_asks_first_and_the_button_erases(chat, db) -> None
     done = await ana.click(button.action_id, button.value)
     assert not done.error and "Your personal data is erased" in done.text
     again = await ana.click(button.action_id, button.value)  # the same button, clicked twice
-    assert again.error and "already erased on 2026-03-02" in again.text
+    assert again.error and "already erased on March 2, 2026" in again.text
     assert "nothing left to erase" in again.text
 
 
@@ -45,7 +45,7 @@ async def test_deleting_twice_is_told_in_french(chat) -> None:  # type: ignore[n
     done = await ana.click(asked.buttons[0].action_id, asked.buttons[0].value)
     assert "Vos données personnelles sont effacées" in done.text
     again = await ana.click(asked.buttons[0].action_id, asked.buttons[0].value)
-    assert again.error and "Vos données ont déjà été effacées le 2026-03-02" in again.text
+    assert again.error and "Vos données ont déjà été effacées le 2 mars 2026" in again.text
 
 
 async def test_a_confirmation_expires_and_belongs_to_one_member(chat, clock) -> None:  # type: ignore[no-untyped-def]
@@ -79,8 +79,10 @@ async def say(router: CommandRouter, text: str, locale: str | None = None) -> An
 
 
 @pytest.mark.parametrize(("command", "told"), [
-    ("privacy export", "Your data was erased on 2026-03-02: Parvis holds nothing more about you to export."),
-    ("privacy delete confirm", "Your data was already erased on 2026-03-02: there is nothing left to erase."),
+    ("privacy export",
+     "Your data was erased on March 2, 2026: Parvis holds nothing more about you to export."),
+    ("privacy delete confirm",
+     "Your data was already erased on March 2, 2026: there is nothing left to erase."),
 ])
 async def test_another_process_that_still_knows_her_refuses_clearly_then_forgets_her(  # type: ignore[no-untyped-def]
         chat, db, database_url, services, command: str, told: str) -> None:
@@ -110,7 +112,7 @@ async def test_a_write_for_a_member_erased_meanwhile_is_not_saved(chat, db, data
         erased = await member_id(db, ANA)
         await chat(ANA).say("privacy delete confirm")
         joined = await say(other, "group join maps")
-        assert joined.error and "Vos données ont été effacées le 2026-03-02" in joined.text
+        assert joined.error and "Vos données ont été effacées le 2 mars 2026" in joined.text
         async with db.uow() as uow:
             rows = (await uow.session.exec(select(GroupMember).where(GroupMember.member_id == erased))).all()
             assert rows == [], "nothing joined the erased member"

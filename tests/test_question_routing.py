@@ -64,9 +64,10 @@ async def test_the_deadline_counts_the_expert_s_working_hours_in_their_zone(  # 
     row = await question_row(db)
     assert row.assignee_id == demo[HUGO]
     assert row.deadline_at == datetime(2026, 3, 9, 11, 0, tzinfo=UTC), "Monday 12:00 in Paris"
-    assert "2026-03-09 11:00" in reply.text and "Europe/London" in reply.text, "the asker's own time"
+    assert "March 9, 2026, 11:00\u202fAM" in reply.text, "the asker's own time, in their language"
+    assert "Europe/London" in reply.text
     card = directs(messenger, HUGO)[-1]
-    assert "2026-03-09 12:00 (Europe/Paris)" in card.text and "heures de travail" in card.text, card.text
+    assert "9 mars 2026, 12:00 (Europe/Paris)" in card.text and "heures de travail" in card.text, card.text
 
     clock.current = datetime(2026, 3, 9, 10, 59, tzinfo=UTC)  # the weekend went by: not late yet
     assert await expire_due_questions(services) == 0
@@ -75,7 +76,7 @@ async def test_the_deadline_counts_the_expert_s_working_hours_in_their_zone(  # 
     moved = await question_row(db)
     # Monday 04:00 in Los Angeles (summer time since Sunday): 4 hours from 09:00 is 13:00 PDT
     assert moved.assignee_id == demo[DANIEL] and moved.deadline_at == datetime(2026, 3, 9, 20, 0, tzinfo=UTC)
-    assert "2026-03-09 13:00 (America/Los_Angeles)" in plain(directs(messenger, DANIEL)[-1].text)
+    assert "March 9, 2026, 1:00\u202fPM (America/Los_Angeles)" in plain(directs(messenger, DANIEL)[-1].text)
 
 
 async def test_without_working_hours_every_hour_counts(chat, demo, db: Database,  # type: ignore[no-untyped-def]

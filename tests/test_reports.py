@@ -20,6 +20,11 @@ async def test_campaign_figures_per_round(chat, db, clock, messenger, services) 
     (round_,) = report.rounds
     assert (round_.index, round_.date, round_.recipients, round_.respondents, round_.rate) == (
         1, "2026-03-09", 3, 2, 67)
+    from bots.report_formats import campaign_html
+    from core.i18n import Translator
+
+    assert "tour 1 (9 mars 2026)" in campaign_html(report, Translator("fr", plain=True)), "read by people"
+    assert "round 1 (March 9, 2026)" in campaign_html(report, Translator("en", plain=True))
     learned, where, useful = round_.prompts
     assert learned.kind == "text" and learned.answers == 2 and not learned.hidden
     assert {(a.text, a.who) for a in learned.texts} == {("use <b>fixtures</b> & marks", "Bob"),

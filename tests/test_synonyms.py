@@ -35,7 +35,7 @@ async def test_a_referent_adds_lists_and_removes_a_synonym(chat, db: Database, c
     assert "Ana Martin" in names_in(await chloe.say("expert find snekk")), "typos, as for every name"
     listed = await lucas.say("expert synonym list python")
     assert listed.title == "Synonyms of python"
-    assert "snek (2026-03-02)" in listed.text and "python3" in listed.text
+    assert "snek (March 2, 2026)" in listed.text and "python3" in listed.text
     removed = await lucas.say("expert synonym remove SNEK")
     assert "“snek” no longer means python" in removed.text
     assert not (await chloe.say("expert find snek")).sections

@@ -23,6 +23,7 @@ from core.campaigns.schedule_words import describe
 from core.campaigns.schedules import wall_of
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import format_moment
 from core.directory import members as directory
 from core.errors import Conflict, InvalidInput, NotFound
 from core.groups.models import Group
@@ -90,7 +91,8 @@ async def _details(ctx: Context, campaign: Campaign, manager: bool) -> list[str]
     if manager:
         lines += [
             ctx.t("campaign.field_audience", value=await _group_names(ctx, campaign), mode=mode),
-            ctx.t("campaign.field_schedule", start=f"{start:%Y-%m-%d %H:%M}" if start else "—", rule=when,
+            ctx.t("campaign.field_schedule", start=format_moment(ctx.locale, start) if start else "—",
+                  rule=when,
                   zone=zone),
             ctx.t("campaign.field_delays", reminders=campaign.reminders,
                   reminder=(campaign.reminder_after_minutes or 0) // 60,
@@ -103,7 +105,7 @@ async def _details(ctx: Context, campaign: Campaign, manager: bool) -> list[str]
     lines.append(ctx.t("campaign.field_rounds_of", held=held, count=campaign.count) if campaign.count
                  else ctx.t("campaign.field_rounds", held=held))
     if upcoming is not None:
-        lines.append(ctx.t("campaign.field_next", when=f"{upcoming:%Y-%m-%d %H:%M}", zone=zone))
+        lines.append(ctx.t("campaign.field_next", when=format_moment(ctx.locale, upcoming), zone=zone))
     if campaign.anonymous:
         lines.append(ctx.t("campaign.prompt_anonymous"))
     for prompt in languages.prompts_in(await campaigns.prompts_of(ctx.uow, campaign.id), ctx.locale):
@@ -132,10 +134,10 @@ async def _transition(ctx: Context, reference: str, verb: str) -> Reply:
         raise
     audit.record(ctx.uow, ctx.member_id, f"campaign.{verb}", f"campaign:{campaign.id}",
                  {"from": before, "to": campaign.status}, at=now)
-    created = 0
-    if verb in ("start", "resume"):
-        created = await rounds.materialise_campaign(ctx.uow, campaign, now)
-    return Reply(text=ctx.t(DONE[verb], id=campaign.id, title=campaign.title, rounds=created))
+    if verb not in ("start", "resume"):
+        return Reply(text=ctx.t(DONE[verb], id=campaign.id, title=campaign.title))
+    created = await rounds.materialise_campaign(ctx.uow, campaign, now)
+    return Reply(text=ctx.t.plural(DONE[verb], created, id=campaign.id, title=campaign.title))
 
 
 async def _close(ctx: Context, reference: str) -> Reply:
@@ -146,7 +148,7 @@ async def _close(ctx: Context, reference: str) -> Reply:
     closed = await rounds.close_campaign(ctx.uow, campaign, now)
     audit.record(ctx.uow, ctx.member_id, "campaign.close", f"campaign:{campaign.id}",
                  {"from": before, "to": campaign.status}, at=now)
-    return Reply(text=ctx.t("campaign.closed", id=campaign.id, title=campaign.title, rounds=closed))
+    return Reply(text=ctx.t.plural("campaign.closed", closed, id=campaign.id, title=campaign.title))
 
 
 @handlers.command("campaign", "start", min_args=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -26,6 +26,7 @@ from core.campaigns.schedules import (
     parse_clock,
     parse_date,
     prepare,
+    zone,
 )
 from core.errors import InvalidInput, ParvisError
 from core.groups.lookup import Viewer, resolve
@@ -162,10 +163,11 @@ def _recurrence(text: str) -> str:
 
 
 async def _fields(uow: UnitOfWork, r: Reading, viewer: Viewer, template: str | None,
-                  where: tuple[ConversationRef | None, str, str]) -> NewCampaign:
-    """Each input read on its own; the values of wrong ones are stand-ins (``r.errors`` says)."""
+                  where: tuple[ConversationRef | None, str, str], today: date) -> NewCampaign:
+    """Each input read on its own; the values of wrong ones are stand-ins (``r.errors`` says). Typed
+    days ("next monday", "lundi prochain") are read from ``today``, the creator's own date."""
     clock = r.take("time", lambda: parse_clock(r.get("time") or "09:30"), parse_clock("09:30"))
-    start = r.take("start", lambda: datetime.combine(parse_date(r.get("start")), clock))
+    start = r.take("start", lambda: datetime.combine(parse_date(r.get("start"), today), clock))
     until = r.get("until")
     reminders = r.take("reminders", lambda: number(r.values, "reminders", 0, 2, 1), 1) or 0
     reminder = r.take("reminder_after", lambda: number(r.values, "reminder_after", MIN_REMINDER_HOURS,
@@ -180,7 +182,7 @@ async def _fields(uow: UnitOfWork, r: Reading, viewer: Viewer, template: str | N
         local_time=clock, recurrence=r.take("recurrence", lambda: _recurrence(r.get("recurrence")), ""),
         zone=r.take("timezone", lambda: _zone(r.get("timezone"))),
         count=r.take("count", lambda: number(r.values, "count", 1, 1000, None)),
-        until=r.take("until", lambda: datetime.combine(parse_date(until), clock) if until else None),
+        until=r.take("until", lambda: datetime.combine(parse_date(until, today), clock) if until else None),
         skip_weekends=fold(r.get("skip_weekends")) in YES, skip_holidays=fold(r.get("skip_holidays")) in YES,
         reminders=reminders, reminder_after_minutes=60 * reminder, close_after_minutes=60 * close,
         anonymous=fold(r.get("anonymous")) in YES, summary_to_channels=fold(r.get("summary_channels")) in YES,
@@ -221,7 +223,7 @@ def _reminder_before_close(new: NewCampaign) -> None:
 
 def _schedule(new: NewCampaign, now: datetime, creator_zone: str) -> None:
     if instant(new.start, new.zone or creator_zone) < now:
-        raise InvalidInput("campaign.start_in_past", start=f"{new.start:%Y-%m-%d %H:%M}")
+        raise InvalidInput("campaign.start_in_past", start=new.start)
 
 
 def _fires(new: NewCampaign) -> None:
@@ -232,12 +234,14 @@ def _fires(new: NewCampaign) -> None:
 async def check(uow: UnitOfWork, viewer: Viewer, values: Mapping[str, str], template: str | None,
                 where: tuple[ConversationRef | None, str, str], now: datetime | None = None,
                 creator_zone: str = "UTC") -> NewCampaign:
-    """The campaign the form describes, or ``FormErrors`` naming every wrong input.
+    """The campaign the form describes, or ``FormErrors`` naming every wrong input. Relative days are
+    read from the creator's today in their own zone (``creator_zone``), not the server's.
 
     With ``now``, also what only the whole form tells: a start in the past, a rule that never fires,
     an audience nobody is in, a reminder at or after the close."""
     r = Reading(values)
-    new = _translations(r, await _fields(uow, r, viewer, template, where))
+    today = (now or datetime.now(UTC)).astimezone(zone(creator_zone)).date()
+    new = _translations(r, await _fields(uow, r, viewer, template, where, today))
     if "reminders" not in r.errors and "close_after" not in r.errors:
         r.take("reminder_after", lambda: _reminder_before_close(new))
     if now is not None and not {"start", "time", "timezone"} & set(r.errors):

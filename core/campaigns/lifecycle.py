@@ -82,7 +82,7 @@ def schedule_of(campaign: Campaign) -> Schedule:
 def check_schedule(new: NewCampaign, now: datetime, creator_zone: str) -> None:
     """Refuse a start in the past and a rule that never fires, before anything is written."""
     if instant(new.start, new.zone or creator_zone) < now:
-        raise InvalidInput("campaign.start_in_past", start=f"{new.start:%Y-%m-%d %H:%M}")
+        raise InvalidInput("campaign.start_in_past", start=new.start)
     if first(new.schedule()) is None:
         raise InvalidInput("campaign.never_fires", value=new.recurrence or "—")
 

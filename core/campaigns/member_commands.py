@@ -11,6 +11,7 @@ from core.campaigns.models import Campaign
 from core.campaigns.schedules import wall_of
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import format_moment
 from core.errors import NotFound
 from core.messages import Reply
 
@@ -46,7 +47,7 @@ async def snooze(ctx: Context, args: Args) -> Reply:
     until = await preferences.snooze(ctx.uow, campaign, ctx.member_id, hours, ctx.services.clock.now())
     local = wall_of(until, ctx.member.timezone)
     return Reply(text=ctx.t("campaign.snoozed", id=campaign.id, title=campaign.title,
-                            when=f"{local:%Y-%m-%d %H:%M}"))
+                            when=format_moment(ctx.locale, local)))
 
 
 @handlers.command("campaign", "leave", min_args=1)

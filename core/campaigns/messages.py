@@ -26,6 +26,7 @@ from core.campaigns.answers import answered, has_answered, is_open
 from core.campaigns.models import Campaign, CampaignPrompt, Round
 from core.campaigns.schedules import wall_of
 from core.campaigns.summaries import RoundSummary, render, summarise
+from core.dates import format_moment
 from core.delivery.models import Delivery
 from core.delivery.outbox import Outgoing, addresses_of
 from core.directory.models import ExpertStatus, Identity, Member
@@ -61,7 +62,7 @@ def prompt_reply(t: Translator, campaign: Campaign, round_: Round, prompts: list
     read = languages.prompts_in(prompts, t.locale)
     sections = tuple(prompt_section(t, round_.id, prompt) for prompt in read)
     closes = wall_of(round_.closes_at, zone) if round_.closes_at else None
-    notes = [t("campaign.prompt_closes", date=f"{closes:%Y-%m-%d %H:%M}")] if closes else []
+    notes = [t("campaign.prompt_closes", date=format_moment(t.locale, closes))] if closes else []
     if campaign.anonymous:
         notes.append(t("campaign.prompt_anonymous"))
     text = "\n\n".join([intro, *(section.text for section in sections)])

@@ -66,8 +66,8 @@ async def reopen(ctx: Context, act: Action) -> Reply:
     mine = await answered_prompts(ctx.uow, round_, campaign, ctx.member_id, ctx.services.settings.security)
     zone = campaign.timezone or ctx.member.timezone
     reply = prompt_reply(ctx.t, campaign, round_, prompts, zone,
-                         ctx.t("inbox.reopened", title=campaign.title, left=len(prompts) - len(mine),
-                               total=len(prompts)))
+                         ctx.t.plural("inbox.reopened", len(prompts) - len(mine), title=campaign.title,
+                                      of_total=ctx.t.plural("inbox.of_total", len(prompts))))
     intro, *asked = reply.sections  # the intro, then one section per prompt, in order
     sections = [intro]
     for prompt, section in zip(prompts, asked, strict=True):

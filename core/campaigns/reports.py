@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from datetime import date as Day  # RoundFigures has a field named date
 
 from sqlalchemy import ColumnElement, distinct
 from sqlmodel import col, func, select
@@ -74,6 +75,11 @@ class RoundFigures:
     rate: int | None
     closed: bool
     prompts: tuple[PromptFigures, ...]
+
+    @property
+    def day(self) -> Day:
+        """The round's day, for people to read (``date`` stays ISO for CSV columns)."""
+        return Day.fromisoformat(self.date)
 
 
 @dataclass(frozen=True)

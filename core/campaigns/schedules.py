@@ -258,7 +258,8 @@ def parse_clock(text: str) -> time:
 
 def parse_date(text: str, today: date | None = None) -> date:
     """``2026-03-09`` (ISO), ``09/03/2026`` (day first, as in French), ``10 janvier 2027``, ``next monday``:
-    what ``core.dates`` reads, from ``today`` (the server's, in UTC, when not given)."""
+    what ``core.dates`` reads, from ``today`` (the reader's own date; the server's, in UTC, when not
+    given)."""
     found = parse_day(text, today or datetime.now(UTC).date()) if text.strip() else None
     if found is None:
         raise InvalidInput("campaign.bad_date", value=text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import col, func, select
 
@@ -123,7 +124,7 @@ def _asked(t: Translator, status: str | None) -> str:
 
 def _prompt_text(t: Translator, item: PromptSummary, anonymous: bool, minimum: int) -> str:
     lines = [f"**{item.prompt.position}.** {escape(item.prompt.text)}",
-             t("campaign.summary_answers", count=item.answers)]
+             t.plural("campaign.summary_answers", item.answers)]
     if withheld(anonymous, item, minimum):
         lines.append(t("campaign.summary_hidden", minimum=minimum))
     elif item.prompt.kind == "choice":
@@ -150,7 +151,7 @@ def render(t: Translator, campaign: Campaign, summary: RoundSummary, minimum: in
     sections = tuple(Section(text=_prompt_text(t, item, campaign.anonymous, minimum))
                      for item in summary.prompts)
     title = t("campaign.summary_title", title=campaign.title, index=summary.round.index,
-              date=summary.round.wall[:10])
+              date=date.fromisoformat(summary.round.wall[:10]))
     context = t("campaign.summary_anonymous") if campaign.anonymous else None
     text = "\n\n".join([head, *(section.text for section in sections)])
     return Reply(text=text, title=title, sections=(Section(text=head), *sections), context=context,

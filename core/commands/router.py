@@ -170,7 +170,7 @@ class CommandRouter:
         when = await erased.erased_at(uow, member_id)
         if when is not None:
             erased.forget(self.services, member_id)
-            raise Conflict("privacy.erased_meanwhile", date=when.date().isoformat())
+            raise Conflict("privacy.erased_meanwhile", date=when.date())
 
     async def _refill(self, request: Prepared) -> Reply | None:
         """A kept command's reply read again (refresh-ahead): no activity event (the hit that started

@@ -26,8 +26,8 @@ async def failed(ctx: Context, args: Args) -> Reply:
     rows, total = await failures.failed(ctx.uow, SHOWN)
     if not rows:
         return Reply(text=ctx.t("outbox.none_failed"))
-    lines = [ctx.t("outbox.failed_line", id=row.id, purpose=row.purpose, target=row.target,
-                   attempts=row.attempts, error=row.last_error) for row in rows]
+    lines = [ctx.t.plural("outbox.failed_line", row.attempts, id=row.id, purpose=row.purpose,
+                          target=row.target, error=row.last_error) for row in rows]
     if total > len(rows):
         lines.append(ctx.t("outbox.more", count=total - len(rows)))
     return Reply(title=ctx.t("outbox.failed_title", count=total),

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core.campaigns.schedules import wall_of
+from core.dates import format_moment
 from core.delivery.models import Delivery
 from core.delivery.outbox import Outgoing, Source, Target, enqueue
 from core.directory.members import address_of
@@ -100,7 +100,7 @@ def card(t: Translator, question: Question, asker: str, stage: str, due: datetim
     skills = ", ".join(question.skills) or t("question.no_skill")
     text = t("question.card", id=question.id, asker=asker, skills=skills, text=question.text)
     if stage == REFERENT:
-        text += "\n" + (t("question.card_escalated", hops=question.hops) if question.hops
+        text += "\n" + (t.plural("question.card_escalated", question.hops) if question.hops
                         else t("question.referent.card_direct"))
     elif stage == NEXT_REFERENT:
         text += "\n" + t("question.referent.card_next")
@@ -110,7 +110,7 @@ def card(t: Translator, question: Question, asker: str, stage: str, due: datetim
     if policy.working_hours is None:
         text += "\n" + t("question.card_deadline", delay=delay)
     else:
-        when = f"{wall_of(due, zone):%Y-%m-%d %H:%M}"
+        when = format_moment(t.locale, due, zone)
         text += "\n" + t("question.worktime.card_deadline", delay=delay, when=when, zone=zone)
     buttons = (Button(t("question.button_answer"), "question.answer", str(question.id), style="primary"),
                Button(t("question.button_pass"), "question.pass", str(question.id)))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.campaigns.schedules import wall_of
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import format_moment
 from core.directory import misses
 from core.directory.models import Member
 from core.experts import questions
@@ -42,7 +42,7 @@ async def _routed_reply(ctx: Context, question: Question, result: str, stage: st
         if ctx.services.settings.experts.working_hours is None or question.deadline_at is None:
             return Reply(text=ctx.t("question.routed", id=question.id, expert=name, skills=skills,
                                     delay=delay))
-        when = f"{wall_of(question.deadline_at, ctx.member.timezone):%Y-%m-%d %H:%M}"
+        when = format_moment(ctx.locale, question.deadline_at, ctx.member.timezone)
         return Reply(text=ctx.t("question.worktime.routed", id=question.id, expert=name, skills=skills,
                                 delay=delay, when=when, zone=ctx.member.timezone))
     if result == "escalated" and stage == FALLBACK:

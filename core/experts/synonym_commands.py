@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers, closest
+from core.dates import day_of, format_day
 from core.directory import misses, synonyms
 from core.errors import UsageError
 from core.markup import Markup
@@ -43,7 +44,9 @@ async def synonym(ctx: Context, args: Args) -> Reply:
 
 
 def _listing(ctx: Context, found: synonyms.Synonyms) -> Reply:
-    curated = Markup(", ".join(ctx.t("synonym.list_item", word=word, day=f"{at:%Y-%m-%d}")
+    zone = ctx.member.timezone
+    curated = Markup(", ".join(ctx.t("synonym.list_item", word=word,
+                                     day=format_day(ctx.locale, day_of(at, zone)))
                                for word, at in found.curated) or "—")
     lines = [ctx.t("synonym.list_shipped", words=", ".join(found.shipped) or "—"),
              ctx.t("synonym.list_curated", words=curated)]
@@ -57,7 +60,8 @@ async def missed(ctx: Context, args: Args) -> Reply:
     found = await misses.top(ctx.uow, ctx.services.db)
     if not found:
         return Reply(text=ctx.t("misses.none"))
-    lines = "\n".join("• " + ctx.t("misses.line", text=m.text, count=m.count, day=m.last_day.isoformat())
+    lines = "\n".join("• " + ctx.t.plural("misses.line", m.count, text=m.text,
+                                          day=format_day(ctx.locale, m.last_day))
                       for m in found)
     return Reply(text=ctx.t("misses.intro", lines=Markup(lines)), title=ctx.t("misses.title"),
                  context=ctx.t("misses.hint"))

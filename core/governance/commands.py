@@ -9,7 +9,6 @@ audit trail (``core.activity.audit``; ``parvis audit`` reads all of it on the se
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from core.access.rules import permits
 from core.access.table import CHARTER_ACCEPTANCES, SEEING
@@ -17,6 +16,7 @@ from core.activity import audit
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.commands.requests import Action
+from core.dates import format_moment
 from core.errors import Forbidden, UsageError
 from core.governance import charter, messages
 from core.governance.charter import Charter
@@ -37,11 +37,7 @@ def _when(ctx: Context, moment: datetime | None) -> str:
     """A moment in the member's time zone, to the minute."""
     if moment is None:
         return "—"
-    try:
-        zone = ZoneInfo(ctx.member.timezone)
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+    return format_moment(ctx.locale, moment, ctx.member.timezone)
 
 
 @handlers.command("charter")

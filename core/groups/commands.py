@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from core.activity import audit
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import day_of, format_day
 from core.delivery.immediate import send_now
 from core.delivery.outbox import Source
 from core.directory import members as directory
@@ -108,13 +109,14 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
         ("group.field_members", str(known.members)),
         ("group.field_owners", ", ".join(known.owners) or "—"),
         ("group.field_channels", str(known.channels)),
-        ("group.field_created", f"{group.created_at:%Y-%m-%d}"),
+        ("group.field_created", format_day(ctx.locale, day_of(group.created_at, ctx.member.timezone))),
     ]
     if group.tags:
         fields.append(("group.field_tags", ", ".join("#" + tag for tag in group.tags)))
     lines = [ctx.t("group.field_line", label=ctx.t(key), value=value) for key, value in fields]
     if group.archived_at is not None:
-        lines.append(ctx.t("group.status_archived", date=f"{group.archived_at:%Y-%m-%d}"))
+        archived = day_of(group.archived_at, ctx.member.timezone)
+        lines.append(ctx.t("group.status_archived", date=format_day(ctx.locale, archived)))
     return lines
 
 

@@ -7,7 +7,7 @@ Not helpful under an answer) plus Open for a prompt (``campaign.reopen``).
 
 from __future__ import annotations
 
-from core.campaigns.schedules import wall_of
+from core.dates import format_moment
 from core.experts.models import Question
 from core.i18n import Translator
 from core.inbox.waiting import Inbox, ReceivedAnswer, WaitingPrompt
@@ -16,7 +16,7 @@ from core.text import shorten
 
 
 def _question(t: Translator, question: Question, zone: str) -> Section:
-    due = (t("inbox.question_due", when=f"{wall_of(question.deadline_at, zone):%Y-%m-%d %H:%M}")
+    due = (t("inbox.question_due", when=format_moment(t.locale, question.deadline_at, zone))
            if question.deadline_at else "")
     text = t("inbox.question_line", id=question.id, text=shorten(question.text, 300)) + due
     value = str(question.id)
@@ -27,9 +27,9 @@ def _question(t: Translator, question: Question, zone: str) -> Section:
 
 def _prompt(t: Translator, waiting: WaitingPrompt, zone: str) -> Section:
     closes = waiting.round.closes_at
-    when = f"{wall_of(closes, zone):%Y-%m-%d %H:%M}" if closes else "—"
-    text = t("inbox.prompt_line", title=waiting.campaign.title, left=waiting.unanswered,
-             total=waiting.total, when=when)
+    when = format_moment(t.locale, closes, zone) if closes else "—"
+    text = t.plural("inbox.prompt_line", waiting.unanswered, title=waiting.campaign.title,
+                    of_total=t.plural("inbox.of_total", waiting.total), when=when)
     return Section(text=text, buttons=(Button(t("inbox.button_open"), "campaign.reopen",
                                               str(waiting.round.id), style="primary"),))
 

@@ -57,7 +57,7 @@ async def configure(ctx: Context, args: Args) -> Reply:
     group = await _managed(ctx, reference)
     setup = await pairing.turn_on(ctx.uow, group, options, ctx.member_id, ctx.services.clock.now())
     key = "pairing.turned_on_cross" if setup.cross_department else "pairing.turned_on"
-    return Reply(text=ctx.t(key, name=group.name, slug=group.slug, weeks=setup.every_weeks, size=setup.size))
+    return Reply(text=ctx.t.plural(key, setup.every_weeks, name=group.name, slug=group.slug, size=setup.size))
 
 
 async def _member_group(ctx: Context, args: Args) -> Group:

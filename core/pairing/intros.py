@@ -133,5 +133,5 @@ async def render_too_few(uow: UnitOfWork, delivery: Delivery, settings: Settings
         return None
     t = Translator(owner.locale)
     count = int(delivery.payload.get("count", 0))
-    text = t("pairing.too_few", group=group.name, slug=group.slug, count=count)
+    text = t.plural("pairing.too_few", count, group=group.name, slug=group.slug)
     return Outgoing(address, Reply(text=text, title=t("pairing.title", group=group.name), locale=t.locale))

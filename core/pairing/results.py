@@ -7,10 +7,12 @@ pairs of the last rounds, grouped by round.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import case, func
 from sqlmodel import col, select
 
+from core.dates import format_day
 from core.i18n import Translator
 from core.pairing.models import Pairing, PairingParticipant, PairingRound, PairingSetup
 from core.runtime.db import UnitOfWork
@@ -23,7 +25,7 @@ class RoundResult:
     """One round: its number, when it started, its pairs, and how many of them met."""
 
     index: int
-    started: str
+    started: date
     pairs: int
     met: int
 
@@ -45,8 +47,13 @@ async def recent(uow: UnitOfWork, group_id: int, rounds: int = SHOWN_ROUNDS) -> 
         .where(col(PairingRound.group_id) == group_id)
         .group_by(col(PairingRound.id), col(PairingRound.index), col(PairingRound.started_at))
         .order_by(col(PairingRound.index).desc()).limit(rounds))
-    return [RoundResult(index, f"{started:%Y-%m-%d}", int(pairs), int(done or 0))
+    return [RoundResult(index, _day(started), int(pairs), int(done or 0))
             for index, started, pairs, done in (await uow.session.exec(statement)).all()]
+
+
+def _day(started: datetime | str) -> date:
+    """The day a round started (SQLite gives the column back as text when aggregated)."""
+    return (datetime.fromisoformat(started) if isinstance(started, str) else started).date()
 
 
 async def taking_part(uow: UnitOfWork, group_id: int) -> int:
@@ -64,8 +71,10 @@ async def info_lines(uow: UnitOfWork, group_id: int, t: Translator) -> list[str]
     if not setup.enabled:
         lines = [t("pairing.info_off")]
     else:
-        lines = [t("pairing.info_settings", size=setup.size, weeks=setup.every_weeks,
-                   count=await taking_part(uow, group_id))]
-    lines += [t("pairing.info_round", index=result.index, date=result.started, met=result.met,
+        every = t.plural("schedule.weeks", setup.every_weeks)
+        lines = [t.plural("pairing.info_settings", await taking_part(uow, group_id), size=setup.size,
+                          every=every)]
+    lines += [t("pairing.info_round", index=result.index, date=format_day(t.locale, result.started),
+                met=result.met,
                 pairs=result.pairs, share=f"{result.share:.0%}") for result in await recent(uow, group_id)]
     return lines

@@ -18,7 +18,7 @@ BAR_WIDTH = 10
 
 
 def _votes(t: Translator, count: int) -> str:
-    return t("poll.votes_one") if count == 1 else t("poll.votes_many", count=count)
+    return t.plural("poll.votes", count)
 
 
 def _bar(count: int, total: int) -> str:
@@ -40,8 +40,7 @@ def _lines(t: Translator, poll: Poll, tally: Tally, minimum: int) -> list[str]:
 
 
 def _footer(t: Translator, poll: Poll, tally: Tally, minimum: int, author: str) -> str:
-    notes = [t("poll.by", author=author), t("poll.voters_one") if tally.voters == 1
-             else t("poll.voters_many", count=tally.voters)]
+    notes = [t("poll.by", author=author), t.plural("poll.voters", tally.voters)]
     if poll.anonymous:
         notes.append(t("poll.anonymous_note") if tally.voters >= minimum
                      else t("poll.anonymous_hidden", least=minimum))

@@ -40,7 +40,7 @@ async def _present(ctx: Context, key: str) -> Member:
     assert member is not None  # a member row is never deleted
     if member.erased_at is not None:
         erased.forget(ctx.services, ctx.member_id)
-        raise Conflict(key, date=member.erased_at.date().isoformat())
+        raise Conflict(key, date=member.erased_at.date())
     return member
 
 
@@ -101,7 +101,7 @@ async def confirmed(ctx: Context, act: Action) -> Reply:
     if member_id != ctx.member_id:  # theirs, before an erasure made them a new member?
         given_to = await ctx.uow.session.get(Member, member_id)
         if given_to is not None and given_to.erased_at is not None:
-            raise Conflict("privacy.already_erased", date=given_to.erased_at.date().isoformat())
+            raise Conflict("privacy.already_erased", date=given_to.erased_at.date())
     ctx.require(ACTION, {"addressee"} if member_id == ctx.member_id else ())
     if ctx.services.clock.now() - at > timedelta(seconds=CONFIRM_SECONDS):
         raise InvalidInput("privacy.delete.expired", minutes=CONFIRM_SECONDS // 60)

@@ -166,7 +166,7 @@ async def erase(uow: UnitOfWork, member_id: int, now: datetime, *, secrets: tupl
     they were erased already, or are the last admin (Parvis is never left without one)."""
     member = await locked(uow, member_id)
     if member.erased_at is not None:
-        raise Conflict("privacy.already_erased", date=member.erased_at.date().isoformat())
+        raise Conflict("privacy.already_erased", date=member.erased_at.date())
     held = await uow.session.get(MemberRole, (member_id, "admin"))
     if held is not None and await admin_count(uow) <= 1:
         raise Conflict("privacy.last_admin")

@@ -14,6 +14,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from core.dates import day_of
 from core.directory.models import Member
 from core.i18n import Translator
 from core.messages import Attachment
@@ -56,6 +57,6 @@ async def export(uow: UnitOfWork, member: Member, now: datetime, locale: str) ->
     sections = await holdings(uow, member)
     data = encode(document(t, member.id, now, sections))
     name = f"parvis-export-{now.date().isoformat()}.json"
-    title = t("privacy.export.file_title", date=now.date().isoformat())
+    title = t("privacy.export.file_title", date=day_of(now, member.timezone))
     file = Attachment(data=data, name=name, media_type=MEDIA_TYPE, description=title, member_id=member.id)
     return file, sum(len(found) for found in sections.values())

@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from core.dates import format_day, format_short_day
 from core.i18n import Translator
 from core.stats.figures import CampaignFigure, Stats
 
@@ -83,7 +84,7 @@ def _weekly(axes: Axes, stats: Stats, t: Translator) -> None:
     if stats.withheld or not stats.weeks:
         message(axes, t("stats.withheld", minimum=stats.minimum))
         return
-    days = [week.start.strftime("%m-%d") for week in stats.weeks]
+    days = [format_short_day(t.locale, week.start) for week in stats.weeks]
     shares = [week.share or 0 for week in stats.weeks]
     axes.plot(days, shares, marker="o", color=BLUE)
     axes.set_ylim(0, max(105, *shares) + 5)
@@ -112,7 +113,8 @@ def _campaigns(axes: Axes, campaigns: Sequence[CampaignFigure], t: Translator) -
 def stats_png(stats: Stats, t: Translator) -> bytes:
     """Weekly active share over the period, then participation per campaign."""
     drawn = figure(2)
-    drawn.suptitle(t("stats.chart_title", start=stats.start.isoformat(), end=stats.end.isoformat()),
+    drawn.suptitle(t("stats.chart_title", start=format_day(t.locale, stats.start),
+                     end=format_day(t.locale, stats.end)),
                    parse_math=False)
     weekly, campaigns = drawn.subplots(2, 1)
     _weekly(weekly, stats, t)

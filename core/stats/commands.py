@@ -16,6 +16,7 @@ from core.access.rules import permits
 from core.access.table import ORGANISATION_FIGURES, SEEING
 from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
+from core.dates import format_day
 from core.errors import Forbidden, InvalidInput
 from core.groups.models import Group, GroupMember
 from core.i18n import Translator
@@ -60,8 +61,8 @@ async def my_groups(ctx: Context) -> list[Group]:
 
 def chart(stats: Stats, locale: str) -> Image:
     t = Translator(locale, plain=True)
-    return Image(png=charts.stats_png(stats, t), alt=t("stats.chart_alt", start=stats.start.isoformat(),
-                                                         end=stats.end.isoformat()),
+    alt = t("stats.chart_alt", start=format_day(locale, stats.start), end=format_day(locale, stats.end))
+    return Image(png=charts.stats_png(stats, t), alt=alt,
                  name=f"parvis-stats-{stats.end.isoformat()}.png")
 
 
@@ -83,7 +84,8 @@ async def stats(ctx: Context, args: Args) -> Reply:
                                  ctx.services.settings.campaigns.anonymity_min,
                                  member_id=ctx.member_id, roles=ctx.roles)
     sections = summary.sections(ctx.t, found)
-    title = f"{heading} — " + ctx.t("stats.period", start=found.start.isoformat(), end=found.end.isoformat())
+    title = f"{heading} — " + ctx.t("stats.period", start=format_day(ctx.locale, found.start),
+                                       end=format_day(ctx.locale, found.end))
     image = await asyncio.to_thread(chart, found, ctx.locale)
     return Reply(text="\n\n".join(section.text for section in sections), title=title, sections=sections,
                  context=ctx.t("stats.note", minimum=found.minimum), image=image)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from core.access.rules import permits
 from core.access.table import ORGANISATION_FIGURES, SEEING
+from core.dates import format_day
 from core.delivery.models import Delivery
 from core.delivery.outbox import Outgoing
 from core.directory.members import address_of, roles_of
@@ -62,6 +63,7 @@ async def render(uow: UnitOfWork, delivery: Delivery, settings: Settings) -> Out
     sections = summary.sections(t, found, digest=True)
     image = await asyncio.to_thread(commands.chart, charted, member.locale)
     reply = Reply(text="\n\n".join(section.text for section in sections), sections=sections,
-                  title=t("digest.title", start=found.start.isoformat(), end=found.end.isoformat()),
+                  title=t("digest.title", start=format_day(t.locale, found.start),
+                          end=format_day(t.locale, found.end)),
                   context=t("digest.context", minimum=found.minimum), image=image, locale=member.locale)
     return Outgoing(address, reply)

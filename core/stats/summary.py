@@ -52,7 +52,7 @@ def _row(t: Translator, row: Share, other: str) -> str:
 def _departments(t: Translator, stats: Stats) -> str:
     if not stats.departments:
         return t("stats.departments_hidden", minimum=stats.minimum)
-    rows = [_row(t, row, t("stats.other_departments", count=row.merged)) for row in stats.departments]
+    rows = [_row(t, row, t.plural("stats.other_departments", row.merged)) for row in stats.departments]
     return t("stats.departments", rows=SEPARATOR.join(rows))
 
 
@@ -60,8 +60,8 @@ def _roles(t: Translator, stats: Stats) -> str:
     rows = [_row(t, Share(t(f"stats.role_{row.label}"), row.members, row.active), "") for row in stats.roles]
     text = t("stats.roles", rows=SEPARATOR.join(rows)) if rows else ""
     if stats.hidden_roles:
-        text = (text + " " if text else "") + t("stats.roles_hidden", count=stats.hidden_roles,
-                                                minimum=stats.minimum)
+        text = (text + " " if text else "") + t.plural("stats.roles_hidden", stats.hidden_roles,
+                                                       minimum=stats.minimum)
     return text
 
 
@@ -75,8 +75,9 @@ def _groups(t: Translator, stats: Stats) -> str:
 
 def campaign_line(t: Translator, campaign: CampaignFigure) -> str:
     trend = campaign.trend
-    text = t("stats.campaign", id=campaign.id, title=campaign.title, rounds=len(campaign.rounds),
-             rate=_share(campaign.rate), respondents=campaign.respondents, recipients=campaign.recipients)
+    text = t.plural("stats.campaign", len(campaign.rounds), id=campaign.id, title=campaign.title,
+                    rate=_share(campaign.rate), respondents=campaign.respondents,
+                    recipients=campaign.recipients)
     if trend is not None:
         text += " " + t("stats.trend", points=f"{trend:+d}")
     return text
@@ -106,8 +107,8 @@ def pairing_line(t: Translator, figures: PairingFigures) -> str:
     """How many coffee pairs met; nothing when no pairing round started in the period."""
     if not figures.pairs:
         return ""
-    return t("stats.pairing", rounds=figures.rounds, pairs=figures.pairs, met=figures.met,
-             share=_share(figures.share))
+    return t("stats.pairing", rounds=t.plural("stats.rounds", figures.rounds),
+             pairs=t.plural("stats.pairs", figures.pairs), met=figures.met, share=_share(figures.share))
 
 
 def sections(t: Translator, stats: Stats, *, digest: bool = False) -> tuple[Section, ...]:

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from core.access.rules import permits
 from core.access.table import ORGANISATION_FIGURES, SEEING
+from core.dates import format_day
 from core.groups.models import Group, GroupMember
 from core.i18n import Translator
 from core.messages import Reply
@@ -74,6 +75,7 @@ async def adoption(services: Services, visitor: Visitor, recent: Recent | None =
             if recent is not None:
                 recent.put(key, found)
     sections = summary.sections(t, found)
-    title = f"{heading} — " + t("stats.period", start=found.start.isoformat(), end=found.end.isoformat())
+    title = f"{heading} — " + t("stats.period", start=format_day(t.locale, found.start),
+                                   end=format_day(t.locale, found.end))
     return Reply(text="\n\n".join(section.text for section in sections), title=title,
                  context=t("stats.note", minimum=found.minimum))

@@ -70,7 +70,7 @@ async def preview(services: Services, visitor: Visitor, values: Mapping[str, str
     viewer = Viewer(visitor.member_id, admin=ADMIN in visitor.roles)
     where = (None, visitor.actor.platform, visitor.actor.tenant)
     async with services.db.uow() as uow:
-        new = await campaign_form.read(uow, viewer, values, None, where)
+        new = await campaign_form.read(uow, viewer, values, None, where, creator_zone=visitor.timezone)
         check_schedule(new, services.clock.now(), visitor.timezone)
         members = await reachable_members(uow, new.group_ids)
     zones = _zones(sorted({member.timezone for member in members}), visitor.timezone)

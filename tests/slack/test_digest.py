@@ -42,9 +42,9 @@ async def test_animators_and_admins_get_the_digest_and_its_chart_at_nine_their_t
     assert await enqueue_due(services) == 0                   # run again: nothing new
     (to_ana,), (to_lea,) = dms_to(slack, ANA), dms_to(slack, LEA)
     assert dms_to(slack, BOB) == []
-    assert "Your weekly digest: 2026-11-30 to 2026-12-06" in text_of(to_ana)
+    assert "Your weekly digest: November 30, 2026 to December 6, 2026" in text_of(to_ana)
     assert "Active members last week" in text_of(to_ana)
-    assert "Votre bilan de la semaine : du 2026-11-30 au 2026-12-06" in text_of(to_lea)
+    assert "Votre bilan de la semaine : du 30 novembre 2026 au 6 décembre 2026" in text_of(to_lea)
     await api.wait_calls("files.completeUploadExternal", 2)
     uploads = list(api.files.values())
     assert sorted(upload.channel for upload in uploads) == sorted(

@@ -100,7 +100,7 @@ async def test_a_member_reopens_a_missed_prompt_and_answers_every_question(
         slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock) -> None:
     await prompted(slack, api, services, clock)                      # Bob did not look at his DM
     waiting = await inbox_of(slack, BOB)
-    assert "“Weekly learning share”: 3 of 3 question(s) not answered" in said_text(waiting)
+    assert "“Weekly learning share”: 3 of 3 questions not answered" in said_text(waiting)
     (round_id,) = values_of(waiting["blocks"], "campaign.reopen")
 
     status, _ = await slack.click("campaign.reopen", round_id, user_id=BOB)

@@ -24,7 +24,7 @@ async def test_the_export_is_a_json_file_in_the_member_s_direct_messages(slack: 
     (upload,) = slack.api.files.values()
     assert upload.completed and upload.channel == "D" + ANA[1:]
     assert announced["filename"] == "parvis-export-2026-03-02.json" and "alt_txt" not in announced
-    assert upload.title == "Your Parvis data (2026-03-02)"
+    assert upload.title == "Your Parvis data (March 2, 2026)"
     document = json.loads(upload.data or b"")
     assert [row["user_id"] for row in document["sections"]["identity"]["rows"]] == [ANA]
     assert document["sections"]["member"]["rows"][0]["email"] == "ana@example.com"

@@ -91,16 +91,16 @@ async def test_a_member_reopens_a_missed_prompt_and_answers_every_question(
             break
 
     (waiting,) = await teams.say("inbox", user="bob")               # he did not look at it
-    assert "“Weekly learning share”: 2 of 2 question(s) not answered" in shown(waiting)
+    assert "“Weekly learning share”: 2 of 2 questions not answered" in shown(waiting)
     (open_,) = actions(waiting, "campaign.reopen")
     status, (prompt,) = await teams.submit(open_, user="bob", reply_to="act-inbox-2")
-    assert status == 200 and "2 of 2 question(s) still to answer" in shown(prompt)
+    assert status == 200 and "2 of 2 questions still to answer" in shown(prompt)
     choice = actions(prompt, "campaign.answer")[1]                  # "From a colleague"
     status, (saved,) = await teams.submit(choice, user="bob", reply_to="act-prompt-2")
     assert status == 200 and saved.method == "PUT"                  # Teams: the clicked card now says so
 
     waiting = await say(teams, "inbox", user="bob")                 # so Bob opens the prompt again
-    assert "“Weekly learning share”: 1 of 2 question(s) not answered" in shown(waiting)
+    assert "“Weekly learning share”: 1 of 2 questions not answered" in shown(waiting)
     (open_,) = actions(waiting, "campaign.reopen")
     status, (prompt,) = await teams.submit(open_, user="bob", reply_to="act-inbox-3")
     assert "✓ Your answer: From a colleague" in shown(prompt)
