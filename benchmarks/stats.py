@@ -101,7 +101,8 @@ async def generate(db: Database, members: int, weeks: int, seed: int = 15) -> in
                                      "text": "Mood?", "options": [], "texts": {}}])
     audience = [n for g, n in memberships if g == 1]
     await bulk(db, Round, [{"id": r, "campaign_id": 1, "index": r, "due_at": start + timedelta(weeks=r),
-                            "wall": ""} for r in range(1, weeks + 1)])
+                            "wall": f"{start + timedelta(weeks=r):%Y-%m-%dT%H:%M}"}
+                           for r in range(1, weeks + 1)])
     deliveries, responses = [], []
     for r in range(1, weeks + 1):
         for n in audience:

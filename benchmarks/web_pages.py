@@ -111,8 +111,9 @@ async def campaigns(db: Database, count: int, seed: int = 18) -> None:
                             "text": f"Prompt {p + 1}", "options": options, "texts": {}})
         for r in range(1, 5):
             round_id = c * 10 + r
-            rounds.append({"id": round_id, "campaign_id": c, "index": r, "wall": "",
-                           "due_at": NOW - timedelta(weeks=5 - r)})
+            due = NOW - timedelta(weeks=5 - r)
+            rounds.append({"id": round_id, "campaign_id": c, "index": r, "wall": f"{due:%Y-%m-%dT%H:%M}",
+                           "due_at": due})
             for n in groups.get(group, []):
                 deliveries.append({"source": f"round:{round_id}", "round_id": round_id, "purpose": "prompt",
                                    "target_kind": "member", "target_id": str(n), "payload": {},
