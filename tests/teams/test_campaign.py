@@ -16,6 +16,18 @@ def inputs_of(content: dict[str, Any]) -> dict[str, str]:
     return {e["id"]: str(e.get("value") or "") for e in content["body"] if e["type"].startswith("Input.")}
 
 
+async def prompts_to(teams: TeamsClient, services: Any, clock: Any, chat: str) -> list[Any]:
+    """Advance the clock an hour at a time (three days at most) until the worker has posted to the
+    personal chat ``chat``; the connector's POSTs to it from then on (a prompt first)."""
+    before = len(teams.connector.calls)
+    for _ in range(72):
+        clock.advance(timedelta(hours=1))
+        await tick(services)
+        if any(chat in c.path for c in teams.connector.calls[before:]):
+            break
+    return [c for c in teams.connector.calls[before:] if chat in c.path and c.method == "POST"]
+
+
 async def test_campaign_created_from_the_card_and_prompt_delivered_in_teams(teams: TeamsClient, services,
                                                                             clock) -> None:
     await teams.say("group create Data Science")
@@ -33,14 +45,7 @@ async def test_campaign_created_from_the_card_and_prompt_delivered_in_teams(team
     status, started = await teams.submit(start["data"], reply_to="act-form-1")
     assert status == 200 and "act-form-1" in started[0].path
 
-    before = len(teams.connector.calls)
-    for _ in range(72):
-        clock.advance(timedelta(hours=1))
-        await tick(services)
-        if any("a:1personal-bob" in c.path for c in teams.connector.calls[before:]):
-            break
-    prompts = [c for c in teams.connector.calls[before:]
-               if "a:1personal-bob" in c.path and c.method == "POST"]
+    prompts = await prompts_to(teams, services, clock, "a:1personal-bob")
     assert prompts and prompts[0].authorized
     answer = submits(prompts[0].body)
     assert answer, shown(prompts[0])

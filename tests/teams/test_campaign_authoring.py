@@ -4,12 +4,11 @@ English template gets the French prompt. Real botbuilder behind a real JWT; fake
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from tests.campaign_support import give_role, set_member, tick
+from tests.campaign_support import give_role, set_member
 from tests.teams.conftest import TeamsClient
-from tests.teams.test_campaign import inputs_of
+from tests.teams.test_campaign import inputs_of, prompts_to
 from tests.teams.test_commands import card, shown, submits
 
 
@@ -57,14 +56,7 @@ async def test_a_french_member_gets_the_french_prompt_in_teams(teams: TeamsClien
     status, created = await teams.submit(data, reply_to="act-form-1")
     start = next(a for a in submits(created[0].body) if a["data"]["action_id"] == "campaign.start")
     await teams.submit(start["data"], reply_to="act-form-1")
-    before = len(teams.connector.calls)
-    for _ in range(72):
-        clock.advance(timedelta(hours=1))
-        await tick(services)
-        if any("a:1personal-bob" in c.path for c in teams.connector.calls[before:]):
-            break
-    calls = teams.connector.calls[before:]
-    (prompt, *_) = [c for c in calls if "a:1personal-bob" in c.path and c.method == "POST"]
+    (prompt, *_) = await prompts_to(teams, services, clock, "a:1personal-bob")
     seen = shown(prompt)
     assert "Qu'avez-vous appris cette semaine ?" in seen and "What did you learn" not in seen
     assert "Sur un projet" in [a["title"] for a in submits(prompt.body)]
