@@ -67,6 +67,31 @@ ACK_LIMIT = 3.0
 P99_TARGET = 1.0
 
 
+async def settled(url: str, wanted: str, timeout: float = 60.0) -> None:
+    """Wait until the setup step is done — ``"group"``: the group exists; else the campaign's status:
+    a command slower than Slack's acknowledgement (as under ``--trace``) finishes after its HTTP
+    answer, and the next one would overtake it."""
+    from sqlmodel import select
+
+    from core.runtime.db import Database
+    from core.schema import Campaign, Group
+
+    db = Database(url)
+    begin = time.perf_counter()
+    statement = select(Group.slug) if wanted == "group" else select(Campaign.status)
+    try:
+        while True:
+            async with db.uow() as uow:
+                found = (await uow.session.exec(statement)).first()
+            if found is not None and (wanted == "group" or found == wanted):
+                return
+            if time.perf_counter() - begin > timeout:
+                raise RuntimeError(f"setup did not reach {wanted!r} in {timeout:.0f} s (found {found!r})")
+            await asyncio.sleep(0.2)
+    finally:
+        await db.dispose()
+
+
 async def prepare_audience(url: str, members: int) -> None:
     """Every member's Slack account and membership of ``Everyone``, written directly."""
     from sqlalchemy import insert, text
@@ -290,13 +315,15 @@ async def run(args: argparse.Namespace) -> bool:
     api = await FakeSlackApi(users=slack_users(args.members)).start()
     async with serving(args, api, directory_csv(args.members, rng), "burst") as served:
         due = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-        campaign = ["group create Everyone -- The whole company #all",
-                    f'campaign new title="Monday pulse" groups=everyone start={due:%Y-%m-%d} time=09:00 '
-                    f'timezone=UTC skip_weekends=no reminders=0 prompts="How was your week? :: 1-5"',
-                    "campaign start 1"]
-        made = await load(served.events, [slash(ANIMATOR, text, api.response_url()) for text in campaign], 1)
-        if made.errors:
-            raise RuntimeError("creating the campaign failed: see the server's log")
+        setup = [("group create Everyone -- The whole company #all", "group"),
+                 (f'campaign new title="Monday pulse" groups=everyone start={due:%Y-%m-%d} time=09:00 '
+                  f'timezone=UTC skip_weekends=no reminders=0 prompts="How was your week? :: 1-5"', "draft"),
+                 ("campaign start 1", "scheduled")]
+        for text, wanted in setup:
+            made = await load(served.events, [slash(ANIMATOR, text, api.response_url())], 1)
+            if made.errors:
+                raise RuntimeError("creating the campaign failed: see the server's log")
+            await settled(served.url, wanted)
         await prepare_audience(served.url, args.members)
         sent = await send_round(served.url, api, due + timedelta(seconds=30))
         prompts = prompted(api.made("chat.postMessage"))
