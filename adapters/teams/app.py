@@ -36,6 +36,7 @@ from adapters.teams.settings import TeamsConfig
 from adapters.teams.turns import TurnHandler, unanswered
 from core.commands.router import CommandRouter
 from core.errors import ConfigError
+from core.registry import Registry
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -148,13 +149,14 @@ def build_teams(settings: Any, router: CommandRouter, services: Services, *,
     return TeamsAdapter(bot, router, services, adapter, allowed, public_url)
 
 
-def build_platform(settings: TeamsConfig, services: Services, *, host: str,
+def build_platform(settings: TeamsConfig, services: Services, registry: Registry, *, host: str,
                    public_url: str | None = None) -> Platform:
     """The hook of ``bots/bootstrap.py``: the Teams platform when ``[teams]`` (``settings``) is configured.
     ``host`` is the address the server listens on (``[server] host``): emulator mode needs a loopback one;
     ``public_url`` (``[web] public_url``) where Teams fetches the charts too large for a card."""
     try:
-        teams = build_teams(settings, CommandRouter(services), services, host=host, public_url=public_url)
+        teams = build_teams(settings, CommandRouter(services, registry), services, host=host,
+                            public_url=public_url)
     except ConfigError:  # EmulatorModeRefused says what is wrong already
         raise
     except Exception as exc:  # botbuilder refuses an incomplete SingleTenant/MSI configuration
