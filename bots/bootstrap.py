@@ -50,9 +50,10 @@ def _nothing_else(config: Config) -> dict[str, object]:
 @dataclass(frozen=True)
 class Adapter:
     """How the configuration turns one platform on: ``module`` exposes
-    ``build_platform(section, services, **extras) -> Platform`` (``adapters.platform``), called with the
-    adapter's own ``section`` of the configuration and the plain values of the process it needs besides
-    (``extras``), never the whole ``Config``: the adapter knows nothing of ``bots/``."""
+    ``build_platform(section, services, registry, **extras) -> Platform`` (``adapters.platform``), called
+    with the adapter's own ``section`` of the configuration, the process's services and registry, and
+    the plain values of the process it needs besides (``extras``), never the whole ``Config``: the
+    adapter knows nothing of ``bots/``."""
 
     module: str
     section: Callable[[Config], PlatformSection]

@@ -6,7 +6,7 @@ core's work as a task and waits for it at most ``QUICK_SECONDS``: a quick comman
 acknowledgement itself (ephemeral), a slow one is acknowledged with "working on it" and answered later
 through ``respond``. The work is never cancelled, so nothing is lost when it is slow.
 
-``bots/bootstrap.py`` calls ``build_platform(settings, services)`` when ``[slack]`` has a bot token.
+``bots/bootstrap.py`` calls ``build_platform(settings, services, registry)`` when ``[slack]`` has a bot token.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ outside ``[teams] allowed_tenants`` a 403 (``adapters.teams.tenants``; ``TeamsAd
 the order and why); then ``process_activity`` runs the turn with the already-authenticated result,
 and an invoke body is serialised once.
 
-``build_platform(settings, services, host=…)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams``
-is the same with injectable parts (tests pass a credentials factory whose tokens the fake connector issued).
+``build_platform(settings, services, registry, host=…)`` is the hook ``bots/bootstrap.py`` calls;
+``build_teams`` is the same with injectable parts (tests pass a credentials factory whose tokens the
+fake connector issued).
 """
 
 from __future__ import annotations

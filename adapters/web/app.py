@@ -1,7 +1,7 @@
 """The web console, mounted by ``parvis serve`` under ``/app/`` on the same aiohttp app.
 
 Requests and forms in (``inbound.py``), core services and the command router in, HTML out
-(``outbound.py``, the Jinja2 templates under ``templates/``). ``install_web(services)`` returns the
+(``outbound.py``, the Jinja2 templates under ``templates/``). ``install_web(services, registry)`` returns the
 route installer ``bots/bootstrap.py`` adds beside the platforms'. Two middlewares hold the rules every
 page follows: the member behind the session cookie (``core.web.sessions``), and a POST without its
 session's CSRF token refused (403); a ``ParvisError`` becomes a page in the member's language.
