@@ -2,9 +2,10 @@
 composition root.
 
 ``bots/bootstrap.py`` imports the module of each platform whose section turns it on
-(``PlatformSection.configured``) and calls its ``build_platform(section, services, **extras) ->
-Platform``: the adapter's own section, the process's services, and any plain value of the process it
-needs besides (Teams: ``host``, the address the server listens on). What comes back (a messenger,
+(``PlatformSection.configured``) and calls its ``build_platform(section, services, registry,
+**extras) -> Platform``: the adapter's own section, the process's services and registry (whose
+commands its router runs), and any plain value of the process it needs besides (Teams: ``host``, the
+address the server listens on). What comes back (a messenger,
 routes, a lifetime) is wired into the process.
 
 The contract lives here, on the adapters' side, because the composition root depends on the adapters

@@ -142,7 +142,7 @@ async def send_round(url: str, api: FakeSlackApi, due: datetime) -> tuple[int, f
     db = Database(url)
     client = web_client(config, interactive=False)
     client.session = aiohttp.ClientSession()  # keep-alive, as parvis serve's adapter does
-    services = Services(db=db, registry=build_registry(), clock=FakeClock(due),
+    services = Services(db=db, renderers=build_registry(), clock=FakeClock(due),
                         messengers={"slack": SlackMessenger(client)})
     begin = time.perf_counter()
     try:

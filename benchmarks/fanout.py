@@ -211,12 +211,13 @@ async def fan_out(url: str, recipients: int, limit: float, *, paced: bool,
     db = Database(url)
     expected = await prepare(db, recipients, purpose)
     platform = RateLimitedPlatform(limit)
-    services = Services(db=db, registry=bench_registry(), messengers={PLATFORM: platform})
+    registry = bench_registry()
+    services = Services(db=db, renderers=registry, messengers={PLATFORM: platform})
     # configured a little under the platform's limit, with a burst under the platform's own
     rates = {PLATFORM: Rate(limit * CLIENT_SHARE, burst=4)} if paced else {}
     dispatcher = Dispatcher(services, concurrency=concurrency, limiter=RateLimiter(rates, channel_rates={}))
-    worker = Worker(services, dispatcher=dispatcher,
-                    jobs={DISPATCH_JOB: services.registry.jobs[DISPATCH_JOB]}, hooks={},
+    worker = Worker(services, registry, dispatcher=dispatcher,
+                    jobs={DISPATCH_JOB: registry.jobs[DISPATCH_JOB]}, hooks={},
                     intervals={DISPATCH_JOB: 0.2})
     lags: list[float] = []
     tick = asyncio.create_task(ticker(lags))

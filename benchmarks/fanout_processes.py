@@ -60,7 +60,7 @@ async def child(url: str, api_url: str, limit: float, concurrency: int, pace: st
     rates = {"slack": Rate(limit * CLIENT_SHARE, burst=4)}
     limiter = (SharedRateLimiter(db.engine, rates, channel_rates={}) if pace == "shared"
                else RateLimiter(rates, channel_rates={}))
-    services = Services(db=db, registry=build_registry(), messengers={"slack": SlackMessenger(client)})
+    services = Services(db=db, renderers=build_registry(), messengers={"slack": SlackMessenger(client)})
     dispatcher = Dispatcher(services, concurrency=concurrency, limiter=limiter)
     settled, started = 0, time.perf_counter()
     try:

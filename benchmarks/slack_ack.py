@@ -105,7 +105,7 @@ def serve_reference(kind: str, port: int, api_url: str) -> None:
         from core.services import Services
 
         class InstantRouter:
-            services = Services(db=Database("sqlite+aiosqlite:///:memory:"), registry=Registry())
+            services = Services(db=Database("sqlite+aiosqlite:///:memory:"), renderers=Registry())
 
             async def handle(self, invocation: object) -> Reply:
                 return Reply(text="ok")

@@ -68,6 +68,8 @@ from sqlmodel import SQLModel, select  # noqa: E402
 from adapters.web.app import console_app  # noqa: E402
 from benchmarks.stats import NOW, bulk, generate  # noqa: E402
 from core.capabilities import build_registry  # noqa: E402
+from core.commands.router import CommandRouter  # noqa: E402
+from core.registry import Registry  # noqa: E402
 from core.runtime.db import Database  # noqa: E402
 from core.schema import (  # noqa: E402
     Campaign,
@@ -167,12 +169,13 @@ async def bare(_: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def measure(services: Services, requests: int, trips: dict[str, list[float]]) -> dict[str, list[float]]:
+async def measure(services: Services, registry: Registry, requests: int,
+                  trips: dict[str, list[float]]) -> dict[str, list[float]]:
     """Server times per page; ``trips`` gets each page's round trips as the client saw them."""
     times: dict[str, list[float]] = {}
     app = web.Application(middlewares=[timer(times)])
     app.router.add_get("/bare", bare)
-    app.add_subapp("/app/", console_app(services))
+    app.add_subapp("/app/", console_app(services, CommandRouter(services, registry)))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
@@ -239,10 +242,10 @@ async def main() -> None:
         settings = Settings(security=secret,
                             governance=GovernanceSettings(require_charter=False),
                             web=WebSettings(public_url="http://127.0.0.1", session_hours=8))
-        services = Services(db=db, registry=build_registry(), clock=Moving(), messengers={},
-                            settings=settings)
+        registry = build_registry()
+        services = Services(db=db, renderers=registry, clock=Moving(), messengers={}, settings=settings)
         trips: dict[str, list[float]] = {}
-        times = await measure(services, args.requests, trips)
+        times = await measure(services, registry, args.requests, trips)
         times.pop("bare aiohttp")
         floor = p95(trips["bare aiohttp"])
         worst = 0.0

@@ -2,9 +2,10 @@
 
 Everything a process needs is built here, once, and passed down; no module holds a global adapter or
 bot. What the core can do (commands, actions, periodic jobs, outbox renderers, start hooks) is the
-registry ``core.capabilities.build_registry()`` builds from the capabilities listed there; it goes on
-``Services.registry``. Platform adapters plug in through ``ADAPTERS``: when the configuration turns a
-platform on, its module's ``build_platform(section, services, …) -> Platform`` is imported and called
+registry ``core.capabilities.build_registry()`` builds from the capabilities listed there; it is handed to
+each platform's router, to the worker, and to ``Services`` as the outbox's renderers. Platform adapters
+plug in through ``ADAPTERS``: when the configuration turns a platform on, its module's
+``build_platform(section, services, registry, …) -> Platform`` is imported and called
 with the adapter's own section, and what it returns (``adapters.platform``: a messenger, routes, a
 lifetime) is wired in. The dependency runs one way: this module knows the adapters, they know nothing
 of ``bots/``. The worker (scheduler + delivery dispatcher, ``core.runtime.scheduler``) runs through
@@ -34,6 +35,7 @@ from core.directory import roles as role_service
 from core.errors import ConfigError, OperatorError
 from core.governance import rollout
 from core.ports import Clock, Messenger, SystemClock
+from core.registry import Registry
 from core.runtime import scheduler
 from core.runtime.db import Database, is_sqlite, make_engine
 from core.services import Services
@@ -48,9 +50,10 @@ def _nothing_else(config: Config) -> dict[str, object]:
 @dataclass(frozen=True)
 class Adapter:
     """How the configuration turns one platform on: ``module`` exposes
-    ``build_platform(section, services, **extras) -> Platform`` (``adapters.platform``), called with the
-    adapter's own ``section`` of the configuration and the plain values of the process it needs besides
-    (``extras``), never the whole ``Config``: the adapter knows nothing of ``bots/``."""
+    ``build_platform(section, services, registry, **extras) -> Platform`` (``adapters.platform``), called
+    with the adapter's own ``section`` of the configuration, the process's services and registry, and
+    the plain values of the process it needs besides (``extras``), never the whole ``Config``: the
+    adapter knows nothing of ``bots/``."""
 
     module: str
     section: Callable[[Config], PlatformSection]
@@ -72,14 +75,16 @@ class DatabaseNotReady(OperatorError):
 
 
 def build_services(
-    config: Config, *, clock: Clock | None = None, messengers: dict[str, Messenger] | None = None
+    config: Config, registry: Registry, *, clock: Clock | None = None,
+    messengers: dict[str, Messenger] | None = None,
 ) -> Services:
-    """The process-wide services; ``messengers`` lets the console chat bring its own."""
-    return Services(db=Database(config.database.url), registry=build_registry(), clock=clock or SystemClock(),
+    """The process-wide services, sending through the renderers of ``registry`` (the process's, from
+    ``build_registry()``); ``messengers`` lets the console chat bring its own."""
+    return Services(db=Database(config.database.url), renderers=registry, clock=clock or SystemClock(),
                     messengers=dict(messengers or {}), settings=config.settings())
 
 
-def build_platforms(config: Config, services: Services) -> list[Platform]:
+def build_platforms(config: Config, services: Services, registry: Registry) -> list[Platform]:
     """The adapters the configuration turns on, each registered as the messenger of its platform."""
     platforms = []
     for name, adapter in ADAPTERS.items():
@@ -93,7 +98,7 @@ def build_platforms(config: Config, services: Services) -> list[Platform]:
                 raise
             raise ConfigError(f"[{name}] is configured, but this installation has no {name} adapter "
                               f"({adapter.module})") from exc
-        platform: Platform = module.build_platform(section, services, **adapter.extras(config))
+        platform: Platform = module.build_platform(section, services, registry, **adapter.extras(config))
         services.messengers[platform.name] = platform.messenger
         platforms.append(platform)
     return platforms
@@ -110,50 +115,56 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def worker_services(config: Config) -> Services:
+def worker_services(config: Config, registry: Registry) -> Services:
     """The services of a lone ``parvis worker``: every configured platform's messenger, no inbound side.
 
     The worker sends what the outbox holds, so it needs Slack's and Teams' messengers; it neither
     installs their routes nor runs their lifetimes (a Socket Mode connection belongs to ``serve``).
     """
-    services = build_services(config)
-    build_platforms(config, services)
+    services = build_services(config, registry)
+    build_platforms(config, services, registry)
     return services
 
 
-def build_app(config: Config, services: Services | None = None) -> web.Application:
-    """The HTTP app with every configured adapter and, unless disabled, the worker."""
-    services = services or build_services(config)
-    platforms = build_platforms(config, services)
+def build_app(config: Config, services: Services | None = None,
+              registry: Registry | None = None) -> web.Application:
+    """The HTTP app with every configured adapter and, unless disabled, the worker; over ``services``
+    and the ``registry`` they were built with, or, given neither, a fresh registry and services."""
+    if services is None:
+        registry = registry or build_registry()
+        services = build_services(config, registry)
+    elif registry is None:
+        raise TypeError("build_app: services come with the registry they were built with")
+    platforms = build_platforms(config, services, registry)
     log.info("platforms on: %s", ", ".join(platform.name for platform in platforms)
              or "none (configure [slack] or [teams]); serving health and metrics only")
     contexts = [platform.lifetime for platform in platforms if platform.lifetime]
-    worker = worker_lifetime(config, services)
+    worker = worker_lifetime(config, services, registry)
     if worker is not None:
         contexts.append(worker)
     installers = [platform.routes for platform in platforms if platform.routes]
-    installers.append(install_web(services))  # the web console, /app/ (adapters/web)
+    installers.append(install_web(services, registry))  # the web console, /app/ (adapters/web)
     return create_app(config, services, contexts=contexts, route_installers=installers)
 
 
 @asynccontextmanager
-async def worker(config: Config, services: Services) -> AsyncIterator[None]:
+async def worker(config: Config, services: Services, registry: Registry) -> AsyncIterator[None]:
     """Runs the scheduler and the delivery dispatcher for as long as the block lasts: the periodic jobs
-    and start hooks of ``services.registry``, configured by ``services.settings.scheduler``."""
-    async with scheduler.running(services):
+    and start hooks of ``registry``, configured by ``services.settings.scheduler``."""
+    async with scheduler.running(services, registry):
         log.info("worker started")
         yield
     log.info("worker stopped")
 
 
-def worker_lifetime(config: Config, services: Services) -> CleanupContext | None:
+def worker_lifetime(config: Config, services: Services, registry: Registry) -> CleanupContext | None:
     """The worker as a ``cleanup_ctx`` of the app, or ``None`` (with the reason logged)."""
     if not config.scheduler.enabled:
         log.info("worker off: [scheduler] enabled = false")
         return None
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        async with worker(config, services):
+        async with worker(config, services, registry):
             yield
 
     return lifetime

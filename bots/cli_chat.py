@@ -39,6 +39,7 @@ from adapters.console.outbound import Screen
 from bots import bootstrap, demo, server_secret
 from bots.cli import config_option
 from bots.config import Config, DatabaseConfig, load_config
+from core.capabilities import build_registry
 from core.directory.erased import was_erased
 from core.directory.members import member_count, person_by_email
 from core.i18n import Translator
@@ -47,6 +48,7 @@ from core.runtime.db import Database
 from core.services import Services
 
 if TYPE_CHECKING:
+    from core.registry import Registry
     from core.runtime.scheduler import Worker
 
 #: a server looks for due rounds every minute; the console sooner, so a campaign started in the chat
@@ -143,7 +145,8 @@ def worker_allowed(config: Config) -> bool:
 
 async def _session(config: Config, email: str, channel: str | None, greeting: str | None, *,
                    worker: bool) -> int:
-    services = bootstrap.build_services(config)
+    registry = build_registry()
+    services = bootstrap.build_services(config, registry)
     try:
         screen = Screen(sys.stdout, config.i18n.default_locale)
         if not await _admitted(services, email, screen, demo_mode=greeting is not None):
@@ -154,7 +157,8 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
         _tolerant_streams()
         interactive = sys.stdin.isatty()
         reader = terminal_reader() if interactive else stream_reader(sys.stdin)
-        chat = open_chat(services, email, screen, threaded(reader), echo=not interactive, channel=channel)
+        chat = open_chat(services, registry, email, screen, threaded(reader), echo=not interactive,
+                         channel=channel)
         await converse(chat, worker=worker)
         if interactive:
             screen.write(screen.t("console.bye"))
@@ -166,12 +170,13 @@ async def _session(config: Config, email: str, channel: str | None, greeting: st
 async def converse(chat: ConsoleChat, *, worker: bool = True,
                    intervals: Mapping[str, float] = CONSOLE_INTERVALS) -> None:
     """The chat until ``quit`` or the end of input, with the worker running alongside it."""
-    async with console_worker(chat.router.services, enabled=worker, intervals=intervals):
+    async with console_worker(chat.router.services, chat.router.registry, enabled=worker,
+                              intervals=intervals):
         await chat.run()
 
 
 @asynccontextmanager
-async def console_worker(services: Services, *, enabled: bool = True,
+async def console_worker(services: Services, registry: Registry, *, enabled: bool = True,
                          intervals: Mapping[str, float] = CONSOLE_INTERVALS) -> AsyncIterator[Worker | None]:
     """The worker of ``parvis serve``, with the console's shorter intervals, for the block's duration;
     stopped (running jobs finished, nothing cut in half) when the chat ends."""
@@ -181,7 +186,7 @@ async def console_worker(services: Services, *, enabled: bool = True,
     from core.runtime.scheduler import configured_worker
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # no "job missed" chatter in the chat
-    worker = configured_worker(services)
+    worker = configured_worker(services, registry)
     worker.intervals.update(intervals)
     await worker.start()
     try:

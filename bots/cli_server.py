@@ -16,6 +16,7 @@ from bots import bootstrap, server_secret
 from bots.access_log import access_log_options
 from bots.cli import config_option
 from bots.config import Config, load_config
+from core.capabilities import build_registry
 from core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -106,10 +107,11 @@ async def _work(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    services = bootstrap.worker_services(config)
+    registry = build_registry()
+    services = bootstrap.worker_services(config, registry)
     bootstrap.freeze_heap()
     try:
-        async with bootstrap.worker(config, services):
+        async with bootstrap.worker(config, services, registry):
             await stop.wait()
     finally:
         await services.db.dispose()

@@ -33,6 +33,7 @@ from core.governance import charter
 from core.i18n import Translator
 from core.messages import Reply
 from core.ports import Clock, FakeClock, SystemClock
+from core.registry import Registry
 from core.runtime.db import Database
 from core.services import Services
 from core.settings import Settings
@@ -69,8 +70,8 @@ def activity() -> dict[str, Any]:
 class _Seeder:
     """Types the demo's commands as its people, through the router every platform uses."""
 
-    def __init__(self, services: Services) -> None:
-        self.router = CommandRouter(services)
+    def __init__(self, services: Services, registry: Registry) -> None:
+        self.router = CommandRouter(services, registry)
 
     @staticmethod
     def actor(email: str) -> Actor:
@@ -101,7 +102,9 @@ async def seed_activity(db: Database, settings: Settings, clock: Clock) -> None:
     for the console to show."""
     plan, now = activity(), clock.now()
     then = FakeClock(now - timedelta(minutes=5))
-    seeder = _Seeder(Services(db=db, registry=build_registry(), clock=then, messengers={}, settings=settings))
+    registry = build_registry()
+    seeder = _Seeder(Services(db=db, renderers=registry, clock=then, messengers={}, settings=settings),
+                     registry)
     first = plan["groups"][0]
     if first["name"] in (await seeder.say(first["owner"], "group list")).text:
         return  # a kept demo database: seeded already

@@ -6,8 +6,8 @@ nothing else: a capability that registers what another already did fails at star
 keeps this order (the worker starts its periodic jobs in it). ``later`` (commands of later releases)
 comes last: it only fills the command paths nobody registered.
 
-``bots/bootstrap.py`` calls ``build_registry()`` once per process and puts the result on ``Services``;
-tests build one the same way (``tests/conftest.py``).
+``bots/bootstrap.py`` calls ``build_registry()`` once per process and hands the result to the routers,
+the worker and ``Services`` (as its renderers); tests build one the same way (``tests/conftest.py``).
 """
 
 from __future__ import annotations

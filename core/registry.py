@@ -4,8 +4,12 @@ Why one object, built on purpose: what the bot can do must not depend on which m
 been imported, nor in which order. Importing a module registers nothing; each capability package has
 one ``register(registry)`` function (its ``wiring.py``) that adds what it brings, and
 ``core.capabilities.build_registry`` calls them in the order listed there. The composition root
-(``bots/bootstrap.py``) puts the result on ``Services.registry``, where the router, ``help``, the
-dispatcher's rendering and the scheduler's worker read it.
+(``bots/bootstrap.py``) hands the result to those that read it: the ``CommandRouter`` (which gives it to
+each handler as ``ctx.registry``, for ``help`` and the permission rules), the scheduler's ``Worker``, and
+``Services.renderers`` for the dispatcher. It is not on ``Services``: its handlers and jobs take
+``Services``, and the modules below it read it through small protocols of their own
+(``core.commands.grammar.Vocabulary``, ``core.commands.context.Commands``,
+``core.delivery.rendering.Renderers``, ``core.runtime.scheduler.Schedule``), so no import runs back up.
 
 Adding something twice is a wiring mistake and raises ``ValueError``: no capability silently replaces
 another's command, job or renderer.

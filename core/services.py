@@ -1,4 +1,4 @@
-"""The process-wide services: database, registry, clock, messengers, settings.
+"""The process-wide services: database, clock, messengers, settings, the outbox's renderers.
 
 The service convention: a core service is a plain async function whose first argument is the
 ``UnitOfWork`` it runs in (``async def join(uow: UnitOfWork, ...)``); whatever else it needs from the
@@ -19,20 +19,23 @@ from core.ports import Clock, Messenger, SystemClock
 from core.runtime.db import Database
 from core.settings import Settings
 
-if TYPE_CHECKING:  # the registry's handlers take Services: imported for the annotation only
-    from core.registry import Registry
+if TYPE_CHECKING:
+    from core.delivery.rendering import Renderers
 
 
 @dataclass
 class Services:
     """Process-wide dependencies, built once by ``bots/bootstrap.py``.
 
-    ``registry`` has no default: a process without ``core.capabilities.build_registry()`` (or a
-    registry built on purpose) would know no command, and should say so at once. ``tenancy`` is filled
-    by the adapters as they are built and started (``core.directory.tenancy``)."""
+    ``renderers`` are those of the process's registry (``core.capabilities.build_registry()``): any
+    handler or job may send rows at once (``core.delivery.immediate``), and the dispatcher renders them.
+    The registry itself is not here: it holds the handlers and jobs, which take ``Services``, so it is
+    handed to those that read it (``CommandRouter``, ``Worker``; handlers see it as ``ctx.registry``).
+    ``renderers`` has no default: a process without them could send nothing, and should say so at once.
+    ``tenancy`` is filled by the adapters as they are built and started (``core.directory.tenancy``)."""
 
     db: Database
-    registry: Registry
+    renderers: Renderers
     clock: Clock = field(default_factory=SystemClock)
     messengers: dict[str, Messenger] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)

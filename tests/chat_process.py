@@ -22,7 +22,8 @@ from tests.conftest import TEST_SETTINGS
 
 async def main(url: str, email: str) -> None:
     db = Database(url)
-    router = CommandRouter(Services(db=db, registry=build_registry(), settings=TEST_SETTINGS))
+    registry = build_registry()
+    router = CommandRouter(Services(db=db, renderers=registry, settings=TEST_SETTINGS), registry)
     actor = Actor(platform="console", tenant="local", user_id=email, email=email, display_name=email)
     print("ready", flush=True)
     loop = asyncio.get_running_loop()

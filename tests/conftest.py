@@ -20,6 +20,7 @@ from core.directory import everyday_words
 from core.directory.members import find_by_email
 from core.messages import Reply
 from core.ports import FakeClock, FakeMessenger
+from core.registry import Registry
 from core.runtime.db import Database
 from core.schema import MemberRole
 from core.services import Services
@@ -88,16 +89,23 @@ def messenger() -> FakeMessenger:
 
 
 @pytest.fixture
-def services(db: Database, clock: FakeClock, messenger: FakeMessenger) -> Services:
-    """The services of a process as ``bots/bootstrap.py`` builds them: a registry of every capability,
-    built afresh for each test (a test may add to it)."""
-    return Services(db=db, registry=build_registry(), clock=clock, messengers={"console": messenger},
+def registry() -> Registry:
+    """The registry of a process as ``bots/bootstrap.py`` builds it: every capability, built afresh for
+    each test (a test may add to it)."""
+    return build_registry()
+
+
+@pytest.fixture
+def services(db: Database, clock: FakeClock, messenger: FakeMessenger, registry: Registry) -> Services:
+    """The services of a process as ``bots/bootstrap.py`` builds them, sending with the renderers of
+    ``registry``."""
+    return Services(db=db, renderers=registry, clock=clock, messengers={"console": messenger},
                     settings=TEST_SETTINGS)
 
 
 @pytest.fixture
-def router(services: Services) -> CommandRouter:
-    return CommandRouter(services)
+def router(services: Services, registry: Registry) -> CommandRouter:
+    return CommandRouter(services, registry)
 
 
 def actor(email: str, locale: str | None = None, platform: str = "console") -> Actor:

@@ -68,7 +68,7 @@ async def main() -> None:
     db = Database(args.url)
     registry = build_registry()
     delivery_support.register(registry)
-    services = Services(db=db, registry=registry,
+    services = Services(db=db, renderers=registry,
                         messengers={"console": RecordingMessenger(args.log, args.name, args.delay)})
     dispatcher = Dispatcher(services, concurrency=args.concurrency, lease=timedelta(seconds=args.lease),
                             name=args.name)

@@ -165,32 +165,15 @@ def module_name(path: Path, root: Path = ROOT) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _type_checking_only(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
-def _runtime_imports(tree: ast.AST) -> Iterable[ast.Import | ast.ImportFrom]:
-    """Every import statement that runs, at any depth (functions included), but not the body of an
-    ``if TYPE_CHECKING:`` block."""
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and _type_checking_only(node):
-            for other in node.orelse:
-                yield from _runtime_imports(ast.Module(body=[other], type_ignores=[]))
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            yield node
-        yield from _runtime_imports(node)
-
-
 def import_edges(module: str, source: str, modules: Iterable[str], *, package: bool = False) -> set[str]:
-    """The modules of ``modules`` that ``module`` imports when it runs: ``import core.a``,
-    ``from core.a import b`` (``core.a``, and ``core.a.b`` when ``b`` is a module), relative forms
-    resolved. Imports under ``if TYPE_CHECKING:`` are left out (see ``test_core_has_no_import_cycle``)."""
+    """The modules of ``modules`` that ``module`` imports: ``import core.a``, ``from core.a import b``
+    (``core.a``, and ``core.a.b`` when ``b`` is a module), relative forms resolved, at any depth
+    (functions included), and under ``if TYPE_CHECKING:`` too (see ``test_core_has_no_import_cycle``)."""
     known = set(modules)
     found: set[str] = set()
-    for node in _runtime_imports(ast.parse(source)):
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
             continue
@@ -205,7 +188,7 @@ def import_edges(module: str, source: str, modules: Iterable[str], *, package: b
 
 
 def core_import_graph() -> dict[str, set[str]]:
-    """Each module of ``core/`` → the modules of ``core/`` it imports when it runs."""
+    """Each module of ``core/`` → the modules of ``core/`` it imports."""
     files = {module_name(path): path for path in sorted((ROOT / "core").rglob("*.py"))}
     return {name: import_edges(name, path.read_text(encoding="utf-8"), files, package=path.stem == "__init__")
             for name, path in files.items()}
@@ -279,32 +262,40 @@ def test_the_cycle_finder_reports_each_cycle_and_nothing_else() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a", "c"}}) == []
 
 
-def test_the_graph_sees_submodules_relative_imports_and_leaves_type_checking_out() -> None:
-    modules = {"core", "core.a", "core.b", "core.c", "core.pkg", "core.pkg.d"}
+def test_the_graph_sees_submodules_relative_and_type_checking_imports() -> None:
+    modules = {"core", "core.a", "core.b", "core.c", "core.f", "core.pkg", "core.pkg.d"}
     source = ("from core import a\nimport core.b as b\nfrom typing import TYPE_CHECKING\n"
-              "from .pkg.d import x\nif TYPE_CHECKING:\n    from core import c\n"
+              "from .pkg.d import x\nif TYPE_CHECKING:\n    from core import c\nelse:\n    import core.f\n"
               "def later():\n    import core.pkg\n")
-    assert import_edges("core.e", source, modules) == {"core", "core.a", "core.b", "core.pkg", "core.pkg.d"}
+    assert import_edges("core.e", source, modules) == {"core", "core.a", "core.b", "core.c", "core.f",
+                                                       "core.pkg", "core.pkg.d"}
     assert import_edges("core.pkg", "from . import d\n", modules, package=True) == {"core.pkg.d"}
 
 
 def test_a_deliberate_cycle_fails_the_check() -> None:
-    """What ``test_core_has_no_import_cycle`` would see if two modules imported each other again."""
+    """What ``test_core_has_no_import_cycle`` would see if two modules imported each other again, or if
+    ``Services`` held the registry once more (a ring of imports made for annotations only)."""
     sources = {"core.runtime.db": "from core.runtime.sqlite_driver import tune_sqlite\n",
                "core.runtime.sqlite_driver": "from core.runtime.db import UnitOfWork\n",
-               "core.runtime.jobs": "if TYPE_CHECKING:\n    from core.runtime.db import Database\n"}
+               "core.services": "if TYPE_CHECKING:\n    from core.registry import Registry\n",
+               "core.registry": "if TYPE_CHECKING:\n    from core.runtime.jobs import PeriodicJob\n",
+               "core.runtime.jobs": "if TYPE_CHECKING:\n    from core.services import Services\n"}
     graph = {name: import_edges(name, source, sources) for name, source in sources.items()}
-    assert cycles(graph) == [["core.runtime.db", "core.runtime.sqlite_driver", "core.runtime.db"]]
+    assert cycles(graph) == [["core.registry", "core.runtime.jobs", "core.services", "core.registry"],
+                             ["core.runtime.db", "core.runtime.sqlite_driver", "core.runtime.db"]]
 
 
 def test_core_has_no_import_cycle() -> None:
     """No module of ``core/`` imports, directly or not, a module that imports it back.
 
-    The graph holds every import that runs (at module level or inside a function), with
-    ``from core.x import y`` pointing at ``core.x.y`` too when ``y`` is a module. Imports under ``if
-    TYPE_CHECKING:`` are left out: they never run, so they cannot make behaviour depend on import
-    order. They exist because types refer to one another across layers: ``Services`` holds the
-    ``Registry``, whose periodic jobs and handlers take ``Services``.
+    The graph holds every import (at module level, inside a function, under ``if TYPE_CHECKING:``),
+    with ``from core.x import y`` pointing at ``core.x.y`` too when ``y`` is a module. An import for an
+    annotation only never runs, but it still ties the two modules' designs together: a ring of them
+    is a ring of layers, each of which can only be understood with the others. Where a low module
+    must read something a high one defines, it says what it reads in a small ``Protocol`` of its own
+    (``core.commands.grammar.Vocabulary``, ``core.delivery.rendering.Renderers``…) and the high
+    module's class meets it: this is how the registry, which holds handlers and jobs that take
+    ``Services``, is read by the grammar, the dispatcher and the scheduler without being imported.
     """
     graph = core_import_graph()
     assert len(graph) > 50 and "core.commands.grammar" in graph["core.commands.router"]

@@ -23,6 +23,7 @@ from bots.migrations import is_current
 from core.capabilities import build_registry
 from core.errors import ConfigError
 from core.ports import FakeMessenger
+from core.registry import Registry
 from core.runtime.db import Database
 from core.schema import AuditEntry, Member, MemberRole, RoleSeed
 from core.services import Services
@@ -112,7 +113,8 @@ async def test_prepare_explains_an_unreachable_database() -> None:
 def test_a_configured_platform_without_its_adapter_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(bootstrap.ADAPTERS, "slack", bootstrap.Adapter("adapters.no_such_adapter.app", on))
     with pytest.raises(ConfigError, match=r"\[slack\] is configured, but this installation has no slack"):
-        bootstrap.build_platforms(Config(), bootstrap.build_services(Config()))
+        registry = build_registry()
+        bootstrap.build_platforms(Config(), bootstrap.build_services(Config(), registry), registry)
 
 
 def on(config: Config) -> types.SimpleNamespace:
@@ -124,7 +126,7 @@ def plug_fake_adapter(monkeypatch: pytest.MonkeyPatch, events: list[Any]) -> Fak
     """A configured adapter "chat" whose routes and lifetime record themselves in ``events``."""
     messenger = FakeMessenger(platform="chat")
 
-    def build_platform(section: Any, services: Any) -> Platform:
+    def build_platform(section: Any, services: Any, registry: Any) -> Platform:
         async def lifetime(app: Any) -> AsyncIterator[None]:
             events.append("adapter up")
             yield
@@ -144,9 +146,9 @@ async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_
     messenger = plug_fake_adapter(monkeypatch, events)
 
     @asynccontextmanager
-    async def running(services: Services) -> AsyncIterator[None]:
+    async def running(services: Services, registry: Registry) -> AsyncIterator[None]:
         events.append(("worker up", services.settings.scheduler.dispatch_concurrency,
-                       services.messengers["chat"], "campaigns.rounds" in services.registry.jobs))
+                       services.messengers["chat"], "campaigns.rounds" in registry.jobs))
         yield
         events.append("worker down")
 
@@ -160,11 +162,17 @@ async def test_adapters_and_worker_plug_in(monkeypatch: pytest.MonkeyPatch, tmp_
                       "adapter down"]
 
 
-def test_the_services_carry_the_registry_of_every_capability() -> None:
-    """The composition root builds the registry from ``core.capabilities``; each process its own."""
-    first, second = bootstrap.build_services(Config()), bootstrap.build_services(Config())
-    assert first.registry == build_registry()
-    assert first.registry is not second.registry
+def test_the_services_send_with_the_renderers_of_the_registry_they_are_built_with() -> None:
+    """The composition root builds the registry from ``core.capabilities`` and hands it on; the
+    services keep it only as the outbox's renderers (the router and the worker are given it)."""
+    registry = build_registry()
+    assert bootstrap.build_services(Config(), registry).renderers is registry
+
+
+def test_build_app_takes_services_with_the_registry_they_were_built_with() -> None:
+    services = bootstrap.build_services(Config(), build_registry())
+    with pytest.raises(TypeError, match="registry"):
+        bootstrap.build_app(Config(), services)
 
 
 def test_a_lone_worker_has_the_platforms_messengers_but_no_inbound_side(
@@ -173,6 +181,6 @@ def test_a_lone_worker_has_the_platforms_messengers_but_no_inbound_side(
     events: list[Any] = []
     messenger = plug_fake_adapter(monkeypatch, events)
     config = Config.model_validate({"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"}})
-    services = bootstrap.worker_services(config)
+    services = bootstrap.worker_services(config, build_registry())
     assert services.messengers["chat"] is messenger
     assert events == []

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from adapters.console.app import attach_messenger, open_chat, stream_reader
 from adapters.console.outbound import Screen
+from core.registry import Registry
 from core.schema import Campaign, CampaignPrompt
 from core.services import Services
 from tests.campaign_support import (
@@ -43,22 +44,24 @@ async def campaigns(services: Services) -> list[Campaign]:
         return list((await uow.session.exec(select(Campaign).order_by(Campaign.id))).all())  # type: ignore[arg-type]
 
 
-async def console(services: Services, lines: list[str]) -> str:
+async def console(services: Services, registry: Registry, lines: list[str]) -> str:
     """Ana types ``lines`` in a real console chat; what the terminal showed."""
     out = io.StringIO()
     screen = Screen(out)
     attach_messenger(services, screen, ANA)
-    chat = open_chat(services, ANA, screen, stream_reader(io.StringIO("\n".join(lines) + "\n")), echo=True)
+    chat = open_chat(services, registry, ANA, screen, stream_reader(io.StringIO("\n".join(lines) + "\n")),
+                     echo=True)
     await chat.run()
     return out.getvalue()
 
 
-async def test_the_console_asks_again_only_the_wrong_answer_as_it_is_typed(chat, db, services) -> None:  # type: ignore[no-untyped-def]
+async def test_the_console_asks_again_only_the_wrong_answer_as_it_is_typed(chat, db, services,  # type: ignore[no-untyped-def]
+                                                                           registry) -> None:
     await demo_group(chat, db)
     answers = {"title": "My learning", "groups": "nowhere\ndata science", "start": "2026-03-01\n2026-03-13",
                "count": "3", "reminder_after": "72\n0.02\n24"}
     lines = ["campaign new weekly-learning", *(answers.get(name, "") for name in ORDER)]
-    text = await console(services, lines)
+    text = await console(services, registry, lines)
     assert "I can't find a group called “nowhere”" in text
     assert "The start (March 1, 2026, 9:30\u202fAM) is in the past" in text
     assert "never be sent" in text                          # one reminder at 72 h, answers closing at 72 h
@@ -70,14 +73,14 @@ async def test_the_console_asks_again_only_the_wrong_answer_as_it_is_typed(chat,
 
 
 async def test_a_submitted_form_comes_back_with_only_the_wrong_input_asked_again(  # type: ignore[no-untyped-def]
-        chat, db, services) -> None:
+        chat, db, services, registry) -> None:
     """Reminders after 48 h is fine while answers close after 72 h; closing after 24 h then makes
     the reminder come too late, which only the whole form tells: on submit, only it is asked again."""
     await demo_group(chat, db)
     answers = {"title": "Kept title", "groups": "data science", "start": "2026-03-13", "reminder_after": "48",
                "close_after": "24"}
     lines = ["campaign new weekly-learning", *(answers.get(name, "") for name in ORDER), "12"]
-    text = await console(services, lines)
+    text = await console(services, registry, lines)
     assert "Some answers need fixing; everything else you typed is kept" in text
     assert "answer again only the questions below" in text
     assert text.count("Title\n") == 1 and text.count("Remind after (hours)\n") == 2

@@ -282,20 +282,21 @@ async def test_inline_form_creates_at_once_and_names_unknown_fields(chat, db) ->
     assert await count(db, Campaign) == 1
 
 
-async def test_worker_at_start_sends_a_round_due_while_down(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+async def test_worker_at_start_sends_a_round_due_while_down(chat, db, clock, messenger, services,
+                                                             registry) -> None:  # type: ignore[no-untyped-def]
     """The real scheduler Worker runs the campaign jobs: at start, a round still open is sent, once."""
     import asyncio
 
     from core.runtime.scheduler import Worker
 
-    jobs = services.registry.jobs
+    jobs = registry.jobs
     assert {"campaigns.rounds", "campaigns.reminders", "campaigns.close"} <= set(jobs)
     await demo_group(chat, db)
     await create(chat, recurrence="once", start="2026-03-09", timezone="Europe/Paris")
     await ok(chat(ANA), "campaign start 1")
     clock.current = at("2026-03-09T15:00")        # the process was down at 09:30
     fast = {name: 0.05 for name in jobs if name.startswith(("campaigns.", "outbox."))}
-    worker = Worker(services, intervals=fast)
+    worker = Worker(services, registry, intervals=fast)
     await worker.start()
     try:
         for _ in range(400):                      # up to 20 s: generous for a loaded CI machine

@@ -23,6 +23,7 @@ from core.i18n import Translator
 from core.markup import escape
 from core.messages import Button, Field, Form, FormInput, Option, Reply, Section
 from core.ports import ConversationRef, MemberAddress, Messenger
+from core.registry import Registry
 from core.schema import Group, Member
 from core.services import Services
 from tests.hostile_support import ANSI, HOSTILE
@@ -128,10 +129,10 @@ def test_form_prompts_show_options_defaults_and_cancel() -> None:
     assert session.done and session.cancelled
 
 
-def chat_over(services: Services, email: str, text: str, out: io.StringIO) -> ConsoleChat:
+def chat_over(services: Services, registry: Registry, email: str, text: str, out: io.StringIO) -> ConsoleChat:
     screen = Screen(out)
     attach_messenger(services, screen, email)
-    return open_chat(services, email, screen, stream_reader(io.StringIO(text)), echo=True)
+    return open_chat(services, registry, email, screen, stream_reader(io.StringIO(text)), echo=True)
 
 
 async def add_member(services: Services, email: str, name: str) -> None:
@@ -140,11 +141,12 @@ async def add_member(services: Services, email: str, name: str) -> None:
         await uow.commit()
 
 
-async def test_the_chat_runs_commands_and_a_number_clicks_a_button(services: Services) -> None:
-    await chat_over(services, "ben@example.com", "group create Data Science -- All about data\n",
+async def test_the_chat_runs_commands_and_a_number_clicks_a_button(services: Services,
+                                                                   registry: Registry) -> None:
+    await chat_over(services, registry, "ben@example.com", "group create Data Science -- All about data\n",
                     io.StringIO()).run()
     out = io.StringIO()
-    await chat_over(services, "ana@example.com",
+    await chat_over(services, registry, "ana@example.com",
                     "group list\n1\n\n   \ngroup members data science\n9\n\x00\x07\nquit\nhelp\n", out).run()
     text = out.getvalue()
     assert "› group list\nGroups\n──────\n\nData Science (data-science) — 1 member\nAll about data\n" \
@@ -155,10 +157,11 @@ async def test_the_chat_runs_commands_and_a_number_clicks_a_button(services: Ser
     assert "› help" not in text  # nothing after quit
 
 
-async def test_messages_to_others_and_channel_posts_are_printed_under_a_banner(services: Services) -> None:
+async def test_messages_to_others_and_channel_posts_are_printed_under_a_banner(services: Services,
+                                                                               registry: Registry) -> None:
     await add_member(services, "cy@example.com", "Cy Rano")
     out = io.StringIO()
-    chat = chat_over(services, "ana@example.com", "", out)
+    chat = chat_over(services, registry, "ana@example.com", "", out)
     messenger = services.messengers["console"]
     sent = await messenger.send_direct(MemberAddress("console", "local", "cy@example.com"),
                                        Reply(text="Can you help?", buttons=(JOIN,)))
@@ -176,7 +179,7 @@ async def test_messages_to_others_and_channel_posts_are_printed_under_a_banner(s
 
 
 @pytest.fixture
-def form_actions(services: Services) -> None:
+def form_actions(registry: Registry) -> None:
     """Two throw-away actions in this test's registry: a button that opens ``FORM`` and its submission,
     which echoes."""
 
@@ -186,15 +189,16 @@ def form_actions(services: Services) -> None:
     async def submitted(ctx: Context, act: Action) -> Reply:
         return Reply(text=f"Got {sorted(act.values.items())} for {act.value}")
 
-    services.registry.add_action("testform", opened)
-    services.registry.add_action("thing.create", submitted)
+    registry.add_action("testform", opened)
+    registry.add_action("thing.create", submitted)
     for name in ("testform", "thing.create"):
-        services.registry.add_rule(name, EVERYONE)
+        registry.add_rule(name, EVERYONE)
 
 
-async def test_a_button_opening_a_form_asks_it_then_submits(services: Services, form_actions: None) -> None:
+async def test_a_button_opening_a_form_asks_it_then_submits(services: Services, form_actions: None,
+                                                            registry: Registry) -> None:
     out = io.StringIO()
-    chat = chat_over(services, "ana@example.com", "Retro\n2\n5\n\nskip it\n", out)
+    chat = chat_over(services, registry, "ana@example.com", "Retro\n2\n5\n\nskip it\n", out)
     chat.screen.choices = (Button("Open", "testform:go"),)
     await chat.turn("1")
     await chat.run()
@@ -204,10 +208,10 @@ async def test_a_button_opening_a_form_asks_it_then_submits(services: Services, 
             "('note', 'skip it'), ('title', 'Retro')] for ctx-1") in text
 
 
-async def test_a_form_cut_short_by_the_end_of_input_sends_nothing(services: Services,
-                                                                  form_actions: None) -> None:
+async def test_a_form_cut_short_by_the_end_of_input_sends_nothing(services: Services, form_actions: None,
+                                                                  registry: Registry) -> None:
     out = io.StringIO()
-    chat = chat_over(services, "ana@example.com", "Retro\n", out)
+    chat = chat_over(services, registry, "ana@example.com", "Retro\n", out)
     chat.screen.choices = (Button("Open", "testform:go"),)
     await chat.turn("1")
     assert out.getvalue().endswith("Cancelled; nothing was sent.\n\n")
@@ -287,12 +291,13 @@ def test_parvis_chat_needs_an_imported_member(tmp_path: Path, monkeypatch: pytes
     assert "Members of Data Viz (1)" in chat.stdout and "• Ada Lovelace — Analyst (owner)" in chat.stdout
 
 
-async def test_in_a_channel_links_and_announcements_reach_the_console(services: Services) -> None:
+async def test_in_a_channel_links_and_announcements_reach_the_console(services: Services,
+                                                                      registry: Registry) -> None:
     out = io.StringIO()
     screen = Screen(out)
     messenger = attach_messenger(services, screen, "ana@example.com")
     assert isinstance(messenger, Messenger)
-    chat = open_chat(services, "ana@example.com", screen,
+    chat = open_chat(services, registry, "ana@example.com", screen,
                      stream_reader(io.StringIO("group create Guild\ngroup link guild\n"
                                                "group announce guild Meetup on Friday!\n")),
                      channel="#guild-talk")
@@ -303,13 +308,14 @@ async def test_in_a_channel_links_and_announcements_reach_the_console(services: 
 
 
 async def test_member_text_reaches_the_terminal_as_typed_its_control_characters_as_symbols(
-        services: Services) -> None:
+        services: Services, registry: Registry) -> None:
     """Issue 12, finding 5: a terminal reads escape sequences (colours, cursor moves, a title), a
     carriage return overwrites the line, a bidirectional override reorders it. Commands drop control
     characters, but names and texts also come from directory imports and platform profiles: whatever
     reaches the screen shows them as visible symbols, and markup characters as typed."""
     await add_member(services, "cy@example.com", "Cy \x1b[31mRano\x07")
-    await chat_over(services, "ben@example.com", f"group create Evil -- {HOSTILE}\n", io.StringIO()).run()
+    await chat_over(services, registry, "ben@example.com", f"group create Evil -- {HOSTILE}\n",
+                    io.StringIO()).run()
     hidden = f"{HOSTILE}{ANSI}red\rover\x9b2J\u202eevil"
     async with services.db.uow() as uow:
         group = (await uow.session.exec(select(Group))).one()
@@ -317,7 +323,7 @@ async def test_member_text_reaches_the_terminal_as_typed_its_control_characters_
         uow.session.add(group)
         await uow.commit()
     out = io.StringIO()
-    await chat_over(services, "ana@example.com", "group info evil\n", out).run()
+    await chat_over(services, registry, "ana@example.com", "group info evil\n", out).run()
     await services.messengers["console"].send_direct(MemberAddress("console", "local", "cy@example.com"),
                                                      Reply(text=escape(hidden)))
     text = out.getvalue()
@@ -326,13 +332,13 @@ async def test_member_text_reaches_the_terminal_as_typed_its_control_characters_
     assert "── message to Cy \u241b[31mRano\u2407 (cy@example.com) ──" in text
 
 
-async def test_stats_writes_its_chart_to_a_private_file_and_prints_the_path(services: Services,  # type: ignore[no-untyped-def]
-                                                                            tmp_path) -> None:
+async def test_stats_writes_its_chart_to_a_private_file_and_prints_the_path(  # type: ignore[no-untyped-def]
+        services: Services, tmp_path, registry: Registry) -> None:
     """The console cannot show a picture: it writes the PNG (mode 0600) and prints where."""
     out = io.StringIO()
     screen = Screen(out, files=SavedFiles(tmp_path / "charts"))
     attach_messenger(services, screen, "ana@example.com")
-    chat = open_chat(services, "ana@example.com", screen,
+    chat = open_chat(services, registry, "ana@example.com", screen,
                      stream_reader(io.StringIO("group create Data Science\nstats 4\nstats 4\n")))
     await chat.run()
     paths = [line.removeprefix("Chart: ") for line in out.getvalue().splitlines()

@@ -10,16 +10,18 @@ from adapters.console.app import attach_messenger, open_chat, stream_reader
 from adapters.console.outbound import Screen
 from core.delivery.dispatcher import Dispatcher
 from core.polls.updates import UPDATE_EVERY
+from core.registry import Registry
 from core.services import Services
 
 
-async def test_three_people_at_the_terminal_vote_and_see_the_counts(services: Services) -> None:
+async def test_three_people_at_the_terminal_vote_and_see_the_counts(services: Services,
+                                                                    registry: Registry) -> None:
     out = io.StringIO()
     screen = Screen(out)
     attach_messenger(services, screen, "ana@example.com", "#lunch")
 
     async def turn(email: str, *lines: str) -> None:
-        chat = open_chat(services, email, screen, stream_reader(io.StringIO("")), channel="#lunch")
+        chat = open_chat(services, registry, email, screen, stream_reader(io.StringIO("")), channel="#lunch")
         for line in lines:
             await chat.turn(line)
 
@@ -40,10 +42,11 @@ async def test_three_people_at_the_terminal_vote_and_see_the_counts(services: Se
     assert "📊 Lunch on Friday? (closed)" in closed and "[1]" not in closed
 
 
-async def test_without_a_channel_the_console_says_how_to_post_a_poll(services: Services) -> None:
+async def test_without_a_channel_the_console_says_how_to_post_a_poll(services: Services,
+                                                                     registry: Registry) -> None:
     out = io.StringIO()
     screen = Screen(out)
     attach_messenger(services, screen, "ana@example.com")
-    chat = open_chat(services, "ana@example.com", screen, stream_reader(io.StringIO("")))
+    chat = open_chat(services, registry, "ana@example.com", screen, stream_reader(io.StringIO("")))
     await chat.turn('poll "Lunch?" "Pizza" "Sushi"')
     assert "start the chat with --channel <name>" in out.getvalue()

@@ -13,6 +13,7 @@ from adapters.console.app import attach_messenger, open_chat, threaded
 from adapters.console.outbound import Screen
 from bots.cli_chat import converse, worker_allowed
 from bots.config import Config
+from core.registry import Registry
 from core.runtime.scheduler import worker_of
 from core.services import Services
 from tests.campaign_support import ANA, create, demo_group
@@ -38,7 +39,8 @@ def script(lines: list[str], out: io.StringIO, until: str,
     return read
 
 
-async def test_a_campaign_started_in_the_chat_prints_its_prompt(chat, db, clock, services: Services) -> None:  # type: ignore[no-untyped-def]
+async def test_a_campaign_started_in_the_chat_prints_its_prompt(chat, db, clock, services: Services,  # type: ignore[no-untyped-def]
+                                                                registry: Registry) -> None:
     await demo_group(chat, db)                     # Ana (Paris) owns Data Science; Bob (Paris), Carl (NY)
     created = await create(chat, title="Learning now", recurrence="once", start="2026-03-02", time="09:00",
                            prompts="What did you learn today?")
@@ -46,7 +48,7 @@ async def test_a_campaign_started_in_the_chat_prints_its_prompt(chat, db, clock,
     out = io.StringIO()
     screen = Screen(out)
     attach_messenger(services, screen, ANA)
-    session = open_chat(services, ANA, screen, threaded(script(["campaign start 1"], out,
+    session = open_chat(services, registry, ANA, screen, threaded(script(["campaign start 1"], out,
                                                                until="message to Bob")), echo=True)
     await asyncio.wait_for(converse(session, intervals=FAST), timeout=30)
     text = out.getvalue()
@@ -58,13 +60,14 @@ async def test_a_campaign_started_in_the_chat_prints_its_prompt(chat, db, clock,
     assert worker_of(services) is None             # stopped with the chat
 
 
-async def test_without_the_worker_nothing_is_sent(chat, db, clock, services: Services) -> None:  # type: ignore[no-untyped-def]
+async def test_without_the_worker_nothing_is_sent(chat, db, clock, services: Services,  # type: ignore[no-untyped-def]
+                                                  registry: Registry) -> None:
     await demo_group(chat, db)
     await create(chat, title="Learning now", recurrence="once", start="2026-03-02", time="09:00")
     out = io.StringIO()
     screen = Screen(out)
     attach_messenger(services, screen, ANA)
-    session = open_chat(services, ANA, screen, threaded(script(["campaign start 1"], out, until="—",
+    session = open_chat(services, registry, ANA, screen, threaded(script(["campaign start 1"], out, until="—",
                                                                timeout=1.0)), echo=True)
     await asyncio.wait_for(converse(session, worker=False), timeout=30)
     assert "started" in out.getvalue() and "message to" not in out.getvalue()

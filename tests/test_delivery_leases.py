@@ -25,8 +25,8 @@ from tests import test_dispatcher
 from tests.test_dispatcher import materialise
 
 LEASE = timedelta(minutes=5)
-#: the test's services, with the test renderer (as the dispatcher's tests have them)
-services = test_dispatcher.services
+#: the test's registry, with the test renderer (as the dispatcher's tests have it)
+registry = test_dispatcher.registry
 
 
 @dataclass

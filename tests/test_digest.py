@@ -132,7 +132,7 @@ async def test_a_week_s_digest_is_written_once_however_often_and_wherever_the_jo
     await staff(services, chat)
     digest_on(services)
     clock.current = at("2026-12-09T12:00")   # Wednesday: both are past their Monday 09:00
-    other = Services(db=services.db, registry=services.registry, clock=clock, settings=services.settings,
+    other = Services(db=services.db, renderers=services.renderers, clock=clock, settings=services.settings,
                      messengers=services.messengers)   # a second process on the same database
     written = await asyncio.gather(enqueue_due(services), enqueue_due(other), enqueue_due(services))
     assert sum(written) == 2

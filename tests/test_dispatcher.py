@@ -17,6 +17,7 @@ from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket
 from core.errors import DeliveryError
 from core.messages import Reply
 from core.ports import FakeClock, FakeMessenger, MemberAddress, Progress, SentMessage
+from core.registry import Registry
 from core.runtime.db import Database, UnitOfWork
 from core.schema import Delivery, Member
 from core.services import Services
@@ -26,10 +27,10 @@ from tests.delivery_support import PURPOSE, make_round
 
 
 @pytest.fixture
-def services(services: Services) -> Services:
-    """The test's services, with the test renderer of ``PURPOSE``."""
-    delivery_support.register(services.registry)
-    return services
+def registry(registry: Registry) -> Registry:
+    """The test's registry, with the test renderer of ``PURPOSE``."""
+    delivery_support.register(registry)
+    return registry
 
 
 @dataclass
@@ -304,7 +305,7 @@ async def test_dispatcher_sends_at_the_limiter_pace(services: Services) -> None:
 
 
 async def test_a_batch_renderer_gets_the_claimed_rows_together(
-        services: Services, messenger: FakeMessenger) -> None:
+        services: Services, messenger: FakeMessenger, registry: Registry) -> None:
     batches: list[int] = []
 
     async def render_all(uow: UnitOfWork, deliveries: list[Delivery],
@@ -314,7 +315,7 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
         return [Outgoing(a, Reply(text="hi")) if (a := addresses.get(int(d.target_id))) else None
                 for d in deliveries]
 
-    services.registry.add_batch_renderer("test.batch", render_all)
+    registry.add_batch_renderer("test.batch", render_all)
     round_id, targets = await make_round(services.db, 9, services.clock.now())
     async with services.db.uow() as uow:
         erased = await uow.session.get(Member, targets[0].member_id)
@@ -328,12 +329,13 @@ async def test_a_batch_renderer_gets_the_claimed_rows_together(
     assert len(messenger.sent) == 8
 
 
-async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services: Services) -> None:
+async def test_a_batch_renderer_giving_the_wrong_count_retries_the_rows(services: Services,
+                                                                       registry: Registry) -> None:
     async def render_none(uow: UnitOfWork, deliveries: list[Delivery],
                           settings: Settings) -> list[Outgoing | None]:
         return []
 
-    services.registry.add_batch_renderer("test.broken", render_none)
+    registry.add_batch_renderer("test.broken", render_none)
 
     round_id, targets = await make_round(services.db, 2, services.clock.now())
     async with services.db.uow() as uow:

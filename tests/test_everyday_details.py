@@ -91,8 +91,8 @@ async def test_help_offers_only_commands_that_work(services) -> None:  # type: i
     from core.experts import wiring as experts
     from tests.conftest import Chat
 
-    services.registry = build_registry(tuple(c for c in CAPABILITIES if c is not experts.register))
-    ana = Chat(CommandRouter(services), "ana@example.com")
+    registry = build_registry(tuple(c for c in CAPABILITIES if c is not experts.register))
+    ana = Chat(CommandRouter(services, registry), "ana@example.com")
     assert "not available yet" in (await ana.say("expert add python")).text
     shown = (await ana.say("help")).text
     assert "expert add" not in shown and "question list" not in shown and "group join" in shown

@@ -13,6 +13,7 @@ from sqlmodel import select
 from core.commands.router import CommandRouter
 from core.directory.members import find_by_email
 from core.groups.counts import member_counts
+from core.registry import Registry
 from core.runtime.db import Database
 from core.schema import Group, GroupMember
 from core.services import Services
@@ -74,15 +75,15 @@ async def test_erased_members_and_bulk_writes_are_counted_again(chat, db: Databa
     assert await listed(chat, BOB) == "3 members"
 
 
-async def test_other_processes_are_seen_within_the_time_to_live(chat, db: Database,
-                                                                services: Services) -> None:  # type: ignore[no-untyped-def]
+async def test_other_processes_are_seen_within_the_time_to_live(chat, db: Database, services: Services,
+                                                                registry: Registry) -> None:  # type: ignore[no-untyped-def]
     await known(chat)
     await chat(ANA).say("group create Data Science")
     assert await listed(chat, ANA) == "1 member"
     other = Database(db.url)  # a second process on the same database
     try:
-        elsewhere = Chat(CommandRouter(Services(db=other, registry=services.registry,
-                                                clock=services.clock, settings=services.settings)), BOB)
+        elsewhere = Chat(CommandRouter(Services(db=other, renderers=services.renderers, clock=services.clock,
+                                                settings=services.settings), registry), BOB)
         assert not (await elsewhere.say("group join data-science")).error
     finally:
         await other.dispose()

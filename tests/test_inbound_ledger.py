@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from core.inbound import ledger
+from core.registry import Registry
 from core.schema import ProcessedEvent
 from core.services import Services
 
@@ -38,9 +39,10 @@ async def test_once_runs_the_work_once_and_releases_a_failed_claim(services: Ser
     assert done == ["work"]
 
 
-async def test_the_ledger_keeps_a_day_and_a_periodic_job_prunes_the_rest(services: Services, clock) -> None:
+async def test_the_ledger_keeps_a_day_and_a_periodic_job_prunes_the_rest(  # type: ignore[no-untyped-def]
+        services: Services, registry: Registry, clock) -> None:
     """Slack retries for five minutes at most: a day is plenty, and the table no longer grows forever."""
-    job = services.registry.jobs["inbound.prune"]
+    job = registry.jobs["inbound.prune"]
     assert job.leader_only and job.seconds <= 3600
     assert await ledger.first_time(services, "slack", "Old")
     clock.advance(timedelta(hours=23))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from core.i18n import Translator
+from core.registry import Registry
 from core.schema import Answer, Question, Response
 from core.services import Services
 from core.settings import RolloutSettings
@@ -46,11 +47,12 @@ async def test_an_empty_inbox_says_so_in_both_languages(chat) -> None:  # type: 
     assert vide.text == FR("inbox.empty") and "Rien ne vous attend" in vide.text
 
 
-async def test_the_expert_answers_from_the_inbox_on_the_console(chat, services: Services) -> None:  # type: ignore[no-untyped-def]
+async def test_the_expert_answers_from_the_inbox_on_the_console(chat, services: Services,  # type: ignore[no-untyped-def]
+                                                                registry: Registry) -> None:
     await routed_to_lea(chat)
     out = io.StringIO()
     typed = "inbox\n1\nUse helm and a readiness probe.\n\n1\n2\ninbox\n"
-    await chat_over(services, LEA, typed, out).run()
+    await chat_over(services, registry, LEA, typed, out).run()
     text = out.getvalue()
     assert "Questions for you to answer" in text and f"#1 {QUESTION}" in text
     assert "[1] Answer  [2] Pass" in text
@@ -122,7 +124,7 @@ async def missed_pulse(chat, db, clock, services: Services) -> int:  # type: ign
 
 
 async def test_a_member_reopens_a_missed_prompt_and_answers_every_question_on_the_console(
-        chat, db, clock, services: Services) -> None:  # type: ignore[no-untyped-def]
+        chat, db, clock, services: Services, registry: Registry) -> None:  # type: ignore[no-untyped-def]
     await missed_pulse(chat, db, clock, services)
     waiting = await ok(chat(BOB), "inbox")
     assert "Campaign prompts you have not answered" in waiting.text
@@ -130,7 +132,7 @@ async def test_a_member_reopens_a_missed_prompt_and_answers_every_question_on_th
 
     out = io.StringIO()
     typed = "inbox\n1\n4\n7\n11\nMore demos, please.\n\n7\n9\ninbox\n"
-    await chat_over(services, BOB, typed, out).run()
+    await chat_over(services, registry, BOB, typed, out).run()
     text = out.getvalue()
     assert "[1] Open" in text
     assert "[1] 1  [2] 2  [3] 3  [4] 4  [5] 5" in text and "[6] 1  [7] 2" in text and "[11] Answer" in text

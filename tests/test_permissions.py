@@ -96,11 +96,11 @@ async def test_the_router_follows_each_action_row(prefix: str, chat, db, router:
         assert refused is not usable({role} - {MEMBER}, rule), (role, reply.text)
 
 
-async def test_a_command_without_a_row_is_refused_to_everyone(chat, db, services, router) -> None:  # type: ignore[no-untyped-def]
+async def test_a_command_without_a_row_is_refused_to_everyone(chat, db, registry, router) -> None:  # type: ignore[no-untyped-def]
     async def ping(ctx: Any, args: Any) -> Any:
         raise AssertionError("a command without a row must not run")
 
-    services.registry.add_command(Command(("ping",), ping))
+    registry.add_command(Command(("ping",), ping))
     await _people(db, chat)
     reply = await router.handle(Invocation(actor=actor(PEOPLE[ADMIN]), text="ping"))
     assert reply.error and reply.text == Translator("en")("errors.forbidden")

@@ -70,8 +70,10 @@ async def test_a_wrong_word_after_privacy_delete_shows_the_usage(chat) -> None: 
 def other_process(db_url: str, services: Services) -> tuple[CommandRouter, Database]:
     """A second ``parvis serve`` on the same database: its own engine, caches and router."""
     database = Database(db_url)
-    return CommandRouter(Services(db=database, registry=build_registry(), clock=services.clock,
-                                  messengers=dict(services.messengers), settings=TEST_SETTINGS)), database
+    registry = build_registry()
+    return CommandRouter(Services(db=database, renderers=registry, clock=services.clock,
+                                  messengers=dict(services.messengers), settings=TEST_SETTINGS),
+                         registry), database
 
 
 async def say(router: CommandRouter, text: str, locale: str | None = None) -> Any:

@@ -270,8 +270,9 @@ async def test_a_deadline_that_passed_while_down_is_enforced_at_the_next_start( 
     restarted_db = Database(database_url)
     messenger = FakeMessenger(platform="console")
     registry = build_registry()
-    services = Services(db=restarted_db, registry=registry, clock=later, messengers={"console": messenger})
-    worker = Worker(services, jobs={"experts.deadlines": registry.jobs["experts.deadlines"]}, hooks={},
+    services = Services(db=restarted_db, renderers=registry, clock=later, messengers={"console": messenger})
+    worker = Worker(services, registry, jobs={"experts.deadlines": registry.jobs["experts.deadlines"]},
+                    hooks={},
                     dispatch=False, schedules=False)
     await worker.start()
     try:

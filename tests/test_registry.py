@@ -150,13 +150,13 @@ def test_later_runs_last_and_only_fills_the_paths_nobody_registered() -> None:
     assert set(registry.commands) == set(LATER)
 
 
-async def test_the_router_and_the_worker_use_the_services_registry(  # type: ignore[no-untyped-def]
-        services: Services, chat) -> None:
+async def test_the_router_and_the_worker_use_the_registry_they_are_given(  # type: ignore[no-untyped-def]
+        services: Services, registry: Registry, chat) -> None:
     async def ping(ctx: Context, args: Args) -> Reply:
         return Reply(text=f"pong {args.text}")
 
-    services.registry.add_command(Command(("ping",), ping))
-    services.registry.add_rule("ping", EVERYONE)
+    registry.add_command(Command(("ping",), ping))
+    registry.add_rule("ping", EVERYONE)
     assert (await chat("ana@example.com").say("ping there")).text == "pong there"
-    worker = Worker(services)
-    assert worker.jobs is services.registry.jobs and worker.hooks is services.registry.start_hooks
+    worker = Worker(services, registry)
+    assert worker.jobs is registry.jobs and worker.hooks is registry.start_hooks

@@ -13,6 +13,7 @@ from core.delivery.dispatcher import Dispatcher
 from core.delivery.outbox import Source, enqueue
 from core.delivery.ratelimit import Rate
 from core.ports import FakeMessenger
+from core.registry import Registry
 from core.runtime.db import Database
 from core.runtime.jobs import PeriodicJob
 from core.runtime.scheduler import Worker, configured_worker, running, worker_of
@@ -23,10 +24,10 @@ from tests.delivery_support import PURPOSE, make_round
 
 
 @pytest.fixture
-def services(services: Services) -> Services:
-    """The test's services, with the test renderer of ``PURPOSE``."""
-    delivery_support.register(services.registry)
-    return services
+def registry(registry: Registry) -> Registry:
+    """The test's registry, with the test renderer of ``PURPOSE``."""
+    delivery_support.register(registry)
+    return registry
 
 
 async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
@@ -43,11 +44,11 @@ def recorder(calls: list[str], name: str):  # type: ignore[no-untyped-def]
     return job
 
 
-async def test_periodic_jobs_run_at_start_and_repeat(services: Services) -> None:
+async def test_periodic_jobs_run_at_start_and_repeat(services: Services, registry: Registry) -> None:
     calls: list[str] = []
     jobs = {"a": PeriodicJob("a", 0.05, recorder(calls, "a")),
             "b": PeriodicJob("b", 0.05, recorder(calls, "b"), leader_only=True)}
-    worker = Worker(services, jobs=jobs, hooks={})
+    worker = Worker(services, registry, jobs=jobs, hooks={})
     await worker.start()
     try:
         assert worker.is_leader  # SQLite: the one process leads
@@ -58,26 +59,26 @@ async def test_periodic_jobs_run_at_start_and_repeat(services: Services) -> None
     assert worker_of(services) is None
 
 
-async def test_a_worker_without_schedules_runs_no_leader_jobs(services: Services) -> None:
+async def test_a_worker_without_schedules_runs_no_leader_jobs(services: Services, registry: Registry) -> None:
     calls: list[str] = []
     jobs = {"a": PeriodicJob("a", 0.05, recorder(calls, "a")),
             "b": PeriodicJob("b", 0.05, recorder(calls, "b"), leader_only=True)}
     hooks = {"h": recorder(calls, "hook")}
-    worker = Worker(services, jobs=jobs, hooks=hooks, schedules=False)
+    worker = Worker(services, registry, jobs=jobs, hooks=hooks, schedules=False)
     await worker.start()
     await eventually(lambda: calls.count("a") >= 2)
     await worker.stop()
     assert "b" not in calls and "hook" not in calls and not worker.is_leader
 
 
-async def test_hooks_create_campaign_jobs_once(services: Services) -> None:
+async def test_hooks_create_campaign_jobs_once(services: Services, registry: Registry) -> None:
     calls: list[str] = []
     fired = recorder(calls, "campaign")
 
     async def hook(worker: Worker) -> None:
         worker.schedule("campaign:7", IntervalTrigger(hours=1), fired, 7)
 
-    worker = Worker(services, jobs={}, hooks={"h": hook})
+    worker = Worker(services, registry, jobs={}, hooks={"h": hook})
     await worker.start()
     try:
         assert "campaign:7" in worker.job_ids()
@@ -94,26 +95,27 @@ async def test_hooks_create_campaign_jobs_once(services: Services) -> None:
         await worker.stop()
 
 
-async def test_the_dispatch_job_sends_due_deliveries(services: Services, messenger: FakeMessenger) -> None:
+async def test_the_dispatch_job_sends_due_deliveries(services: Services, messenger: FakeMessenger,
+                                                     registry: Registry) -> None:
     round_id, targets = await make_round(services.db, 4, services.clock.now())
     async with services.db.uow() as uow:
         await enqueue(uow, Source("round", round_id), PURPOSE, targets, services.clock.now())
         await uow.commit()
     services.settings = Settings(scheduler=SchedulerSettings(dispatch_interval_seconds=0.05,
                                                              dispatch_concurrency=2))
-    async with running(services) as worker:
+    async with running(services, registry) as worker:
         assert worker.dispatcher.concurrency == 2
         await eventually(lambda: len(messenger.sent) == 4)
 
 
-async def test_stop_lets_a_running_job_finish(services: Services) -> None:
+async def test_stop_lets_a_running_job_finish(services: Services, registry: Registry) -> None:
     finished: list[bool] = []
 
     async def slow(_: Services) -> None:
         await asyncio.sleep(0.2)
         finished.append(True)
 
-    worker = Worker(services, jobs={"slow": PeriodicJob("slow", 60, slow)}, hooks={})
+    worker = Worker(services, registry, jobs={"slow": PeriodicJob("slow", 60, slow)}, hooks={})
     await worker.start()
     await asyncio.sleep(0.05)
     await worker.stop()
@@ -121,7 +123,7 @@ async def test_stop_lets_a_running_job_finish(services: Services) -> None:
 
 
 async def test_a_failing_job_is_logged_and_the_others_go_on(
-        services: Services, caplog: pytest.LogCaptureFixture) -> None:
+        services: Services, caplog: pytest.LogCaptureFixture, registry: Registry) -> None:
     calls: list[str] = []
 
     async def broken(_: Services) -> None:
@@ -129,22 +131,26 @@ async def test_a_failing_job_is_logged_and_the_others_go_on(
 
     jobs = {"broken": PeriodicJob("broken", 0.05, broken),
             "ok": PeriodicJob("ok", 0.05, recorder(calls, "ok"))}
-    worker = Worker(services, jobs=jobs, hooks={})
+    worker = Worker(services, registry, jobs=jobs, hooks={})
     await worker.start()
     await eventually(lambda: calls.count("ok") >= 2)
     await worker.stop()
     assert "scheduled job broken failed" in caplog.text
 
 
-async def test_only_one_process_leads_on_postgresql(db: Database, services: Services) -> None:
+async def test_only_one_process_leads_on_postgresql(db: Database, services: Services,
+                                                    registry: Registry) -> None:
     if db.dialect != "postgresql":
         pytest.skip("leader election uses pg_try_advisory_lock; on SQLite the single process leads")
     calls: list[str] = []
     hooks = {"h": recorder(calls, "hook")}
     jobs = {"lead": PeriodicJob("lead", 0.05, recorder(calls, "lead"), leader_only=True)}
-    other = Services(db=db, registry=services.registry, clock=services.clock, messengers=services.messengers)
-    first = Worker(services, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(services), election_seconds=0.1)
-    second = Worker(other, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(other), election_seconds=0.1)
+    other = Services(db=db, renderers=services.renderers, clock=services.clock,
+                     messengers=services.messengers)
+    first = Worker(services, registry, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(services),
+                   election_seconds=0.1)
+    second = Worker(other, registry, jobs=jobs, hooks=hooks, dispatcher=Dispatcher(other),
+                    election_seconds=0.1)
     await first.start()
     await second.start()
     try:
@@ -159,8 +165,8 @@ async def test_only_one_process_leads_on_postgresql(db: Database, services: Serv
 
 
 async def test_wake_dispatches_new_rows_before_the_interval(
-        services: Services, messenger: FakeMessenger) -> None:
-    worker = Worker(services, jobs={}, hooks={}, intervals={"outbox.dispatch": 3600})
+        services: Services, messenger: FakeMessenger, registry: Registry) -> None:
+    worker = Worker(services, registry, jobs={}, hooks={}, intervals={"outbox.dispatch": 3600})
     await worker.start()
     try:
         await asyncio.sleep(0.05)  # the first, empty, dispatch run
@@ -175,13 +181,13 @@ async def test_wake_dispatches_new_rows_before_the_interval(
         await worker.stop()
 
 
-def test_the_configured_worker_follows_the_scheduler_settings(services: Services) -> None:
-    worker = configured_worker(services)
+def test_the_configured_worker_follows_the_scheduler_settings(services: Services, registry: Registry) -> None:
+    worker = configured_worker(services, registry)
     assert worker.dispatcher.concurrency == 16 and worker.dispatch_interval == 5.0
     assert worker.dispatcher.limiter.rates == {"slack": Rate(3.0, burst=3.0), "teams": Rate(20.0, burst=20.0)}
     scheduler = SchedulerSettings(dispatch_interval_seconds=2.0, dispatch_concurrency=3, slack_per_minute=120,
                                   teams_per_second=7)
     services.settings = Settings(scheduler=scheduler)
-    worker = configured_worker(services)
+    worker = configured_worker(services, registry)
     assert worker.dispatcher.concurrency == 3 and worker.dispatch_interval == 2.0
     assert worker.dispatcher.limiter.rates == {"slack": Rate(2.0, burst=2.0), "teams": Rate(7.0, burst=7.0)}

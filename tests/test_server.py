@@ -26,6 +26,7 @@ from bots.cli import main
 from bots.config import Config
 from bots.migrations import upgrade
 from bots.server import SERVICES, create_app
+from core.capabilities import build_registry
 from core.runtime.db import Database
 from core.schema import Member, MemberRole
 
@@ -96,7 +97,7 @@ async def test_metrics_count_requests_per_route_in_each_apps_own_registry(tmp_pa
 
 async def test_adapter_routes_and_lifetimes_plug_in_and_the_database_closes_last(tmp_path: Path) -> None:
     events: list[str] = []
-    services = build_services(sqlite_config(tmp_path / "parvis.db"))
+    services = build_services(sqlite_config(tmp_path / "parvis.db"), build_registry())
     disposed = services.db.dispose
 
     async def dispose() -> None:
@@ -130,7 +131,7 @@ async def test_shutdown_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
         await asyncio.sleep(0.5)
         return web.Response(text="done")
 
-    app = create_app(Config(), build_services(sqlite_config(tmp_path / "parvis.db")),
+    app = create_app(Config(), build_services(sqlite_config(tmp_path / "parvis.db"), build_registry()),
                      route_installers=[lambda a: a.router.add_get("/slow", slow)])
     runner = web.AppRunner(app, shutdown_timeout=5)
     await runner.setup()

@@ -24,6 +24,7 @@ from core.commands.router import CommandRouter
 from core.markup import plain
 from core.messages import Reply
 from core.ports import ConversationRef
+from core.registry import Registry
 from core.services import Services
 from core.text import clean, shorten
 
@@ -197,10 +198,11 @@ class ConsoleChat:
         return not session.cancelled
 
 
-def open_chat(services: Services, email: str, screen: Screen, read: LineSource, *, echo: bool = False,
-              channel: str | None = None) -> ConsoleChat:
-    """A chat for ``email`` over ``services`` (whose ``console`` messenger should print to ``screen``)."""
-    return ConsoleChat(CommandRouter(services), inbound.console_actor(email), screen, read, echo,
+def open_chat(services: Services, registry: Registry, email: str, screen: Screen, read: LineSource, *,
+              echo: bool = False, channel: str | None = None) -> ConsoleChat:
+    """A chat for ``email`` over ``services`` and the commands of ``registry`` (``services``' ``console``
+    messenger should print to ``screen``)."""
+    return ConsoleChat(CommandRouter(services, registry), inbound.console_actor(email), screen, read, echo,
                        inbound.channel_ref(channel))
 
 

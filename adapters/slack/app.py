@@ -6,7 +6,7 @@ core's work as a task and waits for it at most ``QUICK_SECONDS``: a quick comman
 acknowledgement itself (ephemeral), a slow one is acknowledged with "working on it" and answered later
 through ``respond``. The work is never cancelled, so nothing is lost when it is slow.
 
-``bots/bootstrap.py`` calls ``build_platform(settings, services)`` when ``[slack]`` has a bot token.
+``bots/bootstrap.py`` calls ``build_platform(settings, services, registry)`` when ``[slack]`` has a bot token.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from core.commands.router import CommandRouter
 from core.directory import members as directory
 from core.i18n import Translator
 from core.messages import Reply
+from core.registry import Registry
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,10 @@ ANY = re.compile(".+")
 class SlackAdapter:
     """The Bolt app and everything it needs; one per process."""
 
-    def __init__(self, config: SlackConfig, services: Services, router: CommandRouter | None = None) -> None:
+    def __init__(self, config: SlackConfig, services: Services, router: CommandRouter) -> None:
         self.config = config
         self.services = services
-        self.router = router or CommandRouter(services)
+        self.router = router
         self.client = web_client(config, interactive=True)
         self.messenger = SlackMessenger(web_client(config, interactive=False), invite_client=self.client)
         self.profiles = Profiles(self.client, services)
@@ -434,13 +435,13 @@ class Turns:
                 self._locks[key] = (lock, users - 1)
 
 
-def build_slack(config: SlackConfig, services: Services, router: CommandRouter | None = None) -> SlackAdapter:
+def build_slack(config: SlackConfig, services: Services, router: CommandRouter) -> SlackAdapter:
     """The adapter for ``[slack]``; ``install`` mounts the route, ``lifetime`` runs Socket Mode."""
     return SlackAdapter(config, services, router)
 
 
-def build_platform(settings: SlackConfig, services: Services) -> Platform:
+def build_platform(settings: SlackConfig, services: Services, registry: Registry) -> Platform:
     """The hook ``bots/bootstrap.py`` calls when ``[slack]`` (``settings``) has a bot token."""
-    adapter = build_slack(settings, services)
+    adapter = build_slack(settings, services, CommandRouter(services, registry))
     routes = adapter.install if settings.signing_secret is not None else None
     return Platform(name="slack", messenger=adapter.messenger, routes=routes, lifetime=adapter.lifetime)

@@ -9,8 +9,9 @@ outside ``[teams] allowed_tenants`` a 403 (``adapters.teams.tenants``; ``TeamsAd
 the order and why); then ``process_activity`` runs the turn with the already-authenticated result,
 and an invoke body is serialised once.
 
-``build_platform(settings, services, host=…)`` is the hook ``bots/bootstrap.py`` calls; ``build_teams``
-is the same with injectable parts (tests pass a credentials factory whose tokens the fake connector issued).
+``build_platform(settings, services, registry, host=…)`` is the hook ``bots/bootstrap.py`` calls;
+``build_teams`` is the same with injectable parts (tests pass a credentials factory whose tokens the
+fake connector issued).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from adapters.teams.settings import TeamsConfig
 from adapters.teams.turns import TurnHandler, unanswered
 from core.commands.router import CommandRouter
 from core.errors import ConfigError
+from core.registry import Registry
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -148,13 +150,14 @@ def build_teams(settings: Any, router: CommandRouter, services: Services, *,
     return TeamsAdapter(bot, router, services, adapter, allowed, public_url)
 
 
-def build_platform(settings: TeamsConfig, services: Services, *, host: str,
+def build_platform(settings: TeamsConfig, services: Services, registry: Registry, *, host: str,
                    public_url: str | None = None) -> Platform:
     """The hook of ``bots/bootstrap.py``: the Teams platform when ``[teams]`` (``settings``) is configured.
     ``host`` is the address the server listens on (``[server] host``): emulator mode needs a loopback one;
     ``public_url`` (``[web] public_url``) where Teams fetches the charts too large for a card."""
     try:
-        teams = build_teams(settings, CommandRouter(services), services, host=host, public_url=public_url)
+        teams = build_teams(settings, CommandRouter(services, registry), services, host=host,
+                            public_url=public_url)
     except ConfigError:  # EmulatorModeRefused says what is wrong already
         raise
     except Exception as exc:  # botbuilder refuses an incomplete SingleTenant/MSI configuration

@@ -1,7 +1,7 @@
 """The web console, mounted by ``parvis serve`` under ``/app/`` on the same aiohttp app.
 
 Requests and forms in (``inbound.py``), core services and the command router in, HTML out
-(``outbound.py``, the Jinja2 templates under ``templates/``). ``install_web(services)`` returns the
+(``outbound.py``, the Jinja2 templates under ``templates/``). ``install_web(services, registry)`` returns the
 route installer ``bots/bootstrap.py`` adds beside the platforms'. Two middlewares hold the rules every
 page follows: the member behind the session cookie (``core.web.sessions``), and a POST without its
 session's CSRF token refused (403); a ``ParvisError`` becomes a page in the member's language.
@@ -22,6 +22,7 @@ from adapters.web import admin, campaigns, creation, directory, outbound, signin
 from adapters.web.state import CONSOLE, SIGNED_OUT, Console, visitor_of
 from core.commands.router import CommandRouter
 from core.errors import Forbidden, NotFound, ParvisError
+from core.registry import Registry
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,10 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     return await handler(request)
 
 
-def console_app(services: Services, router: CommandRouter | None = None) -> web.Application:
+def console_app(services: Services, router: CommandRouter) -> web.Application:
     """The ``/app/`` sub-application."""
     app = web.Application(middlewares=[errors, signed_in])
-    app[CONSOLE] = Console(services, router or CommandRouter(services))
+    app[CONSOLE] = Console(services, router)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=jinja2.select_autoescape(default=True))
     app.router.add_static("/static/", HERE / "static", name="static")
@@ -74,10 +75,10 @@ def console_app(services: Services, router: CommandRouter | None = None) -> web.
     return app
 
 
-def install_web(services: Services) -> RouteInstaller:
+def install_web(services: Services, registry: Registry) -> RouteInstaller:
     """The route installer of the web console for ``bots/bootstrap.py``."""
 
     def install(app: web.Application) -> None:
-        app.add_subapp("/app/", console_app(services))
+        app.add_subapp("/app/", console_app(services, CommandRouter(services, registry)))
 
     return install

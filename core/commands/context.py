@@ -1,8 +1,11 @@
-"""What a handler gets: the services of the process, the member it acts for and their transaction."""
+"""What a handler gets: the services of the process, the member it acts for and their transaction.
+
+The process's registry reaches a handler as ``ctx.registry``, read through ``Commands``, declared here:
+the registry holds the handlers, which take a ``Context``, so this module does not import it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +32,39 @@ class MemberSource(Protocol):
     def member(self) -> Member: ...
 
 
+class Listed(Protocol):
+    """A command as ``help`` lists it (``core.commands.grammar.Command`` is one)."""
+
+    @property
+    def path(self) -> tuple[str, ...]: ...
+
+    @property
+    def handler(self) -> object: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def usage(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
+class Commands(Protocol):
+    """What a handler reads of the process's registry (``core.registry.Registry`` is one): the rule of
+    a command or action (who may use it), and the commands themselves, for ``help``."""
+
+    @property
+    def commands(self) -> Mapping[tuple[str, ...], Listed]: ...
+
+    def rule(self, name: str) -> Rule | None: ...
+
+    def has_area(self, word: str) -> bool: ...
+
+    def areas(self) -> list[str]: ...
+
+
 @dataclass
 class Context:
     """One command's view of the world: who acts, in which transaction, in which language.
@@ -44,6 +80,8 @@ class Context:
     actor: Actor
     channel: ConversationRef | None
     t: Translator
+    #: the process's registry (``core.registry.Registry``), handed by the router
+    registry: Commands
     effects: list[AfterCommit] = field(default_factory=list)
     #: cleared by a handler whose action must leave no activity record (an anonymous answer)
     record_activity: bool = True
@@ -70,7 +108,7 @@ class Context:
 
     def rule(self, command: str) -> Rule:
         """The permission table's row for a command (``"campaign start"``) or action prefix."""
-        found = self.services.registry.rule(command)
+        found = self.registry.rule(command)
         if found is None:
             raise Forbidden("errors.forbidden")  # no row, no right: a command must be in the table
         return found

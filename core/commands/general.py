@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from core.access.rules import usable
-from core.commands.context import Context
-from core.commands.grammar import Args, Command, Handlers, closest
+from core.commands.context import Commands, Context, Listed
+from core.commands.grammar import Args, Handlers, closest
 from core.commands.later import NotYet
 from core.directory.models import Member
 from core.errors import Forbidden, UsageError
@@ -16,20 +15,17 @@ from core.i18n import LOCALES, Translator
 from core.messages import Reply, Section
 from core.settings import Area
 
-if TYPE_CHECKING:
-    from core.registry import Registry
-
 #: this module's commands; ``core/commands/wiring.py`` adds them to the registry
 handlers = Handlers()
 
 
-def _area_lines(t: Translator, commands: tuple[Command, ...], area: str) -> str:
+def _area_lines(t: Translator, commands: tuple[Listed, ...], area: str) -> str:
     lines = [f"• `{t(cmd.usage)}` — {t(cmd.summary)}"
              for cmd in sorted(commands, key=lambda cmd: cmd.path) if cmd.path[0] == area]
     return "\n".join(lines)
 
 
-def _open_to(roles: frozenset[str], registry: Registry, disabled: frozenset[Area]) -> tuple[Command, ...]:
+def _open_to(roles: frozenset[str], registry: Commands, disabled: frozenset[Area]) -> tuple[Listed, ...]:
     """The commands the permission table lets someone holding ``roles`` use (on some thing: a group
     owner's commands are listed for every member, since any member may own a group), in the areas
     ``[rollout.areas]`` leaves open, and that work: a command of a later release (``NotYet``, which only
@@ -41,7 +37,7 @@ def _open_to(roles: frozenset[str], registry: Registry, disabled: frozenset[Area
 
 
 @lru_cache(maxsize=64)
-def _help(locale: str, area: str | None, commands: tuple[Command, ...]) -> Reply:
+def _help(locale: str, area: str | None, commands: tuple[Listed, ...]) -> Reply:
     """The help text depends only on the language and the commands open to the member (their roles
     against the registry, both fixed once the process runs): built once per (language, area,
     commands), not on every ``help`` (the most frequent command)."""
@@ -61,7 +57,7 @@ def _help(locale: str, area: str | None, commands: tuple[Command, ...]) -> Reply
 async def help_(ctx: Context, args: Args) -> Reply:
     """``help`` lists the areas; ``help group`` the commands of one area: only the commands the
     member's roles open to them (``core.access``)."""
-    registry = ctx.services.registry
+    registry = ctx.registry
     disabled = ctx.services.settings.rollout.disabled_areas
     commands = _open_to(ctx.roles, registry, disabled)
     if args:

@@ -3,15 +3,16 @@
 A module of handlers collects them in a ``Handlers`` of its own with ``@handlers.command(...)`` and
 ``@handlers.action(...)`` (DESIGN.md §3); its capability's ``register(registry)`` adds them to the
 process's ``core.registry.Registry``. ``match`` turns the words a member typed into a command of that
-registry and its arguments, or a ``UsageError`` that suggests the nearest valid word.
+registry (any ``Vocabulary``: the registry is one) and its arguments, or a ``UsageError`` that
+suggests the nearest valid word.
 ``core.commands.router.CommandRouter`` runs what ``match`` found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -23,7 +24,6 @@ from core.text import MAX_COMMAND_LENGTH, clean, normalise_quotes, tokenize
 
 if TYPE_CHECKING:
     from core.commands import Action
-    from core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,19 @@ def _split_words(text: str, count: int) -> tuple[list[str], str]:
     return words, rest.strip()
 
 
-def match(registry: Registry, text: str) -> tuple[Command, Args]:
+class Vocabulary(Protocol):
+    """What ``match`` reads of the commands it chooses from (``core.registry.Registry`` is one): declared
+    here so that the grammar needs nothing of the registry, which holds its commands."""
+
+    @property
+    def commands(self) -> Mapping[tuple[str, ...], Command]: ...
+
+    def has_area(self, word: str) -> bool: ...
+
+    def areas(self) -> list[str]: ...
+
+
+def match(registry: Vocabulary, text: str) -> tuple[Command, Args]:
     """Find the command of ``registry`` that ``text`` names, or raise ``UsageError`` with a suggestion."""
     text = normalise_quotes(_strip_prefix(clean(text)))
     if len(text) > MAX_COMMAND_LENGTH:

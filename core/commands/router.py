@@ -2,8 +2,8 @@
 
 Adapters build an ``Invocation`` (who, where, what text) or an ``Action`` (a button click or a form
 submission) and hand it to ``CommandRouter``; they get a ``Reply`` back. The commands and actions are
-those of ``services.registry`` (``core.registry``, filled by each capability's ``wiring.py``); how text
-finds one is ``core.commands.grammar.match``; replies of read-only commands come back from memory
+those of the registry it is built with (``core.registry``, filled by each capability's ``wiring.py``);
+how text finds one is ``core.commands.grammar.match``; replies of read-only commands come back from memory
 (``core.commands.memory``) when they can. The router never raises: a ``ParvisError`` becomes a
 localised message, anything else a logged apology.
 """
@@ -27,6 +27,7 @@ from core.governance import gate as governance
 from core.i18n import Translator
 from core.messages import Reply
 from core.ports import ConversationRef
+from core.registry import Registry
 from core.runtime.activity_log import activity_log
 from core.runtime.db import UnitOfWork
 from core.services import Services
@@ -57,8 +58,9 @@ class CommandRouter:
     matches the grammar and computes the reply-cache key; ``remembered`` answers from memory when it
     can and ``run`` does the work otherwise, both from what ``prepare`` found."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, registry: Registry) -> None:
         self.services = services
+        self.registry = registry
         self.memory = Memory(services, self._refill)
         self._turns: asyncio.Semaphore | None = None  # made in the running loop, on first use
 
@@ -122,7 +124,7 @@ class CommandRouter:
         if act is not None:
             return Prepared(actor, channel, kind, act.action_id.split(":", 1)[0], who)
         try:
-            found = match(self.services.registry, text)
+            found = match(self.registry, text)
         except ParvisError as error:
             return Prepared(actor, channel, kind, text, who, error=error)
         remember = governance.may_remember(self.services.settings, who, found[0].name)
@@ -144,7 +146,8 @@ class CommandRouter:
         generation = self.memory.cache.generation
         who = request.who
         async with self.services.db.uow() as uow:
-            ctx = Context(self.services, uow, who, who.roles, request.actor, request.channel, t)
+            ctx = Context(self.services, uow, who, who.roles, request.actor, request.channel, t,
+                          self.registry)
             reply = await self._dispatch(ctx, request, act)
             event = (directory.activity_event(who.member_id, request.actor, request.kind, request.name, now)
                      if ctx.record_activity else None)
@@ -179,7 +182,7 @@ class CommandRouter:
         try:
             async with self.services.db.uow() as uow:  # never committed: a kept command only reads
                 ctx = Context(self.services, uow, request.who, request.who.roles, request.actor,
-                              request.channel, t)
+                              request.channel, t, self.registry)
                 reply = await self._dispatch(ctx, request, None)
                 if uow.wrote or ctx.effects:
                     return None
@@ -196,7 +199,7 @@ class CommandRouter:
                 return stand_in
             self._gate(ctx, command.name)
             return (await command.handler(ctx, args)).localised(ctx.locale)
-        handler = self.services.registry.actions.get(request.text)
+        handler = self.registry.actions.get(request.text)
         if handler is None:
             raise UsageError("errors.unknown_action")
         stand_in = await self._admit(ctx, request, request.text)
@@ -229,7 +232,7 @@ class CommandRouter:
     def _gate(self, ctx: Context, name: str) -> None:
         """Refuse, before the handler runs, what the member's roles allow on nothing at all (the
         permission table, ``core.access``); relations to the thing are the handler's to check."""
-        rule = self.services.registry.rule(name)
+        rule = self.registry.rule(name)
         if rule is None:
             log.error("no permission rule for %r: refused (add its row to core/access/table.py)", name)
             raise Forbidden("errors.forbidden")

@@ -230,7 +230,7 @@ class Dispatcher:
 
     async def render(self, rows: list[Delivery]) -> list[Rendered]:
         """Render claimed rows right before they are sent (``core.delivery.rendering.render_rows``)."""
-        return await render_rows(self.services.db, self.services.registry, rows, self.services.settings)
+        return await render_rows(self.services.db, self.services.renderers, rows, self.services.settings)
 
     async def deliver(self, delivery: Delivery, rendered: Rendered) -> str:
         """Pace, send and record one claimed, rendered row; returns its new status."""

@@ -1,5 +1,9 @@
 """Rendering claimed outbox rows at send time, through the renderers of the process's registry.
 
+The registry is read through ``Renderers``, the two tables this module needs, declared here: rendering
+is low in the core (the dispatcher, hence every handler that sends at once, depends on it), the
+registry high (it holds the handlers), and the low does not import the high.
+
 Kept apart from the dispatcher, which only needs one result per row: an ``Outgoing``, ``None``
 (skip for good), the reason no renderer exists (fail for good), or the exception a renderer raised
 (retry later). One bad renderer or row never stops the others.
@@ -8,13 +12,13 @@ Kept apart from the dispatcher, which only needs one result per row: an ``Outgoi
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 
-from core.delivery.outbox import Outgoing
+from core.delivery.outbox import BatchRenderer, Outgoing, Renderer
 
 if TYPE_CHECKING:
     from core.delivery.models import Delivery
-    from core.registry import Registry
     from core.runtime.db import Database, UnitOfWork
     from core.settings import Settings
 
@@ -24,7 +28,17 @@ log = logging.getLogger(__name__)
 Rendered = Outgoing | None | str | Exception
 
 
-async def render_rows(db: Database, registry: Registry, rows: list[Delivery],
+class Renderers(Protocol):
+    """The renderers of each delivery purpose (``core.registry.Registry`` has them)."""
+
+    @property
+    def renderers(self) -> Mapping[str, Renderer]: ...
+
+    @property
+    def batch_renderers(self) -> Mapping[str, BatchRenderer]: ...
+
+
+async def render_rows(db: Database, registry: Renderers, rows: list[Delivery],
                       settings: Settings) -> list[Rendered]:
     """Render claimed rows in one read-only unit of work, one result per row, in order; the renderers
     get the process's ``settings``.
@@ -44,7 +58,7 @@ async def render_rows(db: Database, registry: Registry, rows: list[Delivery],
     return [results[index] for index in range(len(rows))]
 
 
-async def render_group(uow: UnitOfWork, registry: Registry, purpose: str, rows: list[Delivery],
+async def render_group(uow: UnitOfWork, registry: Renderers, purpose: str, rows: list[Delivery],
                        settings: Settings) -> list[Rendered]:
     """Rows of one purpose: by its batch renderer if there is one, else row by row."""
     if (render_batch := registry.batch_renderers.get(purpose)) is not None:

@@ -1,7 +1,7 @@
 """Periodic jobs: work the scheduler runs every few seconds (dispatch, reminders, closes, deadlines).
 
 A capability adds its jobs to the process's registry (``registry.add_job(...)`` in its ``wiring.py``);
-``core.runtime.scheduler.Worker`` runs every job of ``services.registry``. Jobs take the process
+``core.runtime.scheduler.Worker`` runs every job of the registry it is built with. Jobs take the process
 ``Services``, read what is due from the database and must be safe to run in several processes at once
 and to repeat: the database, not the job, holds the state.
 """

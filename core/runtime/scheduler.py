@@ -18,7 +18,8 @@ job: a long round is one run, and a run that outlasts the interval would make AP
 log every trigger meanwhile); it runs again at once while rows keep settling, else after the
 ``outbox.dispatch`` interval, or as soon as ``worker.wake()`` is called after new rows were committed.
 
-The periodic jobs and start hooks are those of ``services.registry`` (``core.registry``). A feature
+The periodic jobs and start hooks are those of the registry the worker is built with (``core.registry``,
+read through ``Schedule``: the registry holds the start hooks, which take a ``Worker``). A feature
 plugs in a start hook with ``registry.add_start_hook(hook)`` in its ``wiring.py``: each hook gets the
 ``Worker`` and (re)creates its jobs from the database with ``worker.schedule(job_id, trigger, function,
 *args)``. Hooks run when a process
@@ -33,7 +34,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakValueDictionary
 
 from apscheduler.jobstores.base import JobLookupError
@@ -60,6 +61,16 @@ StartHook = Callable[["Worker"], Awaitable[Any]]
 _WORKERS: WeakValueDictionary[int, Worker] = WeakValueDictionary()
 
 
+class Schedule(Protocol):
+    """The periodic jobs and start hooks of a process (``core.registry.Registry`` has them)."""
+
+    @property
+    def jobs(self) -> Mapping[str, PeriodicJob]: ...
+
+    @property
+    def start_hooks(self) -> Mapping[str, StartHook]: ...
+
+
 def worker_of(services: Services) -> Worker | None:
     """The running worker of this process, for a command that must (re)schedule a campaign now."""
     return _WORKERS.get(id(services))
@@ -68,10 +79,11 @@ def worker_of(services: Services) -> Worker | None:
 class Worker:
     """Runs periodic jobs, campaign schedule jobs (leader only) and the dispatcher of one process.
 
-    ``jobs`` and ``hooks`` default to those of ``services.registry``."""
+    ``jobs`` and ``hooks`` default to those of ``registry``."""
 
-    def __init__(self, services: Services, *, dispatch: bool = True, schedules: bool = True,
-                 dispatcher: Dispatcher | None = None, intervals: Mapping[str, float] | None = None,
+    def __init__(self, services: Services, registry: Schedule, *, dispatch: bool = True,
+                 schedules: bool = True, dispatcher: Dispatcher | None = None,
+                 intervals: Mapping[str, float] | None = None,
                  jobs: Mapping[str, PeriodicJob] | None = None,
                  hooks: Mapping[str, StartHook] | None = None,
                  misfire_grace_seconds: int = 300, election_seconds: float = 15.0,
@@ -82,8 +94,8 @@ class Worker:
         self.schedules = schedules
         self.dispatcher = dispatcher or Dispatcher(services)
         self.intervals = dict(intervals or {})
-        self.jobs = services.registry.jobs if jobs is None else jobs
-        self.hooks = services.registry.start_hooks if hooks is None else hooks
+        self.jobs = registry.jobs if jobs is None else jobs
+        self.hooks = registry.start_hooks if hooks is None else hooks
         self.misfire_grace_seconds = misfire_grace_seconds
         self.election_seconds = election_seconds
         self.resync_seconds = resync_seconds
@@ -299,17 +311,17 @@ class Worker:
             await connection.close()
 
 
-def configured_worker(services: Services) -> Worker:
+def configured_worker(services: Services, registry: Schedule) -> Worker:
     """A worker as ``[scheduler]`` says (``services.settings.scheduler``): its dispatch interval and
     concurrency, and the platforms paced at its rates (shared by every process on PostgreSQL)."""
     limiter = pacing(services.db, services.settings.scheduler)
-    return Worker(services, dispatcher=Dispatcher(services, limiter=limiter))
+    return Worker(services, registry, dispatcher=Dispatcher(services, limiter=limiter))
 
 
 @asynccontextmanager
-async def running(services: Services) -> AsyncIterator[Worker]:
+async def running(services: Services, registry: Schedule) -> AsyncIterator[Worker]:
     """The worker of ``parvis serve`` / ``parvis worker`` (the hook ``bots/bootstrap.py`` calls)."""
-    worker = configured_worker(services)
+    worker = configured_worker(services, registry)
     await worker.start()
     try:
         yield worker

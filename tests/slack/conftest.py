@@ -28,6 +28,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter, build_slack
 from adapters.slack.settings import SlackConfig
+from core.commands.router import CommandRouter
+from core.registry import Registry
 from core.services import Services
 from tests.fakes.block_kit import message_problems, view_problems
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, user
@@ -172,8 +174,8 @@ async def api() -> AsyncIterator[FakeSlackApi]:
 
 
 @pytest.fixture
-async def slack(api: FakeSlackApi, services: Services) -> AsyncIterator[Slack]:
-    adapter = build_slack(slack_config(api), services)
+async def slack(api: FakeSlackApi, services: Services, registry: Registry) -> AsyncIterator[Slack]:
+    adapter = build_slack(slack_config(api), services, CommandRouter(services, registry))
     services.messengers["slack"] = adapter.messenger
     app = web.Application()
     adapter.install(app)

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bots.bootstrap import build_app, build_services
 from bots.config import Config, DatabaseConfig, SchedulerConfig
+from core.capabilities import build_registry
 from core.delivery.dispatcher import Dispatcher
 from core.ports import FakeClock
 from core.runtime.db import Database
@@ -116,9 +117,10 @@ async def test_the_composition_root_sends_the_card_through_slack(
     and the answer still reach Slack, because bootstrap registers the SlackMessenger."""
     config = Config(database=DatabaseConfig(url=database_url), slack=slack_config(api),
                     scheduler=SchedulerConfig(enabled=False))
-    services = build_services(config, clock=clock)
+    registry = build_registry()
+    services = build_services(config, registry, clock=clock)
     assert set(services.messengers) == set()
-    client = TestClient(TestServer(build_app(config, services), host="127.0.0.1"))
+    client = TestClient(TestServer(build_app(config, services, registry), host="127.0.0.1"))
     await client.start_server()
     try:
         assert set(services.messengers) == {"slack"}

@@ -12,6 +12,7 @@ from core.delivery.dispatcher import Dispatcher
 from core.delivery.outbox import Outgoing, Source, Target, enqueue
 from core.messages import Reply, Section
 from core.ports import FakeClock, MemberAddress
+from core.registry import Registry
 from core.runtime.db import UnitOfWork
 from core.schema import Delivery, Identity, Member
 from core.services import Services
@@ -28,9 +29,9 @@ async def render_long(uow: UnitOfWork, delivery: Delivery, settings: Settings) -
 
 
 async def test_a_retry_resumes_at_the_first_page_not_sent(
-        slack: Slack, services: Services, clock: FakeClock) -> None:
+        slack: Slack, services: Services, registry: Registry, clock: FakeClock) -> None:
     assert len(render_pages(LONG)) == 3
-    services.registry.add_renderer("test.long", render_long)
+    registry.add_renderer("test.long", render_long)
     round_id, _ = await make_round(services.db, 0, clock.now())
     async with services.db.uow() as uow:
         member = Member(display_name="Ana", email="ana@example.com")

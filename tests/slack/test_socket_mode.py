@@ -8,6 +8,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.slack.app import SlackAdapter, build_slack
+from core.commands.router import CommandRouter
+from core.registry import Registry
 from core.runtime.reply_cache import reply_cache
 from core.services import Services
 from tests.fakes.slack_api import APP_TOKEN, FakeSlackApi
@@ -27,9 +29,9 @@ async def socket(api: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
 
 @pytest.fixture
 async def adapter(api: FakeSlackApi, socket: FakeSocketMode,
-                  services: Services) -> AsyncIterator[SlackAdapter]:
+                  services: Services, registry: Registry) -> AsyncIterator[SlackAdapter]:
     config = slack_config(api, socket_mode=True, app_token=SecretStr(APP_TOKEN), signing_secret=None)
-    slack = build_slack(config, services)
+    slack = build_slack(config, services, CommandRouter(services, registry))
     await slack.start()
     await socket.connected.wait()
     yield slack

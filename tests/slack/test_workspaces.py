@@ -18,7 +18,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from adapters.slack.app import build_slack
+from core.commands.router import CommandRouter
 from core.errors import ConfigError
+from core.registry import Registry
 from core.services import Services
 from tests.conftest import give_role
 from tests.fakes.slack_api import APP_TOKEN, TEAM, FakeSlackApi, user
@@ -108,9 +110,10 @@ async def test_the_default_is_the_workspace_of_the_bot_token(slack: Slack, servi
 
 
 @pytest.fixture
-async def listed(api: FakeSlackApi, services: Services) -> AsyncIterator[Slack]:
+async def listed(api: FakeSlackApi, services: Services, registry: Registry) -> AsyncIterator[Slack]:
     """Two workspaces of one Enterprise Grid organisation, listed explicitly."""
-    adapter = build_slack(slack_config(api, allowed_teams=[TEAM, "T0SECOND"]), services)
+    adapter = build_slack(slack_config(api, allowed_teams=[TEAM, "T0SECOND"]), services,
+                          CommandRouter(services, registry))
     app = web.Application()
     adapter.install(app)
     app.cleanup_ctx.append(adapter.lifetime)
@@ -125,13 +128,13 @@ async def test_listed_workspaces_are_served_and_no_other(listed: Slack, services
     assert (await listed.command("help", user_id=ANA))[0] == 200
 
 
-async def test_an_organisation_wide_install_must_list_its_workspaces(api: FakeSlackApi,
-                                                                     services: Services) -> None:
+async def test_an_organisation_wide_install_must_list_its_workspaces(api: FakeSlackApi, services: Services,
+                                                                     registry: Registry) -> None:
     api._m_auth_test = lambda args: {  # type: ignore[method-assign]
         "ok": True, "url": "https://grid.enterprise.slack.com/", "team": "Grid", "user": "parvis",
         "team_id": "E0GRID", "enterprise_id": "E0GRID", "user_id": "UPARVISBOT", "bot_id": "BPARVIS",
         "is_enterprise_install": True}
-    adapter = build_slack(slack_config(api), services)
+    adapter = build_slack(slack_config(api), services, CommandRouter(services, registry))
     with pytest.raises(ConfigError, match="allowed_teams"):
         await adapter.start()
 
@@ -146,9 +149,9 @@ async def socket(api: FakeSlackApi) -> AsyncIterator[FakeSocketMode]:
 
 async def test_socket_mode_drops_another_workspace_with_a_log_line(
         api: FakeSlackApi, socket: FakeSocketMode, services: Services,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, registry: Registry) -> None:
     config = slack_config(api, socket_mode=True, app_token=SecretStr(APP_TOKEN), signing_secret=None)
-    adapter = build_slack(config, services)
+    adapter = build_slack(config, services, CommandRouter(services, registry))
     await adapter.start()
     await socket.connected.wait()
     try:

@@ -23,6 +23,7 @@ from msrest.authentication import Authentication, BasicTokenAuthentication
 from adapters.teams.app import TeamsAdapter, build_teams
 from adapters.teams.auth import BotSettings
 from core.commands.router import CommandRouter
+from core.registry import Registry
 from core.services import Services
 from tests.fakes.adaptive_card import CARD_TYPE, card_problems
 from tests.fakes.bot_connector import ISSUER, MAIN, BotConnector, Call
@@ -146,8 +147,8 @@ def members(connector: BotConnector) -> Iterator[dict[str, dict[str, Any]]]:
 
 @pytest.fixture
 async def teams(services: Services, connector: BotConnector,
-                members: dict[str, Any]) -> AsyncIterator[TeamsClient]:
-    adapter = build_teams(settings_for(connector), CommandRouter(services), services,
+                members: dict[str, Any], registry: Registry) -> AsyncIterator[TeamsClient]:
+    adapter = build_teams(settings_for(connector), CommandRouter(services, registry), services,
                           credentials_factory=FakeLogin(connector), allowed_tenants=[TENANT])
     services.messengers["teams"] = adapter.messenger
     app = web.Application()

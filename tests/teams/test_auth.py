@@ -77,7 +77,7 @@ async def test_keys_are_fetched_at_start_not_per_request(teams: TeamsClient) -> 
     assert teams.connector.metadata_fetches == fetches
 
 
-async def test_emulator_mode_accepts_unsigned_activities_on_loopback(services, connector) -> None:
+async def test_emulator_mode_accepts_unsigned_activities_on_loopback(services, connector, registry) -> None:
     from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
 
@@ -86,7 +86,7 @@ async def test_emulator_mode_accepts_unsigned_activities_on_loopback(services, c
     from core.commands.router import CommandRouter
 
     emulator = BotSettings(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    adapter = build_teams(emulator, CommandRouter(services), services, host="::1")
+    adapter = build_teams(emulator, CommandRouter(services, registry), services, host="::1")
     app = web.Application()
     adapter.install(app)
     before = len(connector.calls)

@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from adapters.teams.app import build_teams
 from core.commands.router import CommandRouter
+from core.registry import Registry
 from core.schema import Group, Identity, Member
 from core.services import Services
 from tests.fakes.bot_connector import BotConnector
@@ -112,8 +113,8 @@ class NoLogin(FakeLogin):
 
 @pytest.fixture
 async def no_login(services: Services, connector: BotConnector,
-                   members: dict[str, Any]) -> AsyncIterator[TeamsClient]:
-    adapter = build_teams(settings_for(connector), CommandRouter(services), services,
+                   members: dict[str, Any], registry: Registry) -> AsyncIterator[TeamsClient]:
+    adapter = build_teams(settings_for(connector), CommandRouter(services, registry), services,
                           credentials_factory=NoLogin(connector), allowed_tenants=[TENANT])
     app = web.Application()
     adapter.install(app)

@@ -15,6 +15,7 @@ from core.commands.router import CommandRouter
 from core.errors import DeliveryError
 from core.messages import Button, Field, Form, FormInput, Reply, Section
 from core.ports import ConversationRef, MemberAddress
+from core.registry import Registry
 from core.schema import Identity
 from tests.teams.conftest import TENANT, FakeLogin, TeamsClient, payload, settings_for
 
@@ -53,9 +54,10 @@ async def test_a_sent_card_speaks_the_reply_s_language_not_the_member_s_record(t
     assert content["body"][0]["text"] == "Une **question**"
 
 
-async def test_after_a_restart_the_reference_is_read_from_the_database(teams: TeamsClient, services) -> None:
+async def test_after_a_restart_the_reference_is_read_from_the_database(teams: TeamsClient, services,
+                                                                       registry: Registry) -> None:
     await teams.say("help")
-    fresh = build_teams(settings_for(teams.connector), CommandRouter(services), services,
+    fresh = build_teams(settings_for(teams.connector), CommandRouter(services, registry), services,
                         credentials_factory=FakeLogin(teams.connector), allowed_tenants=[TENANT])
     before = len(teams.connector.calls)
     await fresh.messenger.send_direct(address("ana"), Reply(text="Reminder"))
@@ -141,13 +143,13 @@ async def test_an_update_the_connector_refuses_is_not_retried_in_a_thread(teams:
     assert [call.method for call in teams.connector.calls[before:]] == ["PUT"]
 
 
-async def test_emulator_mode_is_loopback_only(services) -> None:
+async def test_emulator_mode_is_loopback_only(services, registry) -> None:
     from adapters.teams.auth import BotSettings, EmulatorModeRefused
 
     emulator = BotSettings(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
     with pytest.raises(EmulatorModeRefused):
-        build_teams(emulator, CommandRouter(services), services, host="0.0.0.0")
-    adapter = build_teams(emulator, CommandRouter(services), services, host="127.0.0.1")
+        build_teams(emulator, CommandRouter(services, registry), services, host="0.0.0.0")
+    adapter = build_teams(emulator, CommandRouter(services, registry), services, host="127.0.0.1")
     app = web.Application()
     adapter.install(app)
     assert {r.resource.canonical for r in app.router.routes()} == {"/api/messages", "/charts/{token}.png",

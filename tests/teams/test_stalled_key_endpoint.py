@@ -26,6 +26,7 @@ from adapters.teams import keys
 from bots.bootstrap import build_app
 from bots.config import Config, SchedulerConfig, TeamsConfig
 from core.commands.router import CommandRouter
+from core.registry import Registry
 from core.services import Services
 from tests.conftest import Chat
 from tests.fakes.bot_connector import ISSUER
@@ -58,7 +59,7 @@ async def api() -> AsyncIterator[FakeSlackApi]:
 
 
 async def test_a_stalled_key_endpoint_does_not_stop_other_traffic(
-        services: Services, api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> None:
+        services: Services, api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, registry: Registry) -> None:
     monkeypatch.setattr(keys, "FETCH_TIMEOUT_SECONDS", FETCH_TIMEOUT)
     monkeypatch.setattr(keys, "RETRY_INTERVAL_SECONDS", 0.0)
     with StalledEndpoint(hold_seconds=6.0) as endpoint:
@@ -67,8 +68,8 @@ async def test_a_stalled_key_endpoint_does_not_stop_other_traffic(
                             token_issuer=ISSUER, login_url=endpoint.url("/login"),
                             oauth_scope=endpoint.url("/.default"))
         config = Config(slack=slack_config(api), teams=teams, scheduler=SchedulerConfig(enabled=False))
-        app = build_app(config, services)
-        console = Chat(CommandRouter(services), "ana@example.com")
+        app = build_app(config, services, registry)
+        console = Chat(CommandRouter(services, registry), "ana@example.com")
         # The endpoint refuses connections while the app starts (its key warm-up fails at once), then
         # starts accepting them and never answering: the keys are fetched when the request comes.
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:

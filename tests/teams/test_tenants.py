@@ -17,6 +17,7 @@ from adapters.teams.app import build_teams
 from adapters.teams.auth import BotSettings
 from core.commands.router import CommandRouter
 from core.errors import ConfigError
+from core.registry import Registry
 from core.services import Services
 from tests.conftest import give_role
 from tests.fakes.bot_connector import BotConnector
@@ -94,11 +95,11 @@ async def test_the_allowed_tenant_is_served_as_before(teams: TeamsClient) -> Non
 
 @pytest.fixture
 async def single_tenant(services: Services, connector: BotConnector,
-                        members: dict[str, Any]) -> AsyncIterator[TestClient]:
+                        members: dict[str, Any], registry: Registry) -> AsyncIterator[TestClient]:
     """A SingleTenant registration with no list: its own tenant is the only one allowed."""
     settings = BotSettings(**{**settings_for(connector).__dict__, "APP_TYPE": "SingleTenant",
                               "APP_TENANTID": TENANT})
-    adapter = build_teams(settings, CommandRouter(services), services,
+    adapter = build_teams(settings, CommandRouter(services, registry), services,
                           credentials_factory=FakeLogin(connector))
     services.messengers["teams"] = adapter.messenger
     app = web.Application()
@@ -118,11 +119,11 @@ async def test_single_tenant_allows_its_own_tenant_by_default(single_tenant: Tes
     assert status == 403 and await table_counts(services.db) == before
 
 
-def test_multi_tenant_without_a_list_of_tenants_is_refused(services: Services,
-                                                            connector: BotConnector) -> None:
+def test_multi_tenant_without_a_list_of_tenants_is_refused(services: Services, connector: BotConnector,
+                                                            registry: Registry) -> None:
     with pytest.raises(ConfigError, match="allowed_tenants"):
-        build_teams(settings_for(connector), CommandRouter(services), services,
+        build_teams(settings_for(connector), CommandRouter(services, registry), services,
                     credentials_factory=FakeLogin(connector))
     with pytest.raises(ConfigError, match="allowed_tenants"):
-        build_teams(settings_for(connector), CommandRouter(services), services,
+        build_teams(settings_for(connector), CommandRouter(services, registry), services,
                     credentials_factory=FakeLogin(connector), allowed_tenants=[])

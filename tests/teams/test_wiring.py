@@ -14,6 +14,7 @@ from adapters.teams.settings import TeamsConfig
 from bots.bootstrap import build_app
 from bots.config import Config, SchedulerConfig, ServerConfig
 from core.errors import ConfigError
+from core.registry import Registry
 from core.schema import Identity
 from tests.fakes.bot_connector import ISSUER, BotConnector
 from tests.teams.conftest import APP_ID, TENANT, FakeLogin, payload
@@ -28,13 +29,13 @@ def teams_config(connector: BotConnector, **changes: object) -> TeamsConfig:
     return TeamsConfig(**values)  # type: ignore[arg-type]
 
 
-async def test_configured_teams_is_served_by_the_app(services, connector: BotConnector, members,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_configured_teams_is_served_by_the_app(services, registry: Registry, connector: BotConnector,
+                                                     members, monkeypatch: pytest.MonkeyPatch) -> None:
     # Microsoft login is outside the machine: the bot's outbound token comes from the fake instead.
     monkeypatch.setattr(auth, "ConfigurationServiceClientCredentialFactory",
                         lambda configuration: FakeLogin(connector))
     config = Config(teams=teams_config(connector), scheduler=SchedulerConfig(enabled=False))
-    app = build_app(config, services)
+    app = build_app(config, services, registry)
     assert "teams" in services.messengers
     async with TestClient(TestServer(app)) as client:
         body = payload("conversation_update_installed", connector.url)
@@ -61,15 +62,16 @@ def test_warm_keys_fetches_the_metadata(connector: BotConnector) -> None:
     assert asyncio.run(auth.warm_keys(broken)) is False
 
 
-def test_emulator_mode_refused_on_a_public_address(services) -> None:
+def test_emulator_mode_refused_on_a_public_address(services, registry) -> None:
     config = Config(teams=TeamsConfig(emulator=True), server=ServerConfig(host="0.0.0.0"),
                     scheduler=SchedulerConfig(enabled=False))
     with pytest.raises(ConfigError, match="loopback"):
-        build_app(config, services)
+        build_app(config, services, registry)
 
 
-def test_single_tenant_without_tenant_is_a_config_error(services, connector: BotConnector) -> None:
+def test_single_tenant_without_tenant_is_a_config_error(services, registry: Registry,
+                                                         connector: BotConnector) -> None:
     config = Config(teams=teams_config(connector, app_type="SingleTenant"),
                     scheduler=SchedulerConfig(enabled=False))
     with pytest.raises(ConfigError, match=r"\[teams\]"):
-        build_app(config, services)
+        build_app(config, services, registry)

@@ -13,9 +13,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web.app import console_app
-from core.capabilities import build_registry
 from core.commands.router import CommandRouter
 from core.ports import FakeClock, FakeMessenger
+from core.registry import Registry
 from core.runtime.db import Database
 from core.services import Services
 from core.settings import WebSettings
@@ -27,8 +27,8 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
 @pytest.fixture
-def services(db: Database, clock: FakeClock, messenger: FakeMessenger) -> Services:
-    return Services(db=db, registry=build_registry(), clock=clock, messengers={"console": messenger},
+def services(db: Database, clock: FakeClock, messenger: FakeMessenger, registry: Registry) -> Services:
+    return Services(db=db, renderers=registry, clock=clock, messengers={"console": messenger},
                     settings=replace(TEST_SETTINGS, web=WebSettings(public_url=PUBLIC, session_hours=8)))
 
 

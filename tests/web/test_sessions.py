@@ -92,9 +92,9 @@ async def test_an_admin_revokes_a_session(chat, web_client, db) -> None:  # type
     assert audit.status == 200 and "web.session_revoke" in await audit.text()
 
 
-async def test_dashboard_without_public_url_says_so(services) -> None:  # type: ignore[no-untyped-def]
+async def test_dashboard_without_public_url_says_so(services, registry) -> None:  # type: ignore[no-untyped-def]
     services.settings = replace(services.settings, web=WebSettings())
-    reply = await Chat(CommandRouter(services), ANA).say("dashboard")
+    reply = await Chat(CommandRouter(services, registry), ANA).say("dashboard")
     assert reply.error and "public_url" in reply.text
 
 
