@@ -62,7 +62,7 @@ async def signed_in(page: Any, link: str, looker: Looker | None = None) -> None:
 async def create_campaign(page: Any, looker: Looker) -> str:
     await page.get_by_role("link", name="New campaign").click()
     await page.get_by_label("Title").fill("Friday pulse")
-    await page.get_by_label("Groups").fill("data science")
+    await page.get_by_label("Groups", exact=True).fill("data science")
     await page.get_by_label("First day").fill("2026-03-13")
     await page.get_by_label("Recurrence").fill("weekly")
     await page.get_by_label("Number of rounds").fill("2")
