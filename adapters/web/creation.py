@@ -141,7 +141,9 @@ async def new_submitted(request: web.Request) -> web.StreamResponse:
         problems = _problems(t, errors)
         return await _form_page(request, shown, rows, flash=_listed(t, problems), errors=problems)
     except ParvisError as error:
-        return await _form_page(request, shown, rows, flash=Flash(t(error.key, **error.params), True))
+        said = t(error.key, **error.params)
+        return await _form_page(request, shown, rows, flash=Flash(said, True),
+                                errors={error.input: said} if error.input else {})
     if do != "create":
         return await _form_page(request, shown, rows, preview=found)
     reply = await console.act(visitor, ACTION, template, values)

@@ -103,17 +103,19 @@ def _channel_error(values: Mapping[str, str], choices: list[LinkedChannel]) -> P
     return None
 
 
-async def _read(uow: UnitOfWork, services: Services, visitor: Visitor,
-                values: Mapping[str, str]) -> NewCampaign:
+async def _read(uow: UnitOfWork, services: Services, visitor: Visitor, values: Mapping[str, str],
+                whole: bool = True) -> NewCampaign:
+    """The campaign the values describe; with ``whole``, the schedule and audience checked too (the
+    preview checks the schedule itself and counts the audience it reaches instead)."""
     where = (None, visitor.actor.platform, visitor.actor.tenant)
+    now = services.clock.now() if whole else None
     wrong = _channel_error(values, await _choices(uow, visitor))
     if wrong is None:
-        return await campaign_form.read(uow, _viewer(visitor), values, None, where, services.clock.now(),
-                                        visitor.timezone)
+        return await campaign_form.read(uow, _viewer(visitor), values, None, where, now, visitor.timezone)
     errors: dict[str, ParvisError] = {"channel": wrong}
     try:  # the other inputs, read with no channel: what it would reach is not asked then
-        await campaign_form.read(uow, _viewer(visitor), {**values, "channel": ""}, None, where,
-                                 services.clock.now(), visitor.timezone)
+        await campaign_form.read(uow, _viewer(visitor), {**values, "channel": ""}, None, where, now,
+                                 visitor.timezone)
     except FormErrors as others:
         errors |= {name: error for name, error in others.errors.items()
                    if name not in ("groups", "channel", "mode")}
@@ -132,8 +134,11 @@ async def preview(services: Services, visitor: Visitor, values: Mapping[str, str
     """The next ``ROUNDS`` rounds for sample recipients, or in the channel; ``FormErrors`` names every
     wrong value (a ``ParvisError``)."""
     async with services.db.uow() as uow:
-        new = await _read(uow, services, visitor, values)
-        check_schedule(new, services.clock.now(), visitor.timezone)
+        new = await _read(uow, services, visitor, values, whole=False)
+        try:
+            check_schedule(new, services.clock.now(), visitor.timezone)
+        except ParvisError as error:
+            raise campaign_form.attribute(error, values) from None
         members = await reachable_members(uow, new.group_ids)
     channel = f"#{new.channels[0].channel}" if new.mode == "channel" and new.channels else None
     if new.mode == "channel":  # one moment for everyone in the channel
