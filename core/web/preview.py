@@ -138,7 +138,8 @@ async def preview(services: Services, visitor: Visitor, values: Mapping[str, str
         try:
             check_schedule(new, services.clock.now(), visitor.timezone)
         except ParvisError as error:
-            raise campaign_form.attribute(error, values) from None
+            campaign_form.attribute(error, values)  # named next to its input
+            raise
         members = await reachable_members(uow, new.group_ids)
     channel = f"#{new.channels[0].channel}" if new.mode == "channel" and new.channels else None
     if new.mode == "channel":  # one moment for everyone in the channel
