@@ -103,12 +103,11 @@ def _channel_error(values: Mapping[str, str], choices: list[LinkedChannel]) -> P
     return None
 
 
-async def _read(uow: UnitOfWork, services: Services, visitor: Visitor, values: Mapping[str, str],
-                whole: bool = True) -> NewCampaign:
-    """The campaign the values describe; with ``whole``, the schedule and audience checked too (the
+async def _read(uow: UnitOfWork, visitor: Visitor, values: Mapping[str, str],
+                now: datetime | None) -> NewCampaign:
+    """The campaign the values describe; with ``now``, the schedule and audience checked too (the
     preview checks the schedule itself and counts the audience it reaches instead)."""
     where = (None, visitor.actor.platform, visitor.actor.tenant)
-    now = services.clock.now() if whole else None
     wrong = _channel_error(values, await _choices(uow, visitor))
     if wrong is None:
         return await campaign_form.read(uow, _viewer(visitor), values, None, where, now, visitor.timezone)
@@ -127,14 +126,14 @@ async def _read(uow: UnitOfWork, services: Services, visitor: Visitor, values: M
 async def check(services: Services, visitor: Visitor, values: Mapping[str, str]) -> None:
     """Raises ``FormErrors`` naming every wrong input of the web form's values, the channel as listed."""
     async with services.db.uow() as uow:
-        await _read(uow, services, visitor, values)
+        await _read(uow, visitor, values, services.clock.now())
 
 
 async def preview(services: Services, visitor: Visitor, values: Mapping[str, str]) -> Preview:
     """The next ``ROUNDS`` rounds for sample recipients, or in the channel; ``FormErrors`` names every
     wrong value (a ``ParvisError``)."""
     async with services.db.uow() as uow:
-        new = await _read(uow, services, visitor, values, whole=False)
+        new = await _read(uow, visitor, values, None)
         try:
             check_schedule(new, services.clock.now(), visitor.timezone)
         except ParvisError as error:
