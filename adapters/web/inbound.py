@@ -3,6 +3,9 @@
 The web form asks each prompt apart (its kind, its text, a choice's options, its place in the order);
 they become the chat form's ``prompts`` lines (``core.campaigns.form``: ``text``, ``text :: a | b``,
 ``text :: 1-5``), so that the same code checks and creates what the web console and the chat submit.
+The audience is the groups' members (mode ``direct``: the ``groups`` input) or a post in one channel
+(mode ``channel``: the ``channel`` picked, by the id the chat's form reads; the groups typed are then
+left out, as their own linked channels would get the rounds too).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ KINDS = ("text", "choice", "scale")
 PLAIN = ("title", "description", "groups", "start", "time", "recurrence", "timezone", "count", "until",
          "reminders", "reminder_after", "close_after")
 CHECKBOXES = ("skip_weekends", "skip_holidays", "anonymous")
+#: the audience: its mode (``direct`` or ``channel``) and the channel picked
+AUDIENCE = ("mode", "channel")
+MODES = ("direct", "channel")
 #: empty prompt rows the form offers at first
 FIRST_ROWS = 3
 
@@ -68,7 +74,10 @@ def campaign_values(form: Mapping[str, object]) -> dict[str, str]:
     """The ``campaign.create`` values of the submitted web form."""
     values = {name: _value(form, name) for name in PLAIN}
     values |= {name: "yes" if _value(form, name) else "no" for name in CHECKBOXES}
-    values |= {"mode": "direct", "channel": "", "summary_channels": "no"}
+    mode = _value(form, "mode")
+    values |= {"mode": mode if mode in MODES else "direct", "channel": "", "summary_channels": "no"}
+    if values["mode"] == "channel":
+        values |= {"groups": "", "channel": _value(form, "channel")[:255]}
     values["prompts"] = "\n".join(row.line for row in prompt_rows(form) if row.text)
     return values
 

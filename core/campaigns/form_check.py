@@ -29,7 +29,7 @@ from core.campaigns.schedules import (
     zone,
 )
 from core.errors import InvalidInput, ParvisError
-from core.groups.lookup import Viewer, resolve
+from core.groups.lookup import Viewer, hidden_channel, resolve
 from core.i18n import LOCALES
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
@@ -139,6 +139,14 @@ class Reading:
         self.errors.setdefault(name, error.within(name))
 
 
+async def _not_hidden(uow: UnitOfWork, viewer: Viewer, channels: tuple[ConversationRef, ...]) -> None:
+    """A typed channel linked only to groups the viewer may not see (a private group's) is refused as
+    an unknown one, so that nobody posts there and nobody learns it is linked."""
+    for channel in channels:
+        if await hidden_channel(uow, viewer, channel.platform, channel.tenant, channel.channel):
+            raise InvalidInput("campaign.unknown_channel", channel=channel.channel)
+
+
 def _title(text: str) -> str:
     if not text or len(text) > MAX_TITLE:
         raise InvalidInput("campaign.bad_title", limit=MAX_TITLE)
@@ -242,6 +250,8 @@ async def check(uow: UnitOfWork, viewer: Viewer, values: Mapping[str, str], temp
     r = Reading(values)
     today = (now or datetime.now(UTC)).astimezone(zone(creator_zone)).date()
     new = _translations(r, await _fields(uow, r, viewer, template, where, today))
+    if "channel" not in r.errors and fold(r.get("channel")) not in HERE:
+        await r.take_async("channel", lambda: _not_hidden(uow, viewer, new.channels))
     if "reminders" not in r.errors and "close_after" not in r.errors:
         r.take("reminder_after", lambda: _reminder_before_close(new))
     if now is not None and not {"start", "time", "timezone"} & set(r.errors):
@@ -261,7 +271,8 @@ async def check(uow: UnitOfWork, viewer: Viewer, values: Mapping[str, str], temp
 #: which form input a campaign error is about (``campaign.bad_number`` names its own)
 INPUT_OF_ERROR = {
     "campaign.bad_title": "title", "campaign.bad_mode": "mode", "campaign.no_channel_here": "channel",
-    "campaign.no_channels": "channel", "campaign.no_members": "groups", "campaign.bad_time": "time",
+    "campaign.no_channels": "channel",
+    "campaign.unknown_channel": "channel", "campaign.no_members": "groups", "campaign.bad_time": "time",
     "campaign.start_in_past": "start", "campaign.bad_timezone": "timezone",
     "campaign.bad_recurrence": "recurrence", "campaign.too_frequent": "recurrence",
     "campaign.never_fires": "recurrence", "campaign.bad_prompt": "prompts", "campaign.bad_choice": "prompts",

@@ -285,3 +285,41 @@ async def linked_to(services: Services, platform: str, tenant: str, channel_id: 
     """``linked_slugs`` as an entry point for an adapter (someone joined that channel)."""
     async with services.db.uow() as uow:
         return await linked_slugs(uow, platform, tenant, channel_id)
+
+
+@dataclass(frozen=True)
+class LinkedChannel:
+    """A channel linked to groups, with the names of those the viewer may see."""
+
+    channel_id: str
+    groups: tuple[str, ...]
+
+
+async def visible_channels(uow: UnitOfWork, viewer: Viewer, platform: str,
+                           tenant: str) -> list[LinkedChannel]:
+    """The channels of one workspace linked to live groups ``viewer`` may see (the ``visible`` rule),
+    by channel id: what the campaign form's ``channel`` can name there. A private group's channel is
+    listed only for its members and admins."""
+    statement = (select(GroupChannel.channel_id, Group.name)
+                 .join(Group, col(Group.id) == col(GroupChannel.group_id))
+                 .where(visible(viewer), col(Group.archived_at).is_(None), GroupChannel.platform == platform,
+                        GroupChannel.tenant == tenant)
+                 .order_by(col(GroupChannel.channel_id), col(Group.name)))
+    found: dict[str, list[str]] = {}
+    for channel_id, name in (await uow.session.exec(statement)).all():
+        found.setdefault(channel_id, []).append(name)
+    return [LinkedChannel(channel_id, tuple(names)) for channel_id, names in found.items()]
+
+
+async def hidden_channel(uow: UnitOfWork, viewer: Viewer, platform: str, tenant: str,
+                         channel_id: str) -> bool:
+    """Whether a channel is linked to groups and to none ``viewer`` may see: a private group's channel,
+    which exists only for its members (lookups answer as for a channel Parvis does not know)."""
+    linked = (select(GroupChannel.group_id)
+              .where(GroupChannel.platform == platform, GroupChannel.tenant == tenant,
+                     GroupChannel.channel_id == channel_id))
+    ids = list((await uow.session.exec(linked)).all())
+    if not ids:
+        return False
+    seen = select(Group.id).where(col(Group.id).in_(ids), visible(viewer)).limit(1)
+    return (await uow.session.exec(seen)).first() is None

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlmodel import select
 
 from adapters.console.outbound import render
 from adapters.web.app import console_app
@@ -62,7 +63,7 @@ async def signed_in(page: Any, link: str, looker: Looker | None = None) -> None:
 async def create_campaign(page: Any, looker: Looker) -> str:
     await page.get_by_role("link", name="New campaign").click()
     await page.get_by_label("Title").fill("Friday pulse")
-    await page.get_by_label("Groups").fill("data science")
+    await page.get_by_label("Groups", exact=True).fill("data science")
     await page.get_by_label("First day").fill("2026-03-13")
     await page.get_by_label("Recurrence").fill("weekly")
     await page.get_by_label("Number of rounds").fill("2")
@@ -161,3 +162,118 @@ async def test_an_animator_runs_a_campaign_from_the_browser(chat, db, clock, mes
             await browser.close()
     assert problems == []
     assert len(looker.seen) >= 12
+
+
+#: what the focused element is and how its focus shows (outline or box-shadow)
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const s = getComputedStyle(e);
+  return {tag: e.tagName.toLowerCase(), id: e.id, name: e.getAttribute("name") || "",
+          type: e.getAttribute("type") || "", value: e.value || "",
+          text: (e.innerText || e.getAttribute("aria-label") || "").trim().slice(0, 80),
+          outline: s.outlineStyle === "none" ? "none" : `${s.outlineStyle} ${s.outlineWidth}`,
+          shadow: s.boxShadow};
+}"""
+
+
+class Keyboard:
+    """Drives a page with the keyboard only; every element Tab reaches must show its focus."""
+
+    def __init__(self, page: Any) -> None:
+        self.page, self.visited = page, []  # type: Any, list[dict[str, str]]
+
+    async def focused(self) -> dict[str, str]:
+        found: dict[str, str] = await self.page.evaluate(FOCUSED)
+        return found
+
+    async def tab_to(self, wanted: Any, back: bool = False, most: int = 80) -> dict[str, str]:
+        """Tab (Shift+Tab with ``back``) until ``wanted(focused)``. Tab walks the parts of a date or a
+        time input (month, day, year) before leaving it; a focus that never leaves is a trap."""
+        stayed = 0
+        for _ in range(most):
+            before = await self.focused()
+            await self.page.keyboard.press("Shift+Tab" if back else "Tab")
+            now = await self.focused()
+            stayed = stayed + 1 if now == before and now["tag"] != "body" else 0
+            assert stayed < 4, f"focus stuck on {now}"
+            if now["tag"] != "body":
+                assert now["outline"] != "none" or now["shadow"] != "none", f"focus not visible on {now}"
+                self.visited.append(now)
+            if wanted(now):
+                return now
+        raise AssertionError(f"not reached in {most} key presses; last: {self.visited[-3:]}")
+
+    async def tab_to_id(self, element_id: str, back: bool = False) -> dict[str, str]:
+        return await self.tab_to(lambda now: now["id"] == element_id, back)
+
+    async def tab_to_button(self, label: str, back: bool = False) -> dict[str, str]:
+        return await self.tab_to(lambda now: now["tag"] in ("button", "a") and now["text"] == label, back)
+
+
+async def test_a_channel_campaign_made_with_the_keyboard_only(chat, db, router, server) -> None:  # type: ignore[no-untyped-def]
+    """Sign in, reach the new-campaign form, fill it, preview and create a channel campaign, then start
+    it, with Tab, Shift+Tab, Enter, Space, the arrows of a radio group and typing: no click. Every
+    element reached shows its focus; the focus never stays stuck (no keyboard trap)."""
+    from core.campaigns.models import Campaign
+    from core.commands import Invocation
+    from core.ports import ConversationRef
+
+    need_chromium()
+    playwright = pytest.importorskip("playwright.async_api", reason="Playwright is a dev dependency")
+    await demo_group(chat, db)
+    linked = await router.handle(Invocation(chat(ANA).actor, "group link data science",
+                                            ConversationRef("console", "local", "C-data")))
+    assert not linked.error, linked.text
+    async with playwright.async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(viewport={"width": 1100, "height": 900})).new_page()
+            keys = Keyboard(page)
+            await page.goto(await console_link(chat, ANA))
+            await keys.tab_to_button("Sign in")
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+            assert (await keys.focused())["tag"] == "body"
+            skip = await keys.tab_to(lambda now: now["tag"] == "a")
+            assert skip["text"] == "Skip to the content", "the skip link comes first"
+            await keys.tab_to_button("New campaign")
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+            assert page.url.endswith("/app/campaigns/new")
+
+            await keys.tab_to_id("f-title")
+            await page.keyboard.type("Channel pulse")
+            radio = await keys.tab_to(lambda now: now["name"] == "mode")
+            assert radio["value"] == "direct", "Tab reaches the chosen radio"
+            await page.keyboard.press("ArrowDown")
+            assert (await keys.focused())["value"] == "channel"
+            await keys.tab_to_id("f-channel")
+            await page.keyboard.type("#C-data")
+            assert (await keys.focused())["value"] == "C-data"
+            await keys.tab_to_id("p0-text")
+            await page.keyboard.type("What did the channel learn?")
+            await keys.tab_to_id("f-count")
+            await page.keyboard.type("2")
+            await keys.tab_to_id("f-title", back=True)  # Shift+Tab all the way back up
+            await keys.tab_to_id("f-count")
+            await keys.tab_to_button("Preview the rounds")
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+            said = await page.locator("#preview").inner_text()
+            assert "posted in #C-data" in said and "Europe/Paris" in said, said
+
+            await keys.tab_to_button("Create the campaign")
+            async with page.expect_navigation():
+                await page.keyboard.press("Enter")
+            assert re.search(r"/app/campaigns/\d+$", page.url), page.url
+            await keys.tab_to_button("Start")
+            async with page.expect_navigation():
+                await page.keyboard.press("Space")
+            assert "Done:" in await page.locator(".flash").inner_text()
+        finally:
+            await browser.close()
+    assert {"input", "select", "button", "a"} <= {seen["tag"] for seen in keys.visited}
+    async with db.uow() as uow:
+        (campaign,) = (await uow.session.exec(select(Campaign))).all()
+    assert campaign.title == "Channel pulse" and campaign.status == "scheduled"
+    assert campaign.audience["mode"] == "channel" and campaign.audience["channels"][0]["channel"] == "C-data"

@@ -35,6 +35,11 @@ async def test_preview_then_create_then_start(chat, web_client, db, clock) -> No
     wrong = await (await web_client.post("/app/campaigns/new", data={
         **FORM, "start": "2025-01-01", "csrf": csrf, "do": "preview"})).text()
     assert "Not done:" in wrong and "2025-01-01" in wrong
+    assert '<p class="field-error" id="e-start">' in wrong and 'aria-describedby="h-start e-start"' in wrong
+    unknown = await (await web_client.post("/app/campaigns/new", data={
+        **FORM, "groups": "no such group", "count": "0", "csrf": csrf, "do": "create"})).text()
+    assert '<p class="field-error" id="e-groups">' in unknown, "each wrong input named next to it"
+    assert '<p class="field-error" id="e-count">' in unknown and 'value="no such group"' in unknown
     created = await web_client.post("/app/campaigns/new", data={**FORM, "csrf": csrf, "do": "create"},
                                     allow_redirects=False)
     assert created.status == 303, await created.text()
