@@ -122,15 +122,17 @@ async def test_a_write_for_a_member_erased_meanwhile_is_not_saved(chat, db, data
         await database.dispose()
 
 
-async def test_a_join_during_an_erasure_waits_for_it_then_saves_nothing(chat, db, database_url,  # type: ignore[no-untyped-def]
-                                                                        services) -> None:
-    """``group join`` reads the member's row as not erased inside its own INSERT (a share lock on
-    PostgreSQL, the write turn on SQLite) rather than in a second statement: an erasure holding the
-    row either ends first, and the join saves nothing and says so, or waits for the join, and erases
-    the membership with the rest. Either way no membership of the erased member remains."""
+@pytest.mark.parametrize("command", ["group join maps", "expert add python:3"])
+async def test_a_write_during_an_erasure_waits_for_it_then_saves_nothing(chat, db, database_url,  # type: ignore[no-untyped-def]
+                                                                         services, command: str) -> None:
+    """``group join`` and ``expert add`` read the member's row as not erased inside their own INSERT
+    (a share lock on PostgreSQL, the write turn on SQLite) rather than in a second statement: an
+    erasure holding the row either ends first, and the command saves nothing and says so, or waits
+    for the command, and erases what it wrote with the rest. Either way nothing of theirs remains."""
     import asyncio
 
     from core.privacy.erasure import erase, locked
+    from core.schema import ExpertSkill
 
     other, database = other_process(database_url, services)
     try:
@@ -139,7 +141,7 @@ async def test_a_join_during_an_erasure_waits_for_it_then_saves_nothing(chat, db
         ana = await member_id(db, ANA)
         async with db.uow() as uow:
             await locked(uow, ana)                                # the erasure has begun
-            joining = asyncio.create_task(say(other, "group join maps"))
+            joining = asyncio.create_task(say(other, command))
             await asyncio.sleep(0.3)
             if db.dialect == "postgresql":
                 assert not joining.done(), "the join waits for the erasure"
@@ -150,6 +152,7 @@ async def test_a_join_during_an_erasure_waits_for_it_then_saves_nothing(chat, db
             assert joined.error and "erased" in joined.text, joined.text
         async with db.uow() as uow:
             rows = (await uow.session.exec(select(GroupMember).where(GroupMember.member_id == ana))).all()
-        assert rows == [], "nothing joined the erased member"
+            skills = (await uow.session.exec(select(ExpertSkill).where(ExpertSkill.member_id == ana))).all()
+        assert rows == [] and skills == [], "nothing saved for the erased member"
     finally:
         await database.dispose()
