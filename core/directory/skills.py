@@ -236,7 +236,7 @@ async def _declare(uow: UnitOfWork, member_id: int, skill_id: int, level: int | 
     found = (await uow.session.exec(_declare_statement(uow.dialect), params=params)).first()
     if found is not None:
         uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=skill_id, level=found[0],
-                                    referent=bool(found[1]), added_at=now)], created=False)
+                                    referent=bool(found[1]), added_at=now)], "changed")
         erased.vouch(uow, member_id)
         return int(found[0]), bool(found[1])
     # nothing changed (held already, as asked), or the member was erased meanwhile: the ORM says which

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, case, cast, literal
+from sqlalchemy import Integer, String, bindparam, case, cast, delete, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
@@ -197,9 +197,30 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
             successor.role = "owner"
             uow.session.add(successor)
             heir = await uow.session.get(Member, successor.member_id)
-    await uow.session.delete(row)
-    await uow.session.flush()
+    name = group.name
+    params = {"group": group.id, "member": member_id}
+    if (await uow.session.exec(_leave_statement(), params=params)).first() is not None:
+        uow.wrote_rows([row], "deleted")
+        erased.vouch(uow, member_id)
+        return heir
+    if await erased.erased_at(uow, member_id) is None:  # left at the same moment elsewhere
+        raise Conflict("group.not_member", name=name)
+    # erased meanwhile: said written, so that the router finds them erased and saves nothing
+    uow.wrote_rows([row], "deleted")
     return heir
+
+
+@cache
+def _leave_statement() -> Any:
+    """The membership deleted, if its member is not erased: their row read under a share lock on
+    PostgreSQL (the router's ``erased_at`` check, done here: ``core.directory.erased.vouch``)."""
+    table = GroupMember.__table__  # type: ignore[attr-defined]
+    member = bindparam("member", type_=Integer())
+    alive = (select(col(Member.id)).where(col(Member.id) == member, col(Member.erased_at).is_(None))
+             .with_for_update(read=True).exists())
+    return (delete(table).where(table.c.group_id == bindparam("group", type_=Integer()),
+                                table.c.member_id == member, alive)
+            .returning(table.c.role).execution_options(**{ROWS_TOLD: True}))
 
 
 async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:

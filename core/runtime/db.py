@@ -234,15 +234,17 @@ class UnitOfWork:
         return (bool(session.sync_session.info.get(_WRITTEN)) or bool(session.new) or bool(session.deleted)
                 or any(session.is_modified(obj) for obj in session.dirty))
 
-    def wrote_rows(self, rows: list[Any], created: bool = True) -> None:
-        """Record rows a Core statement (run with the ``ROWS_TOLD`` execution option) inserted (or
-        changed, ``created=False``), as if the ORM had flushed them: the commit listeners then follow
-        them row by row (a group's member count adjusted in place) instead of dropping what a bulk
-        write on the table may have changed."""
+    def wrote_rows(self, rows: list[Any], how: str = "created") -> None:
+        """Record rows a Core statement (run with the ``ROWS_TOLD`` execution option) inserted
+        (``created``), ``changed`` or ``deleted``, as if the ORM had flushed them: the commit listeners
+        then follow them row by row (a group's member count adjusted in place) instead of dropping
+        what a bulk write on the table may have changed."""
         written: Written = self.session.sync_session.info.setdefault(_WRITTEN, Written())
         written.objects.extend(rows)
-        if created:
+        if how == "created":
             written.created.extend(rows)
+        elif how == "deleted":
+            written.deleted.extend(rows)
 
     async def rollback(self) -> None:
         await self.session.rollback()
