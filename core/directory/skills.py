@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, and_, bindparam, cast, func, or_
+from sqlalchemy import Boolean, Integer, and_, bindparam, cast, delete, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -270,7 +270,27 @@ async def remove_skill(uow: UnitOfWork, member_id: int, name: str) -> str:
     if match is None:
         mine = ", ".join(h.name for h in held)
         raise NotFound("expert.not_held" if mine else "expert.no_skills_to_remove", skill=name, mine=mine)
-    skill = (await uow.session.exec(select(Skill).where(Skill.name == match.name))).one()
-    row = await uow.session.get(ExpertSkill, (member_id, skill.id))
-    await uow.session.delete(row)
+    params = {"member": member_id, "name": match.name}
+    found = (await uow.session.exec(_remove_statement(), params=params)).first()
+    if found is not None:
+        uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=found[0])], "deleted")
+        erased.vouch(uow, member_id)
+        return match.name
+    if await erased.erased_at(uow, member_id) is None:  # removed at the same moment elsewhere
+        raise NotFound("expert.not_held", skill=name, mine=", ".join(h.name for h in held if h != match))
+    # erased meanwhile: said written, so that the router finds them erased and saves nothing
+    uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=0)], "deleted")
     return match.name
+
+
+@cache
+def _remove_statement() -> Any:
+    """One held skill deleted by name, if its member is not erased: their row read under a share lock
+    on PostgreSQL (the router's ``erased_at`` check, done here: ``core.directory.erased.vouch``)."""
+    table = ExpertSkill.__table__  # type: ignore[attr-defined]
+    member = bindparam("member", type_=Integer())
+    skill = select(col(Skill.id)).where(col(Skill.name) == bindparam("name")).scalar_subquery()
+    alive = (select(col(Member.id)).where(col(Member.id) == member, col(Member.erased_at).is_(None))
+             .with_for_update(read=True).exists())
+    return (delete(table).where(table.c.member_id == member, table.c.skill_id == skill, alive)
+            .returning(table.c.skill_id).execution_options(**{ROWS_TOLD: True}))
