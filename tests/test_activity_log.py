@@ -1,4 +1,4 @@
-"""The activity log: read-only commands' events, written in batches by one writer at a time.
+"""The activity log: every command's events, written in batches by one writer at a time.
 
 On the real database of the run (SQLite: one ``json_each`` statement per batch; PostgreSQL: an
 ``executemany``), the rows must read back exactly as if the ORM had written them.
@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
+from core.groups.models import GroupMember
 from core.runtime.activity_log import ActivityLog, activity_log
 from core.runtime.db import Database
-from core.schema import ActivityEvent, Member
+from core.schema import ActivityEvent, ActivityWeek, Member
 
 AT = datetime(2026, 11, 29, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -85,3 +86,25 @@ async def test_a_batch_with_a_vanished_member_keeps_the_other_events(db: Databas
     async with db.uow() as uow:
         names = (await uow.session.exec(select(ActivityEvent.detail))).all()
     assert sorted(name["name"] for name in names) == ["group list", "help"]
+
+
+async def test_a_write_command_counts_in_the_batch_not_inside_its_write(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """``group join`` commits its membership at once; its activity event (and week) follow in the next
+    batch, so the write itself holds no statement for the statistic. A refused write counts nothing."""
+    ana, bob = chat("ana@example.com"), chat("bob@example.com")
+    assert not (await ana.say("group create Data Science")).error
+    await activity_log(db).flush()
+    joined = await bob.say("group join data science")
+    assert not joined.error, joined.text
+    async with db.uow() as uow:
+        events = (await uow.session.exec(select(ActivityEvent.detail))).all()
+        assert sorted(event["name"] for event in events) == ["group create"]  # the join's: not yet
+        assert (await uow.session.exec(select(func.count()).select_from(GroupMember))).one() == 2
+    assert activity_log(db).pending == 1
+    assert (await bob.say("group join data science")).error       # already a member: no event
+    await activity_log(db).flush()
+    async with db.uow() as uow:
+        events = (await uow.session.exec(select(ActivityEvent.detail))).all()
+        weeks = (await uow.session.exec(select(ActivityWeek.member_id))).all()
+    assert sorted(event["name"] for event in events) == ["group create", "group join"]
+    assert len(set(weeks)) == 2                                    # both members active this week

@@ -125,6 +125,20 @@ async def test_a_refused_join_invites_nobody(chat, router, messenger) -> None:  
     assert messenger.invited == []
 
 
+async def test_a_second_join_invites_nobody_although_the_channels_are_read_before_the_write(
+        chat, router, messenger) -> None:  # type: ignore[no-untyped-def]
+    """``group join`` reads the invitations before writing the membership (on SQLite out of the write
+    turn): they are sent only once the join is saved, never for a join that was refused."""
+    ana, bob = chat(ANA), chat(BOB)
+    await ok(ana, "group create Data Science")
+    await link(router, ana, "data science", DS)
+    await ok(bob, "group join data science")
+    assert messenger.invited == [(DS, [address(BOB)])]
+    again = await bob.say("group join data science")
+    assert again.error and "already" in again.text
+    assert messenger.invited == [(DS, [address(BOB)])]  # not asked a second time
+
+
 async def test_the_console_shows_who_was_added_to_a_linked_channel(chat, router, services) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
     services.messengers["console"] = ConsoleMessenger(Screen(out), reader=ANA, services=services)

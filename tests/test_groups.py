@@ -190,6 +190,47 @@ async def test_second_join_and_leaving_twice_get_clear_messages(chat, db) -> Non
     assert await count(db, GroupMember) == 1
 
 
+async def test_a_join_saved_elsewhere_meanwhile_is_refused_and_the_member_stays_counted_once(
+        chat, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """``group join`` writes in one statement (``ON CONFLICT DO NOTHING``): when another process saved
+    the same membership after this one read none, nothing is inserted and the member is told."""
+    from core.groups.lookup import _KNOWN, resolve
+
+    ana, bob = chat(ANA), chat(BOB)
+    await ok(ana, "group create Data Science")
+    await ok(bob, "group join data science")                     # the other process's join
+    async with db.uow() as uow:
+        member = await find_by_email(uow, BOB)
+        assert member is not None and member.id is not None
+        group = await resolve(uow, Viewer(member.id), "data science")
+        uow.session.info[_KNOWN][(group.id, member.id)] = None   # as read just before it committed
+        with pytest.raises(Conflict) as caught:
+            await groups.add(uow, group, member.id, clock.now())
+    assert caught.value.key == "group.already_member"
+    assert await count(db, GroupMember) == 2
+
+
+async def test_a_leave_saved_elsewhere_meanwhile_is_refused(chat, db) -> None:  # type: ignore[no-untyped-def]
+    """``group leave`` deletes in one statement: when another process removed the membership after
+    this one read it, nothing is deleted and the member is told they are not a member."""
+    from core.groups.lookup import _KNOWN, resolve
+
+    ana, bob = chat(ANA), chat(BOB)
+    await ok(ana, "group create Data Science")
+    await ok(bob, "group join data science")
+    async with db.uow() as uow:
+        member = await find_by_email(uow, BOB)
+        assert member is not None and member.id is not None
+        group = await resolve(uow, Viewer(member.id), "data science")
+        stale = uow.session.info[_KNOWN][(group.id, member.id)]
+        assert stale is not None
+        await ok(bob, "group leave data science")                 # the other process's leave
+        with pytest.raises(Conflict) as caught:
+            await groups.leave(uow, group, member.id)
+    assert caught.value.key == "group.not_member"
+    assert await count(db, GroupMember) == 1
+
+
 async def test_last_owner_hands_over_to_the_longest_standing_member(chat, clock) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 

@@ -122,3 +122,45 @@ async def test_a_write_for_a_member_erased_meanwhile_is_not_saved(chat, db, data
         assert not again.error, "the next command is a new person's"
     finally:
         await database.dispose()
+
+
+@pytest.mark.parametrize("command", ["group join maps", "expert add python:3", "group leave maps",
+                                     "expert remove python"])
+async def test_a_write_during_an_erasure_waits_for_it_then_saves_nothing(chat, db, database_url,  # type: ignore[no-untyped-def]
+                                                                         services, command: str) -> None:
+    """``group join``, ``expert add``, ``group leave`` and ``expert remove`` read the member's row as
+    not erased inside their own INSERT or DELETE (a share lock on PostgreSQL, the write turn on
+    SQLite) rather than in a second statement: an erasure holding the row either ends first, and the
+    command saves nothing and says so, or waits for the command, and erases what it wrote with the
+    rest. Either way nothing of theirs remains."""
+    import asyncio
+
+    from core.privacy.erasure import erase, locked
+    from core.schema import ExpertSkill
+
+    other, database = other_process(database_url, services)
+    try:
+        await chat(BOB).say("group create Maps")
+        assert not (await say(other, "help")).error               # the other process knows Ana
+        if command.startswith("group leave"):
+            assert not (await say(other, "group join maps")).error
+        if command.startswith("expert remove"):
+            assert not (await say(other, "expert add python")).error
+        ana = await member_id(db, ANA)
+        async with db.uow() as uow:
+            await locked(uow, ana)                                # the erasure has begun
+            joining = asyncio.create_task(say(other, command))
+            await asyncio.sleep(0.3)
+            if db.dialect == "postgresql":
+                assert not joining.done(), "the join waits for the erasure"
+            await erase(uow, ana, services.clock.now(), secrets=TEST_SETTINGS.security.keys)
+            await uow.commit()
+        joined = await joining
+        if db.dialect == "postgresql":
+            assert joined.error and "erased" in joined.text, joined.text
+        async with db.uow() as uow:
+            rows = (await uow.session.exec(select(GroupMember).where(GroupMember.member_id == ana))).all()
+            skills = (await uow.session.exec(select(ExpertSkill).where(ExpertSkill.member_id == ana))).all()
+        assert rows == [] and skills == [], "nothing saved for the erased member"
+    finally:
+        await database.dispose()

@@ -88,6 +88,27 @@ async def test_add_me_remove(chat, db: Database) -> None:  # type: ignore[no-unt
         assert (await uow.session.exec(select(Skill).where(Skill.name == "k8s"))).first() is None
 
 
+async def test_adding_a_held_skill_again_writes_only_what_changes(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """``expert add`` is one statement per skill (insert, or re-level and mark referent): one that
+    changes nothing commits nothing, so the replies this process keeps stay kept; a new level and a
+    skill named twice in one line are saved, the last level asked winning."""
+    from core.runtime.reply_cache import reply_cache
+
+    ana = chat("ana@example.com")
+    await ana.say("expert add python:3")
+    await ana.say("expert me")                               # kept in the reply cache
+    cache = reply_cache(db)
+    kept = len(cache._entries)
+    assert kept >= 1
+    again = await ana.say("expert add Python")
+    assert not again.error and "python (level 3, expert)" in again.text
+    assert len(cache._entries) == kept, "nothing written: the kept replies stay"
+    assert await skills_of(db, 1) == {"python": (3, False)}
+    await ana.say("expert add python:1, python (2)")
+    assert await skills_of(db, 1) == {"python": (2, False)}
+    assert len(cache._entries) == 0, "a write empties the kept replies"
+
+
 async def test_a_referent_becomes_referent_for_the_skills(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     lea = chat("lea@example.com")
     await lea.say("help")

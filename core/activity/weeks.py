@@ -1,7 +1,7 @@
 """The weekly roll-up of activity events (``ActivityWeek``), written with the events themselves.
 
-Every writer of ``ActivityEvent`` rows (the router for commands that write anyway, the batched
-``core.runtime.activity_log`` for the others) calls ``record`` in the same transaction, so the roll-up
+Every writer of ``ActivityEvent`` rows (the batched ``core.runtime.activity_log``, for every command)
+calls ``record`` in the same transaction, so the roll-up
 says exactly what the events say: member ``m`` was active on platform ``p`` in the week starting on
 Monday ``w`` (UTC). Inserting a row that exists already is a no-op (``ON CONFLICT DO NOTHING``).
 """

@@ -14,8 +14,6 @@ import asyncio
 import logging
 
 from core.access.rules import usable
-from core.activity import weeks
-from core.activity.models import ActivityEvent
 from core.commands.context import Context
 from core.commands.grammar import match
 from core.commands.memory import Memory, Prepared, cache_key
@@ -140,8 +138,14 @@ class CommandRouter:
 
     async def _transact_now(self, request: Prepared, act: Action | None,
                             t: Translator) -> tuple[Reply, Context]:
-        """Run the handler in one unit of work; its activity event joins a write, or goes to the
-        batched activity log when it only read (no commit just for the statistic)."""
+        """Run the handler in one unit of work; its activity event goes to the batched activity log
+        once the command succeeded (``core.runtime.activity_log``), whether it wrote or only read.
+
+        Why not in the command's own transaction when it writes anyway: two more statements (the
+        event and its week, ``core.activity.weeks``) inside the write, and on SQLite inside the one
+        write turn every other writer waits for. The trade-off is the activity log's own: the event
+        is written up to ``LINGER_SECONDS`` later, in a batch, and a killed process loses the last
+        fraction of a second of events; a command that failed, or whose commit failed, leaves none."""
         now = self.services.clock.now()
         generation = self.memory.cache.generation
         who = request.who
@@ -154,10 +158,6 @@ class CommandRouter:
             read_only = not uow.wrote
             if not read_only and not ctx.forgotten:
                 await self._still_there(uow, who.member_id)
-            if event is not None and not read_only:  # a write commits anyway: the event joins it
-                uow.session.add(ActivityEvent(**event))
-                await weeks.record(uow, [event])
-                event = None
             if not read_only:  # a transaction that only read has nothing to commit: closing ends it
                 await uow.commit()
         if event is not None:

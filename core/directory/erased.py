@@ -57,10 +57,25 @@ async def was_erased(services: Services, email: str) -> bool:
         return bool(await erased_among(uow, [email], services.settings.security.keys))
 
 
+#: ``session.info`` key: the members a statement of this transaction already found not erased, under
+#: the same lock ``erased_at`` takes (``vouch``)
+_ALIVE = "parvis.erased.alive"
+
+
+def vouch(uow: UnitOfWork, member_id: int) -> None:
+    """A statement of this transaction read the member's row as not erased, under a share lock held
+    until the end of the transaction on PostgreSQL (``FOR SHARE``), and as a write on SQLite (whose
+    write turn is held until the end too): ``erased_at`` answers without asking again."""
+    uow.session.info.setdefault(_ALIVE, set()).add(member_id)
+
+
 async def erased_at(uow: UnitOfWork, member_id: int) -> datetime | None:
     """When the member was erased, if they were. Read under a share lock on PostgreSQL: an erasure
     (which locks the row first, ``core.privacy.erasure``) either waits for this transaction, and then
-    erases what it wrote too, or committed before, and this read sees it."""
+    erases what it wrote too, or committed before, and this read sees it. ``None`` without a
+    statement when one of this transaction already read it so (``vouch``)."""
+    if member_id in uow.session.info.get(_ALIVE, ()):
+        return None
     statement = select(Member.erased_at).where(Member.id == member_id).with_for_update(read=True)
     return (await uow.session.exec(statement)).first()
 

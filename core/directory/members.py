@@ -294,7 +294,7 @@ def activity_event(member_id: int, actor: Actor, kind: str, name: str, now: date
     values).
 
     ``name`` is the command name or action prefix, never the text typed: statistics keep no content.
-    The router adds it to the command's transaction when the command writes, else to the process's
+    The router adds it, once the command succeeded, to the process's
     ``core.runtime.activity_log.ActivityLog`` (written in batches).
     """
     return {"member_id": member_id, "kind": kind, "platform": actor.platform,

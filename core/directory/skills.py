@@ -21,13 +21,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import Boolean, Integer, and_, bindparam, cast, delete, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
-from core.directory.models import ExpertSkill, Skill, SkillAlias
+from core.directory import erased
+from core.directory.models import ExpertSkill, Member, Skill, SkillAlias
 from core.errors import InvalidInput, NotFound
 from core.runtime.columns import utcnow
-from core.runtime.db import UnitOfWork
+from core.runtime.db import ROWS_TOLD, UnitOfWork
 from core.runtime.sqlite_driver import read_rows
 from core.text import fold, normalise_quotes, unquote
 
@@ -193,22 +195,57 @@ async def declare_skills(
 ) -> list[HeldSkill]:
     """Add or re-level the member's skills (a referent becomes referent for each); returns them."""
     skills = await resolve_skills(uow, (w.name for w in wanted))
-    held = {row.skill_id: row for row in (await uow.session.exec(
-        select(ExpertSkill).where(ExpertSkill.member_id == member_id))).all()}
     result: dict[str, HeldSkill] = {}
     for item in wanted:
         skill = skills[canonical(item.name)]
         assert skill.id is not None
-        row = held.get(skill.id)
-        if row is None:
-            row = held[skill.id] = ExpertSkill(member_id=member_id, skill_id=skill.id,
-                                               level=item.level or DEFAULT_LEVEL, added_at=now)
-            uow.session.add(row)
-        elif item.level:
-            row.level = item.level
-        row.referent = row.referent or referent
-        result[skill.name] = HeldSkill(skill.name, row.level, row.referent)
+        level, is_referent = await _declare(uow, member_id, skill.id, item.level, referent, now)
+        result[skill.name] = HeldSkill(skill.name, level, is_referent)
     return list(result.values())
+
+
+@cache
+def _declare_statement(dialect: str) -> Any:
+    """One skill declared in one statement: inserted (level asked, else ``DEFAULT_LEVEL``) or, when
+    held already, re-levelled and made referent as asked; the member's row read as not erased under a
+    share lock (the router's ``erased_at`` check, done here: ``core.directory.erased.vouch``). Returns
+    the level and referent mark, or nothing when it changed nothing (or the member was erased)."""
+    table = ExpertSkill.__table__  # type: ignore[attr-defined]
+    member = bindparam("member", type_=Integer())
+    asked = cast(bindparam("asked", type_=Integer()), Integer())
+    referent = cast(bindparam("referent", type_=Boolean()), Boolean())
+    rows = (select(cast(member, Integer()), cast(bindparam("skill", type_=Integer()), Integer()),  # type: ignore[call-overload]
+                   func.coalesce(asked, DEFAULT_LEVEL), referent,
+                   bindparam("now", type_=table.c.added_at.type))
+            .select_from(Member).where(col(Member.id) == member, col(Member.erased_at).is_(None))
+            .with_for_update(read=True, of=Member))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).from_select(["member_id", "skill_id", "level", "referent", "added_at"], rows)
+    level = func.coalesce(asked, table.c.level)
+    return (statement.on_conflict_do_update(
+                index_elements=[table.c.member_id, table.c.skill_id],
+                set_={"level": level, "referent": or_(table.c.referent, statement.excluded.referent)},
+                where=or_(level != table.c.level, and_(statement.excluded.referent, ~table.c.referent)))
+            .returning(table.c.level, table.c.referent).execution_options(**{ROWS_TOLD: True}))
+
+
+async def _declare(uow: UnitOfWork, member_id: int, skill_id: int, level: int | None, referent: bool,
+                   now: datetime) -> tuple[int, bool]:
+    """The member's level and referent mark for the skill once declared (``_declare_statement``)."""
+    params = {"member": member_id, "skill": skill_id, "asked": level, "referent": referent, "now": now}
+    found = (await uow.session.exec(_declare_statement(uow.dialect), params=params)).first()
+    if found is not None:
+        uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=skill_id, level=found[0],
+                                    referent=bool(found[1]), added_at=now)], "changed")
+        erased.vouch(uow, member_id)
+        return int(found[0]), bool(found[1])
+    # nothing changed (held already, as asked), or the member was erased meanwhile: the ORM says which
+    row = await uow.session.get(ExpertSkill, (member_id, skill_id))
+    if row is None:  # erased meanwhile: written, and the router refuses to save it
+        row = ExpertSkill(member_id=member_id, skill_id=skill_id, level=level or DEFAULT_LEVEL,
+                          referent=referent, added_at=now)
+        uow.session.add(row)
+    return row.level, row.referent
 
 
 @cache
@@ -233,7 +270,27 @@ async def remove_skill(uow: UnitOfWork, member_id: int, name: str) -> str:
     if match is None:
         mine = ", ".join(h.name for h in held)
         raise NotFound("expert.not_held" if mine else "expert.no_skills_to_remove", skill=name, mine=mine)
-    skill = (await uow.session.exec(select(Skill).where(Skill.name == match.name))).one()
-    row = await uow.session.get(ExpertSkill, (member_id, skill.id))
-    await uow.session.delete(row)
+    params = {"member": member_id, "name": match.name}
+    found = (await uow.session.exec(_remove_statement(), params=params)).first()
+    if found is not None:
+        uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=found[0])], "deleted")
+        erased.vouch(uow, member_id)
+        return match.name
+    if await erased.erased_at(uow, member_id) is None:  # removed at the same moment elsewhere
+        raise NotFound("expert.not_held", skill=name, mine=", ".join(h.name for h in held if h != match))
+    # erased meanwhile: said written, so that the router finds them erased and saves nothing
+    uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=0)], "deleted")
     return match.name
+
+
+@cache
+def _remove_statement() -> Any:
+    """One held skill deleted by name, if its member is not erased: their row read under a share lock
+    on PostgreSQL (the router's ``erased_at`` check, done here: ``core.directory.erased.vouch``)."""
+    table = ExpertSkill.__table__  # type: ignore[attr-defined]
+    member = bindparam("member", type_=Integer())
+    skill = select(col(Skill.id)).where(col(Skill.name) == bindparam("name")).scalar_subquery()
+    alive = (select(col(Member.id)).where(col(Member.id) == member, col(Member.erased_at).is_(None))
+             .with_for_update(read=True).exists())
+    return (delete(table).where(table.c.member_id == member, table.c.skill_id == skill, alive)
+            .returning(table.c.skill_id).execution_options(**{ROWS_TOLD: True}))

@@ -141,13 +141,14 @@ async def info(ctx: Context, args: Args) -> Reply:
 
 async def _join(ctx: Context, reference: str) -> Reply:
     group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
+    # read before the write: on SQLite outside the write turn every writer waits for
+    invitations = await channel_invites.for_joining(ctx.uow, group, ctx.member_id, skip=ctx.channel)
     row = await groups.add(ctx.uow, group, ctx.member_id, ctx.services.clock.now())
     if row is None:
         raise Conflict("group.already_member", name=group.name)
     key = "group.joined_owner" if row.role == "owner" else "group.joined"
     lines = [ctx.t(key, name=group.name, slug=group.slug)]
-    count = await _invite_later(ctx, await channel_invites.for_members(ctx.uow, group, [ctx.member_id],
-                                                                       skip=ctx.channel))
+    count = await _invite_later(ctx, invitations)
     if count:
         lines.append(_plural(ctx, "group_invites.you", count))
     return Reply(text="\n".join(lines))

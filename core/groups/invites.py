@@ -63,6 +63,19 @@ def _statement() -> Any:
 
 
 @cache
+def _joining_statement() -> Any:
+    """``_statement`` for one member about to join: their identities where the group's channels are,
+    the membership not asked (it is not written yet)."""
+    return (select(col(GroupChannel.platform), col(GroupChannel.tenant), col(GroupChannel.channel_id),  # type: ignore[call-overload]
+                   col(Identity.platform), col(Identity.tenant), col(Identity.user_id))
+            .join(Identity, (col(Identity.platform) == col(GroupChannel.platform))
+                  & (col(Identity.tenant) == col(GroupChannel.tenant)))
+            .where(col(GroupChannel.group_id) == bindparam("group", type_=Integer()),
+                   col(Identity.member_id) == bindparam("member", type_=Integer()))
+            .order_by(col(GroupChannel.id), col(Identity.id)))
+
+
+@cache
 def _members_statement() -> Any:
     return _statement().where(col(Identity.member_id).in_(bindparam("members", expanding=True)))
 
@@ -82,6 +95,15 @@ async def for_members(uow: UnitOfWork, group: Group, member_ids: Iterable[int],
     channel they typed the command in, or joined)."""
     params = {"group": group.id, "members": list(member_ids)}
     found = await _gather(uow, _members_statement(), params)
+    return [item for item in found if not _same(item.channel, skip)]
+
+
+async def for_joining(uow: UnitOfWork, group: Group, member_id: int,
+                      skip: ConversationRef | None = None) -> list[Invitation]:
+    """``for_members`` for one member, read before their membership is written (``group join``: on
+    SQLite the read then stays out of the write turn every writer waits for). The member is the one
+    behind the command, not erased: the router refuses to save the join otherwise."""
+    found = await _gather(uow, _joining_statement(), {"group": group.id, "member": member_id})
     return [item for item in found if not _same(item.channel, skip)]
 
 

@@ -25,16 +25,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import Integer, String, bindparam, case, cast, delete, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
+from core.directory import erased
 from core.directory.models import Member
 from core.errors import Conflict, InvalidInput, UsageError
 from core.groups.lookup import Viewer, by_slug, forget_memberships, membership, visible_groups
 from core.groups.models import Group, GroupChannel, GroupMember, is_owner
 from core.ports import ConversationRef
-from core.runtime.db import UnitOfWork
+from core.runtime.db import ROWS_TOLD, UnitOfWork
 from core.runtime.sqlite_driver import read_rows
 from core.text import fold, slugify, tokenize
 
@@ -125,21 +127,57 @@ async def _owner_count(uow: UnitOfWork, group: Group) -> int:
     return int((await read_rows(uow, _owners_statement(), {"group": group.id}))[0][0])
 
 
+@cache
+def _join_statement(dialect: str) -> Any:
+    """``add`` in one statement: the membership, its role (owner of a group without one) decided
+    by the database, and the member's row read as not erased under a share lock (the router's
+    ``erased_at`` check, done here: ``core.directory.erased.vouch``). Nothing is inserted when the
+    membership exists already (``ON CONFLICT DO NOTHING``) or the member was erased meanwhile."""
+    group, member = bindparam("group", type_=Integer()), bindparam("member", type_=Integer())
+    owned = select(col(GroupMember.member_id)).where(col(GroupMember.group_id) == group, is_owner()).exists()
+    role = case((owned, literal("member", String())), else_=literal("owner", String()))
+    table = GroupMember.__table__  # type: ignore[attr-defined]
+    joined = table.c.joined_at
+    rows = (select(cast(group, Integer()), cast(member, Integer()), role,
+                   bindparam("now", type_=joined.type))
+            .select_from(Member).where(col(Member.id) == member, col(Member.erased_at).is_(None))
+            .with_for_update(read=True, of=Member))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(table).from_select(["group_id", "member_id", "role", "joined_at"], rows)
+            .on_conflict_do_nothing().returning(table.c.role)
+            .execution_options(**{ROWS_TOLD: True}))
+
+
 async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> GroupMember | None:
     """Make ``member_id`` a member (owner of an ownerless group); None when already a member."""
     if group.archived_at is not None:
         raise Conflict("group.archived", name=group.name)
     if await membership(uow, group, member_id) is not None:
         return None
-    role = "owner" if await _owner_count(uow, group) == 0 else "member"
     forget_memberships(uow)
     assert group.id is not None
+    params = {"group": group.id, "member": member_id, "now": now}
+    role = (await uow.session.exec(_join_statement(uow.dialect), params=params)).scalar()
+    if role is None:  # joined at the same moment elsewhere, or erased meanwhile: the plain way says which
+        return await _add_plainly(uow, group, member_id, now)
     row = GroupMember(group_id=group.id, member_id=member_id, role=role, joined_at=now)
+    uow.wrote_rows([row])
+    erased.vouch(uow, member_id)
+    return row
+
+
+async def _add_plainly(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> GroupMember:
+    """The membership written by the ORM: a Conflict when it exists; saved for a member erased
+    meanwhile, whom the router then finds erased (and the transaction is not committed)."""
+    role = "owner" if await _owner_count(uow, group) == 0 else "member"
+    assert group.id is not None
+    row = GroupMember(group_id=group.id, member_id=member_id, role=role, joined_at=now)
+    name = group.name  # a failed flush rolls the session back and expires the group
     uow.session.add(row)
     try:
         await uow.session.flush()
     except IntegrityError as exc:  # the same join, twice at once
-        raise Conflict("group.already_member", name=group.name) from exc
+        raise Conflict("group.already_member", name=name) from exc
     return row
 
 
@@ -159,9 +197,30 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
             successor.role = "owner"
             uow.session.add(successor)
             heir = await uow.session.get(Member, successor.member_id)
-    await uow.session.delete(row)
-    await uow.session.flush()
+    name = group.name
+    params = {"group": group.id, "member": member_id}
+    if (await uow.session.exec(_leave_statement(), params=params)).first() is not None:
+        uow.wrote_rows([row], "deleted")
+        erased.vouch(uow, member_id)
+        return heir
+    if await erased.erased_at(uow, member_id) is None:  # left at the same moment elsewhere
+        raise Conflict("group.not_member", name=name)
+    # erased meanwhile: said written, so that the router finds them erased and saves nothing
+    uow.wrote_rows([row], "deleted")
     return heir
+
+
+@cache
+def _leave_statement() -> Any:
+    """The membership deleted, if its member is not erased: their row read under a share lock on
+    PostgreSQL (the router's ``erased_at`` check, done here: ``core.directory.erased.vouch``)."""
+    table = GroupMember.__table__  # type: ignore[attr-defined]
+    member = bindparam("member", type_=Integer())
+    alive = (select(col(Member.id)).where(col(Member.id) == member, col(Member.erased_at).is_(None))
+             .with_for_update(read=True).exists())
+    return (delete(table).where(table.c.group_id == bindparam("group", type_=Integer()),
+                                table.c.member_id == member, alive)
+            .returning(table.c.role).execution_options(**{ROWS_TOLD: True}))
 
 
 async def archive(uow: UnitOfWork, group: Group, now: datetime) -> None:

@@ -1,11 +1,12 @@
-"""Activity events of read-only commands, written in batches after the reply.
+"""Activity events of every command, written in batches after the reply.
 
-Every command and click leaves an ``ActivityEvent`` (adoption statistics). A command that writes
-anyway records its event in its own transaction (``CommandRouter``); a read-only one (``help``,
-``group list``, ``expert find``) would otherwise pay an INSERT and a write commit — on SQLite, the one
-write lock every concurrent command queues for — only for this statistic. Those events go to the
-process's ``ActivityLog`` instead: it keeps them in memory for ``LINGER_SECONDS`` and writes all that
-gathered in one transaction.
+Every command and click leaves an ``ActivityEvent`` (adoption statistics). A read-only command
+(``help``, ``group list``, ``expert find``) would otherwise pay an INSERT and a write commit — on
+SQLite, the one write lock every concurrent command queues for — only for this statistic, and a
+command that writes (``group join``, ``expert add``) two more statements inside its write turn (the
+event and its week). All these events go to the process's ``ActivityLog`` instead (``CommandRouter``
+adds them once the command succeeded): it keeps them in memory for ``LINGER_SECONDS`` and writes all
+that gathered in one transaction.
 
 On SQLite that transaction is a single statement (``sqlite_rows``): the batch goes to SQLite as one
 JSON array that ``json_each`` unpacks. An ``executemany`` would hand the interpreter lock back and

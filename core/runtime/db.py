@@ -164,8 +164,15 @@ def _remember_flush(session: Session, _context: Any) -> None:
     written.deleted.extend(session.deleted)
 
 
+#: execution option of a bulk statement whose rows its caller tells the session itself
+#: (``UnitOfWork.wrote_rows``): its table is then not recorded as written in bulk
+ROWS_TOLD = "parvis.rows_told"
+
+
 @event.listens_for(TrackedSession, "do_orm_execute")
 def _remember_statement(state: ORMExecuteState) -> None:
+    if state.execution_options.get(ROWS_TOLD):
+        return
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         written: Written = state.session.info.setdefault(_WRITTEN, Written())
@@ -226,6 +233,18 @@ class UnitOfWork:
         session = self.session
         return (bool(session.sync_session.info.get(_WRITTEN)) or bool(session.new) or bool(session.deleted)
                 or any(session.is_modified(obj) for obj in session.dirty))
+
+    def wrote_rows(self, rows: list[Any], how: str = "created") -> None:
+        """Record rows a Core statement (run with the ``ROWS_TOLD`` execution option) inserted
+        (``created``), ``changed`` or ``deleted``, as if the ORM had flushed them: the commit listeners
+        then follow them row by row (a group's member count adjusted in place) instead of dropping
+        what a bulk write on the table may have changed."""
+        written: Written = self.session.sync_session.info.setdefault(_WRITTEN, Written())
+        written.objects.extend(rows)
+        if how == "created":
+            written.created.extend(rows)
+        elif how == "deleted":
+            written.deleted.extend(rows)
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -16,6 +16,7 @@ from core.access.rules import ADMIN
 from core.activity.weeks import week_of
 from core.groups.lookup import Viewer
 from core.groups.models import GroupMember
+from core.runtime.activity_log import activity_log
 from core.runtime.db import UnitOfWork
 from core.stats import activity, campaigns, experts, groups, pairing, privacy
 from core.stats.activity import People
@@ -42,7 +43,11 @@ def people_of(scope: Scope) -> People:
 async def gather(uow: UnitOfWork, scope: Scope, now: datetime, weeks: int, minimum: int, *,
                  member_id: int, roles: frozenset[str]) -> Stats:
     """The figures of ``scope`` as ``member_id`` (holding ``roles``) may see them: groups and
-    campaigns only those the permission table lets them see."""
+    campaigns only those the permission table lets them see. The activity events this process still
+    holds (``core.runtime.activity_log``: every command's, written in batches) are written first, so
+    the figures count the commands of a moment ago, the asker's own included."""
+    if uow.database is not None:
+        await activity_log(uow.database).flush()
     first, end = period(now, weeks)
     people = people_of(scope)
     # the departments partition the scope's members: their sums are its population (one scan, not two)
