@@ -69,7 +69,7 @@ async def _counts(uow: UnitOfWork, ids: list[int], prompts: dict[tuple[int, int]
                       .where(col(Response.round_id).in_(ids))
                       .group_by(col(Response.round_id), col(Response.prompt_id), col(Response.choice),
                                 col(Response.scale)))
-    rows = (await uow.session.exec(statement)).all()
+    rows = await _rows(uow, statement)
     for round_id, prompt_id, choice, scale, n, written in rows:
         summary = prompts.get((int(round_id), int(prompt_id)))
         if summary is None:
@@ -85,7 +85,11 @@ async def _counts(uow: UnitOfWork, ids: list[int], prompts: dict[tuple[int, int]
 async def _texts(uow: UnitOfWork, campaign: Campaign, ids: list[int],
                  prompts: dict[tuple[int, int], PromptSummary], limit: int | None) -> None:
     """The text answers (at most ``limit`` per round and prompt), with their author's name unless
-    anonymous and the status of the expert question each became."""
+    anonymous and the status of the expert question each became.
+
+    Every text of every round in one statement, read as plain rows (no ORM object per answer); with no
+    ``limit`` (the CSV: thousands of answers) the rows are simply ordered, without the window that
+    ranks them for a page listing the first ones."""
     anonymous = campaign.anonymous
     if anonymous:
         by_text = (col(Response.text).collate("C") if uow.dialect == "postgresql"
@@ -93,26 +97,41 @@ async def _texts(uow: UnitOfWork, campaign: Campaign, ids: list[int],
         order: tuple[Any, ...] = (by_text, col(Response.answered_at), col(Response.id))
     else:
         order = (col(Response.answered_at), col(Response.id))
-    rank = func.row_number().over(partition_by=(col(Response.round_id), col(Response.prompt_id)),
-                                  order_by=order).label("rank")
-    inner = (wide_select(col(Response.round_id), col(Response.prompt_id), col(Response.text),
-                         col(Response.member_id), col(Response.question_id), rank)
-             .where(col(Response.round_id).in_(ids), _has_text()).subquery())
     name: Any = literal_column("NULL") if anonymous else col(Member.display_name)
     status = col(Question.status)
-    statement: Any = (wide_select(inner.c.round_id, inner.c.prompt_id, inner.c.text, name, status)
-                 .select_from(inner)
-                 .outerjoin(Member, and_(col(Member.id) == inner.c.member_id,
-                                         col(Member.erased_at).is_(None)))
-                 .outerjoin(Question, col(Question.id) == inner.c.question_id)
-                 .order_by(inner.c.round_id, inner.c.prompt_id, inner.c.rank))
-    if limit is not None:
-        statement = statement.where(inner.c.rank <= limit)
-    for round_id, prompt_id, text, who, status in (await uow.session.exec(statement)).all():
+    if limit is None:
+        statement: Any = (wide_select(col(Response.round_id), col(Response.prompt_id), col(Response.text),
+                                      name, status)
+                          .select_from(Response)
+                          .outerjoin(Member, and_(col(Member.id) == col(Response.member_id),
+                                                  col(Member.erased_at).is_(None)))
+                          .outerjoin(Question, col(Question.id) == col(Response.question_id))
+                          .where(col(Response.round_id).in_(ids), _has_text())
+                          .order_by(col(Response.round_id), col(Response.prompt_id), *order))
+    else:
+        rank = func.row_number().over(partition_by=(col(Response.round_id), col(Response.prompt_id)),
+                                      order_by=order).label("rank")
+        inner = (wide_select(col(Response.round_id), col(Response.prompt_id), col(Response.text),
+                             col(Response.member_id), col(Response.question_id), rank)
+                 .where(col(Response.round_id).in_(ids), _has_text()).subquery())
+        statement = (wide_select(inner.c.round_id, inner.c.prompt_id, inner.c.text, name, status)
+                     .select_from(inner)
+                     .outerjoin(Member, and_(col(Member.id) == inner.c.member_id,
+                                             col(Member.erased_at).is_(None)))
+                     .outerjoin(Question, col(Question.id) == inner.c.question_id)
+                     .where(inner.c.rank <= limit)
+                     .order_by(inner.c.round_id, inner.c.prompt_id, inner.c.rank))
+    for round_id, prompt_id, text, who, status in await _rows(uow, statement):
         summary = prompts.get((int(round_id), int(prompt_id)))
         if summary is not None:
-            summary.texts.append((None if anonymous else who, text, status))
+            summary.texts.append((who, text, status))
             summary.more_texts -= 1
+
+
+async def _rows(uow: UnitOfWork, statement: Any) -> Sequence[Any]:
+    """A Core statement's rows through the unit of work's connection: plain tuples, none of the ORM
+    session's result handling (these statements name columns, never entities)."""
+    return (await (await uow.session.connection()).execute(statement)).all()
 
 
 async def summarise_rounds(uow: UnitOfWork, campaign: Campaign, rounds: Sequence[Round],
