@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, distinct, literal_column
 from sqlalchemy import select as wide_select
-from sqlmodel import col, func, select
+from sqlmodel import col, func
 
 from core.campaigns.lifecycle import prompts_of
 from core.campaigns.models import Campaign, Response, Round
@@ -33,28 +33,21 @@ from core.runtime.db import UnitOfWork
 
 
 async def participation(uow: UnitOfWork, ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Round → (recipients, respondents), as ``summarise`` counts them, for every round of ``ids``."""
+    """Round → (recipients, respondents), as ``summarise`` counts them, for every round of ``ids``: one
+    statement, each count an index look-up of its round (recipients: members its prompt was sent to
+    directly, ``summaries._recipients``'s count; respondents: distinct, from the index alone)."""
     if not ids:
         return {}
-    recipients = await _recipients(uow, ids)
-    respondents = await _respondents(uow, ids)
-    return {round_id: (recipients.get(round_id, 0), respondents.get(round_id, 0)) for round_id in ids}
-
-
-async def _recipients(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
-    """Round → members its prompt was sent to directly (``summaries._recipients``'s count)."""
-    rows = (await uow.session.exec(
-        select(Delivery.round_id, func.count()).where(
-            col(Delivery.round_id).in_(ids), Delivery.purpose == "prompt", Delivery.target_kind == "member",
-            Delivery.status == "sent").group_by(col(Delivery.round_id)))).all()
-    return {int(round_id or 0): int(n) for round_id, n in rows}
-
-
-async def _respondents(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
-    rows = (await uow.session.exec(
-        select(Response.round_id, func.count(distinct(col(Response.respondent))))
-        .where(col(Response.round_id).in_(ids)).group_by(col(Response.round_id)))).all()
-    return {int(round_id): int(n) for round_id, n in rows}
+    recipients = (wide_select(func.count()).select_from(Delivery)
+                  .where(col(Delivery.round_id) == col(Round.id), col(Delivery.purpose) == "prompt",
+                         col(Delivery.target_kind) == "member", col(Delivery.status) == "sent")
+                  .scalar_subquery())
+    respondents = (wide_select(func.count(distinct(col(Response.respondent))))
+                   .where(col(Response.round_id) == col(Round.id)).scalar_subquery())
+    statement: Any = wide_select(col(Round.id), recipients, respondents).where(col(Round.id).in_(ids))
+    counted = {int(round_id): (int(sent or 0), int(answered or 0))
+               for round_id, sent, answered in await _rows(uow, statement)}
+    return {round_id: counted.get(round_id, (0, 0)) for round_id in ids}
 
 
 def _has_text() -> Any:
