@@ -19,15 +19,19 @@ from bots import legal_pages
 from bots.config import Config
 from bots.metrics import Metrics
 from bots.migrations import is_current
+from core.campaigns import calendars
 from core.delivery import failures
 from core.directory import everyday_words
 from core.services import Services
+from core.web.preview import CONTRASTS
 
 log = logging.getLogger(__name__)
 
 CONFIG = web.AppKey("config", Config)
 SERVICES = web.AppKey("services", Services)
 METRICS = web.AppKey("metrics", Metrics)
+#: the countries whose public holidays the server loaded as it started (``holiday_calendars``)
+HOLIDAYS = web.AppKey("holidays", asyncio.Task[list[str]])
 
 READY_TIMEOUT_SECONDS = 3.0
 
@@ -54,6 +58,7 @@ def create_app(
         install(app)
     app.cleanup_ctx.append(database_lifetime)
     app.cleanup_ctx.append(word_lists)
+    app.cleanup_ctx.append(holiday_calendars)
     app.cleanup_ctx.extend(contexts)
     return app
 
@@ -63,6 +68,30 @@ async def word_lists(app: web.Application) -> AsyncIterator[None]:
     starts, so the first ``expert find`` or ``ask`` does not wait for them past Slack's 3 seconds."""
     loading = asyncio.create_task(asyncio.to_thread(everyday_words.load))
     yield
+    if not loading.done():
+        loading.cancel()
+
+
+async def holiday_calendars(app: web.Application) -> AsyncIterator[None]:
+    """Load the public holidays of the countries members live in (and of the zones the campaign
+    preview contrasts with), this year and next, in a thread while the server starts: the package's
+    first calendar costs about 200 ms, which no member's first preview should pay."""
+    services = app[SERVICES]
+
+    async def load() -> list[str]:
+        try:
+            zones = [*await calendars.member_zones(services.db), *CONTRASTS]
+        except Exception as error:  # a database not migrated yet: the contrasting zones' at least
+            log.info("holidays: members' time zones unreadable (%s), preloading the preview's only",
+                     type(error).__name__)
+            zones = list(CONTRASTS)
+        year = services.clock.now().year
+        return await asyncio.to_thread(calendars.preload, zones, (year, year + 1))
+
+    loading = app[HOLIDAYS] = asyncio.create_task(load())
+    yield
+    # a fraction of a second at most: let it end rather than cut its database read short
+    await asyncio.wait([loading], timeout=5)
     if not loading.done():
         loading.cancel()
 

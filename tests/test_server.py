@@ -25,7 +25,8 @@ from bots.bootstrap import build_app, build_services
 from bots.cli import main
 from bots.config import Config
 from bots.migrations import upgrade
-from bots.server import SERVICES, create_app
+from bots.server import HOLIDAYS, SERVICES, create_app
+from core.campaigns import calendars
 from core.capabilities import build_registry
 from core.runtime.db import Database
 from core.schema import Member, MemberRole
@@ -57,6 +58,28 @@ async def test_readyz_waits_for_migrations_and_health_does_not(tmp_path: Path) -
         await upgrade(config.database.url)
         response = await client.get("/readyz")
         assert response.status == 200 and (await response.json()) == {"status": "ready"}
+    finally:
+        await client.close()
+
+
+async def test_the_server_loads_the_members_holiday_calendars_as_it_starts(tmp_path: Path) -> None:
+    """The ``holidays`` package's first calendar costs about 200 ms: the server pays it at start, for
+    the countries members live in and the zones the campaign preview contrasts with, this year and
+    next, so that no member's first preview does."""
+    config = sqlite_config(tmp_path / "parvis.db")
+    await upgrade(config.database.url)
+    db = Database(config.database.url)
+    async with db.uow() as uow:
+        uow.session.add(Member(email="ravi@example.com", display_name="Ravi", timezone="Asia/Kolkata"))
+        await uow.commit()
+    await db.dispose()
+    calendars._holidays.cache_clear()
+    app = build_app(config)
+    client = await client_for(app)
+    try:
+        countries = await asyncio.wait_for(app[HOLIDAYS], 30)
+        assert {"IN", "US", "JP", "FR"} <= set(countries)
+        assert calendars._holidays.cache_info().currsize == 2 * len(countries), "this year and next"
     finally:
         await client.close()
 

@@ -8,11 +8,16 @@ cover has no holidays, so nobody is skipped by mistake.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from importlib import resources
 
 import holidays
+from sqlmodel import col, select
+
+from core.directory.models import Member
+from core.runtime.db import Database
 
 
 @cache
@@ -46,3 +51,22 @@ def is_holiday(day: date, country: str | None) -> bool:
         return False
     calendar_ = _holidays(country, day.year)
     return calendar_ is not None and day in calendar_
+
+
+def preload(zones: Iterable[str | None], years: Iterable[int]) -> list[str]:
+    """Load now the public holidays of the countries of ``zones`` for ``years``: the package's first
+    calendar costs about 200 ms of data loading, which a member's first preview or the first round
+    placed would otherwise pay. Returns the countries loaded."""
+    countries = sorted({country for country in map(country_of, zones) if country is not None})
+    for country in countries:
+        for year in years:
+            _holidays(country, year)
+    return countries
+
+
+async def member_zones(db: Database) -> list[str]:
+    """The time zones members live in (each once), whose countries' holidays rounds may skip."""
+    async with db.uow() as uow:
+        found = await uow.session.exec(select(Member.timezone).where(col(Member.erased_at).is_(None))
+                                       .distinct())
+        return [zone for zone in found.all() if zone]

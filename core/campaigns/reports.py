@@ -133,9 +133,15 @@ async def campaign_report(db: Database, reference: str, minimum: int, texts: int
     Raises ``NotFound`` (``campaign.not_found``) when there is no such campaign.
     """
     async with db.uow() as uow:
-        campaign = await campaigns.get(uow, reference)
-        assert campaign.id is not None
-        found = await aggregates.summarise_rounds(uow, campaign, await all_rounds(uow, campaign.id), texts)
+        return await report_of(uow, await campaigns.get(uow, reference), minimum, texts)
+
+
+async def report_of(uow: UnitOfWork, campaign: Campaign, minimum: int, texts: int | None = None
+                    ) -> CampaignReport:
+    """``campaign_report`` of a campaign already read in ``uow`` (the web console's, which has just
+    checked the reader may see it)."""
+    assert campaign.id is not None
+    found = await aggregates.summarise_rounds(uow, campaign, await all_rounds(uow, campaign.id), texts)
     return CampaignReport(id=campaign.id, title=campaign.title, status=campaign.status,
                           anonymous=campaign.anonymous, minimum=minimum,
                           rounds=tuple(_round(summary, campaign.anonymous, minimum) for summary in found))

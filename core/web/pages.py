@@ -103,9 +103,8 @@ async def results(services: Services, visitor: Visitor, reference: str, texts: i
     answers listed per prompt and round, ``None`` for all — the CSV)."""
     require_open(services, "campaign report")
     async with services.db.uow() as uow:
-        await _allowed(uow, visitor, reference, "campaign report")
-    return await reports.campaign_report(services.db, reference, services.settings.campaigns.anonymity_min,
-                                         texts)
+        campaign = await _allowed(uow, visitor, reference, "campaign report")
+        return await reports.report_of(uow, campaign, services.settings.campaigns.anonymity_min, texts)
 
 
 @dataclass(frozen=True)

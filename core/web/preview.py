@@ -21,14 +21,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
+from sqlalchemy import distinct
+from sqlmodel import col, func, select
+
 from core.access.rules import ADMIN
 from core.campaigns import form as campaign_form
 from core.campaigns.calendars import country_of, is_holiday
 from core.campaigns.form_check import FormErrors
-from core.campaigns.lifecycle import NewCampaign, check_schedule, reachable_members
+from core.campaigns.lifecycle import NewCampaign, check_schedule
 from core.campaigns.schedules import instant, occurrences, wall_of
+from core.directory.models import Member
 from core.errors import InvalidInput, ParvisError
 from core.groups.lookup import LinkedChannel, Viewer, visible_channels
+from core.groups.models import GroupMember
 from core.runtime.db import UnitOfWork
 from core.services import Services
 from core.web.sessions import Visitor
@@ -75,6 +80,21 @@ def _zones(found: list[str], own: str) -> tuple[str, ...]:
         if extra not in zones:
             zones.append(extra)
     return tuple(zones)
+
+
+async def _audience(uow: UnitOfWork, group_ids: tuple[int, ...]) -> tuple[int, list[str]]:
+    """How many members the groups reach and their time zones (sorted), counted by the database: the
+    members ``lifecycle.reachable_members`` would list (not erased, not opted out, each once), without
+    reading each of them."""
+    if not group_ids:
+        return 0, []
+    statement = (select(Member.timezone, func.count(distinct(col(Member.id))))
+                 .join(GroupMember, col(GroupMember.member_id) == col(Member.id))
+                 .where(col(GroupMember.group_id).in_(group_ids), col(Member.erased_at).is_(None),
+                        col(Member.campaign_opt_out).is_(False))
+                 .group_by(col(Member.timezone)))
+    rows = (await uow.session.exec(statement)).all()
+    return sum(int(n) for _, n in rows), sorted(zone for zone, _ in rows)
 
 
 def _viewer(visitor: Visitor) -> Viewer:
@@ -139,12 +159,12 @@ async def preview(services: Services, visitor: Visitor, values: Mapping[str, str
         except ParvisError as error:
             campaign_form.attribute(error, values)  # named next to its input
             raise
-        members = await reachable_members(uow, new.group_ids)
+        reached, found = await _audience(uow, new.group_ids)
     channel = f"#{new.channels[0].channel}" if new.mode == "channel" and new.channels else None
     if new.mode == "channel":  # one moment for everyone in the channel
         zones: tuple[str, ...] = (new.zone or visitor.timezone,)
     else:
-        zones = _zones(sorted({member.timezone for member in members}), visitor.timezone)
+        zones = _zones(found, visitor.timezone)
     rounds = []
     for index, wall in islice(occurrences(new.schedule()), ROUNDS):
         placed = []
@@ -155,4 +175,4 @@ async def preview(services: Services, visitor: Visitor, values: Mapping[str, str
                 continue
             placed.append(Placed(zone, wall_of(instant(wall, new.zone or zone), zone).replace(tzinfo=None)))
         rounds.append(PreviewRound(index, wall, tuple(placed)))
-    return Preview(tuple(rounds), zones, len(members), new.zone, channel)
+    return Preview(tuple(rounds), zones, reached, new.zone, channel)

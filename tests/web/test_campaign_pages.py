@@ -50,6 +50,27 @@ async def test_anonymous_figures_below_the_minimum_are_withheld(chat, web_client
     assert "my manager never listens" not in text and "Bob" not in text
 
 
+async def test_the_csv_lists_every_text_answer_from_the_minimum(chat, web_client, db, clock, messenger,  # type: ignore[no-untyped-def]
+                                                                services) -> None:
+    """The CSV reads every text answer (no page limit) as the report does, in its order (anonymous:
+    by text), with no name, once an anonymous prompt has ``anonymity_min`` answers."""
+    await sent_campaign(chat, db, clock, services, anonymous=True)
+    minimum = services.settings.campaigns.anonymity_min
+    written = {ANA: "zebra crossings", BOB: "Apache Arrow", CARL: "mutation testing"}
+    assert len(written) >= minimum
+    for email, text in written.items():
+        await answer(chat, messenger, email, text=text, choice="Course", scale=3)
+    await sign_in(chat, web_client, ANA)
+    download = await (await web_client.get("/app/campaigns/1/results.csv")).text()
+    rows = list(csv.DictReader(io.StringIO(download)))
+    texts = [row["value"] for row in rows if row["kind"] == "text"]
+    report = await campaign_report(db, "1", minimum)
+    assert texts == [answer.text for answer in report.rounds[0].prompts[0].texts]
+    assert texts == sorted(written.values()), "every text, ordered by text as anonymous ones are"
+    assert all(row["answers"] == "3" for row in rows if row["kind"] == "text")
+    assert not any(name in cell for row in rows for cell in row.values() for name in ("Ana", "Bob", "Carl"))
+
+
 async def test_buttons_run_the_chats_commands(chat, web_client, db, clock, services) -> None:  # type: ignore[no-untyped-def]
     await sent_campaign(chat, db, clock, services)
     csrf = await sign_in(chat, web_client, ANA)
