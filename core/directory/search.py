@@ -27,7 +27,7 @@ from core.directory.word_forms import words_of as words_of  # re-exported for ca
 from core.experts.models import Question
 from core.runtime.columns import UTCDateTime
 from core.runtime.db import Database, UnitOfWork
-from core.runtime.sqlite_driver import read_rows, warm
+from core.runtime.sqlite_driver import connection_rows, read_rows, warm
 
 MAX_MASKED = 60
 # Statement shapes: a search for 3 skills uses the 4-skill statement (one slot names no skill), so a
@@ -168,21 +168,32 @@ def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[i
     return ids, (statement, params)
 
 
+async def writer_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """A read of a command that goes on to write: ``read_rows`` on SQLite (before its first write, in
+    the loop's own thread); elsewhere in its own transaction, which its writes open anyway — not on a
+    connection of its own, checked out and given back for each read."""
+    if uow.dialect == "sqlite":
+        return await read_rows(uow, statement, params)
+    return await connection_rows(await uow.session.connection(), statement, params)
+
+
 async def rank_experts(
     uow: UnitOfWork, scores: dict[int, float], now: datetime, *, limit: int = 10,
     exclude: set[int] | frozenset[int] = frozenset(), available_only: bool = False, by_load: bool = False,
-    reachable_only: bool = False,
+    reachable_only: bool = False, writing: bool = False,
 ) -> list[Expert]:
     """The holders of the matched skills, best first, with what the list shows, in one query.
 
     Search order: summed match score, best level, available before away, fewest open questions.
     Routing (``by_load``) puts the fewest open questions first among the available ones, and only
-    ranks those it can message (``reachable_only``: an identity on some platform).
+    ranks those it can message (``reachable_only``: an identity on some platform); ``writing``: the
+    caller goes on to write (``writer_rows``).
     """
     if not scores:
         return []
     ids, query = _ranking(scores, now, limit, exclude, available_only, by_load, reachable=reachable_only)
-    return [_expert(row, ids) for row in await read_rows(uow, *query)]
+    rows = await (writer_rows if writing else read_rows)(uow, *query)
+    return [_expert(row, ids) for row in rows]
 
 
 def _expert(row: Any, ids: list[int]) -> Expert:

@@ -27,7 +27,7 @@ from sqlmodel import and_, col, or_, select
 from core.access.rules import holds, permits
 from core.access.table import TABLE
 from core.directory.models import ExpertSkill, Member, Skill
-from core.directory.search import load_vocabulary, match_skills, words_of
+from core.directory.search import load_vocabulary, match_skills, words_of, writer_rows
 from core.directory.vocabulary import Vocabulary
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts import notices as outbox
@@ -42,7 +42,6 @@ from core.experts.routing import (
 )
 from core.experts.routing import deliver as deliver  # sends what these services return, after commit
 from core.runtime.db import Database, UnitOfWork
-from core.runtime.sqlite_driver import read_rows
 from core.settings import ExpertSettings
 from core.text import clean, shorten
 
@@ -99,7 +98,7 @@ async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> list[S
     query = _content(text)
     if len(query.split()) < 2:
         return []
-    rows = await read_rows(uow, _REUSABLE)
+    rows = await writer_rows(uow, _REUSABLE)
     found = process.extract(query, [_content(str(row[1])) for row in rows], scorer=fuzz.token_set_ratio,
                             processor=None, score_cutoff=REUSE_CUTOFF, limit=limit)
     if not found:
@@ -108,7 +107,7 @@ async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> list[S
     answers: dict[int, str] = {}
     statement = (select(Answer.question_id, Answer.text)
                  .where(col(Answer.question_id).in_(ids)).order_by(col(Answer.id)))
-    for question_id, answer in await read_rows(uow, statement):
+    for question_id, answer in await writer_rows(uow, statement):
         answers[int(question_id)] = str(answer)  # the latest answer wins
     return [Similar(int(rows[index][0]), str(rows[index][1]), answers[int(rows[index][0])], score)
             for _, score, index in found if answers.get(int(rows[index][0]))]

@@ -32,13 +32,12 @@ from sqlmodel import col, select
 from core.delivery.immediate import send_now, send_soon
 from core.delivery.outbox import Source
 from core.directory.models import Member, Skill
-from core.directory.search import rank_experts
+from core.directory.search import rank_experts, writer_rows
 from core.experts import handoff, notices
 from core.experts.models import Question, QuestionRoute
 from core.experts.notices import EXPERT, FALLBACK, NEXT_REFERENT, REFERENT
 from core.experts.working_hours import working_deadline
 from core.runtime.db import UnitOfWork
-from core.runtime.sqlite_driver import read_rows
 from core.settings import ExpertSettings
 from core.text import shorten
 
@@ -116,12 +115,12 @@ async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
     find`` still lists them). In a directory imported before most people use Parvis, paging through
     the unreachable best ones first cost a query pair per page."""
     ranked = await rank_experts(uow, scores, now, limit=1, exclude=exclude, available_only=True,
-                                by_load=True, reachable_only=True)
+                                by_load=True, reachable_only=True, writing=True)
     return ranked[0].member_id if ranked else None
 
 
 async def _holder(uow: UnitOfWork, member_id: int, stage: str) -> Holder:
-    rows = await read_rows(uow, _HOLDER, {"member": member_id})
+    rows = await writer_rows(uow, _HOLDER, {"member": member_id})
     name, zone = (str(rows[0][0]), str(rows[0][1])) if rows else ("", "UTC")
     return Holder(member_id, stage, name, zone)
 
