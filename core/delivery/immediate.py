@@ -7,6 +7,11 @@ campaign round waiting in the outbox, by this process's dispatcher (its pacing, 
 is sent if the transaction rolls back; a send that fails stays in the outbox and is retried like any
 other (``parvis outbox failed`` lists those that gave up). So the acting member's reply may say a
 message is on its way, never that it arrived.
+
+``send_soon`` is the same without keeping the member waiting: in a process whose worker dispatches
+(``parvis serve``), the sends run as the worker's task, beside the command's reply rather than
+before it — the rows are committed already, so whatever becomes of the task (a failed send, a stop
+mid-way) the dispatcher sends or retries them. Without such a worker it is ``send_now``.
 """
 
 from __future__ import annotations
@@ -31,3 +36,16 @@ async def send_now(services: Services, ids: Iterable[int]) -> int:
     worker = worker_of(services)
     dispatcher = worker.dispatcher if worker is not None and worker.dispatch else Dispatcher(services)
     return await dispatcher.send_now(wanted)
+
+
+async def send_soon(services: Services, ids: Iterable[int]) -> None:
+    """``send_now`` after the command's reply when a dispatching worker runs in this process (its
+    task, which ``Worker.stop`` waits for), else at once."""
+    wanted = list(ids)
+    if not wanted:
+        return
+    worker = worker_of(services)
+    if worker is not None and worker.dispatch and worker.running:
+        worker.background(send_now(services, wanted), "immediate send")
+        return
+    await send_now(services, wanted)

@@ -27,12 +27,18 @@ from core.directory.word_forms import words_of as words_of  # re-exported for ca
 from core.experts.models import Question
 from core.runtime.columns import UTCDateTime
 from core.runtime.db import Database, UnitOfWork
-from core.runtime.sqlite_driver import read_rows, warm
+from core.runtime.sqlite_driver import connection_rows, read_rows, warm
 
 MAX_MASKED = 60
 # Statement shapes: a search for 3 skills uses the 4-skill statement (one slot names no skill), so a
 # process compiles at most these few statements (about 10 ms each), not one per skill count.
 SIZES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, MAX_MASKED)
+# Members left out (routing: the asker, those who had the question) are bound one per slot, in a few
+# statement shapes like the skills, so the statement is prepared once and runs without expanding an
+# ``IN`` list (on SQLite: in the loop's own thread, ``sqlite_reader``); more than the largest shape
+# are bound as an expanding list.
+EXCLUDE_SIZES: tuple[int, ...] = (1, 2, 4, 8, 16)
+EXPANDING = -1
 # Erased members are dropped after the cut (``_candidates``); the cut keeps this many more.
 ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
@@ -70,7 +76,7 @@ def _may_outrank() -> Any:
     return away + loaded
 
 
-def _candidates(size: int, exclude: bool, reachable: bool = False) -> Any:
+def _candidates(size: int, exclude: int, reachable: bool = False) -> Any:
     """SQL: the holders of the matched skills by score, best level, id; only the ones that can rank.
 
     Reads the ``(skill_id, level, member_id)`` covering index only: no join per holder. One skill
@@ -93,8 +99,10 @@ def _candidates(size: int, exclude: bool, reachable: bool = False) -> Any:
         inner = (select(member.label("member_id"), score.label("score"),
                         func.max(ExpertSkill.level).label("level"), mask.label("mask"))
                  .where(skill.in_(ids)).group_by(member))
-    if exclude:
+    if exclude == EXPANDING:
         inner = inner.where(member.not_in(bindparam("exclude", expanding=True)))
+    elif exclude:
+        inner = inner.where(member.not_in([bindparam(f"x{i}", type_=Integer()) for i in range(exclude)]))
     if reachable:  # only holders a direct message can reach: an identity on some platform
         inner = inner.where(member.in_(select(Identity.member_id)))
     c = inner.selected_columns
@@ -104,7 +112,7 @@ def _candidates(size: int, exclude: bool, reachable: bool = False) -> Any:
 
 @lru_cache(maxsize=256)
 def _ranking_statement(size: int, available_only: bool, by_load: bool, with_version: bool,
-                       exclude: bool = False, reachable: bool = False) -> Any:
+                       exclude: int = 0, reachable: bool = False) -> Any:
     """The ranking query for ``size`` matched skills, built once and reused with new parameters.
 
     Skill ids and scores are bound (``s0``, ``w0``…), so a search costs no statement building.
@@ -147,30 +155,45 @@ def _ranking(scores: dict[int, float], now: datetime, limit: int, exclude: set[i
     """The statement and parameters ranking the holders of ``scores``' skills (at most MAX_MASKED)."""
     ids = sorted(scores, key=lambda i: -scores[i])[:MAX_MASKED]
     params: dict[str, Any] = {"now": now, "limit": limit, "inner_limit": limit + ERASED_MARGIN}
-    if exclude:
+    slots = next((n for n in EXCLUDE_SIZES if n >= len(exclude)), EXPANDING) if exclude else 0
+    if slots == EXPANDING:
         params["exclude"] = sorted(exclude)
+    else:  # the slots past the members left out name nobody (ids start at 1)
+        left_out = sorted(exclude)
+        params.update({f"x{i}": left_out[i] if i < len(left_out) else -1 for i in range(slots)})
     size = next(size for size in SIZES if size >= len(ids))
     for i in range(size):  # the slots past the matched skills name no skill (ids start at 1)
         params[f"s{i}"], params[f"w{i}"] = (ids[i], scores[ids[i]]) if i < len(ids) else (-1, 0.0)
-    statement = _ranking_statement(size, available_only, by_load, with_version, bool(exclude), reachable)
+    statement = _ranking_statement(size, available_only, by_load, with_version, slots, reachable)
     return ids, (statement, params)
+
+
+async def writer_rows(uow: UnitOfWork, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """A read of a command that goes on to write: ``read_rows`` on SQLite (before its first write, in
+    the loop's own thread); elsewhere in its own transaction, which its writes open anyway — not on a
+    connection of its own, checked out and given back for each read."""
+    if uow.dialect == "sqlite":
+        return await read_rows(uow, statement, params)
+    return await connection_rows(await uow.session.connection(), statement, params)
 
 
 async def rank_experts(
     uow: UnitOfWork, scores: dict[int, float], now: datetime, *, limit: int = 10,
     exclude: set[int] | frozenset[int] = frozenset(), available_only: bool = False, by_load: bool = False,
-    reachable_only: bool = False,
+    reachable_only: bool = False, writing: bool = False,
 ) -> list[Expert]:
     """The holders of the matched skills, best first, with what the list shows, in one query.
 
     Search order: summed match score, best level, available before away, fewest open questions.
     Routing (``by_load``) puts the fewest open questions first among the available ones, and only
-    ranks those it can message (``reachable_only``: an identity on some platform).
+    ranks those it can message (``reachable_only``: an identity on some platform); ``writing``: the
+    caller goes on to write (``writer_rows``).
     """
     if not scores:
         return []
     ids, query = _ranking(scores, now, limit, exclude, available_only, by_load, reachable=reachable_only)
-    return [_expert(row, ids) for row in await read_rows(uow, *query)]
+    rows = await (writer_rows if writing else read_rows)(uow, *query)
+    return [_expert(row, ids) for row in rows]
 
 
 def _expert(row: Any, ids: list[int]) -> Expert:

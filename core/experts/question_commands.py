@@ -17,7 +17,7 @@ from core.directory.models import Member
 from core.experts import questions
 from core.experts.models import Question
 from core.experts.notices import FALLBACK, duration
-from core.experts.routing import NoticeList, deliver
+from core.experts.routing import NoticeList, Routed, deliver_soon
 from core.messages import Button, Form, FormInput, Reply, Section
 from core.settings import ExpertSettings
 from core.text import shorten
@@ -32,10 +32,8 @@ STATUS_KEYS = {s: f"question.status_{s}" for s in
                ("open", "routed", "escalated", "answered", "closed", "expired")}
 
 
-async def _routed_reply(ctx: Context, question: Question, result: str, stage: str = "",
-                        why: str = "why_none") -> Reply:
-    assignee = await ctx.uow.session.get(Member, question.assignee_id) if question.assignee_id else None
-    name = assignee.display_name if assignee else ""
+def _routed_reply(ctx: Context, question: Question, routed: Routed) -> Reply:
+    result, stage, why, name = routed.result, routed.stage, routed.why or "why_none", routed.holder
     skills = ", ".join(question.skills) or ctx.t("question.no_skill")
     if result == "routed":
         delay = duration(ctx.t, ctx.services.settings.experts.answer_timeout_minutes)
@@ -59,25 +57,24 @@ def _policy(ctx: Context) -> ExpertSettings:
 
 def _send_after_commit(ctx: Context, notices: NoticeList) -> None:
     """Queue the notices a service returned: they go out once the transaction commits, never if it
-    rolls back."""
+    rolls back — beside the reply, not before it (``routing.deliver_soon``)."""
     if notices:
         services = ctx.services
-        ctx.after_commit(lambda: deliver(services, notices))
+        ctx.after_commit(lambda: deliver_soon(services, notices))
 
 
 async def _route(ctx: Context, question: Question) -> Reply:
     """Route the question, queue its notices, and tell the asker where it went."""
     routed = await questions.route(ctx.uow, question, ctx.services.clock.now(), _policy(ctx))
     _send_after_commit(ctx, routed.notices)
-    return await _routed_reply(ctx, question, routed.result, routed.stage, routed.why)
+    return _routed_reply(ctx, question, routed)
 
 
 def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -> Reply:
-    sections = tuple(Section(text=ctx.t("question.similar_item", id=s.question.id,
-                                        question=shorten(s.question.text, 200),
+    sections = tuple(Section(text=ctx.t("question.similar_item", id=s.id, question=shorten(s.text, 200),
                                         answer=shorten(s.answer, 600)),
                              buttons=(Button(ctx.t("question.button_reuse"), "question.reuse",
-                                             f"{question.id}:{s.question.id}"),)) for s in similar)
+                                             f"{question.id}:{s.id}"),)) for s in similar)
     button = Button(ctx.t("question.button_ask_anyway"), "question.ask", str(question.id), style="primary")
     intro = ctx.t("question.similar_intro", id=question.id)
     return Reply(text="\n\n".join([intro] + [s.text for s in sections]),
@@ -86,15 +83,24 @@ def _offer(ctx: Context, question: Question, similar: list[questions.Similar]) -
 
 @handlers.command("ask", min_args=1)
 async def ask(ctx: Context, args: Args) -> Reply:
-    """``ask <question>``: offer similar answered questions, else route to an expert."""
+    """``ask <question>``: offer similar answered questions, else route to an expert.
+
+    Reads first (similar answers, the vocabulary, the first holder), then one write of each row:
+    the question saved already routed, its route, its card in the outbox."""
     text = questions.check_text(args.text)
     similar = await questions.similar_answered(ctx.uow, text)
-    question = await questions.create(ctx.uow, ctx.services.db, ctx.member_id, text, ctx.services.clock.now())
-    if not question.skills:  # counted, anonymously, for ``expert misses``
-        await misses.record(ctx.uow, text, ctx.services.clock.now(), question=True)
+    now, db = ctx.services.clock.now(), ctx.services.db
     if similar:
+        question = await questions.create(ctx.uow, db, ctx.member_id, text, now)
+        routed = None
+    else:
+        question, routed = await questions.create_routed(ctx.uow, db, ctx.member_id, text, now, _policy(ctx))
+    if not question.skills:  # counted, anonymously, for ``expert misses``
+        await misses.record(ctx.uow, text, now, question=True)
+    if routed is None:
         return _offer(ctx, question, similar)
-    return await _route(ctx, question)
+    _send_after_commit(ctx, routed.notices)
+    return _routed_reply(ctx, question, routed)
 
 
 @handlers.action("question.ask")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from sqlmodel import and_, col, or_, select
@@ -26,7 +27,8 @@ from sqlmodel import and_, col, or_, select
 from core.access.rules import holds, permits
 from core.access.table import TABLE
 from core.directory.models import ExpertSkill, Member, Skill
-from core.directory.search import load_vocabulary, match_skills, words_of
+from core.directory.search import load_vocabulary, match_skills, words_of, writer_rows
+from core.directory.vocabulary import Vocabulary
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts import notices as outbox
 from core.experts.models import Answer, Question, QuestionRoute
@@ -60,9 +62,10 @@ ESCALATED_SHOWN = 50
 
 @dataclass(frozen=True)
 class Similar:
-    """A reusable question close to the one being asked, with its answer."""
+    """A reusable question close to the one being asked (its id and text), with its answer."""
 
-    question: Question
+    id: int
+    text: str
     answer: str
     score: float
 
@@ -78,38 +81,63 @@ def check_text(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=2 * REUSE_SCAN)
 def _content(text: str) -> str:
+    """The content words of a question (kept: the reusable questions are compared at every ``ask``)."""
     return " ".join(w for w in words_of(text, question=True) if w)
 
 
+#: the reusable questions, latest first: what ``ask`` compares a new question with
+_REUSABLE = (select(Question.id, Question.text).where(col(Question.reusable))
+             .order_by(col(Question.id).desc()).limit(REUSE_SCAN))
+
+
 async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> list[Similar]:
-    """Reusable questions whose wording is close to ``text`` (rapidfuzz over their content words)."""
+    """Reusable questions whose wording is close to ``text`` (rapidfuzz over their content words),
+    with their latest answers: two reads at most, before the transaction writes anything."""
     query = _content(text)
     if len(query.split()) < 2:
         return []
-    rows = (await uow.session.exec(select(Question).where(col(Question.reusable))
-                                   .order_by(col(Question.id).desc()).limit(REUSE_SCAN))).all()
-    found = process.extract(query, [_content(q.text) for q in rows], scorer=fuzz.token_set_ratio,
+    rows = await writer_rows(uow, _REUSABLE)
+    found = process.extract(query, [_content(str(row[1])) for row in rows], scorer=fuzz.token_set_ratio,
                             processor=None, score_cutoff=REUSE_CUTOFF, limit=limit)
-    similar = []
-    for _, score, index in found:
-        answer = (await uow.session.exec(select(Answer.text).where(Answer.question_id == rows[index].id)
-                                         .order_by(col(Answer.id).desc()))).first()
-        if answer:
-            similar.append(Similar(rows[index], answer, score))
-    return similar
+    if not found:
+        return []
+    ids = [int(rows[index][0]) for _, _, index in found]
+    answers: dict[int, str] = {}
+    statement = (select(Answer.question_id, Answer.text)
+                 .where(col(Answer.question_id).in_(ids)).order_by(col(Answer.id)))
+    for question_id, answer in await writer_rows(uow, statement):
+        answers[int(question_id)] = str(answer)  # the latest answer wins
+    return [Similar(int(rows[index][0]), str(rows[index][1]), answers[int(rows[index][0])], score)
+            for _, score, index in found if answers.get(int(rows[index][0]))]
+
+
+def _matched(vocab: Vocabulary, text: str) -> tuple[list[str], dict[int, float]]:
+    """The skills ``text`` mentions, best first, by name; and as the search scores routing ranks
+    their experts with (every matched skill alike, as ``routing.skill_scores`` reads them back)."""
+    scores = match_skills(vocab, text, question=True)
+    names = [vocab.names[i] for i in sorted(scores, key=lambda i: (-scores[i], vocab.names[i]))]
+    return names, dict.fromkeys(scores, 100.0)
 
 
 async def create(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: datetime) -> Question:
     """Save the question (status ``open``) with the skills its text mentions (``db``: whose
     vocabulary cache to match them with)."""
-    vocab = await load_vocabulary(uow, db)
-    scores = match_skills(vocab, text, question=True)
-    names = [vocab.names[i] for i in sorted(scores, key=lambda i: (-scores[i], vocab.names[i]))]
+    names, _ = _matched(await load_vocabulary(uow, db), text)
     question = Question(asker_id=asker_id, text=text, skills=names, status="open", created_at=now)
     uow.session.add(question)
     await uow.session.flush()
     return question
+
+
+async def create_routed(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: datetime,
+                        policy: ExpertSettings) -> tuple[Question, Routed]:
+    """``create`` then ``route`` in fewer statements: the first holder is chosen before the question
+    is written, then it is saved already routed (or expired), with its route and card."""
+    names, scores = _matched(await load_vocabulary(uow, db), text)
+    question = Question(asker_id=asker_id, text=text, skills=names, status="open", created_at=now)
+    return question, await route_next(uow, question, now, policy, scores=scores)
 
 
 async def route(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings) -> Routed:

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Integer, bindparam
 from sqlmodel import col, select
 
-from core.delivery.immediate import send_now
+from core.delivery.immediate import send_now, send_soon
 from core.delivery.outbox import Source
 from core.directory.models import Member, Skill
-from core.directory.search import rank_experts
+from core.directory.search import rank_experts, writer_rows
 from core.experts import handoff, notices
 from core.experts.models import Question, QuestionRoute
 from core.experts.notices import EXPERT, FALLBACK, NEXT_REFERENT, REFERENT
@@ -63,12 +64,35 @@ class Routed:
     stage: str = ""
     #: when ``nobody``: why (a key of ``[question.handoff]``, ``core.experts.handoff.why_nobody``)
     why: str = ""
+    #: the holder's display name ("" when nobody holds it), for the reply
+    holder: str = ""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who takes the question next, how they were reached, and what assigning it needs of them."""
+
+    member_id: int
+    stage: str
+    name: str
+    zone: str
+
+
+#: the name and time zone of the member a question goes to (one small indexed read)
+_HOLDER = select(Member.display_name, Member.timezone).where(
+    col(Member.id) == bindparam("member", type_=Integer()))
 
 
 async def deliver(services: Services, notices: NoticeList) -> None:
     """Send the messages a committed change wrote to the outbox, right away; a send that fails stays
     in the outbox and is retried, and never undoes the change."""
     await send_now(services, notices)
+
+
+async def deliver_soon(services: Services, notices: NoticeList) -> None:
+    """``deliver`` for a command: once its transaction has committed, the sends start beside its reply
+    (``core.delivery.immediate.send_soon``) rather than before it."""
+    await send_soon(services, notices)
 
 
 async def skill_scores(uow: UnitOfWork, names: list[str]) -> dict[int, float]:
@@ -91,52 +115,76 @@ async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
     find`` still lists them). In a directory imported before most people use Parvis, paging through
     the unreachable best ones first cost a query pair per page."""
     ranked = await rank_experts(uow, scores, now, limit=1, exclude=exclude, available_only=True,
-                                by_load=True, reachable_only=True)
+                                by_load=True, reachable_only=True, writing=True)
     return ranked[0].member_id if ranked else None
 
 
-async def _assign(uow: UnitOfWork, question: Question, member_id: int, stage: str, now: datetime,
-                  policy: ExpertSettings) -> NoticeList:
-    """Hand the question to ``member_id`` until a deadline counted in their working hours; its card
-    goes to the outbox."""
-    member = await uow.session.get(Member, member_id)
-    zone = member.timezone if member is not None else "UTC"
-    due = working_deadline(now, policy.answer_timeout_minutes, policy.working_hours, zone)
-    question.assignee_id, question.deadline_at = member_id, due
-    question.status = "routed" if stage == EXPERT else "escalated"
-    if stage != EXPERT and question.escalated_at is None:
-        question.escalated_at = now
-    assert question.id is not None
-    route = QuestionRoute(question_id=question.id, expert_id=member_id, routed_at=now)
-    uow.session.add(route)
-    await uow.session.flush()
-    return await notices.enqueue_card(uow, route, stage, now)
+async def _holder(uow: UnitOfWork, member_id: int, stage: str) -> Holder:
+    rows = await writer_rows(uow, _HOLDER, {"member": member_id})
+    name, zone = (str(rows[0][0]), str(rows[0][1])) if rows else ("", "UTC")
+    return Holder(member_id, stage, name, zone)
 
 
-async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings, *,
-                     referents_only: bool = False) -> Routed:
-    """Give the question to the next expert, else to a referent, else to a fallback contact, else
-    let it expire (listed to its asker as unassigned).
-
-    ``referents_only``: a referent already had it, so it never goes back to the experts.
-    """
-    assert question.id is not None
-    tried = {r.expert_id for r in await routes_of(uow, question.id) if r.expert_id is not None}
-    exclude = tried | ({question.asker_id} if question.asker_id else set())
-    scores = await skill_scores(uow, question.skills)
+async def choose(uow: UnitOfWork, question: Question, scores: dict[int, float], exclude: set[int],
+                 now: datetime, policy: ExpertSettings, *, referents_only: bool = False) -> Holder | None:
+    """The next holder of the question, by reads only: the next expert, else a referent, else a
+    fallback contact; ``None`` when nobody is left."""
     if not referents_only and question.hops < policy.max_hops:
         expert = await next_expert(uow, scores, now, exclude)
         if expert is not None:
-            return Routed("routed", await _assign(uow, question, expert, EXPERT, now, policy), EXPERT)
+            return await _holder(uow, expert, EXPERT)
     referent = await handoff.find_referent(uow, list(scores), exclude, now)
     if referent is not None:
-        stage = NEXT_REFERENT if referents_only else REFERENT
-        return Routed("escalated", await _assign(uow, question, referent, stage, now, policy), stage)
+        return await _holder(uow, referent, NEXT_REFERENT if referents_only else REFERENT)
     contact = await handoff.find_fallback(uow, policy.fallback, exclude, now)
     if contact is not None:
-        return Routed("escalated", await _assign(uow, question, contact, FALLBACK, now, policy), FALLBACK)
+        return await _holder(uow, contact, FALLBACK)
+    return None
+
+
+async def _assign(uow: UnitOfWork, question: Question, holder: Holder, now: datetime,
+                  policy: ExpertSettings) -> NoticeList:
+    """Hand the question to ``holder`` until a deadline counted in their working hours; its card
+    goes to the outbox. A question not saved yet is saved here, already routed (one ``INSERT``)."""
+    due = working_deadline(now, policy.answer_timeout_minutes, policy.working_hours, holder.zone)
+    question.assignee_id, question.deadline_at = holder.member_id, due
+    question.status = "routed" if holder.stage == EXPERT else "escalated"
+    if holder.stage != EXPERT and question.escalated_at is None:
+        question.escalated_at = now
+    if question.id is None:
+        uow.session.add(question)
+        await uow.session.flush()
+    assert question.id is not None
+    route = QuestionRoute(question_id=question.id, expert_id=holder.member_id, routed_at=now)
+    uow.session.add(route)
+    await uow.session.flush()
+    return await notices.enqueue_card(uow, route, holder.stage, now)
+
+
+async def route_next(uow: UnitOfWork, question: Question, now: datetime, policy: ExpertSettings, *,
+                     referents_only: bool = False, scores: dict[int, float] | None = None) -> Routed:
+    """Give the question to the next expert, else to a referent, else to a fallback contact, else
+    let it expire (listed to its asker as unassigned).
+
+    ``referents_only``: a referent already had it, so it never goes back to the experts. A question
+    not saved yet (``ask``) has been tried by nobody; ``scores`` are its skills as the caller matched
+    them (else read by name). Its holder is then chosen by reads before the transaction writes
+    anything (on SQLite those need no hop to the driver thread), and it is saved already routed.
+    """
+    tried: set[int] = set()
+    if question.id is not None:
+        tried = {r.expert_id for r in await routes_of(uow, question.id) if r.expert_id is not None}
+    exclude = tried | ({question.asker_id} if question.asker_id else set())
+    if scores is None:
+        scores = await skill_scores(uow, question.skills)
+    holder = await choose(uow, question, scores, exclude, now, policy, referents_only=referents_only)
+    if holder is not None:
+        written = await _assign(uow, question, holder, now, policy)
+        return Routed("routed" if holder.stage == EXPERT else "escalated", written, holder.stage,
+                      holder=holder.name)
     question.status, question.assignee_id, question.deadline_at = "expired", None, None
     question.closed_at = now
+    uow.session.add(question)
     return Routed("nobody", why=await handoff.why_nobody(uow, list(scores), tried, question.asker_id))
 
 
@@ -165,8 +213,7 @@ async def move_on(uow: UnitOfWork, question: Question, route: QuestionRoute | No
 async def _tell_asker(uow: UnitOfWork, question: Question, routed: Routed, now: datetime) -> NoticeList:
     """What the asker hears when their question reaches a referent or a fallback contact, or nobody:
     the words say what really happened (who has it now; why nobody could take it)."""
-    told = {"id": question.id, "text": shorten(question.text, 200),
-            "referent": await _assignee_name(uow, question)}
+    told = {"id": question.id, "text": shorten(question.text, 200), "referent": routed.holder}
     if routed.result == "nobody":
         key = f"question.handoff.told_nobody_{routed.why}"
     else:
@@ -174,11 +221,6 @@ async def _tell_asker(uow: UnitOfWork, question: Question, routed: Routed, now: 
                FALLBACK: "question.handoff.told_fallback"}[routed.stage]
     source = Source("question", f"{question.id}/{question.hops}")
     return await notices.enqueue_notice(uow, source, question.asker_id, key, told, now)
-
-
-async def _assignee_name(uow: UnitOfWork, question: Question) -> str:
-    member = await uow.session.get(Member, question.assignee_id) if question.assignee_id else None
-    return member.display_name if member else ""
 
 
 def current_route(routes: list[QuestionRoute], member_id: int | None) -> QuestionRoute | None:
