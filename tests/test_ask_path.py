@@ -141,13 +141,14 @@ async def test_with_a_dispatching_worker_the_card_goes_beside_the_reply(  # type
     question, it is sent by the worker's task, and stopping the worker waits for that send."""
     demo = await import_demo(db, clock)
     messenger = Gated()
-    services = Services(db=db, registry=build_registry(), clock=clock, messengers={"console": messenger},
+    registry = build_registry()
+    services = Services(db=db, renderers=registry, clock=clock, messengers={"console": messenger},
                         settings=TEST_SETTINGS)
-    worker = Worker(services, jobs={}, hooks={}, schedules=False)
+    worker = Worker(services, registry, jobs={}, hooks={}, schedules=False)
     await worker.start()
     try:
         actor = Actor(platform="console", tenant="local", user_id=ASKER, email=ASKER, display_name="Emily")
-        asked = CommandRouter(services).handle(Invocation(actor=actor, text=KUBERNETES))
+        asked = CommandRouter(services, registry).handle(Invocation(actor=actor, text=KUBERNETES))
         reply = await asyncio.wait_for(asked, 10)
         assert "Hugo Lefebvre" in reply.text and not directs(messenger, HUGO)
         async with db.uow() as uow:
