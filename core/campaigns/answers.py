@@ -214,18 +214,27 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
         member_id=None if found.campaign.anonymous else member_id, answered_at=now, **columns))
 
 
+@lru_cache(maxsize=2)
+def _upsert_statement(dialect_name: str) -> Any:
+    """``INSERT … ON CONFLICT (round, prompt, respondent) DO UPDATE`` of every column, bound by name:
+    built and compiled once per dialect rather than for every click."""
+    table = Response.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(Response).values({column.name: bindparam(column.name, type_=column.type)
+                                                 for column in table.columns})
+    return (statement.on_conflict_do_update(index_elements=["round_id", "prompt_id", "respondent"],
+                                            set_={name: statement.excluded[name] for name in EDITED})
+            .returning(col(Response.id)))
+
+
 async def _insert_or_edit(uow: UnitOfWork, row: Response) -> tuple[Response, bool]:
     """Insert an answer, or edit the member's earlier one to the same prompt, in one statement
     (``ON CONFLICT … DO UPDATE``, on PostgreSQL and SQLite alike: nothing is read first, and two
     clicks at once store one row). The earlier row keeps its id; so the id returned tells which
     happened. Returns the row as stored and whether it edited an earlier one."""
     values = row.model_dump()
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    statement = (dialect.insert(Response).values(**values)
-                 .on_conflict_do_update(index_elements=["round_id", "prompt_id", "respondent"],
-                                        set_={name: values[name] for name in EDITED})
-                 .returning(col(Response.id)))
-    stored = (await uow.session.exec(statement)).scalar_one()
+    statement = _upsert_statement(uow.dialect)
+    stored = (await uow.session.exec(statement, params=values)).scalar_one()
     return Response(**(values | {"id": stored})), stored != values["id"]
 
 
