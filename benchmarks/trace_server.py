@@ -8,7 +8,10 @@ statements, ``BEGIN``s and ``COMMIT``s, and the time spent in them, under the co
 command has arguments that change what it reads); work started outside any command (the activity
 log's batches, refresh-ahead of the caches, the scheduler) is counted under its own label. At exit
 the counts are written to ``OUT.json`` as ``{label: {"runs", "statements", "begins", "commits",
-"sql_ms"}}``.
+"sql_ms"}}``; with ``PARVIS_TRACE_STATEMENTS=1`` in the environment, also how often each statement ran
+per label, to ``OUT.json.statements`` (what a label's figures are made of). On PostgreSQL a ``BEGIN``
+counted here is SQLAlchemy's: the stand-alone reads (``Database.read``) run in autocommit, so theirs
+never reach the server.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import atexit
 import contextvars
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -38,6 +42,9 @@ from core.runtime.sqlite_writes import WriteLock  # noqa: E402
 WITH_ARGUMENTS = {"group list": "group list <query>", "help": "help <area>"}
 LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("label", default="outside commands")
 COUNTS: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+#: with ``PARVIS_TRACE_STATEMENTS`` set: how often each statement ran, per label (``OUT.json.statements``)
+STATEMENTS: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+KEEP_STATEMENTS = bool(os.environ.get("PARVIS_TRACE_STATEMENTS"))
 
 
 def label_of(request: Any) -> str:
@@ -52,6 +59,8 @@ def install() -> None:
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         conn.info["parvis.trace.started"] = time.perf_counter()
         COUNTS[LABEL.get()]["statements"] += 1
+        if KEEP_STATEMENTS:
+            STATEMENTS[LABEL.get()][" ".join(statement.split())[:160]] += 1
 
     @event.listens_for(Engine, "after_cursor_execute")
     def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
@@ -62,6 +71,8 @@ def install() -> None:
     @event.listens_for(Engine, "begin")
     def begin(conn: Any) -> None:
         COUNTS[LABEL.get()]["begins"] += 1
+        if KEEP_STATEMENTS:
+            STATEMENTS[LABEL.get()]["BEGIN"] += 1
 
     @event.listens_for(Engine, "commit")
     def commit(conn: Any) -> None:
@@ -141,6 +152,9 @@ def main() -> int:
     out = Path(sys.argv[1])
     install()
     atexit.register(lambda: out.write_text(json.dumps(COUNTS, indent=1, sort_keys=True)))
+    if KEEP_STATEMENTS:
+        kept = out.with_name(out.name + ".statements")
+        atexit.register(lambda: kept.write_text(json.dumps(STATEMENTS, indent=1, sort_keys=True)))
     from bots.cli import main as parvis
 
     return parvis(sys.argv[2:])

@@ -4,6 +4,7 @@ refusals; and who is left out at materialisation or send time (holidays, away)."
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 
 from sqlmodel import select
@@ -12,6 +13,7 @@ from core.campaigns.answers import respondent_keys
 from core.schema import ActivityEvent, Campaign, Delivery, ExpertStatus, Response
 from tests.campaign_support import ANA, BOB, CARL, DEE, create, demo_group, inbox, member, ok, tick
 from tests.conftest import TEST_SETTINGS
+from tests.test_campaign_messages import counting
 
 RETRO = "project-retrospective"
 
@@ -200,3 +202,25 @@ async def test_exports_of_anonymous_campaigns_name_nobody(chat, db, clock, messe
     assert {row["respondent"] for row in rows} == {""}
     assert [row["answer"] for row in withheld] == ["(fewer than 4 answers)"]   # under the minimum: a note
     assert {row["respondent"] for row in named} == {""}   # stored without a member: nothing to reveal
+
+
+async def test_an_answer_click_is_one_read_and_one_write(chat, db, clock, messenger, services) -> None:  # type: ignore[no-untyped-def]
+    """A click reads its round, prompt, campaign and the member's delivery in one statement, then
+    stores the answer in one more, whether it is the first or an edit: no earlier answer is read
+    first, and the "answered after skipping" update runs only for a member who skipped."""
+    prompt = await _prompted(chat, db, clock, messenger, services, "weekly-learning", (BOB,))
+    first, second = prompt.sections[2].buttons[:2]
+    clicks = []
+    for button in (first, second):
+        with counting(db) as seen:
+            reply = await chat(BOB).click(button.action_id, button.value)
+        clicks.append((reply, [" ".join(s.split()).lower() for s in seen]))
+    (saved, seen_first), (edited, seen_again) = clicks
+    assert "saved" in saved.text and "updated" in edited.text
+    for seen in (seen_first, seen_again):
+        assert [s.split(" ")[0] for s in seen if "delivery" in s] == ["select"]     # with the round
+        on_answers = [s for s in seen if re.search(r"\b(from|into|update) response\b", s)]
+        assert [s.split(" ")[0] for s in on_answers] == ["insert"]                   # insert or edit
+    async with db.uow() as uow:
+        (row,) = (await uow.session.exec(select(Response))).all()
+    assert row.choice == second.label

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.commands import Actor
 from core.directory import identities
+from core.directory import members as directory
 from core.errors import ParvisFailure
 from core.services import Services
 
@@ -83,8 +84,9 @@ class Profiles:
         found = self.cached(team, user_id)
         if found is not None:
             return found
-        if await identities.is_known(self.services, PLATFORM, team, user_id):
-            return Actor(platform=PLATFORM, tenant=team, user_id=user_id)
+        bare = Actor(platform=PLATFORM, tenant=team, user_id=user_id)
+        if await directory.recognised(self.services, bare):  # its member kept for the router's resolve
+            return bare
         return await self.actor(team, user_id)
 
     async def actor(self, team: str, user_id: str) -> Actor:

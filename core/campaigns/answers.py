@@ -39,7 +39,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import Integer, String, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -90,11 +90,15 @@ def is_open(round_: Round, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Target:
-    """What an answer refers to, checked: the round, its campaign and the prompt."""
+    """What an answer refers to, checked: the round, its campaign and the prompt; read for a member
+    (``target(…, member_id)``), also whether the round's prompt was sent to them and whether they
+    skipped it (``None``: not read)."""
 
     round: Round
     campaign: Campaign
     prompt: CampaignPrompt
+    sent: bool | None = None
+    skipped: bool | None = None
 
 
 @lru_cache(maxsize=1)
@@ -107,14 +111,40 @@ def _target_statement() -> Any:
                    col(CampaignPrompt.id) == bindparam("prompt", type_=Integer())))
 
 
-async def target(uow: UnitOfWork, round_id: int, prompt_id: int) -> Target:
-    """The round and prompt an answer names; ``NotFound`` unless the prompt is of the round's campaign."""
-    params = {"round": round_id, "prompt": prompt_id}
-    found = (await uow.session.exec(_target_statement(), params=params)).first()
-    if found is None:
+@lru_cache(maxsize=1)
+def _member_target_statement() -> Any:
+    """The same, with the member's prompt delivery of the round if any (its status and whether it
+    went out): what a click needs to know before it stores, in one round trip."""
+    delivery = and_(col(Delivery.round_id) == col(Round.id), col(Delivery.purpose) == "prompt",
+                    col(Delivery.target_kind) == "member",
+                    col(Delivery.target_id) == bindparam("member", type_=String()))
+    return (select(Round, CampaignPrompt, Campaign, col(Delivery.status), col(Delivery.sent_at))  # type: ignore[call-overload]
+            .join(CampaignPrompt, col(CampaignPrompt.campaign_id) == col(Round.campaign_id))
+            .join(Campaign, col(Campaign.id) == col(Round.campaign_id))
+            .outerjoin(Delivery, delivery)
+            .where(col(Round.id) == bindparam("round", type_=Integer()),
+                   col(CampaignPrompt.id) == bindparam("prompt", type_=Integer())))
+
+
+async def target(uow: UnitOfWork, round_id: int, prompt_id: int, member_id: int | None = None) -> Target:
+    """The round and prompt an answer names; ``NotFound`` unless the prompt is of the round's campaign.
+    With ``member_id``, also whether the prompt was sent to that member and whether they skipped it
+    (``Target.sent``, ``Target.skipped``), in the same statement."""
+    params: dict[str, Any] = {"round": round_id, "prompt": prompt_id}
+    if member_id is None:
+        found = (await uow.session.exec(_target_statement(), params=params)).first()
+        if found is None:
+            raise NotFound("campaign.answer_unknown")
+        round_, prompt, campaign = found
+        return Target(round_, campaign, prompt)
+    params["member"] = str(member_id)
+    rows = (await uow.session.exec(_member_target_statement(), params=params)).all()
+    if not rows:
         raise NotFound("campaign.answer_unknown")
-    round_, prompt, campaign = found
-    return Target(round_, campaign, prompt)
+    round_, prompt, campaign = rows[0][:3]
+    sent = any(row[3] is not None for row in rows)
+    skipped = any(row[3] == "skipped" and row[4] is not None for row in rows)
+    return Target(round_, campaign, prompt, sent=sent, skipped=skipped)
 
 
 async def was_sent_to(uow: UnitOfWork, round_id: int, member_id: int) -> bool:
@@ -177,31 +207,34 @@ async def answer(uow: UnitOfWork, found: Target, member_id: int, value: str, now
         await _rekey(uow, found.round.id, keys)
     if found.campaign.anonymous:  # no exact time either: it could be matched against activity logs
         now = found.round.due_at
-    row = await _existing(uow, found.round.id, found.prompt.id, respondent)
-    if row is None:
-        await took_part(uow, found.round.id, member_id)  # ``campaign skip`` then an answer after all
-        return await _insert_or_edit(uow, Response(
-            id=new_response_id(), round_id=found.round.id, prompt_id=found.prompt.id, respondent=respondent,
-            member_id=None if found.campaign.anonymous else member_id, answered_at=now, **columns))
-    for name, column in columns.items():
-        setattr(row, name, column)
-    row.answered_at = now
-    uow.session.add(row)
-    await uow.session.flush()
-    return row, True
+    if found.skipped is not False:  # ``campaign skip`` then an answer after all (or not read: ask)
+        await took_part(uow, found.round.id, member_id)
+    return await _insert_or_edit(uow, Response(
+        id=new_response_id(), round_id=found.round.id, prompt_id=found.prompt.id, respondent=respondent,
+        member_id=None if found.campaign.anonymous else member_id, answered_at=now, **columns))
+
+
+@lru_cache(maxsize=2)
+def _upsert_statement(dialect_name: str) -> Any:
+    """``INSERT … ON CONFLICT (round, prompt, respondent) DO UPDATE`` of every column, bound by name:
+    built and compiled once per dialect rather than for every click."""
+    table = Response.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(Response).values({column.name: bindparam(column.name, type_=column.type)
+                                                 for column in table.columns})
+    return (statement.on_conflict_do_update(index_elements=["round_id", "prompt_id", "respondent"],
+                                            set_={name: statement.excluded[name] for name in EDITED})
+            .returning(col(Response.id)))
 
 
 async def _insert_or_edit(uow: UnitOfWork, row: Response) -> tuple[Response, bool]:
-    """Insert a first answer in one statement; when the same answer was clicked twice at once and
-    the other click's row won, edit that one instead (``ON CONFLICT … DO UPDATE``, on PostgreSQL
-    and SQLite alike). Returns the row as stored and whether it edited an earlier one."""
+    """Insert an answer, or edit the member's earlier one to the same prompt, in one statement
+    (``ON CONFLICT … DO UPDATE``, on PostgreSQL and SQLite alike: nothing is read first, and two
+    clicks at once store one row). The earlier row keeps its id; so the id returned tells which
+    happened. Returns the row as stored and whether it edited an earlier one."""
     values = row.model_dump()
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    statement = (dialect.insert(Response).values(**values)
-                 .on_conflict_do_update(index_elements=["round_id", "prompt_id", "respondent"],
-                                        set_={name: values[name] for name in EDITED})
-                 .returning(col(Response.id)))
-    stored = (await uow.session.exec(statement)).scalar_one()
+    statement = _upsert_statement(uow.dialect)
+    stored = (await uow.session.exec(statement, params=values)).scalar_one()
     return Response(**(values | {"id": stored})), stored != values["id"]
 
 

@@ -236,7 +236,7 @@ async def _reached(ctx: Context, act: Action, parts: int) -> tuple[Target, list[
     """The round and prompt a click names, if the prompt reached the member (the table's
     ``recipient``): nobody else opens its form or reads its prompt, whatever ids they send."""
     pieces = _ids(act.value, parts)
-    found = await target(ctx.uow, int(pieces[0]), int(pieces[1]))
+    found = await target(ctx.uow, int(pieces[0]), int(pieces[1]), ctx.member_id)
     facts = await ownership.answering(ctx.uow, found, ctx.member_id, act.channel or ctx.channel)
     ctx.require(act.action_id.split(":", 1)[0], facts)
     return found, pieces

@@ -159,8 +159,8 @@ async def answering(uow: UnitOfWork, found: Target, member_id: int,
     """``{"recipient"}`` when the prompt of this round reached the member: sent to them (a direct
     campaign), or posted where they clicked or in a group of theirs (a channel campaign)."""
     assert found.round.id is not None
-    if found.campaign.audience.get("mode") != "channel":
-        reached = await was_sent_to(uow, found.round.id, member_id)
+    if found.campaign.audience.get("mode") != "channel":  # read with the round when ``found.sent`` is known
+        reached = found.sent if found.sent is not None else await was_sent_to(uow, found.round.id, member_id)
     else:
         reached = (channel is not None and await _posted_in(uow, found.campaign, channel)) or bool(
             aimed_at(found.campaign) & set((await uow.session.exec(select(GroupMember.group_id).where(

@@ -6,6 +6,7 @@ answers politely. Real Bolt app, real dispatcher, FakeClock; the only fake is th
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from core.ports import FakeClock
+from core.runtime.actor_cache import actor_cache
 from core.schema import Delivery, Response
 from core.services import Services
 from tests.campaign_support import tick
@@ -297,3 +299,26 @@ async def test_a_channel_campaign_is_answered_from_the_channel_post(
     assert "saved" in confirmation.args["text"]
     assert sorted((r.member_id, r.choice or r.text) for r in await responses(services)) == [
         (1, "I collect maps"), (2, "Coffee")]
+
+
+async def test_a_first_click_after_a_restart_reads_the_account_once(
+        slack: Slack, api: FakeSlackApi, services: Services, clock: FakeClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At 9:00 most clicks are the first thing a member does since the process started: nothing is
+    cached. The account is then read once, which both says it is known (no ``users.info``) and
+    resolves the member for the click (the router's resolution finds it kept)."""
+    await prompted(slack, api, services, clock)
+    (prompt,) = dms_to(slack, LEA)
+    slack.adapter.profiles.forget("T0PARVIS", LEA)                     # as in a new process
+    actor_cache(services.db).forget(None)
+    lookups, reads, read = slack.adapter.profiles.lookups, [], services.db.read
+
+    async def counted(statement, params=None):  # type: ignore[no-untyped-def]
+        reads.append(str(statement))
+        return await read(statement, params)
+
+    monkeypatch.setattr(services.db, "read", counted)
+    status, _ack = await click_in(slack, prompt, button(prompt, "campaign.answer"), LEA)
+    assert status == 200 and "enregistrée" in (await said(slack, 1))["text"]
+    assert slack.adapter.profiles.lookups == lookups                   # no users.info
+    assert len([s for s in reads if re.search(r"\bFROM identity\b", s)]) == 1
+    assert [r.choice for r in await responses(services)] == ["On a project"]
