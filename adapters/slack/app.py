@@ -229,11 +229,17 @@ class SlackAdapter:
         if await self._open_form(body.get("trigger_id"), outcome, body.get("channel_id")):
             await ack()
             return
-        pages = outbound.render_pages(outcome)
         kind = "in_channel" if outcome.visibility == "public" else "ephemeral"
-        await ack(response_type=kind, **pages[0])
-        if len(pages) > 1:
-            self.later(self._respond_pages(respond, pages[1:], kind))
+        if prepared is not None and prepared.key is not None:
+            # a reply the router may keep: rendered and encoded once, for this ack and the repeats
+            # answered from memory (``help``'s reply is even the same object from one run to the next)
+            first, rest = self.acks.of(outcome, kind)
+            await ack(first)
+        else:
+            first_page, *rest = outbound.render_pages(outcome)
+            await ack(response_type=kind, **first_page)
+        if rest:
+            self.later(self._respond_pages(respond, rest, kind))
         if outcome.image is not None or outcome.attachment is not None:
             self.later(self._share_files(body.get("user_id", ""), outcome, respond))
 
