@@ -208,7 +208,7 @@ async def connection_rows(connection: AsyncConnection, statement: Any,
     if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):
         return [tuple(row) for row in (await connection.execute(statement, params or {})).all()]
     rows = await driver.execute_fetchall(prepared.sql, prepared.parameters(params or {}))
-    return [prepared.row(row) for row in rows]
+    return prepared.rows(list(rows))
 
 
 async def warm(uow: InSession, statements: list[Any]) -> None:
