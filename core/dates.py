@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,6 +65,13 @@ def parse_day(text: str, today: date) -> date | None:
 
 def format_day(locale: str, day: date) -> str:
     """``6 March 2026`` / ``6 mars 2026``: a day as its reader's language writes it."""
+    return _written_day(locale, day if type(day) is date else date(day.year, day.month, day.day))
+
+
+@lru_cache(maxsize=4096)
+def _written_day(locale: str, day: date) -> str:
+    """Kept: Babel takes about 100 us to write a day, and ``group info`` writes one on every run (the
+    same few days, in one or two languages)."""
     return format_date(day, format="long", locale=_babel(locale))
 
 

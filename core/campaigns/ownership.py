@@ -32,7 +32,7 @@ from core.groups.lookup import group_relations
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.ports import ConversationRef
 from core.runtime.db import UnitOfWork
-from core.runtime.sqlite_driver import read_rows
+from core.runtime.sqlite_driver import model_columns, read_rows, untracked
 
 #: how many campaigns a list shows (the newest)
 LISTED = 30
@@ -106,10 +106,17 @@ async def relations(uow: UnitOfWork, campaign: Campaign, member_id: int,
     return (await standing(uow, member_id, roles, [campaign])).relations(campaign)
 
 
+@lru_cache(maxsize=1)
+def _listed_statement() -> Any:
+    """Every campaign, newest first, as columns (``listed`` reads them as rows: no transaction begun,
+    no ORM loading — ``campaign list`` only reads)."""
+    return select(*model_columns(Campaign)).order_by(col(Campaign.id).desc())
+
+
 async def listed(uow: UnitOfWork, member_id: int, roles: frozenset[str]) -> list[Campaign]:
     """What ``campaign list`` and the Home tab show a member: the newest ``LISTED`` of the campaigns
     the table lets them see (``campaign show``): those they manage, and those aimed at them."""
-    campaigns = list((await uow.session.exec(select(Campaign).order_by(col(Campaign.id).desc()))).all())
+    campaigns = [untracked(Campaign, row) for row in await read_rows(uow, _listed_statement())]
     known = await standing(uow, member_id, roles, campaigns)
     rule = TABLE["campaign show"]
     return [c for c in campaigns if permits(roles, rule, known.relations(c))][:LISTED]

@@ -29,6 +29,9 @@ class MemberSource(Protocol):
 
     member_id: int
 
+    @property
+    def timezone(self) -> str: ...
+
     def member(self) -> Member: ...
 
 
@@ -97,6 +100,11 @@ class Context:
     @property
     def member_id(self) -> int:
         return self.who.member_id
+
+    @property
+    def timezone(self) -> str:
+        """The member's IANA time zone, without building their row (``member``: about 0.1 ms)."""
+        return self.who.timezone
 
     @property
     def locale(self) -> str:

@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import Integer, bindparam, literal
 from sqlmodel import and_, col, or_, select
 
 from core.access.rules import holds, permits
@@ -42,6 +44,7 @@ from core.experts.routing import (
 )
 from core.experts.routing import deliver as deliver  # sends what these services return, after commit
 from core.runtime.db import Database, UnitOfWork
+from core.runtime.sqlite_driver import model_columns, read_rows, untracked
 from core.settings import ExpertSettings
 from core.text import clean, shorten
 
@@ -310,22 +313,35 @@ def concerns(question: Question, skills: set[str]) -> bool:
     return not skills or not question.skills or bool(skills & set(question.skills))
 
 
+@lru_cache(maxsize=1)
+def _listing_statement() -> Any:
+    """A member's questions asked and still listed, and those held for their answer, by id: built
+    once, as columns (``listing`` reads them as rows — no transaction begun, no ORM loading — for
+    ``question list`` and the Home tab, which only read). The statuses are compared one by one, not
+    with ``IN``: a list expanded at execution time would leave SQLite's fast path."""
+    member = bindparam("member", type_=Integer())
+    status = col(Question.status)
+    asked = and_(col(Question.asker_id) == member, or_(*(status == literal(s) for s in LISTED)))
+    waiting = and_(col(Question.assignee_id) == member, or_(*(status == literal(s) for s in HELD)))
+    return select(*model_columns(Question)).where(or_(asked, waiting)).order_by(col(Question.id))
+
+
 async def listing(uow: UnitOfWork, member_id: int,
                   roles: frozenset[str]) -> tuple[list[Question], list[Question], list[Question]]:
     """My open questions, those assigned to me, and (for referents) the escalated ones of their
     skills or of no skill (admins: every escalated one): what ``question list`` and the Home tab show."""
     session = uow.session
-    asked = and_(col(Question.asker_id) == member_id, col(Question.status).in_(LISTED))
-    waiting = and_(col(Question.assignee_id) == member_id, col(Question.status).in_(HELD))
-    rows = (await session.exec(select(Question).where(or_(asked, waiting)).order_by(col(Question.id)))).all()
+    found = await read_rows(uow, _listing_statement(), {"member": member_id})
+    rows = [untracked(Question, row) for row in found]
     mine = [q for q in rows if q.asker_id == member_id and q.status in LISTED]
     assigned = [q for q in rows if q.assignee_id == member_id and q.status in HELD]
     escalated: list[Question] = []
     if holds(roles, "referent"):
         skills = set() if "admin" in roles else await referent_skills(uow, member_id)
-        rows = (await session.exec(select(Question).where(Question.status == "escalated")
-                                   .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
-        escalated = [q for q in rows if q not in assigned and concerns(q, skills)][:ESCALATED_SHOWN]
+        open_ = (await session.exec(select(Question).where(Question.status == "escalated")
+                                    .order_by(col(Question.id)).limit(ESCALATED_SCAN))).all()
+        held = {q.id for q in assigned}  # by id: these rows are the session's, ``assigned`` untracked
+        escalated = [q for q in open_ if q.id not in held and concerns(q, skills)][:ESCALATED_SHOWN]
     return list(mine), list(assigned), escalated
 
 

@@ -109,13 +109,13 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
         ("group.field_members", str(known.members)),
         ("group.field_owners", ", ".join(known.owners) or "—"),
         ("group.field_channels", str(known.channels)),
-        ("group.field_created", format_day(ctx.locale, day_of(group.created_at, ctx.member.timezone))),
+        ("group.field_created", format_day(ctx.locale, day_of(group.created_at, ctx.timezone))),
     ]
     if group.tags:
         fields.append(("group.field_tags", ", ".join("#" + tag for tag in group.tags)))
     lines = [ctx.t("group.field_line", label=ctx.t(key), value=value) for key, value in fields]
     if group.archived_at is not None:
-        archived = day_of(group.archived_at, ctx.member.timezone)
+        archived = day_of(group.archived_at, ctx.timezone)
         lines.append(ctx.t("group.status_archived", date=format_day(ctx.locale, archived)))
     return lines
 
@@ -123,7 +123,7 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
 @handlers.command("group", "info", min_args=1, cached="member")
 async def info(ctx: Context, args: Args) -> Reply:
     """``group info <group>``: description, owners, counts, and a Join or Leave button."""
-    group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
+    group = await lookup.shown(ctx.uow, _viewer(ctx), args.text)
     mine = await lookup.membership(ctx.uow, group, ctx.member_id)
     lines = [escape(group.description) or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
     assert group.id is not None
@@ -208,7 +208,7 @@ async def leave_clicked(ctx: Context, act: Action) -> Reply:
 @handlers.command("group", "members", min_args=1, cached="member")
 async def members(ctx: Context, args: Args) -> Reply:
     """``group members <group>``: names and titles, owners marked."""
-    group = await lookup.resolve(ctx.uow, _viewer(ctx), args.text)
+    group = await lookup.shown(ctx.uow, _viewer(ctx), args.text)
     rows = await roster.members_of(ctx.uow, group)
     if not rows:
         return Reply(text=ctx.t("group.members_empty", name=group.name))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import Integer, and_, bindparam
+from sqlalchemy import Integer, String, and_, bindparam
 from sqlmodel import col, func, or_, select, true
 
 from core.access.rules import ADMIN, permits
@@ -24,7 +24,7 @@ from core.errors import NotFound
 from core.groups.counts import live_counts
 from core.groups.models import Group, GroupChannel, GroupMember
 from core.runtime.db import UnitOfWork
-from core.runtime.sqlite_driver import read_rows
+from core.runtime.sqlite_driver import model_columns, read_rows, untracked
 from core.text import fold, slugify, tokenize
 
 if TYPE_CHECKING:
@@ -255,6 +255,55 @@ async def resolve(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
     if found is None:
         raise _not_found(groups, reference)
     return found
+
+
+async def shown(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
+    """``resolve`` for a command that only reads the group (``group info``, ``group members``): the
+    same answer, same refusals, read as plain rows (``read_rows``: on SQLite in the loop's own thread,
+    on PostgreSQL without a transaction's ``BEGIN``/``ROLLBACK``) into a ``Group`` that no session
+    tracks — never to be changed or added to one.
+
+    Why: the ORM's read of one group and its membership was most of ``group info``'s time — a
+    transaction begun for it, a hop to the driver thread, the ORM's loading of two objects."""
+    slug = slugify(reference)
+    group = await _named_row(uow, slug, viewer.member_id) if slug else None
+    if group is not None and await can_see(uow, group, viewer):
+        return group
+    rows = await read_rows(uow, _visible_statement(viewer.admin), {"viewer": viewer.member_id})
+    groups = sorted((untracked(Group, row) for row in rows), key=lambda group: fold(group.name))
+    found = _match(groups, reference)
+    if found is None:
+        raise _not_found(groups, reference)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _named_row_statement() -> Any:
+    """``_named_statement`` as columns: the group's, then the viewer's membership's (all NULL without one)."""
+    viewer = bindparam("viewer", type_=Integer())
+    mine = and_(col(GroupMember.group_id) == col(Group.id), col(GroupMember.member_id) == viewer)
+    return (select(*model_columns(Group), *model_columns(GroupMember))
+            .outerjoin(GroupMember, mine).where(col(Group.slug) == bindparam("slug", type_=String())))
+
+
+@lru_cache(maxsize=2)
+def _visible_statement(admin: bool) -> Any:
+    """Every group the viewer may see, archived ones too, as columns (the viewer a parameter)."""
+    return select(*model_columns(Group)).where(
+        _visible_to(admin, bindparam("viewer", type_=Integer())))
+
+
+async def _named_row(uow: UnitOfWork, slug: str, member_id: int) -> Group | None:
+    """``_named`` as rows (``shown``); the membership read with it is remembered the same way."""
+    rows = await read_rows(uow, _named_row_statement(), {"slug": slug, "viewer": member_id})
+    if not rows:
+        return None
+    width = len(model_columns(Group))
+    group = untracked(Group, rows[0][:width])
+    mine = rows[0][width:]
+    membership = untracked(GroupMember, mine) if mine[0] is not None else None
+    uow.session.info.setdefault(_KNOWN, {})[(group.id, member_id)] = membership
+    return group
 
 
 async def resolve_prefix(uow: UnitOfWork, viewer: Viewer, text: str) -> tuple[Group, str]:

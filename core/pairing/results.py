@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import Integer, bindparam, case, func
 from sqlmodel import col, select
 
 from core.dates import format_day
 from core.i18n import Translator
 from core.pairing.models import Pairing, PairingParticipant, PairingRound, PairingSetup
 from core.runtime.db import UnitOfWork
+from core.runtime.sqlite_driver import model_columns, read_rows, untracked
 
 SHOWN_ROUNDS = 6
 
@@ -62,12 +65,21 @@ async def taking_part(uow: UnitOfWork, group_id: int) -> int:
     return int((await uow.session.exec(statement)).one())
 
 
+@lru_cache(maxsize=1)
+def _setup_statement() -> Any:
+    """A group's pairing setup as columns: ``info_lines`` reads it as a row (``group info`` only
+    reads; no transaction begun for it, no ORM loading)."""
+    return select(*model_columns(PairingSetup)).where(
+        col(PairingSetup.group_id) == bindparam("group", type_=Integer()))
+
+
 async def info_lines(uow: UnitOfWork, group_id: int, t: Translator) -> list[str]:
     """``group info``'s lines for the group's managers: the pairing's settings and, per recent
     round, the share of pairs that met; nothing for a group that never had pairing."""
-    setup = await setup_of(uow, group_id)
-    if setup is None:
+    found = await read_rows(uow, _setup_statement(), {"group": group_id})
+    if not found:
         return []
+    setup = untracked(PairingSetup, found[0])
     if not setup.enabled:
         lines = [t("pairing.info_off")]
     else:

@@ -16,10 +16,12 @@ on a busy 2-core machine those hand-offs are most of a small command's time. Two
 from __future__ import annotations
 
 import collections
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.runtime.sqlite_reader import DirectReader
@@ -174,6 +176,23 @@ async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | Non
     return await connection_rows(await uow.session.connection(), statement, params)
 
 
+Model = TypeVar("Model", bound=SQLModel)
+
+
+def model_columns(model: type[SQLModel]) -> list[Any]:
+    """Every column of ``model``'s table, in table order: what ``untracked`` reads a row of."""
+    return list(model.__table__.columns)  # type: ignore[attr-defined]
+
+
+def untracked(model: type[Model], row: Sequence[Any]) -> Model:
+    """A row of ``model_columns(model)`` (from ``read_rows``) as a ``model`` that no session tracks:
+    the values as read, without validation (they come from the database: 15 us rather than the
+    130 us of a validated construction). For commands that only read — such an object is never
+    changed, added to a session or compared by identity with one the session loaded."""
+    names = model.__table__.columns.keys()  # type: ignore[attr-defined]
+    return cast(Model, model.model_construct(**dict(zip(names, row, strict=True))))
+
+
 def direct_rows(reader: DirectReader, engine: Any, statement: Any,
                 params: dict[str, Any] | None) -> list[Any] | None:
     """``statement``'s rows from the loop's own reader, or ``None`` when it cannot answer."""
@@ -189,7 +208,7 @@ async def connection_rows(connection: AsyncConnection, statement: Any,
     if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):
         return [tuple(row) for row in (await connection.execute(statement, params or {})).all()]
     rows = await driver.execute_fetchall(prepared.sql, prepared.parameters(params or {}))
-    return [prepared.row(row) for row in rows]
+    return prepared.rows(list(rows))
 
 
 async def warm(uow: InSession, statements: list[Any]) -> None:

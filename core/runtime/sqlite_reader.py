@@ -38,7 +38,7 @@ class DirectReader:
             raw = connection.execute(prepared.sql, prepared.parameters(params)).fetchall()
         except sqlite3.OperationalError:  # busy, or the file is not there yet
             return None
-        return [prepared.row(row) for row in raw]
+        return prepared.rows(raw)
 
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, isolation_level=None,
