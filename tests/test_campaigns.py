@@ -233,6 +233,29 @@ async def test_channel_mode_posts_in_linked_channels(chat, db, clock, messenger,
     assert len(posts) == 3 and sum("Respondents: 1" in text for text in posts) == 1
 
 
+async def test_a_channel_named_twice_gets_one_post(chat, db, clock, messenger, services, router) -> None:  # type: ignore[no-untyped-def]
+    """A channel both linked to an audience group (twice: to two groups) and typed as the campaign's
+    channel is one place: each round and its summary are posted there once, not once per way in."""
+    from core.commands import Invocation
+    from core.ports import ConversationRef
+
+    await demo_group(chat, db)
+    await ok(chat(ANA), "group create Coffee lovers")
+    here = ConversationRef("console", "local", "C-data")
+    for group in ("data science", "coffee lovers"):
+        assert not (await router.handle(Invocation(chat(ANA).actor, f"group link {group}", here))).error
+    await create(chat, "ice-breakers", mode="channel", groups="data science, coffee lovers", channel="C-data",
+                 start="2026-03-10", summary_channels="yes", timezone="Europe/Paris")
+    await ok(chat(ANA), "campaign start 1")
+    clock.current = at("2026-03-10T10:00")
+    await tick(services)
+    posts = [to for kind, to, reply in messenger.sent if kind == "post"]
+    assert len(posts) == 1, posts
+    clock.current += timedelta(hours=48)          # round 1 closes (its summary), round 2 opens
+    await tick(services)
+    assert len([to for kind, to, reply in messenger.sent if kind == "post"]) == 3
+
+
 async def test_daily_prompts_across_march_dst_through_the_outbox(chat, db, clock, services) -> None:  # type: ignore[no-untyped-def]
     """Ticking every hour of the working morning over the last Sunday of March: one prompt a day each,
     at local 09:30 (07:30 or 08:30 UTC in Paris, 13:30 UTC in New York)."""

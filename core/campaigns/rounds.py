@@ -57,12 +57,18 @@ def channel_key(platform: str, tenant: str, channel: str) -> str:
 
 
 async def channel_targets(uow: UnitOfWork, campaign: Campaign) -> list[Target]:
-    """The groups' linked channels and the campaign's explicit channels."""
-    linked = await linked_channels(uow, campaign.audience.get("groups", []))
-    targets = [Target.channel(f"gc:{row.id}") for row in linked]
-    targets += [Target.channel(channel_key(c["platform"], c["tenant"], c["channel"]))
-                for c in campaign.audience.get("channels", [])]
-    return targets
+    """The groups' linked channels and the campaign's explicit channels, each place once.
+
+    Why once: a channel linked to two of the audience's groups, or linked and also typed as the
+    campaign's channel, has a row per link — a target per row would post each round there as many
+    times. The first way in is kept (a link first: its row names the group)."""
+    targets: dict[tuple[str, str, str], Target] = {}
+    for row in await linked_channels(uow, campaign.audience.get("groups", [])):
+        targets.setdefault((row.platform, row.tenant, row.channel_id), Target.channel(f"gc:{row.id}"))
+    for c in campaign.audience.get("channels", []):
+        place = (c["platform"], c["tenant"], c["channel"])
+        targets.setdefault(place, Target.channel(channel_key(*place)))
+    return list(targets.values())
 
 
 async def _creator_zone(uow: UnitOfWork, campaign: Campaign) -> str:
