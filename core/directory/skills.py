@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, and_, bindparam, cast, delete, func, or_
+from sqlalchemy import Boolean, Integer, String, and_, bindparam, cast, delete, func, null, or_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -194,14 +194,49 @@ async def declare_skills(
     uow: UnitOfWork, member_id: int, wanted: list[WantedSkill], referent: bool, now: datetime,
 ) -> list[HeldSkill]:
     """Add or re-level the member's skills (a referent becomes referent for each); returns them."""
-    skills = await resolve_skills(uow, (w.name for w in wanted))
+    skills = await _known_skills(uow, [w.name for w in wanted])
     result: dict[str, HeldSkill] = {}
     for item in wanted:
-        skill = skills[canonical(item.name)]
-        assert skill.id is not None
-        level, is_referent = await _declare(uow, member_id, skill.id, item.level, referent, now)
-        result[skill.name] = HeldSkill(skill.name, level, is_referent)
+        skill_id, name = skills[canonical(item.name)]
+        level, is_referent = await _declare(uow, member_id, skill_id, item.level, referent, now)
+        result[name] = HeldSkill(name, level, is_referent)
     return list(result.values())
+
+
+@cache
+def _known_statement() -> Any:
+    """The skills named (``names``) and those the curated aliases (``folded``) stand for, in one
+    statement: id, name, and the alias matched (``NULL`` for a match by name)."""
+    by_name = select(Skill.id, Skill.name, cast(null(), String())).where(
+        col(Skill.name).in_(bindparam("names", expanding=True)))
+    by_alias = (select(Skill.id, Skill.name, SkillAlias.alias)
+                .join(SkillAlias, col(SkillAlias.skill_id) == col(Skill.id))
+                .where(col(SkillAlias.alias).in_(bindparam("folded", expanding=True))))
+    return union_all(by_name, by_alias)
+
+
+async def _known_skills(uow: UnitOfWork, names: list[str]) -> dict[str, tuple[int, str]]:
+    """``resolve_skills`` as plain (id, name) pairs, in one read (``read_rows``: before the command
+    writes, outside its transaction and its SQLite write turn) while every name is known; a name
+    never seen before takes ``resolve_skills``, which creates it."""
+    wanted = _normalised(names)
+    if not wanted:
+        return {}
+    rows = await read_rows(uow, _known_statement(),
+                           {"names": wanted, "folded": sorted({fold(name) for name in wanted})})
+    curated = {alias: (int(i), name) for i, name, alias in rows if alias is not None}
+    by_name = {name: (int(i), name) for i, name, alias in rows if alias is None}
+    found: dict[str, tuple[int, str]] = {}
+    for name in wanted:  # a curated alias wins over a skill of that very name, as in resolve_skills
+        known = curated.get(fold(name)) or by_name.get(name)
+        if known is not None:
+            found[name] = known
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        for name, skill in (await resolve_skills(uow, missing)).items():
+            assert skill.id is not None
+            found[name] = (skill.id, skill.name)
+    return found
 
 
 @cache
