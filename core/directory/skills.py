@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -203,15 +203,17 @@ async def declare_skills(
     return list(result.values())
 
 
-@cache
-def _known_statement() -> Any:
-    """The skills named (``names``) and those the curated aliases (``folded``) stand for, in one
-    statement: id, name, and the alias matched (``NULL`` for a match by name)."""
-    by_name = select(Skill.id, Skill.name, cast(null(), String())).where(
-        col(Skill.name).in_(bindparam("names", expanding=True)))
+@lru_cache(maxsize=64)
+def _known_statement(names: int, folded: int) -> Any:
+    """The skills named (``n0``…) and those the curated aliases (``f0``…) stand for, in one statement:
+    id, name, and the alias matched (``NULL`` for a match by name). One statement per count of names,
+    with plain parameters rather than expanding ones, so that SQLite's fast paths take it."""
+    named = [bindparam(f"n{i}", type_=String()) for i in range(names)]
+    aliases = [bindparam(f"f{i}", type_=String()) for i in range(folded)]
+    by_name = select(Skill.id, Skill.name, cast(null(), String())).where(col(Skill.name).in_(named))
     by_alias = (select(Skill.id, Skill.name, SkillAlias.alias)
                 .join(SkillAlias, col(SkillAlias.skill_id) == col(Skill.id))
-                .where(col(SkillAlias.alias).in_(bindparam("folded", expanding=True))))
+                .where(col(SkillAlias.alias).in_(aliases)))
     return union_all(by_name, by_alias)
 
 
@@ -222,8 +224,9 @@ async def _known_skills(uow: UnitOfWork, names: list[str]) -> dict[str, tuple[in
     wanted = _normalised(names)
     if not wanted:
         return {}
-    rows = await read_rows(uow, _known_statement(),
-                           {"names": wanted, "folded": sorted({fold(name) for name in wanted})})
+    folded = sorted({fold(name) for name in wanted})
+    params = {f"n{i}": name for i, name in enumerate(wanted)} | {f"f{i}": f for i, f in enumerate(folded)}
+    rows = await read_rows(uow, _known_statement(len(wanted), len(folded)), params)
     curated = {alias: (int(i), name) for i, name, alias in rows if alias is not None}
     by_name = {name: (int(i), name) for i, name, alias in rows if alias is None}
     found: dict[str, tuple[int, str]] = {}
