@@ -135,6 +135,19 @@ async def test_expert_add_follows_curated_aliases_and_creates_only_unknown_skill
         "python": (3, False), "snek": (2, False), "rust": (2, False), "basket weaving": (2, False)}
 
 
+async def test_expert_me_reads_skills_and_counts_in_one_statement(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """``expert me`` is one read: with no skill it still says availability and counts; with skills,
+    each once, best level first then by name, and the counts not repeated per skill."""
+    ana = chat("ana@example.com")
+    bare = await ana.say("expert me")
+    assert "not declared any skill" in bare.text and "available" in bare.text
+    assert bare.text.count("Questions answered: 0") == 1
+    await ana.say("expert add rust:1, python:3, go:3")
+    me = (await ana.say("expert me")).text
+    assert me.index("go (level 3") < me.index("python (level 3") < me.index("rust (level 1")
+    assert me.count("python") == 1 and me.count("Questions answered: 0 · waiting for your answer: 0") == 1
+
+
 async def test_a_referent_becomes_referent_for_the_skills(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     lea = chat("lea@example.com")
     await lea.say("help")
