@@ -111,6 +111,31 @@ async def test_erased_members_are_counted_nowhere(chat, db, clock) -> None:  # t
     assert members.title is not None and "(2)" in members.title and "Clo" not in members.text
 
 
+async def test_info_reads_group_owners_and_counts_together(chat, db, clock) -> None:  # type: ignore[no-untyped-def]
+    """``group info <slug>`` reads the group, the viewer's membership, its counts and its owners in one
+    statement: a row per owner, so the counts must not grow with the owners, an erased owner is not
+    named, and a name that is not a slug still finds the group the other way."""
+    ana, bob, clo = chat(ANA), chat(BOB), chat(CLO)
+    await ok(ana, "group create Data Science")
+    await ok(bob, "group join data science")
+    await ok(clo, "group join data science")
+    async with db.uow() as uow:
+        group = (await uow.session.exec(select(Group).where(Group.slug == "data-science"))).one()
+        rows = (await uow.session.exec(select(GroupMember).where(GroupMember.group_id == group.id))).all()
+        for row in rows:
+            row.role = "owner"
+        assert group.id is not None
+        uow.session.add_all([GroupChannel(group_id=group.id, platform="slack", channel_id=f"C{i}")
+                             for i in range(2)])
+        await uow.commit()
+    for reference in ("data-science", "datascience"):
+        text = (await ok(bob, f"group info {reference}")).text.replace("*", "")
+        assert "Members: 3" in text and "Linked channels: 2" in text and "Owners: Ana, Bob, Clo" in text
+    await set_member(db, CLO, erased_at=clock.now())
+    text = (await ok(bob, "group info data-science")).text.replace("*", "")
+    assert "Members: 2" in text and "Owners: Ana, Bob" in text and "Clo" not in text
+
+
 async def test_list_searches_name_description_and_tags_fuzzily(chat) -> None:  # type: ignore[no-untyped-def]
     ana = chat(ANA)
     await ok(ana, "group create Data Science -- Statistics and python")

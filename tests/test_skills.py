@@ -14,7 +14,7 @@ from core.directory.word_forms import QUESTION_WORDS
 from core.errors import InvalidInput
 from core.ports import FakeClock
 from core.runtime.db import Database
-from core.schema import ExpertSkill, ExpertStatus, MemberRole, Skill
+from core.schema import ExpertSkill, ExpertStatus, MemberRole, Skill, SkillAlias
 from core.text import fold
 
 
@@ -107,6 +107,45 @@ async def test_adding_a_held_skill_again_writes_only_what_changes(chat, db: Data
     await ana.say("expert add python:1, python (2)")
     assert await skills_of(db, 1) == {"python": (2, False)}
     assert len(cache._entries) == 0, "a write empties the kept replies"
+
+
+async def test_expert_add_follows_curated_aliases_and_creates_only_unknown_skills(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """``expert add`` reads the skills it names and those curated aliases stand for in one statement:
+    an alias wins over a skill of the very same name, a known skill is taken as it is, and only a
+    name never seen before becomes a new skill."""
+    ana = chat("ana@example.com")
+    await ana.say("expert add python, snek, rust")            # "snek" a skill of its own, for now
+    async with db.uow() as uow:
+        python = (await uow.session.exec(select(Skill).where(Skill.name == "python"))).one()
+        assert python.id is not None
+        uow.session.add(SkillAlias(alias="snek", skill_id=python.id))
+        uow.session.add(SkillAlias(alias="crab", skill_id=(await uow.session.exec(
+            select(Skill.id).where(Skill.name == "rust"))).one()))
+        await uow.commit()
+    async with db.uow() as uow:
+        before = len((await uow.session.exec(select(Skill))).all())
+    reply = await ana.say("expert add Snek:3, CRAB (1), python, basket weaving")
+    assert not reply.error and "python (level 3, expert)" in reply.text and "basket weaving" in reply.text
+    assert await skills_of(db, 1) == {"python": (3, False), "snek": (2, False), "rust": (1, False),
+                                      "basket weaving": (2, False)}
+    async with db.uow() as uow:
+        assert len((await uow.session.exec(select(Skill))).all()) == before + 1, "only basket weaving is new"
+    again = await ana.say("expert add crab:2")
+    assert not again.error and await skills_of(db, 1) == {
+        "python": (3, False), "snek": (2, False), "rust": (2, False), "basket weaving": (2, False)}
+
+
+async def test_expert_me_reads_skills_and_counts_in_one_statement(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """``expert me`` is one read: with no skill it still says availability and counts; with skills,
+    each once, best level first then by name, and the counts not repeated per skill."""
+    ana = chat("ana@example.com")
+    bare = await ana.say("expert me")
+    assert "not declared any skill" in bare.text and "available" in bare.text
+    assert bare.text.count("Questions answered: 0") == 1
+    await ana.say("expert add rust:1, python:3, go:3")
+    me = (await ana.say("expert me")).text
+    assert me.index("go (level 3") < me.index("python (level 3") < me.index("rust (level 1")
+    assert me.count("python") == 1 and me.count("Questions answered: 0 · waiting for your answer: 0") == 1
 
 
 async def test_a_referent_becomes_referent_for_the_skills(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]

@@ -17,11 +17,11 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, and_, bindparam, cast, delete, func, or_
+from sqlalchemy import Boolean, Integer, String, and_, bindparam, cast, delete, func, null, or_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -194,14 +194,52 @@ async def declare_skills(
     uow: UnitOfWork, member_id: int, wanted: list[WantedSkill], referent: bool, now: datetime,
 ) -> list[HeldSkill]:
     """Add or re-level the member's skills (a referent becomes referent for each); returns them."""
-    skills = await resolve_skills(uow, (w.name for w in wanted))
+    skills = await _known_skills(uow, [w.name for w in wanted])
     result: dict[str, HeldSkill] = {}
     for item in wanted:
-        skill = skills[canonical(item.name)]
-        assert skill.id is not None
-        level, is_referent = await _declare(uow, member_id, skill.id, item.level, referent, now)
-        result[skill.name] = HeldSkill(skill.name, level, is_referent)
+        skill_id, name = skills[canonical(item.name)]
+        level, is_referent = await _declare(uow, member_id, skill_id, item.level, referent, now)
+        result[name] = HeldSkill(name, level, is_referent)
     return list(result.values())
+
+
+@lru_cache(maxsize=64)
+def _known_statement(names: int, folded: int) -> Any:
+    """The skills named (``n0``…) and those the curated aliases (``f0``…) stand for, in one statement:
+    id, name, and the alias matched (``NULL`` for a match by name). One statement per count of names,
+    with plain parameters rather than expanding ones, so that SQLite's fast paths take it."""
+    named = [bindparam(f"n{i}", type_=String()) for i in range(names)]
+    aliases = [bindparam(f"f{i}", type_=String()) for i in range(folded)]
+    by_name = select(Skill.id, Skill.name, cast(null(), String())).where(col(Skill.name).in_(named))
+    by_alias = (select(Skill.id, Skill.name, SkillAlias.alias)
+                .join(SkillAlias, col(SkillAlias.skill_id) == col(Skill.id))
+                .where(col(SkillAlias.alias).in_(aliases)))
+    return union_all(by_name, by_alias)
+
+
+async def _known_skills(uow: UnitOfWork, names: list[str]) -> dict[str, tuple[int, str]]:
+    """``resolve_skills`` as plain (id, name) pairs, in one read (``read_rows``: before the command
+    writes, outside its transaction and its SQLite write turn) while every name is known; a name
+    never seen before takes ``resolve_skills``, which creates it."""
+    wanted = _normalised(names)
+    if not wanted:
+        return {}
+    folded = sorted({fold(name) for name in wanted})
+    params = {f"n{i}": name for i, name in enumerate(wanted)} | {f"f{i}": f for i, f in enumerate(folded)}
+    rows = await read_rows(uow, _known_statement(len(wanted), len(folded)), params)
+    curated = {alias: (int(i), name) for i, name, alias in rows if alias is not None}
+    by_name = {name: (int(i), name) for i, name, alias in rows if alias is None}
+    found: dict[str, tuple[int, str]] = {}
+    for name in wanted:  # a curated alias wins over a skill of that very name, as in resolve_skills
+        known = curated.get(fold(name)) or by_name.get(name)
+        if known is not None:
+            found[name] = known
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        for name, skill in (await resolve_skills(uow, missing)).items():
+            assert skill.id is not None
+            found[name] = (skill.id, skill.name)
+    return found
 
 
 @cache

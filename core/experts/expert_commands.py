@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, or_
+from sqlalchemy import Integer, bindparam, or_, true
 from sqlmodel import col, func, select
 
 from core.campaigns.schedules import zone
@@ -21,7 +21,7 @@ from core.commands.context import Context
 from core.commands.grammar import Args, Handlers
 from core.dates import format_day, parse_day
 from core.directory import misses, skills
-from core.directory.models import ExpertStatus
+from core.directory.models import ExpertSkill, ExpertStatus, Skill
 from core.directory.search import Expert, SearchResult, find_experts
 from core.errors import InvalidInput, UsageError
 from core.experts.models import Answer, Question
@@ -74,7 +74,9 @@ def _away_line(ctx: Context, away: bool, until: datetime | None, through: date |
 
 @lru_cache(maxsize=1)
 def _me_statement() -> Any:
-    """Answers given, questions waiting, and availability of one member, in one statement."""
+    """Answers given, questions waiting, availability and the skills held (best level first) of one
+    member, in one statement: a row per skill, the first five columns alike on each (one row with
+    no skill when the member holds none)."""
     member = bindparam("member", type_=Integer())
     answered = select(func.count()).select_from(Answer).where(col(Answer.author_id) == member)
     waiting = select(func.count()).select_from(Question).where(
@@ -82,18 +84,28 @@ def _me_statement() -> Any:
                                                  col(Question.status) == "escalated"))
     mine = col(ExpertStatus.member_id) == member
     # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
-    return select(answered.scalar_subquery(), waiting.scalar_subquery(),  # type: ignore[call-overload]
-                  select(ExpertStatus.away).where(mine).scalar_subquery(),
-                  select(ExpertStatus.away_until).where(mine).scalar_subquery(),
-                  select(col(ExpertStatus.away_through)).where(mine).scalar_subquery())
+    counts = select(answered.scalar_subquery().label("answered"),  # type: ignore[call-overload]
+                    waiting.scalar_subquery().label("waiting"),
+                    select(ExpertStatus.away).where(mine).scalar_subquery().label("away"),
+                    select(ExpertStatus.away_until).where(mine).scalar_subquery().label("until"),
+                    select(col(ExpertStatus.away_through)).where(mine).scalar_subquery().label("through"),
+                    ).subquery("me")
+    held = (select(Skill.name, ExpertSkill.level, ExpertSkill.referent)
+            .join(ExpertSkill, col(ExpertSkill.skill_id) == col(Skill.id))
+            .where(col(ExpertSkill.member_id) == member).subquery("held"))
+    return (select(counts.c.answered, counts.c.waiting, counts.c.away, counts.c.until,  # type: ignore[call-overload]
+                   counts.c.through, held.c.name, held.c.level, held.c.referent)
+            .select_from(counts).outerjoin(held, true())
+            .order_by(held.c.level.desc(), held.c.name))
 
 
 @handlers.command("expert", "me", cached="member")
 async def me(ctx: Context, args: Args) -> Reply:
     """My skills with levels, availability, answers given and questions waiting for me."""
-    held = await skills.held_skills(ctx.uow, ctx.member_id)
     rows = await read_rows(ctx.uow, _me_statement(), {"member": ctx.member_id})
-    answered, waiting, away, until, through = rows[0]
+    answered, waiting, away, until, through = rows[0][:5]
+    held = [skills.HeldSkill(name, level, bool(referent)) for *_, name, level, referent in rows
+            if name is not None]
     if held:
         marks = [ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level))
                  + (" " + ctx.t("expert.referent_mark") if h.referent else "") for h in held]

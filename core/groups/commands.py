@@ -101,8 +101,7 @@ async def create(ctx: Context, args: Args) -> Reply:
     return Reply(text=ctx.t(key, name=group.name, slug=group.slug))
 
 
-async def _info_lines(ctx: Context, group: Group) -> list[str]:
-    known = await roster.facts(ctx.uow, group)
+def _info_lines(ctx: Context, group: Group, known: roster.Facts) -> list[str]:
     fields = [
         ("group.field_slug", Markup(f"`{escape(group.slug)}`")),
         ("group.field_visibility", ctx.t(VISIBILITY[group.visibility])),
@@ -123,9 +122,9 @@ async def _info_lines(ctx: Context, group: Group) -> list[str]:
 @handlers.command("group", "info", min_args=1, cached="member")
 async def info(ctx: Context, args: Args) -> Reply:
     """``group info <group>``: description, owners, counts, and a Join or Leave button."""
-    group = await lookup.shown(ctx.uow, _viewer(ctx), args.text)
+    group, known = await roster.shown_with_facts(ctx.uow, _viewer(ctx), args.text)
     mine = await lookup.membership(ctx.uow, group, ctx.member_id)
-    lines = [escape(group.description) or ctx.t("group.no_description"), "", *await _info_lines(ctx, group)]
+    lines = [escape(group.description) or ctx.t("group.no_description"), "", *_info_lines(ctx, group, known)]
     assert group.id is not None
     if ctx.may("group pairing", await lookup.relations(ctx.uow, group, ctx.member_id)):
         lines += await pairing_results.info_lines(ctx.uow, group.id, ctx.t)

@@ -180,6 +180,12 @@ async def membership(uow: UnitOfWork, group: Group, member_id: int) -> GroupMemb
     return await uow.session.get(GroupMember, (group.id, member_id))
 
 
+def remember_membership(uow: UnitOfWork, group_id: int | None, member_id: int,
+                        found: GroupMember | None) -> None:
+    """What a read of the group found of the member's row in it, for ``membership`` to answer."""
+    uow.session.info.setdefault(_KNOWN, {})[(group_id, member_id)] = found
+
+
 def forget_memberships(uow: UnitOfWork) -> None:
     """Before writing a membership: what ``membership`` remembers may no longer hold."""
     uow.session.info.pop(_KNOWN, None)
@@ -302,7 +308,7 @@ async def _named_row(uow: UnitOfWork, slug: str, member_id: int) -> Group | None
     group = untracked(Group, rows[0][:width])
     mine = rows[0][width:]
     membership = untracked(GroupMember, mine) if mine[0] is not None else None
-    uow.session.info.setdefault(_KNOWN, {})[(group.id, member_id)] = membership
+    remember_membership(uow, group.id, member_id, membership)
     return group
 
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam
+from sqlalchemy import Integer, String, and_, bindparam, literal_column
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
 from core.directory.models import Member
-from core.groups.lookup import live_members
+from core.groups import lookup
+from core.groups.lookup import Viewer, live_members
 from core.groups.models import Group, GroupChannel, GroupMember, is_owner
 from core.runtime.db import UnitOfWork
-from core.runtime.sqlite_driver import read_rows
-from core.text import fold
+from core.runtime.sqlite_driver import model_columns, read_rows, untracked
+from core.text import fold, slugify
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,48 @@ async def facts(uow: UnitOfWork, group: Group) -> Facts:
     owners = sorted((name for _, _, name in rows if name is not None), key=fold)
     members, channels = (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
     return Facts(members, owners, channels)
+
+
+@lru_cache(maxsize=1)
+def _shown_facts_statement() -> Any:
+    """``lookup.shown``'s read by slug and ``_facts_statement`` in one: the group's columns, the
+    viewer's membership's (all NULL without one), the live members and channels counted, and a live
+    owner's name — one row per owner (one with no name when there is none). The memberships and the
+    owners' member rows are aliases, so that the counts' subqueries stay on the group alone."""
+    mine, owner, person = aliased(GroupMember, name="mine"), aliased(GroupMember, name="owned"), \
+        aliased(Member, name="owner_member")
+    channels = (select(func.count()).select_from(GroupChannel)
+                .where(col(GroupChannel.group_id) == col(Group.id)).scalar_subquery())
+    mine_columns = [getattr(mine, column.name) for column in model_columns(GroupMember)]
+    return (select(*model_columns(Group), *mine_columns, live_members(col(Group.id)), channels,  # type: ignore[call-overload]
+                   col(person.display_name))
+            .select_from(Group)
+            .outerjoin(mine, and_(col(mine.group_id) == col(Group.id),
+                                  col(mine.member_id) == bindparam("viewer", type_=Integer())))
+            .outerjoin(owner, and_(col(owner.group_id) == col(Group.id),
+                                   col(owner.role) == literal_column("'owner'")))
+            .outerjoin(person, and_(col(person.id) == col(owner.member_id), col(person.erased_at).is_(None)))
+            .where(col(Group.slug) == bindparam("slug", type_=String())))
+
+
+async def shown_with_facts(uow: UnitOfWork, viewer: Viewer, reference: str) -> tuple[Group, Facts]:
+    """``lookup.shown`` and ``facts`` (``group info``): for a reference that is a slug, one read;
+    otherwise (a name to match, a group the viewer may not see) the two reads as before, with the
+    same answers and refusals."""
+    slug = slugify(reference)
+    rows = await read_rows(uow, _shown_facts_statement(), {"slug": slug, "viewer": viewer.member_id}) \
+        if slug else []
+    if rows:
+        width, mine_width = len(model_columns(Group)), len(model_columns(GroupMember))
+        group = untracked(Group, rows[0][:width])
+        mine = rows[0][width:width + mine_width]
+        lookup.remember_membership(uow, group.id, viewer.member_id,
+                                   untracked(GroupMember, mine) if mine[0] is not None else None)
+        if await lookup.can_see(uow, group, viewer):
+            owners = sorted((row[-1] for row in rows if row[-1] is not None), key=fold)
+            return group, Facts(int(rows[0][-3]), owners, int(rows[0][-2]))
+    group = await lookup.shown(uow, viewer, reference)
+    return group, await facts(uow, group)
 
 
 @lru_cache(maxsize=1)
