@@ -36,7 +36,7 @@ from core.errors import ConfigError, OperatorError
 from core.governance import rollout
 from core.ports import Clock, Messenger, SystemClock
 from core.registry import Registry
-from core.runtime import scheduler
+from core.runtime import background, scheduler
 from core.runtime.db import Database, is_sqlite, make_engine
 from core.services import Services
 
@@ -158,10 +158,17 @@ async def worker(config: Config, services: Services, registry: Registry) -> Asyn
 
 
 def worker_lifetime(config: Config, services: Services, registry: Registry) -> CleanupContext | None:
-    """The worker as a ``cleanup_ctx`` of the app, or ``None`` (with the reason logged)."""
+    """The worker as a ``cleanup_ctx`` of the app; with the worker off (the reason logged), the holder
+    of the work sent after a command's reply (``core.runtime.background``), so that an expert's card
+    still leaves at once without keeping the asker waiting."""
     if not config.scheduler.enabled:
         log.info("worker off: [scheduler] enabled = false")
-        return None
+
+        async def after_replies(app: web.Application) -> AsyncIterator[None]:
+            async with background.holding(services):
+                yield
+
+        return after_replies
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         async with worker(config, services, registry):

@@ -16,6 +16,7 @@ from core.commands import Actor, Invocation
 from core.commands.router import CommandRouter
 from core.directory.search import EXCLUDE_SIZES, rank_experts
 from core.ports import FakeClock, FakeMessenger, MemberAddress, Progress, SentMessage
+from core.runtime.background import holding
 from core.runtime.db import Database
 from core.runtime.scheduler import Worker
 from core.schema import Delivery, ExpertSkill, ExpertStatus, Identity, Member, Question, QuestionRoute, Skill
@@ -160,6 +161,38 @@ async def test_with_a_dispatching_worker_the_card_goes_beside_the_reply(  # type
         messenger.gate.set()
     finally:
         await worker.stop()
+    assert len(directs(messenger, HUGO)) == 1
+    async with db.uow() as uow:
+        assert (await uow.session.exec(select(Delivery.status).where(
+            col(Delivery.purpose) == "question.card"))).one() == "sent"
+
+
+async def test_without_a_worker_the_server_still_sends_the_card_beside_the_reply(  # type: ignore[no-untyped-def]
+        db: Database, clock: FakeClock) -> None:
+    """``parvis serve`` with ``[scheduler] enabled = false`` holds the process's after-reply work
+    (``core.runtime.background``): the asker's reply does not wait for the expert's card, the card's
+    row is committed with the question, and stopping the holder waits for the send."""
+    demo = await import_demo(db, clock)
+    messenger = Gated()
+    registry = build_registry()
+    services = Services(db=db, renderers=registry, clock=clock, messengers={"console": messenger},
+                        settings=TEST_SETTINGS)
+    stopping = None
+    async with holding(services) as held:
+        actor = Actor(platform="console", tenant="local", user_id=ASKER, email=ASKER, display_name="Emily")
+        asked = CommandRouter(services, registry).handle(Invocation(actor=actor, text=KUBERNETES))
+        reply = await asyncio.wait_for(asked, 10)
+        assert "Hugo Lefebvre" in reply.text and not directs(messenger, HUGO)
+        async with db.uow() as uow:
+            card = (await uow.session.exec(select(Delivery).where(
+                col(Delivery.purpose) == "question.card"))).one()
+            assert card.target_id == str(demo[HUGO]) and card.status in ("pending", "sending")
+        stopping = asyncio.ensure_future(held.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done(), "stopping waits for the card's send"
+        messenger.gate.set()
+        await asyncio.wait_for(stopping, 10)
+    assert stopping is not None and stopping.done()
     assert len(directs(messenger, HUGO)) == 1
     async with db.uow() as uow:
         assert (await uow.session.exec(select(Delivery.status).where(

@@ -11,7 +11,9 @@ message is on its way, never that it arrived.
 ``send_soon`` is the same without keeping the member waiting: in a process whose worker dispatches
 (``parvis serve``), the sends run as the worker's task, beside the command's reply rather than
 before it — the rows are committed already, so whatever becomes of the task (a failed send, a stop
-mid-way) the dispatcher sends or retries them. Without such a worker it is ``send_now``.
+mid-way) the dispatcher sends or retries them. A server without such a worker (``[scheduler] enabled =
+false``) runs them the same way as a task of its holder (``core.runtime.background``); with neither
+(tests, the CLI) it is ``send_now``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from core.delivery.dispatcher import Dispatcher
+from core.runtime.background import background_of
 from core.runtime.scheduler import worker_of
 
 if TYPE_CHECKING:
@@ -40,12 +43,17 @@ async def send_now(services: Services, ids: Iterable[int]) -> int:
 
 async def send_soon(services: Services, ids: Iterable[int]) -> None:
     """``send_now`` after the command's reply when a dispatching worker runs in this process (its
-    task, which ``Worker.stop`` waits for), else at once."""
+    task, which ``Worker.stop`` waits for) or the server holds after-reply work (a task its holder's
+    ``stop`` waits for), else at once."""
     wanted = list(ids)
     if not wanted:
         return
     worker = worker_of(services)
     if worker is not None and worker.dispatch and worker.running:
         worker.background(send_now(services, wanted), "immediate send")
+        return
+    held = background_of(services)
+    if held is not None:
+        held.run(send_now(services, wanted), "immediate send")
         return
     await send_now(services, wanted)

@@ -6,6 +6,7 @@ SlackMessenger to the fake Web API."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -114,7 +115,8 @@ async def test_pass_sends_the_question_to_the_next_expert(slack: Slack, api: Fak
 async def test_the_composition_root_sends_the_card_through_slack(
         api: FakeSlackApi, db: Database, database_url: str, clock: FakeClock) -> None:
     """Built as ``parvis serve`` builds it (bootstrap, no console messenger, worker off): the card
-    and the answer still reach Slack, because bootstrap registers the SlackMessenger."""
+    and the answer still reach Slack, because bootstrap registers the SlackMessenger — the card
+    after the asker's reply, as a task of the server's after-reply holder (``core.runtime.background``)."""
     config = Config(database=DatabaseConfig(url=database_url), slack=slack_config(api),
                     scheduler=SchedulerConfig(enabled=False))
     registry = build_registry()
@@ -129,10 +131,14 @@ async def test_the_composition_root_sends_the_card_through_slack(
             await ok(slack, "charter accept", user)
         await ok(slack, "expert add kubernetes", LEA)
         await ok(slack, f"ask {QUESTION}", ANA)
+        await api.wait_calls("chat.postMessage", 1)  # sent beside the reply, not before it
         (card,) = dms_to(slack, LEA)
         await click_in(slack, card, button(card, "question.answer"), LEA)
         await api.wait_calls("views.open", 1)  # a click is acknowledged first, its form opens after
         await slack.submit(opened_view(slack), {"answer": "kubectl apply -f"}, user_id=LEA)
+        async with asyncio.timeout(5):  # the answer and the card's update also leave beside the reply
+            while not (dms_to(slack, ANA) and slack.api.made("chat.update")):
+                await asyncio.sleep(0.01)
         (answer,) = dms_to(slack, ANA)
         assert "kubectl apply -f" in text_of(answer) and slack.api.made("chat.update")
     finally:
