@@ -8,12 +8,11 @@ is sent if the transaction rolls back; a send that fails stays in the outbox and
 other (``parvis outbox failed`` lists those that gave up). So the acting member's reply may say a
 message is on its way, never that it arrived.
 
-``send_soon`` is the same without keeping the member waiting: in a process whose worker dispatches
-(``parvis serve``), the sends run as the worker's task, beside the command's reply rather than
-before it — the rows are committed already, so whatever becomes of the task (a failed send, a stop
-mid-way) the dispatcher sends or retries them. A server without such a worker (``[scheduler] enabled =
-false``) runs them the same way as a task of its holder (``core.runtime.background``); with neither
-(tests, the CLI) it is ``send_now``.
+``send_soon`` is the same without keeping the member waiting: in a process that holds after-reply work
+(``core.runtime.background``: a running worker's, or ``parvis serve``'s when its worker is off) the
+sends run as a task beside the command's reply rather than before it — the rows are committed
+already, so whatever becomes of the task (a failed send, a stop mid-way) the dispatcher sends or
+retries them; elsewhere (tests, the CLI without a worker) it is ``send_now``.
 """
 
 from __future__ import annotations
@@ -42,18 +41,14 @@ async def send_now(services: Services, ids: Iterable[int]) -> int:
 
 
 async def send_soon(services: Services, ids: Iterable[int]) -> None:
-    """``send_now`` after the command's reply when a dispatching worker runs in this process (its
-    task, which ``Worker.stop`` waits for) or the server holds after-reply work (a task its holder's
-    ``stop`` waits for), else at once."""
+    """``send_now`` after the command's reply when this process holds after-reply work (a dispatching
+    worker's, or a server's without one: ``core.runtime.background``, whose ``stop`` waits for it),
+    else at once."""
     wanted = list(ids)
     if not wanted:
         return
-    worker = worker_of(services)
-    if worker is not None and worker.dispatch and worker.running:
-        worker.background(send_now(services, wanted), "immediate send")
-        return
     held = background_of(services)
-    if held is not None:
+    if held is None:
+        await send_now(services, wanted)
+    else:
         held.run(send_now(services, wanted), "immediate send")
-        return
-    await send_now(services, wanted)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.delivery.dispatcher import Dispatcher
 from core.delivery.sharedpace import pacing
+from core.runtime.background import Background
 from core.runtime.jobs import PeriodicJob
 
 if TYPE_CHECKING:
@@ -105,7 +106,8 @@ class Worker:
         self._lock_connection: AsyncConnection | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[Any]] = set()
-        self._background: set[asyncio.Task[Any]] = set()  # referenced until done (``background``)
+        #: the work sent after a command's reply while this worker runs (``core.runtime.background``)
+        self._after = Background(services, stop_timeout)
         self._dispatch_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -124,6 +126,7 @@ class Worker:
             self._add_internal("scheduler.elect", self.election_seconds, self._elect)
             self._add_internal("scheduler.resync", self.resync_seconds, self._resync)
         _WORKERS[id(self.services)] = self
+        self._after.start()
         self._scheduler.start()
         if self.dispatch:
             self._dispatch_task = asyncio.create_task(self._dispatch_loop(), name="parvis-dispatch")
@@ -137,10 +140,9 @@ class Worker:
         self._scheduler.pause()
         self.dispatcher.stop()
         self._wake.set()
-        waiting = (set(self._running) | set(self._background)
-                   | ({self._dispatch_task} if self._dispatch_task else set()))
-        if waiting:
-            await asyncio.wait(waiting, timeout=self.stop_timeout)
+        waiting = set(self._running) | ({self._dispatch_task} if self._dispatch_task else set())
+        await asyncio.gather(self._after.stop(), *([asyncio.wait(waiting, timeout=self.stop_timeout)]
+                                                     if waiting else []))
         if self._dispatch_task is not None:
             self._dispatch_task.cancel()
             self._dispatch_task = None
@@ -148,17 +150,6 @@ class Worker:
         self._scheduler = None
         await self._release()
         _WORKERS.pop(id(self.services), None)
-
-    @property
-    def running(self) -> bool:
-        """Started and not stopped."""
-        return self._scheduler is not None
-
-    def background(self, work: Coroutine[Any, Any, Any], name: str) -> None:
-        """Run ``work`` as a task of this worker (``stop`` waits for it), its failure logged."""
-        task = asyncio.create_task(self._tracked(name, lambda: work), name=f"parvis-{name}")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     def wake(self) -> None:
         """Dispatch now rather than at the next interval (call after committing new deliveries)."""
