@@ -69,7 +69,7 @@ def serve_bare(port: int) -> None:
 
 def start(argv: list[str], directory: Path) -> subprocess.Popen[bytes]:
     """A server subprocess in ``directory``, its stderr kept in ``server-N.log`` there."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.environ.get("EXTRA_PYTHONPATH", ""))
     for variable in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PARVIS_DATABASE_URL"):
         env.pop(variable, None)
     log = (directory / f"server-{len(list(directory.glob('server-*')))}.log").open("wb")

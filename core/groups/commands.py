@@ -139,7 +139,9 @@ async def info(ctx: Context, args: Args) -> Reply:
 
 
 async def _join(ctx: Context, reference: str) -> Reply:
-    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
+    # the group read as a plain row (``shown``): the join writes one membership row and never changes
+    # the group, so no tracked object, no transaction begun for the read (SQLite: no driver hop)
+    group = await lookup.shown(ctx.uow, _viewer(ctx), reference)
     # read before the write: on SQLite outside the write turn every writer waits for
     invitations = await channel_invites.for_joining(ctx.uow, group, ctx.member_id, skip=ctx.channel)
     row = await groups.add(ctx.uow, group, ctx.member_id, ctx.services.clock.now())
@@ -173,7 +175,7 @@ async def _tell(ctx: Context, member_id: int, group: Group, change: str, key: st
 
 
 async def _leave(ctx: Context, reference: str) -> Reply:
-    group = await lookup.resolve(ctx.uow, _viewer(ctx), reference)
+    group = await lookup.shown(ctx.uow, _viewer(ctx), reference)  # as for a join: a plain row
     heir = await groups.leave(ctx.uow, group, ctx.member_id)
     if heir is not None and heir.id is not None:
         await _tell(ctx, heir.id, group, "heir", "notify.group_heir")
