@@ -109,6 +109,40 @@ async def test_adding_a_held_skill_again_writes_only_what_changes(chat, db: Data
     assert len(cache._entries) == 0, "a write empties the kept replies"
 
 
+async def test_declaring_a_skill_held_as_asked_is_a_read(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """A skill held already as asked (same level or none asked; referent mark already there) is not
+    written again: no INSERT, no transaction, no commit — the most common ``expert add`` is a read.
+    What changes something still writes: a new level, a referent's mark on a skill held without it,
+    a skill held as asked beside one that is not."""
+    from sqlalchemy import event
+
+    ana = chat("ana@example.com")
+    await ana.say("expert add python:3, k8s")
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        again = await ana.say("expert add Python, kubernetes:2, Kubernetes")
+        assert not again.error and "python (level 3, expert)" in again.text
+        assert not {"INSERT", "UPDATE", "DELETE", "COMMIT"} & set(statements), statements
+        statements.clear()
+        changed = await ana.say("expert add python, k8s:1")
+        assert not changed.error and "kubernetes (level 1" in changed.text
+        assert statements.count("INSERT") == 1, "only the skill whose level changes is written"
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert await skills_of(db, 1) == {"python": (3, False), "kubernetes": (1, False)}
+    async with db.uow() as uow:
+        uow.session.add(MemberRole(member_id=1, role="referent", granted_at=clock.now()))
+        await uow.commit()
+    marked = await ana.say("expert add python")
+    assert "referent for: python" in marked.text
+    assert await skills_of(db, 1) == {"python": (3, True), "kubernetes": (1, False)}
+
+
 async def test_expert_add_follows_curated_aliases_and_creates_only_unknown_skills(chat, db: Database) -> None:  # type: ignore[no-untyped-def]
     """``expert add`` reads the skills it names and those curated aliases stand for in one statement:
     an alias wins over a skill of the very same name, a known skill is taken as it is, and only a

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, and_, bindparam, cast, delete, func, null, or_, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -193,43 +194,74 @@ def parse_wanted(text: str) -> list[WantedSkill]:
 async def declare_skills(
     uow: UnitOfWork, member_id: int, wanted: list[WantedSkill], referent: bool, now: datetime,
 ) -> list[HeldSkill]:
-    """Add or re-level the member's skills (a referent becomes referent for each); returns them."""
-    skills = await _known_skills(uow, [w.name for w in wanted])
+    """Add or re-level the member's skills (a referent becomes referent for each); returns them.
+
+    A skill the member already holds as asked is not written again: declaring it once more (the most
+    common ``expert add``) is then a read, with no transaction, no SQLite write turn and no commit."""
+    skills = await _known_skills(uow, [w.name for w in wanted], member_id)
+    held = {known.id: known.held for known in skills.values()}  # as read, then as declared below
     result: dict[str, HeldSkill] = {}
     for item in wanted:
-        skill_id, name = skills[canonical(item.name)]
-        level, is_referent = await _declare(uow, member_id, skill_id, item.level, referent, now)
-        result[name] = HeldSkill(name, level, is_referent)
+        known = skills[canonical(item.name)]
+        now_held = held[known.id]
+        if not _unchanged(now_held, item.level, referent):
+            now_held = held[known.id] = await _declare(uow, member_id, known.id, item.level, referent, now)
+        assert now_held is not None
+        result[known.name] = HeldSkill(known.name, *now_held)
     return list(result.values())
+
+
+@dataclass(frozen=True)
+class KnownSkill:
+    """A skill found by one of its names, and the member's (level, referent mark) in it if held."""
+
+    id: int
+    name: str
+    held: tuple[int, bool] | None = None
+
+
+def _unchanged(held: tuple[int, bool] | None, level: int | None, referent: bool) -> bool:
+    """Whether declaring the skill would change nothing (``_declare_statement``'s ``WHERE``): held
+    already, at the level asked (or none asked), and a referent already if the member is one."""
+    return held is not None and level in (None, held[0]) and (held[1] or not referent)
 
 
 @lru_cache(maxsize=64)
 def _known_statement(names: int, folded: int) -> Any:
     """The skills named (``n0``…) and those the curated aliases (``f0``…) stand for, in one statement:
-    id, name, and the alias matched (``NULL`` for a match by name). One statement per count of names,
-    with plain parameters rather than expanding ones, so that SQLite's fast paths take it."""
+    id, name, the alias matched (``NULL`` for a match by name), and the level and referent mark of
+    the ``member`` in it (``NULL`` when not held). One statement per count of names, with plain
+    parameters rather than expanding ones, so that SQLite's fast paths take it."""
     named = [bindparam(f"n{i}", type_=String()) for i in range(names)]
     aliases = [bindparam(f"f{i}", type_=String()) for i in range(folded)]
-    by_name = select(Skill.id, Skill.name, cast(null(), String())).where(col(Skill.name).in_(named))
-    by_alias = (select(Skill.id, Skill.name, SkillAlias.alias)
+    member = bindparam("member", type_=Integer())
+    mine = and_(col(ExpertSkill.skill_id) == col(Skill.id), col(ExpertSkill.member_id) == member)
+    level, referent = col(ExpertSkill.level), col(ExpertSkill.referent)
+    # SQLAlchemy's own select: sqlmodel's is typed for at most four columns
+    by_name = (sa_select(col(Skill.id), col(Skill.name), cast(null(), String()), level, referent)
+               .outerjoin(ExpertSkill, mine).where(col(Skill.name).in_(named)))
+    by_alias = (sa_select(col(Skill.id), col(Skill.name), col(SkillAlias.alias), level, referent)
                 .join(SkillAlias, col(SkillAlias.skill_id) == col(Skill.id))
+                .outerjoin(ExpertSkill, mine)
                 .where(col(SkillAlias.alias).in_(aliases)))
     return union_all(by_name, by_alias)
 
 
-async def _known_skills(uow: UnitOfWork, names: list[str]) -> dict[str, tuple[int, str]]:
-    """``resolve_skills`` as plain (id, name) pairs, in one read (``read_rows``: before the command
-    writes, outside its transaction and its SQLite write turn) while every name is known; a name
-    never seen before takes ``resolve_skills``, which creates it."""
+async def _known_skills(uow: UnitOfWork, names: list[str], member_id: int) -> dict[str, KnownSkill]:
+    """``resolve_skills`` as plain rows with what ``member_id`` holds of each, in one read
+    (``read_rows``: before the command writes, outside its transaction and its SQLite write turn)
+    while every name is known; a name never seen before takes ``resolve_skills``, which creates it
+    (and nobody holds it yet)."""
     wanted = _normalised(names)
     if not wanted:
         return {}
     folded = sorted({fold(name) for name in wanted})
-    params = {f"n{i}": name for i, name in enumerate(wanted)} | {f"f{i}": f for i, f in enumerate(folded)}
+    params = ({f"n{i}": name for i, name in enumerate(wanted)} | {f"f{i}": f for i, f in enumerate(folded)}
+              | {"member": member_id})
     rows = await read_rows(uow, _known_statement(len(wanted), len(folded)), params)
-    curated = {alias: (int(i), name) for i, name, alias in rows if alias is not None}
-    by_name = {name: (int(i), name) for i, name, alias in rows if alias is None}
-    found: dict[str, tuple[int, str]] = {}
+    curated = {alias: _known(row) for row in rows if (alias := row[2]) is not None}
+    by_name = {row[1]: _known(row) for row in rows if row[2] is None}
+    found: dict[str, KnownSkill] = {}
     for name in wanted:  # a curated alias wins over a skill of that very name, as in resolve_skills
         known = curated.get(fold(name)) or by_name.get(name)
         if known is not None:
@@ -238,8 +270,14 @@ async def _known_skills(uow: UnitOfWork, names: list[str]) -> dict[str, tuple[in
     if missing:
         for name, skill in (await resolve_skills(uow, missing)).items():
             assert skill.id is not None
-            found[name] = (skill.id, skill.name)
+            found[name] = KnownSkill(skill.id, skill.name)
     return found
+
+
+def _known(row: Any) -> KnownSkill:
+    """A row of ``_known_statement`` as a ``KnownSkill``."""
+    skill_id, name, _alias, level, referent = row
+    return KnownSkill(int(skill_id), name, (int(level), bool(referent)) if level is not None else None)
 
 
 @cache
