@@ -33,6 +33,8 @@ DEFAULT_LOCALE = "en"
 
 def normalise_locale(value: str | None, default: str = DEFAULT_LOCALE) -> str:
     """Map platform locales (``fr-FR``, ``fr_CA``, ``en-GB``) onto the catalogs we have."""
+    if value in LOCALES:  # already one of ours: every message of a reply asks again
+        return value
     if not value:
         return default
     short = value.strip().lower().replace("_", "-").split("-", 1)[0]
@@ -69,8 +71,29 @@ def t(locale: str, key: str, **params: Any) -> Markup:
     Falling back keeps a missing translation from breaking a command; the catalog tests make sure
     none is missing in a release.
     """
-    text = catalog(normalise_locale(locale)).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
+    text = _message(normalise_locale(locale), key)
+    if not params:
+        return _without_values(text)
     values = _KeepMissing({name: markup.escape_value(_shown(locale, item)) for name, item in params.items()})
+    return _filled(text, values)
+
+
+@lru_cache(maxsize=4096)
+def _message(locale: str, key: str) -> str:
+    """The catalog's text of ``key`` in ``locale``, else in English, else the key itself.
+
+    Kept: a reply asks for tens of messages (``group list``: three or four per group listed), and the
+    two lookups with their fallbacks were a third of ``t``'s time."""
+    return catalog(locale).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
+
+
+@lru_cache(maxsize=4096)
+def _without_values(text: str) -> Markup:
+    """A message given no value, as ``_filled`` writes it (a ``{name}`` it expects stays as it is)."""
+    return _filled(text, _KeepMissing())
+
+
+def _filled(text: str, values: Mapping[str, Any]) -> Markup:
     try:
         return Markup(text.format_map(values))
     except (ValueError, IndexError, AttributeError):
