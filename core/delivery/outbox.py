@@ -166,9 +166,12 @@ async def enqueue(
     insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
     created: list[int] = []
     for start in range(0, len(rows), BATCH_SIZE):
+        batch = rows[start:start + BATCH_SIZE]
         statement = (
+            # one row (a question's card, a notice) as bound values: a statement SQLAlchemy compiles
+            # once per process; a ``VALUES`` list has no cache key and is compiled every time
             insert(Delivery)
-            .values(rows[start:start + BATCH_SIZE])
+            .values(batch[0] if len(batch) == 1 else batch)
             .on_conflict_do_nothing(index_elements=["source", "purpose", "target_kind", "target_id"])
             .returning(col(Delivery.id))
         )
