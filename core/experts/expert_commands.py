@@ -134,8 +134,8 @@ async def find(ctx: Context, args: Args) -> Reply:
     (and the miss is counted, anonymously, for ``expert misses``)."""
     topic = args.text.strip()
     result = await find_experts(ctx.uow, ctx.services.db, topic, ctx.services.clock.now())
-    if not result.experts:
-        await misses.record(ctx.uow, topic, ctx.services.clock.now())
+    if not result.experts:  # counted once the command succeeded; a reply never answered from memory
+        ctx.after_commit(misses.counting(ctx.services.db, topic, ctx.services.clock.now()))
         if result.suggestions:
             return Reply(text=ctx.t("expert.find_none_suggest", topic=topic,
                                     suggestions=", ".join(result.suggestions)))

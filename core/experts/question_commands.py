@@ -95,8 +95,8 @@ async def ask(ctx: Context, args: Args) -> Reply:
         routed = None
     else:
         question, routed = await questions.create_routed(ctx.uow, db, ctx.member_id, text, now, _policy(ctx))
-    if not question.skills:  # counted, anonymously, for ``expert misses``
-        await misses.record(ctx.uow, text, now, question=True)
+    if not question.skills:  # counted, anonymously, for ``expert misses``, once the question is saved
+        ctx.after_commit(misses.counting(db, text, now, question=True))
     if routed is None:
         return _offer(ctx, question, similar)
     _send_after_commit(ctx, routed.notices)
