@@ -229,6 +229,34 @@ async def test_ask_reads_the_version_with_the_reusable_questions_and_the_holder_
     assert "member.timezone" in reads[1] and "expert_skill" in reads[1]
 
 
+async def test_a_question_for_the_referents_reads_the_first_free_one_at_once(  # type: ignore[no-untyped-def]
+        chat, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No skill matched: the first free referent (reachable, not away, not the asker) with their name
+    and time zone in one read, not a read of the candidates, then of who is reachable, who is away,
+    and of the holder."""
+    demo = await import_demo(db, clock)
+    await chat(ASKER).say("expert find python")
+    seen, record = statements_of(db)
+    direct = DirectReader.rows
+
+    def read_directly(reader: DirectReader, prepared: Any, params: dict[str, Any]) -> list[Any] | None:
+        seen.append(" ".join(prepared.sql.split()))
+        return direct(reader, prepared, params)
+
+    monkeypatch.setattr(DirectReader, "rows", read_directly)
+    try:
+        reply = await chat(ASKER).say("ask Who can explain quantum chromodynamics lattice methods?")
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    row = await question_row(db)
+    assert row.status == "escalated" and row.assignee_id == demo["lucas.bernard@aurora.example"]
+    assert "Lucas Bernard" in reply.text
+    reads = [s for s in seen[:next(i for i, s in enumerate(seen) if s.startswith("INSERT"))]
+             if s.startswith("SELECT")]
+    assert len(reads) == 2, reads
+    assert all(table in reads[1] for table in ("member_role", "identity", "expert_status", "timezone"))
+
+
 async def test_ask_matches_a_skill_another_process_added(  # type: ignore[no-untyped-def]
         chat, db: Database, database_url: str, clock: FakeClock) -> None:
     """The version read with the reusable questions still tells this process that its cached

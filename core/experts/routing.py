@@ -135,7 +135,8 @@ async def choose(uow: UnitOfWork, question: Question, scores: dict[int, float], 
             return expert
     referent = await handoff.find_referent(uow, list(scores), exclude, now)
     if referent is not None:
-        return await _holder(uow, referent, NEXT_REFERENT if referents_only else REFERENT)
+        member_id, name, zone = referent
+        return Holder(member_id, NEXT_REFERENT if referents_only else REFERENT, name, zone)
     contact = await handoff.find_fallback(uow, policy.fallback, exclude, now)
     if contact is not None:
         return await _holder(uow, contact, FALLBACK)
