@@ -227,6 +227,11 @@ async def test_ask_reads_the_version_with_the_reusable_questions_and_the_holder_
     assert len(reads) == 2, reads
     assert "FROM skill" in reads[0] and "question.reusable" in reads[0]
     assert "member.timezone" in reads[1] and "expert_skill" in reads[1]
+    checks = [s for s in seen if s.startswith("SELECT member.erased_at")]
+    if db.dialect == "postgresql":  # the asker's row read with the first statement, under a share lock
+        assert reads[0].endswith("FOR SHARE OF member") and checks == [], seen
+    else:                           # SQLite reads apart from the write turn: the router checks after
+        assert len(checks) == 1
 
 
 async def test_a_question_for_the_referents_reads_the_first_free_one_at_once(  # type: ignore[no-untyped-def]

@@ -88,7 +88,7 @@ async def ask(ctx: Context, args: Args) -> Reply:
     Reads first (similar answers, the vocabulary, the first holder), then one write of each row:
     the question saved already routed, its route, its card in the outbox."""
     text = questions.check_text(args.text)
-    similar, version = await questions.similar_answered(ctx.uow, text)
+    similar, version = await questions.similar_answered(ctx.uow, text, ctx.member_id)
     now, db = ctx.services.clock.now(), ctx.services.db
     if similar:
         question = await questions.create(ctx.uow, db, ctx.member_id, text, now, version)

@@ -28,9 +28,10 @@ from sqlmodel import and_, col, or_, select
 
 from core.access.rules import holds, permits
 from core.access.table import TABLE
+from core.directory import erased
 from core.directory.models import ExpertSkill, Member, Skill
 from core.directory.search import load_vocabulary, match_skills, words_of, writer_rows
-from core.directory.vocabulary import Version, Vocabulary, as_version, version_columns
+from core.directory.vocabulary import Version, Vocabulary, as_version, read_version, version_columns
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts import notices as outbox
 from core.experts.models import Answer, Question, QuestionRoute
@@ -90,28 +91,44 @@ def _content(text: str) -> str:
     return " ".join(w for w in words_of(text, question=True) if w)
 
 
-@lru_cache(maxsize=1)
-def _reusable_statement() -> Any:
+@lru_cache(maxsize=2)
+def _reusable_statement(dialect: str) -> Any:
     """The vocabulary's version (``core.directory.vocabulary``), then the reusable questions, latest
     first — what ``ask`` compares a new question with: one row per question, the version on each,
     and a row with the version alone when none is reusable. One statement where there were two:
-    ``ask`` matches the question's skills next, with the vocabulary of that version."""
+    ``ask`` matches the question's skills next, with the vocabulary of that version.
+
+    On PostgreSQL the asker's ``erased_at`` too, read under a share lock held to the end of the
+    transaction: the router's check that they were not erased meanwhile, without a statement of its
+    own (``core.directory.erased.vouch``). SQLite reads this apart from the write turn, so the router
+    checks there as before."""
     labelled = [column.label(f"v{i}") for i, column in enumerate(version_columns())]
     version = select(*labelled).subquery("version")
     reusable = (select(Question.id, Question.text).where(col(Question.reusable))
                 .order_by(col(Question.id).desc()).limit(REUSE_SCAN).subquery("reusable"))
-    # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
-    return (select(*version.c, reusable.c.id, reusable.c.text)  # type: ignore[call-overload]
-            .select_from(version).outerjoin(reusable, true()).order_by(reusable.c.id.desc()))
+    if dialect != "postgresql":
+        # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
+        return (select(*version.c, literal(None).label("erased_at"),  # type: ignore[call-overload]
+                       reusable.c.id, reusable.c.text)
+                .select_from(version).outerjoin(reusable, true()).order_by(reusable.c.id.desc()))
+    return (select(*version.c, col(Member.erased_at), reusable.c.id, reusable.c.text)  # type: ignore[call-overload]
+            .select_from(version).join(Member, col(Member.id) == bindparam("asker", type_=Integer()))
+            .outerjoin(reusable, true()).order_by(reusable.c.id.desc())
+            .with_for_update(read=True, of=Member))
 
 
-async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> tuple[list[Similar], Version]:
+async def similar_answered(uow: UnitOfWork, text: str, asker_id: int, limit: int = 3,
+                           ) -> tuple[list[Similar], Version]:
     """Reusable questions whose wording is close to ``text`` (rapidfuzz over their content words),
     with their latest answers, and the vocabulary's version read with them: two reads at most,
     before the transaction writes anything."""
-    found_rows = await writer_rows(uow, _reusable_statement())
+    found_rows = await writer_rows(uow, _reusable_statement(uow.dialect), {"asker": asker_id})
+    if not found_rows:  # no such member (PostgreSQL's join): the version alone, the router checks
+        return [], await read_version(uow)
     version = as_version(found_rows[0][:4])
-    rows = [row[4:] for row in found_rows if row[4] is not None]
+    if uow.dialect == "postgresql" and found_rows[0][4] is None:
+        erased.vouch(uow, asker_id)
+    rows = [row[5:] for row in found_rows if row[5] is not None]
     query = _content(text)
     if len(query.split()) < 2 or not rows:
         return [], version
