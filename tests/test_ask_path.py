@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -19,6 +20,7 @@ from core.ports import FakeClock, FakeMessenger, MemberAddress, Progress, SentMe
 from core.runtime.background import holding
 from core.runtime.db import Database
 from core.runtime.scheduler import Worker
+from core.runtime.sqlite_reader import DirectReader
 from core.schema import Delivery, ExpertSkill, ExpertStatus, Identity, Member, Question, QuestionRoute, Skill
 from core.services import Services
 from tests.conftest import TEST_SETTINGS
@@ -197,3 +199,90 @@ async def test_without_a_worker_the_server_still_sends_the_card_beside_the_reply
     async with db.uow() as uow:
         assert (await uow.session.exec(select(Delivery.status).where(
             col(Delivery.purpose) == "question.card"))).one() == "sent"
+
+
+async def test_ask_reads_the_version_with_the_reusable_questions_and_the_holder_with_the_ranking(  # type: ignore[no-untyped-def]
+        chat, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before its writes, ``ask`` reads twice: the reusable questions with the vocabulary's version
+    (no statement of its own for the version), then the ranking with the expert's name and time zone
+    (no read of the holder by id)."""
+    demo = await import_demo(db, clock)
+    await chat(ASKER).say("expert find python")  # the asker's member row written, the vocabulary read
+    seen, record = statements_of(db)
+    direct = DirectReader.rows
+
+    def read_directly(reader: DirectReader, prepared: Any, params: dict[str, Any]) -> list[Any] | None:
+        seen.append(" ".join(prepared.sql.split()))  # SQLite's reads in the loop's thread
+        return direct(reader, prepared, params)
+
+    monkeypatch.setattr(DirectReader, "rows", read_directly)
+    try:
+        reply = await chat(ASKER).say(KUBERNETES)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert "Hugo Lefebvre" in reply.text
+    assert (await question_row(db)).assignee_id == demo[HUGO]
+    reads = [s for s in seen[:next(i for i, s in enumerate(seen) if s.startswith("INSERT"))]
+             if s.startswith("SELECT")]
+    assert len(reads) == 2, reads
+    assert "FROM skill" in reads[0] and "question.reusable" in reads[0]
+    assert "member.timezone" in reads[1] and "expert_skill" in reads[1]
+    checks = [s for s in seen if s.startswith("SELECT member.erased_at")]
+    if db.dialect == "postgresql":  # the asker's row read with the first statement, under a share lock
+        assert reads[0].endswith("FOR SHARE OF member") and checks == [], seen
+    else:                           # SQLite reads apart from the write turn: the router checks after
+        assert len(checks) == 1
+
+
+async def test_a_question_for_the_referents_reads_the_first_free_one_at_once(  # type: ignore[no-untyped-def]
+        chat, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No skill matched: the first free referent (reachable, not away, not the asker) with their name
+    and time zone in one read, not a read of the candidates, then of who is reachable, who is away,
+    and of the holder."""
+    demo = await import_demo(db, clock)
+    await chat(ASKER).say("expert find python")
+    seen, record = statements_of(db)
+    direct = DirectReader.rows
+
+    def read_directly(reader: DirectReader, prepared: Any, params: dict[str, Any]) -> list[Any] | None:
+        seen.append(" ".join(prepared.sql.split()))
+        return direct(reader, prepared, params)
+
+    monkeypatch.setattr(DirectReader, "rows", read_directly)
+    try:
+        reply = await chat(ASKER).say("ask Who can explain quantum chromodynamics lattice methods?")
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    row = await question_row(db)
+    assert row.status == "escalated" and row.assignee_id == demo["lucas.bernard@aurora.example"]
+    assert "Lucas Bernard" in reply.text
+    reads = [s for s in seen[:next(i for i, s in enumerate(seen) if s.startswith("INSERT"))]
+             if s.startswith("SELECT")]
+    assert len(reads) == 2, reads
+    assert all(table in reads[1] for table in ("member_role", "identity", "expert_status", "timezone"))
+
+
+async def test_ask_matches_a_skill_another_process_added(  # type: ignore[no-untyped-def]
+        chat, db: Database, database_url: str, clock: FakeClock) -> None:
+    """The version read with the reusable questions still tells this process that its cached
+    vocabulary is stale: a skill and its expert added by another process route the next question."""
+    await import_demo(db, clock)
+    asker = chat(ASKER)
+    first = await asker.say("ask Who can help me port our COBOL batch jobs?")
+    assert (await question_row(db)).skills == [] and "Hugo" not in first.text
+    other = Database(database_url)  # another process: this one's caches hear nothing of its commits
+    try:
+        async with other.uow() as uow:
+            hugo = (await uow.session.exec(select(Member).where(Member.email == HUGO))).one()
+            skill = Skill(name="cobol")
+            uow.session.add(skill)
+            await uow.session.flush()
+            assert skill.id is not None and hugo.id is not None
+            uow.session.add(ExpertSkill(member_id=hugo.id, skill_id=skill.id, level=3))
+            await uow.commit()
+    finally:
+        await other.dispose()
+    second = await asker.say("ask Who can help me port our COBOL batch jobs, please?")
+    row = await question_row(db, 2)
+    assert row.skills == ["cobol"] and row.status == "routed", second.text
+    assert "Hugo Lefebvre" in second.text

@@ -201,3 +201,14 @@ async def test_benchmark_smoke(tmp_path) -> None:  # type: ignore[no-untyped-def
                                   path=tmp_path / "bench.db")
     assert set(timings) == {"service", "search", "like", "scan"}
     assert all(t.p50 > 0 and t.p99 >= t.p50 for t in timings.values())
+
+
+async def test_levels_are_named_in_each_reader_s_language(chat, db: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """The level names ``expert find`` writes on each expert's line are kept per language, not per
+    process: an English reader, then a French one, then the English one again."""
+    await import_demo(db, clock)
+    english, french = chat("ana.martin@aurora.example", "en"), chat("chloe.petit@aurora.example", "fr")
+    for reader, words, others in ((english, "level ", "niveau "), (french, "niveau ", "level "),
+                                  (english, "level ", "niveau ")):
+        shown = await reader.say("expert find kubernetes")
+        assert shown.sections and all(words in s.text and others not in s.text for s in shown.sections)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
+from sqlalchemy.engine.default import CACHE_HIT
 from sqlmodel import select
 
 from core.delivery.outbox import Source, Target, enqueue, target_of
@@ -74,3 +76,31 @@ async def test_deliveries_of_other_sources_have_no_round(db: Database, clock: Fa
         rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
     assert [(r.id, r.source, r.round_id) for r in rows] == [
         (first[0], "announcement:3", None), (other[0], "announcement:4", None), (card[0], "route:3", None)]
+
+
+async def test_one_row_is_enqueued_by_a_statement_compiled_once(db: Database, clock: FakeClock) -> None:
+    """A routed question's card is one row: its ``INSERT`` is built with bound values, so the process
+    compiles it once and takes it from SQLAlchemy's cache after that (a ``VALUES`` list has no cache
+    key: it was compiled anew for every card, about a millisecond of each ``ask``)."""
+    _, targets = await make_round(db, 1, clock.now())
+    inserts: list[object] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, _params: object, context: object,
+             _many: bool) -> None:
+        if statement.startswith("INSERT INTO delivery"):
+            inserts.append(getattr(context, "cache_hit", None))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        for route in range(1, 4):
+            async with db.uow() as uow:
+                assert len(await enqueue(uow, Source("route", route), "question.card", targets, clock.now(),
+                                         payload={"stage": "expert"})) == 1
+                await uow.commit()
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert inserts[1:] == [CACHE_HIT, CACHE_HIT], "the same statement each time, from the cache"
+    async with db.uow() as uow:
+        rows = (await uow.session.exec(select(Delivery).order_by(Delivery.id))).all()
+    assert [(r.source, r.payload, r.status) for r in rows] == [
+        (f"route:{n}", {"stage": "expert"}, "pending") for n in (1, 2, 3)]

@@ -164,3 +164,40 @@ async def test_a_write_during_an_erasure_waits_for_it_then_saves_nothing(chat, d
         assert rows == [] and skills == [], "nothing saved for the erased member"
     finally:
         await database.dispose()
+
+
+async def test_an_ask_during_an_erasure_waits_for_it_then_saves_nothing(  # type: ignore[no-untyped-def]
+        chat, db, database_url, services) -> None:
+    """``ask`` reads the asker's row with the reusable questions, under a share lock on PostgreSQL
+    (the router's not-erased check, done there: no statement of its own): an erasure holding the row
+    ends first, and the question, its route and its card are not saved, the asker told why. On SQLite
+    the router's check after the writes refuses the same."""
+    import asyncio
+
+    from core.privacy.erasure import erase, locked
+    from core.schema import Delivery, Question
+
+    other, database = other_process(database_url, services)
+    try:
+        await chat(BOB).say("expert add python:3")
+        assert not (await say(other, "help")).error               # the other process knows Ana
+        ana = await member_id(db, ANA)
+        async with db.uow() as uow:
+            await locked(uow, ana)                                # the erasure has begun
+            asking = asyncio.create_task(say(other, "ask Who can review my Python packaging setup?"))
+            await asyncio.sleep(0.3)
+            if db.dialect == "postgresql":
+                assert not asking.done(), "the question waits for the erasure"
+            await erase(uow, ana, services.clock.now(), secrets=TEST_SETTINGS.security.keys)
+            await uow.commit()
+        asked = await asking
+        async with db.uow() as uow:
+            questions = (await uow.session.exec(select(Question))).all()
+            cards = (await uow.session.exec(select(Delivery))).all()
+        if db.dialect == "postgresql":
+            assert asked.error and "erased" in asked.text, asked.text
+            assert questions == [] and cards == [], "nothing saved for the erased member"
+        else:  # SQLite's erasure took no lock: the question came first, and was erased with the rest
+            assert [(q.status, "packaging" in q.text) for q in questions] == [("closed", False)]
+    finally:
+        await database.dispose()

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -163,14 +164,28 @@ async def enqueue(
     Runs in the caller's transaction: the rows appear only if the caller commits.
     """
     rows = _rows(source, purpose, targets, due_at, payload or {})
-    insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
     created: list[int] = []
     for start in range(0, len(rows), BATCH_SIZE):
-        statement = (
-            insert(Delivery)
-            .values(rows[start:start + BATCH_SIZE])
-            .on_conflict_do_nothing(index_elements=["source", "purpose", "target_kind", "target_id"])
-            .returning(col(Delivery.id))
-        )
-        created += [int(row_id) for row_id in (await uow.session.exec(statement)).scalars().all()]
+        batch = rows[start:start + BATCH_SIZE]
+        if len(batch) == 1:  # a question's card, a notice: the statement built once, its values bound
+            found = await uow.session.exec(_one_row(uow.dialect), params=batch[0])
+        else:
+            found = await uow.session.exec(_new_rows(uow.dialect).values(batch))
+        created += [int(row_id) for row_id in found.scalars().all()]
     return created
+
+
+def _new_rows(dialect: str) -> Any:
+    """``INSERT`` of deliveries that are not there yet, giving the ids of those it created."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(Delivery)
+            .on_conflict_do_nothing(index_elements=["source", "purpose", "target_kind", "target_id"])
+            .returning(col(Delivery.id)))
+
+
+@lru_cache(maxsize=2)
+def _one_row(dialect: str) -> Any:
+    """``_new_rows`` for one row with its values bound at execution: built once per process, and
+    compiled once (a ``VALUES`` list has no cache key: compiled anew each time, about a
+    millisecond — the whole of a routed question's card)."""
+    return _new_rows(dialect)

@@ -15,7 +15,9 @@ operations; an acronym typed in capitals is the exception, strong evidence anywh
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
 from itertools import islice, product
+from typing import Any, TypeVar, cast
 
 from rapidfuzz import fuzz, process
 
@@ -46,6 +48,9 @@ UNRELATED = 65
 MIN_ALONE = 5  # a clipped word alone: "cyber", "infra"; "data" is not "database"
 STEM = 4  # an everyday word matches a skill word beginning with the same letters: "modeling", "modelling"
 Candidate = tuple[float, int, int, Ids, bool]  # score with the phrase bonus, start, end, skills, weak
+#: entries kept per vocabulary (``_remembered``): a few MB at most
+MEMO_SIZE = 20_000
+Found = TypeVar("Found")
 
 
 def _cutoff(window: str, question: bool) -> float:
@@ -77,8 +82,28 @@ def _windows(words: list[str], question: bool, filler: frozenset[int], largest: 
     return found
 
 
+def _remembered(vocab: Vocabulary, key: tuple[Any, ...], compute: Callable[[], Found]) -> Found:
+    """``compute()`` once per vocabulary and ``key``: kept in ``vocab.memo`` (emptied past
+    ``MEMO_SIZE`` entries), so a topic searched again, or a phrase that recurs in questions, costs a
+    dictionary lookup instead of rapidfuzz over a few thousand strings."""
+    found = vocab.memo.get(key)
+    if found is None:
+        found = compute()  # which may keep what it computed on the way
+        if len(vocab.memo) >= MEMO_SIZE:
+            vocab.memo.clear()
+        vocab.memo[key] = found
+    return cast(Found, found)
+
+
 def _close(vocab: Vocabulary, text: str, cutoff: float, limit: int, in_order: bool = False,
-           ) -> list[tuple[float, int]]:
+           ) -> tuple[tuple[float, int], ...]:
+    """``_scan`` once per vocabulary, phrase and cutoff (``_remembered``)."""
+    return _remembered(vocab, ("close", text, cutoff, limit, in_order),
+                       lambda: tuple(_scan(vocab, text, cutoff, limit, in_order)))
+
+
+def _scan(vocab: Vocabulary, text: str, cutoff: float, limit: int, in_order: bool = False,
+          ) -> list[tuple[float, int]]:
     """(score, index) of the vocabulary strings whose ``ratio`` with ``text`` reaches ``cutoff``
     (the ``natural`` strings when ``in_order``: ``text`` is then in typed order).
 
@@ -95,7 +120,7 @@ def _close(vocab: Vocabulary, text: str, cutoff: float, limit: int, in_order: bo
     return [(score, low + index) for _, score, index in found]
 
 
-def _candidate(vocab: Vocabulary, found: list[tuple[float, int]], start: int, end: int) -> Candidate:
+def _candidate(vocab: Vocabulary, found: Sequence[tuple[float, int]], start: int, end: int) -> Candidate:
     """The best strings found for a window, with the phrase bonus."""
     best = found[0][0]
     ids = tuple({i for score, index in found if score >= best for i in vocab.skills_of[index]})
@@ -139,7 +164,7 @@ def _fuzzy(vocab: Vocabulary, windows: list[tuple[int, int, str, bool]], questio
         cutoff = _cutoff(window, question)
         found = _close(vocab, window, cutoff, limit=8)
         if end - start == 1 and window not in vocab.with_word and is_everyday_word(window):
-            found = [(score, i) for score, i in found if vocab.natural[i][:STEM] == window[:STEM]]
+            found = tuple((score, i) for score, i in found if vocab.natural[i][:STEM] == window[:STEM])
         if found:
             candidates.append(_candidate(vocab, found, start, end))
         if end - start > 1 and (not found or found[0][0] < WEAK):
@@ -225,6 +250,12 @@ def _outweighed_dropped(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[int, float]:
+    """Skill id → match score (0–100) for every skill the text mentions (``_matched``, once per
+    vocabulary and text: a copy of what was kept)."""
+    return dict(_remembered(vocab, ("match", text, question), lambda: _matched(vocab, text, question)))
+
+
+def _matched(vocab: Vocabulary, text: str, question: bool) -> dict[int, float]:
     """Skill id → match score (0–100) for every skill the text mentions.
 
     Windows compete and the best one (longer phrases get a small bonus) claims its words, so
@@ -273,6 +304,12 @@ def match_skills(vocab: Vocabulary, text: str, question: bool = False) -> dict[i
 
 
 def suggest(vocab: Vocabulary, text: str, limit: int = 5) -> list[str]:
+    """Close skill names for a topic that matched nothing (``_suggested``, once per vocabulary and
+    topic: the topics nobody knows come back too)."""
+    return list(_remembered(vocab, ("suggest", text, limit), lambda: tuple(_suggested(vocab, text, limit))))
+
+
+def _suggested(vocab: Vocabulary, text: str, limit: int) -> list[str]:
     """Close skill names for a topic that matched nothing.
 
     ``WRatio`` is slow (several scorers per pair), so it only ranks the names sharing a word, or a

@@ -42,6 +42,8 @@ EXPANDING = -1
 # Erased members are dropped after the cut (``_candidates``); the cut keeps this many more.
 ERASED_MARGIN = 20
 OPEN_ASSIGNED: tuple[str, ...] = ("routed", "escalated")
+#: the ranking's columns per expert (``_expert``); the vocabulary's version follows when asked for
+RANKED = 11
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Expert:
     away_through: date | None  # the last day away, as its author meant it
     load: int
     score: float
+    zone: str = "UTC"  # their time zone: routing counts a deadline in their working hours
 
 
 def _open_assigned() -> Any:
@@ -135,7 +138,7 @@ def _ranking_statement(size: int, available_only: bool, by_load: bool, with_vers
     statement = (select(top.c.member_id, top.c.score, top.c.level,  # type: ignore[call-overload]
                         is_away, load, top.c.mask,
                         col(Member.display_name), col(Member.title), col(Member.department),
-                        col(status.away_through))
+                        col(status.away_through), col(Member.timezone))
                  .join(Member, col(Member.id) == top.c.member_id)
                  .outerjoin(status, col(status.member_id) == top.c.member_id)
                  .where(col(Member.erased_at).is_(None)))
@@ -197,10 +200,10 @@ async def rank_experts(
 
 
 def _expert(row: Any, ids: list[int]) -> Expert:
-    member_id, score, level, away, load, mask, name, title, department, until = row[:10]
+    member_id, score, level, away, load, mask, name, title, department, until, zone = row[:RANKED]
     held = tuple(skill_id for bit, skill_id in enumerate(ids) if int(mask or 0) >> bit & 1)
     return Expert(member_id, name, title, department, held, int(level), bool(away),
-                  until if away else None, int(load), float(score))
+                  until if away else None, int(load), float(score), str(zone))
 
 
 _WARM: WeakSet[Database] = WeakSet()
@@ -238,7 +241,7 @@ async def find_experts(uow: UnitOfWork, db: Database, topic: str, now: datetime,
         if scores:
             ids, query = _ranking(scores, now, limit, frozenset(), False, False, with_version=True)
             rows = await read_rows(uow, *query)
-        version = as_version(rows[0][10:14]) if rows else await read_version(uow)
+        version = as_version(rows[0][RANKED:RANKED + 4]) if rows else await read_version(uow)
         if version == vocab.version:
             break
         vocab = await load_vocabulary(uow, db, version)

@@ -58,6 +58,10 @@ class Vocabulary:
     initials: dict[str, Ids] = field(default_factory=dict)
     acronyms: dict[str, Ids] = field(default_factory=dict)
     leading: dict[str, Ids] = field(default_factory=dict)
+    #: what ``core.directory.matching`` computed of this vocabulary (a topic's skills, a phrase's
+    #: close strings, suggestions), kept with it: the same topics and phrases come back all day, and
+    #: a new vocabulary (a skill or synonym added) starts with none
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 _CACHE: WeakKeyDictionary[Database, Vocabulary] = WeakKeyDictionary()

@@ -25,6 +25,7 @@ from core.directory.models import ExpertSkill, ExpertStatus, Skill
 from core.directory.search import Expert, SearchResult, find_experts
 from core.errors import InvalidInput, UsageError
 from core.experts.models import Answer, Question
+from core.i18n import Translator
 from core.markup import Markup, escape
 from core.messages import Reply, Section
 from core.runtime.sqlite_driver import read_rows
@@ -38,7 +39,13 @@ MAX_AWAY_DAYS = 366
 
 
 def _level(ctx: Context, level: int) -> str:
-    return ctx.t(LEVEL_KEYS[level])
+    """A level's name in the member's language (``expert find`` writes one per expert shown)."""
+    return _level_name(ctx.t.locale, ctx.t.plain, level)
+
+
+@lru_cache(maxsize=32)
+def _level_name(locale: str, plain: bool, level: int) -> str:
+    return Translator(locale, plain=plain)(LEVEL_KEYS[level])
 
 
 @handlers.command("expert", "add", min_args=1)
@@ -134,8 +141,8 @@ async def find(ctx: Context, args: Args) -> Reply:
     (and the miss is counted, anonymously, for ``expert misses``)."""
     topic = args.text.strip()
     result = await find_experts(ctx.uow, ctx.services.db, topic, ctx.services.clock.now())
-    if not result.experts:
-        await misses.record(ctx.uow, topic, ctx.services.clock.now())
+    if not result.experts:  # counted once the command succeeded; a reply never answered from memory
+        ctx.after_commit(misses.counting(ctx.services.db, topic, ctx.services.clock.now()))
         if result.suggestions:
             return Reply(text=ctx.t("expert.find_none_suggest", topic=topic,
                                     suggestions=", ".join(result.suggestions)))

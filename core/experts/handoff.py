@@ -14,10 +14,14 @@ are away or cannot be reached.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import bindparam, case, exists
 from sqlmodel import col, func, or_, select
 
 from core.directory.models import ExpertSkill, ExpertStatus, Identity, Member, MemberRole
+from core.directory.search import writer_rows
 from core.runtime.db import UnitOfWork
 
 #: why nobody could take a question: a catalog key of ``[question.handoff]`` each
@@ -72,14 +76,33 @@ async def fallbacks(uow: UnitOfWork, emails: tuple[str, ...]) -> list[int]:
     return [ids[email] for email in wanted if email in ids]
 
 
+@lru_cache(maxsize=1)
+def _free_referent_statement() -> Any:
+    """The first free referent: live, not left out, reachable, not away; a referent of one of the
+    skills (by id) before any member with the referent role (by id) — in one statement, with the name
+    and time zone the assignment needs."""
+    member = col(Member.id)
+    by_skill = select(ExpertSkill.member_id).where(
+        col(ExpertSkill.skill_id).in_(bindparam("skills", expanding=True)), col(ExpertSkill.referent))
+    by_role = select(MemberRole.member_id).where(MemberRole.role == "referent")
+    reached = select(Identity.member_id).where(col(Identity.member_id) == member)
+    gone = select(ExpertStatus.member_id).where(
+        col(ExpertStatus.member_id) == member, col(ExpertStatus.away),
+        or_(col(ExpertStatus.away_until).is_(None), col(ExpertStatus.away_until) > bindparam("now")))
+    return (select(member, col(Member.display_name), col(Member.timezone))
+            .where(col(Member.erased_at).is_(None), or_(member.in_(by_skill), member.in_(by_role)),
+                   member.not_in(bindparam("exclude", expanding=True)), exists(reached), ~exists(gone))
+            .order_by(case((member.in_(by_skill), 0), else_=1), member).limit(1))
+
+
 async def find_referent(uow: UnitOfWork, skill_ids: list[int], exclude: set[int],
-                        now: datetime) -> int | None:
-    """A free referent of one of the skills, else any free member with the referent role."""
-    for candidates in await referents(uow, skill_ids):
-        chosen = await _first_free(uow, candidates, exclude, now)
-        if chosen is not None:
-            return chosen
-    return None
+                        now: datetime) -> tuple[int, str, str] | None:
+    """A free referent of one of the skills, else any free member with the referent role: their id,
+    name and time zone (one read, where a referent's tier took a read of candidates, then of who is
+    reachable and who is away)."""
+    rows = await writer_rows(uow, _free_referent_statement(),
+                             {"skills": sorted(skill_ids), "exclude": sorted(exclude), "now": now})
+    return (int(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
 
 
 async def find_fallback(uow: UnitOfWork, emails: tuple[str, ...], exclude: set[int],

@@ -88,15 +88,16 @@ async def ask(ctx: Context, args: Args) -> Reply:
     Reads first (similar answers, the vocabulary, the first holder), then one write of each row:
     the question saved already routed, its route, its card in the outbox."""
     text = questions.check_text(args.text)
-    similar = await questions.similar_answered(ctx.uow, text)
+    similar, version = await questions.similar_answered(ctx.uow, text, ctx.member_id)
     now, db = ctx.services.clock.now(), ctx.services.db
     if similar:
-        question = await questions.create(ctx.uow, db, ctx.member_id, text, now)
+        question = await questions.create(ctx.uow, db, ctx.member_id, text, now, version)
         routed = None
     else:
-        question, routed = await questions.create_routed(ctx.uow, db, ctx.member_id, text, now, _policy(ctx))
-    if not question.skills:  # counted, anonymously, for ``expert misses``
-        await misses.record(ctx.uow, text, now, question=True)
+        question, routed = await questions.create_routed(ctx.uow, db, ctx.member_id, text, now, _policy(ctx),
+                                                         version)
+    if not question.skills:  # counted, anonymously, for ``expert misses``, once the question is saved
+        ctx.after_commit(misses.counting(db, text, now, question=True))
     if routed is None:
         return _offer(ctx, question, similar)
     _send_after_commit(ctx, routed.notices)

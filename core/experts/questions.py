@@ -23,14 +23,15 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Integer, bindparam, literal
+from sqlalchemy import Integer, bindparam, literal, true
 from sqlmodel import and_, col, or_, select
 
 from core.access.rules import holds, permits
 from core.access.table import TABLE
+from core.directory import erased
 from core.directory.models import ExpertSkill, Member, Skill
 from core.directory.search import load_vocabulary, match_skills, words_of, writer_rows
-from core.directory.vocabulary import Vocabulary
+from core.directory.vocabulary import Version, Vocabulary, as_version, read_version, version_columns
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.experts import notices as outbox
 from core.experts.models import Answer, Question, QuestionRoute
@@ -90,22 +91,51 @@ def _content(text: str) -> str:
     return " ".join(w for w in words_of(text, question=True) if w)
 
 
-#: the reusable questions, latest first: what ``ask`` compares a new question with
-_REUSABLE = (select(Question.id, Question.text).where(col(Question.reusable))
-             .order_by(col(Question.id).desc()).limit(REUSE_SCAN))
+@lru_cache(maxsize=2)
+def _reusable_statement(dialect: str) -> Any:
+    """The vocabulary's version (``core.directory.vocabulary``), then the reusable questions, latest
+    first — what ``ask`` compares a new question with: one row per question, the version on each,
+    and a row with the version alone when none is reusable. One statement where there were two:
+    ``ask`` matches the question's skills next, with the vocabulary of that version.
+
+    On PostgreSQL the asker's ``erased_at`` too, read under a share lock held to the end of the
+    transaction: the router's check that they were not erased meanwhile, without a statement of its
+    own (``core.directory.erased.vouch``). SQLite reads this apart from the write turn, so the router
+    checks there as before."""
+    labelled = [column.label(f"v{i}") for i, column in enumerate(version_columns())]
+    version = select(*labelled).subquery("version")
+    reusable = (select(Question.id, Question.text).where(col(Question.reusable))
+                .order_by(col(Question.id).desc()).limit(REUSE_SCAN).subquery("reusable"))
+    if dialect != "postgresql":
+        # SQLModel types ``select`` for at most 4 columns; it takes any number (SQLAlchemy's select)
+        return (select(*version.c, literal(None).label("erased_at"),  # type: ignore[call-overload]
+                       reusable.c.id, reusable.c.text)
+                .select_from(version).outerjoin(reusable, true()).order_by(reusable.c.id.desc()))
+    return (select(*version.c, col(Member.erased_at), reusable.c.id, reusable.c.text)  # type: ignore[call-overload]
+            .select_from(version).join(Member, col(Member.id) == bindparam("asker", type_=Integer()))
+            .outerjoin(reusable, true()).order_by(reusable.c.id.desc())
+            .with_for_update(read=True, of=Member))
 
 
-async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> list[Similar]:
+async def similar_answered(uow: UnitOfWork, text: str, asker_id: int, limit: int = 3,
+                           ) -> tuple[list[Similar], Version]:
     """Reusable questions whose wording is close to ``text`` (rapidfuzz over their content words),
-    with their latest answers: two reads at most, before the transaction writes anything."""
+    with their latest answers, and the vocabulary's version read with them: two reads at most,
+    before the transaction writes anything."""
+    found_rows = await writer_rows(uow, _reusable_statement(uow.dialect), {"asker": asker_id})
+    if not found_rows:  # no such member (PostgreSQL's join): the version alone, the router checks
+        return [], await read_version(uow)
+    version = as_version(found_rows[0][:4])
+    if uow.dialect == "postgresql" and found_rows[0][4] is None:
+        erased.vouch(uow, asker_id)
+    rows = [row[5:] for row in found_rows if row[5] is not None]
     query = _content(text)
-    if len(query.split()) < 2:
-        return []
-    rows = await writer_rows(uow, _REUSABLE)
+    if len(query.split()) < 2 or not rows:
+        return [], version
     found = process.extract(query, [_content(str(row[1])) for row in rows], scorer=fuzz.token_set_ratio,
                             processor=None, score_cutoff=REUSE_CUTOFF, limit=limit)
     if not found:
-        return []
+        return [], version
     ids = [int(rows[index][0]) for _, _, index in found]
     answers: dict[int, str] = {}
     statement = (select(Answer.question_id, Answer.text)
@@ -113,7 +143,7 @@ async def similar_answered(uow: UnitOfWork, text: str, limit: int = 3) -> list[S
     for question_id, answer in await writer_rows(uow, statement):
         answers[int(question_id)] = str(answer)  # the latest answer wins
     return [Similar(int(rows[index][0]), str(rows[index][1]), answers[int(rows[index][0])], score)
-            for _, score, index in found if answers.get(int(rows[index][0]))]
+            for _, score, index in found if answers.get(int(rows[index][0]))], version
 
 
 def _matched(vocab: Vocabulary, text: str) -> tuple[list[str], dict[int, float]]:
@@ -124,10 +154,11 @@ def _matched(vocab: Vocabulary, text: str) -> tuple[list[str], dict[int, float]]
     return names, dict.fromkeys(scores, 100.0)
 
 
-async def create(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: datetime) -> Question:
+async def create(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: datetime,
+                 version: Version | None = None) -> Question:
     """Save the question (status ``open``) with the skills its text mentions (``db``: whose
-    vocabulary cache to match them with)."""
-    names, _ = _matched(await load_vocabulary(uow, db), text)
+    vocabulary cache to match them with; ``version``: the vocabulary's, if the caller read it)."""
+    names, _ = _matched(await load_vocabulary(uow, db, version), text)
     question = Question(asker_id=asker_id, text=text, skills=names, status="open", created_at=now)
     uow.session.add(question)
     await uow.session.flush()
@@ -135,10 +166,10 @@ async def create(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: d
 
 
 async def create_routed(uow: UnitOfWork, db: Database, asker_id: int, text: str, now: datetime,
-                        policy: ExpertSettings) -> tuple[Question, Routed]:
+                        policy: ExpertSettings, version: Version | None = None) -> tuple[Question, Routed]:
     """``create`` then ``route`` in fewer statements: the first holder is chosen before the question
     is written, then it is saved already routed (or expired), with its route and card."""
-    names, scores = _matched(await load_vocabulary(uow, db), text)
+    names, scores = _matched(await load_vocabulary(uow, db, version), text)
     question = Question(asker_id=asker_id, text=text, skills=names, status="open", created_at=now)
     return question, await route_next(uow, question, now, policy, scores=scores)
 

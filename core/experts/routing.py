@@ -109,14 +109,14 @@ async def routes_of(uow: UnitOfWork, question_id: int) -> list[QuestionRoute]:
 
 
 async def next_expert(uow: UnitOfWork, scores: dict[int, float], now: datetime,
-                      exclude: set[int]) -> int | None:
-    """The best available expert who can be messaged, in one query: the ranking of those with an
-    identity on some platform (imported members never seen on a platform are passed over; ``expert
-    find`` still lists them). In a directory imported before most people use Parvis, paging through
-    the unreachable best ones first cost a query pair per page."""
+                      exclude: set[int]) -> Holder | None:
+    """The best available expert who can be messaged, with their name and time zone, in one query:
+    the ranking of those with an identity on some platform (imported members never seen on a
+    platform are passed over; ``expert find`` still lists them). In a directory imported before most
+    people use Parvis, paging through the unreachable best ones first cost a query pair per page."""
     ranked = await rank_experts(uow, scores, now, limit=1, exclude=exclude, available_only=True,
                                 by_load=True, reachable_only=True, writing=True)
-    return ranked[0].member_id if ranked else None
+    return Holder(ranked[0].member_id, EXPERT, ranked[0].name, ranked[0].zone) if ranked else None
 
 
 async def _holder(uow: UnitOfWork, member_id: int, stage: str) -> Holder:
@@ -132,10 +132,11 @@ async def choose(uow: UnitOfWork, question: Question, scores: dict[int, float], 
     if not referents_only and question.hops < policy.max_hops:
         expert = await next_expert(uow, scores, now, exclude)
         if expert is not None:
-            return await _holder(uow, expert, EXPERT)
+            return expert
     referent = await handoff.find_referent(uow, list(scores), exclude, now)
     if referent is not None:
-        return await _holder(uow, referent, NEXT_REFERENT if referents_only else REFERENT)
+        member_id, name, zone = referent
+        return Holder(member_id, NEXT_REFERENT if referents_only else REFERENT, name, zone)
     contact = await handoff.find_fallback(uow, policy.fallback, exclude, now)
     if contact is not None:
         return await _holder(uow, contact, FALLBACK)

@@ -23,7 +23,6 @@ calls ``await activity_log(db).flush()`` first.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -35,6 +34,7 @@ from sqlalchemy.engine import Dialect
 from core.activity import weeks
 from core.activity.models import ActivityEvent
 from core.runtime.db import Database
+from core.runtime.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -68,69 +68,12 @@ def activity_log(db: Database) -> ActivityLog:
     return found
 
 
-class ActivityLog:
-    """A buffer of activity rows and the one background task that writes them.
-
-    One write at a time: events added while a batch is being written wait for the next one (started
-    at once when ``MAX_BUFFERED`` are waiting, else ``linger`` seconds later), so a busy server
-    writes a few large batches a second rather than a transaction per event.
-    """
+class ActivityLog(WriteBehind[dict[str, Any]]):
+    """The activity rows of one database, written in batches (``core.runtime.write_behind``)."""
 
     def __init__(self, db: Database, linger: float = LINGER_SECONDS) -> None:
+        super().__init__(linger, MAX_BUFFERED)
         self.db = db
-        self.linger = linger
-        self._rows: list[dict[str, Any]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._writer: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-
-    def add(self, row: dict[str, Any]) -> None:
-        """Keep ``row`` (an ``ActivityEvent``'s values) for the next batch (no I/O here)."""
-        self._rows.append(row)
-        self._schedule()
-
-    @property
-    def pending(self) -> int:
-        return len(self._rows)
-
-    def _schedule(self) -> None:
-        """The next write: at once for a full batch, else ``linger`` seconds after the first event;
-        none while one is under way (it schedules the next when it ends)."""
-        if self._writer is not None or not self._rows:
-            return
-        if len(self._rows) >= MAX_BUFFERED:
-            self._start_write()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.linger, self._start_write)
-
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _start_write(self) -> None:
-        self._cancel_timer()
-        if self._writer is None:
-            self._writer = asyncio.ensure_future(self._write_batch())
-
-    async def _write_batch(self) -> None:
-        try:
-            async with self._lock:
-                rows, self._rows = self._rows, []
-                if rows:
-                    await self._write(rows)
-        finally:
-            self._writer = None
-            self._schedule()
-
-    async def flush(self) -> None:
-        """Write every buffered event now, after any write under way."""
-        self._cancel_timer()
-        async with self._lock:
-            while self._rows:
-                rows, self._rows = self._rows, []
-                await self._write(rows)
-        self._cancel_timer()  # one a batch that ended meanwhile set: nothing is left for it
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         try:
