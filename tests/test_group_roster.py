@@ -248,3 +248,38 @@ async def test_an_empty_group_says_so(chat, db) -> None:  # type: ignore[no-unty
     async with db.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM group_member"))).scalar_one() == 0
     assert "no members" in (await ok(chat("neo@example.com"), "group members alpha")).text
+
+
+async def test_a_membership_written_during_a_rename_takes_the_new_key(chat, db) -> None:  # type: ignore[no-untyped-def]
+    """Another member's write at the same moment: a rename flushed but not committed, and a
+    membership the ORM writes for the same member meanwhile (a group created, a join's fallback).
+    The membership waits for the rename and takes its key, so no copy keeps the old name."""
+    import asyncio
+
+    await ok(chat("neo@example.com"), "group create Alpha")
+    neo = (await ids_by_email(db))["neo@example.com"]
+    async with db.uow() as uow:
+        group = (await uow.session.exec(select(Group).where(Group.slug == "alpha"))).one()
+        second = Group(slug="beta", name="Beta")
+        uow.session.add(second)
+        await uow.commit()
+    assert second.id is not None
+
+    async def join_meanwhile() -> str:
+        async with db.uow() as other:
+            row = GroupMember(group_id=second.id, member_id=neo)
+            other.session.add(row)
+            await other.commit()
+        return row.name_key  # read back with the INSERT: no lazy load after the session
+
+    async with db.uow() as uow:
+        member = await uow.session.get(Member, neo)
+        assert member is not None
+        member.display_name = "Zed"
+        uow.session.add(member)
+        await uow.session.flush()
+        joining = asyncio.create_task(join_meanwhile())
+        await asyncio.sleep(0.3)
+        await uow.commit()
+    assert await joining == "zed"
+    assert group.id is not None and await keys_of(db, neo) == {"zed"}

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel, col
 
 from core.directory.models import NAME_KEY, Member
@@ -71,11 +72,27 @@ class GroupMember(SQLModel, table=True):
 
 
 @event.listens_for(GroupMember, "before_insert")
-def _copy_name_key(_mapper: Mapper[GroupMember], connection: Connection, membership: GroupMember) -> None:
-    """A membership the ORM writes takes its member's key (read in the flush's transaction)."""
+def _copy_name_key(_mapper: Mapper[GroupMember], _connection: Connection, membership: GroupMember) -> None:
+    """A membership the ORM writes takes its member's key inside its own INSERT (a subquery), as the
+    join's INSERT … SELECT does: on SQLite within the write turn, on PostgreSQL under a share lock
+    of the member's row. So a rename under way is waited for and its key taken, and a rename that
+    comes after waits for this membership and rewrites it; a key read before the INSERT could be
+    the old one."""
     if membership.name_key is None:
-        key = connection.execute(select(col(Member.name_key)).where(col(Member.id) == membership.member_id))
-        membership.name_key = key.scalar_one_or_none() or ""
+        membership.name_key = (select(col(Member.name_key)).where(col(Member.id) == membership.member_id)
+                               .with_for_update(read=True).scalar_subquery())
+
+
+@event.listens_for(GroupMember, "after_insert")
+def _read_name_key_back(_mapper: Mapper[GroupMember], connection: Connection,
+                        membership: GroupMember) -> None:
+    """The key the subquery wrote, read back at once: the ORM leaves such an attribute expired, and a
+    later read of it would be a lazy load, which async sessions refuse."""
+    if "name_key" not in inspect(membership).dict:
+        table = GroupMember.__table__  # type: ignore[attr-defined]
+        key = connection.execute(select(table.c.name_key).where(
+            table.c.group_id == membership.group_id, table.c.member_id == membership.member_id)).scalar_one()
+        set_committed_value(membership, "name_key", key)
 
 
 @event.listens_for(Member, "after_update")
