@@ -98,7 +98,7 @@ async def prepare_audience(url: str, members: int) -> None:
     from sqlmodel import select
 
     from core.runtime.db import Database
-    from core.schema import Group, GroupMember, Identity
+    from core.schema import Group, GroupMember, Identity, Member
 
     db = Database(url)
     now = datetime.now(UTC)
@@ -106,6 +106,7 @@ async def prepare_audience(url: str, members: int) -> None:
         async with db.uow() as uow:
             group = (await uow.session.exec(select(Group.id).where(Group.slug == "everyone"))).one()
             known = set((await uow.session.exec(select(Identity.user_id))).all())
+            keys = dict((await uow.session.exec(select(Member.id, Member.name_key))).all())
             for first in range(1, members + 1, 2000):
                 ids = range(first, min(members, first + 1999) + 1)
                 accounts = [{"platform": "slack", "tenant": TEAM, "user_id": user_id(n), "member_id": n,
@@ -113,8 +114,8 @@ async def prepare_audience(url: str, members: int) -> None:
                 if accounts:
                     await uow.session.exec(insert(Identity), params=accounts)  # type: ignore[call-overload]
                 await uow.session.exec(insert(GroupMember), params=[  # type: ignore[call-overload]
-                    {"group_id": group, "member_id": n, "role": "member", "joined_at": now}
-                    for n in ids if n != ANIMATOR])
+                    {"group_id": group, "member_id": n, "role": "member", "joined_at": now,
+                     "name_key": keys[n]} for n in ids if n != ANIMATOR])
             await uow.commit()
         if db.dialect == "postgresql":
             async with db.engine.connect() as conn:

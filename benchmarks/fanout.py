@@ -62,6 +62,7 @@ from core.schema import (  # noqa: E402
 )
 from core.services import Services  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from core.text import sort_key  # noqa: E402
 
 MINIMAL = "bench.prompt"
 PLATFORM = "bench"
@@ -175,7 +176,8 @@ async def prepare(db: Database, recipients: int, purpose: str) -> int:
                 {"platform": PLATFORM, "tenant": "T1", "user_id": f"U{i}", "member_id": i, "created_at": now,
                  "conversation": {}} for i in ids if skipped(i) != "erased"])
             await uow.session.exec(insert(GroupMember), params=[  # type: ignore[call-overload]
-                {"group_id": group_id, "member_id": i, "role": "member", "joined_at": now} for i in ids])
+                {"group_id": group_id, "member_id": i, "role": "member", "joined_at": now,
+                 "name_key": sort_key(str(_member_row(i, now)["display_name"]))} for i in ids])
             away = [{"member_id": i, "away": True} for i in ids if skipped(i) == "away"]
             if away:
                 await uow.session.exec(insert(ExpertStatus), params=away)  # type: ignore[call-overload]

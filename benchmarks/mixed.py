@@ -81,7 +81,7 @@ async def populate(url: str, members: int, users: int, rng: random.Random) -> No
     from sqlalchemy import insert, select, text
 
     from core.runtime.db import Database
-    from core.schema import Group, GroupMember
+    from core.schema import Group, GroupMember, Member
 
     db = Database(url)
     try:
@@ -89,7 +89,9 @@ async def populate(url: str, members: int, users: int, rng: random.Random) -> No
             public = (await uow.session.exec(select(Group.id).where(Group.visibility == "public"))).all()
             ids = [row[0] for row in public]
             weights = [1 / (rank + 2) for rank in range(len(ids))]
-            rows = [{"group_id": group, "member_id": n, "role": "member", "joined_at": datetime.now(UTC)}
+            keys = dict((await uow.session.exec(select(Member.id, Member.name_key))).all())
+            rows = [{"group_id": group, "member_id": n, "role": "member", "joined_at": datetime.now(UTC),
+                     "name_key": keys[n]}
                     for n in range(users + 1, members + 1)
                     for group in set(rng.choices(ids, weights, k=rng.randint(0, 4)))]
             for first in range(0, len(rows), 2000):

@@ -50,6 +50,7 @@ from core.schema import (  # noqa: E402
 )
 from core.stats import charts, service  # noqa: E402
 from core.stats.figures import Scope  # noqa: E402
+from core.text import sort_key  # noqa: E402
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 CHUNK = 20_000
@@ -79,6 +80,7 @@ async def generate(db: Database, members: int, weeks: int, seed: int = 15) -> in
     memberships = {(rng.randrange(1, 31), n) for n in range(1, members + 1) for _ in range(3)}
     memberships |= {(1, n) for n in range(1, min(members, 1000) + 1)}
     await bulk(db, GroupMember, [{"group_id": g, "member_id": n, "role": "member",
+                                  "name_key": sort_key(f"Person {n}"),
                                   "joined_at": start + timedelta(days=rng.randrange(0, weeks * 7))}
                                  for g, n in memberships])
     events, rollup = [], set()

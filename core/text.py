@@ -74,6 +74,20 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+#: how much of a folded name is kept as its sort key: names are at most 200 characters, and a key
+#: of 200 fits any database index entry even where folding lengthens a name ("ﬃ" → "ffi")
+SORT_KEY_LENGTH = 200
+
+
+def sort_key(name: str) -> str:
+    """What lists of people sort by, stored beside the name (``Member.name_key``): ``fold``, so
+    "Élodie" sorts with "elodie", not after "z" — which neither SQLite's ``lower()`` nor a collation
+    does the same way on both databases. Compared code point by code point (SQLite's ``BINARY``,
+    PostgreSQL's ``"C"``), as Python compares strings; names alike in their first
+    ``SORT_KEY_LENGTH`` folded characters tie, and ties go by member id."""
+    return fold(name)[:SORT_KEY_LENGTH]
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """The slug that names a group: "Data Science", "data-science" and "data science" agree."""
     return _NOT_SLUG.sub("-", fold(text)).strip("-")[:max_length].strip("-")

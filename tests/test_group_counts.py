@@ -70,7 +70,7 @@ async def test_erased_members_and_bulk_writes_are_counted_again(chat, db: Databa
         dan = await find_by_email(uow, DAN)
         assert dan is not None and group.id is not None
         await uow.session.exec(insert(GroupMember).values(  # type: ignore[call-overload]
-            group_id=group.id, member_id=dan.id, role="member", joined_at=clock.now()))
+            group_id=group.id, member_id=dan.id, role="member", name_key=dan.name_key, joined_at=clock.now()))
         await uow.commit()
     assert await listed(chat, BOB) == "3 members"
 

@@ -5,16 +5,30 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, String, UniqueConstraint, event, inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
 from core.runtime.columns import json_column, utcnow, when
+from core.text import SORT_KEY_LENGTH, sort_key
 
 ROLES: tuple[str, ...] = ("member", "animator", "referent", "moderator", "admin")
 
 
 #: the erased members, so few that counting what they still hold (a group's members) is a lookup
 ERASED = "erased_at IS NOT NULL"
+
+
+#: a name's sort key (``core.text.sort_key``), compared code point by code point on both databases:
+#: PostgreSQL's default collation would order it by a locale's rules, unlike Python and SQLite
+NAME_KEY = String(SORT_KEY_LENGTH).with_variant(String(SORT_KEY_LENGTH, collation="C"), "postgresql")
+
+
+def _name_key_default(context: Any) -> str:
+    """The key of a row inserted without one by a bulk ``INSERT`` (the ORM's are set by the events
+    below): its ``display_name``'s."""
+    return sort_key(context.get_current_parameters().get("display_name") or "")
 
 
 class Member(SQLModel, table=True):
@@ -27,6 +41,9 @@ class Member(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str | None = Field(default=None, unique=True, index=True, max_length=320)
     display_name: str = Field(default="", max_length=200)
+    #: ``sort_key(display_name)``, kept in step by the ORM events below (and copied to each of the
+    #: member's group memberships, which ``group members`` reads in that order: ``core.groups.models``)
+    name_key: str = Field(default=None, sa_column=Column(NAME_KEY, nullable=False, default=_name_key_default))
     title: str = Field(default="", max_length=200)
     department: str = Field(default="", max_length=200)
     location: str = Field(default="", max_length=200)
@@ -46,6 +63,15 @@ class Member(SQLModel, table=True):
     #: (``core.directory.erased``)
     erased_key: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+@event.listens_for(Member, "before_insert")
+@event.listens_for(Member, "before_update")
+def _keep_name_key(_mapper: Mapper[Member], _connection: Connection, member: Member) -> None:
+    """Whoever writes a name (the directory import, a profile from Slack or Teams, an erasure, a
+    test), its sort key is written with it, in the same statement."""
+    if member.name_key is None or inspect(member).attrs.display_name.history.has_changes():
+        member.name_key = sort_key(member.display_name or "")
 
 
 class MemberRole(SQLModel, table=True):

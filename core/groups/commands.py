@@ -208,18 +208,20 @@ async def leave_clicked(ctx: Context, act: Action) -> Reply:
 
 @handlers.command("group", "members", min_args=1, cached="member")
 async def members(ctx: Context, args: Args) -> Reply:
-    """``group members <group>``: names and titles, owners marked."""
+    """``group members <group>``: names and titles, owners marked; the first ``MEMBERS_LIMIT`` alone
+    are read (``roster.page``), the others counted."""
     group = await lookup.shown(ctx.uow, _viewer(ctx), args.text)
-    rows = await roster.members_of(ctx.uow, group)
-    if not rows:
+    shown = await roster.page(ctx.uow, group, MEMBERS_LIMIT)
+    if not shown.rows:
         return Reply(text=ctx.t("group.members_empty", name=group.name))
     lines = []
-    for row in rows[:MEMBERS_LIMIT]:
+    for row in shown.rows:
         line = f"• {escape(row.name)}" + (f" — {escape(row.title)}" if row.title else "")
         lines.append(line + (f" ({ctx.t('group.mark_owner')})" if row.role == "owner" else ""))
-    if len(rows) > MEMBERS_LIMIT:
-        lines.append(ctx.t("group.list_more", count=len(rows) - MEMBERS_LIMIT))
-    return Reply(text="\n".join(lines), title=ctx.t("group.members_title", name=group.name, count=len(rows)))
+    if shown.total > len(shown.rows):
+        lines.append(ctx.t("group.list_more", count=shown.total - len(shown.rows)))
+    title = ctx.t("group.members_title", name=group.name, count=shown.total)
+    return Reply(text="\n".join(lines), title=title)
 
 
 async def _managed(ctx: Context, reference: str, command: str, forbidden: str) -> Group:

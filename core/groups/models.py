@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Index, UniqueConstraint, literal_column, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Index,
+    UniqueConstraint,
+    event,
+    inspect,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel, col
 
+from core.directory.models import NAME_KEY, Member
 from core.runtime.columns import json_column, utcnow, when
 
 
@@ -27,21 +41,68 @@ class Group(SQLModel, table=True):
 
 
 OWNERS = "role = 'owner'"
+NOT_OWNERS = "role <> 'owner'"
 
 
 class GroupMember(SQLModel, table=True):
-    """Membership; ``role`` is ``owner`` or ``member``."""
+    """Membership; ``role`` is ``owner`` or ``member``.
+
+    ``name_key`` is a copy of the member's ``Member.name_key``, so that a group's members can be read
+    in name order from an index, the first page alone (``core.groups.roster.page``), instead of every
+    membership joined to its member and sorted: a copy the events below keep in step — taken from the
+    member when the membership is written, rewritten in the transaction that renames the member.
+    It has no default: a bulk ``INSERT`` that forgets it fails instead of listing its member first."""
 
     __tablename__ = "group_member"
-    # A group's owners, found without reading its other members (joining an ownerless group, the
-    # last owner leaving, the owners ``group info`` names).
-    __table_args__ = (Index("ix_group_member_owners", "group_id", "member_id",
-                            postgresql_where=text(OWNERS), sqlite_where=text(OWNERS)),)
+    __table_args__ = (
+        # A group's owners, found without reading its other members (joining an ownerless group, the
+        # last owner leaving, the owners ``group info`` names).
+        Index("ix_group_member_owners", "group_id", "member_id",
+              postgresql_where=text(OWNERS), sqlite_where=text(OWNERS)),
+        # A group's other members in name order (``group members``, after its owners).
+        Index("ix_group_member_names", "group_id", "name_key", "member_id",
+              postgresql_where=text(NOT_OWNERS), sqlite_where=text(NOT_OWNERS)),
+    )
 
     group_id: int = Field(foreign_key="groups.id", primary_key=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", primary_key=True, index=True, ondelete="CASCADE")
     role: str = Field(default="member", max_length=8)
+    name_key: str = Field(default=None, sa_column=Column(NAME_KEY, nullable=False))
     joined_at: datetime = Field(default_factory=utcnow, sa_column=when(nullable=False))
+
+
+@event.listens_for(GroupMember, "before_insert")
+def _copy_name_key(_mapper: Mapper[GroupMember], _connection: Connection, membership: GroupMember) -> None:
+    """A membership the ORM writes takes its member's key inside its own INSERT (a subquery), as the
+    join's INSERT … SELECT does: on SQLite within the write turn, on PostgreSQL under a share lock
+    of the member's row. So a rename under way is waited for and its key taken, and a rename that
+    comes after waits for this membership and rewrites it; a key read before the INSERT could be
+    the old one."""
+    if membership.name_key is None:
+        membership.name_key = (select(col(Member.name_key)).where(col(Member.id) == membership.member_id)
+                               .with_for_update(read=True).scalar_subquery())
+
+
+@event.listens_for(GroupMember, "after_insert")
+def _read_name_key_back(_mapper: Mapper[GroupMember], connection: Connection,
+                        membership: GroupMember) -> None:
+    """The key the subquery wrote, read back at once: the ORM leaves such an attribute expired, and a
+    later read of it would be a lazy load, which async sessions refuse."""
+    if "name_key" not in inspect(membership).dict:
+        table = GroupMember.__table__  # type: ignore[attr-defined]
+        key = connection.execute(select(table.c.name_key).where(
+            table.c.group_id == membership.group_id, table.c.member_id == membership.member_id)).scalar_one()
+        set_committed_value(membership, "name_key", key)
+
+
+@event.listens_for(Member, "after_update")
+def _rename_in_groups(_mapper: Mapper[Member], connection: Connection, member: Member) -> None:
+    """A renamed member's memberships take the new key in the same transaction as the name (by
+    ``ix_group_member_member_id``): a failure before the commit takes both back."""
+    if inspect(member).attrs.name_key.history.has_changes():
+        table = GroupMember.__table__  # type: ignore[attr-defined]
+        renamed = table.update().where(table.c.member_id == member.id).values(name_key=member.name_key)
+        connection.execute(renamed)
 
 
 class GroupChannel(SQLModel, table=True):
@@ -77,3 +138,8 @@ def is_owner() -> ColumnElement[bool]:
     """SQL: the membership is an owner's, written as ``ix_group_member_owners`` says it — a literal,
     not a bound parameter, or neither database could tell that the partial index applies."""
     return col(GroupMember.role) == literal_column("'owner'")
+
+
+def is_not_owner() -> ColumnElement[bool]:
+    """SQL: the membership is not an owner's, as ``ix_group_member_names`` says it (see ``is_owner``)."""
+    return col(GroupMember.role) != literal_column("'owner'")

@@ -3,7 +3,8 @@
 Why apart from ``core.groups.services``: these are the hot reads of two frequent commands, and a group
 of a large organisation has hundreds of members. They select the few columns shown, as plain rows
 (``core.runtime.sqlite_driver.read_rows``: one hop on SQLite, no ORM objects), with statements built
-once; ``group info`` reads its counts and owners in a single statement instead of every member row.
+once; ``group info`` reads its counts and owners in a single statement instead of every member row,
+and ``group members`` its count and the one page it shows, in name order from an index.
 Erased members are left out everywhere, as in ``core.groups.lookup``'s counts.
 """
 
@@ -13,14 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, String, and_, bindparam, literal_column
+from sqlalchemy import Integer, String, and_, bindparam, literal_column, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
 from core.directory.models import Member
 from core.groups import lookup
 from core.groups.lookup import Viewer, live_members
-from core.groups.models import Group, GroupChannel, GroupMember, is_owner
+from core.groups.models import Group, GroupChannel, GroupMember, is_not_owner, is_owner
 from core.runtime.db import UnitOfWork
 from core.runtime.sqlite_driver import model_columns, read_rows, untracked
 from core.text import fold, slugify
@@ -108,15 +109,42 @@ async def shown_with_facts(uow: UnitOfWork, viewer: Viewer, reference: str) -> t
     return group, await facts(uow, group)
 
 
+class Page(NamedTuple):
+    """The first members of a group as ``group members`` shows them, and how many there are."""
+
+    total: int
+    rows: list[Listed]
+
+
+def _part(rank: int, whose: Any, limit: Any) -> Any:
+    """The group's first ``limit`` live owners (``is_owner``) or others in name order, ranked."""
+    rank_column: Any = literal_column(str(rank)).label("rank")
+    return (select(rank_column, col(GroupMember.name_key), col(GroupMember.member_id),  # type: ignore[call-overload]
+                   col(Member.display_name), col(Member.title), col(GroupMember.role))
+            .select_from(GroupMember).join(Member, col(Member.id) == col(GroupMember.member_id))
+            .where(col(GroupMember.group_id) == _group(), whose, col(Member.erased_at).is_(None))
+            .order_by(col(GroupMember.name_key), col(GroupMember.member_id)).limit(limit).subquery())
+
+
 @lru_cache(maxsize=1)
-def _members_statement() -> Any:
-    return (select(col(Member.display_name), col(Member.title), col(GroupMember.role))
-            .join(GroupMember, col(GroupMember.member_id) == col(Member.id))
-            .where(col(GroupMember.group_id) == _group(), col(Member.erased_at).is_(None)))
+def page_statement() -> Any:
+    """The live members counted, and the first ``limit`` of them: owners first, then by name
+    (``GroupMember.name_key``, then member id).
+
+    Why in two parts: each is read in that order from an index — the few owners from
+    ``ix_group_member_owners``, the others from ``ix_group_member_names`` — and stops at ``limit``, so
+    the statement reads about ``limit`` memberships and member rows whatever the group's size
+    (reading them all and sorting in Python took 2 ms for 1,500 members on SQLite, and a hash of the
+    whole member table on PostgreSQL). Erased members are skipped and not counted."""
+    limit = bindparam("limit", type_=Integer())
+    both = union_all(select(_part(0, is_owner(), limit)), select(_part(1, is_not_owner(), limit))).subquery()
+    return (select(live_members(_group()), both.c.display_name, both.c.title, both.c.role)
+            .order_by(both.c.rank, both.c.name_key, both.c.member_id).limit(limit))
 
 
-async def members_of(uow: UnitOfWork, group: Group) -> list[Listed]:
-    """The group's live members, owners first, then by name."""
-    rows = await read_rows(uow, _members_statement(), {"group": group.id})
-    rows.sort(key=lambda row: (row[2] != "owner", fold(row[0])))
-    return [Listed(name, title or "", role) for name, title, role in rows]
+async def page(uow: UnitOfWork, group: Group, limit: int) -> Page:
+    """The group's live members counted, and the first ``limit`` of them, owners first, then by
+    folded name (``core.text.sort_key``)."""
+    rows = await read_rows(uow, page_statement(), {"group": group.id, "limit": limit})
+    total = int(rows[0][0]) if rows else 0
+    return Page(total, [Listed(name, title or "", role) for _, name, title, role in rows])

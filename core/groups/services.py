@@ -130,20 +130,21 @@ async def _owner_count(uow: UnitOfWork, group: Group) -> int:
 @cache
 def _join_statement(dialect: str) -> Any:
     """``add`` in one statement: the membership, its role (owner of a group without one) decided
-    by the database, and the member's row read as not erased under a share lock (the router's
-    ``erased_at`` check, done here: ``core.directory.erased.vouch``). Nothing is inserted when the
-    membership exists already (``ON CONFLICT DO NOTHING``) or the member was erased meanwhile."""
+    by the database, the member's sort key copied from their row (``GroupMember.name_key``), and
+    that row read as not erased under a share lock (the router's ``erased_at`` check, done here:
+    ``core.directory.erased.vouch``). Nothing is inserted when the membership exists already
+    (``ON CONFLICT DO NOTHING``) or the member was erased meanwhile."""
     group, member = bindparam("group", type_=Integer()), bindparam("member", type_=Integer())
     owned = select(col(GroupMember.member_id)).where(col(GroupMember.group_id) == group, is_owner()).exists()
     role = case((owned, literal("member", String())), else_=literal("owner", String()))
     table = GroupMember.__table__  # type: ignore[attr-defined]
     joined = table.c.joined_at
-    rows = (select(cast(group, Integer()), cast(member, Integer()), role,
+    rows = (select(cast(group, Integer()), cast(member, Integer()), role, col(Member.name_key),  # type: ignore[call-overload]
                    bindparam("now", type_=joined.type))
             .select_from(Member).where(col(Member.id) == member, col(Member.erased_at).is_(None))
             .with_for_update(read=True, of=Member))
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (insert(table).from_select(["group_id", "member_id", "role", "joined_at"], rows)
+    return (insert(table).from_select(["group_id", "member_id", "role", "name_key", "joined_at"], rows)
             .on_conflict_do_nothing().returning(table.c.role)
             .execution_options(**{ROWS_TOLD: True}))
 

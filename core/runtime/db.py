@@ -255,6 +255,9 @@ class Database:
 
     def __init__(self, url: str = DEFAULT_URL, **engine_kwargs: Any) -> None:
         self.url = url
+        # Every table loaded, whatever the caller imported: their ORM events then act on every write
+        # (a renamed member's sort key copied to their group memberships: ``core.groups.models``).
+        metadata()
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False,
                                            sync_session_class=TrackedSession, info={_DATABASE: self})

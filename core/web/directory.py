@@ -28,6 +28,9 @@ from core.web.pages import require_open
 from core.web.sessions import Visitor
 
 ANNOUNCEMENTS_SHOWN = 50
+#: members listed on a group's page (the others counted): as many as the page showed before it
+#: read only those
+MEMBERS_SHOWN = 500
 
 
 def _viewer(visitor: Visitor) -> Viewer:
@@ -56,7 +59,10 @@ class GroupView:
     name: str
     description: str
     visibility: str
+    #: the first ``MEMBERS_SHOWN`` members, owners first, then by name
     members: tuple[roster.Listed, ...]
+    #: how many live members the group has
+    member_count: int
     channels: tuple[tuple[str, str], ...]
     announcements: tuple[Said, ...]
     #: whether the member may announce to it (its owners, animators)
@@ -77,15 +83,15 @@ async def group(services: Services, visitor: Visitor, slug: str) -> GroupView:
     async with services.db.uow() as uow:
         found = await lookup.resolve(uow, _viewer(visitor), slug)
         assert found.id is not None
-        members = await roster.members_of(uow, found)
+        members = await roster.page(uow, found, MEMBERS_SHOWN)
         channels = (await uow.session.exec(select(GroupChannel).where(GroupChannel.group_id == found.id)
                                            .order_by(col(GroupChannel.id)))).all()
         said = (await uow.session.exec(select(Announcement).where(Announcement.group_id == found.id)
                                        .order_by(col(Announcement.id).desc()).limit(ANNOUNCEMENTS_SHOWN))).all()
         names = await _names(uow, {a.author_id for a in said})
         facts = await lookup.relations(uow, found, visitor.member_id)
-    return GroupView(found.slug, found.name, found.description, found.visibility, tuple(members),
-                     tuple((c.platform, c.channel_id) for c in channels),
+    return GroupView(found.slug, found.name, found.description, found.visibility, tuple(members.rows),
+                     members.total, tuple((c.platform, c.channel_id) for c in channels),
                      tuple(Said(a.created_at, names.get(a.author_id or 0, ""), a.text) for a in said),
                      permits(visitor.roles, TABLE["group announce"], facts))
 
