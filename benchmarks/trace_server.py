@@ -11,7 +11,8 @@ the counts are written to ``OUT.json`` as ``{label: {"runs", "statements", "begi
 "sql_ms"}}``; with ``PARVIS_TRACE_STATEMENTS=1`` in the environment, also how often each statement ran
 per label, to ``OUT.json.statements`` (what a label's figures are made of). On PostgreSQL a ``BEGIN``
 counted here is SQLAlchemy's: the stand-alone reads (``Database.read``) run in autocommit, so theirs
-never reach the server.
+never reach the server. Reads that skip SQLAlchemy's execution (SQLite's ``sqlite_driver`` and
+``sqlite_reader``, PostgreSQL's ``postgres_reads``) are counted by wrapping them.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from core.commands.router import CommandRouter  # noqa: E402
-from core.runtime import db, sqlite_driver  # noqa: E402
+from core.runtime import db, postgres_reads, sqlite_driver  # noqa: E402
 from core.runtime.activity_log import ActivityLog  # noqa: E402
 from core.runtime.sqlite_reader import DirectReader  # noqa: E402
 from core.runtime.sqlite_writes import WriteLock  # noqa: E402
@@ -115,6 +116,20 @@ def install() -> None:
             COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
 
     DirectReader.rows = traced_direct  # type: ignore[method-assign]
+    fetch = postgres_reads._fetch
+
+    async def traced_fetch(adapted: Any, prepared: Any, dialect: Any, args: Any) -> Any:
+        """PostgreSQL's reads straight on asyncpg (``postgres_reads``) bypass the engine's events too."""
+        COUNTS[LABEL.get()]["statements"] += 1
+        if KEEP_STATEMENTS:
+            STATEMENTS[LABEL.get()][" ".join(prepared.sql.split())[:160]] += 1
+        started = time.perf_counter()
+        try:
+            return await fetch(adapted, prepared, dialect, args)
+        finally:
+            COUNTS[LABEL.get()]["sql_ms"] += (time.perf_counter() - started) * 1000
+
+    postgres_reads._fetch = traced_fetch  # type: ignore[assignment]
     take, give_back = WriteLock.take, WriteLock.give_back
     held: dict[int, tuple[str, float]] = {}
 

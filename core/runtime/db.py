@@ -29,6 +29,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.runtime import postgres_reads
 from core.runtime.sqlite_driver import connection_rows, direct_rows, tune_sqlite
 from core.runtime.sqlite_reader import DirectReader
 from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, WriteLock
@@ -315,11 +316,16 @@ class Database:
         session and no ORM objects; on SQLite it takes one hop to the driver thread
         (``sqlite_driver.connection_rows``), or none at all (``sqlite_reader``), on PostgreSQL it runs
         in autocommit, without the ``BEGIN`` and ``ROLLBACK`` round trips of a transaction (one
-        statement sees one snapshot anyway)."""
+        statement sees one snapshot anyway), straight on the pooled connection's asyncpg driver when
+        it can (``postgres_reads``)."""
         if self._direct is not None:
             rows = direct_rows(self._direct, self.engine, statement, params)
             if rows is not None:
                 return rows
+        elif (prepared := postgres_reads.hot(statement, self.engine.dialect)) is not None:
+            found = await postgres_reads.pooled_rows(self._reader.sync_engine, prepared, params)
+            if found is not None:
+                return found
         async with self._reader.connect() as connection:
             return await connection_rows(connection, statement, params)
 

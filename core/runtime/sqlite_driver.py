@@ -8,9 +8,9 @@ on a busy 2-core machine those hand-offs are most of a small command's time. Two
   with the pragmas);
 - a hot read built once (the expert search's ranking and version queries) can skip SQLAlchemy's
   execution path altogether: ``read_rows`` compiles it once, then runs it with aiosqlite's
-  ``execute_fetchall``, applying the same bind and result conversions SQLAlchemy would. Any other
-  database, or a statement with parameters expanded at execution time (``IN`` lists), goes through
-  SQLAlchemy as usual.
+  ``execute_fetchall``, applying the same bind and result conversions SQLAlchemy would. On
+  PostgreSQL the same reads run straight on asyncpg (``core.runtime.postgres_reads``). A statement
+  with parameters expanded at execution time (``IN`` lists) goes through SQLAlchemy as usual.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.runtime import postgres_reads
 from core.runtime.sqlite_reader import DirectReader
 from core.runtime.sqlite_statements import prepare
 from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, TURNS, WriteLock, writes
@@ -167,7 +168,7 @@ async def read_rows(uow: InSession, statement: Any, params: dict[str, Any] | Non
     (``Database.read``: on SQLite in the loop's own thread, on PostgreSQL in autocommit, without the
     round trips that begin and end a transaction — what it sees is the last commit either way, as a
     statement in a read-committed transaction does); once it has written, on its own connection, to
-    see its own writes (one hop on SQLite, SQLAlchemy Core elsewhere).
+    see its own writes (one hop on SQLite, asyncpg's ``fetch`` inside its transaction on PostgreSQL).
 
     Rows are tuples in every case (no ORM bookkeeping per search).
     """
@@ -202,7 +203,13 @@ def direct_rows(reader: DirectReader, engine: Any, statement: Any,
 
 async def connection_rows(connection: AsyncConnection, statement: Any,
                           params: dict[str, Any] | None = None) -> list[Any]:
-    """``read_rows`` on a connection of its own (``core.runtime.db.Database.read``)."""
+    """``read_rows`` on a connection of its own (``core.runtime.db.Database.read``), or a unit of
+    work's (inside its transaction, seeing what it wrote)."""
+    if connection.dialect.name != "sqlite" and connection.in_transaction():  # a unit of work's
+        fast = postgres_reads.hot(statement, connection.dialect)
+        found = await postgres_reads.connection_rows(connection, fast, params) if fast is not None else None
+        if found is not None:
+            return found
     prepared = prepare(statement, connection.dialect) if connection.dialect.name == "sqlite" else None
     driver = (await connection.get_raw_connection()).driver_connection if prepared else None
     if prepared is None or driver is None or not hasattr(driver, "execute_fetchall"):
@@ -212,8 +219,10 @@ async def connection_rows(connection: AsyncConnection, statement: Any,
 
 
 async def warm(uow: InSession, statements: list[Any]) -> None:
-    """Compile ``statements`` now (SQLite), so no search later pays the ~10 ms of a first compile."""
+    """Compile ``statements`` now, so no search later pays the ~10 ms of a first compile."""
     connection = await uow.session.connection()
-    if connection.dialect.name == "sqlite":
-        for statement in statements:
+    for statement in statements:
+        if connection.dialect.name == "sqlite":
             prepare(statement, connection.dialect)
+        else:
+            postgres_reads.warm(statement, connection.dialect)
