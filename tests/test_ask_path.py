@@ -17,6 +17,7 @@ from core.commands import Actor, Invocation
 from core.commands.router import CommandRouter
 from core.directory.search import EXCLUDE_SIZES, rank_experts
 from core.ports import FakeClock, FakeMessenger, MemberAddress, Progress, SentMessage
+from core.runtime import postgres_reads
 from core.runtime.background import holding
 from core.runtime.db import Database
 from core.runtime.scheduler import Worker
@@ -85,6 +86,23 @@ def statements_of(db: Database) -> tuple[list[str], object]:
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     return seen, record
+
+
+def also_fast_reads(seen: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Record in ``seen`` the reads the engine's events do not see: SQLite's in the loop's own thread
+    (``sqlite_reader``), PostgreSQL's straight on asyncpg (``postgres_reads``)."""
+    direct, fetch = DirectReader.rows, postgres_reads._fetch
+
+    def read_directly(reader: DirectReader, prepared: Any, params: dict[str, Any]) -> list[Any] | None:
+        seen.append(" ".join(prepared.sql.split()))
+        return direct(reader, prepared, params)
+
+    async def fetch_directly(adapted: Any, prepared: Any, dialect: Any, args: Any) -> Any:
+        seen.append(" ".join(prepared.sql.split()))
+        return await fetch(adapted, prepared, dialect, args)
+
+    monkeypatch.setattr(DirectReader, "rows", read_directly)
+    monkeypatch.setattr(postgres_reads, "_fetch", fetch_directly)
 
 
 async def test_ask_saves_the_question_already_routed_without_reading_back(  # type: ignore[no-untyped-def]
@@ -209,13 +227,7 @@ async def test_ask_reads_the_version_with_the_reusable_questions_and_the_holder_
     demo = await import_demo(db, clock)
     await chat(ASKER).say("expert find python")  # the asker's member row written, the vocabulary read
     seen, record = statements_of(db)
-    direct = DirectReader.rows
-
-    def read_directly(reader: DirectReader, prepared: Any, params: dict[str, Any]) -> list[Any] | None:
-        seen.append(" ".join(prepared.sql.split()))  # SQLite's reads in the loop's thread
-        return direct(reader, prepared, params)
-
-    monkeypatch.setattr(DirectReader, "rows", read_directly)
+    also_fast_reads(seen, monkeypatch)
     try:
         reply = await chat(ASKER).say(KUBERNETES)
     finally:
@@ -242,13 +254,7 @@ async def test_a_question_for_the_referents_reads_the_first_free_one_at_once(  #
     demo = await import_demo(db, clock)
     await chat(ASKER).say("expert find python")
     seen, record = statements_of(db)
-    direct = DirectReader.rows
-
-    def read_directly(reader: DirectReader, prepared: Any, params: dict[str, Any]) -> list[Any] | None:
-        seen.append(" ".join(prepared.sql.split()))
-        return direct(reader, prepared, params)
-
-    monkeypatch.setattr(DirectReader, "rows", read_directly)
+    also_fast_reads(seen, monkeypatch)
     try:
         reply = await chat(ASKER).say("ask Who can explain quantum chromodynamics lattice methods?")
     finally:
