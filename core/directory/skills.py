@@ -196,9 +196,10 @@ async def declare_skills(
     """Add or re-level the member's skills (a referent becomes referent for each); returns them."""
     skills = await _known_skills(uow, [w.name for w in wanted])
     result: dict[str, HeldSkill] = {}
-    for item in wanted:
+    for index, item in enumerate(wanted):
         skill_id, name = skills[canonical(item.name)]
-        level, is_referent = await _declare(uow, member_id, skill_id, item.level, referent, now)
+        last = index == len(wanted) - 1
+        level, is_referent = await _declare(uow, member_id, skill_id, item.level, referent, now, last)
         result[name] = HeldSkill(name, level, is_referent)
     return list(result.values())
 
@@ -268,11 +269,13 @@ def _declare_statement(dialect: str) -> Any:
 
 
 async def _declare(uow: UnitOfWork, member_id: int, skill_id: int, level: int | None, referent: bool,
-                   now: datetime) -> tuple[int, bool]:
-    """The member's level and referent mark for the skill once declared (``_declare_statement``)."""
+                   now: datetime, last: bool = False) -> tuple[int, bool]:
+    """The member's level and referent mark for the skill once declared (``_declare_statement``);
+    ``last``: the service writes nothing after it (``UnitOfWork.write``)."""
     params = {"member": member_id, "skill": skill_id, "asked": level, "referent": referent, "now": now}
-    found = (await uow.session.exec(_declare_statement(uow.dialect), params=params)).first()
-    if found is not None:
+    rows = await uow.write(_declare_statement(uow.dialect), params, last)
+    if rows:
+        found = rows[0]
         uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=skill_id, level=found[0],
                                     referent=bool(found[1]), added_at=now)], "changed")
         erased.vouch(uow, member_id)
@@ -309,8 +312,9 @@ async def remove_skill(uow: UnitOfWork, member_id: int, name: str) -> str:
         mine = ", ".join(h.name for h in held)
         raise NotFound("expert.not_held" if mine else "expert.no_skills_to_remove", skill=name, mine=mine)
     params = {"member": member_id, "name": match.name}
-    found = (await uow.session.exec(_remove_statement(), params=params)).first()
-    if found is not None:
+    rows = await uow.write(_remove_statement(), params, last=True)
+    if rows:
+        found = rows[0]
         uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=found[0])], "deleted")
         erased.vouch(uow, member_id)
         return match.name

@@ -264,8 +264,9 @@ async def resolve(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
 
 
 async def shown(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
-    """``resolve`` for a command that only reads the group (``group info``, ``group members``): the
-    same answer, same refusals, read as plain rows (``read_rows``: on SQLite in the loop's own thread,
+    """``resolve`` for a command that does not change the group itself (``group info``, ``group
+    members``; ``group join`` and ``leave``, which write a membership): the same answer, same
+    refusals, read as plain rows (``read_rows``: on SQLite in the loop's own thread,
     on PostgreSQL without a transaction's ``BEGIN``/``ROLLBACK``) into a ``Group`` that no session
     tracks — never to be changed or added to one.
 
