@@ -141,9 +141,11 @@ async def info(ctx: Context, args: Args) -> Reply:
 async def _join(ctx: Context, reference: str) -> Reply:
     # the group read as rows, as ``group info`` does: no transaction begun for it (the join is this
     # command's one write, which then commits on its own on PostgreSQL: ``UnitOfWork.write``)
-    group = await lookup.shown(ctx.uow, _viewer(ctx), reference)
-    # read before the write: on SQLite outside the write turn every writer waits for
-    invitations = await channel_invites.for_joining(ctx.uow, group, ctx.member_id, skip=ctx.channel)
+    group, linked = await lookup.joining(ctx.uow, _viewer(ctx), reference)
+    # read before the write: on SQLite outside the write turn every writer waits for; not at all
+    # when the group has no linked channel to invite to
+    invitations = (await channel_invites.for_joining(ctx.uow, group, ctx.member_id, skip=ctx.channel)
+                   if linked else [])
     ctx.uow.may_write_alone()  # nothing is written after the membership (invitations go after commit)
     row = await groups.add(ctx.uow, group, ctx.member_id, ctx.services.clock.now())
     if row is None:
