@@ -201,11 +201,13 @@ async def declare_skills(
     skills = await _known_skills(uow, [w.name for w in wanted], member_id)
     held = {known.id: known.held for known in skills.values()}  # as read, then as declared below
     result: dict[str, HeldSkill] = {}
-    for item in wanted:
+    writes = _writes(skills, held, wanted, referent)
+    for index, item in enumerate(wanted):
         known = skills[canonical(item.name)]
         now_held = held[known.id]
         if not _unchanged(now_held, item.level, referent):
-            now_held = held[known.id] = await _declare(uow, member_id, known.id, item.level, referent, now)
+            now_held = held[known.id] = await _declare(uow, member_id, known.id, item.level, referent, now,
+                                                       last=index == writes[-1])
         assert now_held is not None
         result[known.name] = HeldSkill(known.name, *now_held)
     return list(result.values())
@@ -218,6 +220,22 @@ class KnownSkill:
     id: int
     name: str
     held: tuple[int, bool] | None = None
+
+
+def _writes(skills: Mapping[str, KnownSkill], held: Mapping[int, tuple[int, bool] | None],
+            wanted: list[WantedSkill], referent: bool) -> list[int]:
+    """The indexes of ``wanted`` that ``declare_skills`` will write (the last may commit on its own:
+    ``UnitOfWork.write``), following what each write makes of the skill held (a skill named twice)."""
+    after = dict(held)
+    found = []
+    for index, item in enumerate(wanted):
+        skill_id = skills[canonical(item.name)].id
+        before = after[skill_id]
+        if not _unchanged(before, item.level, referent):
+            found.append(index)
+            after[skill_id] = ((item.level or DEFAULT_LEVEL, referent) if before is None
+                               else (item.level or before[0], before[1] or referent))
+    return found or [-1]
 
 
 def _unchanged(held: tuple[int, bool] | None, level: int | None, referent: bool) -> bool:
@@ -306,11 +324,13 @@ def _declare_statement(dialect: str) -> Any:
 
 
 async def _declare(uow: UnitOfWork, member_id: int, skill_id: int, level: int | None, referent: bool,
-                   now: datetime) -> tuple[int, bool]:
-    """The member's level and referent mark for the skill once declared (``_declare_statement``)."""
+                   now: datetime, last: bool = False) -> tuple[int, bool]:
+    """The member's level and referent mark for the skill once declared (``_declare_statement``);
+    ``last``: the service writes nothing after it (``UnitOfWork.write``)."""
     params = {"member": member_id, "skill": skill_id, "asked": level, "referent": referent, "now": now}
-    found = (await uow.session.exec(_declare_statement(uow.dialect), params=params)).first()
-    if found is not None:
+    rows = await uow.write(_declare_statement(uow.dialect), params, last)
+    if rows:
+        found = rows[0]
         uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=skill_id, level=found[0],
                                     referent=bool(found[1]), added_at=now)], "changed")
         erased.vouch(uow, member_id)
@@ -347,8 +367,9 @@ async def remove_skill(uow: UnitOfWork, member_id: int, name: str) -> str:
         mine = ", ".join(h.name for h in held)
         raise NotFound("expert.not_held" if mine else "expert.no_skills_to_remove", skill=name, mine=mine)
     params = {"member": member_id, "name": match.name}
-    found = (await uow.session.exec(_remove_statement(), params=params)).first()
-    if found is not None:
+    rows = await uow.write(_remove_statement(), params, last=True)
+    if rows:
+        found = rows[0]
         uow.wrote_rows([ExpertSkill(member_id=member_id, skill_id=found[0])], "deleted")
         erased.vouch(uow, member_id)
         return match.name

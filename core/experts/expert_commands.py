@@ -55,6 +55,7 @@ async def add(ctx: Context, args: Args) -> Reply:
     if not wanted:
         raise UsageError("expert.no_skill_given", usage="usage.expert.add")
     referent = ctx.has_role("referent")
+    ctx.uow.may_write_alone()  # the skills are this command's only write (``UnitOfWork.write``)
     held = await skills.declare_skills(ctx.uow, ctx.member_id, wanted, referent, ctx.services.clock.now())
     lines = ", ".join(ctx.t("expert.skill_level", skill=h.name, level=_level(ctx, h.level)) for h in held)
     text = ctx.t("expert.added", skills=lines) + "\n" + ctx.t("expert.level_hint")
@@ -66,6 +67,7 @@ async def add(ctx: Context, args: Args) -> Reply:
 @handlers.command("expert", "remove", min_args=1)
 async def remove(ctx: Context, args: Args) -> Reply:
     """``expert remove <skill>`` (any of its names)."""
+    ctx.uow.may_write_alone()  # the skill removed is this command's only write (``UnitOfWork.write``)
     name = await skills.remove_skill(ctx.uow, ctx.member_id, unquote(args.text))
     return Reply(text=ctx.t("expert.removed", skill=name))
 

@@ -139,11 +139,14 @@ async def info(ctx: Context, args: Args) -> Reply:
 
 
 async def _join(ctx: Context, reference: str) -> Reply:
-    # the group read as a plain row (``shown``): the join writes one membership row and never changes
-    # the group, so no tracked object, no transaction begun for the read (SQLite: no driver hop)
-    group = await lookup.shown(ctx.uow, _viewer(ctx), reference)
-    # read before the write: on SQLite outside the write turn every writer waits for
-    invitations = await channel_invites.for_joining(ctx.uow, group, ctx.member_id, skip=ctx.channel)
+    # the group read as rows, as ``group info`` does: no transaction begun for it (the join is this
+    # command's one write, which then commits on its own on PostgreSQL: ``UnitOfWork.write``)
+    group, linked = await lookup.joining(ctx.uow, _viewer(ctx), reference)
+    # read before the write: on SQLite outside the write turn every writer waits for; not at all
+    # when the group has no linked channel to invite to
+    invitations = (await channel_invites.for_joining(ctx.uow, group, ctx.member_id, skip=ctx.channel)
+                   if linked else [])
+    ctx.uow.may_write_alone()  # nothing is written after the membership (invitations go after commit)
     row = await groups.add(ctx.uow, group, ctx.member_id, ctx.services.clock.now())
     if row is None:
         raise Conflict("group.already_member", name=group.name)
@@ -175,7 +178,10 @@ async def _tell(ctx: Context, member_id: int, group: Group, change: str, key: st
 
 
 async def _leave(ctx: Context, reference: str) -> Reply:
-    group = await lookup.shown(ctx.uow, _viewer(ctx), reference)  # as for a join: a plain row
+    group = await lookup.shown(ctx.uow, _viewer(ctx), reference)  # as in ``_join``
+    # an heir's notice is written after the membership, but an heir is made in the transaction
+    # already (``groups.leave``), which the statement then joins instead of committing on its own
+    ctx.uow.may_write_alone()
     heir = await groups.leave(ctx.uow, group, ctx.member_id)
     if heir is not None and heir.id is not None:
         await _tell(ctx, heir.id, group, "heir", "notify.group_heir")

@@ -264,8 +264,9 @@ async def resolve(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
 
 
 async def shown(uow: UnitOfWork, viewer: Viewer, reference: str) -> Group:
-    """``resolve`` for a command that only reads the group (``group info``, ``group members``): the
-    same answer, same refusals, read as plain rows (``read_rows``: on SQLite in the loop's own thread,
+    """``resolve`` for a command that does not change the group itself (``group info``, ``group
+    members``; ``group join`` and ``leave``, which write a membership): the same answer, same
+    refusals, read as plain rows (``read_rows``: on SQLite in the loop's own thread,
     on PostgreSQL without a transaction's ``BEGIN``/``ROLLBACK``) into a ``Group`` that no session
     tracks — never to be changed or added to one.
 
@@ -302,14 +303,38 @@ def _visible_statement(admin: bool) -> Any:
 async def _named_row(uow: UnitOfWork, slug: str, member_id: int) -> Group | None:
     """``_named`` as rows (``shown``); the membership read with it is remembered the same way."""
     rows = await read_rows(uow, _named_row_statement(), {"slug": slug, "viewer": member_id})
-    if not rows:
-        return None
-    width = len(model_columns(Group))
-    group = untracked(Group, rows[0][:width])
-    mine = rows[0][width:]
-    membership = untracked(GroupMember, mine) if mine[0] is not None else None
+    return _group_of(uow, rows[0], member_id) if rows else None
+
+
+def _group_of(uow: UnitOfWork, row: Any, member_id: int) -> Group:
+    """The group of a ``_named_row_statement`` row (any columns after it ignored), its membership
+    remembered (``membership``)."""
+    width, mine = len(model_columns(Group)), len(model_columns(GroupMember))
+    group = untracked(Group, row[:width])
+    theirs = row[width:width + mine]
+    membership = untracked(GroupMember, theirs) if theirs[0] is not None else None
     remember_membership(uow, group.id, member_id, membership)
     return group
+
+
+@lru_cache(maxsize=1)
+def _joining_statement() -> Any:
+    """``_named_row_statement`` and whether the group has a linked channel."""
+    linked = select(col(GroupChannel.group_id)).where(col(GroupChannel.group_id) == col(Group.id)).exists()
+    return _named_row_statement().add_columns(linked)
+
+
+async def joining(uow: UnitOfWork, viewer: Viewer, reference: str) -> tuple[Group, bool]:
+    """``shown`` for ``group join``, and whether the group has a linked channel (``True`` when not
+    known). Why: most groups have none, and then their invitations need no read of their own."""
+    slug = slugify(reference)
+    params = {"slug": slug, "viewer": viewer.member_id}
+    rows = await read_rows(uow, _joining_statement(), params) if slug else []
+    if rows:
+        group = _group_of(uow, rows[0], viewer.member_id)
+        if await can_see(uow, group, viewer):
+            return group, bool(rows[0][-1])
+    return await shown(uow, viewer, reference), True
 
 
 async def resolve_prefix(uow: UnitOfWork, viewer: Viewer, text: str) -> tuple[Group, str]:

@@ -158,7 +158,8 @@ async def add(uow: UnitOfWork, group: Group, member_id: int, now: datetime) -> G
     forget_memberships(uow)
     assert group.id is not None
     params = {"group": group.id, "member": member_id, "now": now}
-    role = (await uow.session.exec(_join_statement(uow.dialect), params=params)).scalar()
+    rows = await uow.write(_join_statement(uow.dialect), params, last=True)
+    role = rows[0][0] if rows else None
     if role is None:  # joined at the same moment elsewhere, or erased meanwhile: the plain way says which
         return await _add_plainly(uow, group, member_id, now)
     row = GroupMember(group_id=group.id, member_id=member_id, role=role, joined_at=now)
@@ -200,7 +201,7 @@ async def leave(uow: UnitOfWork, group: Group, member_id: int) -> Member | None:
             heir = await uow.session.get(Member, successor.member_id)
     name = group.name
     params = {"group": group.id, "member": member_id}
-    if (await uow.session.exec(_leave_statement(), params=params)).first() is not None:
+    if await uow.write(_leave_statement(), params, last=True):
         uow.wrote_rows([row], "deleted")
         erased.vouch(uow, member_id)
         return heir

@@ -10,6 +10,10 @@ commit, the listeners registered with ``Database.on_commit`` are told, which is 
 (``core/runtime/actor_cache.py``) learn that a role, a language or an identity changed without
 each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
 closes (the activity log writes what it still holds).
+
+A command whose one write is one statement may, on PostgreSQL, commit it on its own
+(``UnitOfWork.write``): one round trip instead of ``BEGIN``, the statement and ``COMMIT``, with the
+listeners told all the same.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -170,14 +175,35 @@ def _remember_flush(session: Session, _context: Any) -> None:
 ROWS_TOLD = "parvis.rows_told"
 
 
+#: ``session.info`` key: the table a statement committed on its own wrote (``UnitOfWork.write``), until
+#: the commit listeners are told
+_ALONE = "parvis.alone"
+
+
+def _table_of(statement: Any) -> str:
+    return str(getattr(getattr(statement, "table", None), "name", "*"))
+
+
+def _refuse_after_alone(session: OrmSession) -> None:
+    """Nothing writes through a unit of work after a statement it committed on its own: that write
+    could not be undone with it (``UnitOfWork.write``). A programming error, loud in tests."""
+    if _ALONE in session.info:
+        raise RuntimeError("a unit of work whose write committed on its own cannot write again")
+
+
+@event.listens_for(TrackedSession, "before_flush")
+def _flush_after_alone(session: Session, _context: Any, _instances: Any) -> None:
+    _refuse_after_alone(session)
+
+
 @event.listens_for(TrackedSession, "do_orm_execute")
 def _remember_statement(state: ORMExecuteState) -> None:
-    if state.execution_options.get(ROWS_TOLD):
+    if not (state.is_insert or state.is_update or state.is_delete):
         return
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
+    _refuse_after_alone(state.session)
+    if not state.execution_options.get(ROWS_TOLD):
         written: Written = state.session.info.setdefault(_WRITTEN, Written())
-        written.tables.add(str(getattr(table, "name", "*")))
+        written.tables.add(_table_of(state.statement))
 
 
 @event.listens_for(TrackedSession, "after_commit")
@@ -202,6 +228,7 @@ class UnitOfWork:
         #: the ``Database`` it belongs to: its process caches (``Database.cache``), its reads apart
         #: from any transaction (``sqlite_driver.read_rows``)
         self.database = database
+        self._alone_allowed = False  # ``may_write_alone``
 
     async def __aenter__(self) -> Self:
         self.session = self._factory()
@@ -213,12 +240,49 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._tell_alone()  # committed on its own whether the command then failed or not
         # close() rolls back whatever was not committed and detaches the objects without expiring
         # them, so rows read inside the block stay readable after it (rollback() would expire them).
         await self.session.close()
 
     async def commit(self) -> None:
+        self._tell_alone()
         await self.session.commit()
+
+    def may_write_alone(self) -> None:
+        """Said by a command that writes nothing after the service it calls next: that service's
+        last write statement may commit on its own (``write``)."""
+        self._alone_allowed = True
+
+    async def write(self, statement: Any, params: dict[str, Any], last: bool = False) -> list[Any]:
+        """The rows of one write statement (run with ``ROWS_TOLD``: its caller tells ``wrote_rows``).
+
+        On PostgreSQL, when it is the unit of work's one write — the command writes nothing after its
+        service (``may_write_alone``), the service nothing after this statement if it writes
+        (``last``), and nothing was read or written through the session — it runs in autocommit.
+        Why: one round trip instead of three (``BEGIN``, the statement, ``COMMIT``), and no
+        transaction kept open across them; alone, the statement is atomic all the same. It must
+        carry what the router would have checked before a commit (the member not erased, read under
+        a share lock within the statement: ``core.directory.erased.vouch``). The commit listeners
+        are told what it wrote at ``commit``, or as the block ends if the command failed after it
+        (it is committed either way); a later write through this unit of work is refused. SQLite,
+        and any other case, runs it in the transaction as usual."""
+        session = self.session
+        if not (last and self._alone_allowed and self.database is not None and self.dialect == "postgresql"
+                and not session.in_transaction() and not self.wrote):
+            return list((await session.exec(statement, params=params)).all())
+        rows, wrote = await self.database.write_alone(statement, params)
+        if wrote:
+            session.sync_session.info[_ALONE] = _table_of(statement)
+        return rows
+
+    def _tell_alone(self) -> None:
+        """Tell the commit listeners what a statement committed on its own wrote (``write``): the
+        rows its caller told, else its whole table."""
+        info = self.session.sync_session.info
+        table = info.pop(_ALONE, None)
+        if table is not None and self.database is not None:
+            self.database.committed(info.pop(_WRITTEN, None) or Written(tables={table}))
 
     @property
     def dialect(self) -> str:
@@ -232,7 +296,8 @@ class UnitOfWork:
     def wrote(self) -> bool:
         """Whether this transaction has written anything, flushed or still pending."""
         session = self.session
-        return (bool(session.sync_session.info.get(_WRITTEN)) or bool(session.new) or bool(session.deleted)
+        info = session.sync_session.info
+        return (bool(info.get(_WRITTEN)) or _ALONE in info or bool(session.new) or bool(session.deleted)
                 or any(session.is_modified(obj) for obj in session.dirty))
 
     def wrote_rows(self, rows: list[Any], how: str = "created") -> None:
@@ -269,6 +334,9 @@ class Database:
             isolation_level="AUTOCOMMIT")
         path = sqlite_file(url)
         self._direct = DirectReader(path) if path is not None else None
+        #: PostgreSQL's connections for a write that is its own transaction (``write_alone``)
+        self._autocommit = (None if is_sqlite(url)
+                            else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit that wrote something, with what it wrote.
@@ -328,6 +396,21 @@ class Database:
                 return found
         async with self._reader.connect() as connection:
             return await connection_rows(connection, statement, params)
+
+    async def write_alone(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], bool]:
+        """One write statement in autocommit (``UnitOfWork.write``): its rows, and whether it wrote.
+        Failed or cancelled, it may have been committed all the same (the server ran it, the answer
+        was lost): its table is then told written, so that no cache keeps what it may have changed."""
+        if self._autocommit is None:
+            raise RuntimeError("SQLite writes in its transactions (its write turns)")
+        try:
+            async with self._autocommit.connect() as connection:
+                result = await connection.execute(statement, params)
+                rows = list(result.all())
+        except BaseException:
+            self.committed(Written(tables={_table_of(statement)}))
+            raise
+        return rows, bool(rows) or result.rowcount > 0
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self)
