@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import case
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,7 +35,7 @@ from core.directory.models import ExpertSkill
 from core.directory.vocabulary import load_vocabulary
 from core.directory.word_forms import QUESTION_WORDS, STOPWORDS, words_of
 from core.runtime.db import Database, UnitOfWork
-from core.runtime.write_behind import WriteBehind
+from core.runtime.write_behind import PerDatabase, WriteBehind
 
 MAX_WORDS = 8
 MAX_TEXT = 200
@@ -62,17 +61,13 @@ LINGER_SECONDS = 0.25
 MAX_BUFFERED = 500
 
 log = logging.getLogger(__name__)
-_LOGS: WeakKeyDictionary[Database, MissLog] = WeakKeyDictionary()
+_LOGS: PerDatabase[MissLog] = PerDatabase(lambda db: MissLog(db))  # defined below
 _TABLE = SearchMiss.__table__  # type: ignore[attr-defined]
 
 
 def miss_log(db: Database) -> MissLog:
     """The misses of ``db`` waiting to be written (one buffer per ``Database``, made on first use)."""
-    found = _LOGS.get(db)
-    if found is None:
-        found = _LOGS[db] = MissLog(db)
-        db.before_dispose(found.flush)
-    return found
+    return _LOGS.of(db)
 
 
 def counting(db: Database, text: str, now: datetime, question: bool = False,

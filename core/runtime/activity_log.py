@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Dialect
@@ -34,7 +33,7 @@ from sqlalchemy.engine import Dialect
 from core.activity import weeks
 from core.activity.models import ActivityEvent
 from core.runtime.db import Database
-from core.runtime.write_behind import WriteBehind
+from core.runtime.write_behind import PerDatabase, WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ LINGER_SECONDS = 0.25
 #: beyond this many buffered events, a write starts at once
 MAX_BUFFERED = 500
 
-_LOGS: WeakKeyDictionary[Database, ActivityLog] = WeakKeyDictionary()
+_LOGS: PerDatabase[ActivityLog] = PerDatabase(lambda db: ActivityLog(db))  # defined below
 _TABLE = ActivityEvent.__table__  # type: ignore[attr-defined]
 _COLUMNS = ("member_id", "kind", "platform", "at", "detail")
 _SQLITE_BATCH = text(
@@ -61,11 +60,7 @@ def sqlite_rows(rows: list[dict[str, Any]], dialect: Dialect) -> str:
 
 def activity_log(db: Database) -> ActivityLog:
     """The activity log of ``db`` (one per ``Database``, created on first use)."""
-    found = _LOGS.get(db)
-    if found is None:
-        found = _LOGS[db] = ActivityLog(db)
-        db.before_dispose(found.flush)
-    return found
+    return _LOGS.of(db)
 
 
 class ActivityLog(WriteBehind[dict[str, Any]]):

@@ -15,9 +15,15 @@ first; the owner flushes on dispose, so only a killed process loses the last fra
 from __future__ import annotations
 
 import asyncio
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from core.runtime.db import Database
 
 Item = TypeVar("Item")
+Buffer = TypeVar("Buffer", bound="WriteBehind[Any]")
 
 
 class WriteBehind(Generic[Item]):
@@ -87,3 +93,19 @@ class WriteBehind(Generic[Item]):
                 items, self._items = self._items, []
                 await self._write(items)
         self._cancel_timer()  # one a batch that ended meanwhile set: nothing is left for it
+
+
+class PerDatabase(Generic[Buffer]):
+    """One buffer of a kind per ``Database``, made on first use and flushed before its pool closes
+    (``Database.before_dispose``): a process's tests and tools may hold several databases at once."""
+
+    def __init__(self, make: Callable[[Database], Buffer]) -> None:
+        self._make = make
+        self._made: WeakKeyDictionary[Database, Buffer] = WeakKeyDictionary()
+
+    def of(self, db: Database) -> Buffer:
+        found = self._made.get(db)
+        if found is None:
+            found = self._made[db] = self._make(db)
+            db.before_dispose(found.flush)
+        return found
