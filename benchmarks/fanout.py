@@ -45,7 +45,7 @@ from core.delivery.outbox import Outgoing, Source, Target, addresses_of, enqueue
 from core.delivery.ratelimit import Rate, RateLimiter, TokenBucket  # noqa: E402
 from core.errors import DeliveryError  # noqa: E402
 from core.messages import Reply  # noqa: E402
-from core.ports import ConversationRef, MemberAddress, SentMessage, SystemClock  # noqa: E402
+from core.ports import ConversationRef, MemberAddress, Progress, SentMessage, SystemClock  # noqa: E402
 from core.registry import Registry  # noqa: E402
 from core.runtime.db import Database, UnitOfWork  # noqa: E402
 from core.runtime.scheduler import DISPATCH_JOB, Worker  # noqa: E402
@@ -103,7 +103,10 @@ class RateLimitedPlatform:
     def __post_init__(self) -> None:
         self.bucket = TokenBucket(Rate(self.limit, burst=self.burst))
 
-    async def send_direct(self, to: MemberAddress, reply: Reply) -> SentMessage:
+    async def send_direct(self, to: MemberAddress, reply: Reply,
+                          progress: Progress | None = None) -> SentMessage:
+        """One part per message here, so ``progress`` (the parts an earlier attempt got through) has
+        nothing to skip."""
         await asyncio.sleep(self.latency / 2)
         self.bucket._refill(self.bucket.now())
         if self.bucket.tokens < 1.0:
@@ -117,7 +120,8 @@ class RateLimitedPlatform:
         await asyncio.sleep(self.latency / 2)
         return SentMessage(self.platform, to.user_id, str(sum(self.accepted.values())))
 
-    async def post(self, channel: ConversationRef, reply: Reply) -> SentMessage:
+    async def post(self, channel: ConversationRef, reply: Reply,
+                   progress: Progress | None = None) -> SentMessage:
         raise DeliveryError("channel posts are not part of this benchmark", permanent=True)
 
     async def update(self, sent: SentMessage, reply: Reply) -> None:
