@@ -4,6 +4,7 @@ a clear message, in English and in French."""
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlmodel import select
 from core.capabilities import build_registry
 from core.commands import Invocation
 from core.commands.router import CommandRouter
+from core.messages import Reply
 from core.runtime.db import Database
 from core.schema import GroupMember, Member
 from core.services import Services
@@ -133,9 +135,6 @@ async def test_a_write_during_an_erasure_waits_for_it_then_saves_nothing(chat, d
     SQLite) rather than in a second statement: an erasure holding the row either ends first, and the
     command saves nothing and says so, or waits for the command, and erases what it wrote with the
     rest. Either way nothing of theirs remains."""
-    import asyncio
-
-    from core.privacy.erasure import erase, locked
     from core.schema import ExpertSkill
 
     other, database = other_process(database_url, services)
@@ -147,15 +146,7 @@ async def test_a_write_during_an_erasure_waits_for_it_then_saves_nothing(chat, d
         if command.startswith("expert remove"):
             assert not (await say(other, "expert add python")).error
         ana = await member_id(db, ANA)
-        async with db.uow() as uow:
-            await locked(uow, ana)                                # the erasure has begun
-            joining = asyncio.create_task(say(other, command))
-            await asyncio.sleep(0.3)
-            if db.dialect == "postgresql":
-                assert not joining.done(), "the join waits for the erasure"
-            await erase(uow, ana, services.clock.now(), secrets=TEST_SETTINGS.security.keys)
-            await uow.commit()
-        joined = await joining
+        joined = await during_erasure(db, services, ana, say(other, command))
         if db.dialect == "postgresql":
             assert joined.error and "erased" in joined.text, joined.text
         async with db.uow() as uow:
@@ -166,15 +157,30 @@ async def test_a_write_during_an_erasure_waits_for_it_then_saves_nothing(chat, d
         await database.dispose()
 
 
+async def during_erasure(db, services, member: int, command: Coroutine[Any, Any, Reply]) -> Reply:  # type: ignore[no-untyped-def]
+    """``command``'s reply, run while an erasure of ``member`` holds their row: on PostgreSQL it waits
+    for the erasure (its share lock), on SQLite the erasure takes no lock and it may come first."""
+    import asyncio
+
+    from core.privacy.erasure import erase, locked
+
+    async with db.uow() as uow:
+        await locked(uow, member)                                 # the erasure has begun
+        running = asyncio.create_task(command)
+        await asyncio.sleep(0.3)
+        if db.dialect == "postgresql":
+            assert not running.done(), "the command waits for the erasure"
+        await erase(uow, member, services.clock.now(), secrets=TEST_SETTINGS.security.keys)
+        await uow.commit()
+    return await running
+
+
 async def test_an_ask_during_an_erasure_waits_for_it_then_saves_nothing(  # type: ignore[no-untyped-def]
         chat, db, database_url, services) -> None:
     """``ask`` reads the asker's row with the reusable questions, under a share lock on PostgreSQL
     (the router's not-erased check, done there: no statement of its own): an erasure holding the row
     ends first, and the question, its route and its card are not saved, the asker told why. On SQLite
     the router's check after the writes refuses the same."""
-    import asyncio
-
-    from core.privacy.erasure import erase, locked
     from core.schema import Delivery, Question
 
     other, database = other_process(database_url, services)
@@ -182,15 +188,8 @@ async def test_an_ask_during_an_erasure_waits_for_it_then_saves_nothing(  # type
         await chat(BOB).say("expert add python:3")
         assert not (await say(other, "help")).error               # the other process knows Ana
         ana = await member_id(db, ANA)
-        async with db.uow() as uow:
-            await locked(uow, ana)                                # the erasure has begun
-            asking = asyncio.create_task(say(other, "ask Who can review my Python packaging setup?"))
-            await asyncio.sleep(0.3)
-            if db.dialect == "postgresql":
-                assert not asking.done(), "the question waits for the erasure"
-            await erase(uow, ana, services.clock.now(), secrets=TEST_SETTINGS.security.keys)
-            await uow.commit()
-        asked = await asking
+        asking = say(other, "ask Who can review my Python packaging setup?")
+        asked = await during_erasure(db, services, ana, asking)
         async with db.uow() as uow:
             questions = (await uow.session.exec(select(Question))).all()
             cards = (await uow.session.exec(select(Delivery))).all()
