@@ -11,7 +11,8 @@ commit, the listeners registered with ``Database.on_commit`` are told, which is 
 each write site having to remember to say so. ``Database.before_dispose`` hooks run before the pool
 closes (the activity log writes what it still holds).
 
-A command whose one write is one statement may, on PostgreSQL, commit it on its own
+A command whose one write is one statement may commit it on its own (on PostgreSQL in autocommit,
+on SQLite in the loop's own thread)
 (``UnitOfWork.write``): one round trip instead of ``BEGIN``, the statement and ``COMMIT``, with the
 listeners told all the same.
 """
@@ -37,7 +38,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.runtime import postgres_reads
 from core.runtime.sqlite_driver import connection_rows, direct_rows, tune_sqlite
 from core.runtime.sqlite_reader import DirectReader
-from core.runtime.sqlite_writes import SQLITE_BUSY_TIMEOUT_MS, WriteLock
+from core.runtime.sqlite_statements import prepare
+from core.runtime.sqlite_writer import DirectWriter
+from core.runtime.sqlite_writes import ENGINE_TURNS, SQLITE_BUSY_TIMEOUT_MS, WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if (path := sqlite_file(url)) is not None:
             event.listen(engine.sync_engine, "do_connect", lambda *_: create_private_file(path))
         writes = WriteLock()  # this engine's writers take turns (sqlite_driver.WriteLock)
+        ENGINE_TURNS[engine.sync_engine] = writes
         event.listen(engine.sync_engine, "connect", lambda dbapi, record: tune_sqlite(dbapi, record, writes))
         return engine
     engine = create_async_engine(url, **kwargs)
@@ -219,9 +223,11 @@ class UnitOfWork:
     """One transaction: ``async with db.uow() as uow: …; await uow.commit()``.
 
     Leaving the block without ``commit`` rolls back, so a failed command leaves nothing half-written.
-    """
 
-    session: AsyncSession
+    The session is made on first use: a command that reads only through ``Database.read`` (most
+    read-only commands, from the loop's own SQLite reader or straight on asyncpg) never makes one —
+    making and closing a session is about a tenth of a millisecond of CPU per command.
+    """
 
     def __init__(self, factory: async_sessionmaker[AsyncSession], database: Database | None = None) -> None:
         self._factory = factory
@@ -229,9 +235,16 @@ class UnitOfWork:
         #: from any transaction (``sqlite_driver.read_rows``)
         self.database = database
         self._alone_allowed = False  # ``may_write_alone``
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """This unit of work's session, made on first use."""
+        if self._session is None:
+            self._session = self._factory()
+        return self._session
 
     async def __aenter__(self) -> Self:
-        self.session = self._factory()
         return self
 
     async def __aexit__(
@@ -243,11 +256,13 @@ class UnitOfWork:
         self._tell_alone()  # committed on its own whether the command then failed or not
         # close() rolls back whatever was not committed and detaches the objects without expiring
         # them, so rows read inside the block stay readable after it (rollback() would expire them).
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
 
     async def commit(self) -> None:
         self._tell_alone()
-        await self.session.commit()
+        if self._session is not None:
+            await self._session.commit()
 
     def may_write_alone(self) -> None:
         """Said by a command that writes nothing after the service it calls next: that service's
@@ -257,21 +272,26 @@ class UnitOfWork:
     async def write(self, statement: Any, params: dict[str, Any], last: bool = False) -> list[Any]:
         """The rows of one write statement (run with ``ROWS_TOLD``: its caller tells ``wrote_rows``).
 
-        On PostgreSQL, when it is the unit of work's one write — the command writes nothing after its
-        service (``may_write_alone``), the service nothing after this statement if it writes
-        (``last``), and nothing was read or written through the session — it runs in autocommit.
-        Why: one round trip instead of three (``BEGIN``, the statement, ``COMMIT``), and no
-        transaction kept open across them; alone, the statement is atomic all the same. It must
-        carry what the router would have checked before a commit (the member not erased, read under
-        a share lock within the statement: ``core.directory.erased.vouch``). The commit listeners
-        are told what it wrote at ``commit``, or as the block ends if the command failed after it
-        (it is committed either way); a later write through this unit of work is refused. SQLite,
-        and any other case, runs it in the transaction as usual."""
+        When it is the unit of work's one write — the command writes nothing after its service
+        (``may_write_alone``), the service nothing after this statement if it writes (``last``), and
+        nothing was read or written through the session — it commits on its own
+        (``Database.write_alone``): on PostgreSQL in autocommit, one round trip instead of three
+        (``BEGIN``, the statement, ``COMMIT``) and no transaction kept open across them; on SQLite in
+        the loop's own thread, without the two hand-offs to the driver thread
+        (``core.runtime.sqlite_writer``). Alone, the statement is atomic all the same. It must carry
+        what the router would have checked before a commit (the member not erased, read within the
+        statement: ``core.directory.erased.vouch``). The commit listeners are told what it wrote at
+        ``commit``, or as the block ends if the command failed after it (it is committed either
+        way); a later write through this unit of work is refused. In any other case, or when SQLite
+        cannot take it at once, it runs in the transaction as usual."""
         session = self.session
-        if not (last and self._alone_allowed and self.database is not None and self.dialect == "postgresql"
-                and not session.in_transaction() and not self.wrote):
+        alone = None
+        if (last and self._alone_allowed and self.database is not None and not session.in_transaction()
+                and not self.wrote):
+            alone = await self.database.write_alone(statement, params)
+        if alone is None:
             return list((await session.exec(statement, params=params)).all())
-        rows, wrote = await self.database.write_alone(statement, params)
+        rows, wrote = alone
         if wrote:
             session.sync_session.info[_ALONE] = _table_of(statement)
         return rows
@@ -279,7 +299,9 @@ class UnitOfWork:
     def _tell_alone(self) -> None:
         """Tell the commit listeners what a statement committed on its own wrote (``write``): the
         rows its caller told, else its whole table."""
-        info = self.session.sync_session.info
+        if self._session is None:
+            return
+        info = self._session.sync_session.info
         table = info.pop(_ALONE, None)
         if table is not None and self.database is not None:
             self.database.committed(info.pop(_WRITTEN, None) or Written(tables={table}))
@@ -287,6 +309,8 @@ class UnitOfWork:
     @property
     def dialect(self) -> str:
         """The session's database dialect (``sqlite``, ``postgresql``)."""
+        if self.database is not None:
+            return self.database.dialect
         bind = self.session.bind
         if bind is None:  # every session of ``Database.sessions`` is bound to its engine
             raise RuntimeError("the session is not bound to an engine")
@@ -295,7 +319,9 @@ class UnitOfWork:
     @property
     def wrote(self) -> bool:
         """Whether this transaction has written anything, flushed or still pending."""
-        session = self.session
+        session = self._session
+        if session is None:
+            return False
         info = session.sync_session.info
         return (bool(info.get(_WRITTEN)) or _ALONE in info or bool(session.new) or bool(session.deleted)
                 or any(session.is_modified(obj) for obj in session.dirty))
@@ -313,7 +339,8 @@ class UnitOfWork:
             written.deleted.extend(rows)
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        if self._session is not None:
+            await self._session.rollback()
 
 
 class Database:
@@ -334,6 +361,9 @@ class Database:
             isolation_level="AUTOCOMMIT")
         path = sqlite_file(url)
         self._direct = DirectReader(path) if path is not None else None
+        #: SQLite's writes that are their own transaction, in the loop's thread (``write_alone``)
+        self._writer = (DirectWriter(path, ENGINE_TURNS[self.engine.sync_engine])
+                        if path is not None and self.engine.sync_engine in ENGINE_TURNS else None)
         #: PostgreSQL's connections for a write that is its own transaction (``write_alone``)
         self._autocommit = (None if is_sqlite(url)
                             else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
@@ -397,12 +427,19 @@ class Database:
         async with self._reader.connect() as connection:
             return await connection_rows(connection, statement, params)
 
-    async def write_alone(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], bool]:
-        """One write statement in autocommit (``UnitOfWork.write``): its rows, and whether it wrote.
-        Failed or cancelled, it may have been committed all the same (the server ran it, the answer
-        was lost): its table is then told written, so that no cache keeps what it may have changed."""
+    async def write_alone(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], bool] | None:
+        """One write statement committed on its own (``UnitOfWork.write``): its rows, and whether it
+        wrote; ``None`` when it must run in a transaction instead.
+
+        SQLite: in the loop's own thread (``core.runtime.sqlite_writer``), unless a writer is at work
+        or the statement fails (it then changed nothing). PostgreSQL: in autocommit; failed or
+        cancelled, it may have been committed all the same (the server ran it, the answer was lost):
+        its table is then told written, so that no cache keeps what it may have changed."""
+        if self._writer is not None:
+            prepared = prepare(statement, self.engine.dialect)
+            return self._writer.write(prepared, params) if prepared is not None else None
         if self._autocommit is None:
-            raise RuntimeError("SQLite writes in its transactions (its write turns)")
+            return None
         try:
             async with self._autocommit.connect() as connection:
                 result = await connection.execute(statement, params)
@@ -429,4 +466,6 @@ class Database:
                 log.exception("before-dispose hook failed")
         if self._direct is not None:
             self._direct.close()
+        if self._writer is not None:
+            self._writer.close()
         await self.engine.dispose()

@@ -56,7 +56,8 @@ def prepare(statement: Any, dialect: Any) -> Prepared | None:
     names = tuple(compiled.positiontup)
     converters = {name: convert for name in names
                   if (convert := binds[name].type._cached_bind_processor(dialect)) is not None}
-    results = tuple(column.type._cached_result_processor(dialect, None)
-                    for column in statement.selected_columns)
+    columns = statement.selected_columns if hasattr(statement, "selected_columns") else (
+        statement.exported_columns)  # a write statement's: those it returns
+    results = tuple(column.type._cached_result_processor(dialect, None) for column in columns)
     defaults = {name: binds[name].effective_value for name in names if not binds[name].required}
     return Prepared(compiled.string, names, defaults, converters, results)

@@ -30,11 +30,19 @@ class WriteLock:
     async def take(self, connection: Any) -> None:
         if self.owner is connection:
             return
+        if self.free():  # taken at once, without the task and timer of ``wait_for``
+            await self.lock.acquire()
+            self.owner = connection
+            return
         try:
             await asyncio.wait_for(self.lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
         except TimeoutError as exc:  # what SQLite says when its own wait for the lock runs out
             raise sqlite3.OperationalError("database is locked") from exc
         self.owner = connection
+
+    def free(self) -> bool:
+        """Whether no writer of this process holds the turn or waits for it."""
+        return not self.lock.locked() and not getattr(self.lock, "_waiters", None)
 
     def give_back(self, connection: Any) -> None:
         if self.owner is connection:
@@ -44,6 +52,9 @@ class WriteLock:
 
 #: each aiosqlite connection's ``WriteLock``: the one of the engine that opened it
 TURNS: WeakKeyDictionary[Any, WriteLock] = WeakKeyDictionary()
+#: each SQLite engine's ``WriteLock`` (keyed by its sync engine), for the writes made apart from its
+#: connections (``core.runtime.sqlite_writer``)
+ENGINE_TURNS: WeakKeyDictionary[Any, WriteLock] = WeakKeyDictionary()
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
