@@ -283,7 +283,7 @@ class UnitOfWork:
         statement: ``core.directory.erased.vouch``). The commit listeners are told what it wrote at
         ``commit``, or as the block ends if the command failed after it (it is committed either
         way); a later write through this unit of work is refused. In any other case, or when SQLite
-        cannot take it at once, it runs in the transaction as usual."""
+        cannot take it at once (another process writes), it runs in the transaction as usual."""
         session = self.session
         alone = None
         if (last and self._alone_allowed and self.database is not None and not session.in_transaction()
@@ -431,13 +431,14 @@ class Database:
         """One write statement committed on its own (``UnitOfWork.write``): its rows, and whether it
         wrote; ``None`` when it must run in a transaction instead.
 
-        SQLite: in the loop's own thread (``core.runtime.sqlite_writer``), unless a writer is at work
-        or the statement fails (it then changed nothing). PostgreSQL: in autocommit; failed or
-        cancelled, it may have been committed all the same (the server ran it, the answer was lost):
-        its table is then told written, so that no cache keeps what it may have changed."""
+        SQLite: in the loop's own thread in this process's write turn (``core.runtime.sqlite_writer``),
+        unless another process's writer is at work or the statement fails (it then changed nothing).
+        PostgreSQL: in autocommit; failed or cancelled, it may have been committed all the same (the
+        server ran it, the answer was lost): its table is then told written, so that no cache keeps
+        what it may have changed."""
         if self._writer is not None:
             prepared = prepare(statement, self.engine.dialect)
-            return self._writer.write(prepared, params) if prepared is not None else None
+            return await self._writer.write(prepared, params) if prepared is not None else None
         if self._autocommit is None:
             return None
         try:

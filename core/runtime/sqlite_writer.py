@@ -8,8 +8,8 @@ small, takes a few tens of microseconds. So ``UnitOfWork.write``'s single statem
 commit on their own, as on PostgreSQL) run here: one ``execute`` in autocommit, nothing awaited.
 
 Why it is safe:
-- it only runs while no writer of this process holds the write turn (no transaction of its own is
-  open on the file), and, running without awaiting, none can take the turn meanwhile;
+- it takes this process's write turn like any writer (so no transaction of this process is open on
+  the file), and holds it only while it runs, without awaiting anything;
 - SQLite's busy timeout is zero here: a writer of another process (an import, the CLI) makes the
   statement give way at once, and the caller writes the usual way, waiting its turn as before;
 - a statement that fails changes nothing (SQLite rolls one statement back as a whole); the caller
@@ -40,12 +40,11 @@ class DirectWriter:
         self.turns = turns
         self._connection: sqlite3.Connection | None = None
 
-    def write(self, prepared: Prepared, params: dict[str, Any]) -> tuple[list[Any], bool] | None:
+    async def write(self, prepared: Prepared, params: dict[str, Any]) -> tuple[list[Any], bool] | None:
         """The converted rows of ``prepared`` and whether it changed a row, committed; ``None`` when it
-        must be written the usual way (a writer of this process or another one is at work, or the
-        statement failed and so changed nothing)."""
-        if not self.turns.free():
-            return None
+        must be written the usual way (a writer of another process is at work, or the statement
+        failed and so changed nothing). Waits for this process's write turn first, as any writer."""
+        await self.turns.take(self)
         try:
             connection = self._connection or self._open()
             cursor = connection.execute(prepared.sql, prepared.parameters(params))
@@ -54,6 +53,8 @@ class DirectWriter:
             cursor.close()
         except sqlite3.Error:
             return None
+        finally:
+            self.turns.give_back(self)
         return prepared.rows(raw), bool(raw) or changed > 0
 
     def _open(self) -> sqlite3.Connection:
