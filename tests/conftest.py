@@ -64,14 +64,25 @@ def database_url(tmp_path: Path, pg_url: str) -> str:
     return pg_url or f"sqlite+aiosqlite:///{tmp_path / 'parvis.db'}"
 
 
+#: every table emptied, children first, and every sequence back at 1, in one round trip: what
+#: ``TRUNCATE … RESTART IDENTITY`` did, without its cost — a new file for each of some forty tables,
+#: 0.4–0.7 s a test on a small virtual machine, against a few milliseconds for tables a test filled
+#: with a few rows
+EMPTY_POSTGRES = "; ".join(
+    [f'DELETE FROM "{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables)]
+    + ["SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S' "
+       "AND relnamespace = 'public'::regnamespace"])
+
+
 @pytest.fixture
 async def db(database_url: str, pg_url: str) -> AsyncIterator[Database]:
     """A database with every table, empty."""
     database = Database(database_url)
     async with database.engine.begin() as conn:
         if pg_url:
-            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute(EMPTY_POSTGRES)
         else:
             await conn.run_sync(SQLModel.metadata.create_all)
     yield database
