@@ -67,9 +67,13 @@ def database_url(tmp_path: Path, pg_url: str) -> str:
 #: every table emptied, children first, and every sequence back at 1, in one round trip: what
 #: ``TRUNCATE … RESTART IDENTITY`` did, without its cost — a new file for each of some forty tables,
 #: 0.4–0.7 s a test on a small virtual machine, against a few milliseconds for tables a test filled
-#: with a few rows
+#: with a few rows. First, any connection an earlier test left behind (a task still running when its
+#: test ended) is ended, its transaction rolled back: ``TRUNCATE`` waited for such a transaction and
+#: then emptied what it wrote; ``DELETE`` would neither wait for it nor see its rows
 EMPTY_POSTGRES = "; ".join(
-    [f'DELETE FROM "{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables)]
+    ["SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+     "WHERE datname = current_database() AND pid <> pg_backend_pid()"]
+    + [f'DELETE FROM "{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables)]
     + ["SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S' "
        "AND relnamespace = 'public'::regnamespace"])
 
