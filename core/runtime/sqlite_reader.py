@@ -18,37 +18,22 @@ from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+from core.runtime.sqlite_loop import LoopConnection
 
 if TYPE_CHECKING:
     from core.runtime.sqlite_statements import Prepared
 
 
-class DirectReader:
+class DirectReader(LoopConnection):
     """One read-only connection to one SQLite file, used from the event loop's thread only."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._connection: sqlite3.Connection | None = None
+    PRAGMAS = ("query_only = ON", "busy_timeout = 0")
 
     def rows(self, prepared: Prepared, params: dict[str, Any]) -> list[Any] | None:
         """The converted rows of ``prepared``, or ``None`` when they must be read the usual way."""
         try:
-            connection = self._connection or self._open()
-            raw = connection.execute(prepared.sql, prepared.parameters(params)).fetchall()
+            raw = self.connection().execute(prepared.sql, prepared.parameters(params)).fetchall()
         except sqlite3.OperationalError:  # busy, or the file is not there yet
             return None
         return prepared.rows(raw)
-
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, isolation_level=None,
-                                     check_same_thread=False)
-        connection.execute("PRAGMA query_only = ON")
-        connection.execute("PRAGMA busy_timeout = 0")
-        self._connection = connection
-        return connection
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None

@@ -24,21 +24,23 @@ from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+from core.runtime.sqlite_loop import LoopConnection
 
 if TYPE_CHECKING:
     from core.runtime.sqlite_statements import Prepared
     from core.runtime.sqlite_writes import WriteLock
 
 
-class DirectWriter:
+class DirectWriter(LoopConnection):
     """One connection to one SQLite file for statements that commit on their own, used from the event
     loop's thread only."""
 
+    PRAGMAS = ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0")
+
     def __init__(self, path: str, turns: WriteLock) -> None:
-        self.path = path
+        super().__init__(path)
         self.turns = turns
-        self._connection: sqlite3.Connection | None = None
 
     async def write(self, prepared: Prepared, params: dict[str, Any]) -> tuple[list[Any], bool] | None:
         """The converted rows of ``prepared`` and whether it changed a row, committed; ``None`` when it
@@ -46,8 +48,7 @@ class DirectWriter:
         failed and so changed nothing). Waits for this process's write turn first, as any writer."""
         await self.turns.take(self)
         try:
-            connection = self._connection or self._open()
-            cursor = connection.execute(prepared.sql, prepared.parameters(params))
+            cursor = self.connection().execute(prepared.sql, prepared.parameters(params))
             raw = cursor.fetchall()
             changed = cursor.rowcount
             cursor.close()
@@ -56,17 +57,3 @@ class DirectWriter:
         finally:
             self.turns.give_back(self)
         return prepared.rows(raw), bool(raw) or changed > 0
-
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(f"file:{quote(self.path)}?mode=rw", uri=True, isolation_level=None,
-                                     check_same_thread=False)
-        for pragma in ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL",
-                       "wal_autocheckpoint = 0"):
-            connection.execute(f"PRAGMA {pragma}")
-        self._connection = connection
-        return connection
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
