@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +48,7 @@ async def child(url: str, api_url: str, limit: float, concurrency: int, pace: st
     from adapters.slack.clients import web_client
     from adapters.slack.messenger import SlackMessenger
     from adapters.slack.settings import SlackConfig
+    from bots.bootstrap import freeze_heap
     from core.capabilities import build_registry
     from core.delivery.dispatcher import Dispatcher
     from core.delivery.ratelimit import Rate, RateLimiter
@@ -62,6 +66,7 @@ async def child(url: str, api_url: str, limit: float, concurrency: int, pace: st
                else RateLimiter(rates, channel_rates={}))
     services = Services(db=db, renderers=build_registry(), messengers={"slack": SlackMessenger(client)})
     dispatcher = Dispatcher(services, concurrency=concurrency, limiter=limiter)
+    freeze_heap()  # as ``parvis worker`` does once it is built: no 100 ms full collections mid-round
     settled, started = 0, time.perf_counter()
     try:
         while (done := await dispatcher.run_once()) or await unsettled(db):
@@ -96,8 +101,9 @@ async def run(url: str, processes: int, recipients: int, limit: float, concurren
     api.limit(POST, limit, burst=10)
     command = [sys.executable, __file__, "child", url, api.base_url, str(limit), str(concurrency), pace]
     started = time.perf_counter()
-    children = [await asyncio.create_subprocess_exec(*command, cwd=ROOT) for _ in range(processes)]
-    codes = [await process.wait() for process in children]
+    with platform_without_pauses():
+        children = [await asyncio.create_subprocess_exec(*command, cwd=ROOT) for _ in range(processes)]
+        codes = [await process.wait() for process in children]
     wall = time.perf_counter() - started
     await api.stop()
     if any(codes):
@@ -113,6 +119,25 @@ async def run(url: str, processes: int, recipients: int, limit: float, concurren
             "wrongly": sum(1 for user in per_member if skipped(int(user.removeprefix("U")))),
             "throughput_share": (len(accepted) - 1) / span / limit,
             "share_429": refused / max(1, len(calls))}
+
+
+@contextmanager
+def platform_without_pauses() -> Iterator[None]:
+    """No garbage collection in this process while the fake Slack API stands in for Slack.
+
+    Its record of every call grows by thousands of objects a second, so Python's full collections
+    came every few seconds and took 100–230 ms each; the requests that arrived meanwhile were then
+    served at once, and the fake's token bucket, reading the clock when it serves, saw a burst that
+    no client sent and answered it with 429s (every 9 s, 20–30 of them: most of this benchmark's
+    429s). Slack's limiter does not pause with this process, so neither does its stand-in."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 async def prepare_for_slack(url: str, recipients: int, prepare: object) -> int:
