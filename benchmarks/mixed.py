@@ -1,7 +1,7 @@
 """Mixed-workload benchmark: real traffic through ``parvis serve``, beside a bare aiohttp handler.
 
     .venv/bin/python benchmarks/mixed.py [--database sqlite|postgresql] [--members 5000] [--users 200]
-        [--quick] [--trace] [--profile FILE]
+        [--quick] [--trace] [--profile FILE] [--only LABELS] [--uncached]
 
 What runs: a fake Slack Web API in this process (``tests/fakes/slack_api.py``), ``parvis serve`` as a
 subprocess with ``[slack]`` pointing at it, and a bare aiohttp handler in another subprocess (the
@@ -26,6 +26,12 @@ server's rate is the median of its rounds, its percentiles over all its requests
 Targets (issue 13): at one connection every command's p50 < 2 ms on SQLite, < 3 ms on PostgreSQL,
 ``ask`` < 10 ms; at 50 connections throughput ≥ 0.10× the bare handler's and p99 < 250 ms.
 
+Diagnostics: ``--only LABEL[,LABEL…]`` sends only those commands of the mix (in the mix's proportions
+to each other, e.g. ``--only "group list"``), ``--uncached`` starts the server with the reply cache
+answering nothing (``benchmarks/uncached/sitecustomize.py``): together they give what one command
+costs when it runs (server CPU per request at 50 connections). The targets are for the whole mix
+with its cache: such a run prints them but always exits 0.
+
 ``--database postgresql`` creates a throw-away database (``--database-url``, else
 ``$PARVIS_BENCH_POSTGRES_URL`` + ``_mixed``, by default ``parvis_bench_mixed`` on the local server)
 and drops it at the end. ``--trace`` counts SQL statements and transactions per command in the server
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -149,6 +156,10 @@ def report(backend: str, args: argparse.Namespace, results: dict[str, Run]) -> b
     print(f"\nMixed workload — {backend}, {args.members:,} members, {args.users} Slack users, "
           f"{len(GROUPS)} groups; bare aiohttp p50 at one connection "
           f"{percentile(bare1.all(), 50) * 1000:.2f} ms")
+    if diagnostic(args):
+        sent = ", ".join(sorted(args.only)) if args.only else "the whole mix"
+        cache = "; reply cache answering nothing" if args.uncached else ""
+        print(f"diagnostic run: {sent}{cache} (the targets are the whole mix's)")
     print(f"one connection, {single.count} requests ({single.errors} errors):")
     print(f"  {'command':<22}{'n':>6}{'p50 ms':>9}{'p99 ms':>9}   target p50")
     met = True
@@ -177,6 +188,21 @@ def report(backend: str, args: argparse.Namespace, results: dict[str, Run]) -> b
     return met and ratio >= targets.ratio and p99 < targets.p99_ms
 
 
+def diagnostic(args: argparse.Namespace) -> bool:
+    """Whether the run measures part of the workload (``--only``, ``--uncached``), not the mix."""
+    return bool(args.only) or args.uncached
+
+
+def labels(text: str) -> frozenset[str]:
+    """``--only``: command labels of the mix, comma-separated."""
+    known = {label for _, label, _ in Traffic(1, random.Random(), "").kinds(1)}
+    wanted = frozenset(label.strip() for label in text.split(",") if label.strip())
+    if not wanted or wanted - known:
+        raise argparse.ArgumentTypeError(f"unknown command label(s) {sorted(wanted - known)}; "
+                                         f"known: {', '.join(sorted(known))}")
+    return wanted
+
+
 def profiler(out: Path) -> list[str]:
     """The server's command line under cProfile, or pyinstrument (sampling, its call tree) for a
     ``.pyisession`` file (``python -m pyinstrument --load FILE`` shows it)."""
@@ -191,13 +217,15 @@ async def run(args: argparse.Namespace) -> bool:
     # of spending the load generator's time (and so its clock) on validating every card and page
     api = await FakeSlackApi(users=slack_users(args.users), validate=False).start()
     wrapper = profiler(Path(args.profile).resolve()) if args.profile else None
+    if args.uncached:  # the server subprocess imports benchmarks/uncached/sitecustomize.py
+        os.environ["EXTRA_PYTHONPATH"] = os.pathsep + str(Path(__file__).resolve().parent / "uncached")
     async with serving(args, api, directory_csv(args.members, rng), "mixed", wrapper) as served:
         bare = free_port()
         served.processes["bare"] = start([sys.executable, str(Path(__file__).parent / "harness.py"),
                                           str(bare)], served.directory)
         await wait_up(f"http://127.0.0.1:{bare}/healthz", served.processes["bare"])
         urls = {"parvis": served.events, "bare": f"http://127.0.0.1:{bare}/slack/events"}
-        traffic = Traffic(args.users, rng, api.response_url())
+        traffic = Traffic(args.users, rng, api.response_url(), only=args.only)
         seeded = await load(urls["parvis"], traffic.seed(tomorrow()), 1)
         if seeded.errors or await count_rows(served.url, "campaign") != 5:
             raise RuntimeError("seeding failed: see the server's log in the temporary directory")
@@ -221,12 +249,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small directory, few requests")
     parser.add_argument("--profile", metavar="FILE",
                         help="run parvis serve under cProfile (pyinstrument: FILE.pyisession)")
+    parser.add_argument("--only", type=labels, default=frozenset(), metavar="LABELS",
+                        help="send only these commands of the mix, comma-separated (a diagnostic)")
+    parser.add_argument("--uncached", action="store_true",
+                        help="the server's reply cache answers nothing: every read runs (a diagnostic)")
     args = parser.parse_args()
     if args.quick:
         args.members, args.users, args.single = 600, 40, 200
         args.requests, args.rounds, args.warmup = 400, 1, 100
     met = asyncio.run(run(args))
-    return 0 if met or args.quick else 1
+    return 0 if met or args.quick or diagnostic(args) else 1
 
 
 if __name__ == "__main__":

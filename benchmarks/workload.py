@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,6 +139,8 @@ class Traffic:
     owned: dict[int, set[str]] = field(default_factory=dict)
     joined: dict[int, set[str]] = field(default_factory=dict)
     skills: list[str] = field(default_factory=_skill_names)
+    #: the labels of the commands to send (``mixed.py --only``); empty: the whole mix
+    only: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.aliases = [alias for listed in vocabulary().values() for alias in listed if len(alias) > 3]
@@ -219,31 +222,44 @@ class Traffic:
         self.joined[n].discard(name)
         return slash(n, f"group leave {name}", self.response_url, "group leave")
 
+    def kinds(self, n: int) -> tuple[tuple[float, str, Callable[[], Sent]], ...]:
+        """What user ``n`` may type, each with its share of the mix and its label (``expert find``
+        twice: its two shares keep the draws of earlier runs with the same seed)."""
+        url = self.response_url
+        return (
+            (0.05, "help", lambda: slash(n, "help", url, "help")),
+            (0.03, "help <area>", lambda: slash(n, f"help {self.rng.choice(('group', 'expert', 'campaign'))}",
+                                                url, "help <area>")),
+            (0.16, "expert find", lambda: slash(n, f"expert find {self.topic()}", url, "expert find")),
+            (0.05, "expert me", lambda: slash(n, "expert me", url, "expert me")),
+            (0.04, "expert add", lambda: slash(n, f"expert add {self.rng.choice(self.skills)}", url,
+                                               "expert add")),
+            (0.08, "group list", lambda: slash(n, "group list", url, "group list")),
+            (0.08, "group list <query>", lambda: slash(n, f"group list {self.group_query()}", url,
+                                                       "group list <query>")),
+            (0.08, "group info", lambda: slash(n, f"group info {self.group_reference()}", url, "group info")),
+            (0.03, "group members", lambda: slash(n, f"group members {self.group_reference()}", url,
+                                                  "group members")),
+            (0.06, "group join", lambda: self.join(n)),
+            (0.05, "group leave", lambda: self.leave(n)),
+            (0.04, "ask", lambda: self.ask(n)),
+            (0.07, "question list", lambda: slash(n, "question list", url, "question list")),
+            (0.08, "campaign list", lambda: slash(n, "campaign list", url, "campaign list")),
+            (0.10, "expert find", lambda: slash(n, f"expert find {self.topic()}", url, "expert find")),
+        )
+
     def one(self) -> Sent:
-        """One request of the mix (weights: how often people type each command)."""
+        """One request of the mix (shares: how often people type each command), or of the commands
+        ``only`` names, in the same proportions to each other."""
         n = self.rng.randint(1, self.users)
         r = self.rng.random()
-        url = self.response_url
-        for threshold, made in (
-            (0.05, lambda: slash(n, "help", url, "help")),
-            (0.08, lambda: slash(n, f"help {self.rng.choice(('group', 'expert', 'campaign'))}", url,
-                                 "help <area>")),
-            (0.24, lambda: slash(n, f"expert find {self.topic()}", url, "expert find")),
-            (0.29, lambda: slash(n, "expert me", url, "expert me")),
-            (0.33, lambda: slash(n, f"expert add {self.rng.choice(self.skills)}", url, "expert add")),
-            (0.41, lambda: slash(n, "group list", url, "group list")),
-            (0.49, lambda: slash(n, f"group list {self.group_query()}", url, "group list <query>")),
-            (0.57, lambda: slash(n, f"group info {self.group_reference()}", url, "group info")),
-            (0.60, lambda: slash(n, f"group members {self.group_reference()}", url, "group members")),
-            (0.66, lambda: self.join(n)),
-            (0.71, lambda: self.leave(n)),
-            (0.75, lambda: self.ask(n)),
-            (0.82, lambda: slash(n, "question list", url, "question list")),
-            (0.90, lambda: slash(n, "campaign list", url, "campaign list")),
-        ):
-            if r < threshold:
+        kinds = [kind for kind in self.kinds(n) if not self.only or kind[1] in self.only]
+        r *= sum(share for share, _, _ in kinds)
+        for share, _, made in kinds:
+            if r < share:
                 return made()
-        return slash(n, f"expert find {self.topic()}", url, "expert find")
+            r -= share
+        return kinds[-1][2]()
 
     def many(self, count: int) -> list[Sent]:
         return [self.one() for _ in range(count)]

@@ -5,6 +5,7 @@ click stored once. On PostgreSQL, the fan-out benchmark's two dispatching proces
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,8 @@ from tests.databases import PG_URL, fresh_database
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def quick(name: str) -> str:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), "--quick"], cwd=ROOT,
+def quick(name: str, *extra: str) -> str:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), "--quick", *extra], cwd=ROOT,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -30,6 +31,17 @@ def test_the_mixed_workload_benchmark_runs() -> None:
     assert "50 connections, 1 rounds of 400 (0 errors)" in out
     for command in ("expert find", "group list <query>", "group join", "ask", "campaign list"):
         assert f"  {command} " in out, command
+
+
+def test_the_mixed_workload_benchmark_measures_one_command_with_the_reply_cache_off(tmp_path: Path) -> None:
+    out = quick("mixed.py", "--only", "group list", "--uncached", "--workdir", str(tmp_path))
+    assert "diagnostic run: group list; reply cache answering nothing" in out
+    assert "50 connections, 1 rounds of 400 (0 errors)" in out
+    # the one-connection table: "  <command>  <n>  <p50>  <p99>   < <target> ms OK"
+    sent = set(re.findall(r"^  (\S.*?) +\d+ +[\d.]+ +[\d.]+ +< ", out, flags=re.MULTILINE))
+    assert sent == {"group list"}, out
+    log = "".join(path.read_text() for path in tmp_path.glob("server-*.log"))
+    assert "ReplyCache: 0 hits" in log, log
 
 
 def test_the_burst_benchmark_runs_and_stores_every_click_once() -> None:
